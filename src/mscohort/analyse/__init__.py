@@ -1,0 +1,1 @@
+"""Analyse: descriptive and inferential results over a typed study."""

@@ -1,0 +1,1 @@
+"""The ``mscohort`` command line: a thin adapter over the pipeline stages."""

@@ -1,0 +1,222 @@
+"""``mscohort``: validate, import and summarise MS cohort studies.
+
+Exit codes: 0 success (warnings allowed), 1 errors in the data, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from mscohort._version import __version__
+from mscohort.errors import DataValidationError, UsageError
+from mscohort.ingest import load_mapping
+
+app = typer.Typer(
+    name="mscohort",
+    help="Multiple sclerosis cohort studies: validate, import and summarise patient-level data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+MappingOpt = Annotated[Path | None, typer.Option(
+    "--mapping", "-m", help="TOML file mapping your file, sheet and column names onto the "
+    "canonical ones (see docs/data-model.md).")]
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="Dates after this day (YYYY-MM-DD) are errors; default today.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _as_of(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of must be a date YYYY-MM-DD; got {text!r}.") from None
+
+
+def _usage(exc: UsageError) -> typer.Exit:
+    err.print(f"[bold red]usage error:[/] {exc}")
+    return typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"mscohort {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Multiple sclerosis cohort studies: validate, import and summarise patient-level data."""
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="Study folder (or one .xlsx workbook).")],
+    mapping: MappingOpt = None,
+    db: Annotated[Path | None, typer.Option(
+        help="Also check against this study store: known patients and stored rows.")] = None,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many issues.")] = None,
+) -> None:
+    """List every problem in a study folder in one pass.
+
+    Example: mscohort validate clinic_export/ --mapping mapping.toml
+    """
+    from mscohort.store.duckdb_store import validate_folder
+
+    try:
+        with err.status("Reading and validating the study..."):
+            _, _, report = validate_folder(path, mapping=load_mapping(mapping), db=db,
+                                           as_of=_as_of(as_of))
+    except UsageError as exc:
+        raise _usage(exc) from None
+    if as_json:
+        out.print_json(report.to_json())
+    else:
+        from mscohort.cli.render import print_report
+
+        print_report(out, report, limit)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="Study folder (or one .xlsx workbook).")],
+    db: Annotated[Path, typer.Option(help="Study store (DuckDB file); created if absent.")],
+    mapping: MappingOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate a study folder and add it to a study store: all of it, or nothing.
+
+    Rows already stored are kept as they are; a new row that contradicts a stored one is an
+    error. Importing the same data twice changes nothing.
+
+    Example: mscohort import clinic_export/ --db study.duckdb
+    """
+    from mscohort.cli.render import print_report
+    from mscohort.store import import_folder
+
+    try:
+        with err.status("Importing the study..."):
+            result = import_folder(path, db, mapping=load_mapping(mapping), as_of=_as_of(as_of))
+    except UsageError as exc:
+        raise _usage(exc) from None
+    except DataValidationError as exc:
+        if as_json:
+            out.print_json(exc.report.to_json())
+        else:
+            print_report(out, exc.report, None)
+            out.print(f"[bold red]Nothing was imported[/]; {db} is unchanged.")
+        raise typer.Exit(1) from None
+    if as_json:
+        out.print_json(json.dumps({
+            "import_id": result.import_id, "rows_read": result.rows_read,
+            "rows_added": result.rows_added, "n_warnings": result.report.n_warnings,
+        }))
+    else:
+        if result.report.n_warnings:
+            print_report(out, result.report, 20)
+        out.print(f"{db}: {result.summary()}")
+
+
+@app.command()
+def summary(
+    db: Annotated[Path, typer.Option(help="Study store (DuckDB file).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Describe what a study store holds: patients, assessments, drugs and imports.
+
+    Example: mscohort summary --db study.duckdb
+    """
+    from mscohort.analyse.overview import overview
+    from mscohort.cli.render import print_overview
+    from mscohort.store import StudyStore
+
+    try:
+        with StudyStore(db, read_only=True) as store:
+            view = overview(store.study())
+            imports = store.imports()
+    except UsageError as exc:
+        raise _usage(exc) from None
+    if as_json:
+        out.print_json(json.dumps(view.to_dict(), default=str))
+        return
+    print_overview(out, view, imports)
+
+
+@app.command()
+def schema(
+    drugs: Annotated[bool, typer.Option("--drugs", help="List the drug vocabulary.")] = False,
+    rules: Annotated[bool, typer.Option("--rules", help="List the validation rules.")] = False,
+) -> None:
+    """Show the canonical tables and columns (or the drug vocabulary, or the rules).
+
+    Example: mscohort schema --drugs
+    """
+    from mscohort.cli.render import print_drugs, print_rules, print_schema
+
+    if drugs:
+        print_drugs(out)
+    elif rules:
+        print_rules(out)
+    else:
+        print_schema(out)
+
+
+@app.command()
+def example(
+    workdir: Annotated[Path, typer.Option(
+        help="Folder for the example study and its database.")] = Path("mscohort-example"),
+) -> None:
+    """Run the main job on the bundled example study: validate, import, summarise.
+
+    Example: mscohort example --workdir /tmp/demo
+    """
+    from mscohort.analyse.overview import overview
+    from mscohort.cli.render import print_overview, print_report
+    from mscohort.store import StudyStore, import_folder
+
+    source = files("mscohort") / "datasets" / "toy"
+    study_dir = workdir / "study"
+    study_dir.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if item.name.endswith(".csv"):
+            (study_dir / item.name).write_bytes(item.read_bytes())
+    db = workdir / "study.duckdb"
+    db.unlink(missing_ok=True)  # the example's own database, rebuilt from the bundled files
+    out.print(f"[bold]1/3 Validate[/] {study_dir}")
+    with err.status("Importing..."):
+        result = import_folder(study_dir, db)
+    print_report(out, result.report, None)
+    out.print(f"[bold]2/3 Import[/] {db}: {result.summary()}")
+    out.print("[bold]3/3 Summary[/]")
+    with StudyStore(db, read_only=True) as store:
+        print_overview(out, overview(store.study()), store.imports())
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except UsageError as exc:  # raised outside a command's own handling
+        err.print(f"[bold red]usage error:[/] {exc}")
+        raise SystemExit(2) from None
+
+

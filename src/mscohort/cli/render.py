@@ -1,0 +1,113 @@
+"""Readable terminal output for the CLI (rich tables; user text is never read as markup)."""
+
+from __future__ import annotations
+
+import polars as pl
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from mscohort.analyse.overview import Overview
+from mscohort.issues import RULES
+from mscohort.schema import TABLES
+from mscohort.validate.report import ValidationReport
+from mscohort.vocabulary import DRUGS
+
+
+def _t(value: object) -> Text:
+    return Text("" if value is None else str(value))
+
+
+def print_report(console: Console, report: ValidationReport, limit: int | None) -> None:
+    """Issues grouped by file, one block per issue: where, rule, then message and fix."""
+    style = "bold red" if not report.ok else ("yellow" if report.n_warnings else "green")
+    console.print(Text(report.headline(), style=style))
+    shown = report.issues if limit is None else report.issues.head(limit)
+    current = object()
+    for r in shown.iter_rows(named=True):
+        if r["file"] != current:
+            current = r["file"]
+            console.print(Text(str(r["file"] or "(study)"), style="bold"))
+        line = Text("  ")
+        line.append(f"{r['severity'].upper():7}", style="red" if r["severity"] == "error"
+                    else "yellow")
+        if r["row"] is not None:
+            line.append(f" row {r['row']}")
+        if r["patient_id"] is not None:
+            line.append(f"  patient {r['patient_id']}")
+        if r["column"]:
+            line.append(f"  {r['column']}")
+            if r["value"] is not None:
+                line.append(f" = {r['value']!r}")
+        line.append(f"  [{r['rule']}]", style="dim")
+        console.print(line)
+        fix = str(r["fix"])
+        console.print(Text(f"           {r['message']}. {fix[:1].upper()}{fix[1:]}."))
+    if limit is not None and report.issues.height > limit:
+        console.print(f"... {report.issues.height - limit} more issues (use --json for all)")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
+
+
+def print_overview(console: Console, view: Overview, imports: pl.DataFrame) -> None:
+    table = Table(title="Study summary", box=box.SIMPLE_HEAD, show_header=False)
+    table.add_column("measure", style="bold")
+    table.add_column("value", overflow="fold")
+    rows = [
+        ("patients", str(view.n_patients)),
+        ("sex", _counts(view.sex)),
+        ("phenotype", _counts(view.phenotype)),
+        ("cohort", _counts(view.cohort)),
+        ("records", _counts({k: v for k, v in view.rows.items() if v})),
+        ("EDSS assessments per patient, median (range)", view.edss_per_patient.median_range(0)),
+        ("first EDSS, mean ± SD (range)", view.first_edss.mean_sd_range(1)),
+        ("age at first EDSS, years, mean ± SD (range)", view.age_at_first_edss.mean_sd_range(1)),
+        ("disease duration at first EDSS, years, median (range)",
+         view.duration_at_first_edss.median_range(1)),
+        ("EDSS observation span, years, median (range)",
+         view.observation_years.median_range(1)),
+        ("patients per drug (treatments)", _counts(view.patients_per_drug)),
+        ("infusions per drug", _counts(view.infusions_per_drug)),
+        ("imports", str(imports.height)),
+    ]
+    for k, v in rows:
+        table.add_row(k, _t(v))
+    console.print(table)
+
+
+def print_schema(console: Console) -> None:
+    for spec in TABLES.values():
+        table = Table(
+            title=f"{spec.name}{' (required file)' if spec.required_file else ''}: "
+            f"{spec.description} Key: {', '.join(spec.key)}",
+            box=box.SIMPLE_HEAD, title_justify="left",
+        )
+        for name in ("column", "type", "required", "meaning"):
+            table.add_column(name, overflow="fold")
+        for c in spec.columns:
+            allowed = f" One of: {', '.join(c.allowed)}." if c.allowed else ""
+            table.add_row(c.name, str(c.kind), "yes" if c.required else "",
+                          _t(c.description + allowed))
+        console.print(table)
+
+
+def print_drugs(console: Console) -> None:
+    table = Table(title="Drug vocabulary", box=box.SIMPLE_HEAD)
+    for name in ("drug", "code", "route", "approved for MS", "synonyms"):
+        table.add_column(name, overflow="fold")
+    for d in DRUGS:
+        table.add_row(d.name, d.abbreviation, d.route, "yes" if d.approved_for_ms else "no",
+                      _t(", ".join(d.synonyms)))
+    console.print(table)
+
+
+def print_rules(console: Console) -> None:
+    table = Table(title="Validation rules", box=box.SIMPLE_HEAD)
+    for name in ("rule", "severity", "checks", "what to do"):
+        table.add_column(name, overflow="fold")
+    for rule, info in RULES.items():
+        table.add_row(str(rule), str(info.severity), _t(info.summary), _t(info.fix))
+    console.print(table)

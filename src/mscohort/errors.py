@@ -1,0 +1,54 @@
+"""Every exception mscohort raises.
+
+One template for bad arguments (``x`` must be ...; got ...) and one for bad data (a
+validation report naming file, row, patient, column, rule and value). Each exception
+subclasses both :class:`MscohortError` and the built-in it specialises, so callers can
+catch either.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mscohort.validate.report import ValidationReport
+
+
+class MscohortError(Exception):
+    """Base class of every error raised by mscohort."""
+
+
+class InvalidArgumentError(MscohortError, ValueError):
+    """A function or command was called with a value it does not accept."""
+
+
+class UsageError(InvalidArgumentError):
+    """A command-line call or a configuration file (such as a column mapping) is wrong.
+
+    The CLI turns it into exit code 2.
+    """
+
+
+class DataValidationError(MscohortError, ValueError):
+    """Study data broke one or more validation rules; nothing was imported.
+
+    ``report`` holds every issue (file, row, patient_id, column, rule, value, message).
+    """
+
+    def __init__(self, report: ValidationReport, action: str = "import") -> None:
+        self.report = report
+        n = report.n_errors
+        super().__init__(
+            f"{n} error{'s' if n != 1 else ''} in the study data; nothing was {action}ed. "
+            "Fix the rows listed by `mscohort validate` and run again.\n"
+            + report.format_text(limit=20)
+        )
+
+
+def bad_argument(name: str, expected: str, got: Any) -> InvalidArgumentError:
+    """Build the one wording used for every bad argument: "`name` must be ...; got ..."."""
+    return InvalidArgumentError(f"`{name}` must be {expected}; got {got!r}.")
+
+
+class UnreadableFileError(MscohortError, OSError):
+    """A study file cannot be read as CSV, XLSX or Parquet."""

@@ -1,0 +1,177 @@
+"""Validation rules as data: one reason code per rule, its severity and what to do.
+
+Shared by ingest (file-level problems) and validate (row-level problems). Every issue is a
+row of one table with fixed columns (:data:`ISSUE_SCHEMA`), so a clinician can fix the
+source in one pass and a program can read the report as JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import polars as pl
+
+
+class Severity(StrEnum):
+    ERROR = "error"  #: blocks import
+    WARNING = "warning"  #: reported; the data are imported as documented
+
+
+class Rule(StrEnum):
+    """Reason codes of every validation rule (documented in ``docs/validation.md``)."""
+
+    # files and columns
+    MISSING_FILE = "missing_file"
+    UNREADABLE_FILE = "unreadable_file"
+    AMBIGUOUS_FILE = "ambiguous_file"
+    UNUSED_FILE = "unused_file"
+    MISSING_COLUMN = "missing_column"
+    DUPLICATE_COLUMN = "duplicate_column"
+    UNKNOWN_COLUMN = "unknown_column"
+    # values
+    MISSING_VALUE = "missing_value"
+    BAD_DATE = "bad_date"
+    BAD_NUMBER = "bad_number"
+    BAD_BOOL = "bad_bool"
+    BAD_CATEGORY = "bad_category"
+    UNKNOWN_DRUG = "unknown_drug"
+    INVALID_EDSS = "invalid_edss"
+    OUT_OF_RANGE = "out_of_range"
+    FUTURE_DATE = "future_date"
+    MONTH_PRECISION_DATE = "month_precision_date"
+    # records
+    DUPLICATE_PATIENT = "duplicate_patient"
+    CONFLICTING_RECORD = "conflicting_record"
+    DUPLICATE_ROW = "duplicate_row"
+    UNKNOWN_PATIENT = "unknown_patient"
+    STOP_BEFORE_START = "stop_before_start"
+    BEFORE_BIRTH = "before_birth"
+    CONFLICTS_WITH_STORE = "conflicts_with_store"
+    # clinical plausibility
+    RELAPSES_TOO_CLOSE = "relapses_too_close"
+    EDSS_DURING_RELAPSE = "edss_during_relapse"
+    ONSET_AFTER_FIRST_EDSS = "onset_after_first_edss"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    severity: Severity
+    summary: str  #: what the rule checks
+    fix: str  #: what the user should do
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+RULES: dict[Rule, RuleInfo] = {
+    Rule.MISSING_FILE: RuleInfo(E, "a required table (patients, edss) has no file",
+                                "add the file, or name it in the mapping file"),
+    Rule.UNREADABLE_FILE: RuleInfo(E, "a file cannot be read as CSV, XLSX or Parquet",
+                                   "save it as UTF-8 CSV, XLSX or Parquet"),
+    Rule.AMBIGUOUS_FILE: RuleInfo(E, "more than one file could hold the same table",
+                                  "keep one, or name the file in the mapping"),
+    Rule.UNUSED_FILE: RuleInfo(W, "a data file in the folder matches no table; not imported",
+                               "rename it after its table or map it"),
+    Rule.MISSING_COLUMN: RuleInfo(E, "a required column is absent",
+                                  "add the column or map your column name onto it"),
+    Rule.DUPLICATE_COLUMN: RuleInfo(E, "two columns map to the same canonical column",
+                                    "keep one of them"),
+    Rule.UNKNOWN_COLUMN: RuleInfo(W, "a column is not a canonical column; not imported",
+                                  "map it onto a canonical column, or ignore this warning"),
+    Rule.MISSING_VALUE: RuleInfo(E, "a required value is empty", "fill in the value"),
+    Rule.BAD_DATE: RuleInfo(E, "a date is not an ISO 8601 date (YYYY-MM-DD)",
+                            "write the date as YYYY-MM-DD"),
+    Rule.BAD_NUMBER: RuleInfo(E, "a number cannot be read", "write a plain number, e.g. 3.5"),
+    Rule.BAD_BOOL: RuleInfo(E, "a yes/no value cannot be read",
+                            "write true/false, yes/no, y/n or 1/0"),
+    Rule.BAD_CATEGORY: RuleInfo(E, "a value is not one of the allowed values",
+                                "use one of the allowed values"),
+    Rule.UNKNOWN_DRUG: RuleInfo(E, "a drug name is not in the vocabulary",
+                                "use the suggested name or a known synonym"),
+    Rule.INVALID_EDSS: RuleInfo(E, "EDSS is not a step of 0, 1.0, 1.5, ..., 9.5, 10",
+                                "correct the EDSS (0.5 is not an EDSS step)"),
+    Rule.OUT_OF_RANGE: RuleInfo(E, "a number is outside its allowed range",
+                                "correct the value"),
+    Rule.FUTURE_DATE: RuleInfo(E, "a date lies after the validation date",
+                               "correct the date"),
+    Rule.MONTH_PRECISION_DATE: RuleInfo(W, "a date is given to the month (YYYY-MM)",
+                                        "give the full date if it is known"),
+    Rule.DUPLICATE_PATIENT: RuleInfo(E, "a patient_id appears twice in patients",
+                                     "keep one row per patient"),
+    Rule.CONFLICTING_RECORD: RuleInfo(E, "two rows share a key (e.g. patient and date) but "
+                                      "differ", "keep the correct row"),
+    Rule.DUPLICATE_ROW: RuleInfo(W, "a row repeats an earlier row exactly; stored once",
+                                 "delete the repeated row"),
+    Rule.UNKNOWN_PATIENT: RuleInfo(E, "a patient_id is not in patients (nor in the store)",
+                                   "add the patient or correct the id"),
+    Rule.STOP_BEFORE_START: RuleInfo(E, "an end date lies before its start date",
+                                     "correct either date"),
+    Rule.BEFORE_BIRTH: RuleInfo(E, "an event is dated before the patient's birth",
+                                "correct the date or the birth date"),
+    Rule.CONFLICTS_WITH_STORE: RuleInfo(E, "a row differs from the stored row with the same key",
+                                        "stored data are never changed: correct the new row"),
+    Rule.RELAPSES_TOO_CLOSE: RuleInfo(W, "two relapse onsets are less than 30 days apart",
+                                      "check: a relapse is usually defined as >= 30 days "
+                                      "after the previous one"),
+    Rule.EDSS_DURING_RELAPSE: RuleInfo(W, "an EDSS was assessed within 30 days after a relapse "
+                                       "onset", "check: such an EDSS may not reflect stable "
+                                       "disability"),
+    Rule.ONSET_AFTER_FIRST_EDSS: RuleInfo(W, "disease onset is after the first EDSS assessment",
+                                          "check the onset date"),
+}
+
+#: Columns of every issue table, in order.
+ISSUE_SCHEMA: dict[str, pl.DataType] = {
+    "file": pl.String(),
+    "row": pl.Int64(),
+    "patient_id": pl.String(),
+    "column": pl.String(),
+    "rule": pl.String(),
+    "value": pl.String(),
+    "severity": pl.String(),
+    "message": pl.String(),
+}
+
+
+def empty_issues() -> pl.DataFrame:
+    return pl.DataFrame(schema=ISSUE_SCHEMA)
+
+
+def file_issue(
+    rule: Rule, file: str, message: str, column: str | None = None, value: str | None = None
+) -> pl.DataFrame:
+    """One issue about a whole file or column (no row)."""
+    return pl.DataFrame(
+        [{
+            "file": file, "row": None, "patient_id": None, "column": column, "rule": str(rule),
+            "value": value, "severity": str(RULES[rule].severity), "message": message,
+        }],
+        schema=ISSUE_SCHEMA,
+    )
+
+
+def row_issues(
+    rows: pl.DataFrame,
+    rule: Rule,
+    *,
+    file: str,
+    column: str | pl.Expr | None,
+    value: pl.Expr,
+    message: pl.Expr | str,
+) -> pl.DataFrame:
+    """One issue per row of ``rows`` (which carries ``_row`` and ``patient_id`` columns)."""
+    if rows.height == 0:
+        return empty_issues()
+    pid = pl.col("patient_id") if "patient_id" in rows.columns else pl.lit(None)
+    msg = pl.lit(message) if isinstance(message, str) else message
+    return rows.select(
+        pl.lit(file).alias("file"),
+        pl.col("_row").cast(pl.Int64).alias("row"),
+        pid.cast(pl.String).alias("patient_id"),
+        (column if isinstance(column, pl.Expr) else pl.lit(column, dtype=pl.String))
+        .cast(pl.String).alias("column"),
+        pl.lit(str(rule)).alias("rule"),
+        value.cast(pl.String).alias("value"),
+        pl.lit(str(RULES[rule].severity)).alias("severity"),
+        msg.cast(pl.String).alias("message"),
+    )

@@ -1,0 +1,5 @@
+"""Store: the study in an embedded DuckDB file, with the provenance of every import."""
+
+from mscohort.store.duckdb_store import ImportResult, StudyStore, import_folder
+
+__all__ = ["ImportResult", "StudyStore", "import_folder"]

@@ -1,0 +1,317 @@
+"""The study store: one embedded DuckDB file (no server), one table per canonical table.
+
+Guarantees (tested):
+
+* An import is one transaction: all of it is stored, or none of it.
+* Stored rows are never changed or deleted by an import. A new row whose key (e.g.
+  patient and date for ``edss``) is already stored must equal the stored row exactly;
+  otherwise the import fails with ``conflicts_with_store`` and nothing is written.
+* Importing the same data again stores nothing and records nothing: the database is
+  unchanged.
+* Every import that adds rows is recorded in ``imports`` and ``import_files`` (time,
+  mscohort version, source, each file's SHA-256, rows read, added and already stored), and
+  each stored row carries the ``import_id`` that added it.
+* Reading a table back gives exactly the rows and values that were imported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import polars as pl
+
+from mscohort._version import __version__
+from mscohort.errors import DataValidationError, UsageError
+from mscohort.ingest import Mapping, RawStudy, read_study
+from mscohort.issues import Rule, row_issues
+from mscohort.schema import TABLES, Table
+from mscohort.study import Study
+from mscohort.validate import ValidationReport, check_study
+from mscohort.validate.check import KNOWN_PATIENT_COLUMNS
+
+SCHEMA_VERSION = "1"
+
+_SQL_TYPES = {
+    pl.String(): "VARCHAR",
+    pl.Date(): "DATE",
+    pl.Float64(): "DOUBLE",
+    pl.Int64(): "BIGINT",
+    pl.Boolean(): "BOOLEAN",
+}
+
+_META_DDL = (
+    "CREATE TABLE IF NOT EXISTS mscohort_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS imports (
+        import_id INTEGER PRIMARY KEY, imported_at TIMESTAMP NOT NULL,
+        mscohort_version VARCHAR NOT NULL, source VARCHAR NOT NULL, mapping VARCHAR,
+        validated_as_of DATE NOT NULL, n_warnings INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS import_files (
+        import_id INTEGER NOT NULL, table_name VARCHAR NOT NULL, file VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL, rows_read BIGINT NOT NULL, rows_added BIGINT NOT NULL,
+        rows_already_stored BIGINT NOT NULL, PRIMARY KEY (import_id, table_name))""",
+)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _table_ddl(spec: Table) -> str:
+    cols = [
+        f"{_q(name)} {_SQL_TYPES[dtype]}" + (" NOT NULL" if name in spec.key else "")
+        for name, dtype in spec.stored_schema().items()
+    ]
+    cols.append("import_id INTEGER NOT NULL")
+    return (
+        f"CREATE TABLE IF NOT EXISTS {_q(spec.name)} ({', '.join(cols)}, "
+        f"PRIMARY KEY ({', '.join(map(_q, spec.key))}))"
+    )
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import did: the import id (None when nothing was new) and rows per table."""
+
+    import_id: int | None
+    rows_read: dict[str, int]
+    rows_added: dict[str, int]
+    report: ValidationReport
+
+    @property
+    def changed(self) -> bool:
+        return self.import_id is not None
+
+    def summary(self) -> str:
+        if not self.changed:
+            return "nothing new: every row is already stored; the store is unchanged"
+        parts = [f"{t} +{n}" for t, n in self.rows_added.items() if self.rows_read.get(t)]
+        return f"import {self.import_id}: " + ", ".join(parts)
+
+
+class StudyStore:
+    """A study database in a DuckDB file. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise UsageError(f"study database {self.path} does not exist; run `mscohort import`.")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise UsageError(f"{self.path} cannot be opened as a DuckDB study store: {exc}") \
+                from None
+        if not read_only:
+            self._create_schema()
+        self._check_schema()
+
+    def __enter__(self) -> StudyStore:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- schema -------------------------------------------------------------------------
+    def _create_schema(self) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+        for ddl in _META_DDL:
+            self.con.execute(ddl)
+        for spec in TABLES.values():
+            self.con.execute(_table_ddl(spec))
+        self.con.execute(
+            "INSERT INTO mscohort_meta VALUES ('schema_version', ?), ('created_with', ?), "
+            "('created_at', ?) ON CONFLICT DO NOTHING",
+            [SCHEMA_VERSION, __version__, dt.datetime.now(dt.UTC).isoformat()],
+        )
+        self.con.execute("COMMIT")
+
+    def _check_schema(self) -> None:
+        try:
+            rows = self.con.execute(
+                "SELECT value FROM mscohort_meta WHERE key = 'schema_version'"
+            ).fetchall()
+            row = rows[0] if rows else None
+        except duckdb.CatalogException:
+            raise UsageError(f"{self.path} is not an mscohort study store.") from None
+        if row is None or row[0] != SCHEMA_VERSION:
+            raise UsageError(
+                f"{self.path} has store schema version {row[0] if row else 'none'}; this "
+                f"mscohort ({__version__}) reads version {SCHEMA_VERSION}."
+            )
+
+    # -- reading ------------------------------------------------------------------------
+    def _scalar(self, sql: str) -> int:
+        return int(self.con.execute(sql).fetchall()[0][0])
+
+    def read(self, table: str, *, with_import_id: bool = False) -> pl.DataFrame:
+        """Table ``table`` as stored, sorted by its key, with the canonical column types."""
+        spec = TABLES[table]
+        cols = list(spec.stored_columns) + (["import_id"] if with_import_id else [])
+        frame = self.con.sql(
+            f"SELECT {', '.join(map(_q, cols))} FROM {_q(table)} "
+            f"ORDER BY {', '.join(map(_q, spec.key))}"
+        ).pl()
+        schema = spec.stored_schema() | ({"import_id": pl.Int64()} if with_import_id else {})
+        return frame.cast(schema)  # type: ignore[arg-type]
+
+    def study(self) -> Study:
+        return Study({name: self.read(name) for name in TABLES})
+
+    def counts(self) -> dict[str, int]:
+        return {
+            name: self._scalar(f"SELECT count(*) FROM {_q(name)}") for name in TABLES
+        }
+
+    def imports(self) -> pl.DataFrame:
+        return self.con.sql("SELECT * FROM imports ORDER BY import_id").pl()
+
+    def import_files(self) -> pl.DataFrame:
+        return self.con.sql(
+            "SELECT * FROM import_files ORDER BY import_id, table_name"
+        ).pl()
+
+    def known_patients(self) -> pl.DataFrame:
+        return self.read("patients").select(KNOWN_PATIENT_COLUMNS)
+
+    # -- writing ------------------------------------------------------------------------
+    def conflicts(self, study: Study) -> list[pl.DataFrame]:
+        """``conflicts_with_store`` issues: new rows whose key is stored with other values."""
+        issues: list[pl.DataFrame] = []
+        for name, spec in TABLES.items():
+            new = study.lineage(name)
+            if new.height == 0:
+                continue
+            cols = list(spec.stored_columns)
+            values = [c for c in cols if c not in spec.key]
+            if not values:
+                continue
+            self.con.register("_new", new.to_arrow())
+            try:
+                on = " AND ".join(f"n.{_q(k)} = s.{_q(k)}" for k in spec.key)
+                differ = " OR ".join(f"n.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in values)
+                which = ", ".join(
+                    f"CASE WHEN n.{_q(c)} IS DISTINCT FROM s.{_q(c)} THEN "
+                    f"'{c}: stored ' || coalesce(CAST(s.{_q(c)} AS VARCHAR), 'empty') || "
+                    f"', new ' || coalesce(CAST(n.{_q(c)} AS VARCHAR), 'empty') END"
+                    for c in values
+                )
+                rows = self.con.sql(
+                    f"SELECT n._file, n._row, n.patient_id, "
+                    f"concat_ws(' / ', {', '.join('CAST(n.' + _q(k) + ' AS VARCHAR)' for k in spec.key)}) AS _key, "  # noqa: E501
+                    f"concat_ws('; ', {which}) AS _diff, s.import_id AS _import "
+                    f"FROM _new n JOIN {_q(name)} s ON {on} WHERE {differ} ORDER BY n._row"
+                ).pl()
+            finally:
+                self.con.unregister("_new")
+            for file, part in rows.group_by("_file", maintain_order=True):
+                issues.append(row_issues(
+                    part, Rule.CONFLICTS_WITH_STORE, file=str(file[0]),
+                    column=pl.col("_diff").str.extract(r"^([a-z0-9_]+):"),
+                    value=pl.col("_key"),
+                    message=pl.format("{} ({}) is stored by import {} with other values: {}",
+                                      pl.lit(" and ".join(spec.key)), pl.col("_key"),
+                                      pl.col("_import"), pl.col("_diff")),
+                ))
+        return issues
+
+    def add(
+        self, study: Study, raw: RawStudy, report: ValidationReport,
+        *, mapping: Mapping | None = None, as_of: dt.date | None = None,
+    ) -> ImportResult:
+        """Store the rows of ``study`` not yet stored, in one transaction.
+
+        Raises :class:`DataValidationError` (and stores nothing) when ``report`` has errors
+        or any new row conflicts with a stored row.
+        """
+        if not report.ok:
+            raise DataValidationError(report)
+        rows_read = {name: study.lineage(name).height for name in TABLES}
+        rows_added: dict[str, int] = {}
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            conflicts = self.conflicts(study)
+            if any(c.height for c in conflicts):
+                raise DataValidationError(ValidationReport.from_issues(
+                    [report.issues.drop("fix"), *conflicts], report.source))
+            import_id = self._scalar("SELECT coalesce(max(import_id), 0) + 1 FROM imports")
+            for name, spec in TABLES.items():
+                new = study.table(name)
+                if new.height == 0:
+                    rows_added[name] = 0
+                    continue
+                self.con.register("_new", new.to_arrow())
+                try:
+                    on = " AND ".join(f"n.{_q(k)} = s.{_q(k)}" for k in spec.key)
+                    cols = ", ".join(f"n.{_q(c)}" for c in spec.stored_columns)
+                    before = self._scalar(f"SELECT count(*) FROM {_q(name)}")
+                    self.con.execute(
+                        f"INSERT INTO {_q(name)} ({', '.join(map(_q, spec.stored_columns))}, "
+                        f"import_id) SELECT {cols}, {int(import_id)} FROM _new n "
+                        f"WHERE NOT EXISTS (SELECT 1 FROM {_q(name)} s WHERE {on})"
+                    )
+                    after = self._scalar(f"SELECT count(*) FROM {_q(name)}")
+                finally:
+                    self.con.unregister("_new")
+                rows_added[name] = int(after - before)
+            if sum(rows_added.values()) == 0:
+                self.con.execute("ROLLBACK")
+                return ImportResult(None, rows_read, rows_added, report)
+            self.con.execute(
+                "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [import_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__,
+                 str(raw.root.resolve()), mapping.source if mapping else None,
+                 as_of or dt.date.today(), report.n_warnings],
+            )
+            for name, table in raw.tables.items():
+                self.con.execute(
+                    "INSERT INTO import_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [import_id, name, table.source, table.sha256, rows_read[name],
+                     rows_added.get(name, 0), rows_read[name] - rows_added.get(name, 0)],
+                )
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return ImportResult(int(import_id), rows_read, rows_added, report)
+
+
+def validate_folder(
+    path: str | Path, *, mapping: Mapping | None = None, db: str | Path | None = None,
+    as_of: dt.date | None = None,
+) -> tuple[Study, RawStudy, ValidationReport]:
+    """Read and validate a study folder, against the stored study in ``db`` if given."""
+    raw = read_study(path, mapping)
+    known = None
+    store = StudyStore(db, read_only=True) if db is not None and Path(db).exists() else None
+    try:
+        if store is not None:
+            known = store.known_patients()
+        study, report = check_study(raw, known_patients=known, as_of=as_of)
+        if store is not None:
+            report = ValidationReport.from_issues(
+                [report.issues.drop("fix"), *store.conflicts(study)], report.source)
+    finally:
+        if store is not None:
+            store.close()
+    return study, raw, report
+
+
+def import_folder(
+    path: str | Path, db: str | Path, *, mapping: Mapping | None = None,
+    as_of: dt.date | None = None,
+) -> ImportResult:
+    """Validate the study at ``path`` and add it to the store ``db``: all of it or nothing."""
+    raw = read_study(path, mapping)
+    with StudyStore(db) as store:
+        study, report = check_study(raw, known_patients=store.known_patients(), as_of=as_of)
+        return store.add(study, raw, report, mapping=mapping, as_of=as_of)
+
+
+__all__ = ["ImportResult", "StudyStore", "import_folder", "validate_folder"]

@@ -1,0 +1,52 @@
+"""The in-memory study: one typed polars frame per canonical table.
+
+Produced by validation (:func:`mscohort.validate.check_study`) and by reading a store back.
+Frames hold the table's stored columns (canonical columns plus ``*_precision`` companions of
+partial dates) and, when the study came from files, the lineage columns ``_file`` and
+``_row`` that say where each record was read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from mscohort.schema import TABLES
+
+LINEAGE = ("_file", "_row")
+
+
+def empty_table(name: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=TABLES[name].stored_schema())
+
+
+@dataclass(frozen=True)
+class Study:
+    """Typed canonical tables. Absent optional tables are empty frames with the right columns."""
+
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    def table(self, name: str) -> pl.DataFrame:
+        """Table ``name`` with its stored columns only, sorted by its key."""
+        spec = TABLES[name]
+        frame = self.tables.get(name)
+        if frame is None:
+            return empty_table(name)
+        return frame.select(spec.stored_columns).sort(spec.key, nulls_last=True)
+
+    def lineage(self, name: str) -> pl.DataFrame:
+        """Table ``name`` with its ``_file`` and ``_row`` lineage columns, as validated."""
+        frame = self.tables.get(name)
+        return frame if frame is not None else empty_table(name)
+
+    @property
+    def patients(self) -> pl.DataFrame:
+        return self.table("patients")
+
+    @property
+    def edss(self) -> pl.DataFrame:
+        return self.table("edss")
+
+    def n_rows(self) -> dict[str, int]:
+        return {name: self.tables[name].height if name in self.tables else 0 for name in TABLES}

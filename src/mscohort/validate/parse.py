@@ -1,0 +1,160 @@
+"""Parse text columns into typed columns, reporting every value that cannot be parsed.
+
+Conventions (documented in ``docs/data-model.md``):
+
+* Dates are ISO 8601 ``YYYY-MM-DD``; a time part (``2020-01-31T00:00:00``) is allowed and
+  dropped. Columns that allow month precision also take ``YYYY-MM``, used as the 15th of
+  that month (the mid-point, so the error is at most about half a month either way); such a
+  value is reported with the warning ``month_precision_date`` and its precision is stored in
+  ``<column>_precision``.
+* Numbers use a decimal point; infinities and NaN are not numbers.
+* Yes/no values: true/false, yes/no, y/n, t/f, 1/0 in any letter case.
+* Categories ignore letter case; ``sex`` also takes female/male, ``eye`` right/left.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mscohort.issues import Rule, row_issues
+from mscohort.schema import EDSS_STEPS, PRECISION_SUFFIX, Column, Kind
+from mscohort.vocabulary import normalise_drug, suggest_drug
+
+DAY_RE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
+MONTH_RE = r"^\d{4}-\d{2}$"
+TRUE = ("true", "yes", "y", "t", "1")
+FALSE = ("false", "no", "n", "f", "0")
+
+#: Accepted spellings of category values (lower-case text -> canonical value).
+CATEGORY_SYNONYMS: dict[str, dict[str, str]] = {
+    "sex": {"f": "F", "female": "F", "m": "M", "male": "M"},
+    "eye": {"od": "OD", "os": "OS", "right": "OD", "left": "OS"},
+}
+
+
+def _synonyms(col: Column) -> dict[str, str]:
+    base = {v.lower(): v for v in col.allowed}
+    return base | CATEGORY_SYNONYMS.get(col.name, {})
+
+
+def parse_column(
+    frame: pl.DataFrame, col: Column, file: str
+) -> tuple[list[pl.Series], list[pl.DataFrame]]:
+    """Typed series for ``col`` (and its precision companion), and the issues found.
+
+    ``frame`` holds the raw text column ``col.name`` with ``_row`` and ``patient_id``.
+    """
+    name = col.name
+    text = frame[name]
+    issues: list[pl.DataFrame] = []
+    value = pl.col(name)
+
+    def report(mask: pl.Series, rule: Rule, message: pl.Expr | str) -> None:
+        rows = frame.filter(mask)
+        issues.append(row_issues(rows, rule, file=file, column=name, value=value,
+                                 message=message))
+
+    present = text.is_not_null()
+    if col.required:
+        report(~present, Rule.MISSING_VALUE, f"{name} is required but empty")
+
+    out: list[pl.Series] = []
+    kind = col.kind
+    if kind is Kind.DATE:
+        is_day = text.str.contains(DAY_RE).fill_null(False)
+        day = text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        day = pl.select(pl.when(is_day).then(day).otherwise(None)).to_series()
+        if col.month_precision:
+            is_month = text.str.contains(MONTH_RE).fill_null(False)
+            month = (text + "-15").str.to_date("%Y-%m-%d", strict=False)
+            month = pl.select(pl.when(is_month).then(month).otherwise(None)).to_series()
+            parsed = day.fill_null(month)
+            precision = pl.select(
+                pl.when(day.is_not_null()).then(pl.lit("day"))
+                .when(month.is_not_null()).then(pl.lit("month"))
+                .otherwise(None)
+            ).to_series()
+            report(month.is_not_null(), Rule.MONTH_PRECISION_DATE,
+                   pl.format("{} is given to the month; used as {}-15", pl.lit(name), value))
+            out.append(precision.alias(name + PRECISION_SUFFIX))
+            expected = "YYYY-MM-DD (or YYYY-MM)"
+        else:
+            parsed = day
+            expected = "YYYY-MM-DD"
+        report(present & parsed.is_null(), Rule.BAD_DATE,
+               pl.format("'{}' is not a valid date ({})", value, pl.lit(expected)))
+        out.insert(0, parsed.alias(name))
+    elif kind in (Kind.NUMBER, Kind.INTEGER, Kind.EDSS):
+        number = text.cast(pl.Float64, strict=False)
+        number = pl.select(pl.when(number.is_finite()).then(number).otherwise(None)).to_series()
+        decimal_comma = text.str.contains(r"^-?\d+,\d+$").fill_null(False)
+        bad = present & number.is_null()
+        report(bad & decimal_comma, Rule.BAD_NUMBER,
+               pl.format("'{}' uses a decimal comma; write a decimal point", value))
+        report(bad & ~decimal_comma, Rule.BAD_NUMBER,
+               pl.format("'{}' is not a number", value))
+        if kind is Kind.INTEGER:
+            fractional = number.is_not_null() & (number != number.round(0))
+            report(fractional, Rule.BAD_NUMBER,
+                   pl.format("{} must be a whole number; got {}", pl.lit(name), value))
+            number = pl.select(pl.when(fractional).then(None).otherwise(number)).to_series()
+        if kind is Kind.EDSS:
+            valid = number.is_in(list(EDSS_STEPS))
+            report(number.is_not_null() & ~valid, Rule.INVALID_EDSS,
+                   pl.format("EDSS {} is not an EDSS step (0, 1.0, 1.5, ..., 9.5, 10)", value))
+        if col.minimum is not None or col.maximum is not None:
+            lo = col.minimum if col.minimum is not None else float("-inf")
+            hi = col.maximum if col.maximum is not None else float("inf")
+            outside = number.is_not_null() & ((number < lo) | (number > hi))
+            report(outside, Rule.OUT_OF_RANGE,
+                   pl.format("{} = {} is outside its range ({})", pl.lit(name), value,
+                             pl.lit(_range_text(col.minimum, col.maximum))))
+        out.append(number.cast(col.dtype).alias(name))
+    elif kind is Kind.BOOL:
+        low = text.str.to_lowercase()
+        parsed = pl.select(
+            pl.when(low.is_in(TRUE)).then(True).when(low.is_in(FALSE)).then(False)
+            .otherwise(None)
+        ).to_series()
+        report(present & parsed.is_null(), Rule.BAD_BOOL,
+               pl.format("'{}' is not yes/no; write true/false, yes/no, y/n or 1/0", value))
+        out.append(parsed.cast(pl.Boolean).alias(name))
+    elif kind is Kind.CATEGORY:
+        mapping = _synonyms(col)
+        parsed = text.str.to_lowercase().replace_strict(mapping, default=None,
+                                                        return_dtype=pl.String)
+        report(present & parsed.is_null(), Rule.BAD_CATEGORY,
+               pl.format("'{}' is not one of {}", value, pl.lit(", ".join(col.allowed))))
+        out.append(parsed.alias(name))
+    elif kind is Kind.DRUG:
+        names = text.drop_nulls().unique().to_list()
+        known = {n: normalise_drug(n) for n in names}
+        parsed = text.replace_strict(
+            {k: v for k, v in known.items() if v is not None}, default=None,
+            return_dtype=pl.String,
+        )
+        unknown = [n for n, v in known.items() if v is None]
+        if unknown:
+            hints = {n: _drug_hint(n) for n in unknown}
+            mask = text.is_in(unknown).fill_null(False)
+            report(mask, Rule.UNKNOWN_DRUG,
+                   pl.format("drug '{}' is not in the vocabulary{}", value,
+                             value.replace_strict(hints, default="", return_dtype=pl.String)))
+        out.append(parsed.alias(name))
+    else:  # ID, TEXT
+        out.append(text.alias(name))
+    return out, issues
+
+
+def _drug_hint(name: str) -> str:
+    hint = suggest_drug(name)
+    return f" (closest: {hint})" if hint else " (see `mscohort schema --drugs`)"
+
+
+def _range_text(lo: float | None, hi: float | None) -> str:
+    def fmt(x: float) -> str:
+        return str(int(x)) if float(x).is_integer() else str(x)
+
+    if lo is not None and hi is not None:
+        return f"{fmt(lo)} to {fmt(hi)}"
+    return f"at least {fmt(lo)}" if lo is not None else f"at most {fmt(hi)}"  # type: ignore[arg-type]

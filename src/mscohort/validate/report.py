@@ -1,0 +1,105 @@
+"""The validation report: every issue of every file, in one table."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import polars as pl
+
+from mscohort.issues import ISSUE_SCHEMA, RULES, Severity
+
+#: Columns of :attr:`ValidationReport.issues`, in order.
+REPORT_COLUMNS = (*ISSUE_SCHEMA, "fix")
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """All issues found in a study, errors first, then by file and row.
+
+    ``issues`` has the columns file, row, patient_id, column, rule, value, severity,
+    message and fix (what to do).
+    """
+
+    issues: pl.DataFrame
+    source: str = ""
+
+    @classmethod
+    def from_issues(cls, frames: list[pl.DataFrame], source: str = "") -> ValidationReport:
+        issues = (
+            pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=ISSUE_SCHEMA)
+        )
+        fixes = pl.DataFrame(
+            {"rule": [str(r) for r in RULES], "fix": [i.fix for i in RULES.values()]}
+        )
+        issues = (
+            issues.join(fixes, on="rule", how="left")
+            .with_columns((pl.col("severity") != str(Severity.ERROR)).alias("_order"))
+            .sort(["_order", "file", "row", "column"], nulls_last=False, maintain_order=True)
+            .drop("_order")
+            .select(REPORT_COLUMNS)
+        )
+        return cls(issues, source)
+
+    @property
+    def errors(self) -> pl.DataFrame:
+        return self.issues.filter(pl.col("severity") == str(Severity.ERROR))
+
+    @property
+    def warnings(self) -> pl.DataFrame:
+        return self.issues.filter(pl.col("severity") == str(Severity.WARNING))
+
+    @property
+    def n_errors(self) -> int:
+        return self.errors.height
+
+    @property
+    def n_warnings(self) -> int:
+        return self.warnings.height
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings do not block an import)."""
+        return self.n_errors == 0
+
+    def counts_by_rule(self) -> pl.DataFrame:
+        return (
+            self.issues.group_by(["severity", "rule"]).len("n")
+            .sort(["severity", "n"], descending=[False, True])
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "ok": self.ok,
+            "n_errors": self.n_errors,
+            "n_warnings": self.n_warnings,
+            "issues": self.issues.to_dicts(),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def headline(self) -> str:
+        e, w = self.n_errors, self.n_warnings
+        return f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}" + (
+            f" in {self.source}" if self.source else ""
+        )
+
+    def format_text(self, limit: int | None = None) -> str:
+        """A readable listing: one line per issue, grouped by severity, file and row."""
+        lines = [self.headline()]
+        shown = self.issues if limit is None else self.issues.head(limit)
+        for issue in shown.iter_rows(named=True):
+            where = issue["file"] or ""
+            if issue["row"] is not None:
+                where += f" row {issue['row']}"
+            who = f" patient {issue['patient_id']}" if issue["patient_id"] is not None else ""
+            col = f" [{issue['column']}]" if issue["column"] else ""
+            lines.append(
+                f"{issue['severity'].upper():7} {where}{who}{col} {issue['rule']}: "
+                f"{issue['message']} -> {issue['fix']}"
+            )
+        if limit is not None and self.issues.height > limit:
+            lines.append(f"... and {self.issues.height - limit} more (see --json)")
+        return "\n".join(lines)

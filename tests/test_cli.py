@@ -1,0 +1,114 @@
+"""The mscohort command line: exit codes, output, and the all-or-nothing import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mscohort.cli.main import app
+from tests.test_store import snapshot
+
+runner = CliRunner()
+
+
+def run(*args: str | Path) -> tuple[int, str]:
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_validate_clean_folder_exits_0(toy_dir: Path) -> None:
+    code, output = run("validate", toy_dir, "--as-of", "2026-01-01")
+    assert code == 0
+    assert "0 errors, 4 warnings" in output
+
+
+def test_validate_lists_every_mistake_with_file_row_patient_and_rule(broken_dir: Path) -> None:
+    code, output = run("validate", broken_dir, "--as-of", "2026-01-01")
+    assert code == 1
+    for text in ("patients.csv", "edss.csv", "treatments.csv", "relapses.csv", "infusions.csv",
+                 "row 4", "patient B01", "[invalid_edss]", "[unknown_drug]",
+                 "[stop_before_start]", "[duplicate_patient]", "closest: natalizumab"):
+        assert text in output, text
+
+
+def test_validate_json_is_machine_readable(broken_dir: Path) -> None:
+    code, output = run("validate", broken_dir, "--json", "--as-of", "2026-01-01")
+    data = json.loads(output)
+    assert code == 1 and data["n_errors"] == len([i for i in data["issues"]
+                                                  if i["severity"] == "error"])
+
+
+def test_import_of_broken_folder_leaves_database_unchanged(
+    toy_dir: Path, broken_dir: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "s.duckdb"
+    assert run("import", toy_dir, "--db", db, "--as-of", "2026-01-01")[0] == 0
+    before = snapshot(db)
+    code, output = run("import", broken_dir, "--db", db, "--as-of", "2026-01-01")
+    assert code == 1 and "Nothing was imported" in output
+    assert snapshot(db) == before
+
+
+def test_import_twice_yields_the_same_database(toy_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    code, output = run("import", toy_dir, "--db", db)
+    assert code == 0 and "import 1: patients +8" in output
+    before = snapshot(db)
+    code, output = run("import", toy_dir, "--db", db)
+    assert code == 0 and "store is unchanged" in output
+    assert snapshot(db) == before
+
+
+def test_summary_describes_the_store(toy_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    run("import", toy_dir, "--db", db)
+    code, output = run("summary", "--db", db)
+    assert code == 0 and "F 5, M 3" in output and "alemtuzumab 47" in output
+    code, output = run("summary", "--db", db, "--json")
+    assert code == 0 and json.loads(output)["n_patients"] == 8
+
+
+@pytest.mark.parametrize("args", [
+    ("validate", "/no/such/folder"),
+    ("summary", "--db", "/no/such.duckdb"),
+    ("validate", ".", "--as-of", "yesterday"),
+    ("validate", ".", "--mapping", "/no/such/mapping.toml"),
+    ("validate",),
+    ("frobnicate",),
+])
+def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
+    assert run(*args)[0] == 2
+
+
+def test_example_runs_the_main_job(tmp_path: Path) -> None:
+    code, output = run("example", "--workdir", tmp_path / "demo")
+    assert code == 0
+    assert "import 1: patients +8" in output and "Study summary" in output
+    assert (tmp_path / "demo" / "study.duckdb").is_file()
+    code, _ = run("example", "--workdir", tmp_path / "demo")  # rerun rebuilds its own database
+    assert code == 0
+
+
+def test_schema_lists_tables_drugs_and_rules() -> None:
+    assert "fs_ambulation" in run("schema")[1]
+    assert "Lemtrada".lower() in run("schema", "--drugs")[1].lower()
+    assert "conflicts_with_store" in run("schema", "--rules")[1]
+
+
+@pytest.mark.parametrize("command", ["validate", "import", "summary", "schema", "example"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    code, output = run(command, "--help")
+    assert code == 0 and "Example: mscohort" in output
+
+
+def test_console_script_runs_as_a_module(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", "from mscohort.cli.main import main; main()", "--version"],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("mscohort ")
