@@ -100,7 +100,8 @@ def test_schema_lists_tables_drugs_and_rules() -> None:
     assert "conflicts_with_store" in run("schema", "--rules")[1]
 
 
-@pytest.mark.parametrize("command", ["validate", "import", "summary", "schema", "example"])
+@pytest.mark.parametrize("command", ["validate", "import", "summary", "scores", "schema",
+                                     "example"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, output = run(command, "--help")
     assert code == 0 and "Example: mscohort" in output
@@ -112,3 +113,15 @@ def test_console_script_runs_as_a_module(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0 and proc.stdout.startswith("mscohort ")
+
+
+def test_scores_prints_counts_and_writes_every_assessment(toy_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    run("import", toy_dir, "--db", db)
+    code, output = run("scores", "--db", db, "--out", tmp_path / "scores.csv")
+    assert code == 0 and "Scores of 29 EDSS assessments" in output
+    assert "EDSS vs functional systems:" in output
+    import polars as pl
+
+    assert pl.read_csv(tmp_path / "scores.csv").height == 29
+    assert run("scores", "--db", db, "--out", tmp_path / "scores.txt")[0] == 2

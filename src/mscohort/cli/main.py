@@ -162,6 +162,40 @@ def summary(
 
 
 @app.command()
+def scores(
+    db: Annotated[Path, typer.Option(help="Study store (DuckDB file).")],
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="Write every assessment's scores to this .csv or .parquet file.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Severity scores of every EDSS assessment: MSSS, ARMSS, local scores, EDSS vs FS.
+
+    The scores are derived at import (docs/scores/). Example: mscohort scores --db study.duckdb
+    """
+    from mscohort.cli.render import print_scores
+    from mscohort.store import StudyStore
+
+    try:
+        with StudyStore(db, read_only=True) as store:
+            derived = store.derived("edss")
+    except UsageError as exc:
+        raise _usage(exc) from None
+    if out_file is not None:
+        if out_file.suffix.lower() == ".parquet":
+            derived.write_parquet(out_file)
+        elif out_file.suffix.lower() == ".csv":
+            derived.write_csv(out_file)
+        else:
+            raise _usage(UsageError(f"--out must end in .csv or .parquet; got {out_file}."))
+    if as_json:
+        out.print_json(derived.write_json())
+        return
+    print_scores(out, derived)
+    if out_file is not None:
+        out.print(f"wrote {derived.height} assessments to {out_file}")
+
+
+@app.command()
 def schema(
     drugs: Annotated[bool, typer.Option("--drugs", help="List the drug vocabulary.")] = False,
     rules: Annotated[bool, typer.Option("--rules", help="List the validation rules.")] = False,

@@ -111,3 +111,29 @@ def print_rules(console: Console) -> None:
     for rule, info in RULES.items():
         table.add_row(str(rule), str(info.severity), _t(info.summary), _t(info.fix))
     console.print(table)
+
+
+def print_scores(console: Console, derived: pl.DataFrame) -> None:
+    """Counts of defined and missing scores, and the EDSS assessments their FS contradict."""
+    table = Table(title=f"Scores of {derived.height} EDSS assessments", box=box.SIMPLE_HEAD)
+    for name in ("score", "defined", "missing (reason: n)"):
+        table.add_column(name, overflow="fold")
+    for score, reason in (("msss", "msss_reason"), ("msss_updated", "msss_updated_reason"),
+                          ("armss", "armss_reason"), ("local_msss", None),
+                          ("local_armss", None), ("edss_fs", "edss_fs_reason")):
+        defined = derived[score].is_not_null().sum()
+        reasons = ""
+        if reason is not None:
+            counts = derived.filter(pl.col(reason).is_not_null()).group_by(reason).len()
+            reasons = ", ".join(f"{r}: {n}" for r, n in counts.sort(reason).iter_rows())
+        table.add_row(score, str(defined), _t(reasons))
+    console.print(table)
+    checks = derived.group_by("edss_fs_check").len().sort("edss_fs_check")
+    console.print("EDSS vs functional systems: " + ", ".join(
+        f"{c} {n}" for c, n in checks.iter_rows()))
+    bad = derived.filter(pl.col("edss_fs_check") == "inconsistent")
+    for r in bad.head(20).iter_rows(named=True):
+        console.print(_t(f"  patient {r['patient_id']} {r['date']}: recorded EDSS {r['edss']}, "
+                         f"FS and ambulation give {r['edss_fs']}"))
+    if bad.height > 20:
+        console.print(f"  ... and {bad.height - 20} more (use --out)")

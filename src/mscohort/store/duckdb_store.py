@@ -25,6 +25,7 @@ import duckdb
 import polars as pl
 
 from mscohort._version import __version__
+from mscohort.derive.assessments import derive_edss, derive_msfc
 from mscohort.errors import DataValidationError, UsageError
 from mscohort.ingest import Mapping, RawStudy, read_study
 from mscohort.issues import Rule, row_issues
@@ -34,6 +35,8 @@ from mscohort.validate import ValidationReport, check_study
 from mscohort.validate.check import KNOWN_PATIENT_COLUMNS
 
 SCHEMA_VERSION = "1"
+#: Derived tables kept in the store (``derived_<name>``), recomputed at every import.
+DERIVED = {"edss": derive_edss, "msfc": derive_msfc}
 
 _SQL_TYPES = {
     pl.String(): "VARCHAR",
@@ -177,6 +180,33 @@ class StudyStore:
             "SELECT * FROM import_files ORDER BY import_id, table_name"
         ).pl()
 
+    def derived(self, name: str) -> pl.DataFrame:
+        """A derived table: ``edss`` (scores per EDSS assessment) or ``msfc`` (z-scores)."""
+        if name not in DERIVED:
+            raise UsageError(f"derived table must be one of {', '.join(DERIVED)}; got {name!r}.")
+        table = f"derived_{name}"
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+        ).fetchall()[0][0]
+        if not exists:
+            return DERIVED[name](Study({})).clear()
+        return self.con.sql(f"SELECT * FROM {_q(table)}").pl()
+
+    def _refresh_derived(self) -> None:
+        """Recompute every derived table from the stored study (inside the caller's
+        transaction): local scores depend on the whole cohort."""
+        study = self.study()
+        for name, derive in DERIVED.items():
+            frame = derive(study)
+            self.con.register("_derived", frame.to_arrow())
+            try:
+                self.con.execute(
+                    f"CREATE OR REPLACE TABLE {_q('derived_' + name)} AS SELECT * FROM _derived")
+            finally:
+                self.con.unregister("_derived")
+        self.con.execute(
+            "INSERT OR REPLACE INTO mscohort_meta VALUES ('derived_with', ?)", [__version__])
+
     def known_patients(self) -> pl.DataFrame:
         return self.read("patients").select(KNOWN_PATIENT_COLUMNS)
 
@@ -263,6 +293,7 @@ class StudyStore:
             if sum(rows_added.values()) == 0:
                 self.con.execute("ROLLBACK")
                 return ImportResult(None, rows_read, rows_added, report)
+            self._refresh_derived()
             self.con.execute(
                 "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [import_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__,

@@ -1,0 +1,1 @@
+"""Derive: clinical scores and per-assessment derived columns, as pure functions over columns."""
