@@ -5,7 +5,7 @@ source "$(dirname "$0")/_venv.sh"
 install_mscohort "[test]"
 # Test-only oracles pin old numpy/pandas: install them without their pins.
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
-  mssev==0.5.2 2>&1 | grep -v "^WARNING: Location" >&2 || true
+  mssev==0.5.2 pymsprog==1.0.7 2>&1 | grep -v "^WARNING: Location" >&2 || true
 export MSCOHORT_REQUIRE_ORACLES=1
 cd "$ROOT"
 "$VENV/bin/ruff" check src tests benchmarks

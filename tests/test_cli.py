@@ -100,8 +100,8 @@ def test_schema_lists_tables_drugs_and_rules() -> None:
     assert "conflicts_with_store" in run("schema", "--rules")[1]
 
 
-@pytest.mark.parametrize("command", ["validate", "import", "summary", "scores", "schema",
-                                     "example"])
+@pytest.mark.parametrize("command", ["validate", "import", "summary", "scores", "events",
+                                     "schema", "example"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, output = run(command, "--help")
     assert code == 0 and "Example: mscohort" in output
@@ -125,3 +125,52 @@ def test_scores_prints_counts_and_writes_every_assessment(toy_dir: Path, tmp_pat
 
     assert pl.read_csv(tmp_path / "scores.csv").height == 29
     assert run("scores", "--db", db, "--out", tmp_path / "scores.txt")[0] == 2
+
+
+def test_events_from_files_writes_events_summary_and_explains(tmp_path: Path) -> None:
+    (tmp_path / "edss.csv").write_text(
+        "patient_id,date,edss\nP1,2020-01-01,2.0\nP1,2020-03-31,3.0\nP1,2020-06-29,3.0\n"
+        "P2,2020-01-01,4.0\nP2,2020-06-01,4.0\n")
+    (tmp_path / "relapses.csv").write_text("patient_id,onset_date\nP1,2020-03-01\n")
+    code, output = run("events", "--edss", tmp_path / "edss.csv", "--relapses",
+                       tmp_path / "relapses.csv", "--preset", "observational", "--out",
+                       tmp_path / "events.csv", "--explain", "P1", "--methods",
+                       "--milestone", "3.0")
+    assert code == 0, output
+    assert "2 patients: 1 with CDW (1 events; PIRA 0, RAW 1)" in output
+    assert "CDW (RAW) at 2020-03-31" in output and "roving baseline" in output
+    import polars as pl
+
+    assert pl.read_csv(tmp_path / "events.csv")["cdw_type"].to_list() == ["RAW"]
+    assert pl.read_csv(tmp_path / "events_summary.csv").height == 2
+    assert "milestone EDSS >= 3: reached (confirmed) by 2 of 2 patients" in output
+    assert pl.read_csv(tmp_path / "events_milestones.csv").height == 2
+
+
+def test_events_options_override_the_preset(tmp_path: Path) -> None:
+    (tmp_path / "edss.csv").write_text(
+        "patient_id,date,edss\nP1,2020-01-01,2.0\nP1,2020-03-31,3.0\nP1,2020-06-29,3.0\n")
+    code, output = run("events", "--edss", tmp_path / "edss.csv", "--conf-days", "168",
+                       "--methods")
+    assert code == 0 and "0 with CDW" in output and "168 days" in output
+
+
+@pytest.mark.parametrize("args", [
+    ("events",), ("events", "--edss", "/no/such.csv"), ("events", "--preset", "nope"),
+    ("events", "--edss", "x.csv", "--relapse-to-bl", "a,b"),
+])
+def test_events_usage_errors_exit_2(args: tuple[str, ...], tmp_path: Path) -> None:
+    assert run(*args)[0] == 2
+
+
+def test_events_with_bad_data_exit_1_with_the_rows(tmp_path: Path) -> None:
+    (tmp_path / "edss.csv").write_text("patient_id,date,edss\nP1,2020-01-01,0.5\n")
+    code, output = run("events", "--edss", tmp_path / "edss.csv")
+    assert code == 1 and "invalid_edss" in output
+
+
+def test_events_from_a_store(toy_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    run("import", toy_dir, "--db", db)
+    code, output = run("events", "--db", db, "--preset", "observational")
+    assert code == 0 and "8 patients" in output

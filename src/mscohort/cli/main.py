@@ -245,6 +245,15 @@ def example(
         print_overview(out, overview(store.study()), store.imports())
 
 
+def _register() -> None:
+    from mscohort.cli.events import events
+
+    app.command()(events)
+
+
+_register()
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -226,3 +226,28 @@ def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
 
 def _label(path: Path, sheet: str | None) -> str:
     return f"{path.name}[{sheet}]" if sheet else path.name
+
+
+def read_tables(files: dict[str, str | Path], mapping: Mapping | None = None) -> RawStudy:
+    """Read single tables given as files, e.g. ``{"edss": "edss.csv"}`` (no folder search)."""
+    mapping = mapping or Mapping()
+    tables: dict[str, RawTable] = {}
+    issues: list[pl.DataFrame] = []
+    root = Path(".")
+    for name, path in files.items():
+        path = Path(path)
+        if name not in TABLES:
+            raise UsageError(f"table must be one of {', '.join(TABLES)}; got {name!r}.")
+        if not path.is_file():
+            raise UsageError(f"{name} file {path} does not exist.")
+        root = path.parent
+        label = path.name
+        try:
+            frame = _read(path, mapping.for_table(name).sheet)
+        except UnreadableFileError as exc:
+            issues.append(file_issue(Rule.UNREADABLE_FILE, label, str(exc)))
+            continue
+        frame, problems = _canonical_columns(frame, TABLES[name], mapping.for_table(name), label)
+        issues.extend(problems)
+        tables[name] = RawTable(name, label, path, readers.sha256(path), frame)
+    return RawStudy(root, tables, pl.concat(issues) if issues else empty_issues())

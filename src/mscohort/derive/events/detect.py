@@ -1,0 +1,303 @@
+"""Detect confirmed disability events for many patients at once.
+
+:func:`detect_events` prepares sorted arrays, runs the compiled scan of :mod:`.kernel` and
+returns an :class:`EventResult`: one row per event, a per-patient summary, the unconfirmed
+changes, and the settings, with :meth:`EventResult.methods` and :meth:`EventResult.explain`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from mscohort.derive.events import primitives as K
+from mscohort.derive.events.kernel import scan
+from mscohort.derive.events.settings import EventSettings, delta_values
+from mscohort.errors import bad_argument
+
+_EVENT_CODES = {"firstCDW": K.EV_FIRST_CDW, "firstCDI": K.EV_FIRST_CDI, "first": K.EV_FIRST,
+                "firstPIRA": K.EV_FIRST_PIRA, "firstRAW": K.EV_FIRST_RAW,
+                "multiple": K.EV_MULTIPLE}
+_BASELINE_CODES = {"fixed": K.BL_FIXED, "roving_impr": K.BL_ROVING_IMPR,
+                   "roving_wors": K.BL_ROVING_WORS, "roving": K.BL_ROVING}
+_SUB_CODES = {"none": K.ST_NONE, "event": K.ST_EVENT, "improvement": K.ST_IMPROVEMENT,
+              "worsening": K.ST_WORSENING}
+_SKIP_CODES = {"none": K.SKIP_NONE, "strict": K.SKIP_STRICT, "all": K.SKIP_ALL}
+_PREC_CODES = {"baseline": K.PREC_BASELINE, "last": K.PREC_LAST,
+               "last_delta": K.PREC_LAST_DELTA}
+_TYPE_NAMES = {K.CDI: "CDI", K.CDW: "CDW", K.RAW: "CDW", K.PIRA: "CDW"}
+_CDW_TYPES = {K.CDI: None, K.CDW: "undefined", K.RAW: "RAW", K.PIRA: "PIRA"}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Sorted input arrays of the scan."""
+
+    ids: list[str]
+    offsets: np.ndarray
+    days: np.ndarray
+    values: np.ndarray
+    validconf: np.ndarray
+    roffsets: np.ndarray
+    rdays: np.ndarray
+    n_dropped: int
+
+
+def _days(series: pl.Series) -> np.ndarray:
+    return series.cast(pl.Date).cast(pl.Int64).to_numpy().astype(np.float64)
+
+
+def prepare(visits: pl.DataFrame, relapses: pl.DataFrame | None, value: str,
+            settings: EventSettings) -> Prepared:
+    """Check and sort the inputs (see :func:`detect_events` for their columns)."""
+    for col in ("patient_id", "date", value):
+        if col not in visits.columns:
+            raise bad_argument("visits", f"a table with columns patient_id, date, {value}",
+                               visits.columns)
+    cols = ["patient_id", "date", value] + (["validconf"] if "validconf" in visits.columns
+                                            else [])
+    v = visits.select(cols).with_columns(pl.col("patient_id").cast(pl.String))
+    n_before = v.height
+    v = v.filter(pl.col(value).is_not_null() & pl.col("date").is_not_null()
+                 & pl.col("patient_id").is_not_null())
+    dupes = v.filter(pl.struct("patient_id", "date").is_duplicated())
+    if dupes.height:
+        shown = ", ".join(f"{p} {d}" for p, d in dupes.select("patient_id", "date")
+                          .unique().head(5).iter_rows())
+        raise bad_argument("visits", "one assessment per patient and day (same-day visits are "
+                           "never merged silently)", f"{dupes.height} rows on shared days: "
+                           f"{shown}")
+    v = v.sort("patient_id", "date")
+    ids_col = v["patient_id"]
+    starts = np.flatnonzero(np.r_[True, ids_col[1:].to_numpy() != ids_col[:-1].to_numpy()]) \
+        if v.height else np.array([], dtype=np.int64)
+    offsets = np.r_[starts, v.height].astype(np.int64)
+    ids = ids_col.gather(starts).to_list() if v.height else []
+    days = _days(v["date"])
+    values = v[value].cast(pl.Float64).to_numpy()
+    validconf = (v["validconf"].cast(pl.Boolean).fill_null(False).to_numpy()
+                 if "validconf" in v.columns else np.ones(v.height, dtype=np.bool_))
+    # relapses, per patient, in the same patient order
+    if relapses is None or relapses.height == 0:
+        rdays = np.array([], dtype=np.float64)
+        roffsets = np.zeros(len(ids) + 1, dtype=np.int64)
+    else:
+        date_col = "onset_date" if "onset_date" in relapses.columns else "date"
+        index = pl.DataFrame({"patient_id": ids, "_p": np.arange(len(ids))})
+        r = (relapses.select(pl.col("patient_id").cast(pl.String), pl.col(date_col)
+                             .alias("_d"))
+             .drop_nulls().join(index, on="patient_id", how="inner").sort("_p", "_d"))
+        rd = _days(r["_d"])
+        rp = r["_p"].to_numpy()
+        if settings.msprog_compat:  # msprog drops relapses long before the first visit
+            first = days[offsets[:-1]]
+            keep = rd >= first[rp] - settings.relapse_to_bl[0]
+            rd, rp = rd[keep], rp[keep]
+        counts = np.bincount(rp, minlength=len(ids))
+        roffsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+        rdays = rd
+    return Prepared(ids, offsets, days, values, validconf, roffsets, rdays,
+                    n_before - v.height)
+
+
+def _params(s: EventSettings) -> tuple[np.ndarray, np.ndarray]:
+    ip = np.zeros(11, dtype=np.int64)
+    ip[K.I_EVENT] = _EVENT_CODES[s.event]
+    ip[K.I_BASELINE] = _BASELINE_CODES[s.baseline]
+    ip[K.I_FIRSTCONF] = int(s.proceed_from == "firstconf")
+    ip[K.I_SUBTHR] = _SUB_CODES[s.sub_threshold_rebl if s.baseline != "fixed" else "none"]
+    ip[K.I_BLGEQ] = int(s.uses_bl_geq)
+    ip[K.I_RELREBL] = int(s.relapse_rebl)
+    ip[K.I_SKIP] = _SKIP_CODES[s.skip_local_extrema]
+    ip[K.I_CHECKINT] = int(s.check_intermediate)
+    ip[K.I_RAWPIRA] = int(s.classifies_raw_pira)
+    ip[K.I_PRECTYPE] = _PREC_CODES[s.relapse_indep.prec_type]
+    ip[K.I_SIGN] = 1 if s.worsening == "increase" else -1
+    fp = np.zeros(11, dtype=np.float64)
+    fp[K.F_RTB0], fp[K.F_RTB1] = s.relapse_to_bl
+    fp[K.F_RTE0], fp[K.F_RTE1] = s.relapse_to_event
+    fp[K.F_RTC0], fp[K.F_RTC1] = s.relapse_to_conf
+    fp[K.F_RA0], fp[K.F_RA1] = s.relapse_assoc
+    fp[K.F_SUST] = s.require_sust_days
+    if s.impute_last_visit <= 1:
+        fp[K.F_IMPUTE_P], fp[K.F_IMPUTE_FU] = s.impute_last_visit, np.inf
+    else:
+        fp[K.F_IMPUTE_P], fp[K.F_IMPUTE_FU] = 1.0, s.impute_last_visit
+    return ip, fp
+
+
+def run_scan(prep: Prepared, settings: EventSettings, trace_rows: int = 0
+             ) -> tuple[np.ndarray, ...]:
+    """Run the compiled scan; returns the raw event, unconfirmed and trace arrays."""
+    n = prep.days.size
+    nm = len(settings.conf_days)
+    conf = np.array(settings.conf_days, dtype=np.float64)
+    lo = conf - settings.conf_tol_days[0]
+    hi = conf + settings.conf_tol_days[1]
+    ip, fp = _params(settings)
+    deltas = delta_values(settings.delta, prep.values)  # type: ignore[arg-type]
+    ev_int = np.empty((max(n, 1), 7), dtype=np.int64)
+    ev_val = np.empty(max(n, 1))
+    ev_conf = np.empty((max(n, 1), nm), dtype=np.int64)
+    ev_pconf = np.empty((max(n, 1), nm), dtype=np.int64)
+    un_int = np.empty((max(n, 1), 3), dtype=np.int64)
+    un_val = np.empty(max(n, 1))
+    tr = np.empty((trace_rows, 3), dtype=np.int64)
+    nev, nun, ntr = scan(prep.offsets, prep.days, prep.values, deltas, prep.validconf,
+                           prep.roffsets, prep.rdays, ip, fp, lo, hi,
+                           settings.relapse_indep.array(), settings.seed, ev_int, ev_val,
+                           ev_conf, ev_pconf, un_int, un_val, tr)
+    return (ev_int[:nev], ev_val[:nev], ev_conf[:nev], ev_pconf[:nev], un_int[:nun],
+            un_val[:nun], tr[:min(ntr, trace_rows)])
+
+
+def _date(days: np.ndarray, ok: np.ndarray | None = None) -> pl.Series:
+    s = pl.Series(days.astype(np.int64)).cast(pl.Date)
+    if ok is not None:
+        s = pl.select(pl.when(pl.Series(ok)).then(s)).to_series()
+    return s
+
+
+def _label(c: float) -> str:
+    return str(int(c)) if float(c).is_integer() else str(c)
+
+
+def build_events(prep: Prepared, raw: tuple[np.ndarray, ...], settings: EventSettings
+                 ) -> pl.DataFrame:
+    ev_int, ev_val, ev_conf, ev_pconf = raw[:4]
+    ids = np.array(prep.ids, dtype=object)
+    t, x = prep.days, prep.values
+    first = t[prep.offsets[:-1]]
+    last = t[prep.offsets[1:] - 1]
+    p = ev_int[:, 0]
+    ch, bl, ld, sust = ev_int[:, 2], ev_int[:, 3], ev_int[:, 4], ev_int[:, 5]
+    cols: dict[str, object] = {
+        "patient_id": pl.Series(ids[p].tolist(), dtype=pl.String),
+        "nevent": ev_int[:, 6],
+        "event_type": [_TYPE_NAMES[int(c)] for c in ev_int[:, 1]],
+        "cdw_type": pl.Series([_CDW_TYPES[int(c)] if settings.classifies_raw_pira else None
+                               for c in ev_int[:, 1]], dtype=pl.String),
+        "date": _date(t[ch]),
+        "value": x[ch],
+        "bl_date": _date(t[bl]),
+        "bl_value": ev_val,
+        "last_delta_date": _date(t[ld]),
+        "last_delta_value": x[ld],
+        "total_fu_days": last[p] - first[p],
+        "time2event_days": t[ch] - first[p],
+        "bl2event_days": t[ch] - t[bl],
+    }
+    for m, c in enumerate(settings.conf_days):
+        ok = ev_conf[:, m] >= 0
+        idx = np.where(ok, ev_conf[:, m], 0)
+        cols[f"conf{_label(c)}_date"] = _date(t[idx], ok)
+        cols[f"conf{_label(c)}_value"] = np.where(ok, x[idx], np.nan)
+    if settings.classifies_raw_pira:
+        for m, c in enumerate(settings.conf_days):
+            ok = ev_pconf[:, m] >= 0
+            idx = np.where(ok, ev_pconf[:, m], 0)
+            cols[f"pira_conf{_label(c)}_date"] = _date(t[idx], ok)
+            cols[f"pira_conf{_label(c)}_value"] = np.where(ok, x[idx], np.nan)
+    cols["sust_days"] = t[sust] - t[ch]
+    cols["sust_last"] = sust == prep.offsets[p + 1] - 1
+    frame = pl.DataFrame(cols)
+    return frame.with_columns(pl.col(c).fill_nan(None) for c in frame.columns
+                              if frame[c].dtype == pl.Float64)
+
+
+def build_summary(prep: Prepared, events: pl.DataFrame) -> pl.DataFrame:
+    ids = pl.DataFrame({"patient_id": pl.Series(prep.ids, dtype=pl.String)})
+    t = prep.days
+    fu = t[prep.offsets[1:] - 1] - t[prep.offsets[:-1]] if prep.ids else np.array([])
+    labels = events.with_columns(
+        pl.when(pl.col("event_type") == "CDI").then(pl.lit("CDI"))
+        .when(pl.col("cdw_type") == "undefined").then(pl.lit("CDW"))
+        .otherwise(pl.col("cdw_type")).alias("_label"))
+    per = labels.group_by("patient_id").agg(
+        pl.col("_label").sort_by("nevent").str.join(", ").alias("event_sequence"),
+        (pl.col("event_type") == "CDI").sum().alias("cdi"),
+        (pl.col("event_type") == "CDW").sum().alias("cdw"),
+        (pl.col("cdw_type") == "RAW").sum().alias("raw"),
+        (pl.col("cdw_type") == "PIRA").sum().alias("pira"),
+    )
+    return (ids.with_columns(pl.Series("total_fu_days", fu))
+            .join(per, on="patient_id", how="left")
+            .with_columns(pl.col("event_sequence").fill_null(""),
+                          *(pl.col(c).fill_null(0).cast(pl.Int64)
+                            for c in ("cdi", "cdw", "raw", "pira")))
+            .select("patient_id", "event_sequence", "cdi", "cdw", "raw", "pira",
+                    "total_fu_days"))
+
+
+def build_unconfirmed(prep: Prepared, raw: tuple[np.ndarray, ...]) -> pl.DataFrame:
+    un_int, un_val = raw[4], raw[5]
+    ids = np.array(prep.ids, dtype=object)
+    t, x = prep.days, prep.values
+    return pl.DataFrame({
+        "patient_id": pl.Series(ids[un_int[:, 0]].tolist(), dtype=pl.String),
+        "date": _date(t[un_int[:, 1]]),
+        "value": x[un_int[:, 1]],
+        "bl_date": _date(t[un_int[:, 2]]),
+        "bl_value": un_val,
+    })
+
+
+@dataclass(frozen=True)
+class EventResult:
+    """Events (one row each), per-patient summary, unconfirmed changes, and the settings."""
+
+    events: pl.DataFrame
+    summary: pl.DataFrame
+    unconfirmed: pl.DataFrame
+    settings: EventSettings
+    value: str
+    n_dropped: int
+    visits: pl.DataFrame
+    relapses: pl.DataFrame | None
+
+    def methods(self) -> str:
+        """The methods paragraph of a paper, stating every criterion applied."""
+        from mscohort.derive.events.methods import methods_text
+
+        return methods_text(self.settings, self.value)
+
+    def explain(self, patient_id: str) -> str:
+        """Why each event of one patient is an event: visits, relapses, baseline moves and
+        confirmations, step by step."""
+        from mscohort.derive.events.explain import explain_patient
+
+        return explain_patient(self, patient_id)
+
+
+def detect_events(visits: pl.DataFrame, relapses: pl.DataFrame | None = None,
+                  settings: EventSettings | None = None, *, value: str = "edss"
+                  ) -> EventResult:
+    """Confirmed disability events of every patient.
+
+    Parameters
+    ----------
+    visits
+        One row per assessment: ``patient_id``, ``date`` and the ``value`` column
+        (e.g. ``edss``); optionally ``validconf`` (False: the visit may not confirm).
+        Rows with a missing value are left out (counted in ``n_dropped``); two assessments
+        of one patient on one day are an error.
+    relapses
+        ``patient_id`` and ``onset_date`` (or ``date``) of each relapse.
+    settings
+        An :class:`EventSettings` (msprog's defaults when omitted); see the presets.
+
+    References
+    ----------
+    Montobbio N et al. Mult Scler 2024, doi:10.1177/13524585241243157 (msprog); Kappos L et
+    al. JAMA Neurol 2020;77:1132-1140; Müller J et al. JAMA Neurol 2023 (harmonised PIRA).
+    """
+    settings = settings or EventSettings()
+    prep = prepare(visits, relapses, value, settings)
+    raw = run_scan(prep, settings)
+    events = build_events(prep, raw, settings)
+    return EventResult(events, build_summary(prep, events), build_unconfirmed(prep, raw),
+                       settings, value, prep.n_dropped, visits, relapses)
+
+

@@ -1,0 +1,52 @@
+"""Named, cited settings of disability-event detection.
+
+Each preset is an :class:`EventSettings`; change any option with ``preset.with_(...)``.
+Sources are given per preset; ``docs/events/presets.md`` states each one in words.
+"""
+
+from __future__ import annotations
+
+from mscohort.derive.events.settings import EventSettings, RelapseIndependence
+
+#: msprog's defaults (Montobbio et al. 2024): first CDW from a fixed baseline, confirmed at
+#: 12 weeks (84 days, -7 to +730.5 days), assessments within 30 days after a relapse not
+#: used as baseline or confirmation.
+MSPROG_DEFAULTS = EventSettings(name="msprog defaults")
+
+#: Randomised clinical trial: time to first 12-week confirmed disability worsening from the
+#: fixed study baseline (msprog documentation: roving baselines are not recommended for
+#: randomised data), every CDW classified as RAW or PIRA.
+CLINICAL_TRIAL = EventSettings(event="firstCDW", baseline="fixed", raw_pira=True,
+                               name="clinical trial")
+
+#: Observational cohort: every confirmed event (worsening and improvement), roving
+#: reference reset after each confirmed event, RAW/PIRA classification (Kappos et al. Mult
+#: Scler 2018: roving references detect more true worsening in cohorts).
+OBSERVATIONAL = EventSettings(event="multiple", baseline="roving", raw_pira=True,
+                              name="observational cohort")
+
+#: PIRA as in Kappos et al. JAMA Neurol 2020 (pooled OPERA I/II): reference reset after each
+#: relapse and never lowered (``relapse_rebl``, ``bl_geq``); a CDW within 90 days after a
+#: relapse onset is RAW; a CDW with no relapse from the reference to the confirmation is PIRA.
+KAPPOS_2020 = EventSettings(
+    event="multiple", baseline="fixed", raw_pira=True, relapse_rebl=True, bl_geq=True,
+    relapse_assoc=(90, 0),
+    relapse_indep=RelapseIndependence(prec=(0, None), event=(None, None), conf=(None, 0)),
+    name="Kappos 2020 PIRA",
+)
+
+#: Harmonised PIRA of Müller et al. JAMA Neurol 2023: roving reference re-set after
+#: relapses, thresholds +1.5 from EDSS 0, +1.0 up to 5.5, +0.5 above 5.5, confirmation at
+#: 24 weeks, no relapse from 90 days before to 30 days after the event onset and the
+#: confirmation.
+MULLER_2023 = EventSettings(
+    event="multiple", baseline="roving", raw_pira=True, relapse_rebl=True,
+    delta="edss_5.5", conf_days=(168,),
+    relapse_indep=RelapseIndependence(prec=(0, 0), event=(90, 30), conf=(90, 30)),
+    name="Müller 2023 harmonised PIRA",
+)
+
+PRESETS: dict[str, EventSettings] = {
+    "msprog": MSPROG_DEFAULTS, "clinical_trial": CLINICAL_TRIAL, "observational": OBSERVATIONAL,
+    "kappos2020": KAPPOS_2020, "muller2023": MULLER_2023,
+}
