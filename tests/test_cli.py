@@ -89,6 +89,7 @@ def test_example_runs_the_main_job(tmp_path: Path) -> None:
     code, output = run("example", "--workdir", tmp_path / "demo")
     assert code == 0
     assert "import 1: patients +8" in output and "Study summary" in output
+    assert "4/4 Analysis" in output and (tmp_path / "demo" / "results" / "tables.csv").is_file()
     assert (tmp_path / "demo" / "study.duckdb").is_file()
     code, _ = run("example", "--workdir", tmp_path / "demo")  # rerun rebuilds its own database
     assert code == 0
@@ -100,7 +101,7 @@ def test_schema_lists_tables_drugs_and_rules() -> None:
     assert "conflicts_with_store" in run("schema", "--rules")[1]
 
 
-@pytest.mark.parametrize("command", ["validate", "import", "summary", "scores", "events",
+@pytest.mark.parametrize("command", ["validate", "import", "summary", "scores", "events", "analyse",
                                      "schema", "example"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, output = run(command, "--help")
@@ -174,3 +175,15 @@ def test_events_from_a_store(toy_dir: Path, tmp_path: Path) -> None:
     run("import", toy_dir, "--db", db)
     code, output = run("events", "--db", db, "--preset", "observational")
     assert code == 0 and "8 patients" in output
+
+
+def test_analyse_prints_the_tables_and_writes_the_outcomes(toy_dir: Path, tmp_path: Path) -> None:
+    code, output = run("analyse", "--study", toy_dir / "study.toml", "--data", toy_dir,
+                       "--out", tmp_path / "res")
+    assert code == 0, output
+    assert "8 patients, 7 analysed" in output and "(groups are not exclusive)" in output
+    import polars as pl
+
+    assert pl.read_csv(tmp_path / "res" / "outcomes.csv").height == 8
+    assert (tmp_path / "res" / "settings.json").is_file()
+    assert run("analyse", "--study", toy_dir / "study.toml")[0] == 2

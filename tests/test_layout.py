@@ -15,7 +15,7 @@ DOCS = Path(__file__).parents[1] / "docs"
 #: pipeline order; a module may import its own stage, earlier stages and shared modules
 STAGES = ["ingest", "validate", "derive", "stratify", "analyse", "report"]
 ADAPTERS = ["store", "cli", "web"]
-SHARED = {"schema", "errors", "issues", "vocabulary", "study", "_version"}
+SHARED = {"schema", "errors", "issues", "vocabulary", "study", "definition", "_version"}
 
 
 def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:

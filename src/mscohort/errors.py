@@ -8,6 +8,7 @@ catch either.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -52,3 +53,17 @@ def bad_argument(name: str, expected: str, got: Any) -> InvalidArgumentError:
 
 class UnreadableFileError(MscohortError, OSError):
     """A study file cannot be read as CSV, XLSX or Parquet."""
+
+
+def read_toml(path: Path, what: str) -> dict[str, object]:
+    """A TOML settings file (a mapping, a study definition), or :class:`UsageError` saying
+    which file is missing or malformed."""
+    import tomllib
+
+    where = f"{what} {path}"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{where} does not exist.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{where} is not valid TOML: {exc}.") from None

@@ -16,42 +16,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from mscohort.analyse.stats import Describe
 from mscohort.study import Study
 
 DAYS_PER_YEAR = 365.25
-
-
-@dataclass(frozen=True)
-class Describe:
-    """n, mean, SD, median, min and max of one measure."""
-
-    n: int
-    mean: float | None
-    sd: float | None
-    median: float | None
-    minimum: float | None
-    maximum: float | None
-
-    @classmethod
-    def of(cls, values: pl.Series) -> Describe:
-        v = values.drop_nulls().cast(pl.Float64)
-        if v.len() == 0:
-            return cls(0, None, None, None, None, None)
-        sd = v.std(ddof=1) if v.len() > 1 else None
-        return cls(v.len(), v.mean(), sd, v.median(), v.min(), v.max())  # type: ignore[arg-type]
-
-    def mean_sd_range(self, decimals: int = 1) -> str:
-        if self.n == 0:
-            return "no data"
-        sd = f" ± {self.sd:.{decimals}f}" if self.sd is not None else ""
-        return (f"{self.mean:.{decimals}f}{sd} ({self.minimum:.{decimals}f}-"
-                f"{self.maximum:.{decimals}f}), n={self.n}")
-
-    def median_range(self, decimals: int = 1) -> str:
-        if self.n == 0:
-            return "no data"
-        return (f"{self.median:.{decimals}f} ({self.minimum:.{decimals}f}-"
-                f"{self.maximum:.{decimals}f}), n={self.n}")
 
 
 @dataclass(frozen=True)

@@ -217,13 +217,15 @@ def schema(
 @app.command()
 def example(
     workdir: Annotated[Path, typer.Option(
-        help="Folder for the example study and its database.")] = Path("mscohort-example"),
+        help="Folder for the example study, its database and results.")] = Path(
+            "mscohort-example"),
 ) -> None:
-    """Run the main job on the bundled example study: validate, import, summarise.
+    """Run the main job on the bundled example study: validate, import, summarise, analyse.
 
     Example: mscohort example --workdir /tmp/demo
     """
     from mscohort.analyse.overview import overview
+    from mscohort.cli.analyse import analyse
     from mscohort.cli.render import print_overview, print_report
     from mscohort.store import StudyStore, import_folder
 
@@ -231,24 +233,31 @@ def example(
     study_dir = workdir / "study"
     study_dir.mkdir(parents=True, exist_ok=True)
     for item in source.iterdir():
-        if item.name.endswith(".csv"):
+        if item.name.endswith((".csv", ".toml")):
             (study_dir / item.name).write_bytes(item.read_bytes())
+    definition = study_dir / "study.toml"
+    (workdir / "study.toml").write_bytes(definition.read_bytes())
+    definition.unlink()  # the definition is not a data file of the study folder
     db = workdir / "study.duckdb"
     db.unlink(missing_ok=True)  # the example's own database, rebuilt from the bundled files
-    out.print(f"[bold]1/3 Validate[/] {study_dir}")
+    out.print(f"[bold]1/4 Validate[/] {study_dir}")
     with err.status("Importing..."):
         result = import_folder(study_dir, db)
     print_report(out, result.report, None)
-    out.print(f"[bold]2/3 Import[/] {db}: {result.summary()}")
-    out.print("[bold]3/3 Summary[/]")
+    out.print(f"[bold]2/4 Import[/] {db}: {result.summary()}")
+    out.print("[bold]3/4 Summary[/]")
     with StudyStore(db, read_only=True) as store:
         print_overview(out, overview(store.study()), store.imports())
+    out.print(f"[bold]4/4 Analysis[/] {workdir / 'study.toml'}")
+    analyse(study=workdir / "study.toml", db=db, data=None, out_dir=workdir / "results")
 
 
 def _register() -> None:
+    from mscohort.cli.analyse import analyse
     from mscohort.cli.events import events
 
     app.command()(events)
+    app.command()(analyse)
 
 
 _register()

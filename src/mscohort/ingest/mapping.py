@@ -20,11 +20,10 @@ Only the columns that differ need a line. Renaming happens here and nowhere else
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mscohort.errors import UsageError
+from mscohort.errors import UsageError, read_toml
 from mscohort.schema import TABLES
 
 
@@ -49,14 +48,7 @@ def load_mapping(path: str | Path | None) -> Mapping:
     if path is None:
         return Mapping()
     path = Path(path)
-    where = f"mapping file {path}"
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{where} does not exist.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{where} is not valid TOML: {exc}.") from None
-    return parse_mapping(raw, where)
+    return parse_mapping(read_toml(path, "mapping file"), f"mapping file {path}")
 
 
 def parse_mapping(raw: dict[str, object], where: str = "mapping") -> Mapping:

@@ -1,0 +1,115 @@
+"""Descriptive statistics and paired tests, as small result objects with fixed fields.
+
+* Mean ± SD uses the sample SD (n - 1); the median of an even count is the mean of the two
+  middle values.
+* :func:`paired` compares paired values (after - before): the mean difference with its 95%
+  t confidence interval, Student's paired t-test (two-sided; scipy ``ttest_rel``) and the
+  Wilcoxon signed-rank test (two-sided; scipy ``wilcoxon``, zero differences dropped as in
+  Wilcoxon's original method). A test that is undefined (fewer than 2 pairs, differences
+  all equal, or all zero for Wilcoxon) is reported with a reason, never as a number.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+
+def _num(x: float | None, decimals: int, signed: bool) -> str:
+    text = f"{x:+.{decimals}f}" if signed else f"{x:.{decimals}f}"
+    return text[1:] if signed and float(text) == 0 else text  # 0.0, not +0.0
+
+
+@dataclass(frozen=True)
+class Describe:
+    """n, mean, SD, median, min and max of one measure (missing values left out)."""
+
+    n: int
+    mean: float | None
+    sd: float | None
+    median: float | None
+    minimum: float | None
+    maximum: float | None
+
+    @classmethod
+    def of(cls, values: pl.Series) -> Describe:
+        v = values.drop_nulls().cast(pl.Float64)
+        v = v.filter(v.is_not_nan())
+        if v.len() == 0:
+            return cls(0, None, None, None, None, None)
+        sd = v.std(ddof=1) if v.len() > 1 else None
+        return cls(v.len(), v.mean(), sd, v.median(), v.min(), v.max())  # type: ignore[arg-type]
+
+    def mean_sd_range(self, decimals: int = 1, signed: bool = False) -> str:
+        if self.n == 0:
+            return "no data"
+        sd = f" ± {self.sd:.{decimals}f}" if self.sd is not None else ""
+        sep = " to " if signed else "-"  # the seed: (2.0-7.5) but (-4.0 to +2.0)
+        return (f"{_num(self.mean, decimals, signed)}{sd} "
+                f"({_num(self.minimum, decimals, signed)}{sep}"
+                f"{_num(self.maximum, decimals, signed)}), n={self.n}")
+
+    def median_range(self, decimals: int = 1) -> str:
+        if self.n == 0:
+            return "no data"
+        return (f"{self.median:.{decimals}f} ({self.minimum:.{decimals}f}-"
+                f"{self.maximum:.{decimals}f}), n={self.n}")
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Paired comparison of after - before."""
+
+    n: int
+    mean_difference: float | None
+    sd_difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    t: float | None
+    df: int | None
+    p_t: float | None
+    wilcoxon_statistic: float | None
+    p_wilcoxon: float | None
+    note: str | None
+
+
+def paired(before: pl.Series | np.ndarray, after: pl.Series | np.ndarray) -> Paired:
+    """Mean difference (95% CI), paired t-test and Wilcoxon signed-rank test."""
+    b = np.asarray(pl.Series(before).cast(pl.Float64).fill_null(np.nan), dtype=float)
+    a = np.asarray(pl.Series(after).cast(pl.Float64).fill_null(np.nan), dtype=float)
+    ok = ~(np.isnan(a) | np.isnan(b))
+    diff = a[ok] - b[ok]
+    n = int(diff.size)
+    if n < 2:
+        mean = float(diff.mean()) if n else None
+        return Paired(n, mean, None, None, None, None, None, None, None, None,
+                      "fewer than 2 pairs: no test")
+    mean = float(diff.mean())
+    sd = float(diff.std(ddof=1))
+    if sd == 0:
+        return Paired(n, mean, 0.0, mean, mean, None, n - 1, None, None, None,
+                      "all differences are equal: no test")
+    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    t = stats.ttest_rel(a[ok], b[ok])
+    note = None
+    w_stat = w_p = None
+    if np.count_nonzero(diff) == 0:
+        note = "all differences are zero: no Wilcoxon test"
+    else:
+        w = stats.wilcoxon(diff, zero_method="wilcox")
+        w_stat, w_p = float(w.statistic), float(w.pvalue)
+    return Paired(n, mean, sd, mean - half, mean + half, float(t.statistic), n - 1,
+                  float(t.pvalue), w_stat, w_p, note)
+
+
+def format_p(p: float | None) -> str:
+    """A p-value to 2 significant digits, "< 0.0001" below that."""
+    if p is None:
+        return "not tested"
+    if p < 0.0001:
+        return "< 0.0001"
+    return f"{p:.2g}"

@@ -1,0 +1,114 @@
+"""Group tables in the seed's layout, as tidy frames with fixed columns.
+
+Every table row is one (group, measure): ``table``, ``split``, ``exclusive``, ``group``,
+``n_group``, ``measure``, ``n``, ``mean``, ``sd``, ``median``, ``min``, ``max``, ``text``
+(the cell as printed: Mean ± SD (range), or median (range) for follow-up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from mscohort.analyse.stats import Describe, format_p, paired
+from mscohort.definition import StudyDefinition
+from mscohort.stratify.splits import (
+    Split,
+    analysed,
+    by_median_followup,
+    by_prior_drug,
+    by_prior_window,
+)
+
+TABLE_SCHEMA = {
+    "table": pl.String, "split": pl.String, "exclusive": pl.Boolean, "group": pl.String,
+    "n_group": pl.Int64, "measure": pl.String, "n": pl.Int64, "mean": pl.Float64,
+    "sd": pl.Float64, "median": pl.Float64, "min": pl.Float64, "max": pl.Float64,
+    "text": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    column: str
+    label: str
+    decimals: int
+    signed: bool = False
+    median: bool = False  #: print median (range) instead of Mean ± SD (range)
+
+
+def _label_unit(d: StudyDefinition) -> str:
+    return {"lunar_month": "lunar months", "month": "months", "year": "years",
+            "day": "days"}[d.unit]
+
+
+def group_table(outcomes: pl.DataFrame, split: Split, measures: list[Measure],
+                title: str) -> pl.DataFrame:
+    rows = []
+    for group, mask in split.groups.items():
+        sub = outcomes.filter(mask)
+        for m in measures:
+            s = Describe.of(sub[m.column])
+            text = s.median_range(m.decimals) if m.median else s.mean_sd_range(m.decimals,
+                                                                                m.signed)
+            rows.append({"table": title, "split": split.name, "exclusive": split.exclusive,
+                         "group": group, "n_group": sub.height, "measure": m.label, "n": s.n,
+                         "mean": s.mean, "sd": s.sd, "median": s.median, "min": s.minimum,
+                         "max": s.maximum, "text": text})
+    return pl.DataFrame(rows, schema=TABLE_SCHEMA)
+
+
+def study_tables(outcomes: pl.DataFrame, d: StudyDefinition) -> dict[str, pl.DataFrame]:
+    """The seed's three Phase I tables, for any study definition."""
+    fu = Measure("followup", f"follow-up ({_label_unit(d)})", 0, median=True)
+    change = [Measure("edss_change", "change EDSS", 1, signed=True),
+              Measure("msss_change", "change MSSS", 2, signed=True)]
+    return {
+        "by follow-up cohort": group_table(
+            outcomes, by_median_followup(outcomes, _label_unit(d)),
+            [Measure("age_at_index", "age at index", 0), fu,
+             Measure("baseline_edss", "baseline EDSS", 1), change[0],
+             Measure("baseline_msss", "baseline MSSS", 2), change[1]],
+            "Outcome by follow-up cohort"),
+        "by immediate prior DMD": group_table(
+            outcomes, by_prior_drug(outcomes, d), [fu, *change],
+            "Outcome by the drug immediately before the index treatment"),
+        "by DMD within prior window": group_table(
+            outcomes, by_prior_window(outcomes, d), [fu, *change],
+            "Outcome by drugs within the prior window"),
+    }
+
+
+def change_categories(outcomes: pl.DataFrame) -> pl.DataFrame:
+    """Improved / stable / worsened: n, % of analysed, and the change within each."""
+    ok = outcomes.filter(analysed(outcomes))
+    rows = []
+    for cat in ("improved", "stable", "worsened"):
+        sub = ok.filter(pl.col("change_category") == cat)["edss_change"]
+        s = Describe.of(sub)
+        rows.append({"category": cat, "n": sub.len(), "of": ok.height,
+                     "percent": 100 * sub.len() / ok.height if ok.height else None,
+                     "mean_change": s.mean, "median_change": s.median, "min_change": s.minimum,
+                     "max_change": s.maximum})
+    return pl.DataFrame(rows)
+
+
+def paired_tests(outcomes: pl.DataFrame) -> pl.DataFrame:
+    """EDSS and MSSS at baseline vs follow-up, and ARR before vs during follow-up."""
+    ok = outcomes.filter(analysed(outcomes))
+    rel = outcomes.filter(pl.col("in_relapse_analysis") & pl.col("arr_during").is_not_null())
+    rows = []
+    for name, frame, before, after in (
+        ("EDSS", ok, "baseline_edss", "followup_edss"),
+        ("MSSS", ok, "baseline_msss", "followup_msss"),
+        ("ARR", rel, "arr_before", "arr_during"),
+    ):
+        r = paired(frame[before], frame[after])
+        rows.append({"measure": name, "n": r.n, "mean_before": Describe.of(frame[before]).mean,
+                     "mean_after": Describe.of(frame[after]).mean,
+                     "mean_difference": r.mean_difference, "ci_low": r.ci_low,
+                     "ci_high": r.ci_high, "t": r.t, "df": r.df, "p_t": r.p_t,
+                     "p_t_text": format_p(r.p_t), "wilcoxon_statistic": r.wilcoxon_statistic,
+                     "p_wilcoxon": r.p_wilcoxon, "note": r.note})
+    return pl.DataFrame(rows, infer_schema_length=None)

@@ -1,0 +1,182 @@
+"""The study definition: a small TOML file that says how to turn records into outcomes.
+
+Example (the seed study ships as ``datasets/toy/study.toml``)::
+
+    [study]
+    name = "Alemtuzumab in treatment-refractory MS"
+
+    [index]
+    drug = "alemtuzumab"          # index treatment; index date = its first infusion
+    course_gap_days = 30          # infusions less than 30 days apart form one course
+
+    [baseline]
+    window_days = 365             # the EDSS closest before the index date, within 365 days
+    after_index_days = 0          # and not after the first infusion (0 days allowed)
+
+    [follow_up]
+    end = "last_edss"             # or "cutoff" with cutoff_date = "2015-06-30"
+    unit = "lunar_month"          # lunar_month (28 d), month (30.4375 d), year (365.25 d), day
+
+    [relapses]
+    pre_index_days = 730.5        # the ARR window before the index date (2 x 365.25 days)
+    exclude_regular_corticosteroids = true
+
+    [change]
+    rule = "any_step"             # improved/worsened: any 0.5 step; or "threshold"
+
+    [prior_treatment]
+    window_days = 730.5           # "within the prior two years"
+    groups = { "IFN-GA" = ["interferon beta", "glatiramer acetate"], "FTY" = ["fingolimod"],
+               "NAT" = ["natalizumab"] }
+    transitions = [["natalizumab", "fingolimod"]]   # NAT -> FTY -> index drug
+
+Every key is checked; a wrong one is a usage error naming the file, the key and the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mscohort.errors import UsageError, read_toml
+from mscohort.vocabulary import normalise_drug
+
+#: Days per follow-up unit (a "lunar month" is 4 weeks, as in the seed study).
+UNIT_DAYS = {"day": 1.0, "lunar_month": 28.0, "month": 30.4375, "year": 365.25}
+
+
+@dataclass(frozen=True)
+class StudyDefinition:
+    """Every choice that turns records into per-patient outcomes (see module docstring)."""
+
+    name: str = "study"
+    index_drug: str = "alemtuzumab"
+    course_gap_days: float = 30
+    baseline_window_days: float = 365
+    baseline_after_index_days: float = 0
+    follow_up_end: str = "last_edss"
+    cutoff_date: dt.date | None = None
+    unit: str = "lunar_month"
+    pre_index_days: float = 730.5
+    exclude_regular_corticosteroids: bool = True
+    change_rule: str = "any_step"
+    prior_window_days: float = 730.5
+    prior_groups: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
+        "IFN-GA": ("interferon beta", "glatiramer acetate"), "FTY": ("fingolimod",),
+        "NAT": ("natalizumab",)})
+    transitions: tuple[tuple[str, ...], ...] = (("natalizumab", "fingolimod"),)
+    source: str = "defaults"
+
+    @property
+    def unit_days(self) -> float:
+        return UNIT_DAYS[self.unit]
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: (v.isoformat() if isinstance(v, dt.date) else v)
+                for k, v in self.__dict__.items()}
+
+
+_KEYS = {
+    "study": {"name"},
+    "index": {"drug", "course_gap_days"},
+    "baseline": {"window_days", "after_index_days"},
+    "follow_up": {"end", "cutoff_date", "unit"},
+    "relapses": {"pre_index_days", "exclude_regular_corticosteroids"},
+    "change": {"rule"},
+    "prior_treatment": {"window_days", "groups", "transitions"},
+}
+
+
+def _bad(where: str, key: str, expected: str, got: object) -> UsageError:
+    return UsageError(f"{where}: {key} must be {expected}; got {got!r}.")
+
+
+def _days(where: str, key: str, value: object) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        raise _bad(where, key, "a number of days >= 0", value)
+    return value
+
+
+def _drug(where: str, key: str, name: object) -> str:
+    canonical = normalise_drug(name) if isinstance(name, str) else None
+    if canonical is None:
+        raise _bad(where, key, "a drug of the vocabulary (mscohort schema --drugs)", name)
+    return canonical
+
+
+def parse_definition(raw: dict[str, object], where: str = "study definition"
+                     ) -> StudyDefinition:
+    """Check a parsed TOML document and build the definition."""
+    for section, value in raw.items():
+        if section not in _KEYS:
+            raise UsageError(f"{where}: [{section}] is not a section; must be one of "
+                             f"{', '.join(_KEYS)}.")
+        if not isinstance(value, dict):
+            raise UsageError(f"{where}: [{section}] must be a table of settings.")
+        unknown = set(value) - _KEYS[section]
+        if unknown:
+            raise UsageError(f"{where}: [{section}] has unknown key(s) "
+                             f"{', '.join(sorted(unknown))}; allowed: "
+                             f"{', '.join(sorted(_KEYS[section]))}.")
+    get = lambda s, k, d: raw.get(s, {}).get(k, d)  # type: ignore[union-attr]  # noqa: E731
+    base = StudyDefinition()
+    end = get("follow_up", "end", base.follow_up_end)
+    if end not in ("last_edss", "cutoff"):
+        raise _bad(where, "follow_up.end", "'last_edss' or 'cutoff'", end)
+    cutoff = get("follow_up", "cutoff_date", None)
+    if cutoff is not None and not isinstance(cutoff, dt.date):
+        try:
+            cutoff = dt.date.fromisoformat(str(cutoff))
+        except ValueError:
+            raise _bad(where, "follow_up.cutoff_date", "a date YYYY-MM-DD", cutoff) from None
+    if end == "cutoff" and cutoff is None:
+        raise _bad(where, "follow_up.cutoff_date", "given when end = 'cutoff'", None)
+    unit = get("follow_up", "unit", base.unit)
+    if unit not in UNIT_DAYS:
+        raise _bad(where, "follow_up.unit", f"one of {', '.join(UNIT_DAYS)}", unit)
+    rule = get("change", "rule", base.change_rule)
+    if rule not in ("any_step", "threshold"):
+        raise _bad(where, "change.rule", "'any_step' or 'threshold'", rule)
+    groups_raw = get("prior_treatment", "groups", None)
+    groups = base.prior_groups
+    if groups_raw is not None:
+        if not isinstance(groups_raw, dict) or not groups_raw:
+            raise _bad(where, "prior_treatment.groups", "a table of group = [drugs]",
+                       groups_raw)
+        groups = {str(g): tuple(_drug(where, f"prior_treatment.groups.{g}", d)
+                                for d in (drugs if isinstance(drugs, list) else [drugs]))
+                  for g, drugs in groups_raw.items()}
+    trans_raw = get("prior_treatment", "transitions", None)
+    transitions = base.transitions
+    if trans_raw is not None:
+        if not isinstance(trans_raw, list) or not all(isinstance(t, list) for t in trans_raw):
+            raise _bad(where, "prior_treatment.transitions", "a list of drug lists", trans_raw)
+        transitions = tuple(tuple(_drug(where, "prior_treatment.transitions", d) for d in t)
+                            for t in trans_raw)
+    name = get("study", "name", base.name)
+    flag = get("relapses", "exclude_regular_corticosteroids", True)
+    if not isinstance(flag, bool):
+        raise _bad(where, "relapses.exclude_regular_corticosteroids", "true or false", flag)
+    return StudyDefinition(
+        name=str(name),
+        index_drug=_drug(where, "index.drug", get("index", "drug", base.index_drug)),
+        course_gap_days=_days(where, "index.course_gap_days",
+                              get("index", "course_gap_days", base.course_gap_days)),
+        baseline_window_days=_days(where, "baseline.window_days",
+                                   get("baseline", "window_days", base.baseline_window_days)),
+        baseline_after_index_days=_days(where, "baseline.after_index_days", get(
+            "baseline", "after_index_days", base.baseline_after_index_days)),
+        follow_up_end=end, cutoff_date=cutoff, unit=unit,
+        pre_index_days=_days(where, "relapses.pre_index_days",
+                             get("relapses", "pre_index_days", base.pre_index_days)),
+        exclude_regular_corticosteroids=flag, change_rule=rule,
+        prior_window_days=_days(where, "prior_treatment.window_days",
+                                get("prior_treatment", "window_days", base.prior_window_days)),
+        prior_groups=groups, transitions=transitions, source=where,
+    )
+
+
+def load_definition(path: str | Path) -> StudyDefinition:
+    path = Path(path)
+    return parse_definition(read_toml(path, "study definition"), f"study definition {path}")

@@ -1,0 +1,167 @@
+"""Per-patient outcomes of a treatment study: one row per patient, every column defined.
+
+Definitions (``docs/analysis.md``), for a :class:`~mscohort.definition.StudyDefinition`:
+
+* **Index date**: the first infusion of the index drug. **Courses**: infusions of the index
+  drug with gaps of at most ``course_gap_days`` form one course.
+* **Baseline EDSS**: the assessment closest to the index date from ``baseline_window_days``
+  before it to ``baseline_after_index_days`` after it (ties: the earlier one).
+* **Follow-up end**: the last EDSS assessment after the index date (or the last one up to the
+  cut-off date); its EDSS is the follow-up EDSS. **Follow-up** = end - index, in days and in
+  the definition's unit.
+* **EDSS change** = follow-up EDSS - baseline EDSS; **category**: improved / stable / worsened
+  by any 0.5 step (``any_step``) or by the confirmed-change thresholds (``threshold``: 1.5
+  from 0, 1.0 up to 5.0, 0.5 above).
+* **MSSS** (Roxburgh 2005 global, standard convention) at the baseline and follow-up
+  assessments, and its change.
+* **Age at index**: completed years; **disease duration at index**: years (days / 365.25).
+* **ARR before**: relapses with onset in [index - ``pre_index_days``, index) divided by
+  ``pre_index_days`` / 365.25; **ARR during follow-up**: relapses with onset in (index, end]
+  divided by the follow-up in years; ``in_relapse_analysis`` is false for patients on regular
+  corticosteroids when the definition excludes them.
+* **Prior drugs**: exposures to other drugs that started before the index date. The drug
+  **immediately before** is the one started last; **within the window**: exposures that
+  overlap [index - ``prior_window_days``, index). Each is grouped by ``prior_groups``
+  ("other" otherwise); the **sequence** lists them by start date, then the index drug.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mscohort.definition import StudyDefinition
+from mscohort.derive.assessments import derive_edss
+from mscohort.derive.events.settings import delta_values
+from mscohort.derive.timing import DAYS_PER_YEAR, completed_years_expr
+from mscohort.study import Study
+from mscohort.vocabulary import BY_NAME
+
+OUTCOME_COLUMNS = (
+    "patient_id", "sex", "phenotype", "cohort", "regular_corticosteroids", "index_date",
+    "n_infusions", "n_courses", "age_at_index", "duration_at_index_years",
+    "baseline_date", "baseline_edss", "baseline_msss", "followup_date", "followup_edss",
+    "followup_msss", "edss_change", "msss_change", "change_category", "followup_days",
+    "followup", "relapses_before", "arr_before", "relapses_during", "arr_during",
+    "arr_change", "in_relapse_analysis", "prior_drug", "prior_group", "prior_window_drugs",
+    "prior_window_groups", "sequence", "excluded_reason",
+)
+
+
+def _abbrev(drug: str) -> str:
+    return BY_NAME[drug].abbreviation if drug in BY_NAME else drug
+
+
+def _group_of(d: StudyDefinition) -> dict[str, str]:
+    return {drug: g for g, drugs in d.prior_groups.items() for drug in drugs}
+
+
+def courses(infusions: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
+    """Index date, number of infusions and of courses of the index drug per patient."""
+    inf = infusions.filter(pl.col("drug") == d.index_drug).sort("patient_id", "date")
+    gap = (pl.col("date") - pl.col("date").shift(1).over("patient_id")).dt.total_days()
+    return inf.with_columns((gap.is_null() | (gap > d.course_gap_days)).alias("_new")).group_by(
+        "patient_id").agg(pl.col("date").min().alias("index_date"), pl.len().alias("n_infusions"),
+                          pl.col("_new").sum().cast(pl.Int64).alias("n_courses"))
+
+
+def _prior(treatments: pl.DataFrame, index: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
+    group_of = _group_of(d)
+    t = (treatments.filter(pl.col("drug") != d.index_drug)
+         .join(index.select("patient_id", "index_date"), on="patient_id", how="inner")
+         .filter(pl.col("start_date") < pl.col("index_date"))
+         .with_columns(pl.col("drug").replace_strict(group_of, default="other").alias("_g")))
+    last = (t.sort("patient_id", "start_date").group_by("patient_id", maintain_order=True)
+            .agg(pl.col("drug").last().alias("prior_drug"), pl.col("_g").last()
+                 .alias("prior_group")))
+    window_start = pl.col("index_date") - pl.duration(days=d.prior_window_days)
+    win = t.filter(pl.col("stop_date").is_null() | (pl.col("stop_date") >= window_start))
+    within = (win.sort("patient_id", "start_date").group_by("patient_id", maintain_order=True)
+              .agg(pl.col("drug").alias("prior_window_drugs"),
+                   pl.col("_g").unique(maintain_order=True).alias("prior_window_groups")))
+    out = last.join(within, on="patient_id", how="full", coalesce=True)
+    seq = pl.col("prior_window_drugs").list.eval(
+        pl.element().replace_strict({k: _abbrev(k) for k in BY_NAME}, default=pl.element()))
+    return out.with_columns(
+        pl.concat_str([seq.list.join(" -> "), pl.lit(_abbrev(d.index_drug))], separator=" -> ")
+        .fill_null(pl.lit(_abbrev(d.index_drug))).str.strip_prefix(" -> ").alias("sequence"))
+
+
+def patient_outcomes(study: Study, d: StudyDefinition) -> pl.DataFrame:
+    """One row per patient with the columns :data:`OUTCOME_COLUMNS` (module docstring)."""
+    patients = study.patients
+    index = courses(study.table("infusions"), d)
+    scored = derive_edss(study).select("patient_id", "date", "edss", "msss")
+    base = patients.select("patient_id", "sex", "phenotype", "cohort",
+                           "regular_corticosteroids", "birth_date", "onset_date").join(
+        index, on="patient_id", how="left")
+    # baseline: closest assessment within the window around the index date
+    cand = scored.join(index.select("patient_id", "index_date"), on="patient_id").with_columns(
+        (pl.col("date") - pl.col("index_date")).dt.total_days().alias("_off"))
+    baseline = (cand.filter((pl.col("_off") >= -d.baseline_window_days)
+                            & (pl.col("_off") <= d.baseline_after_index_days))
+                .sort("patient_id", pl.col("_off").abs(), "_off")
+                .group_by("patient_id", maintain_order=True).first()
+                .select("patient_id", pl.col("date").alias("baseline_date"),
+                        pl.col("edss").alias("baseline_edss"),
+                        pl.col("msss").alias("baseline_msss")))
+    after = cand.filter(pl.col("_off") > 0)
+    if d.follow_up_end == "cutoff" and d.cutoff_date is not None:
+        after = after.filter(pl.col("date") <= d.cutoff_date)
+    follow = (after.sort("patient_id", "date").group_by("patient_id", maintain_order=True).last()
+              .select("patient_id", pl.col("date").alias("followup_date"),
+                      pl.col("edss").alias("followup_edss"),
+                      pl.col("msss").alias("followup_msss")))
+    out = base.join(baseline, on="patient_id", how="left").join(follow, on="patient_id",
+                                                                how="left")
+    end = pl.col("followup_date")
+    out = out.with_columns(
+        completed_years_expr(pl.col("birth_date"), pl.col("index_date")).alias("age_at_index"),
+        ((pl.col("index_date") - pl.col("onset_date")).dt.total_days() / DAYS_PER_YEAR)
+        .alias("duration_at_index_years"),
+        (pl.col("followup_edss") - pl.col("baseline_edss")).alias("edss_change"),
+        (pl.col("followup_msss") - pl.col("baseline_msss")).alias("msss_change"),
+        (end - pl.col("index_date")).dt.total_days().alias("followup_days"),
+    ).with_columns((pl.col("followup_days") / d.unit_days).alias("followup"))
+    # change category
+    if d.change_rule == "any_step":
+        thr = pl.lit(0.5)
+    else:
+        b = out["baseline_edss"].fill_null(0.0).to_numpy()
+        thr = pl.Series(delta_values("edss", b))
+    out = out.with_columns(
+        pl.when(pl.col("edss_change").is_null()).then(None)
+        .when(pl.col("edss_change") <= -thr).then(pl.lit("improved"))
+        .when(pl.col("edss_change") >= thr).then(pl.lit("worsened"))
+        .otherwise(pl.lit("stable")).alias("change_category"))
+    # relapses before and during follow-up
+    rel = study.table("relapses").join(out.select("patient_id", "index_date", "followup_date"),
+                                       on="patient_id", how="inner")
+    pre_start = pl.col("index_date") - pl.duration(days=d.pre_index_days)
+    counts = rel.group_by("patient_id").agg(
+        ((pl.col("onset_date") >= pre_start) & (pl.col("onset_date") < pl.col("index_date")))
+        .sum().alias("relapses_before"),
+        ((pl.col("onset_date") > pl.col("index_date"))
+         & (pl.col("onset_date") <= pl.col("followup_date"))).sum().alias("relapses_during"))
+    out = out.join(counts, on="patient_id", how="left").with_columns(
+        pl.when(pl.col("index_date").is_not_null()).then(
+            pl.col(c).fill_null(0).cast(pl.Int64)).alias(c)
+        for c in ("relapses_before", "relapses_during"))
+    fu_years = pl.col("followup_days") / DAYS_PER_YEAR
+    out = out.with_columns(
+        (pl.col("relapses_before") / (d.pre_index_days / DAYS_PER_YEAR)).alias("arr_before"),
+        pl.when(fu_years > 0).then(pl.col("relapses_during") / fu_years).alias("arr_during"),
+    ).with_columns(
+        (pl.col("arr_during") - pl.col("arr_before")).alias("arr_change"),
+        (pl.col("index_date").is_not_null() & ~(
+            pl.col("regular_corticosteroids").fill_null(False)
+            & pl.lit(d.exclude_regular_corticosteroids))).alias("in_relapse_analysis"),
+    )
+    out = out.join(_prior(study.table("treatments"), index, d), on="patient_id", how="left")
+    reason = (pl.when(pl.col("index_date").is_null()).then(pl.lit("no index treatment"))
+              .when(pl.col("baseline_edss").is_null()).then(pl.lit("no baseline EDSS"))
+              .when(pl.col("followup_edss").is_null()).then(pl.lit("no follow-up EDSS")))
+    return out.with_columns(
+        pl.col("sequence").fill_null(pl.when(pl.col("index_date").is_not_null())
+                                     .then(pl.lit(_abbrev(d.index_drug)))),
+        reason.alias("excluded_reason"),
+    ).select(OUTCOME_COLUMNS).sort("patient_id")

@@ -1,0 +1,1 @@
+"""Stratify: cohort splits of per-patient outcomes (exclusive or not, always stated)."""

@@ -1,0 +1,73 @@
+"""Cohort splits of the per-patient outcomes table.
+
+A split is a list of named groups, each a boolean mask over the outcomes, and says whether
+its groups are exclusive (every patient in at most one group), as the seed's tables do.
+
+* :func:`by_median_followup`: long-term = follow-up above the median of the patients
+  analysed, short-term = at or below it (the tie rule: a patient exactly at the median is
+  short-term).
+* :func:`by_prior_drug`: the group of the drug immediately before the index drug (exclusive).
+* :func:`by_prior_window`: every group with a drug within the prior window, plus each
+  transition sequence (e.g. NAT -> FTY -> index drug); not exclusive.
+* :func:`by_column`: one group per value of any outcome column (exclusive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from mscohort.definition import StudyDefinition
+from mscohort.vocabulary import BY_NAME
+
+
+@dataclass(frozen=True)
+class Split:
+    name: str
+    groups: dict[str, pl.Series]  #: group label -> boolean mask over the outcomes rows
+    exclusive: bool
+    rule: str  #: the rule in words, for footnotes and methods
+
+
+def analysed(outcomes: pl.DataFrame) -> pl.Series:
+    """Patients with an index date, a baseline and a follow-up EDSS."""
+    return outcomes["excluded_reason"].is_null()
+
+
+def by_median_followup(outcomes: pl.DataFrame, unit: str = "") -> Split:
+    ok = analysed(outcomes)
+    median = outcomes.filter(ok)["followup"].median()
+    long = ok & (outcomes["followup"] > median)
+    short = ok & (outcomes["followup"] <= median)
+    return Split("follow-up", {"long-term": long, "short-term": short}, True,
+                 f"long-term: follow-up above the median ({median:.1f} {unit}), short-term: "
+                 "at or below it")
+
+
+def by_prior_drug(outcomes: pl.DataFrame, d: StudyDefinition) -> Split:
+    ok = analysed(outcomes)
+    groups = {g: ok & (outcomes["prior_group"] == g).fill_null(False)
+              for g in [*d.prior_groups, "other"]}
+    return Split("drug immediately before", groups, True,
+                 "the drug started last before the index date")
+
+
+def by_prior_window(outcomes: pl.DataFrame, d: StudyDefinition) -> Split:
+    ok = analysed(outcomes)
+    groups = {g: ok & outcomes["prior_window_groups"].list.contains(g).fill_null(False)
+              for g in d.prior_groups}
+    index = BY_NAME[d.index_drug].abbreviation
+    for t in d.transitions:
+        label = " -> ".join([*(BY_NAME[x].abbreviation for x in t), index])
+        groups[label] = ok & outcomes["sequence"].str.ends_with(label).fill_null(False)
+    years = d.prior_window_days / 365.25
+    return Split("drugs within the prior window", groups, False,
+                 f"any exposure within {years:g} years before the index date")
+
+
+def by_column(outcomes: pl.DataFrame, column: str) -> Split:
+    ok = analysed(outcomes)
+    values = outcomes.filter(ok)[column].drop_nulls().unique().sort().to_list()
+    return Split(column, {str(v): ok & (outcomes[column] == v).fill_null(False)
+                          for v in values}, True, f"by {column}")
