@@ -188,3 +188,41 @@ def test_the_shipped_definition_loads(toy_dir: Path) -> None:
     d = load_definition(toy_dir / "study.toml")
     assert d.index_drug == "alemtuzumab" and d.unit_days == 28
     assert d.transitions == (("natalizumab", "fingolimod"),)
+
+
+def test_subgroups_by_condition_and_the_relapse_table(outcomes) -> None:
+    from mscohort.analyse.tables import relapse_table
+
+    d = StudyDefinition(subgroups={"ARR before >= 1": "arr_before >= 1"})
+    table = relapse_table(outcomes, d)
+    assert table["group"].to_list() == ["all", "ARR before >= 1"]
+    # P01, P02, P06 had 2 relapses in the 2 years before (P04 is on corticosteroids)
+    assert table["n"].to_list() == [7, 3]
+    assert table["pooled_before"][1] == pytest.approx(1.0)
+
+
+def test_subgroup_conditions_are_checked() -> None:
+    with pytest.raises(UsageError, match=r"subgroups\.x must be 'column op number'"):
+        parse_definition({"subgroups": {"x": "arr_before about 2"}})
+    with pytest.raises(UsageError, match="a condition on an outcome column"):
+        parse_definition({"subgroups": {"x": "relapse_count > 2"}})
+
+
+def test_time_to_first_confirmed_worsening_from_index(write_study) -> None:
+    from mscohort.analyse.tables import cdw_survival
+    from mscohort.stratify.splits import by_column
+
+    folder = write_study(
+        edss="patient_id,date,edss\nP1,2010-01-01,3.0\nP1,2010-06-01,4.0\nP1,2010-10-01,4.0\n"
+             "P2,2012-01-01,2.0\nP2,2012-06-01,2.0\nP2,2013-01-01,2.0\n",
+        infusions="patient_id,drug,date,dose_mg\nP1,alemtuzumab,2010-01-10,12\n"
+                  "P2,alemtuzumab,2012-01-05,12\n")
+    study, _ = check_study(read_study(folder), as_of=AS_OF)
+    out = patient_outcomes(study, StudyDefinition())
+    p1, p2 = row(out, "P1"), row(out, "P2")
+    # P1: +1.0 on 2010-06-01 confirmed on 2010-10-01 (122 days later): 142 days from index
+    assert (p1["cdw_observed"], p1["time_to_cdw_days"]) == (True, 142)
+    # P2: no worsening; censored at the follow-up end, 2013-01-01 (362 days)
+    assert (p2["cdw_observed"], p2["time_to_cdw_days"]) == (False, 362)
+    curves, test = cdw_survival(out, by_column(out, "sex"))
+    assert set(curves["group"]) == {"F"} and test.observed == {"F": 1, "M": 0}

@@ -30,6 +30,9 @@ Example (the seed study ships as ``datasets/toy/study.toml``)::
                "NAT" = ["natalizumab"] }
     transitions = [["natalizumab", "fingolimod"]]   # NAT -> FTY -> index drug
 
+    [subgroups]                   # name = "outcome column, operator, number"
+    "more than 2 relapses a year before" = "arr_before > 2"
+
 Every key is checked; a wrong one is a usage error naming the file, the key and the rule.
 """
 
@@ -41,6 +44,17 @@ from pathlib import Path
 
 from mscohort.errors import UsageError, read_toml
 from mscohort.vocabulary import normalise_drug
+
+#: Columns of the per-patient outcomes table (``mscohort.derive.outcomes``).
+OUTCOME_COLUMNS = (
+    "patient_id", "sex", "phenotype", "cohort", "regular_corticosteroids", "index_date",
+    "n_infusions", "n_courses", "age_at_index", "duration_at_index_years",
+    "baseline_date", "baseline_edss", "baseline_msss", "followup_date", "followup_edss",
+    "followup_msss", "edss_change", "msss_change", "change_category", "followup_days",
+    "followup", "relapses_before", "arr_before", "relapses_during", "arr_during",
+    "arr_change", "in_relapse_analysis", "prior_drug", "prior_group", "prior_window_drugs",
+    "prior_window_groups", "sequence", "cdw_observed", "time_to_cdw_days", "excluded_reason",
+)
 
 #: Days per follow-up unit (a "lunar month" is 4 weeks, as in the seed study).
 UNIT_DAYS = {"day": 1.0, "lunar_month": 28.0, "month": 30.4375, "year": 365.25}
@@ -66,6 +80,7 @@ class StudyDefinition:
         "IFN-GA": ("interferon beta", "glatiramer acetate"), "FTY": ("fingolimod",),
         "NAT": ("natalizumab",)})
     transitions: tuple[tuple[str, ...], ...] = (("natalizumab", "fingolimod"),)
+    subgroups: dict[str, str] = field(default_factory=dict)
     source: str = "defaults"
 
     @property
@@ -85,6 +100,7 @@ _KEYS = {
     "relapses": {"pre_index_days", "exclude_regular_corticosteroids"},
     "change": {"rule"},
     "prior_treatment": {"window_days", "groups", "transitions"},
+    "subgroups": None,  # any name = "column op number"
 }
 
 
@@ -114,11 +130,11 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
                              f"{', '.join(_KEYS)}.")
         if not isinstance(value, dict):
             raise UsageError(f"{where}: [{section}] must be a table of settings.")
-        unknown = set(value) - _KEYS[section]
+        unknown = set(value) - (_KEYS[section] or set(value))
         if unknown:
             raise UsageError(f"{where}: [{section}] has unknown key(s) "
                              f"{', '.join(sorted(unknown))}; allowed: "
-                             f"{', '.join(sorted(_KEYS[section]))}.")
+                             f"{', '.join(sorted(_KEYS[section] or []))}.")
     get = lambda s, k, d: raw.get(s, {}).get(k, d)  # type: ignore[union-attr]  # noqa: E731
     base = StudyDefinition()
     end = get("follow_up", "end", base.follow_up_end)
@@ -174,7 +190,34 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
         prior_window_days=_days(where, "prior_treatment.window_days",
                                 get("prior_treatment", "window_days", base.prior_window_days)),
         prior_groups=groups, transitions=transitions, source=where,
+        subgroups=_subgroups(where, raw.get("subgroups", {})),  # type: ignore[arg-type]
     )
+
+
+SUBGROUP_OPS = (">=", "<=", "!=", "==", ">", "<")
+
+
+def parse_condition(text: str) -> tuple[str, str, float]:
+    """``"arr_before > 2"`` -> ("arr_before", ">", 2.0); ValueError when malformed."""
+    for op in SUBGROUP_OPS:
+        column, found, value = text.partition(op)
+        if found:
+            return column.strip(), op, float(value)
+    raise ValueError(text)
+
+
+def _subgroups(where: str, raw: dict[str, object]) -> dict[str, str]:
+    out = {}
+    for name, cond in raw.items():
+        try:
+            column, _, _ = parse_condition(str(cond))
+        except ValueError:
+            raise _bad(where, f"subgroups.{name}", "'column op number', e.g. 'arr_before > 2'",
+                       cond) from None
+        if column not in OUTCOME_COLUMNS:
+            raise _bad(where, f"subgroups.{name}", "a condition on an outcome column", cond)
+        out[str(name)] = str(cond)
+    return out
 
 
 def load_definition(path: str | Path) -> StudyDefinition:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from mscohort.analyse.stats import Describe, format_p, paired
@@ -112,3 +113,66 @@ def paired_tests(outcomes: pl.DataFrame) -> pl.DataFrame:
                      "p_t_text": format_p(r.p_t), "wilcoxon_statistic": r.wilcoxon_statistic,
                      "p_wilcoxon": r.p_wilcoxon, "note": r.note})
     return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def relapse_table(outcomes: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
+    """ARR before vs during follow-up, for all patients in the relapse analysis and each
+    subgroup: mean of per-patient rates (the seed's figure), pooled rates with exact
+    Poisson intervals, and the rate ratio with patient-clustered robust errors."""
+    from mscohort.analyse.rates import pooled_rate, rate_ratio
+    from mscohort.stratify.splits import by_conditions
+
+    base = outcomes["in_relapse_analysis"].fill_null(False) & outcomes["arr_during"].is_not_null()
+    groups = {"all": base} | {n: base & m for n, m in
+                              by_conditions(outcomes, d.subgroups).groups.items()}
+    rows = []
+    pre_years = d.pre_index_days / 365.25
+    for name, mask in groups.items():
+        g = outcomes.filter(mask)
+        fu_years = (g["followup_days"].cast(pl.Float64) / 365.25).to_numpy()
+        before = Describe.of(g["arr_before"])
+        during = Describe.of(g["arr_during"])
+        pb = pooled_rate(g["relapses_before"].to_numpy(), np.full(g.height, pre_years))
+        pd_ = pooled_rate(g["relapses_during"].to_numpy(), fu_years)
+        rr = rate_ratio(g["relapses_before"].to_numpy(), np.full(g.height, pre_years),
+                        g["relapses_during"].to_numpy(), fu_years)
+        test = paired(g["arr_before"], g["arr_during"])
+        change = (None if not before.mean or during.mean is None
+                  else 100 * (during.mean - before.mean) / before.mean)
+        rows.append({
+            "group": name, "n": g.height,
+            "arr_before": before.mean_sd_range(2), "arr_during": during.mean_sd_range(2),
+            "median_before": before.median, "median_during": during.median,
+            "percent_change_of_means": change, "p_paired_t": format_p(test.p_t),
+            "pooled_before": pb.rate, "pooled_before_ci": _ci(pb.ci_low, pb.ci_high),
+            "pooled_during": pd_.rate, "pooled_during_ci": _ci(pd_.ci_low, pd_.ci_high),
+            "rate_ratio": rr.ratio, "rate_ratio_ci": _ci(rr.ci_low, rr.ci_high),
+            "p_rate_ratio": format_p(rr.p), "note": rr.note or test.note,
+        })
+    return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def _ci(low: float | None, high: float | None) -> str | None:
+    return None if low is None or high is None else f"{low:.2f}-{high:.2f}"
+
+
+def cdw_survival(outcomes: pl.DataFrame, split: Split) -> tuple[pl.DataFrame, object]:
+    """Kaplan-Meier time to first confirmed worsening per group of a split (curves stacked
+    with a ``group`` column), and the log-rank test across the groups."""
+    from mscohort.analyse.survival import kaplan_meier, log_rank
+
+    curves, times, events, labels = [], [], [], []
+    for name, mask in split.groups.items():
+        g = outcomes.filter(mask & outcomes["time_to_cdw_days"].is_not_null())
+        if g.height == 0:
+            continue
+        t = g["time_to_cdw_days"].cast(pl.Float64).to_numpy()
+        e = g["cdw_observed"].to_numpy()
+        curves.append(kaplan_meier(t, e).with_columns(pl.lit(name).alias("group")))
+        times.append(t)
+        events.append(e)
+        labels += [name] * g.height
+    if not curves:
+        return pl.DataFrame(), None
+    test = log_rank(np.concatenate(times), np.concatenate(events), np.array(labels))
+    return pl.concat(curves), test

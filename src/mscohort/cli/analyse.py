@@ -20,14 +20,21 @@ def analyse(
     data: Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
     = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for outcomes.csv, "
-                                                 "tables.csv, categories.csv, tests.csv "
-                                                 "and settings.json.")] = None,
+                                                 "tables.csv, categories.csv, tests.csv, "
+                                                 "relapses.csv and settings.json.")] = None,
 ) -> None:
     """Per-patient outcomes and group tables of a treatment study, from a study definition.
 
     Example: mscohort analyse --study study.toml --db study.duckdb --out results/
     """
-    from mscohort.analyse.tables import change_categories, paired_tests, study_tables
+    from mscohort.analyse.stats import format_p
+    from mscohort.analyse.tables import (
+        cdw_survival,
+        change_categories,
+        paired_tests,
+        relapse_table,
+        study_tables,
+    )
     from mscohort.cli.main import _usage, out
     from mscohort.cli.render import print_report
     from mscohort.definition import load_definition
@@ -56,6 +63,10 @@ def analyse(
     tables = study_tables(outcomes, definition)
     categories = change_categories(outcomes)
     tests = paired_tests(outcomes)
+    relapses = relapse_table(outcomes, definition)
+    from mscohort.stratify.splits import by_median_followup
+
+    curves, logrank = cdw_survival(outcomes, by_median_followup(outcomes))
     excluded = outcomes.filter(pl.col("excluded_reason").is_not_null())
     out.print(f"[bold]{definition.name}[/]: {outcomes.height} patients, "
               f"{outcomes.height - excluded.height} analysed")
@@ -81,6 +92,16 @@ def analyse(
         out.print(f"  {r['measure']}: n={r['n']}, mean difference "
                   f"{'-' if r['mean_difference'] is None else format(r['mean_difference'], '.2f')}"
                   f", paired t-test p = {r['p_t_text']}" + (f" ({r['note']})" if r['note'] else ""))
+    for r in relapses.iter_rows(named=True):
+        out.print(f"  ARR ({r['group']}, n={r['n']}): before {r['arr_before']}, during "
+                  f"{r['arr_during']}; paired t-test p = {r['p_paired_t']}; rate ratio "
+                  + ("not computed" if r["rate_ratio"] is None else
+                     f"{r['rate_ratio']:.2f} ({r['rate_ratio_ci']}), p = {r['p_rate_ratio']}"))
+    if logrank is not None:
+        obs = ", ".join(f"{g} {n}" for g, n in logrank.observed.items())
+        out.print(f"  time to first confirmed EDSS worsening by follow-up cohort: events {obs}; "
+                  f"log-rank p = {format_p(logrank.p)}"
+                  + (f" ({logrank.note})" if logrank.note else ""))
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         outcomes.with_columns(
@@ -89,6 +110,8 @@ def analyse(
         pl.concat(list(tables.values())).write_csv(out_dir / "tables.csv")
         categories.write_csv(out_dir / "categories.csv")
         tests.write_csv(out_dir / "tests.csv")
+        relapses.write_csv(out_dir / "relapses.csv")
+        curves.write_csv(out_dir / "km_cdw.csv")
         (out_dir / "settings.json").write_text(json.dumps(definition.as_dict(), indent=2,
                                                           default=str))
         out.print(f"wrote outcomes, tables, categories, tests and settings to {out_dir}")

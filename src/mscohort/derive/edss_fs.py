@@ -88,16 +88,18 @@ def edss_from_fs(edss: pl.DataFrame) -> pl.DataFrame:
     amb_ok = np.isfinite(amb)
     amb_i = np.clip(np.where(amb_ok, amb, 0), 0, 12).astype(np.int64)
     derived = np.where(fs_ok & amb_ok, np.maximum(step, AMBULATION_EDSS[amb_i]), np.nan)
-    reason = np.where(~fs_ok, "fs_missing", np.where(~amb_ok, "ambulation_missing", None))
+    reason = np.where(~fs_ok, 1, np.where(~amb_ok, 2, 0)).astype(np.int8)
     at_least_8 = amb_ok & (amb_i == 12)
     with np.errstate(invalid="ignore"):
         same = np.where(at_least_8, recorded >= 8.0, recorded == derived)
         no_amb_check = ~amb_ok & (recorded <= 4.0)
         same = np.where(no_amb_check, recorded == step, same)
     checkable = fs_ok & np.isfinite(recorded) & (amb_ok | no_amb_check)
-    check = np.where(~checkable, "not_checked", np.where(same, "consistent", "inconsistent"))
+    check = np.where(~checkable, 0, np.where(same, 1, 2)).astype(np.int8)
     return edss.with_columns(
         pl.Series("edss_fs", derived).fill_nan(None),
-        pl.Series("edss_fs_reason", reason.tolist(), dtype=pl.String),
-        pl.Series("edss_fs_check", check, dtype=pl.String),
+        pl.Series("edss_fs_reason", reason).replace_strict(
+            {0: None, 1: "fs_missing", 2: "ambulation_missing"}, return_dtype=pl.String),
+        pl.Series("edss_fs_check", check).replace_strict(
+            {0: "not_checked", 1: "consistent", 2: "inconsistent"}, return_dtype=pl.String),
     )

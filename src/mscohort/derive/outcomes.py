@@ -19,6 +19,9 @@ Definitions (``docs/analysis.md``), for a :class:`~mscohort.definition.StudyDefi
   ``pre_index_days`` / 365.25; **ARR during follow-up**: relapses with onset in (index, end]
   divided by the follow-up in years; ``in_relapse_analysis`` is false for patients on regular
   corticosteroids when the definition excludes them.
+* **Time to first confirmed disability worsening** (``cdw_observed``, ``time_to_cdw_days``):
+  msprog's first CDW (defaults: 12-week confirmation, fixed baseline) over the assessments
+  from the baseline EDSS on, in days from the index date; censored at the follow-up end.
 * **Prior drugs**: exposures to other drugs that started before the index date. The drug
   **immediately before** is the one started last; **within the window**: exposures that
   overlap [index - ``prior_window_days``, index). Each is grouped by ``prior_groups``
@@ -29,22 +32,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from mscohort.definition import StudyDefinition
+from mscohort.definition import OUTCOME_COLUMNS, StudyDefinition
 from mscohort.derive.assessments import derive_edss
 from mscohort.derive.events.settings import delta_values
 from mscohort.derive.timing import DAYS_PER_YEAR, completed_years_expr
 from mscohort.study import Study
 from mscohort.vocabulary import BY_NAME
-
-OUTCOME_COLUMNS = (
-    "patient_id", "sex", "phenotype", "cohort", "regular_corticosteroids", "index_date",
-    "n_infusions", "n_courses", "age_at_index", "duration_at_index_years",
-    "baseline_date", "baseline_edss", "baseline_msss", "followup_date", "followup_edss",
-    "followup_msss", "edss_change", "msss_change", "change_category", "followup_days",
-    "followup", "relapses_before", "arr_before", "relapses_during", "arr_during",
-    "arr_change", "in_relapse_analysis", "prior_drug", "prior_group", "prior_window_drugs",
-    "prior_window_groups", "sequence", "excluded_reason",
-)
 
 
 def _abbrev(drug: str) -> str:
@@ -84,6 +77,26 @@ def _prior(treatments: pl.DataFrame, index: pl.DataFrame, d: StudyDefinition) ->
     return out.with_columns(
         pl.concat_str([seq.list.join(" -> "), pl.lit(_abbrev(d.index_drug))], separator=" -> ")
         .fill_null(pl.lit(_abbrev(d.index_drug))).str.strip_prefix(" -> ").alias("sequence"))
+
+
+def _first_cdw(study: Study, out: pl.DataFrame) -> pl.DataFrame:
+    """First confirmed EDSS worsening from the baseline assessment on (msprog defaults)."""
+    from mscohort.derive.events import detect_events
+
+    spans = out.filter(pl.col("baseline_date").is_not_null() & pl.col("followup_date")
+                       .is_not_null()).select("patient_id", "index_date", "baseline_date",
+                                              "followup_date")
+    visits = study.edss.join(spans, on="patient_id", how="inner").filter(
+        (pl.col("date") >= pl.col("baseline_date")) & (pl.col("date") <= pl.col("followup_date")))
+    events = detect_events(visits.select("patient_id", "date", "edss"),
+                           study.table("relapses")).events
+    first = events.select("patient_id", pl.col("date").alias("_cdw"))
+    return spans.join(first, on="patient_id", how="left").select(
+        "patient_id",
+        pl.col("_cdw").is_not_null().alias("cdw_observed"),
+        (pl.coalesce("_cdw", "followup_date") - pl.col("index_date")).dt.total_days()
+        .alias("time_to_cdw_days"),
+    )
 
 
 def patient_outcomes(study: Study, d: StudyDefinition) -> pl.DataFrame:
@@ -157,6 +170,7 @@ def patient_outcomes(study: Study, d: StudyDefinition) -> pl.DataFrame:
             & pl.lit(d.exclude_regular_corticosteroids))).alias("in_relapse_analysis"),
     )
     out = out.join(_prior(study.table("treatments"), index, d), on="patient_id", how="left")
+    out = out.join(_first_cdw(study, out), on="patient_id", how="left")
     reason = (pl.when(pl.col("index_date").is_null()).then(pl.lit("no index treatment"))
               .when(pl.col("baseline_edss").is_null()).then(pl.lit("no baseline EDSS"))
               .when(pl.col("followup_edss").is_null()).then(pl.lit("no follow-up EDSS")))

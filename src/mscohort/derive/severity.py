@@ -234,7 +234,8 @@ def severity_detail(
         "years": years,
         "table_row": np.where(row >= 0, t.labels[np.clip(row, 0, None)], -1),
         "score": _lookup(t.values, np.where(reason == 0, row, -1), col),
-        "missing_reason": pl.Series([codes[r] for r in reason], dtype=pl.String),
+        "missing_reason": pl.Series(reason.astype(np.int8)).replace_strict(
+            dict(enumerate(codes)), return_dtype=pl.String),
     }).with_columns(
         pl.when(pl.col("table_row") >= 0).then(pl.col("table_row")).alias("table_row"),
         pl.col("score").fill_nan(None),

@@ -71,3 +71,19 @@ def by_column(outcomes: pl.DataFrame, column: str) -> Split:
     values = outcomes.filter(ok)[column].drop_nulls().unique().sort().to_list()
     return Split(column, {str(v): ok & (outcomes[column] == v).fill_null(False)
                           for v in values}, True, f"by {column}")
+
+
+def by_conditions(outcomes: pl.DataFrame, conditions: dict[str, str]) -> Split:
+    """One group per named condition on an outcome column (``"arr_before > 2"``); the
+    groups may overlap."""
+    from mscohort.definition import parse_condition
+
+    ops = {">": pl.Expr.gt, ">=": pl.Expr.ge, "<": pl.Expr.lt, "<=": pl.Expr.le,
+           "==": pl.Expr.eq, "!=": pl.Expr.ne}
+    groups = {}
+    for name, text in conditions.items():
+        column, op, value = parse_condition(text)
+        groups[name] = outcomes.select(ops[op](pl.col(column), value).fill_null(False)
+                                       ).to_series()
+    return Split("subgroups", groups, False, "; ".join(f"{n}: {c}" for n, c in
+                                                       conditions.items()))
