@@ -226,3 +226,38 @@ def test_time_to_first_confirmed_worsening_from_index(write_study) -> None:
     assert (p2["cdw_observed"], p2["time_to_cdw_days"]) == (False, 362)
     curves, test = cdw_survival(out, by_column(out, "sex"))
     assert set(curves["group"]) == {"F"} and test.observed == {"F": 1, "M": 0}
+
+
+def test_edss_at_time_points(outcomes) -> None:
+    # P02: index 2012-05-07; 12 months = 2013-05-07 +/- 90 days -> 2013-05-20, EDSS 3.5
+    p02 = row(outcomes, "P02")
+    assert (p02["date_12_months"], p02["edss_12_months"]) == (D(2013, 5, 20), 3.5)
+    assert p02["edss_change_12_months"] == -1.0
+    # P01: no assessment within 90 days of 2006-06-20; the last one after 12 months: 4.5
+    p01 = row(outcomes, "P01")
+    assert p01["edss_12_months"] is None
+    assert (p01["date_more_than_12_months"], p01["edss_more_than_12_months"]) == (
+        D(2013, 9, 5), 4.5)
+
+
+@pytest.mark.parametrize(("tps", "match"), [
+    ([{"name": "x"}], "either days"),
+    ([{"name": "x", "days": 365, "after_days": 1}], "either days"),
+    ([{"name": "x", "days": 365, "wndow": 1}], "keys name, days"),
+    ([{"name": "a b", "days": 1}, {"name": "a-b", "days": 2}], "distinct names"),
+])
+def test_bad_time_points_are_usage_errors(tps: list, match: str) -> None:
+    with pytest.raises(UsageError, match=match):
+        parse_definition({"timepoints": tps})
+
+
+def test_baseline_edss_bands_and_cohort_split(outcomes) -> None:
+    from mscohort.stratify.splits import by_band, by_column
+
+    bands = by_band(outcomes, "baseline_edss", (0, 3, 6, 10))
+    sizes = {g: int(m.sum()) for g, m in bands.groups.items()}
+    # baselines: 5.5, 4.5, 6.0, 3.5, 5.0, 6.5, 6.0 (P03 has none)
+    assert sizes == {"0 to <3": 0, "3 to <6": 4, "6 to 10": 3}
+    cohorts = by_column(outcomes, "cohort")
+    assert {g: int(m.sum()) for g, m in cohorts.groups.items()} == {
+        "ALE-experienced": 3, "ALE-naive": 4}

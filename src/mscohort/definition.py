@@ -30,6 +30,14 @@ Example (the seed study ships as ``datasets/toy/study.toml``)::
                "NAT" = ["natalizumab"] }
     transitions = [["natalizumab", "fingolimod"]]   # NAT -> FTY -> index drug
 
+    [[timepoints]]                # EDSS at a time point, besides the last follow-up
+    name = "12 months"
+    days = 365
+    window_days = 90
+    [[timepoints]]
+    name = "more than 12 months"
+    after_days = 365
+
     [subgroups]                   # name = "outcome column, operator, number"
     "more than 2 relapses a year before" = "arr_before > 2"
 
@@ -61,6 +69,22 @@ UNIT_DAYS = {"day": 1.0, "lunar_month": 28.0, "month": 30.4375, "year": 365.25}
 
 
 @dataclass(frozen=True)
+class TimePoint:
+    """An outcome time point: the assessment closest to ``days`` after the index date within
+    +/- ``window_days`` or, with ``after_days``, the last assessment more than that many days
+    after it (the seed's "more than 12 months after the first cycle")."""
+
+    name: str
+    days: float | None = None
+    window_days: float = 0
+    after_days: float | None = None
+
+    @property
+    def slug(self) -> str:
+        return "".join(c if c.isalnum() else "_" for c in self.name.lower()).strip("_")
+
+
+@dataclass(frozen=True)
 class StudyDefinition:
     """Every choice that turns records into per-patient outcomes (see module docstring)."""
 
@@ -81,6 +105,7 @@ class StudyDefinition:
         "NAT": ("natalizumab",)})
     transitions: tuple[tuple[str, ...], ...] = (("natalizumab", "fingolimod"),)
     subgroups: dict[str, str] = field(default_factory=dict)
+    timepoints: tuple[TimePoint, ...] = ()
     source: str = "defaults"
 
     @property
@@ -101,6 +126,7 @@ _KEYS = {
     "change": {"rule"},
     "prior_treatment": {"window_days", "groups", "transitions"},
     "subgroups": None,  # any name = "column op number"
+    "timepoints": None,  # a list of tables, see TimePoint
 }
 
 
@@ -125,6 +151,8 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
                      ) -> StudyDefinition:
     """Check a parsed TOML document and build the definition."""
     for section, value in raw.items():
+        if section == "timepoints":
+            continue
         if section not in _KEYS:
             raise UsageError(f"{where}: [{section}] is not a section; must be one of "
                              f"{', '.join(_KEYS)}.")
@@ -191,7 +219,33 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
                                 get("prior_treatment", "window_days", base.prior_window_days)),
         prior_groups=groups, transitions=transitions, source=where,
         subgroups=_subgroups(where, raw.get("subgroups", {})),  # type: ignore[arg-type]
+        timepoints=_timepoints(where, raw.get("timepoints", [])),
     )
+
+
+def _timepoints(where: str, raw: object) -> tuple[TimePoint, ...]:
+    if not isinstance(raw, list):
+        raise _bad(where, "timepoints", "a list of [[timepoints]] tables", raw)
+    out = []
+    for i, tp in enumerate(raw):
+        key = f"timepoints[{i}]"
+        if not isinstance(tp, dict) or "name" not in tp:
+            raise _bad(where, key, "a table with a name", tp)
+        unknown = set(tp) - {"name", "days", "window_days", "after_days"}
+        if unknown:
+            raise _bad(where, key, "keys name, days, window_days, after_days",
+                       sorted(unknown))
+        if ("days" in tp) == ("after_days" in tp):
+            raise _bad(where, key, "given either days (with window_days) or after_days", tp)
+        out.append(TimePoint(
+            str(tp["name"]),
+            _days(where, f"{key}.days", tp["days"]) if "days" in tp else None,
+            _days(where, f"{key}.window_days", tp.get("window_days", 0)),
+            _days(where, f"{key}.after_days", tp["after_days"]) if "after_days" in tp
+            else None))
+    if len({t.slug for t in out}) != len(out):
+        raise _bad(where, "timepoints", "distinct names", [t.name for t in out])
+    return tuple(out)
 
 
 SUBGROUP_OPS = (">=", "<=", "!=", "==", ">", "<")

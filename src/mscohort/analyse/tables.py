@@ -17,6 +17,8 @@ from mscohort.definition import StudyDefinition
 from mscohort.stratify.splits import (
     Split,
     analysed,
+    by_band,
+    by_column,
     by_median_followup,
     by_prior_drug,
     by_prior_window,
@@ -78,6 +80,11 @@ def study_tables(outcomes: pl.DataFrame, d: StudyDefinition) -> dict[str, pl.Dat
         "by DMD within prior window": group_table(
             outcomes, by_prior_window(outcomes, d), [fu, *change],
             "Outcome by drugs within the prior window"),
+        "by cohort": group_table(outcomes, by_column(outcomes, "cohort"), [fu, *change],
+                                 "Outcome by cohort"),
+        "by baseline EDSS band": group_table(
+            outcomes, by_band(outcomes, "baseline_edss", (0, 3, 6, 10)), [fu, *change],
+            "Outcome by baseline EDSS band"),
     }
 
 
@@ -95,16 +102,21 @@ def change_categories(outcomes: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def paired_tests(outcomes: pl.DataFrame) -> pl.DataFrame:
-    """EDSS and MSSS at baseline vs follow-up, and ARR before vs during follow-up."""
+def paired_tests(outcomes: pl.DataFrame, d: StudyDefinition | None = None) -> pl.DataFrame:
+    """EDSS and MSSS at baseline vs follow-up (and EDSS at each time point), and ARR before
+    vs during follow-up."""
     ok = outcomes.filter(analysed(outcomes))
     rel = outcomes.filter(pl.col("in_relapse_analysis") & pl.col("arr_during").is_not_null())
     rows = []
-    for name, frame, before, after in (
+    comparisons = [
         ("EDSS", ok, "baseline_edss", "followup_edss"),
         ("MSSS", ok, "baseline_msss", "followup_msss"),
-        ("ARR", rel, "arr_before", "arr_during"),
-    ):
+    ]
+    for tp in d.timepoints if d is not None else ():
+        comparisons.append((f"EDSS at {tp.name}", outcomes.filter(
+            pl.col("baseline_edss").is_not_null()), "baseline_edss", f"edss_{tp.slug}"))
+    comparisons.append(("ARR", rel, "arr_before", "arr_during"))
+    for name, frame, before, after in comparisons:
         r = paired(frame[before], frame[after])
         rows.append({"measure": name, "n": r.n, "mean_before": Describe.of(frame[before]).mean,
                      "mean_after": Describe.of(frame[after]).mean,

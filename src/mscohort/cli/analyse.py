@@ -62,7 +62,7 @@ def analyse(
     outcomes = patient_outcomes(records, definition)
     tables = study_tables(outcomes, definition)
     categories = change_categories(outcomes)
-    tests = paired_tests(outcomes)
+    tests = paired_tests(outcomes, definition)
     relapses = relapse_table(outcomes, definition)
     from mscohort.stratify.splits import by_median_followup
 

@@ -12,6 +12,8 @@ Definitions (``docs/analysis.md``), for a :class:`~mscohort.definition.StudyDefi
 * **EDSS change** = follow-up EDSS - baseline EDSS; **category**: improved / stable / worsened
   by any 0.5 step (``any_step``) or by the confirmed-change thresholds (``threshold``: 1.5
   from 0, 1.0 up to 5.0, 0.5 above).
+* **Time points** (``[[timepoints]]``): ``edss_<name>``, ``date_<name>`` and
+  ``edss_change_<name>`` (from baseline) at each time point of the definition.
 * **MSSS** (Roxburgh 2005 global, standard convention) at the baseline and follow-up
   assessments, and its change.
 * **Age at index**: completed years; **disease duration at index**: years (days / 365.25).
@@ -32,7 +34,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from mscohort.definition import OUTCOME_COLUMNS, StudyDefinition
+from mscohort.definition import OUTCOME_COLUMNS, StudyDefinition, TimePoint
 from mscohort.derive.assessments import derive_edss
 from mscohort.derive.events.settings import delta_values
 from mscohort.derive.timing import DAYS_PER_YEAR, completed_years_expr
@@ -77,6 +79,19 @@ def _prior(treatments: pl.DataFrame, index: pl.DataFrame, d: StudyDefinition) ->
     return out.with_columns(
         pl.concat_str([seq.list.join(" -> "), pl.lit(_abbrev(d.index_drug))], separator=" -> ")
         .fill_null(pl.lit(_abbrev(d.index_drug))).str.strip_prefix(" -> ").alias("sequence"))
+
+
+def _timepoint(cand: pl.DataFrame, tp: TimePoint) -> pl.DataFrame:
+    """EDSS (and its date) at one time point, per patient (see :class:`TimePoint`)."""
+    if tp.after_days is not None:
+        pick = (cand.filter(pl.col("_off") > tp.after_days).sort("patient_id", "date")
+                .group_by("patient_id", maintain_order=True).last())
+    else:
+        pick = (cand.filter((pl.col("_off") - tp.days).abs() <= tp.window_days)
+                .sort("patient_id", (pl.col("_off") - tp.days).abs(), "_off")
+                .group_by("patient_id", maintain_order=True).first())
+    return pick.select("patient_id", pl.col("date").alias(f"date_{tp.slug}"),
+                       pl.col("edss").alias(f"edss_{tp.slug}"))
 
 
 def _first_cdw(study: Study, out: pl.DataFrame) -> pl.DataFrame:
@@ -174,8 +189,15 @@ def patient_outcomes(study: Study, d: StudyDefinition) -> pl.DataFrame:
     reason = (pl.when(pl.col("index_date").is_null()).then(pl.lit("no index treatment"))
               .when(pl.col("baseline_edss").is_null()).then(pl.lit("no baseline EDSS"))
               .when(pl.col("followup_edss").is_null()).then(pl.lit("no follow-up EDSS")))
-    return out.with_columns(
+    out = out.with_columns(
         pl.col("sequence").fill_null(pl.when(pl.col("index_date").is_not_null())
                                      .then(pl.lit(_abbrev(d.index_drug)))),
         reason.alias("excluded_reason"),
-    ).select(OUTCOME_COLUMNS).sort("patient_id")
+    ).select(OUTCOME_COLUMNS)
+    extra: list[str] = []
+    for tp in d.timepoints:
+        out = out.join(_timepoint(cand, tp), on="patient_id", how="left").with_columns(
+            (pl.col(f"edss_{tp.slug}") - pl.col("baseline_edss"))
+            .alias(f"edss_change_{tp.slug}"))
+        extra += [f"date_{tp.slug}", f"edss_{tp.slug}", f"edss_change_{tp.slug}"]
+    return out.select(*OUTCOME_COLUMNS, *extra).sort("patient_id")

@@ -14,6 +14,7 @@ its groups are exclusive (every patient in at most one group), as the seed's tab
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import polars as pl
@@ -87,3 +88,16 @@ def by_conditions(outcomes: pl.DataFrame, conditions: dict[str, str]) -> Split:
                                        ).to_series()
     return Split("subgroups", groups, False, "; ".join(f"{n}: {c}" for n, c in
                                                        conditions.items()))
+
+
+def by_band(outcomes: pl.DataFrame, column: str, edges: tuple[float, ...]) -> Split:
+    """Groups ``[edges[i], edges[i + 1])`` of a numeric column (the last band closed),
+    e.g. baseline EDSS bands 0-2.5, 3.0-5.5, 6.0-9.5 for edges (0, 3, 6, 10)."""
+    ok = analysed(outcomes)
+    groups = {}
+    for lo, hi in itertools.pairwise(edges):
+        last = hi == edges[-1]
+        upper = (outcomes[column] <= hi) if last else (outcomes[column] < hi)
+        groups[f"{lo:g} to {'' if last else '<'}{hi:g}"] = ok & (
+            (outcomes[column] >= lo) & upper).fill_null(False)
+    return Split(f"{column} band", groups, True, f"{column} in bands with edges {edges}")
