@@ -261,3 +261,20 @@ def test_baseline_edss_bands_and_cohort_split(outcomes) -> None:
     cohorts = by_column(outcomes, "cohort")
     assert {g: int(m.sum()) for g, m in cohorts.groups.items()} == {
         "ALE-experienced": 3, "ALE-naive": 4}
+
+
+def test_analyse_study_writes_every_result_with_settings_and_methods(toy_dir: Path,
+                                                                    tmp_path: Path) -> None:
+    from mscohort.analyse.study import analyse_study
+
+    study, _ = check_study(read_study(toy_dir), as_of=AS_OF)
+    result = analyse_study(study, load_definition(toy_dir / "study.toml"))
+    files = {p.name for p in result.write(tmp_path / "out")}
+    assert {"outcomes.csv", "tables.json", "relapses.csv", "settings.json",
+            "methods.txt"} <= files
+    text = result.methods()
+    for phrase in ("first infusion of alemtuzumab", "lunar months of 28 days",
+                   "730.5 days", "Wilcoxon", "Kaplan-Meier"):
+        assert phrase in text
+    assert pl.read_json(tmp_path / "out" / "tables.json").height == sum(
+        t.height for t in result.tables.values())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -19,26 +18,19 @@ def analyse(
     db: Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")] = None,
     data: Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
     = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for outcomes.csv, "
-                                                 "tables.csv, categories.csv, tests.csv, "
-                                                 "relapses.csv and settings.json.")] = None,
+    methods: Annotated[bool, typer.Option(help="Print the methods paragraph.")] = False,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for CSV and JSON of every table, settings.json, methods.txt.")]
+    = None,
 ) -> None:
     """Per-patient outcomes and group tables of a treatment study, from a study definition.
 
     Example: mscohort analyse --study study.toml --db study.duckdb --out results/
     """
     from mscohort.analyse.stats import format_p
-    from mscohort.analyse.tables import (
-        cdw_survival,
-        change_categories,
-        paired_tests,
-        relapse_table,
-        study_tables,
-    )
     from mscohort.cli.main import _usage, out
     from mscohort.cli.render import print_report
     from mscohort.definition import load_definition
-    from mscohort.derive.outcomes import patient_outcomes
 
     try:
         definition = load_definition(study)
@@ -59,14 +51,11 @@ def analyse(
     except DataValidationError as exc:
         print_report(out, exc.report, None)
         raise typer.Exit(1) from None
-    outcomes = patient_outcomes(records, definition)
-    tables = study_tables(outcomes, definition)
-    categories = change_categories(outcomes)
-    tests = paired_tests(outcomes, definition)
-    relapses = relapse_table(outcomes, definition)
-    from mscohort.stratify.splits import by_median_followup
+    from mscohort.analyse.study import analyse_study
 
-    curves, logrank = cdw_survival(outcomes, by_median_followup(outcomes))
+    result = analyse_study(records, definition)
+    outcomes, tables, categories = result.outcomes, result.tables, result.categories
+    tests, relapses, logrank = result.tests, result.relapses, result.logrank_cdw
     excluded = outcomes.filter(pl.col("excluded_reason").is_not_null())
     out.print(f"[bold]{definition.name}[/]: {outcomes.height} patients, "
               f"{outcomes.height - excluded.height} analysed")
@@ -102,16 +91,9 @@ def analyse(
         out.print(f"  time to first confirmed EDSS worsening by follow-up cohort: events {obs}; "
                   f"log-rank p = {format_p(logrank.p)}"
                   + (f" ({logrank.note})" if logrank.note else ""))
+    if methods:
+        out.print(result.methods())
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        outcomes.with_columns(
-            pl.col(c).list.join("; ") for c in ("prior_window_drugs", "prior_window_groups")
-        ).write_csv(out_dir / "outcomes.csv")
-        pl.concat(list(tables.values())).write_csv(out_dir / "tables.csv")
-        categories.write_csv(out_dir / "categories.csv")
-        tests.write_csv(out_dir / "tests.csv")
-        relapses.write_csv(out_dir / "relapses.csv")
-        curves.write_csv(out_dir / "km_cdw.csv")
-        (out_dir / "settings.json").write_text(json.dumps(definition.as_dict(), indent=2,
-                                                          default=str))
-        out.print(f"wrote outcomes, tables, categories, tests and settings to {out_dir}")
+        written = result.write(out_dir)
+        out.print(f"wrote {len(written)} files (CSV and JSON of every table, settings.json, "
+                  f"methods.txt) to {out_dir}")
