@@ -278,3 +278,15 @@ def test_analyse_study_writes_every_result_with_settings_and_methods(toy_dir: Pa
         assert phrase in text
     assert pl.read_json(tmp_path / "out" / "tables.json").height == sum(
         t.height for t in result.tables.values())
+
+
+def test_index_date_may_be_the_enrolment_date(write_study) -> None:
+    folder = write_study(
+        patients="patient_id,sex,birth_date,onset_date,enrolment_date\n"
+                 "P1,F,1970-01-01,1995-01-01,2010-02-01\nP2,M,1980-06-15,2001-03-01,\n",
+        infusions="patient_id,drug,date,dose_mg\nP1,alemtuzumab,2010-03-01,12\n")
+    study, _ = check_study(read_study(folder), as_of=AS_OF)
+    out = patient_outcomes(study, parse_definition({"index": {"date": "enrolment_date"}}))
+    p1, p2 = row(out, "P1"), row(out, "P2")
+    assert p1["index_date"] == D(2010, 2, 1) and p1["n_courses"] == 1
+    assert p2["excluded_reason"] == "no index treatment"

@@ -6,7 +6,8 @@ Example (the seed study ships as ``datasets/toy/study.toml``)::
     name = "Alemtuzumab in treatment-refractory MS"
 
     [index]
-    drug = "alemtuzumab"          # index treatment; index date = its first infusion
+    drug = "alemtuzumab"          # index treatment
+    date = "first_infusion"       # or "enrolment_date" (a patients column)
     course_gap_days = 30          # infusions less than 30 days apart form one course
 
     [baseline]
@@ -90,6 +91,7 @@ class StudyDefinition:
 
     name: str = "study"
     index_drug: str = "alemtuzumab"
+    index_date: str = "first_infusion"
     course_gap_days: float = 30
     baseline_window_days: float = 365
     baseline_after_index_days: float = 0
@@ -119,7 +121,7 @@ class StudyDefinition:
 
 _KEYS = {
     "study": {"name"},
-    "index": {"drug", "course_gap_days"},
+    "index": {"drug", "date", "course_gap_days"},
     "baseline": {"window_days", "after_index_days"},
     "follow_up": {"end", "cutoff_date", "unit"},
     "relapses": {"pre_index_days", "exclude_regular_corticosteroids"},
@@ -179,6 +181,9 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
     unit = get("follow_up", "unit", base.unit)
     if unit not in UNIT_DAYS:
         raise _bad(where, "follow_up.unit", f"one of {', '.join(UNIT_DAYS)}", unit)
+    index_date = get("index", "date", base.index_date)
+    if index_date not in ("first_infusion", "enrolment_date"):
+        raise _bad(where, "index.date", "'first_infusion' or 'enrolment_date'", index_date)
     rule = get("change", "rule", base.change_rule)
     if rule not in ("any_step", "threshold"):
         raise _bad(where, "change.rule", "'any_step' or 'threshold'", rule)
@@ -205,6 +210,7 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
     return StudyDefinition(
         name=str(name),
         index_drug=_drug(where, "index.drug", get("index", "drug", base.index_drug)),
+        index_date=index_date,
         course_gap_days=_days(where, "index.course_gap_days",
                               get("index", "course_gap_days", base.course_gap_days)),
         baseline_window_days=_days(where, "baseline.window_days",

@@ -147,6 +147,7 @@ PATIENTS = Table(
            "On regular (pulsed or maintenance) corticosteroids at baseline."),
         _c("site", Kind.TEXT, "Recruiting site or clinic."),
         _c("cohort", Kind.TEXT, "Study cohort or arm, e.g. ALE-experienced."),
+        _c("enrolment_date", Kind.DATE, "Date of enrolment in the study (an index date)."),
     ),
     key=("patient_id",),
     required_file=True,

@@ -2,7 +2,8 @@
 
 Definitions (``docs/analysis.md``), for a :class:`~mscohort.definition.StudyDefinition`:
 
-* **Index date**: the first infusion of the index drug. **Courses**: infusions of the index
+* **Index date**: the first infusion of the index drug, or the patient's ``enrolment_date``
+  when the definition says ``index.date = "enrolment_date"``. **Courses**: infusions of the index
   drug with gaps of at most ``course_gap_days`` form one course.
 * **Baseline EDSS**: the assessment closest to the index date from ``baseline_window_days``
   before it to ``baseline_after_index_days`` after it (ties: the earlier one).
@@ -118,6 +119,10 @@ def patient_outcomes(study: Study, d: StudyDefinition) -> pl.DataFrame:
     """One row per patient with the columns :data:`OUTCOME_COLUMNS` (module docstring)."""
     patients = study.patients
     index = courses(study.table("infusions"), d)
+    if d.index_date == "enrolment_date":
+        index = patients.select("patient_id", pl.col("enrolment_date").alias("index_date")
+                                ).drop_nulls().join(index.drop("index_date"), on="patient_id",
+                                                    how="left")
     scored = derive_edss(study).select("patient_id", "date", "edss", "msss")
     base = patients.select("patient_id", "sex", "phenotype", "cohort",
                            "regular_corticosteroids", "birth_date", "onset_date").join(

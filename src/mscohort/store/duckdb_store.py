@@ -34,7 +34,7 @@ from mscohort.study import Study
 from mscohort.validate import ValidationReport, check_study
 from mscohort.validate.check import KNOWN_PATIENT_COLUMNS
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: patients.enrolment_date
 #: Derived tables kept in the store (``derived_<name>``), recomputed at every import.
 DERIVED = {"edss": derive_edss, "msfc": derive_msfc}
 
