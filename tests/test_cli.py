@@ -102,6 +102,7 @@ def test_schema_lists_tables_drugs_and_rules() -> None:
 
 
 @pytest.mark.parametrize("command", ["validate", "import", "summary", "scores", "events", "analyse",
+                                     "synth",
                                      "schema", "example"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, output = run(command, "--help")
@@ -187,3 +188,10 @@ def test_analyse_prints_the_tables_and_writes_the_outcomes(toy_dir: Path, tmp_pa
     assert pl.read_csv(tmp_path / "res" / "outcomes.csv").height == 8
     assert (tmp_path / "res" / "settings.json").is_file()
     assert run("analyse", "--study", toy_dir / "study.toml")[0] == 2
+
+
+def test_synth_writes_a_cohort_that_imports(tmp_path: Path) -> None:
+    code, output = run("synth", "--patients", "40", "--seed", "1", "--out", tmp_path / "s")
+    assert code == 0 and "patients 40" in output
+    assert run("import", tmp_path / "s", "--db", tmp_path / "s.duckdb")[0] == 0
+    assert run("synth", "--patients", "0", "--out", tmp_path / "x")[0] == 2

@@ -252,6 +252,29 @@ def example(
     analyse(study=workdir / "study.toml", db=db, data=None, out_dir=workdir / "results")
 
 
+@app.command()
+def synth(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the study's CSV files.")],
+    patients: Annotated[int, typer.Option(help="Number of patients.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same cohort).")] = 0,
+) -> None:
+    """Write a synthetic registry cohort in the canonical tables (benchmarks, teaching).
+
+    Not calibrated to any publication. Example: mscohort synth --patients 100000 --out synth/
+    """
+    from mscohort.synthetic import make_synthetic_cohort, write_study_folder
+
+    if patients < 1:
+        raise _usage(UsageError(f"--patients must be at least 1; got {patients}."))
+    with err.status(f"Generating {patients:,} patients..."):
+        study = make_synthetic_cohort(patients, seed=seed)
+    with err.status("Writing CSV files..."):
+        written = write_study_folder(study, out_dir)
+    rows = study.n_rows()
+    out.print(f"wrote {', '.join(f'{t} {rows[t]:,}' for t in rows if rows[t])} to {out_dir} "
+              f"({len(written)} files)")
+
+
 def _register() -> None:
     from mscohort.cli.analyse import analyse
     from mscohort.cli.events import events
