@@ -102,7 +102,7 @@ def test_schema_lists_tables_drugs_and_rules() -> None:
 
 
 @pytest.mark.parametrize("command", ["validate", "import", "summary", "scores", "events", "analyse",
-                                     "synth",
+                                     "synth", "export",
                                      "schema", "example"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, output = run(command, "--help")
@@ -195,3 +195,11 @@ def test_synth_writes_a_cohort_that_imports(tmp_path: Path) -> None:
     assert code == 0 and "patients 40" in output
     assert run("import", tmp_path / "s", "--db", tmp_path / "s.duckdb")[0] == 0
     assert run("synth", "--patients", "0", "--out", tmp_path / "x")[0] == 2
+
+
+def test_export_command(toy_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    run("import", toy_dir, "--db", db)
+    code, output = run("export", "--db", db, "--out", tmp_path / "out", "--format", "csv")
+    assert code == 0 and "wrote 11 tables" in output
+    assert run("export", "--db", db, "--out", tmp_path / "o2", "--format", "xml")[0] == 2

@@ -145,3 +145,17 @@ def test_later_imports_need_no_patients_file_when_patients_are_stored(
                                 relapses="patient_id,onset_date\nP2,2013-01-01\n")
     result = import_folder(only_relapses, db, as_of=AS_OF)
     assert result.rows_added["relapses"] == 1
+
+
+def test_export_writes_every_table_typed_as_parquet(toy_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    import_folder(toy_dir, db, as_of=AS_OF)
+    with StudyStore(db, read_only=True) as store:
+        files = store.export(tmp_path / "pq")
+        edss = store.read("edss")
+    names = {f.stem for f in files}
+    assert set(TABLES) | {"derived_edss", "derived_msfc"} == names
+    assert pl.read_parquet(tmp_path / "pq" / "edss.parquet").equals(edss)
+    with StudyStore(db, read_only=True) as store, pytest.raises(
+            UsageError, match="format must be parquet or csv"):
+        store.export(tmp_path / "x", "xml")

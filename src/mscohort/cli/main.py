@@ -253,6 +253,27 @@ def example(
 
 
 @app.command()
+def export(
+    db: Annotated[Path, typer.Option(help="Study store (DuckDB file).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the files.")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+) -> None:
+    """Write every canonical and derived table of a store as Parquet (or CSV).
+
+    Example: mscohort export --db study.duckdb --out tables/
+    """
+    from mscohort.store import StudyStore
+
+    try:
+        with StudyStore(db, read_only=True) as store:
+            written = store.export(out_dir, fmt)
+    except UsageError as exc:
+        raise _usage(exc) from None
+    out.print(f"wrote {len(written)} tables to {out_dir}: "
+              + ", ".join(p.name for p in written))
+
+
+@app.command()
 def synth(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the study's CSV files.")],
     patients: Annotated[int, typer.Option(help="Number of patients.")] = 1000,

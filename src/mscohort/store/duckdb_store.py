@@ -192,6 +192,25 @@ class StudyStore:
             return DERIVED[name](Study({})).clear()
         return self.con.sql(f"SELECT * FROM {_q(table)}").pl()
 
+    def export(self, folder: str | Path, fmt: str = "parquet") -> list[Path]:
+        """Write every canonical table and every derived table (``derived_<name>``) as
+        Parquet (typed, for R, Python or SQL) or CSV; returns the files written."""
+        if fmt not in ("parquet", "csv"):
+            raise UsageError(f"format must be parquet or csv; got {fmt!r}.")
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        frames = {name: self.read(name) for name in TABLES} | {
+            f"derived_{name}": self.derived(name) for name in DERIVED}
+        written = []
+        for name, frame in frames.items():
+            path = folder / f"{name}.{fmt}"
+            if fmt == "parquet":
+                frame.write_parquet(path)
+            else:
+                frame.write_csv(path)
+            written.append(path)
+        return written
+
     def _refresh_derived(self) -> None:
         """Recompute every derived table from the stored study (inside the caller's
         transaction): local scores depend on the whole cohort."""
