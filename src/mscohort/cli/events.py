@@ -57,7 +57,7 @@ def _load(edss: Path | None, relapses: Path | None, db: Path | None, value: str
         from mscohort.store import StudyStore
 
         with StudyStore(db, read_only=True) as store:
-            if value in ("edss",):
+            if value == "edss":
                 visits = store.read("edss")
             else:
                 visits = store.derived("msfc").rename({_MSFC[value]: value})

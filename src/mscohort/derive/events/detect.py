@@ -50,8 +50,12 @@ def _days(series: pl.Series) -> np.ndarray:
 
 
 def prepare(visits: pl.DataFrame, relapses: pl.DataFrame | None, value: str,
-            settings: EventSettings) -> Prepared:
-    """Check and sort the inputs (see :func:`detect_events` for their columns)."""
+            drop_relapses_before_days: float | None = None) -> Prepared:
+    """Check and sort the inputs (see :func:`detect_events` for their columns).
+
+    ``drop_relapses_before_days``: leave out relapses more than that many days before a
+    patient's first visit (msprog's behaviour, for ``msprog_compat``); None keeps all.
+    """
     for col in ("patient_id", "date", value):
         if col not in visits.columns:
             raise bad_argument("visits", f"a table with columns patient_id, date, {value}",
@@ -91,15 +95,20 @@ def prepare(visits: pl.DataFrame, relapses: pl.DataFrame | None, value: str,
              .drop_nulls().join(index, on="patient_id", how="inner").sort("_p", "_d"))
         rd = _days(r["_d"])
         rp = r["_p"].to_numpy()
-        if settings.msprog_compat:  # msprog drops relapses long before the first visit
+        if drop_relapses_before_days is not None:
             first = days[offsets[:-1]]
-            keep = rd >= first[rp] - settings.relapse_to_bl[0]
+            keep = rd >= first[rp] - drop_relapses_before_days
             rd, rp = rd[keep], rp[keep]
         counts = np.bincount(rp, minlength=len(ids))
         roffsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
         rdays = rd
     return Prepared(ids, offsets, days, values, validconf, roffsets, rdays,
                     n_before - v.height)
+
+
+def _relapse_cut(s: EventSettings, window: tuple[float, float]) -> float | None:
+    """msprog drops relapses more than ``window[0]`` days before the first visit."""
+    return window[0] if s.msprog_compat else None
 
 
 def _params(s: EventSettings) -> tuple[np.ndarray, np.ndarray]:
@@ -176,9 +185,11 @@ def build_events(prep: Prepared, raw: tuple[np.ndarray, ...], settings: EventSet
     cols: dict[str, object] = {
         "patient_id": pl.Series(ids[p].tolist(), dtype=pl.String),
         "nevent": ev_int[:, 6],
-        "event_type": [_TYPE_NAMES[int(c)] for c in ev_int[:, 1]],
-        "cdw_type": pl.Series([_CDW_TYPES[int(c)] if settings.classifies_raw_pira else None
-                               for c in ev_int[:, 1]], dtype=pl.String),
+        "event_type": pl.Series(ev_int[:, 1]).replace_strict(_TYPE_NAMES,
+                                                             return_dtype=pl.String),
+        "cdw_type": pl.Series(ev_int[:, 1]).replace_strict(
+            _CDW_TYPES if settings.classifies_raw_pira else dict.fromkeys(_CDW_TYPES),
+            return_dtype=pl.String),
         "date": _date(t[ch]),
         "value": x[ch],
         "bl_date": _date(t[bl]),
@@ -294,7 +305,7 @@ def detect_events(visits: pl.DataFrame, relapses: pl.DataFrame | None = None,
     al. JAMA Neurol 2020;77:1132-1140; Müller J et al. JAMA Neurol 2023 (harmonised PIRA).
     """
     settings = settings or EventSettings()
-    prep = prepare(visits, relapses, value, settings)
+    prep = prepare(visits, relapses, value, _relapse_cut(settings, settings.relapse_to_bl))
     raw = run_scan(prep, settings)
     events = build_events(prep, raw, settings)
     return EventResult(events, build_summary(prep, events), build_unconfirmed(prep, raw),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from mscohort.derive.events import primitives as K
-from mscohort.derive.events.detect import prepare, run_scan
+from mscohort.derive.events.detect import _relapse_cut, prepare, run_scan
 from mscohort.errors import bad_argument
 
 if TYPE_CHECKING:
@@ -25,7 +25,8 @@ def explain_patient(result: EventResult, patient_id: str) -> str:
     rel = None
     if result.relapses is not None:
         rel = result.relapses.filter(pl.col("patient_id").cast(pl.String) == str(patient_id))
-    prep = prepare(visits, rel, result.value, result.settings)
+    s = result.settings
+    prep = prepare(visits, rel, result.value, _relapse_cut(s, s.relapse_to_bl))
     raw = run_scan(prep, result.settings, trace_rows=10_000)
     trace = raw[6]
     t, x = prep.days, prep.values

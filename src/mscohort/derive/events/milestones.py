@@ -16,7 +16,7 @@ import numba
 import numpy as np
 import polars as pl
 
-from mscohort.derive.events.detect import _date, prepare
+from mscohort.derive.events.detect import _date, _relapse_cut, prepare
 from mscohort.derive.events.primitives import _relapse_distance
 from mscohort.derive.events.settings import EventSettings
 
@@ -95,8 +95,8 @@ def milestone_times(visits: pl.DataFrame, relapses: pl.DataFrame | None, milesto
     ``relapse_to_conf``, ``impute_last_visit`` and the direction of ``settings``.
     """
     s = settings or EventSettings()
-    compat = s.with_(relapse_to_bl=s.relapse_to_event)  # msprog drops relapses by this one
-    prep = prepare(visits, relapses, value, compat)
+    # msprog's value_milestone drops relapses by relapse_to_event (not relapse_to_bl)
+    prep = prepare(visits, relapses, value, _relapse_cut(s, s.relapse_to_event))
     npat = len(prep.ids)
     out_idx = np.empty(npat, dtype=np.int64)
     out_obs = np.empty(npat, dtype=np.bool_)
