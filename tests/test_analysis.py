@@ -290,3 +290,13 @@ def test_index_date_may_be_the_enrolment_date(write_study) -> None:
     p1, p2 = row(out, "P1"), row(out, "P2")
     assert p1["index_date"] == D(2010, 2, 1) and p1["n_courses"] == 1
     assert p2["excluded_reason"] == "no index treatment"
+
+
+def test_outcome_msss_equals_the_stored_derived_msss(toy_dir: Path) -> None:
+    from mscohort.derive.assessments import derive_edss
+    from mscohort.derive.outcomes import _edss_with_msss
+
+    study, _ = check_study(read_study(toy_dir), as_of=AS_OF)
+    light = _edss_with_msss(study).sort("patient_id", "date")
+    full = derive_edss(study).select("patient_id", "date", "edss", "msss")
+    assert light.equals(full, null_equal=True)

@@ -36,8 +36,8 @@ from __future__ import annotations
 import polars as pl
 
 from mscohort.definition import OUTCOME_COLUMNS, StudyDefinition, TimePoint
-from mscohort.derive.assessments import derive_edss
 from mscohort.derive.events.settings import delta_values
+from mscohort.derive.severity import msss
 from mscohort.derive.timing import DAYS_PER_YEAR, completed_years_expr
 from mscohort.study import Study
 from mscohort.vocabulary import BY_NAME
@@ -82,6 +82,16 @@ def _prior(treatments: pl.DataFrame, index: pl.DataFrame, d: StudyDefinition) ->
         .fill_null(pl.lit(_abbrev(d.index_drug))).str.strip_prefix(" -> ").alias("sequence"))
 
 
+def _edss_with_msss(study: Study) -> pl.DataFrame:
+    """EDSS assessments with their global MSSS (Roxburgh 2005, standard convention): the
+    ``msss`` column of ``derived_edss``, without computing the other derived scores."""
+    edss = study.edss.select("patient_id", "date", "edss").join(
+        study.patients.select("patient_id", "onset_date"), on="patient_id", how="left")
+    years = edss.select(completed_years_expr(pl.col("onset_date"), pl.col("date"))).to_series()
+    return edss.select("patient_id", "date", "edss").with_columns(
+        pl.Series("msss", msss(edss["edss"], years)).fill_nan(None))
+
+
 def _timepoint(cand: pl.DataFrame, tp: TimePoint) -> pl.DataFrame:
     """EDSS (and its date) at one time point, per patient (see :class:`TimePoint`)."""
     if tp.after_days is not None:
@@ -123,7 +133,7 @@ def patient_outcomes(study: Study, d: StudyDefinition) -> pl.DataFrame:
         index = patients.select("patient_id", pl.col("enrolment_date").alias("index_date")
                                 ).drop_nulls().join(index.drop("index_date"), on="patient_id",
                                                     how="left")
-    scored = derive_edss(study).select("patient_id", "date", "edss", "msss")
+    scored = _edss_with_msss(study)
     base = patients.select("patient_id", "sex", "phenotype", "cohort",
                            "regular_corticosteroids", "birth_date", "onset_date").join(
         index, on="patient_id", how="left")
