@@ -106,6 +106,16 @@ def paired(before: pl.Series | np.ndarray, after: pl.Series | np.ndarray) -> Pai
                   float(t.pvalue), w_stat, w_p, note)
 
 
+def one_sample_t(values: pl.Series | np.ndarray) -> float | None:
+    """Two-sided p of Student's one-sample t-test of the mean against 0 (scipy
+    ``ttest_1samp``); None when fewer than 2 values or all values are equal."""
+    v = np.asarray(pl.Series(values).cast(pl.Float64).fill_null(np.nan), dtype=float)
+    v = v[~np.isnan(v)]
+    if v.size < 2 or np.all(v == v[0]):
+        return None
+    return float(stats.ttest_1samp(v, 0.0).pvalue)
+
+
 def format_p(p: float | None) -> str:
     """A p-value to 2 significant digits, "< 0.0001" below that."""
     if p is None:

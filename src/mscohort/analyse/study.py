@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from mscohort._version import __version__
+from mscohort.analyse.cohort import cohort_description
 from mscohort.analyse.survival import LogRank
 from mscohort.analyse.tables import (
     cdw_survival,
@@ -36,6 +37,7 @@ class StudyAnalysis:
 
     definition: StudyDefinition
     outcomes: pl.DataFrame
+    cohort: pl.DataFrame  #: Table 1, overall and by follow-up cohort
     tables: dict[str, pl.DataFrame]
     categories: pl.DataFrame
     tests: pl.DataFrame
@@ -51,7 +53,8 @@ class StudyAnalysis:
         folder.mkdir(parents=True, exist_ok=True)
         flat = self.outcomes.with_columns(
             pl.col(c).list.join("; ") for c in ("prior_window_drugs", "prior_window_groups"))
-        frames = {"outcomes": flat, "tables": pl.concat(list(self.tables.values())),
+        frames = {"outcomes": flat, "cohort": self.cohort,
+                  "tables": pl.concat(list(self.tables.values())),
                   "categories": self.categories, "tests": self.tests,
                   "relapses": self.relapses, "km_cdw": self.km_cdw}
         written = []
@@ -68,7 +71,9 @@ class StudyAnalysis:
 def analyse_study(study: Study, definition: StudyDefinition) -> StudyAnalysis:
     outcomes = patient_outcomes(study, definition)
     curves, logrank = cdw_survival(outcomes, by_median_followup(outcomes))
-    return StudyAnalysis(definition, outcomes, study_tables(outcomes, definition),
+    unit = _UNITS[definition.unit].split(" of ")[0]
+    cohort = cohort_description(outcomes, by_median_followup(outcomes, unit), unit)
+    return StudyAnalysis(definition, outcomes, cohort, study_tables(outcomes, definition),
                          change_categories(outcomes), paired_tests(outcomes, definition),
                          relapse_table(outcomes, definition), curves, logrank)
 

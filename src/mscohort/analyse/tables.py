@@ -1,8 +1,13 @@
 """Group tables in the seed's layout, as tidy frames with fixed columns.
 
-Every table row is one (group, measure): ``table``, ``split``, ``exclusive``, ``group``,
-``n_group``, ``measure``, ``n``, ``mean``, ``sd``, ``median``, ``min``, ``max``, ``text``
-(the cell as printed: Mean ± SD (range), or median (range) for follow-up).
+Every table row is one (group, measure): ``table``, ``split``, ``exclusive``, ``rule`` (the
+split's rule in words), ``group``, ``n_group``, ``measure``, ``n``, ``mean``, ``sd``,
+``median``, ``min``, ``max``, ``p_t``, ``text`` (the cell as printed: Mean ± SD (range), or
+median (range) for follow-up).
+
+``p_t`` is given for change measures only: Student's one-sample t-test of the within-group
+change against 0 (two-sided), which equals the paired t-test of follow-up against baseline
+in the same patients.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from mscohort.analyse.stats import Describe, format_p, paired
+from mscohort.analyse.stats import Describe, format_p, one_sample_t, paired
 from mscohort.definition import StudyDefinition
 from mscohort.stratify.splits import (
     Split,
@@ -25,10 +30,10 @@ from mscohort.stratify.splits import (
 )
 
 TABLE_SCHEMA = {
-    "table": pl.String, "split": pl.String, "exclusive": pl.Boolean, "group": pl.String,
-    "n_group": pl.Int64, "measure": pl.String, "n": pl.Int64, "mean": pl.Float64,
-    "sd": pl.Float64, "median": pl.Float64, "min": pl.Float64, "max": pl.Float64,
-    "text": pl.String,
+    "table": pl.String, "split": pl.String, "exclusive": pl.Boolean, "rule": pl.String,
+    "group": pl.String, "n_group": pl.Int64, "measure": pl.String, "n": pl.Int64,
+    "mean": pl.Float64, "sd": pl.Float64, "median": pl.Float64, "min": pl.Float64,
+    "max": pl.Float64, "p_t": pl.Float64, "text": pl.String,
 }
 
 
@@ -37,7 +42,7 @@ class Measure:
     column: str
     label: str
     decimals: int
-    signed: bool = False
+    signed: bool = False  #: a change: printed with its sign and tested against 0
     median: bool = False  #: print median (range) instead of Mean ± SD (range)
 
 
@@ -55,10 +60,12 @@ def group_table(outcomes: pl.DataFrame, split: Split, measures: list[Measure],
             s = Describe.of(sub[m.column])
             text = s.median_range(m.decimals) if m.median else s.mean_sd_range(m.decimals,
                                                                                 m.signed)
+            p = one_sample_t(sub[m.column]) if m.signed else None
             rows.append({"table": title, "split": split.name, "exclusive": split.exclusive,
-                         "group": group, "n_group": sub.height, "measure": m.label, "n": s.n,
-                         "mean": s.mean, "sd": s.sd, "median": s.median, "min": s.minimum,
-                         "max": s.maximum, "text": text})
+                         "rule": split.rule, "group": group, "n_group": sub.height,
+                         "measure": m.label, "n": s.n, "mean": s.mean, "sd": s.sd,
+                         "median": s.median, "min": s.minimum, "max": s.maximum, "p_t": p,
+                         "text": text})
     return pl.DataFrame(rows, schema=TABLE_SCHEMA)
 
 

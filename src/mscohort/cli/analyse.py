@@ -10,7 +10,47 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from mscohort.analyse.study import StudyAnalysis
 from mscohort.errors import DataValidationError, UsageError
+from mscohort.study import Study
+
+
+def load_records(db: Path | None, data: Path | None) -> tuple[Study, object, object]:
+    """The study from a store or a folder, with the report's input check and provenance
+    (definition file added later). Raises UsageError or DataValidationError."""
+    from mscohort.report import InputCheck
+
+    if (db is None) == (data is None):
+        raise UsageError("give exactly one of --db study.duckdb or --data FOLDER.")
+    if db is not None:
+        from mscohort.store import StudyStore
+
+        with StudyStore(db, read_only=True) as store:
+            records = store.study()
+            imports = store.imports()
+            files = store.import_files().select(
+                pl.col("table_name").alias("table"), "file", "sha256",
+                pl.col("rows_read").alias("rows"))
+        warnings = int(imports["n_warnings"].sum()) if imports.height else 0
+        from mscohort.validate.report import ValidationReport
+
+        check = InputCheck(str(db), ValidationReport.from_issues([]).issues, note=(
+            f"Every file was validated when imported ({imports.height} imports, {warnings} "
+            "warnings; see the import log under Provenance); a store holds only data that "
+            "passed validation."))
+        return records, check, (files, imports)
+    from mscohort.ingest import read_study
+    from mscohort.validate.check import check_study
+
+    raw = read_study(data)
+    records, report = check_study(raw)
+    if not report.ok:
+        raise DataValidationError(report, action="load")
+    files = pl.DataFrame(
+        [{"table": t.table, "file": t.source, "sha256": t.sha256, "rows": t.frame.height}
+         for t in raw.tables.values()],
+        schema={"table": pl.String, "file": pl.String, "sha256": pl.String, "rows": pl.Int64})
+    return records, InputCheck(str(data), report.issues), (files, None)
 
 
 def analyse(
@@ -27,25 +67,13 @@ def analyse(
 
     Example: mscohort analyse --study study.toml --db study.duckdb --out results/
     """
-    from mscohort.analyse.stats import format_p
     from mscohort.cli.main import _usage, out
     from mscohort.cli.render import print_report
     from mscohort.definition import load_definition
 
     try:
         definition = load_definition(study)
-        if (db is None) == (data is None):
-            raise UsageError("give exactly one of --db study.duckdb or --data FOLDER.")
-        if db is not None:
-            from mscohort.store import StudyStore
-
-            with StudyStore(db, read_only=True) as store:
-                records = store.study()
-        else:
-            from mscohort.ingest import read_study
-            from mscohort.validate import load_study
-
-            records = load_study(read_study(data))
+        records, _, _ = load_records(db, data)
     except UsageError as exc:
         raise _usage(exc) from None
     except DataValidationError as exc:
@@ -54,6 +82,22 @@ def analyse(
     from mscohort.analyse.study import analyse_study
 
     result = analyse_study(records, definition)
+    print_analysis(result)
+    if methods:
+        out.print(result.methods())
+    if out_dir is not None:
+        written = result.write(out_dir)
+        out.print(f"wrote {len(written)} files (CSV and JSON of every table, settings.json, "
+                  f"methods.txt) to {out_dir}")
+
+
+def print_analysis(result: StudyAnalysis) -> None:
+    """The terminal summary of an analysis: who was analysed, the group tables, categories,
+    paired tests, relapse rates and the log-rank test."""
+    from mscohort.analyse.stats import format_p
+    from mscohort.cli.main import out
+
+    definition = result.definition
     outcomes, tables, categories = result.outcomes, result.tables, result.categories
     tests, relapses, logrank = result.tests, result.relapses, result.logrank_cdw
     excluded = outcomes.filter(pl.col("excluded_reason").is_not_null())
@@ -91,9 +135,3 @@ def analyse(
         out.print(f"  time to first confirmed EDSS worsening by follow-up cohort: events {obs}; "
                   f"log-rank p = {format_p(logrank.p)}"
                   + (f" ({logrank.note})" if logrank.note else ""))
-    if methods:
-        out.print(result.methods())
-    if out_dir is not None:
-        written = result.write(out_dir)
-        out.print(f"wrote {len(written)} files (CSV and JSON of every table, settings.json, "
-                  f"methods.txt) to {out_dir}")

@@ -299,9 +299,11 @@ def synth(
 def _register() -> None:
     from mscohort.cli.analyse import analyse
     from mscohort.cli.events import events
+    from mscohort.cli.report import report
 
     app.command()(events)
     app.command()(analyse)
+    app.command()(report)
 
 
 _register()

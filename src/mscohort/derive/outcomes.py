@@ -51,13 +51,20 @@ def _group_of(d: StudyDefinition) -> dict[str, str]:
     return {drug: g for g, drugs in d.prior_groups.items() for drug in drugs}
 
 
-def courses(infusions: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
-    """Index date, number of infusions and of courses of the index drug per patient."""
+def numbered_infusions(infusions: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
+    """Infusions of the index drug with their ``course`` number (1, 2, ...): an infusion more
+    than ``course_gap_days`` after the previous one starts a new course."""
     inf = infusions.filter(pl.col("drug") == d.index_drug).sort("patient_id", "date")
     gap = (pl.col("date") - pl.col("date").shift(1).over("patient_id")).dt.total_days()
-    return inf.with_columns((gap.is_null() | (gap > d.course_gap_days)).alias("_new")).group_by(
-        "patient_id").agg(pl.col("date").min().alias("index_date"), pl.len().alias("n_infusions"),
-                          pl.col("_new").sum().cast(pl.Int64).alias("n_courses"))
+    new = (gap.is_null() | (gap > d.course_gap_days)).cast(pl.Int64)
+    return inf.with_columns(new.cum_sum().over("patient_id").alias("course"))
+
+
+def courses(infusions: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
+    """Index date, number of infusions and of courses of the index drug per patient."""
+    return numbered_infusions(infusions, d).group_by("patient_id").agg(
+        pl.col("date").min().alias("index_date"), pl.len().alias("n_infusions"),
+        pl.col("course").max().cast(pl.Int64).alias("n_courses"))
 
 
 def _prior(treatments: pl.DataFrame, index: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:

@@ -1,0 +1,59 @@
+"""``mscohort report``: the analysis of a study as an HTML, Word, Excel or Markdown report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mscohort.cli.analyse import load_records
+from mscohort.errors import DataValidationError, UsageError
+
+
+def report(
+    study: Annotated[Path, typer.Option(help="Study definition (TOML).")],
+    out_path: Annotated[Path, typer.Option(
+        "--out", help="Report file; its suffix (.html, .docx, .xlsx, .md) sets the format.")],
+    db: Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")] = None,
+    data: Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
+    = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="html, docx, xlsx or md (default: from the --out suffix).")] = None,
+    max_swimmer: Annotated[int, typer.Option(
+        help="Most patients drawn in the treatment-history (swimmer) figure.", min=2)] = 60,
+) -> None:
+    """Publication tables, figures, methods and provenance of a study analysis, in one file.
+
+    Example: mscohort report --study study.toml --db study.duckdb --out report.html
+    """
+    from mscohort.analyse.study import analyse_study
+    from mscohort.cli.main import _usage, err, out
+    from mscohort.cli.render import print_report
+    from mscohort.definition import load_definition
+    from mscohort.report import FORMATS, Provenance, build_report
+
+    try:
+        chosen = fmt or out_path.suffix.lstrip(".").lower()
+        if chosen not in FORMATS:
+            raise UsageError(f"`--format` must be one of {', '.join(FORMATS)} (or give --out a "
+                             f"suffix .html, .docx, .xlsx or .md); got {chosen!r}.")
+        definition = load_definition(study)
+        records, check, (files, imports) = load_records(db, data)
+    except UsageError as exc:
+        raise _usage(exc) from None
+    except DataValidationError as exc:
+        print_report(out, exc.report, None)
+        raise typer.Exit(1) from None
+    with err.status("Analysing..."):
+        result = analyse_study(records, definition)
+    with err.status("Drawing figures and writing the report..."):
+        doc = build_report(records, result, input_check=check,
+                           provenance=Provenance.now(files, study, imports),
+                           max_swimmer=max_swimmer)
+        written = doc.write(out_path, chosen)
+    from mscohort.cli.analyse import print_analysis
+
+    print_analysis(result)
+    out.print(f"[bold]Report[/] ({chosen}): {written[0]}"
+              + (f" and {len(written) - 1} figure files" if len(written) > 1 else ""))

@@ -1,0 +1,84 @@
+"""The report as an Excel workbook: one sheet per table (title, header, rows, footnotes), the
+per-patient outcomes, the group statistics as numbers, the methods and the provenance."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+if TYPE_CHECKING:
+    from mscohort.report.document import Report
+
+
+def sheet_name(title: str, taken: set[str]) -> str:
+    """An Excel sheet name (at most 31 characters, none of []:*?/\\) unique in ``taken``."""
+    base = re.sub(r"[\[\]:*?/\\]", " ", title).strip()[:31] or "sheet"
+    name, k = base, 2
+    while name.lower() in taken:
+        suffix = f" ({k})"
+        name, k = base[: 31 - len(suffix)] + suffix, k + 1
+    taken.add(name.lower())
+    return name
+
+
+def _frame(ws: Worksheet, frame: pl.DataFrame) -> None:
+    ws.append(frame.columns)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    for row in frame.iter_rows():
+        ws.append([", ".join(map(str, v)) if isinstance(v, list) else v for v in row])
+    ws.freeze_panes = "A2"
+
+
+def write_xlsx(report: Report, path: Path) -> list[Path]:
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    for i, t in enumerate(report.tables, 1):
+        ws = wb.create_sheet(sheet_name(t.title, taken))
+        ws.append([f"Table {i}. {t.title}"])
+        ws["A1"].font = Font(bold=True, size=12)
+        ws.append(list(t.columns))
+        for cell in ws[2]:
+            cell.font = Font(bold=True)
+        for row in t.rows:
+            ws.append(list(row))
+        ws.append([])
+        for note in t.footnotes:
+            ws.append([note])
+            ws.cell(ws.max_row, 1).font = Font(italic=True, size=9)
+        ws.column_dimensions["A"].width = 34
+        for col in "BCDEFGHI":
+            ws.column_dimensions[col].width = 24
+    a = report.analysis
+    _frame(wb.create_sheet(sheet_name("outcomes per patient", taken)), a.outcomes)
+    _frame(wb.create_sheet(sheet_name("group statistics", taken)),
+           pl.concat(list(a.tables.values())))
+    _frame(wb.create_sheet(sheet_name("paired tests", taken)), a.tests)
+    ws = wb.create_sheet(sheet_name("methods", taken))
+    ws.append([report.methods()])
+    if report.input_check is not None:
+        _frame(wb.create_sheet(sheet_name("input data issues", taken)),
+               report.input_check.issues)
+    if report.provenance is not None:
+        prov = report.provenance
+        ws = wb.create_sheet(sheet_name("provenance", taken))
+        for k, v in (("mscohort version", prov.mscohort_version),
+                     ("generated", prov.generated_at),
+                     ("study definition", prov.definition_file),
+                     ("study definition SHA-256", prov.definition_sha256)):
+            ws.append([k, v])
+        ws.append([])
+        ws.append(prov.files.columns)
+        for row in prov.files.iter_rows():
+            ws.append(list(row))
+    wb.properties.title = report.title
+    wb.properties.creator = "mscohort"
+    wb.save(path)
+    return [path]

@@ -1,0 +1,203 @@
+"""Publication tables, format-neutral: a title, column headers, rows of printed cells, footnotes.
+
+Every table is built from the tidy results of :mod:`mscohort.analyse` and prints numbers as
+the seed does: EDSS to 1 decimal, MSSS and ARR to 2, ages and follow-up to whole units, signed
+changes with a sign and "to" in their range ("-1.0 ± 1.4 (-4.0 to +2.0)"), p-values to 2
+significant digits ("< 0.0001" below that). The HTML, Word, Excel and Markdown writers only
+lay these tables out; they never compute or round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from mscohort.analyse.stats import Describe, format_p
+from mscohort.analyse.study import StudyAnalysis
+
+T_TEST = "Student's paired t-test (two-sided)"
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One table as printed: ``rows`` hold the cells of ``columns``, in order."""
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    footnotes: tuple[str, ...] = ()
+
+    def to_frame(self) -> pl.DataFrame:
+        names = _unique(self.columns)
+        return pl.DataFrame([list(r) for r in self.rows], schema=names, orient="row")
+
+
+def _unique(names: tuple[str, ...]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out
+
+
+def _cell(text: str, n: int, n_group: int) -> str:
+    """The seed prints n once per row; a measure known for fewer patients says so."""
+    value = text.rsplit(", n=", 1)[0]
+    return value if n == n_group or value == "no data" else f"{value}; n={n}"
+
+
+def _header(measure: str) -> str:
+    if measure.startswith("follow-up"):
+        return f"{measure[:1].upper()}{measure[1:]}, median (range)"
+    return f"{measure[:1].upper()}{measure[1:]}, mean ± SD (range)"
+
+
+def group_table(key: str, frame: pl.DataFrame) -> ReportTable:
+    """A table of :func:`mscohort.analyse.tables.study_tables` in the seed's layout: one row
+    per group ("Long-term, n=30"), one column per measure."""
+    measures = frame["measure"].unique(maintain_order=True).to_list()
+    rows, tests = [], []
+    for (group,), part in frame.group_by("group", maintain_order=True):
+        n_group = part["n_group"][0]
+        rows.append((f"{group}, n={n_group}", *(
+            _cell(r["text"], r["n"], n_group) for r in part.iter_rows(named=True))))
+        tests += [f"{group} {r['measure']}: p = {format_p(r['p_t'])}"
+                  for r in part.iter_rows(named=True) if r["p_t"] is not None]
+    exclusive = frame["exclusive"][0]
+    notes = [f"N.B. These groups are {'exclusive' if exclusive else 'not exclusive'} "
+             f"({frame['rule'][0]}).",
+             "Change is follow-up minus baseline."]
+    if tests:
+        notes.append("Within-group change from baseline, " + T_TEST + ": " + "; ".join(tests)
+                     + " (not tested: fewer than 2 patients or no variation).")
+    return ReportTable(key, frame["table"][0], ("Group", *(_header(m) for m in measures)),
+                       tuple(rows), tuple(notes))
+
+
+def cohort_table(analysis: StudyAnalysis) -> ReportTable:
+    """Table 1: the analysed cohort, overall and by follow-up cohort."""
+    frame = analysis.cohort
+    groups = frame["group"].unique(maintain_order=True).to_list()
+    n = {g: frame.filter(pl.col("group") == g)["n_group"][0] for g in groups}
+    rows = []
+    for (characteristic,), part in frame.group_by("characteristic", maintain_order=True):
+        if characteristic == "patients":
+            continue
+        cells = dict(zip(part["group"], part["text"], strict=True))
+        rows.append((characteristic, *(cells.get(g, "") for g in groups)))
+    return ReportTable(
+        "cohort", "Description of the analysed cohort",
+        ("Characteristic", *(f"{g[:1].upper()}{g[1:]}, n={n[g]}" for g in groups)),
+        tuple(rows),
+        ("Counts as n (% of patients with a recorded value); ARR: annualised relapse rate "
+         "before the index date, in the patients of the relapse analysis.",))
+
+
+def summary_table(analysis: StudyAnalysis) -> ReportTable:
+    """The retrospective analyses' summary: EDSS change with the paired t-test, improved /
+    stable / worsened, MSSS change, and ARR before vs during follow-up."""
+    out = analysis.outcomes.filter(pl.col("excluded_reason").is_null())
+    tests = {r["measure"]: r for r in analysis.tests.iter_rows(named=True)}
+    rows = []
+    for measure, column, decimals in (("EDSS", "edss_change", 1), ("MSSS", "msss_change", 2)):
+        d = Describe.of(out[column])
+        t = tests[measure]
+        rows.append((f"{measure} change, baseline to follow-up", _change_text(d, decimals)
+                     + f"; p = {t['p_t_text']}"))
+    for r in analysis.categories.iter_rows(named=True):
+        if r["of"] == 0:
+            continue
+        text = f"{r['n']}/{r['of']} ({r['percent']:.0f}%)"
+        if r["n"]:
+            text += (f", mean change {_signed(r['mean_change'], 1)}, median "
+                     f"{_signed(r['median_change'], 1)}, range {_signed(r['min_change'], 1)} "
+                     f"to {_signed(r['max_change'], 1)}")
+        rows.append((f"EDSS {r['category']}", text))
+    rel = analysis.relapses.filter(pl.col("group") == "all")
+    if rel.height:
+        r = rel.row(0, named=True)
+        rows.append((f"ARR before index, n={r['n']}", _arr(r["arr_before"], r["median_before"])))
+        change = ("" if r["percent_change_of_means"] is None
+                  else f"; change of means {r['percent_change_of_means']:+.0f}%")
+        rows.append(("ARR during follow-up", _arr(r["arr_during"], r["median_during"]) + change
+                     + f"; p = {r['p_paired_t']}"))
+    return ReportTable(
+        "summary", "Summary of outcomes from baseline to last follow-up", ("Outcome", "Result"),
+        tuple(rows),
+        ("Mean ± SD (median), range; p: " + T_TEST + ".",
+         "Improved / stable / worsened as defined in the methods."))
+
+
+def _signed(x: float | None, decimals: int) -> str:
+    if x is None:
+        return "-"
+    text = f"{x:+.{decimals}f}"
+    return text[1:] if float(text) == 0 else text
+
+
+def _change_text(d: Describe, decimals: int) -> str:
+    if d.n == 0:
+        return "no data"
+    sd = "" if d.sd is None else f" ± {d.sd:.{decimals}f}"
+    return (f"{_signed(d.mean, decimals)}{sd} (median {_signed(d.median, decimals)}), range "
+            f"{_signed(d.minimum, decimals)} to {_signed(d.maximum, decimals)}; n={d.n}")
+
+
+def _arr(text: str, median: float | None) -> str:
+    value = text.rsplit(", n=", 1)[0]
+    return value if median is None else f"{value}; median {median:.2f}"
+
+
+def paired_table(analysis: StudyAnalysis) -> ReportTable:
+    rows = []
+    for r in analysis.tests.iter_rows(named=True):
+        d = 2 if r["measure"] in ("MSSS", "ARR") else 1
+
+        def f(x: float | None, d: int = d) -> str:
+            return "-" if x is None else f"{x:.{d}f}"
+
+        ci = ("-" if r["ci_low"] is None else
+              f"{_signed(r['mean_difference'], d)} ({_signed(r['ci_low'], d)} to "
+              f"{_signed(r['ci_high'], d)})")
+        t = "-" if r["t"] is None else f"{r['t']:.2f} ({r['df']})"
+        rows.append((r["measure"], str(r["n"]), f(r["mean_before"]), f(r["mean_after"]), ci, t,
+                     r["p_t_text"], format_p(r["p_wilcoxon"]) if r["p_wilcoxon"] is not None
+                     else "not tested", r["note"] or ""))
+    return ReportTable(
+        "paired", "Baseline against follow-up, paired tests",
+        ("Measure", "n", "Mean before", "Mean after", "Mean difference (95% CI)", "t (df)",
+         "p, paired t", "p, Wilcoxon", "Note"), tuple(rows),
+        (T_TEST + "; Wilcoxon signed-rank test (two-sided, zero differences dropped). "
+         "Means are over each measure's patients; the difference over complete pairs.",))
+
+
+def relapse_table(analysis: StudyAnalysis) -> ReportTable:
+    rows = []
+    for r in analysis.relapses.iter_rows(named=True):
+        rr = ("not computed" if r["rate_ratio"] is None
+              else f"{r['rate_ratio']:.2f} ({r['rate_ratio_ci']}); p = {r['p_rate_ratio']}")
+        rows.append((f"{r['group']}, n={r['n']}", r["arr_before"].rsplit(", n=", 1)[0],
+                     r["arr_during"].rsplit(", n=", 1)[0], r["p_paired_t"],
+                     _pooled(r["pooled_before"], r["pooled_before_ci"]),
+                     _pooled(r["pooled_during"], r["pooled_during_ci"]), rr))
+    return ReportTable(
+        "relapses", "Annualised relapse rate before the index date and during follow-up",
+        ("Group", "ARR before, mean ± SD (range)", "ARR during, mean ± SD (range)",
+         "p, paired t", "Pooled ARR before (95% CI)", "Pooled ARR during (95% CI)",
+         "Rate ratio during/before (95% CI)"), tuple(rows),
+        ("Mean of per-patient rates with " + T_TEST + "; pooled rates: relapses / "
+         "person-years with exact Poisson 95% intervals; rate ratio from a Poisson model "
+         "with a person-time offset and patient-clustered robust errors.",))
+
+
+def _pooled(rate: float | None, ci: str | None) -> str:
+    return "-" if rate is None else f"{rate:.2f} ({ci})"
+
+
+def report_tables(analysis: StudyAnalysis) -> list[ReportTable]:
+    """Every table of the report, in reading order."""
+    return [cohort_table(analysis), *(group_table(k, f) for k, f in analysis.tables.items()),
+            summary_table(analysis), paired_table(analysis), relapse_table(analysis)]

@@ -1,0 +1,44 @@
+// mscohort report: tooltips on figure elements and sortable tables. No network, no libraries.
+(function () {
+  "use strict";
+  var tips = JSON.parse(document.getElementById("mscohort-tooltips").textContent);
+  var box = document.getElementById("tooltip");
+  var svgNS = "http://www.w3.org/2000/svg";
+  Object.keys(tips).forEach(function (id) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    var title = document.createElementNS(svgNS, "title");
+    title.textContent = tips[id];
+    el.insertBefore(title, el.firstChild);
+    el.classList.add("mscohort-hover");
+    el.addEventListener("mouseenter", function () { box.textContent = tips[id]; box.hidden = false; });
+    el.addEventListener("mousemove", function (e) {
+      box.style.left = (e.pageX + 12) + "px"; box.style.top = (e.pageY + 12) + "px";
+    });
+    el.addEventListener("mouseleave", function () { box.hidden = true; });
+  });
+  function key(cell) {
+    var text = cell.textContent.trim();
+    var num = parseFloat(text.replace("−", "-"));
+    return isNaN(num) ? text.toLowerCase() : num;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
+    var heads = table.querySelectorAll("thead th");
+    Array.prototype.forEach.call(heads, function (th, col) {
+      th.addEventListener("click", function () {
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = key(a.cells[col]), y = key(b.cells[col]);
+          if (typeof x !== typeof y) { x = String(x); y = String(y); }
+          return (x < y ? -1 : x > y ? 1 : 0) * (asc ? 1 : -1);
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+  document.body.setAttribute("data-ready", "1");
+}());
