@@ -106,6 +106,8 @@ def print_analysis(result: StudyAnalysis) -> None:
     for reason, n in excluded.group_by("excluded_reason").len().iter_rows():
         out.print(f"  not analysed: {reason}: {n}")
     for frame in tables.values():
+        if frame.height == 0:
+            continue
         table = Table(title=frame["table"][0] + (" (groups are exclusive)" if frame["exclusive"][0]
                                                  else " (groups are not exclusive)"),
                       title_justify="left")

@@ -220,13 +220,15 @@ def example(
         help="Folder for the example study, its database and results.")] = Path(
             "mscohort-example"),
 ) -> None:
-    """Run the main job on the bundled example study: validate, import, summarise, analyse.
+    """Run the main job on the bundled example study: validate, import, summarise, analyse,
+    and write the HTML report.
 
     Example: mscohort example --workdir /tmp/demo
     """
     from mscohort.analyse.overview import overview
     from mscohort.cli.analyse import analyse
     from mscohort.cli.render import print_overview, print_report
+    from mscohort.cli.report import report
     from mscohort.store import StudyStore, import_folder
 
     source = files("mscohort") / "datasets" / "toy"
@@ -240,16 +242,21 @@ def example(
     definition.unlink()  # the definition is not a data file of the study folder
     db = workdir / "study.duckdb"
     db.unlink(missing_ok=True)  # the example's own database, rebuilt from the bundled files
-    out.print(f"[bold]1/4 Validate[/] {study_dir}")
+    out.print(f"[bold]1/5 Validate[/] {study_dir}")
     with err.status("Importing..."):
         result = import_folder(study_dir, db)
     print_report(out, result.report, None)
-    out.print(f"[bold]2/4 Import[/] {db}: {result.summary()}")
-    out.print("[bold]3/4 Summary[/]")
+    out.print(f"[bold]2/5 Import[/] {db}: {result.summary()}")
+    out.print("[bold]3/5 Summary[/]")
     with StudyStore(db, read_only=True) as store:
         print_overview(out, overview(store.study()), store.imports())
-    out.print(f"[bold]4/4 Analysis[/] {workdir / 'study.toml'}")
+    out.print(f"[bold]4/5 Analysis[/] {workdir / 'study.toml'}")
     analyse(study=workdir / "study.toml", db=db, data=None, out_dir=workdir / "results")
+    out.print(f"[bold]5/5 Report[/] {workdir / 'report.html'}")
+    report(study=workdir / "study.toml", out_path=workdir / "report.html", db=db, quiet=True)
+    out.print(f"Open {(workdir / 'report.html').resolve()} in a browser (no network needed); "
+              f"Word and Excel: mscohort report --study {workdir / 'study.toml'} --db {db} "
+              f"--out report.docx")
 
 
 @app.command()

@@ -22,6 +22,8 @@ def report(
         "--format", help="html, docx, xlsx or md (default: from the --out suffix).")] = None,
     max_swimmer: Annotated[int, typer.Option(
         help="Most patients drawn in the treatment-history (swimmer) figure.", min=2)] = 60,
+    quiet: Annotated[bool, typer.Option(
+        help="Do not print the terminal summary of the analysis.")] = False,
 ) -> None:
     """Publication tables, figures, methods and provenance of a study analysis, in one file.
 
@@ -54,6 +56,7 @@ def report(
         written = doc.write(out_path, chosen)
     from mscohort.cli.analyse import print_analysis
 
-    print_analysis(result)
+    if not quiet:
+        print_analysis(result)
     out.print(f"[bold]Report[/] ({chosen}): {written[0]}"
               + (f" and {len(written) - 1} figure files" if len(written) > 1 else ""))

@@ -7,7 +7,9 @@ counted from the index date (negative before it). Definitions (``docs/report.md`
 * Trajectories: every EDSS assessment from the baseline assessment to the follow-up
   assessment of each analysed patient, by follow-up cohort; the group mean is taken at the
   baseline (time 0) and in 6-month bins after the index date (bin k holds assessments
-  nearest to k x 6 months, k >= 1), each patient counted once per bin (their own mean).
+  nearest to k x 6 months, k >= 1), each patient counted once per bin (their own mean);
+  a bin is shown when it holds at least ``MIN_PATIENTS_PER_BIN`` patients (or the whole
+  group, when smaller).
 * Forest: mean change with its 95% t interval (mean ± t(0.975, n-1) SD / sqrt(n)) for every
   group of every group table with at least 2 patients.
 * Swimmer: at most ``max_patients`` analysed patients, evenly spaced in the order of
@@ -30,6 +32,7 @@ from mscohort.study import Study
 from mscohort.vocabulary import BY_NAME
 
 HALF_YEAR_DAYS = 365.25 / 2
+MIN_PATIENTS_PER_BIN = 3
 
 
 @dataclass(frozen=True)
@@ -76,11 +79,17 @@ def trajectories(study: Study, a: StudyAnalysis) -> FigureData:
              .group_by("group", "bin").agg(pl.col("edss").mean().alias("mean_edss"),
                                            pl.len().alias("n_patients"))
              .with_columns((pl.col("bin") * HALF_YEAR_DAYS / a.definition.unit_days)
-                           .alias("time")).sort("group", "bin"))
+                           .alias("time"))
+             .join(points.group_by("group").agg(pl.col("patient_id").n_unique().alias("_n")),
+                   on="group")
+             .filter(pl.col("n_patients") >= pl.min_horizontal(pl.col("_n"),
+                                                                MIN_PATIENTS_PER_BIN))
+             .drop("_n").sort("group", "bin"))
     return FigureData(
         "trajectories", "EDSS over follow-up, per patient and group mean",
         "Thin lines: each patient's EDSS from baseline to last follow-up; thick line: group "
-        "mean at baseline and in 6-month bins after the index date.",
+        f"mean at baseline and in 6-month bins after the index date (bins with at least "
+        f"{MIN_PATIENTS_PER_BIN} patients).",
         {"points": points.select("group", "patient_id", "time", "edss"), "means": means},
         f"time from index ({_unit(a)})", "EDSS")
 

@@ -3,8 +3,9 @@
 Colours are the Okabe-Ito palette (Okabe and Ito 2008, "Color Universal Design"); every group
 also differs by line style, marker or hatch, so nothing depends on colour alone. Figures are
 built on :class:`matplotlib.figure.Figure` (no pyplot global state, safe in a web server).
-Each patient's artist carries an SVG id and a tooltip text, which the HTML report shows on
-hover.
+Patients are drawn as collections (one artist per group, whatever the cohort size); each
+collection carries an SVG id and one tooltip text per patient, in drawing order, which the HTML
+report attaches to the collection's elements and shows on hover.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 import matplotlib as mpl
 import polars as pl
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -26,6 +28,7 @@ OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "
 LINESTYLES = ("-", "--", ":", "-.")
 MARKERS = ("o", "s", "^", "D", "v", "P")
 HATCHES = ("", "///", "...", "xxx", "\\\\\\", "++")
+HATCH_MAX_BARS = 200
 CATEGORY_STYLE = {"improved": ("#0072B2", ""), "stable": ("#999999", "..."),
                   "worsened": ("#D55E00", "///")}
 
@@ -36,24 +39,32 @@ class Drawn:
 
     data: FigureData
     figure: Figure
-    tooltips: dict[str, str] = field(default_factory=dict)
+    tooltips: dict[str, str | list[str]] = field(default_factory=dict)
 
-    def _tag(self, artist: object, text: str) -> None:
+    def _tag(self, artist: object, text: str | list[str]) -> None:
+        """Give ``artist`` an SVG id and its tooltip (a list: one per collection item)."""
         gid = f"{self.data.key}-{len(self.tooltips)}"
         artist.set_gid(gid)  # type: ignore[attr-defined]
         self.tooltips[gid] = text
 
+    _files: dict[object, object] = field(default_factory=dict, repr=False)
+
     def svg(self) -> str:
+        if "svg" in self._files:
+            return self._files["svg"]  # type: ignore[return-value]
         with mpl.rc_context({"svg.hashsalt": self.data.key, "svg.fonttype": "none"}):
             buf = io.StringIO()
             self.figure.savefig(buf, format="svg", metadata={"Date": None})
         text = buf.getvalue()
-        return text[text.index("<svg"):]
+        self._files["svg"] = text[text.index("<svg"):]
+        return self._files["svg"]  # type: ignore[return-value]
 
     def png(self, dpi: int = 150) -> bytes:
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-        return buf.getvalue()
+        if ("png", dpi) not in self._files:
+            buf = io.BytesIO()
+            self.figure.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+            self._files[("png", dpi)] = buf.getvalue()  # type: ignore[index]
+        return self._files[("png", dpi)]  # type: ignore[index,return-value]
 
 
 def _style(i: int) -> dict[str, object]:
@@ -79,10 +90,12 @@ def _trajectories(d: FigureData) -> Drawn:
     for i, (ax, group) in enumerate(zip(axes, groups, strict=True)):
         style = _style(i)
         sub = points.filter(pl.col("group") == group)
-        for (pid,), p in sub.group_by("patient_id", maintain_order=True):
-            (line,) = ax.plot(p["time"], p["edss"], color="#888888", linewidth=0.7,
-                              alpha=0.6)
-            drawn._tag(line, f"{pid}: EDSS " + ", ".join(f"{e:g}" for e in p["edss"]))
+        parts = sub.partition_by("patient_id", maintain_order=True)
+        lines = LineCollection([p.select("time", "edss").to_numpy() for p in parts],
+                               colors="#888888", linewidths=0.7, alpha=0.6)
+        ax.add_collection(lines)
+        drawn._tag(lines, [f"{p['patient_id'][0]}: EDSS "
+                           + ", ".join(f"{e:g}" for e in p["edss"]) for p in parts])
         m = means.filter(pl.col("group") == group)
         (line,) = ax.plot(m["time"], m["mean_edss"], color=style["color"], linewidth=2.5,
                           linestyle=style["linestyle"], marker=style["marker"],
@@ -96,26 +109,43 @@ def _trajectories(d: FigureData) -> Drawn:
     return drawn
 
 
+def _rectangles(x: list[float], bottom: list[float], top: list[float],
+                width: float) -> list[list[tuple[float, float]]]:
+    return [[(a - width / 2, b), (a - width / 2, t), (a + width / 2, t), (a + width / 2, b)]
+            for a, b, t in zip(x, bottom, top, strict=True)]
+
+
 def _waterfall(d: FigureData) -> Drawn:
-    bars = d.frames["bars"]
+    bars = d.frames["bars"].with_row_index("x")
     drawn = Drawn(d, _figure())
     ax = drawn.figure.subplots()
-    seen: set[str] = set()
-    for i, r in enumerate(bars.iter_rows(named=True)):
-        colour, hatch = CATEGORY_STYLE.get(r["change_category"], ("#999999", ""))
-        label = r["change_category"] if r["change_category"] not in seen else None
-        seen.add(r["change_category"])
-        (bar,) = ax.bar(i, r["edss_change"], color=colour, hatch=hatch, edgecolor="black",
-                        linewidth=0.4, label=label)
-        if r["edss_change"] == 0:  # a bar of height 0 is invisible: mark the patient
-            ax.plot(i, 0, marker="D", color=colour, markeredgecolor="black", markersize=5)
-        drawn._tag(bar, f"{r['patient_id']}: EDSS change {r['edss_change']:+g} "
-                        f"({r['change_category']})")
+    for category, (colour, hatch) in CATEGORY_STYLE.items():
+        sub = bars.filter(pl.col("change_category") == category)
+        if sub.height == 0:
+            continue
+        x = sub["x"].cast(pl.Float64).to_list()
+        # the sign already tells the category apart in greyscale; hatches help small cohorts
+        rects = PolyCollection(_rectangles(x, [0.0] * sub.height, sub["edss_change"].to_list(),
+                                           0.8), facecolors=colour,
+                               hatch=hatch if bars.height <= HATCH_MAX_BARS else None,
+                               edgecolors="black", label=category,
+                               linewidths=0.3 if bars.height <= HATCH_MAX_BARS else 0.0)
+        ax.add_collection(rects)
+        drawn._tag(rects, [f"{r['patient_id']}: EDSS change {r['edss_change']:+g} ({category})"
+                           for r in sub.iter_rows(named=True)])
+        zero = sub.filter(pl.col("edss_change") == 0)
+        if zero.height:  # a bar of height 0 is invisible: mark the patients
+            ax.scatter(zero["x"], [0.0] * zero.height, marker="D", s=18, color=colour,
+                       edgecolors="black", linewidths=0.4, zorder=3)
     ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xlim(-1, max(bars.height, 1))
+    low = min(0.0, *bars["edss_change"].to_list()) if bars.height else 0.0
+    high = max(0.0, *bars["edss_change"].to_list()) if bars.height else 0.0
+    ax.set_ylim(low - 0.25, high + 0.25)
     ax.set_xticks([])
     ax.set_xlabel(f"{d.x_label} (n={bars.height})")
     ax.set_ylabel(d.y_label)
-    if seen:
+    if bars.height:
         ax.legend(frameon=False)
     return drawn
 
@@ -127,14 +157,11 @@ def _msss(d: FigureData) -> Drawn:
     for i, group in enumerate(_groups(pts)):
         s = _style(i)
         sub = pts.filter(pl.col("group") == group)
-        for r in sub.iter_rows(named=True):
-            (p,) = ax.plot(r["baseline_msss"], r["msss_change"], linestyle="none",
-                           marker=s["marker"], color=s["color"], markerfacecolor="none"
-                           if i % 2 else s["color"], markersize=6)
-            drawn._tag(p, f"{r['patient_id']}: baseline MSSS {r['baseline_msss']:.2f}, change "
-                          f"{r['msss_change']:+.2f}")
-        ax.plot([], [], linestyle="none", marker=s["marker"], color=s["color"],
-                markerfacecolor="none" if i % 2 else s["color"], label=f"{group} (n={sub.height})")
+        dots = ax.scatter(sub["baseline_msss"], sub["msss_change"], marker=s["marker"], s=30,
+                          facecolors="none" if i % 2 else s["color"], edgecolors=s["color"],
+                          label=f"{group} (n={sub.height})")
+        drawn._tag(dots, [f"{r['patient_id']}: baseline MSSS {r['baseline_msss']:.2f}, change "
+                          f"{r['msss_change']:+.2f}" for r in sub.iter_rows(named=True)])
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xlabel(d.x_label)
     ax.set_ylabel(d.y_label)
@@ -147,11 +174,12 @@ def _arr(d: FigureData) -> Drawn:
     pairs, means = d.frames["pairs"], d.frames["means"]
     drawn = Drawn(d, _figure(4.5, 4.5))
     ax = drawn.figure.subplots()
-    for r in pairs.iter_rows(named=True):
-        (line,) = ax.plot([0, 1], [r["arr_before"], r["arr_during"]], color="#888888",
-                          marker="o", markersize=3, linewidth=0.7, alpha=0.7)
-        drawn._tag(line, f"{r['patient_id']}: ARR {r['arr_before']:.2f} before, "
-                         f"{r['arr_during']:.2f} during")
+    segments = [[(0.0, b), (1.0, a)] for b, a in zip(pairs["arr_before"], pairs["arr_during"],
+                                                       strict=True)]
+    lines = LineCollection(segments, colors="#888888", linewidths=0.7, alpha=0.7)
+    ax.add_collection(lines)
+    drawn._tag(lines, [f"{r['patient_id']}: ARR {r['arr_before']:.2f} before, "
+                       f"{r['arr_during']:.2f} during" for r in pairs.iter_rows(named=True)])
     if pairs.height:
         m = means.row(0, named=True)
         (line,) = ax.plot([0, 1], [m["arr_before"], m["arr_during"]], color=OKABE_ITO[0],
@@ -240,15 +268,19 @@ def _swimmer(d: FigureData) -> Drawn:
     drawn = Drawn(d, _figure(8.0, max(3.0, 0.22 * len(ids) + 1.5)))
     ax = drawn.figure.subplots()
     handles: list[object] = []
+    ax.hlines(range(len(ids)), 0, patients["followup"], color="#777777", linewidth=1.0)
+    handles.append(Line2D([], [], color="#777777", linewidth=1.0, label="follow-up"))
     for k, label in enumerate(labels):
         sub = drugs.filter(pl.col("label") == label)
         colour, hatch = OKABE_ITO[k % len(OKABE_ITO)], HATCHES[k % len(HATCHES)]
-        for r in sub.iter_rows(named=True):
-            bars = ax.barh(row[r["patient_id"]], r["stop"] - r["start"], left=r["start"],
-                           height=0.6, color=colour, hatch=hatch, edgecolor="black",
-                           linewidth=0.3)
-            drawn._tag(bars.patches[0], f"{r['patient_id']}: {r['drug']} from "
-                                        f"{r['start']:.1f} to {r['stop']:.1f}")
+        y = [float(row[p]) for p in sub["patient_id"]]
+        rects = PolyCollection(
+            [[(a, r - 0.3), (a, r + 0.3), (b, r + 0.3), (b, r - 0.3)]
+             for a, b, r in zip(sub["start"], sub["stop"], y, strict=True)],
+            facecolors=colour, hatch=hatch, edgecolors="black", linewidths=0.3)
+        ax.add_collection(rects)
+        drawn._tag(rects, [f"{r['patient_id']}: {r['drug']} from {r['start']:.1f} to "
+                           f"{r['stop']:.1f}" for r in sub.iter_rows(named=True)])
         handles.append(Patch(facecolor=colour, hatch=hatch, edgecolor="black", label=label))
     if courses.height:
         (mark,) = ax.plot(courses["time"], [row[p] for p in courses["patient_id"]],
@@ -262,10 +294,10 @@ def _swimmer(d: FigureData) -> Drawn:
         handles.append(mark)
     for r in patients.iter_rows(named=True):
         if r["edss_change"] is not None:
-            change = f"{r['edss_change']:+g}".replace("+0", "0") if r["edss_change"] == 0 \
-                else f"{r['edss_change']:+g}"
+            change = "0" if r["edss_change"] == 0 else f"{r['edss_change']:+g}"
             ax.annotate(change, (r["followup"], row[r["patient_id"]]),
                         xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
+    ax.autoscale_view()
     ax.axvline(0, color="black", linewidth=0.6, linestyle=":")
     ax.set_yticks(range(len(ids)), ids, fontsize=7)
     ax.invert_yaxis()

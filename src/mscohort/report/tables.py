@@ -198,6 +198,8 @@ def _pooled(rate: float | None, ci: str | None) -> str:
 
 
 def report_tables(analysis: StudyAnalysis) -> list[ReportTable]:
-    """Every table of the report, in reading order."""
-    return [cohort_table(analysis), *(group_table(k, f) for k, f in analysis.tables.items()),
+    """Every table of the report, in reading order (a split without groups, such as cohort
+    when no patient has one, has no table)."""
+    return [cohort_table(analysis),
+            *(group_table(k, f) for k, f in analysis.tables.items() if f.height),
             summary_table(analysis), paired_table(analysis), relapse_table(analysis)]

@@ -4,18 +4,28 @@
   var tips = JSON.parse(document.getElementById("mscohort-tooltips").textContent);
   var box = document.getElementById("tooltip");
   var svgNS = "http://www.w3.org/2000/svg";
-  Object.keys(tips).forEach(function (id) {
-    var el = document.getElementById(id);
-    if (!el) { return; }
+  function attach(el, text) {
     var title = document.createElementNS(svgNS, "title");
-    title.textContent = tips[id];
+    title.textContent = text;
     el.insertBefore(title, el.firstChild);
     el.classList.add("mscohort-hover");
-    el.addEventListener("mouseenter", function () { box.textContent = tips[id]; box.hidden = false; });
+    el.addEventListener("mouseenter", function () { box.textContent = text; box.hidden = false; });
     el.addEventListener("mousemove", function (e) {
       box.style.left = (e.pageX + 12) + "px"; box.style.top = (e.pageY + 12) + "px";
     });
     el.addEventListener("mouseleave", function () { box.hidden = true; });
+  }
+  // one text: the element with the id; a list: the collection's items, in drawing order
+  // (matplotlib writes each item as a <use> of a shared path, or as its own <path>)
+  Object.keys(tips).forEach(function (id) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    var text = tips[id];
+    if (typeof text === "string") { attach(el, text); return; }
+    var items = el.querySelectorAll("use");
+    if (!items.length) { items = el.querySelectorAll("path"); }
+    if (items.length !== text.length) { return; }
+    Array.prototype.forEach.call(items, function (item, k) { attach(item, text[k]); });
   });
   function key(cell) {
     var text = cell.textContent.trim();
