@@ -113,6 +113,18 @@ def test_report_command_writes_each_format(tmp_path: Path, suffix: str) -> None:
     assert "Outcome by follow-up cohort" in result.output  # the terminal summary
 
 
+def test_figures_are_written_as_svg_and_png(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["report", "--study", str(TOY / "study.toml"), "--data",
+                                      str(TOY), "--out", str(out), "--figures",
+                                      str(tmp_path / "fig"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "fig").iterdir())
+    assert len(names) == 14 and "figure2_waterfall.png" in names
+    assert (tmp_path / "fig" / "figure2_waterfall.png").read_bytes()[:4] == b"\x89PNG"
+    assert "Outcome by follow-up cohort" not in result.output  # --quiet
+
+
 def test_report_command_reads_a_store(tmp_path: Path) -> None:
     from mscohort.store import import_folder
     from tests.conftest import AS_OF

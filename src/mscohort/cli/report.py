@@ -22,6 +22,8 @@ def report(
         "--format", help="html, docx, xlsx or md (default: from the --out suffix).")] = None,
     max_swimmer: Annotated[int, typer.Option(
         help="Most patients drawn in the treatment-history (swimmer) figure.", min=2)] = 60,
+    figures: Annotated[Path | None, typer.Option(
+        help="Also write every figure as SVG and 300-dpi PNG into this folder.")] = None,
     quiet: Annotated[bool, typer.Option(
         help="Do not print the terminal summary of the analysis.")] = False,
 ) -> None:
@@ -54,9 +56,15 @@ def report(
                            provenance=Provenance.now(files, study, imports),
                            max_swimmer=max_swimmer)
         written = doc.write(out_path, chosen)
+        if figures is not None:
+            from mscohort.report import write_figures
+
+            pictures = write_figures(doc, figures)
     from mscohort.cli.analyse import print_analysis
 
     if not quiet:
         print_analysis(result)
     out.print(f"[bold]Report[/] ({chosen}): {written[0]}"
               + (f" and {len(written) - 1} figure files" if len(written) > 1 else ""))
+    if figures is not None:
+        out.print(f"Figures: {len(pictures)} files (SVG and PNG) in {figures}")

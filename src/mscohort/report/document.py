@@ -99,6 +99,19 @@ class Report:
         return write_markdown(self, path)
 
 
+def write_figures(report: Report, folder: str | Path, dpi: int = 300) -> list[Path]:
+    """Every figure of ``report`` as SVG and PNG (``dpi``) files, for posters and papers."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i, d in enumerate(report.figures, 1):
+        stem = folder / f"figure{i}_{d.data.key}"
+        stem.with_suffix(".svg").write_text(d.svg(), encoding="utf-8")
+        stem.with_suffix(".png").write_bytes(d.png(dpi=dpi))
+        written += [stem.with_suffix(".svg"), stem.with_suffix(".png")]
+    return written
+
+
 def build_report(study: Study, analysis: StudyAnalysis, *, input_check: InputCheck | None = None,
                  provenance: Provenance | None = None, max_swimmer: int = 60) -> Report:
     """Tables and drawn figures of ``analysis`` (patient records from ``study``)."""
