@@ -88,12 +88,20 @@ def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
 def test_example_runs_the_main_job(tmp_path: Path) -> None:
     code, output = run("example", "--workdir", tmp_path / "demo")
     assert code == 0
-    assert "import 1: patients +8" in output and "Study summary" in output
+    assert "import 1: patients +60" in output and "Study summary" in output
     assert "4/5 Analysis" in output and (tmp_path / "demo" / "results" / "tables.csv").is_file()
     assert "5/5 Report" in output and (tmp_path / "demo" / "report.html").is_file()
     assert (tmp_path / "demo" / "study.duckdb").is_file()
     code, _ = run("example", "--workdir", tmp_path / "demo")  # rerun rebuilds its own database
     assert code == 0
+
+
+def test_calibrate_writes_a_cohort_and_its_residuals(tmp_path: Path) -> None:
+    code, output = run("calibrate", "--out", tmp_path / "seed", "--steps", "2000")
+    assert code == 0, output
+    assert "published numbers reproduced at printed precision" in output
+    names = {p.name for p in (tmp_path / "seed").iterdir()}
+    assert {"patients.csv", "edss.csv", "infusions.csv", "residuals.csv"} <= names
 
 
 def test_schema_lists_tables_drugs_and_rules() -> None:
@@ -104,7 +112,7 @@ def test_schema_lists_tables_drugs_and_rules() -> None:
 
 @pytest.mark.parametrize("command", ["validate", "import", "summary", "scores", "events", "analyse",
                                      "synth", "export",
-                                     "schema", "example", "report"])
+                                     "schema", "example", "report", "calibrate"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, output = run(command, "--help")
     assert code == 0 and "Example: mscohort" in output

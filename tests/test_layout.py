@@ -14,7 +14,8 @@ SRC = Path(__file__).parents[1] / "src" / "mscohort"
 DOCS = Path(__file__).parents[1] / "docs"
 #: pipeline order; a module may import its own stage, earlier stages and shared modules
 STAGES = ["ingest", "validate", "derive", "stratify", "analyse", "report"]
-ADAPTERS = ["store", "cli", "web", "synthetic", "scores"]  # thin layers over the stages
+#: thin layers over the stages
+ADAPTERS = ["store", "cli", "web", "synthetic", "scores", "calibrate"]
 SHARED = {"schema", "errors", "issues", "vocabulary", "study", "definition", "_version"}
 
 

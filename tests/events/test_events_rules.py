@@ -226,3 +226,10 @@ def test_presets_run_and_name_themselves(name: str) -> None:
     r = detect_events(r.visits, r.relapses, PRESETS[name])
     assert r.events.height == 1
     assert PRESETS[name].name in r.methods() or name == "msprog"
+
+
+def test_no_visits_with_relapses_gives_no_events() -> None:
+    # an empty visit table (every patient filtered out upstream) with relapses on record
+    visits = pl.DataFrame(schema={"patient_id": pl.String, "date": pl.Date, "edss": pl.Float64})
+    relapses = pl.DataFrame({"patient_id": ["A"], "onset_date": [dt.date(2010, 1, 1)]})
+    assert detect_events(visits, relapses).events.height == 0

@@ -220,8 +220,8 @@ def example(
         help="Folder for the example study, its database and results.")] = Path(
             "mscohort-example"),
 ) -> None:
-    """Run the main job on the bundled example study: validate, import, summarise, analyse,
-    and write the HTML report.
+    """Run the main job on the bundled example study (the seed study's calibrated synthetic
+    cohort of 60 patients): validate, import, summarise, analyse, and write the HTML report.
 
     Example: mscohort example --workdir /tmp/demo
     """
@@ -231,15 +231,16 @@ def example(
     from mscohort.cli.report import report
     from mscohort.store import StudyStore, import_folder
 
-    source = files("mscohort") / "datasets" / "toy"
+    source = files("mscohort") / "datasets" / "seed"
     study_dir = workdir / "study"
     study_dir.mkdir(parents=True, exist_ok=True)
+    for stale in study_dir.glob("*.csv"):  # files of an earlier example run
+        stale.unlink()
     for item in source.iterdir():
-        if item.name.endswith((".csv", ".toml")):
+        if item.name.endswith(".csv") and item.name != "residuals.csv":
             (study_dir / item.name).write_bytes(item.read_bytes())
-    definition = study_dir / "study.toml"
-    (workdir / "study.toml").write_bytes(definition.read_bytes())
-    definition.unlink()  # the definition is not a data file of the study folder
+    # the study definition of the seed, beside (not inside) the study folder
+    (workdir / "study.toml").write_bytes((source / "study.toml").read_bytes())
     db = workdir / "study.duckdb"
     db.unlink(missing_ok=True)  # the example's own database, rebuilt from the bundled files
     out.print(f"[bold]1/5 Validate[/] {study_dir}")
@@ -305,9 +306,11 @@ def synth(
 
 def _register() -> None:
     from mscohort.cli.analyse import analyse
+    from mscohort.cli.calibrate import calibrate
     from mscohort.cli.events import events
     from mscohort.cli.report import report
 
+    app.command()(calibrate)
     app.command()(events)
     app.command()(analyse)
     app.command()(report)

@@ -89,7 +89,8 @@ def prepare(visits: pl.DataFrame, relapses: pl.DataFrame | None, value: str,
         roffsets = np.zeros(len(ids) + 1, dtype=np.int64)
     else:
         date_col = "onset_date" if "onset_date" in relapses.columns else "date"
-        index = pl.DataFrame({"patient_id": ids, "_p": np.arange(len(ids))})
+        index = pl.DataFrame({"patient_id": pl.Series(ids, dtype=pl.String),
+                              "_p": np.arange(len(ids))})
         r = (relapses.select(pl.col("patient_id").cast(pl.String), pl.col(date_col)
                              .alias("_d"))
              .drop_nulls().join(index, on="patient_id", how="inner").sort("_p", "_d"))

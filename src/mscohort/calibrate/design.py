@@ -1,0 +1,90 @@
+"""A calibration design: cohorts and patient profiles (``datasets/seed/design.toml``).
+
+A profile is a group of patients who share a cohort, a drug history (placeholders such as
+``IFN`` drawn from the design's drug lists; start and stop in days before the index date) and
+so their memberships of the published groups ("table/group").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from mscohort.errors import UsageError, read_toml
+
+
+@dataclass(frozen=True)
+class Cohort:
+    name: str  #: the follow-up cohort group of the published tables
+    label: str  #: the ``cohort`` column of the records
+    followup_lunar_months: tuple[float, float]
+    regimens: tuple[str, ...]
+    min_courses: int
+    relapses_per_year_before: float
+    relapses_per_year_after: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    cohort: str
+    count: int
+    member_of: tuple[str, ...]
+    history: tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True)
+class Design:
+    interim_date: dt.date
+    baseline_days_before_index: int
+    visit_every_days: int
+    seed: int
+    cohorts: dict[str, Cohort]
+    drugs: dict[str, tuple[str, ...]]
+    profiles: tuple[Profile, ...]
+
+    @property
+    def groups(self) -> list[str]:
+        """Every "table/group" a patient can belong to: the cohorts and the profiles'."""
+        out = [f"by follow-up cohort/{c}" for c in self.cohorts]
+        for p in self.profiles:
+            out += [g for g in p.member_of if g not in out]
+        return out
+
+    def patients(self) -> list[Profile]:
+        """One profile per patient, in order."""
+        return [p for p in self.profiles for _ in range(p.count)]
+
+
+def load_design(path: str | Path) -> Design:
+    path = Path(path)
+    raw = read_toml(path, "calibration design")
+    try:
+        study = raw["study"]
+        cohorts = {name: Cohort(name, c["label"], tuple(c["followup_lunar_months"]),
+                                tuple(c["regimens"]), int(c["min_courses"]),
+                                float(c["relapses_per_year_before"]),
+                                float(c["relapses_per_year_after"]))
+                   for name, c in raw["cohorts"].items()}  # type: ignore[union-attr]
+        drugs = {k: tuple(v) for k, v in raw["drugs"].items()}  # type: ignore[union-attr]
+        profiles = tuple(
+            Profile(p["name"], p["cohort"], int(p["count"]), tuple(p["member_of"]),
+                    tuple((str(d), int(a), int(b)) for d, a, b in p["history"]))
+            for p in raw["profile"])  # type: ignore[union-attr]
+        design = Design(dt.date.fromisoformat(study["interim_date"]),
+                        int(study["baseline_days_before_index"]),
+                        int(study["visit_every_days"]), int(study["seed"]), cohorts, drugs,
+                        profiles)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UsageError(f"calibration design {path}: missing or malformed {exc}.") from None
+    for p in profiles:
+        if p.cohort not in cohorts:
+            raise UsageError(f"calibration design {path}: profile {p.name!r} names the cohort "
+                             f"{p.cohort!r}; the cohorts are {', '.join(cohorts)}.")
+        for drug, start, stop in p.history:
+            if drug not in drugs or start <= stop:
+                raise UsageError(f"calibration design {path}: profile {p.name!r}: history "
+                                 f"entry {[drug, start, stop]} must name a drug list "
+                                 f"({', '.join(drugs)}) and start before it stops.")
+    return design

@@ -1,0 +1,145 @@
+"""Patient records (the canonical tables) from fitted values and a design.
+
+What the fit fixes is kept exactly: age at index, index, baseline and follow-up dates, the
+baseline and follow-up EDSS and the disease duration (onset date). The rest is drawn, seeded,
+to be plausible and to leave those values alone:
+
+* EDSS: one assessment about 6 months before the baseline one, then every
+  ``visit_every_days`` after the index date, on the straight line from the baseline to the
+  follow-up EDSS (nearest valid step, sometimes half a step off), the follow-up assessment
+  last.
+* Relapses: Poisson counts at the cohort's rates over the two years before the index date
+  (at least one: the inclusion criteria ask for relapses) and over follow-up, 30+ days apart.
+* Alemtuzumab: the first course on the index date, by the cohort's regimen ("older": 10, 20,
+  30 mg on 3 days, then 10 mg x 3 after 12 months; "approved": 12 mg x 5, then 12 mg x 3
+  after 12 months); further 12 mg x 3 courses as needed, at least 12 months apart, up to the
+  cohort's minimum and otherwise with probability 1/2, before the follow-up date.
+* Drugs: the profile's history, each placeholder drawn from its list, dates jittered by up
+  to 10 days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+
+from mscohort.calibrate.design import Design
+from mscohort.calibrate.fit import STEPS, Model, Patients, shift_months
+from mscohort.schema import TABLES
+from mscohort.study import Study
+
+PHENOTYPES = {"ALE-experienced": (("RRMS", "SPMS", "PRMS"), (0.3, 0.5, 0.2)),
+              "ALE-naive": (("RRMS", "SPMS", "PRMS"), (0.5, 0.4, 0.1))}
+OLDER_REGIMEN_BEFORE = dt.date(2009, 1, 1)
+
+
+def _days(d: dt.date, k: int) -> dt.date:
+    return d + dt.timedelta(days=int(k))
+
+
+def _spaced(rng: np.random.Generator, lo: int, hi: int, n: int) -> list[int]:
+    """Up to ``n`` distinct day offsets in [lo, hi], at least 30 days apart."""
+    out: list[int] = []
+    for _ in range(n * 20):
+        if len(out) == n or hi <= lo:
+            break
+        x = int(rng.integers(lo, hi + 1))
+        if all(abs(x - y) >= 30 for y in out):
+            out.append(x)
+    return sorted(out)
+
+
+def build_records(design: Design, model: Model, p: Patients) -> Study:
+    rng = np.random.default_rng(design.seed + 1)
+    profiles = design.patients()
+    rows: dict[str, list[dict[str, object]]] = {t: [] for t in
+                                                ("patients", "edss", "relapses", "treatments",
+                                                 "infusions")}
+    for i, profile in enumerate(profiles):
+        cohort = design.cohorts[profile.cohort]
+        pid = f"TRMS{i + 1:02d}"
+        end, index, base, onset = model.dates(p, i)
+        birth = shift_months(index, -12 * int(p.age[i]) - 3)
+        names, weights = PHENOTYPES.get(cohort.label, (("RRMS",), (1.0,)))
+        enrol = index if cohort.min_courses == 1 else _days(dt.date(2012, 7, 1),
+                                                             rng.integers(0, 180))
+        rows["patients"].append({
+            "patient_id": pid, "sex": "F" if rng.random() < 0.75 else "M",
+            "birth_date": birth, "onset_date": onset,
+            "diagnosis_date": min(_days(onset, rng.integers(90, 900)), _days(base, -30)),
+            "phenotype": str(rng.choice(names, p=weights)),
+            "regular_corticosteroids": bool(rng.random() < (0.15 if cohort.min_courses > 1
+                                                            else 0.05)),
+            "site": "seed", "cohort": cohort.label, "enrolment_date": max(enrol, index)})
+        rows["edss"] += _visits(design, p, i, index, base, end, rng, pid)
+        rows["relapses"] += _relapses(cohort.relapses_per_year_before,
+                                      cohort.relapses_per_year_after, index, end, onset, rng,
+                                      pid)
+        for placeholder, start, stop in profile.history:
+            drug = str(rng.choice(design.drugs[placeholder]))
+            rows["treatments"].append({
+                "patient_id": pid, "drug": drug,
+                "start_date": _days(index, -start + rng.integers(-10, 11)),
+                "stop_date": _days(index, -stop + rng.integers(-10, 11))})
+        rows["infusions"] += _infusions(cohort.regimens, cohort.min_courses, index, end, rng,
+                                        pid, design.interim_date)
+    tables = {}
+    for name, data in rows.items():
+        schema = TABLES[name].stored_schema()
+        frame = pl.DataFrame(data, infer_schema_length=None)
+        tables[name] = frame.with_columns(
+            pl.lit(None, dtype=dtype).alias(col) for col, dtype in schema.items()
+            if col not in frame.columns).select(list(schema)).cast(schema)  # type: ignore[arg-type]
+    return Study(tables)
+
+
+def _visits(design: Design, p: Patients, i: int, index: dt.date, base: dt.date,
+            end: dt.date, rng: np.random.Generator, pid: str) -> list[dict[str, object]]:
+    b, f = STEPS[p.base_step[i]], STEPS[p.last_step[i]]
+    pre = STEPS[int(np.clip(p.base_step[i] + rng.choice((-1, 0, 0, 1)), 0, STEPS.size - 1))]
+    out = [{"patient_id": pid, "date": _days(base, -int(rng.integers(150, 220))), "edss": pre},
+           {"patient_id": pid, "date": base, "edss": b}]
+    total = int(p.followup_days[i])
+    day = design.visit_every_days
+    while day < total - 60:
+        line = b + (f - b) * day / total + rng.choice((-0.5, 0.0, 0.0, 0.0, 0.5))
+        value = STEPS[int(np.abs(STEPS - np.clip(line, 0, 9.5)).argmin())]
+        out.append({"patient_id": pid, "date": _days(index, day), "edss": value})
+        day += design.visit_every_days + int(rng.integers(-20, 21))
+    out.append({"patient_id": pid, "date": end, "edss": f})
+    return out
+
+
+def _relapses(before: float, after: float, index: dt.date, end: dt.date, onset: dt.date,
+              rng: np.random.Generator, pid: str) -> list[dict[str, object]]:
+    earliest = max(-700, (onset - index).days + 30)
+    n_before = max(1, int(rng.poisson(before * 2)))
+    days = _spaced(rng, earliest, -20, n_before)
+    span = (end - index).days
+    days += _spaced(rng, 30, span - 1, int(rng.poisson(after * span / 365.25)))
+    return [{"patient_id": pid, "onset_date": _days(index, d),
+             "severity": str(rng.choice(["mild", "moderate", "severe"], p=[0.3, 0.5, 0.2])),
+             "steroid_treated": bool(rng.random() < 0.6)} for d in days]
+
+
+def _infusions(regimens: tuple[str, ...], min_courses: int, index: dt.date, end: dt.date,
+               rng: np.random.Generator, pid: str, cut: dt.date) -> list[dict[str, object]]:
+    older = "older" in regimens and index < OLDER_REGIMEN_BEFORE
+    drug = "Campath" if min_courses > 1 else "Lemtrada"
+    doses = [(0, 10.0), (1, 20.0), (2, 30.0)] if older else [(k, 12.0) for k in range(5)]
+    out = [{"patient_id": pid, "drug": drug, "date": _days(index, k), "dose_mg": d}
+           for k, d in doses]
+    start, course = index, 1
+    while True:
+        start = _days(start, 365 + int(rng.integers(0, 60)) if course == 1
+                      else 365 + int(rng.integers(0, 400)))
+        if start >= min(end, cut) or (course >= min_courses and course > 1
+                                      and rng.random() < 0.5):
+            break
+        course += 1
+        dose = 10.0 if older and course == 2 else 12.0
+        out += [{"patient_id": pid, "drug": drug, "date": _days(start, k), "dose_mg": dose}
+                for k in range(3)]
+    return out

@@ -1,0 +1,128 @@
+"""Calibrate a synthetic cohort to published tables, and the bundled seed study.
+
+>>> result = calibrate(SEED / "published.toml", SEED / "design.toml")   # doctest: +SKIP
+>>> result.comparison.filter(~pl.col("match"))                         # the residuals
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from mscohort.analyse.study import StudyAnalysis, analyse_study
+from mscohort.calibrate.design import Design, load_design
+from mscohort.calibrate.fit import (
+    MEASURES,
+    STEPS,
+    Bounds,
+    Model,
+    Patients,
+    anneal,
+    targets_for,
+)
+from mscohort.calibrate.published import compare, load_published
+from mscohort.calibrate.records import build_records
+from mscohort.definition import StudyDefinition, load_definition
+from mscohort.ingest import read_study
+from mscohort.study import Study
+from mscohort.synthetic import write_study_folder
+from mscohort.validate import load_study
+
+SEED = Path(str(files("mscohort") / "datasets" / "seed"))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    study: Study
+    analysis: StudyAnalysis
+    comparison: pl.DataFrame  #: every published number against the analysis (``match``)
+    cost: float  #: the fit's final cost (0: every target printed alike)
+
+
+def _start(design: Design, members: np.ndarray, rng: np.random.Generator,
+           unit_days: float) -> tuple[Patients, Bounds]:
+    profiles = design.patients()
+    n = len(profiles)
+    lo = np.array([round(design.cohorts[p.cohort].followup_lunar_months[0] * 28)
+                   for p in profiles])
+    hi = np.array([round(design.cohorts[p.cohort].followup_lunar_months[1] * 28 + 13)
+                   for p in profiles])
+    base = rng.integers(6, 14, n)
+    p = Patients(age=rng.integers(35, 60, n), followup_days=rng.integers(lo, hi + 1),
+                 base_step=base, last_step=np.clip(base + rng.integers(-3, 2, n), 0,
+                                                   STEPS.size - 1),
+                 duration=rng.integers(3, 15, n), end_offset_days=rng.integers(0, 91, n))
+    return p, Bounds((lo, hi))
+
+
+def calibrate(published: str | Path = SEED / "published.toml",
+              design_path: str | Path = SEED / "design.toml",
+              definition: str | Path | StudyDefinition = SEED / "study.toml",
+              steps: int = 8_000_000, t_start: float = 3.0) -> Calibration:
+    """Fit a cohort to the published cells; analyse it with ``definition`` and compare."""
+    cells = load_published(published)
+    design = load_design(design_path)
+    d = definition if isinstance(definition, StudyDefinition) else load_definition(definition)
+    groups = design.groups
+    profiles = design.patients()
+    members = np.array([[g in p.member_of or g == f"by follow-up cohort/{p.cohort}"
+                         for p in profiles] for g in groups])
+    rng = np.random.default_rng(design.seed)
+    p, bounds = _start(design, members, rng, d.unit_days)
+    targets = targets_for(cells, groups)
+    model = Model(targets, members, design.interim_date, design.baseline_days_before_index,
+                  d.unit_days)
+    # ages, follow-up and EDSS to their targets first, then everything
+    first = Model([t for t in targets if MEASURES[t.measure] not in ("baseline MSSS",
+                                                                      "change MSSS")],
+                  members, design.interim_date, design.baseline_days_before_index,
+                  d.unit_days)
+    anneal(first, p, bounds, rng, steps=steps // 4, t_start=5.0, t_end=0.01,
+           moves=("age", "follow-up", "baseline EDSS", "follow-up EDSS", "both EDSS"))
+    cost = anneal(model, p, bounds, rng, steps=steps, t_start=t_start, t_end=0.01)
+    records = build_records(design, model, p)
+    # the analysis reads the records as a user would: written, read, validated
+    with tempfile.TemporaryDirectory() as tmp:
+        write_study_folder(records, tmp)
+        study = load_study(read_study(tmp))
+    analysis = analyse_study(study, d)
+    return Calibration(records, analysis, compare(analysis.tables, cells), cost)
+
+
+RESIDUALS_START = "<!-- residuals: written by mscohort calibrate -->"
+RESIDUALS_END = "<!-- /residuals -->"
+
+
+def residual_table(comparison: pl.DataFrame) -> str:
+    """The Markdown table of the residuals, each with its distance in printed units."""
+    misses = comparison.filter(~pl.col("match"))
+    lines = ["| table | group | measure | stat | published | cohort | off by (last printed "
+             "digits) |", "|---|---|---|---|---|---|---|"]
+    for r in misses.iter_rows(named=True):
+        digits = len(r["published"].split(".")[1]) if "." in r["published"] else 0
+        off = abs(float(r["ours"]) - float(r["published"])) * 10 ** digits
+        lines.append(f"| {r['table']} | {r['group']} | {r['measure']} | {r['stat']} | "
+                     f"{r['published']} | {r['ours']} | {off:.0f} |")
+    return "\n".join(lines)
+
+
+def write_seed_study(result: Calibration, folder: str | Path) -> list[Path]:
+    """The study's CSV files, ``residuals.csv`` (every published number that the cohort
+    does not reproduce at printed precision) and, when the folder has a README.md with the
+    residual markers, its residual table."""
+    folder = Path(folder)
+    written = write_study_folder(result.study, folder)
+    residuals = folder / "residuals.csv"
+    result.comparison.filter(~pl.col("match")).write_csv(residuals)
+    readme = folder / "README.md"
+    if readme.exists() and RESIDUALS_START in (text := readme.read_text()):
+        head, rest = text.split(RESIDUALS_START, 1)
+        tail = rest.split(RESIDUALS_END, 1)[1]
+        readme.write_text(f"{head}{RESIDUALS_START}\n{residual_table(result.comparison)}\n"
+                          f"{RESIDUALS_END}{tail}")
+    return [*written, residuals]
