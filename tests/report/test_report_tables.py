@@ -100,3 +100,11 @@ def test_markdown_tables_escape_pipes() -> None:
     text = markdown_table(t, 4)
     assert "| a\\|b | c |" in text and "| 1\\|2 | 3 |" in text
     assert text.startswith("**Table 4.** T")
+
+
+def test_p_values_read_as_clauses() -> None:
+    from mscohort.analyse.stats import format_p, p_clause
+
+    assert p_clause(format_p(0.00001)) == "p < 0.0001"
+    assert p_clause(format_p(0.0312)) == "p = 0.031"
+    assert p_clause(format_p(None)) == "not tested"

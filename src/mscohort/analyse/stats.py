@@ -106,6 +106,13 @@ def paired(before: pl.Series | np.ndarray, after: pl.Series | np.ndarray) -> Pai
                   float(t.pvalue), w_stat, w_p, note)
 
 
+def p_clause(text: str) -> str:
+    """A formatted p-value as a clause: "p = 0.03", "p < 0.0001", "not tested"."""
+    if text.startswith("<"):
+        return f"p {text}"
+    return text if text == "not tested" else f"p = {text}"
+
+
 def one_sample_t(values: pl.Series | np.ndarray) -> float | None:
     """Two-sided p of Student's one-sample t-test of the mean against 0 (scipy
     ``ttest_1samp``); None when fewer than 2 values or all values are equal."""

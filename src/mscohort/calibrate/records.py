@@ -9,7 +9,8 @@ to be plausible and to leave those values alone:
   follow-up EDSS (nearest valid step, sometimes half a step off), the follow-up assessment
   last.
 * Relapses: Poisson counts at the cohort's rates over the two years before the index date
-  (at least one: the inclusion criteria ask for relapses) and over follow-up, 30+ days apart.
+  (at least one: the inclusion criteria ask for relapses) and over follow-up, 30+ days apart
+  and never in the 30 days before an EDSS visit (EDSS is scored outside relapses).
 * Alemtuzumab: the first course on the index date, by the cohort's regimen ("older": 10, 20,
   30 mg on 3 days, then 10 mg x 3 after 12 months; "approved": 12 mg x 5, then 12 mg x 3
   after 12 months); further 12 mg x 3 courses as needed, at least 12 months apart, up to the
@@ -39,14 +40,17 @@ def _days(d: dt.date, k: int) -> dt.date:
     return d + dt.timedelta(days=int(k))
 
 
-def _spaced(rng: np.random.Generator, lo: int, hi: int, n: int) -> list[int]:
-    """Up to ``n`` distinct day offsets in [lo, hi], at least 30 days apart."""
+def _spaced(rng: np.random.Generator, lo: int, hi: int, n: int,
+            visits: list[int]) -> list[int]:
+    """Up to ``n`` distinct day offsets in [lo, hi], at least 30 days apart, none in the 30
+    days before an EDSS visit (an EDSS is not scored during a relapse)."""
     out: list[int] = []
     for _ in range(n * 20):
         if len(out) == n or hi <= lo:
             break
         x = int(rng.integers(lo, hi + 1))
-        if all(abs(x - y) >= 30 for y in out):
+        if (all(abs(x - y) >= 30 for y in out)
+                and not any(0 <= v - x <= 30 for v in visits)):
             out.append(x)
     return sorted(out)
 
@@ -73,10 +77,11 @@ def build_records(design: Design, model: Model, p: Patients) -> Study:
             "regular_corticosteroids": bool(rng.random() < (0.15 if cohort.min_courses > 1
                                                             else 0.05)),
             "site": "seed", "cohort": cohort.label, "enrolment_date": max(enrol, index)})
-        rows["edss"] += _visits(design, p, i, index, base, end, rng, pid)
+        visits = _visits(design, p, i, index, base, end, rng, pid)
+        rows["edss"] += visits
         rows["relapses"] += _relapses(cohort.relapses_per_year_before,
                                       cohort.relapses_per_year_after, index, end, onset, rng,
-                                      pid)
+                                      pid, [(v["date"] - index).days for v in visits])
         for placeholder, start, stop in profile.history:
             drug = str(rng.choice(design.drugs[placeholder]))
             rows["treatments"].append({
@@ -113,12 +118,13 @@ def _visits(design: Design, p: Patients, i: int, index: dt.date, base: dt.date,
 
 
 def _relapses(before: float, after: float, index: dt.date, end: dt.date, onset: dt.date,
-              rng: np.random.Generator, pid: str) -> list[dict[str, object]]:
+              rng: np.random.Generator, pid: str,
+              visits: list[int]) -> list[dict[str, object]]:
     earliest = max(-700, (onset - index).days + 30)
     n_before = max(1, int(rng.poisson(before * 2)))
-    days = _spaced(rng, earliest, -20, n_before)
+    days = _spaced(rng, earliest, -40, n_before, visits)
     span = (end - index).days
-    days += _spaced(rng, 30, span - 1, int(rng.poisson(after * span / 365.25)))
+    days += _spaced(rng, 30, span - 1, int(rng.poisson(after * span / 365.25)), visits)
     return [{"patient_id": pid, "onset_date": _days(index, d),
              "severity": str(rng.choice(["mild", "moderate", "severe"], p=[0.3, 0.5, 0.2])),
              "steroid_treated": bool(rng.random() < 0.6)} for d in days]

@@ -94,7 +94,7 @@ def analyse(
 def print_analysis(result: StudyAnalysis) -> None:
     """The terminal summary of an analysis: who was analysed, the group tables, categories,
     paired tests, relapse rates and the log-rank test."""
-    from mscohort.analyse.stats import format_p
+    from mscohort.analyse.stats import format_p, p_clause
     from mscohort.cli.main import out
 
     definition = result.definition
@@ -126,14 +126,16 @@ def print_analysis(result: StudyAnalysis) -> None:
     for r in tests.iter_rows(named=True):
         out.print(f"  {r['measure']}: n={r['n']}, mean difference "
                   f"{'-' if r['mean_difference'] is None else format(r['mean_difference'], '.2f')}"
-                  f", paired t-test p = {r['p_t_text']}" + (f" ({r['note']})" if r['note'] else ""))
+                  f", paired t-test {p_clause(r['p_t_text'])}"
+                  + (f" ({r['note']})" if r["note"] else ""))
     for r in relapses.iter_rows(named=True):
         out.print(f"  ARR ({r['group']}, n={r['n']}): before {r['arr_before']}, during "
-                  f"{r['arr_during']}; paired t-test p = {r['p_paired_t']}; rate ratio "
+                  f"{r['arr_during']}; paired t-test {p_clause(r['p_paired_t'])}; rate ratio "
                   + ("not computed" if r["rate_ratio"] is None else
-                     f"{r['rate_ratio']:.2f} ({r['rate_ratio_ci']}), p = {r['p_rate_ratio']}"))
+                     f"{r['rate_ratio']:.2f} ({r['rate_ratio_ci']}), "
+                     f"{p_clause(r['p_rate_ratio'])}"))
     if logrank is not None:
         obs = ", ".join(f"{g} {n}" for g, n in logrank.observed.items())
         out.print(f"  time to first confirmed EDSS worsening by follow-up cohort: events {obs}; "
-                  f"log-rank p = {format_p(logrank.p)}"
+                  f"log-rank {p_clause(format_p(logrank.p))}"
                   + (f" ({logrank.note})" if logrank.note else ""))

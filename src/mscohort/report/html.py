@@ -33,6 +33,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def keep_together(cell: str) -> str:
+    """Non-breaking spaces inside "mean ± SD" and "min to max", so that a narrow column
+    wraps a cell only before its range."""
+    return cell.replace(" ± ", "\u00a0±\u00a0").replace(" to ", "\u00a0to\u00a0")
+
+
 def _rows(frame: pl.DataFrame) -> list[list[str]]:
     return [["" if v is None else str(v) for v in row] for row in frame.iter_rows()]
 
@@ -41,7 +47,8 @@ def sections(report: Report) -> list[dict[str, object]]:
     """The report's sections in order, each with its items (tables or figures) numbered."""
     group_keys = set(report.analysis.tables)
     tables = [{"id": f"table-{_slug(t.key)}", "number": i, "title": t.title, "key": t.key,
-               "columns": t.columns, "rows": t.rows, "footnotes": t.footnotes}
+               "columns": t.columns, "footnotes": t.footnotes,
+               "rows": [[keep_together(c) for c in row] for row in t.rows]}
               for i, t in enumerate(report.tables, 1)]
     figures = [{"id": f"figure-{d.data.key}", "number": i, "key": d.data.key,
                 "title": d.data.title, "caption": d.data.caption, "svg": d.svg()}

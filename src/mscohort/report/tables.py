@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from mscohort.analyse.stats import Describe, format_p
+from mscohort.analyse.stats import Describe, format_p, p_clause
 from mscohort.analyse.study import StudyAnalysis
 
 T_TEST = "Student's paired t-test (two-sided)"
@@ -64,7 +64,7 @@ def group_table(key: str, frame: pl.DataFrame) -> ReportTable:
         n_group = part["n_group"][0]
         rows.append((f"{group}, n={n_group}", *(
             _cell(r["text"], r["n"], n_group) for r in part.iter_rows(named=True))))
-        tests += [f"{group} {r['measure']}: p = {format_p(r['p_t'])}"
+        tests += [f"{group} {r['measure']}: {p_clause(format_p(r['p_t']))}"
                   for r in part.iter_rows(named=True) if r["p_t"] is not None]
     exclusive = frame["exclusive"][0]
     notes = [f"N.B. These groups are {'exclusive' if exclusive else 'not exclusive'} "
@@ -106,7 +106,7 @@ def summary_table(analysis: StudyAnalysis) -> ReportTable:
         d = Describe.of(out[column])
         t = tests[measure]
         rows.append((f"{measure} change, baseline to follow-up", _change_text(d, decimals)
-                     + f"; p = {t['p_t_text']}"))
+                     + f"; {p_clause(t['p_t_text'])}"))
     for r in analysis.categories.iter_rows(named=True):
         if r["of"] == 0:
             continue
@@ -123,7 +123,7 @@ def summary_table(analysis: StudyAnalysis) -> ReportTable:
         change = ("" if r["percent_change_of_means"] is None
                   else f"; change of means {r['percent_change_of_means']:+.0f}%")
         rows.append(("ARR during follow-up", _arr(r["arr_during"], r["median_during"]) + change
-                     + f"; p = {r['p_paired_t']}"))
+                     + f"; {p_clause(r['p_paired_t'])}"))
     return ReportTable(
         "summary", "Summary of outcomes from baseline to last follow-up", ("Outcome", "Result"),
         tuple(rows),
@@ -178,7 +178,7 @@ def relapse_table(analysis: StudyAnalysis) -> ReportTable:
     rows = []
     for r in analysis.relapses.iter_rows(named=True):
         rr = ("not computed" if r["rate_ratio"] is None
-              else f"{r['rate_ratio']:.2f} ({r['rate_ratio_ci']}); p = {r['p_rate_ratio']}")
+              else f"{r['rate_ratio']:.2f} ({r['rate_ratio_ci']}); {p_clause(r['p_rate_ratio'])}")
         rows.append((f"{r['group']}, n={r['n']}", r["arr_before"].rsplit(", n=", 1)[0],
                      r["arr_during"].rsplit(", n=", 1)[0], r["p_paired_t"],
                      _pooled(r["pooled_before"], r["pooled_before_ci"]),
