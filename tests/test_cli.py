@@ -104,6 +104,22 @@ def test_calibrate_writes_a_cohort_and_its_residuals(tmp_path: Path) -> None:
     assert {"patients.csv", "edss.csv", "infusions.csv", "residuals.csv"} <= names
 
 
+def test_courses_lists_regimens_and_deviations(tmp_path: Path, toy_dir: Path) -> None:
+    code, output = run("courses", "--data", toy_dir, "--out", tmp_path / "c.csv")
+    assert code == 0, output
+    assert "8 patients, 11 courses, 0 deviations" in output
+    assert (tmp_path / "c.csv").is_file() and (tmp_path / "c_deviations.csv").is_file()
+
+
+def test_courses_on_broken_data_or_a_bad_regimen_file(broken_dir: Path, toy_dir: Path,
+                                                      tmp_path: Path) -> None:
+    assert run("courses", "--data", broken_dir)[0] == 1
+    bad = tmp_path / "r.toml"
+    bad.write_text('[[regimen]]\nname = "x"\n')
+    code, output = run("courses", "--data", toy_dir, "--regimens", bad)
+    assert code == 2 and "name, drug and courses are required" in output
+
+
 def test_schema_lists_tables_drugs_and_rules() -> None:
     assert "fs_ambulation" in run("schema")[1]
     assert "Lemtrada".lower() in run("schema", "--drugs")[1].lower()
@@ -112,7 +128,7 @@ def test_schema_lists_tables_drugs_and_rules() -> None:
 
 @pytest.mark.parametrize("command", ["validate", "import", "summary", "scores", "events", "analyse",
                                      "synth", "export",
-                                     "schema", "example", "report", "calibrate"])
+                                     "schema", "example", "report", "calibrate", "courses"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, output = run(command, "--help")
     assert code == 0 and "Example: mscohort" in output

@@ -88,7 +88,7 @@ def test_every_table_has_a_title_headers_and_rows_of_its_width(toy) -> None:
     _, analysis = toy
     tables = report_tables(analysis)
     assert [t.key for t in tables] == ["cohort", *analysis.tables, "summary", "paired",
-                                       "relapses"]
+                                       "relapses", "courses"]
     for t in tables:
         assert t.title and t.rows
         assert all(len(r) == len(t.columns) for r in t.rows), t.key
@@ -108,3 +108,15 @@ def test_p_values_read_as_clauses() -> None:
     assert p_clause(format_p(0.00001)) == "p < 0.0001"
     assert p_clause(format_p(0.0312)) == "p = 0.031"
     assert p_clause(format_p(None)) == "not tested"
+
+
+def test_course_table_counts_courses_by_regimen(toy) -> None:
+    from mscohort.report.tables import course_table
+
+    _, analysis = toy
+    t = course_table(analysis)
+    # toy: P04 on the older regimen (2 courses); P01 and P06 two approved courses, 5 with one
+    assert [r[:2] + r[3:] for r in t.rows] == [
+        ("approved", "1", "7", "0"), ("approved", "2", "2", "0"),
+        ("older cohort (10-20-30 mg)", "1", "1", "0"), ("older cohort (10-20-30 mg)", "2", "1",
+                                                        "0")]

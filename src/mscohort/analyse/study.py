@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -44,6 +44,8 @@ class StudyAnalysis:
     relapses: pl.DataFrame
     km_cdw: pl.DataFrame
     logrank_cdw: LogRank | None
+    courses: pl.DataFrame = field(default_factory=pl.DataFrame)  #: one row per course
+    deviations: pl.DataFrame = field(default_factory=pl.DataFrame)  #: from the regimens
 
     def methods(self) -> str:
         return methods_text(self.definition)
@@ -56,7 +58,8 @@ class StudyAnalysis:
         frames = {"outcomes": flat, "cohort": self.cohort,
                   "tables": pl.concat(list(self.tables.values())),
                   "categories": self.categories, "tests": self.tests,
-                  "relapses": self.relapses, "km_cdw": self.km_cdw}
+                  "relapses": self.relapses, "km_cdw": self.km_cdw,
+                  "courses": self.courses, "deviations": self.deviations}
         written = []
         for name, frame in frames.items():
             frame.write_csv(folder / f"{name}.csv")
@@ -69,13 +72,20 @@ class StudyAnalysis:
 
 
 def analyse_study(study: Study, definition: StudyDefinition) -> StudyAnalysis:
+    """Every result of the analysis; infusion courses are checked against the default
+    regimens (``datasets/protocol/regimens.toml``)."""
+    from mscohort.derive.courses import course_table, load_regimens
+
+    courses, deviations = course_table(study.table("infusions"), load_regimens(),
+                                       definition.course_gap_days)
     outcomes = patient_outcomes(study, definition)
     curves, logrank = cdw_survival(outcomes, by_median_followup(outcomes))
     unit = _UNITS[definition.unit].split(" of ")[0]
     cohort = cohort_description(outcomes, by_median_followup(outcomes, unit), unit)
     return StudyAnalysis(definition, outcomes, cohort, study_tables(outcomes, definition),
                          change_categories(outcomes), paired_tests(outcomes, definition),
-                         relapse_table(outcomes, definition), curves, logrank)
+                         relapse_table(outcomes, definition), curves, logrank, courses,
+                         deviations)
 
 
 def methods_text(d: StudyDefinition) -> str:

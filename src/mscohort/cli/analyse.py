@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +15,22 @@ from rich.text import Text
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.errors import DataValidationError, UsageError
 from mscohort.study import Study
+
+
+@contextmanager
+def command_errors() -> Iterator[None]:
+    """A bad argument exits 2 with its message; bad data prints the validation report and
+    exits 1."""
+    from mscohort.cli.main import _usage, out
+    from mscohort.cli.render import print_report
+
+    try:
+        yield
+    except UsageError as exc:
+        raise _usage(exc) from None
+    except DataValidationError as exc:
+        print_report(out, exc.report, None)
+        raise typer.Exit(1) from None
 
 
 def load_records(db: Path | None, data: Path | None) -> tuple[Study, object, object]:
@@ -67,18 +85,12 @@ def analyse(
 
     Example: mscohort analyse --study study.toml --db study.duckdb --out results/
     """
-    from mscohort.cli.main import _usage, out
-    from mscohort.cli.render import print_report
+    from mscohort.cli.main import out
     from mscohort.definition import load_definition
 
-    try:
+    with command_errors():
         definition = load_definition(study)
         records, _, _ = load_records(db, data)
-    except UsageError as exc:
-        raise _usage(exc) from None
-    except DataValidationError as exc:
-        print_report(out, exc.report, None)
-        raise typer.Exit(1) from None
     from mscohort.analyse.study import analyse_study
 
     result = analyse_study(records, definition)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from mscohort.cli.analyse import load_records
-from mscohort.errors import DataValidationError, UsageError
+from mscohort.cli.analyse import command_errors, load_records
+from mscohort.errors import UsageError
 
 
 def report(
@@ -32,23 +32,17 @@ def report(
     Example: mscohort report --study study.toml --db study.duckdb --out report.html
     """
     from mscohort.analyse.study import analyse_study
-    from mscohort.cli.main import _usage, err, out
-    from mscohort.cli.render import print_report
+    from mscohort.cli.main import err, out
     from mscohort.definition import load_definition
     from mscohort.report import FORMATS, Provenance, build_report
 
-    try:
+    with command_errors():
         chosen = fmt or out_path.suffix.lstrip(".").lower()
         if chosen not in FORMATS:
             raise UsageError(f"`--format` must be one of {', '.join(FORMATS)} (or give --out a "
                              f"suffix .html, .docx, .xlsx or .md); got {chosen!r}.")
         definition = load_definition(study)
         records, check, (files, imports) = load_records(db, data)
-    except UsageError as exc:
-        raise _usage(exc) from None
-    except DataValidationError as exc:
-        print_report(out, exc.report, None)
-        raise typer.Exit(1) from None
     with err.status("Analysing..."):
         result = analyse_study(records, definition)
     with err.status("Drawing figures and writing the report..."):

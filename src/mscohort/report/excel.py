@@ -61,6 +61,9 @@ def write_xlsx(report: Report, path: Path) -> list[Path]:
     _frame(wb.create_sheet(sheet_name("group statistics", taken)),
            pl.concat(list(a.tables.values())))
     _frame(wb.create_sheet(sheet_name("paired tests", taken)), a.tests)
+    if a.courses.height:
+        _frame(wb.create_sheet(sheet_name("courses", taken)), a.courses)
+        _frame(wb.create_sheet(sheet_name("course deviations", taken)), a.deviations)
     ws = wb.create_sheet(sheet_name("methods", taken))
     ws.append([report.methods()])
     if report.input_check is not None:

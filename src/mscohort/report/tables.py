@@ -193,6 +193,26 @@ def relapse_table(analysis: StudyAnalysis) -> ReportTable:
          "with a person-time offset and patient-clustered robust errors.",))
 
 
+def course_table(analysis: StudyAnalysis) -> ReportTable:
+    """Infusion courses by regimen and course number, with the courses off the regimen."""
+    c = analysis.courses
+    rows = []
+    if c.height:
+        summary = (c.group_by("regimen", "course").agg(
+            pl.len().alias("n"), (pl.col("n_deviations") > 0).sum().alias("off"),
+            pl.col("expected").first(), pl.col("doses_mg").mode().first().alias("doses"))
+            .sort("regimen", "course"))
+        rows = [(r["regimen"], str(r["course"]), r["expected"], str(r["n"]), str(r["off"]))
+                for r in summary.iter_rows(named=True)]
+    return ReportTable(
+        "courses", "Infusion courses by regimen",
+        ("Regimen", "Course", "Expected", "Courses", "With deviations"), tuple(rows),
+        (f"{c['patient_id'].n_unique() if c.height else 0} patients; a patient follows the "
+         "regimen their first course matches best; deviations (missing or extra days, wrong "
+         "dose, interrupted course, interval under the minimum) are listed per course in the "
+         "Excel workbook and by `mscohort courses`.",))
+
+
 def _pooled(rate: float | None, ci: str | None) -> str:
     return "-" if rate is None else f"{rate:.2f} ({ci})"
 
@@ -202,4 +222,5 @@ def report_tables(analysis: StudyAnalysis) -> list[ReportTable]:
     when no patient has one, has no table)."""
     return [cohort_table(analysis),
             *(group_table(k, f) for k, f in analysis.tables.items() if f.height),
-            summary_table(analysis), paired_table(analysis), relapse_table(analysis)]
+            summary_table(analysis), paired_table(analysis), relapse_table(analysis),
+            *([course_table(analysis)] if analysis.courses.height else [])]

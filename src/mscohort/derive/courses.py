@@ -1,0 +1,179 @@
+"""Infusion courses, the regimen each patient follows, and deviations from it.
+
+Definitions (``docs/protocol.md``):
+
+* A course is the infusions of one drug whose dates are at most ``course_gap_days`` apart
+  (the study definition's index course rule); course 1 is the first.
+* A regimen (``datasets/protocol/regimens.toml``) lists each course's daily doses on
+  consecutive days and its shortest interval from the previous course; ``further`` is the
+  course that may be repeated (as-needed retreatment).
+* A patient follows the regimen whose first course matches their first course with the
+  fewest deviations (ties: the regimen listed first).
+* Deviations, each with the infusion dates behind it: ``missing_days`` (fewer infusion days
+  than the course), ``extra_days``, ``wrong_dose`` (a day's dose differs from the course's,
+  compared day by day), ``interrupted`` (infusion days not consecutive), ``interval_too_short``
+  (less than the minimum minus the tolerance), ``beyond_regimen`` (a course the regimen
+  does not have).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import polars as pl
+
+from mscohort.errors import UsageError, read_toml
+
+DEFAULT_REGIMENS = Path(str(files("mscohort") / "datasets" / "protocol" / "regimens.toml"))
+COURSE_SCHEMA = {"patient_id": pl.String, "drug": pl.String, "course": pl.Int64,
+                 "start_date": pl.Date, "end_date": pl.Date, "n_days": pl.Int64,
+                 "doses_mg": pl.String, "total_mg": pl.Float64, "interval_days": pl.Int64,
+                 "regimen": pl.String, "expected": pl.String, "n_deviations": pl.Int64,
+                 "deviations": pl.String}
+DEVIATION_SCHEMA = {"patient_id": pl.String, "course": pl.Int64, "code": pl.String,
+                    "message": pl.String, "dates": pl.String}
+
+
+@dataclass(frozen=True)
+class CourseSpec:
+    doses_mg: tuple[float, ...]  #: one dose per consecutive day
+    min_interval_days: float = 0
+    interval_from: str = "start"  #: "start" or "end" of the previous course
+
+    def describe(self) -> str:
+        doses = self.doses_mg
+        text = (f"{len(doses)} x {doses[0]:g} mg" if len(set(doses)) == 1
+                else "-".join(f"{d:g}" for d in doses) + " mg")
+        if self.min_interval_days:
+            text += (f", >= {self.min_interval_days:g} days after the previous course's "
+                     f"{'first' if self.interval_from == 'start' else 'last'} infusion")
+        return text
+
+
+@dataclass(frozen=True)
+class Regimen:
+    name: str
+    drug: str
+    courses: tuple[CourseSpec, ...]
+    further: CourseSpec | None = None
+    interval_tolerance_days: float = 0
+    source: str = ""
+
+    def spec(self, course: int) -> CourseSpec | None:
+        if course <= len(self.courses):
+            return self.courses[course - 1]
+        return self.further
+
+
+def _spec(raw: dict[str, object], where: str) -> CourseSpec:
+    try:
+        doses = tuple(float(d) for d in raw["doses_mg"])  # type: ignore[union-attr]
+        spec = CourseSpec(doses, float(raw.get("min_interval_days", 0)),  # type: ignore[arg-type]
+                          str(raw.get("interval_from", "start")))
+    except (KeyError, TypeError, ValueError):
+        raise UsageError(f"{where}: a course needs doses_mg = [mg, ...] and may have "
+                         f"min_interval_days and interval_from; got {raw!r}.") from None
+    if not doses or spec.interval_from not in ("start", "end"):
+        raise UsageError(f"{where}: doses_mg must not be empty and interval_from must be "
+                         f"'start' or 'end'; got {raw!r}.")
+    return spec
+
+
+def load_regimens(path: str | Path = DEFAULT_REGIMENS) -> tuple[Regimen, ...]:
+    """The regimens of a TOML file (default: the approved and the seed's older regimen)."""
+    from mscohort.vocabulary import normalise_drug
+
+    path = Path(path)
+    raw = read_toml(path, "regimens")
+    out = []
+    for k, r in enumerate(raw.get("regimen", []), 1):  # type: ignore[union-attr]
+        where = f"regimens {path}, regimen {k}"
+        if "name" not in r or "courses" not in r or "drug" not in r:
+            raise UsageError(f"{where}: name, drug and courses are required.")
+        drug = normalise_drug(str(r["drug"]))
+        if drug is None:
+            raise UsageError(f"{where}: unknown drug {r['drug']!r}.")
+        out.append(Regimen(str(r["name"]), drug,
+                           tuple(_spec(c, where) for c in r["courses"]),
+                           _spec(r["further"], where) if "further" in r else None,
+                           float(r.get("interval_tolerance_days", 0)), str(r.get("source", ""))))
+    if not out:
+        raise UsageError(f"regimens {path}: no [[regimen]] given.")
+    return tuple(out)
+
+
+def _deviations(spec: CourseSpec | None, doses: list[float], dates: list[dt.date],
+                interval: int | None, tolerance: float, course: int,
+                regimen: str) -> list[tuple[str, str, str]]:
+    """(code, message, dates) of one course against its spec."""
+    iso = [d.isoformat() for d in dates]
+    if spec is None:
+        return [("beyond_regimen", f"course {course} is beyond the {regimen} regimen",
+                 ", ".join(iso))]
+    out = []
+    want = spec.doses_mg
+    if len(doses) < len(want):
+        out.append(("missing_days", f"{len(doses)} infusion days where {len(want)} are "
+                    "expected", ", ".join(iso)))
+    if len(doses) > len(want):
+        out.append(("extra_days", f"{len(doses)} infusion days where {len(want)} are "
+                    "expected", ", ".join(iso[len(want):])))
+    for day, (got, expected) in enumerate(zip(doses, want, strict=False), 1):
+        if got != expected:
+            out.append(("wrong_dose", f"day {day}: {got:g} mg where {expected:g} mg is "
+                        "expected", iso[day - 1]))
+    for a, b in itertools.pairwise(dates):
+        if (b - a).days > 1:
+            out.append(("interrupted", f"{(b - a).days - 1} days without infusion within the "
+                        "course", f"{a.isoformat()}, {b.isoformat()}"))
+    if interval is not None and interval < spec.min_interval_days - tolerance:
+        out.append(("interval_too_short", f"{interval} days after the previous course where "
+                    f"at least {spec.min_interval_days:g} are expected", iso[0]))
+    return out
+
+
+def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
+                 course_gap_days: float = 30) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One row per course with its regimen and deviations, and one row per deviation."""
+    drugs = {r.drug for r in regimens}
+    inf = (infusions.filter(pl.col("drug").is_in(list(drugs)))
+           .sort("patient_id", "drug", "date"))
+    gap = (pl.col("date") - pl.col("date").shift(1).over("patient_id", "drug")).dt.total_days()
+    inf = inf.with_columns((gap.is_null() | (gap > course_gap_days)).cast(pl.Int64)
+                           .cum_sum().over("patient_id", "drug").alias("course"))
+    grouped = inf.group_by("patient_id", "drug", "course", maintain_order=True).agg(
+        pl.col("date"), pl.col("dose_mg"))
+    rows, devs = [], []
+    for (pid, drug), part in grouped.group_by("patient_id", "drug", maintain_order=True):
+        courses = part.sort("course").iter_rows(named=True)
+        courses = list(courses)
+        candidates = [r for r in regimens if r.drug == drug]
+        first = courses[0]
+        regimen = min(candidates, key=lambda r: len(_deviations(
+            r.spec(1), first["dose_mg"], first["date"], None, 0, 1, r.name)))
+        previous: dict[str, object] | None = None
+        for c in courses:
+            spec = regimen.spec(c["course"])
+            interval = None
+            if previous is not None:
+                ref = (previous["date"][0] if spec is None or spec.interval_from == "start"
+                       else previous["date"][-1])
+                interval = (c["date"][0] - ref).days  # type: ignore[operator]
+            found = _deviations(spec, c["dose_mg"], c["date"], interval,
+                                regimen.interval_tolerance_days, c["course"], regimen.name)
+            devs += [{"patient_id": pid, "course": c["course"], "code": code,
+                      "message": msg, "dates": dates} for code, msg, dates in found]
+            rows.append({
+                "patient_id": pid, "drug": drug, "course": c["course"],
+                "start_date": c["date"][0], "end_date": c["date"][-1],
+                "n_days": len(c["date"]), "doses_mg": ", ".join(f"{d:g}" for d in c["dose_mg"]),
+                "total_mg": float(sum(c["dose_mg"])), "interval_days": interval,
+                "regimen": regimen.name, "expected": spec.describe() if spec else "none",
+                "n_deviations": len(found), "deviations": "; ".join(m for _, m, _ in found)})
+            previous = c
+    return (pl.DataFrame(rows, schema=COURSE_SCHEMA),
+            pl.DataFrame(devs, schema=DEVIATION_SCHEMA))
