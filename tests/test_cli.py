@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -120,6 +121,18 @@ def test_courses_on_broken_data_or_a_bad_regimen_file(broken_dir: Path, toy_dir:
     assert code == 2 and "name, drug and courses are required" in output
 
 
+def test_safety_lists_overdue_tests_and_special_adverse_events(toy_dir: Path,
+                                                               tmp_path: Path) -> None:
+    code, output = run("safety", "--data", toy_dir, "--as-of", "2013-06-01", "--out",
+                       tmp_path / "s.csv")
+    assert code == 0, output
+    assert "Safety monitoring as of 2013-06-01" in output and "overdue by" in output
+    assert "thyroid disorder" in output and "immune thrombocytopenia" in output
+    schedule = pl.read_csv(tmp_path / "s.csv")
+    assert schedule.height == 8 * 4  # every treated toy patient, four panels
+    assert run("safety", "--data", toy_dir, "--as-of", "June")[0] == 2
+
+
 def test_schema_lists_tables_drugs_and_rules() -> None:
     assert "fs_ambulation" in run("schema")[1]
     assert "Lemtrada".lower() in run("schema", "--drugs")[1].lower()
@@ -128,7 +141,8 @@ def test_schema_lists_tables_drugs_and_rules() -> None:
 
 @pytest.mark.parametrize("command", ["validate", "import", "summary", "scores", "events", "analyse",
                                      "synth", "export",
-                                     "schema", "example", "report", "calibrate", "courses"])
+                                     "schema", "example", "report", "calibrate", "courses",
+                                     "safety"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, output = run(command, "--help")
     assert code == 0 and "Example: mscohort" in output

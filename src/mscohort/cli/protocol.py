@@ -52,3 +52,72 @@ def courses(
         dev_path = out_path.with_name(f"{out_path.stem}_deviations.csv")
         devs.write_csv(dev_path)
         out.print(f"wrote {out_path} and {dev_path}")
+
+
+def safety(
+    as_of: Annotated[str, typer.Option(
+        "--as-of", help="The day the schedule is judged on (YYYY-MM-DD).")],
+    db: Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")] = None,
+    data: Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
+    = None,
+    rules: Annotated[Path | None, typer.Option(
+        help="Monitoring rules (TOML); default: the alemtuzumab label's.")] = None,
+    out_path: Annotated[Path | None, typer.Option(
+        "--out", help="Write the schedule (CSV); adverse events of special interest go "
+                      "beside it.")] = None,
+    all_rows: Annotated[bool, typer.Option(
+        "--all", help="Print every patient and panel, not only the overdue and due.")] = False,
+) -> None:
+    """Safety monitoring after alemtuzumab: tests done, overdue (with days) and the period
+    remaining per patient, and adverse events of special interest by course.
+
+    Example: mscohort safety --db study.duckdb --as-of 2014-06-30 --out safety.csv
+    """
+    import datetime as dt
+
+    from mscohort.cli.analyse import command_errors, load_records
+    from mscohort.cli.main import out
+    from mscohort.derive.courses import course_table, load_regimens
+    from mscohort.derive.safety import (
+        DEFAULT_MONITORING,
+        aesi_table,
+        load_monitoring,
+        safety_schedule,
+    )
+    from mscohort.errors import UsageError
+
+    with command_errors():
+        try:
+            day = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise UsageError(f"`--as-of` must be a date YYYY-MM-DD; got {as_of!r}.") from None
+        monitoring = load_monitoring(rules or DEFAULT_MONITORING)
+        records, _, _ = load_records(db, data)
+    schedule = safety_schedule(records.table("infusions"), records.table("labs"), monitoring,
+                               day)
+    courses_, _ = course_table(records.table("infusions"), load_regimens())
+    aesi = aesi_table(records.table("adverse_events"), courses_, monitoring)
+    counts = schedule.group_by("panel", "status").len().sort("panel", "status")
+    view = Table(title=f"Safety monitoring as of {day}", title_justify="left")
+    for col in ("panel", "status", "patients"):
+        view.add_column(col)
+    for row in counts.iter_rows():
+        view.add_row(*map(str, row))
+    out.print(view)
+    shown = schedule if all_rows else schedule.filter(pl.col("status").is_in(["overdue",
+                                                                               "due"]))
+    for r in shown.sort("days_overdue", descending=True, nulls_last=True).iter_rows(
+            named=True):
+        late = f"overdue by {r['days_overdue']} days" if r["days_overdue"] else r["status"]
+        out.print(f"  {r['patient_id']} {r['panel']}: {late} (last {r['last_test'] or 'never'}"
+                  f", next due {r['next_due'] or '-'}; {r['days_remaining']} days of "
+                  "monitoring left)")
+    if aesi.height:
+        table = aesi.group_by("aesi", "period").len().sort("aesi", "period")
+        out.print("Adverse events of special interest: " + "; ".join(
+            f"{a} ({p}): {n}" for a, p, n in table.iter_rows()))
+    if out_path is not None:
+        schedule.write_csv(out_path)
+        aesi_path = out_path.with_name(f"{out_path.stem}_aesi.csv")
+        aesi.write_csv(aesi_path)
+        out.print(f"wrote {out_path} and {aesi_path}")
