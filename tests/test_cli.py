@@ -133,6 +133,16 @@ def test_safety_lists_overdue_tests_and_special_adverse_events(toy_dir: Path,
     assert run("safety", "--data", toy_dir, "--as-of", "June")[0] == 2
 
 
+def test_retreatment_names_who_meets_the_rule(toy_dir: Path) -> None:
+    code, output = run("retreatment", "--data", toy_dir, "--as-of", "2013-06-01")
+    assert code == 0, output
+    # toy P01 and P07 relapsed long after their last course; P05 (course 2012-09-24..28,
+    # relapse 2012-10-20) has waited under 12 months on 2013-06-01, 429 days on 2013-12-01
+    assert "2 of 8 treated patients meet it" in output and "P05" not in output
+    code, output = run("retreatment", "--data", toy_dir, "--as-of", "2013-12-01")
+    assert "P05: relapse on 2012-10-20" in output
+
+
 def test_schema_lists_tables_drugs_and_rules() -> None:
     assert "fs_ambulation" in run("schema")[1]
     assert "Lemtrada".lower() in run("schema", "--drugs")[1].lower()
@@ -142,7 +152,7 @@ def test_schema_lists_tables_drugs_and_rules() -> None:
 @pytest.mark.parametrize("command", ["validate", "import", "summary", "scores", "events", "analyse",
                                      "synth", "export",
                                      "schema", "example", "report", "calibrate", "courses",
-                                     "safety"])
+                                     "safety", "retreatment"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, output = run(command, "--help")
     assert code == 0 and "Example: mscohort" in output

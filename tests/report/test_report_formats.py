@@ -17,8 +17,8 @@ from mscohort.report import Report
 from mscohort.report.excel import sheet_name
 from tests.report.conftest import TOY
 
-SECTIONS = ("cohort", "outcome-tables", "summary-and-tests", "figures", "methods",
-            "input-data", "provenance")
+SECTIONS = ("cohort", "outcome-tables", "summary-and-tests", "treatment-and-safety",
+            "figures", "methods", "input-data", "provenance")
 
 
 def test_html_is_one_self_contained_file_with_every_section(toy_report: Report,
@@ -141,6 +141,9 @@ def test_report_command_reads_a_store(tmp_path: Path) -> None:
 
 def test_report_command_usage_errors(tmp_path: Path) -> None:
     runner = CliRunner()
+    r = runner.invoke(app, ["report", "--study", str(TOY / "study.toml"), "--data", str(TOY),
+                            "--out", str(tmp_path / "r.html"), "--as-of", "soon"])
+    assert r.exit_code == 2 and "`--as-of` must be a date" in r.output
     r = runner.invoke(app, ["report", "--study", str(TOY / "study.toml"), "--data", str(TOY),
                             "--out", str(tmp_path / "r.pdf")])
     assert r.exit_code == 2 and "--format` must be one of html" in r.output

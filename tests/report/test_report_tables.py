@@ -88,7 +88,7 @@ def test_every_table_has_a_title_headers_and_rows_of_its_width(toy) -> None:
     _, analysis = toy
     tables = report_tables(analysis)
     assert [t.key for t in tables] == ["cohort", *analysis.tables, "summary", "paired",
-                                       "relapses", "courses"]
+                                       "relapses", "courses", "safety", "aesi"]
     for t in tables:
         assert t.title and t.rows
         assert all(len(r) == len(t.columns) for r in t.rows), t.key
@@ -120,3 +120,22 @@ def test_course_table_counts_courses_by_regimen(toy) -> None:
         ("approved", "1", "7", "0"), ("approved", "2", "2", "0"),
         ("older cohort (10-20-30 mg)", "1", "1", "0"), ("older cohort (10-20-30 mg)", "2", "1",
                                                         "0")]
+
+
+def test_safety_and_aesi_tables_of_the_toy_study(toy) -> None:
+    from mscohort.report.tables import aesi_report_table, safety_table
+
+    _, analysis = toy
+    # the toy study's latest record is the EDSS of 2013-09-05
+    t = safety_table(analysis)
+    assert t.title == "Safety monitoring as of 2013-09-05"
+    assert {r[0] for r in t.rows} == {"blood count with differential", "serum creatinine",
+                                      "urinalysis", "thyroid function"}
+    assert all(sum(int(c) for c in r[1:5]) == 8 for r in t.rows)  # 8 treated patients
+    a = aesi_report_table(analysis)
+    # toy: P02 infusion rash 1 day after course 1, P06 Graves disease 2013-03-11 (course 2
+    # began 2012-09-17: 175 days), P01 ITP 2007-09-02 (course 2 began 2006-06-19: 440 days)
+    rows = {r[0]: r[1:] for r in a.rows}
+    assert rows["infusion reaction"][0] == "1"
+    assert rows["thyroid disorder"][1] == "1"
+    assert rows["immune thrombocytopenia"][2] == "1"

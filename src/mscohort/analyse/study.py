@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,10 @@ class StudyAnalysis:
     logrank_cdw: LogRank | None
     courses: pl.DataFrame = field(default_factory=pl.DataFrame)  #: one row per course
     deviations: pl.DataFrame = field(default_factory=pl.DataFrame)  #: from the regimens
+    as_of: dt.date | None = None  #: the day safety and retreatment are judged on
+    safety: pl.DataFrame = field(default_factory=pl.DataFrame)  #: monitoring schedule
+    aesi: pl.DataFrame = field(default_factory=pl.DataFrame)  #: events of special interest
+    retreatment: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     def methods(self) -> str:
         return methods_text(self.definition)
@@ -59,7 +64,8 @@ class StudyAnalysis:
                   "tables": pl.concat(list(self.tables.values())),
                   "categories": self.categories, "tests": self.tests,
                   "relapses": self.relapses, "km_cdw": self.km_cdw,
-                  "courses": self.courses, "deviations": self.deviations}
+                  "courses": self.courses, "deviations": self.deviations,
+                  "safety": self.safety, "aesi": self.aesi, "retreatment": self.retreatment}
         written = []
         for name, frame in frames.items():
             frame.write_csv(folder / f"{name}.csv")
@@ -71,13 +77,33 @@ class StudyAnalysis:
         return [*written, folder / "settings.json", folder / "methods.txt"]
 
 
-def analyse_study(study: Study, definition: StudyDefinition) -> StudyAnalysis:
+def latest_record(study: Study) -> dt.date | None:
+    """The latest date of any EDSS, infusion, lab or relapse record: the data cut."""
+    days = [study.table(t)[c].max() for t, c in (("edss", "date"), ("infusions", "date"),
+                                                  ("labs", "date"), ("relapses", "onset_date"))]
+    days = [d for d in days if d is not None]
+    return max(days) if days else None  # type: ignore[return-value,type-var]
+
+
+def analyse_study(study: Study, definition: StudyDefinition,
+                  as_of: dt.date | None = None) -> StudyAnalysis:
     """Every result of the analysis; infusion courses are checked against the default
-    regimens (``datasets/protocol/regimens.toml``)."""
+    regimens (``datasets/protocol/regimens.toml``), safety monitoring and retreatment are
+    judged on ``as_of`` (default: the latest record, :func:`latest_record`)."""
     from mscohort.derive.courses import course_table, load_regimens
+    from mscohort.derive.retreatment import retreatment
+    from mscohort.derive.safety import aesi_table, load_monitoring, safety_schedule
 
     courses, deviations = course_table(study.table("infusions"), load_regimens(),
                                        definition.course_gap_days)
+    as_of = as_of or latest_record(study)
+    rules = load_monitoring()
+    protocol = ((as_of, safety_schedule(study.table("infusions"), study.table("labs"), rules,
+                                        as_of),
+                 aesi_table(study.table("adverse_events"), courses, rules),
+                 retreatment(courses, study.table("relapses"), as_of))
+                if as_of is not None else (None, pl.DataFrame(), pl.DataFrame(),
+                                           pl.DataFrame()))
     outcomes = patient_outcomes(study, definition)
     curves, logrank = cdw_survival(outcomes, by_median_followup(outcomes))
     unit = _UNITS[definition.unit].split(" of ")[0]
@@ -85,7 +111,7 @@ def analyse_study(study: Study, definition: StudyDefinition) -> StudyAnalysis:
     return StudyAnalysis(definition, outcomes, cohort, study_tables(outcomes, definition),
                          change_categories(outcomes), paired_tests(outcomes, definition),
                          relapse_table(outcomes, definition), curves, logrank, courses,
-                         deviations)
+                         deviations, *protocol)
 
 
 def methods_text(d: StudyDefinition) -> str:

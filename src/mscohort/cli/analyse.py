@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,14 @@ def command_errors() -> Iterator[None]:
     except DataValidationError as exc:
         print_report(out, exc.report, None)
         raise typer.Exit(1) from None
+
+
+def parse_day(text: str) -> dt.date:
+    """A ``--as-of`` day, or a UsageError naming the option."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"`--as-of` must be a date YYYY-MM-DD; got {text!r}.") from None
 
 
 def load_records(db: Path | None, data: Path | None) -> tuple[Study, object, object]:

@@ -308,12 +308,13 @@ def _register() -> None:
     from mscohort.cli.analyse import analyse
     from mscohort.cli.calibrate import calibrate
     from mscohort.cli.events import events
-    from mscohort.cli.protocol import courses, safety
+    from mscohort.cli.protocol import courses, retreatment, safety
     from mscohort.cli.report import report
 
     app.command()(calibrate)
     app.command()(courses)
     app.command()(safety)
+    app.command()(retreatment)
     app.command()(events)
     app.command()(analyse)
     app.command()(report)

@@ -73,9 +73,8 @@ def safety(
 
     Example: mscohort safety --db study.duckdb --as-of 2014-06-30 --out safety.csv
     """
-    import datetime as dt
 
-    from mscohort.cli.analyse import command_errors, load_records
+    from mscohort.cli.analyse import command_errors, load_records, parse_day
     from mscohort.cli.main import out
     from mscohort.derive.courses import course_table, load_regimens
     from mscohort.derive.safety import (
@@ -84,13 +83,9 @@ def safety(
         load_monitoring,
         safety_schedule,
     )
-    from mscohort.errors import UsageError
 
     with command_errors():
-        try:
-            day = dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise UsageError(f"`--as-of` must be a date YYYY-MM-DD; got {as_of!r}.") from None
+        day = parse_day(as_of)
         monitoring = load_monitoring(rules or DEFAULT_MONITORING)
         records, _, _ = load_records(db, data)
     schedule = safety_schedule(records.table("infusions"), records.table("labs"), monitoring,
@@ -121,3 +116,42 @@ def safety(
         aesi_path = out_path.with_name(f"{out_path.stem}_aesi.csv")
         aesi.write_csv(aesi_path)
         out.print(f"wrote {out_path} and {aesi_path}")
+
+
+def retreatment(
+    as_of: Annotated[str, typer.Option(
+        "--as-of", help="The day the rule is judged on (YYYY-MM-DD).")],
+    db: Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")] = None,
+    data: Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
+    = None,
+    min_days: Annotated[int, typer.Option(
+        help="Shortest time since the last infusion, in days.", min=0)] = 365,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Write the table (CSV).")]
+    = None,
+) -> None:
+    """Patients who meet the as-needed retreatment rule: a relapse after the last course and
+    at least 12 months (by default) since its last infusion.
+
+    Example: mscohort retreatment --db study.duckdb --as-of 2014-06-30
+    """
+
+    from mscohort.cli.analyse import command_errors, load_records, parse_day
+    from mscohort.cli.main import out
+    from mscohort.derive.courses import course_table, load_regimens
+    from mscohort.derive.retreatment import RetreatmentRule
+    from mscohort.derive.retreatment import retreatment as rule_table
+
+    with command_errors():
+        day = parse_day(as_of)
+        records, _, _ = load_records(db, data)
+    rule = RetreatmentRule(min_days_since_last_course=min_days)
+    courses_, _ = course_table(records.table("infusions"), load_regimens())
+    table = rule_table(courses_, records.table("relapses"), day, rule)
+    meets = table.filter(pl.col("meets_rule"))
+    out.print(f"Retreatment rule ({rule.describe()}) as of {day}: {meets.height} of "
+              f"{table.height} treated patients meet it")
+    for r in meets.iter_rows(named=True):
+        out.print(f"  {r['patient_id']}: {r['reason']}")
+    if out_path is not None:
+        table.write_csv(out_path)
+        out.print(f"wrote {out_path}")

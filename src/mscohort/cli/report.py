@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mscohort.cli.analyse import command_errors, load_records
+from mscohort.cli.analyse import command_errors, load_records, parse_day
 from mscohort.errors import UsageError
 
 
@@ -22,6 +22,9 @@ def report(
         "--format", help="html, docx, xlsx or md (default: from the --out suffix).")] = None,
     max_swimmer: Annotated[int, typer.Option(
         help="Most patients drawn in the treatment-history (swimmer) figure.", min=2)] = 60,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Judge safety monitoring and retreatment on this day (YYYY-MM-DD); "
+                        "default: the latest record.")] = None,
     figures: Annotated[Path | None, typer.Option(
         help="Also write every figure as SVG and 300-dpi PNG into this folder.")] = None,
     quiet: Annotated[bool, typer.Option(
@@ -42,9 +45,10 @@ def report(
             raise UsageError(f"`--format` must be one of {', '.join(FORMATS)} (or give --out a "
                              f"suffix .html, .docx, .xlsx or .md); got {chosen!r}.")
         definition = load_definition(study)
+        day = parse_day(as_of) if as_of else None
         records, check, (files, imports) = load_records(db, data)
     with err.status("Analysing..."):
-        result = analyse_study(records, definition)
+        result = analyse_study(records, definition, day)
     with err.status("Drawing figures and writing the report..."):
         doc = build_report(records, result, input_check=check,
                            provenance=Provenance.now(files, study, imports),

@@ -213,6 +213,49 @@ def course_table(analysis: StudyAnalysis) -> ReportTable:
          "Excel workbook and by `mscohort courses`.",))
 
 
+STATUSES = ("up to date", "due", "overdue", "completed")
+
+
+def safety_table(analysis: StudyAnalysis) -> ReportTable:
+    """Safety monitoring by panel as of the data cut, and the retreatment rule."""
+    sched, rows = analysis.safety, []
+    for (panel,), part in sched.group_by("panel", maintain_order=True):
+        counts = [str(part.filter(pl.col("status") == st).height) for st in STATUSES]
+        late = part["days_overdue"].drop_nulls()
+        baseline = part["baseline_test"].is_not_null().sum()
+        rows.append((panel, *counts, "-" if late.len() == 0 else f"{late.median():.0f}",
+                     f"{baseline}/{part.height}"))
+    r = analysis.retreatment
+    meets = int(r["meets_rule"].sum()) if r.height else 0
+    return ReportTable(
+        "safety", f"Safety monitoring as of {analysis.as_of}",
+        ("Panel", *(s[:1].upper() + s[1:] for s in STATUSES), "Median days overdue",
+         "Baseline test done"), tuple(rows),
+        ("Patients per status, from the alemtuzumab label's schedule (blood count, creatinine "
+         "and urinalysis monthly, thyroid function every 3 months, until 48 months after the "
+         "last infusion); `mscohort safety --as-of` lists each patient.",
+         f"Retreatment rule (a relapse after the last course and at least 12 months since "
+         f"it): {meets} of {r.height} treated patients meet it as of {analysis.as_of}."))
+
+
+def aesi_report_table(analysis: StudyAnalysis) -> ReportTable:
+    """Adverse events of special interest by time since the course they followed."""
+    from mscohort.derive.safety import PERIODS
+
+    periods = [label for _, label in PERIODS] + ["over 48 months", "before treatment"]
+    a = analysis.aesi
+    rows = []
+    for (group,), part in a.group_by("aesi", maintain_order=True):
+        rows.append((group, *(str(part.filter(pl.col("period") == p).height) for p in periods),
+                     str(part.height), str(part["patient_id"].n_unique())))
+    return ReportTable(
+        "aesi", "Adverse events of special interest by time since the last course",
+        ("Event", *(p[:1].upper() + p[1:] for p in periods), "Events", "Patients"),
+        tuple(rows),
+        ("Time from the first infusion of the course the event followed (the last course "
+         "begun on or before its onset).",))
+
+
 def _pooled(rate: float | None, ci: str | None) -> str:
     return "-" if rate is None else f"{rate:.2f} ({ci})"
 
@@ -223,4 +266,6 @@ def report_tables(analysis: StudyAnalysis) -> list[ReportTable]:
     return [cohort_table(analysis),
             *(group_table(k, f) for k, f in analysis.tables.items() if f.height),
             summary_table(analysis), paired_table(analysis), relapse_table(analysis),
-            *([course_table(analysis)] if analysis.courses.height else [])]
+            *([course_table(analysis)] if analysis.courses.height else []),
+            *([safety_table(analysis)] if analysis.safety.height else []),
+            *([aesi_report_table(analysis)] if analysis.aesi.height else [])]
