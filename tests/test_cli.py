@@ -143,6 +143,33 @@ def test_retreatment_names_who_meets_the_rule(toy_dir: Path) -> None:
     assert "P05: relapse on 2012-10-20" in output
 
 
+def test_screen_the_seed_study_with_its_criteria(tmp_path: Path) -> None:
+    from mscohort.calibrate.seed import SEED
+
+    code, output = run("screen", "--study", SEED / "study.toml", "--data", SEED, "--out",
+                       tmp_path / "s.csv")
+    assert code == 0, output
+    assert "Eligibility screening" in output
+    decisions = pl.read_csv(tmp_path / "s.csv")
+    assert decisions.height == 60 * 2
+    assert (tmp_path / "s_criteria.csv").is_file()
+    code, output = run("screen", "--study", toy_dir_definition(), "--data", SEED)
+    assert code == 2 and "has no [eligibility] table" in output
+
+
+def test_usage_errors_keep_their_brackets(tmp_path: Path, toy_dir: Path) -> None:
+    bad = tmp_path / "s.toml"
+    bad.write_text("[foo]\nx = 1\n")
+    code, output = run("analyse", "--study", bad, "--data", toy_dir)
+    assert code == 2 and "[foo] is not a section" in output
+
+
+def toy_dir_definition() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("mscohort") / "datasets" / "toy" / "study.toml"))
+
+
 def test_schema_lists_tables_drugs_and_rules() -> None:
     assert "fs_ambulation" in run("schema")[1]
     assert "Lemtrada".lower() in run("schema", "--drugs")[1].lower()
@@ -152,7 +179,7 @@ def test_schema_lists_tables_drugs_and_rules() -> None:
 @pytest.mark.parametrize("command", ["validate", "import", "summary", "scores", "events", "analyse",
                                      "synth", "export",
                                      "schema", "example", "report", "calibrate", "courses",
-                                     "safety", "retreatment"])
+                                     "safety", "retreatment", "screen"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, output = run(command, "--help")
     assert code == 0 and "Example: mscohort" in output

@@ -108,6 +108,7 @@ class StudyDefinition:
     transitions: tuple[tuple[str, ...], ...] = (("natalizumab", "fingolimod"),)
     subgroups: dict[str, str] = field(default_factory=dict)
     timepoints: tuple[TimePoint, ...] = ()
+    eligibility: dict[str, object] = field(default_factory=dict)  #: screening criteria
     source: str = "defaults"
 
     @property
@@ -129,6 +130,7 @@ _KEYS = {
     "prior_treatment": {"window_days", "groups", "transitions"},
     "subgroups": None,  # any name = "column op number"
     "timepoints": None,  # a list of tables, see TimePoint
+    "eligibility": None,  # checked by mscohort.derive.screening
 }
 
 
@@ -226,6 +228,7 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
         prior_groups=groups, transitions=transitions, source=where,
         subgroups=_subgroups(where, raw.get("subgroups", {})),  # type: ignore[arg-type]
         timepoints=_timepoints(where, raw.get("timepoints", [])),
+        eligibility=dict(raw.get("eligibility", {})),  # type: ignore[arg-type]
     )
 
 

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mscohort._version import __version__
 from mscohort.errors import DataValidationError, UsageError
@@ -46,7 +47,7 @@ def _as_of(text: str | None) -> dt.date | None:
 
 
 def _usage(exc: UsageError) -> typer.Exit:
-    err.print(f"[bold red]usage error:[/] {exc}")
+    err.print(f"[bold red]usage error:[/] {escape(str(exc))}")
     return typer.Exit(2)
 
 
@@ -308,13 +309,14 @@ def _register() -> None:
     from mscohort.cli.analyse import analyse
     from mscohort.cli.calibrate import calibrate
     from mscohort.cli.events import events
-    from mscohort.cli.protocol import courses, retreatment, safety
+    from mscohort.cli.protocol import courses, retreatment, safety, screen
     from mscohort.cli.report import report
 
     app.command()(calibrate)
     app.command()(courses)
     app.command()(safety)
     app.command()(retreatment)
+    app.command()(screen)
     app.command()(events)
     app.command()(analyse)
     app.command()(report)
@@ -328,7 +330,7 @@ def main() -> None:
     try:
         app()
     except UsageError as exc:  # raised outside a command's own handling
-        err.print(f"[bold red]usage error:[/] {exc}")
+        err.print(f"[bold red]usage error:[/] {escape(str(exc))}")
         raise SystemExit(2) from None
 
 

@@ -155,3 +155,53 @@ def retreatment(
     if out_path is not None:
         table.write_csv(out_path)
         out.print(f"wrote {out_path}")
+
+
+def screen(
+    study: Annotated[Path, typer.Option(help="Study definition (TOML) with [eligibility].")],
+    db: Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")] = None,
+    data: Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
+    = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Screen everyone on this day (YYYY-MM-DD); default: each patient's "
+                        "enrolment date, else their first infusion.")] = None,
+    out_path: Annotated[Path | None, typer.Option(
+        "--out", help="Write the decisions (CSV); every criterion's result goes beside it.")]
+    = None,
+) -> None:
+    """Eligibility per patient and arm: eligible, not eligible or cannot tell, with the
+    criterion and record behind each decision and the data that is missing.
+
+    Example: mscohort screen --study study.toml --db study.duckdb --out screening.csv
+    """
+    from mscohort.cli.analyse import command_errors, load_records, parse_day
+    from mscohort.cli.main import out
+    from mscohort.definition import load_definition
+    from mscohort.derive.screening import parse_eligibility
+    from mscohort.derive.screening import screen as run_screen
+
+    with command_errors():
+        definition = load_definition(study)
+        if not definition.eligibility:
+            from mscohort.errors import UsageError
+
+            raise UsageError(f"study definition {study} has no [eligibility] table; see "
+                             "docs/protocol.md for the criteria.")
+        rules = parse_eligibility(definition.eligibility, f"study definition {study}")
+        day = parse_day(as_of) if as_of else None
+        records, _, _ = load_records(db, data)
+    decisions, details = run_screen(records, rules, day)
+    counts = decisions.group_by("arm", "decision").len().sort("arm", "decision")
+    view = Table(title="Eligibility screening", title_justify="left")
+    for col in ("arm", "decision", "patients"):
+        view.add_column(col)
+    for row in counts.iter_rows():
+        view.add_row(*map(str, row))
+    out.print(view)
+    for r in decisions.filter(pl.col("decision") == "eligible").iter_rows(named=True):
+        out.print(f"  eligible for {r['arm']}: {r['patient_id']} (screened {r['screened_on']})")
+    if out_path is not None:
+        decisions.write_csv(out_path)
+        detail_path = out_path.with_name(f"{out_path.stem}_criteria.csv")
+        details.write_csv(detail_path)
+        out.print(f"wrote {out_path} and {detail_path}")

@@ -1,0 +1,219 @@
+"""Eligibility screening: each patient against each arm's criteria, with the record behind
+every decision and the missing data that prevents one.
+
+Criteria are declared in the study definition's ``[eligibility]`` table (``docs/protocol.md``):
+``[[eligibility.arm]]`` with a ``name`` and ``include`` criteria, and ``exclude`` criteria for
+every arm. Each criterion is ``{ criterion = "<kind>", label = "...", ...parameters }``:
+
+* ``relapses``: at least ``min_count`` relapses on record (``within_days`` before the
+  screening day, if given).
+* ``relapse_on_therapy``: at least ``min_count`` relapses in the ``within_days`` before the
+  screening day that began while a disease-modifying drug was taken.
+* ``prior_dmd``: at least ``min_count`` drugs taken before the screening day
+  (``approved_only``: drugs approved for MS).
+* ``courses_of``: the number of courses of ``drug`` begun before the screening day is
+  between ``min`` and ``max`` (infusions at most 30 days apart are one course).
+* ``edss_between``: the latest EDSS in the ``within_days`` before the screening day is
+  between ``min`` and ``max``; unknown without one.
+* ``cohort_is``: the patient's cohort is ``value``; unknown when it is not recorded.
+* ``adverse_event`` (for exclusions): an adverse event whose category or term contains one
+  of ``keywords``, begun before the screening day (``within_days`` before it, if given), and
+  not with an outcome in ``outcome_not``. Unknown when the study has no adverse-event records
+  at all; a patient without any in a study that has them is taken to have none.
+
+A criterion is met, not met, or unknown. An arm's decision: "not eligible" if an inclusion
+is not met or an exclusion is met; "eligible" if every inclusion is met and every exclusion
+is not; otherwise "cannot tell".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from mscohort.errors import UsageError
+from mscohort.vocabulary import BY_NAME, normalise_drug
+
+KINDS = {
+    "relapses": {"min_count", "within_days"},
+    "relapse_on_therapy": {"min_count", "within_days"},
+    "prior_dmd": {"min_count", "approved_only"},
+    "courses_of": {"drug", "min", "max"},
+    "edss_between": {"min", "max", "within_days"},
+    "cohort_is": {"value"},
+    "adverse_event": {"keywords", "within_days", "outcome_not"},
+}
+DETAIL_SCHEMA = {"patient_id": pl.String, "arm": pl.String, "kind": pl.String,
+                 "criterion": pl.String, "status": pl.String, "evidence": pl.String}
+DECISION_SCHEMA = {"patient_id": pl.String, "arm": pl.String, "screened_on": pl.Date,
+                   "decision": pl.String, "reasons": pl.String, "missing": pl.String}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    kind: str
+    label: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    arms: dict[str, tuple[Criterion, ...]]
+    exclude: tuple[Criterion, ...] = ()
+
+
+def _criterion(raw: object, where: str) -> Criterion:
+    if not isinstance(raw, dict) or raw.get("criterion") not in KINDS:
+        raise UsageError(f"{where}: a criterion must be a table with criterion = one of "
+                         f"{', '.join(KINDS)}; got {raw!r}.")
+    kind = str(raw["criterion"])
+    params = {k: v for k, v in raw.items() if k not in ("criterion", "label")}
+    unknown = set(params) - KINDS[kind]
+    if unknown:
+        raise UsageError(f"{where}: criterion {kind!r} has unknown key(s) "
+                         f"{', '.join(sorted(unknown))}; allowed: "
+                         f"{', '.join(sorted(KINDS[kind]))}.")
+    if kind == "courses_of":
+        drug = normalise_drug(str(params.get("drug", "")))
+        if drug is None:
+            raise UsageError(f"{where}: courses_of needs a drug of the vocabulary; got "
+                             f"{params.get('drug')!r}.")
+        params["drug"] = drug
+    return Criterion(kind, str(raw.get("label", kind)), params)
+
+
+def parse_eligibility(raw: dict[str, object], where: str = "study definition") -> Eligibility:
+    """The ``[eligibility]`` table of a study definition."""
+    arms_raw = raw.get("arm", [])
+    if not isinstance(arms_raw, list) or not arms_raw:
+        raise UsageError(f"{where}: [eligibility] needs at least one [[eligibility.arm]] "
+                         "with a name and include = [criteria].")
+    arms = {}
+    for k, arm in enumerate(arms_raw, 1):
+        if not isinstance(arm, dict) or "name" not in arm:
+            raise UsageError(f"{where}: eligibility arm {k} needs a name.")
+        arms[str(arm["name"])] = tuple(_criterion(c, f"{where}, arm {arm['name']!r}")
+                                       for c in arm.get("include", []))
+    exclude = tuple(_criterion(c, f"{where}, exclusions")
+                    for c in raw.get("exclude", []))  # type: ignore[union-attr]
+    return Eligibility(arms, exclude)
+
+
+def _window(frame: pl.DataFrame, col: str, day: dt.date, within: object) -> pl.DataFrame:
+    out = frame.filter(pl.col(col) < day)
+    if within is not None:
+        out = out.filter(pl.col(col) >= day - dt.timedelta(days=float(within)))  # type: ignore[arg-type]
+    return out
+
+
+def evaluate(c: Criterion, pid: str, day: dt.date, t: dict[str, pl.DataFrame],
+             have_ae: bool) -> tuple[str, str]:
+    """(status, evidence) of one criterion for one patient on ``day``."""
+    p = c.params
+    if c.kind in ("relapses", "relapse_on_therapy"):
+        rel = _window(t["relapses"].get(pid, pl.DataFrame(schema={"onset_date": pl.Date})),
+                      "onset_date", day, p.get("within_days"))
+        dates = rel["onset_date"].to_list()
+        if c.kind == "relapse_on_therapy":
+            tr = t["treatments"].get(pid)
+            on = []
+            for d in dates:
+                drug = None if tr is None else next(
+                    (r["drug"] for r in tr.iter_rows(named=True) if r["start_date"] <= d
+                     and (r["stop_date"] is None or d <= r["stop_date"])), None)
+                if drug is not None:
+                    on.append(f"{d} on {drug}")
+            found = on
+        else:
+            found = [str(d) for d in dates]
+        need = int(p.get("min_count", 1))  # type: ignore[arg-type]
+        return ("met" if len(found) >= need else "not met",
+                f"{len(found)} relapse(s)" + (f": {', '.join(found)}" if found else ""))
+    if c.kind == "prior_dmd":
+        tr = t["treatments"].get(pid, pl.DataFrame(schema={"drug": pl.String,
+                                                           "start_date": pl.Date}))
+        drugs = sorted(set(tr.filter(pl.col("start_date") < day)["drug"]))
+        if p.get("approved_only"):
+            drugs = [d for d in drugs if d in BY_NAME and BY_NAME[d].approved_for_ms]
+        need = int(p.get("min_count", 1))  # type: ignore[arg-type]
+        return ("met" if len(drugs) >= need else "not met",
+                ", ".join(drugs) if drugs else "no prior drug on record")
+    if c.kind == "courses_of":
+        inf = t["infusions"].get(pid, pl.DataFrame(schema={"drug": pl.String, "date": pl.Date}))
+        dates = sorted(inf.filter((pl.col("drug") == p["drug"]) & (pl.col("date") < day))
+                       ["date"])
+        starts = [d for k, d in enumerate(dates) if k == 0 or (d - dates[k - 1]).days > 30]
+        lo, hi = p.get("min", 0), p.get("max")
+        ok = len(starts) >= lo and (hi is None or len(starts) <= hi)  # type: ignore[operator]
+        return ("met" if ok else "not met", f"{len(starts)} course(s) of {p['drug']}"
+                + (f" begun {', '.join(map(str, starts))}" if starts else ""))
+    if c.kind == "edss_between":
+        e = _window(t["edss"].get(pid, pl.DataFrame(schema={"date": pl.Date,
+                                                             "edss": pl.Float64})),
+                    "date", day, p.get("within_days"))
+        if e.height == 0:
+            return "unknown", "no EDSS in the window before the screening day"
+        last = e.sort("date").row(-1, named=True)
+        ok = float(p.get("min", 0)) <= last["edss"] <= float(p.get("max", 10))  # type: ignore[arg-type]
+        return "met" if ok else "not met", f"EDSS {last['edss']:g} on {last['date']}"
+    if c.kind == "cohort_is":
+        cohort = t["cohort"].get(pid)
+        if cohort is None:
+            return "unknown", "cohort not recorded"
+        return ("met" if cohort == p["value"] else "not met"), f"cohort {cohort}"
+    # adverse_event
+    if not have_ae:
+        return "unknown", "the study has no adverse-event records"
+    words = [str(w).lower() for w in p.get("keywords", [])]  # type: ignore[union-attr]
+    skip = {str(o).lower() for o in p.get("outcome_not", [])}  # type: ignore[union-attr]
+    ae = _window(t["adverse_events"].get(pid, pl.DataFrame(schema={"onset_date": pl.Date})),
+                 "onset_date", day, p.get("within_days"))
+    hits = [f"{r['term']} on {r['onset_date']}" for r in ae.iter_rows(named=True)
+            if any(w in f"{r.get('category') or ''} {r['term']}".lower() for w in words)
+            and str(r.get("outcome") or "").lower() not in skip]
+    return ("met" if hits else "not met"), ("; ".join(hits) if hits else "none on record")
+
+
+def screen(study: object, eligibility: Eligibility, as_of: dt.date | None = None
+           ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Decisions (one row per patient and arm) and details (one per criterion). The
+    screening day is ``as_of``, or each patient's enrolment date, else their first infusion
+    of a ``courses_of`` drug, else the latest record."""
+    tables = {name: study.table(name) for name in  # type: ignore[attr-defined]
+              ("patients", "edss", "relapses", "treatments", "infusions", "adverse_events")}
+    t = {name: {k[0]: v for k, v in f.partition_by("patient_id", as_dict=True).items()}
+         if f.height else {} for name, f in tables.items()}
+    pats = tables["patients"]
+    t["cohort"] = dict(zip(pats["patient_id"], pats["cohort"], strict=True))  # type: ignore[assignment]
+    first_inf = (tables["infusions"].group_by("patient_id").agg(pl.col("date").min())
+                 .rows_by_key("patient_id", unique=True))
+    fallback = max((f[c].max() for f, c in ((tables["edss"], "date"),
+                                           (tables["infusions"], "date")) if f.height),
+                   default=dt.date.today())
+    have_ae = tables["adverse_events"].height > 0
+    decisions, details = [], []
+    for r in pats.iter_rows(named=True):
+        pid = r["patient_id"]
+        day = as_of or r["enrolment_date"] or (first_inf[pid][0] if pid in first_inf
+                                               else fallback)
+        for arm, include in eligibility.arms.items():
+            results = []
+            for role, crits in (("include", include), ("exclude", eligibility.exclude)):
+                for c in crits:
+                    status, evidence = evaluate(c, pid, day, t, have_ae)  # type: ignore[arg-type]
+                    results.append((role, c, status, evidence))
+                    details.append({"patient_id": pid, "arm": arm, "kind": role,
+                                    "criterion": c.label, "status": status,
+                                    "evidence": evidence})
+            failed = [f"{c.label}: {e}" for role, c, s, e in results
+                      if (role == "include" and s == "not met")
+                      or (role == "exclude" and s == "met")]
+            missing = [f"{c.label}: {e}" for _, c, s, e in results if s == "unknown"]
+            decision = ("not eligible" if failed else "cannot tell" if missing else "eligible")
+            decisions.append({"patient_id": pid, "arm": arm, "screened_on": day,
+                              "decision": decision, "reasons": "; ".join(failed),
+                              "missing": "; ".join(missing)})
+    return (pl.DataFrame(decisions, schema=DECISION_SCHEMA),
+            pl.DataFrame(details, schema=DETAIL_SCHEMA))
