@@ -88,3 +88,24 @@ def test_shipped_files_equal_the_regenerated_ones(tmp_path: Path) -> None:
     written = write_seed_study(calibrate(), tmp_path)
     for path in written:
         assert path.read_bytes() == (SEED / path.name).read_bytes(), path.name
+
+
+def test_the_seed_example_shows_screening_courses_and_safety(seed_study) -> None:
+    from mscohort.report.tables import (
+        aesi_report_table,
+        course_table,
+        safety_table,
+        screening_table,
+    )
+
+    _, _, analysis = seed_study
+    screening = dict((r[0], r[1:]) for r in screening_table(analysis).rows)
+    assert set(screening) == {"ALE-experienced", "ALE-naive"}
+    # every patient is judged for both arms
+    assert all(sum(int(x) for x in v) == 60 for v in screening.values())
+    # nobody is eligible for both arms: the arms' alemtuzumab criteria exclude each other
+    both = (analysis.screening.filter(analysis.screening["decision"] == "eligible")
+            .group_by("patient_id").len())
+    assert both.filter(both["len"] > 1).height == 0
+    assert course_table(analysis).rows and safety_table(analysis).rows
+    assert aesi_report_table(analysis).rows

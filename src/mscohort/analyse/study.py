@@ -51,6 +51,7 @@ class StudyAnalysis:
     safety: pl.DataFrame = field(default_factory=pl.DataFrame)  #: monitoring schedule
     aesi: pl.DataFrame = field(default_factory=pl.DataFrame)  #: events of special interest
     retreatment: pl.DataFrame = field(default_factory=pl.DataFrame)
+    screening: pl.DataFrame = field(default_factory=pl.DataFrame)  #: when [eligibility]
 
     def methods(self) -> str:
         return methods_text(self.definition)
@@ -65,7 +66,8 @@ class StudyAnalysis:
                   "categories": self.categories, "tests": self.tests,
                   "relapses": self.relapses, "km_cdw": self.km_cdw,
                   "courses": self.courses, "deviations": self.deviations,
-                  "safety": self.safety, "aesi": self.aesi, "retreatment": self.retreatment}
+                  "safety": self.safety, "aesi": self.aesi, "retreatment": self.retreatment,
+                  "screening": self.screening}
         written = []
         for name, frame in frames.items():
             frame.write_csv(folder / f"{name}.csv")
@@ -104,6 +106,12 @@ def analyse_study(study: Study, definition: StudyDefinition,
                  retreatment(courses, study.table("relapses"), as_of))
                 if as_of is not None else (None, pl.DataFrame(), pl.DataFrame(),
                                            pl.DataFrame()))
+    screening = pl.DataFrame()
+    if definition.eligibility:
+        from mscohort.derive.screening import parse_eligibility, screen
+
+        screening = screen(study, parse_eligibility(definition.eligibility,
+                                                    definition.source))[0]
     outcomes = patient_outcomes(study, definition)
     curves, logrank = cdw_survival(outcomes, by_median_followup(outcomes))
     unit = _UNITS[definition.unit].split(" of ")[0]
@@ -111,7 +119,7 @@ def analyse_study(study: Study, definition: StudyDefinition,
     return StudyAnalysis(definition, outcomes, cohort, study_tables(outcomes, definition),
                          change_categories(outcomes), paired_tests(outcomes, definition),
                          relapse_table(outcomes, definition), curves, logrank, courses,
-                         deviations, *protocol)
+                         deviations, *protocol, screening)
 
 
 def methods_text(d: StudyDefinition) -> str:

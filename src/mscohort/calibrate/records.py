@@ -17,6 +17,12 @@ to be plausible and to leave those values alone:
   cohort's minimum and otherwise with probability 1/2, before the follow-up date.
 * Drugs: the profile's history, each placeholder drawn from its list, dates jittered by up
   to 10 days.
+* Safety labs: a baseline panel 2-4 weeks before the first infusion, then platelets,
+  creatinine and urinalysis monthly and TSH every 3 months up to the follow-up date, each
+  done with probability 0.85 (so some are overdue), values in their usual ranges.
+* Adverse events: an infusion reaction in half the courses; a thyroid disorder in 30% of
+  patients 1-3 years after the first infusion (resolved in 70%); an infection in 20%
+  during follow-up; immune thrombocytopenia in 2%.
 """
 
 from __future__ import annotations
@@ -60,7 +66,7 @@ def build_records(design: Design, model: Model, p: Patients) -> Study:
     profiles = design.patients()
     rows: dict[str, list[dict[str, object]]] = {t: [] for t in
                                                 ("patients", "edss", "relapses", "treatments",
-                                                 "infusions")}
+                                                 "infusions", "labs", "adverse_events")}
     for i, profile in enumerate(profiles):
         cohort = design.cohorts[profile.cohort]
         pid = f"TRMS{i + 1:02d}"
@@ -88,8 +94,11 @@ def build_records(design: Design, model: Model, p: Patients) -> Study:
                 "patient_id": pid, "drug": drug,
                 "start_date": _days(index, -start + rng.integers(-10, 11)),
                 "stop_date": _days(index, -stop + rng.integers(-10, 11))})
-        rows["infusions"] += _infusions(cohort.regimens, cohort.min_courses, index, end, rng,
-                                        pid, design.interim_date)
+        infusions = _infusions(cohort.regimens, cohort.min_courses, index, end, rng, pid,
+                               design.interim_date)
+        rows["infusions"] += infusions
+        rows["labs"] += _labs(index, end, rng, pid)
+        rows["adverse_events"] += _adverse_events(infusions, index, end, rng, pid)
     tables = {}
     for name, data in rows.items():
         schema = TABLES[name].stored_schema()
@@ -128,6 +137,59 @@ def _relapses(before: float, after: float, index: dt.date, end: dt.date, onset: 
     return [{"patient_id": pid, "onset_date": _days(index, d),
              "severity": str(rng.choice(["mild", "moderate", "severe"], p=[0.3, 0.5, 0.2])),
              "steroid_treated": bool(rng.random() < 0.6)} for d in days]
+
+
+LAB_VALUES = {"platelets": (250.0, 50.0, "10^9/L"), "creatinine": (75.0, 12.0, "umol/L"),
+              "urine protein": (0.1, 0.05, "g/L"), "TSH": (1.6, 0.6, "mIU/L")}
+
+
+def _labs(index: dt.date, end: dt.date, rng: np.random.Generator,
+          pid: str) -> list[dict[str, object]]:
+    out = []
+    base = _days(index, -int(rng.integers(14, 29)))
+    schedule = [(base, test) for test in LAB_VALUES]
+    for month in range(1, (end - index).days // 30 + 1):
+        day = _days(index, 30 * month + int(rng.integers(-3, 4)))
+        tests = ["platelets", "creatinine", "urine protein"] + (["TSH"] if month % 3 == 0
+                                                                else [])
+        schedule += [(day, t) for t in tests if day <= end]
+    for day, test in schedule:
+        if day != base and rng.random() >= 0.85:
+            continue
+        mean, sd, unit = LAB_VALUES[test]
+        out.append({"patient_id": pid, "date": day, "test": test,
+                    "value": round(max(0.01, float(rng.normal(mean, sd))), 2), "unit": unit})
+    return out
+
+
+def _adverse_events(infusions: list[dict[str, object]], index: dt.date, end: dt.date,
+                    rng: np.random.Generator, pid: str) -> list[dict[str, object]]:
+    out = []
+    starts = [r["date"] for k, r in enumerate(infusions)
+              if k == 0 or (r["date"] - infusions[k - 1]["date"]).days > 30]  # type: ignore[operator]
+    for start in starts:
+        if rng.random() < 0.5:
+            out.append(("infusion-associated rash", "infusion reaction",
+                        _days(start, int(rng.integers(0, 3))), "resolved"))  # type: ignore[arg-type]
+    span = (end - index).days
+    if rng.random() < 0.3 and span > 400:
+        out.append(("Graves disease", "thyroid", _days(index, int(rng.integers(365, min(
+            span, 1095) + 1))), "resolved" if rng.random() < 0.7 else "ongoing"))
+    if rng.random() < 0.2:
+        out.append(("urinary tract infection", "infection",
+                    _days(index, int(rng.integers(30, span + 1))), "resolved"))
+    if rng.random() < 0.02 and span > 400:
+        out.append(("immune thrombocytopenia", "ITP",
+                    _days(index, int(rng.integers(365, span + 1))), "resolved"))
+    seen: set[tuple[dt.date, str]] = set()
+    rows = []
+    for term, category, day, outcome in out:
+        if (day, term) in seen or day > end:
+            continue
+        seen.add((day, term))
+        rows.append({"patient_id": pid, "onset_date": day, "term": term, "category": category,
+                     "serious": category == "ITP", "outcome": outcome})
+    return rows
 
 
 def _infusions(regimens: tuple[str, ...], min_courses: int, index: dt.date, end: dt.date,

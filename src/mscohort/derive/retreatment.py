@@ -37,11 +37,11 @@ def retreatment(courses: pl.DataFrame, relapses: pl.DataFrame, as_of: dt.date,
     """One row per treated patient: whether the rule is met on ``as_of`` and why."""
     last = (courses.filter((pl.col("drug") == rule.drug) & (pl.col("start_date") <= as_of))
             .sort("patient_id", "course").group_by("patient_id", maintain_order=True).last())
+    onsets = dict(relapses.group_by("patient_id").agg("onset_date").iter_rows())
     rows = []
     for r in last.iter_rows(named=True):
         end = min(r["end_date"], as_of)
-        since = sorted(d for d in relapses.filter(pl.col("patient_id") == r["patient_id"])
-                       ["onset_date"] if end < d <= as_of)
+        since = sorted(d for d in onsets.get(r["patient_id"], []) if end < d <= as_of)
         days = (as_of - end).days
         waited = days >= rule.min_days_since_last_course
         if since and waited:

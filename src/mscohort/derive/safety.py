@@ -86,15 +86,16 @@ def safety_schedule(infusions: pl.DataFrame, labs: pl.DataFrame, rules: Monitori
                .sort("patient_id"))
     test = labs.select("patient_id", "date",
                        pl.col("test").cast(pl.String).str.to_lowercase().str.strip_chars())
-    by_patient = test.partition_by("patient_id", as_dict=True) if test.height else {}
-    empty = test.clear()
+    grouped = test.group_by("patient_id").agg("date", "test")
+    by_patient = {pid: list(zip(d, t, strict=True)) for pid, d, t in grouped.iter_rows()}
     rows = []
     months = dt.timedelta(days=round(rules.monitor_months_after_last_infusion * DAYS_PER_MONTH))
     for r in treated.iter_rows(named=True):
         end = r["last"] + months
         for panel in rules.panels:
-            own = by_patient.get((r["patient_id"],), empty)
-            dates = sorted(set(own.filter(pl.col("test").is_in(list(panel.tests)))["date"]))
+            own = by_patient.get(r["patient_id"], [])
+            wanted = set(panel.tests)
+            dates = sorted({d for d, t in own if t in wanted})
             lo = r["first"] - dt.timedelta(days=rules.baseline_days_before_first_infusion)
             baseline = max((d for d in dates if lo <= d <= r["first"]), default=None)
             span_end = min(as_of, end)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from mscohort.report.document import Report
 
 MAX_ISSUES = 500
-SAFETY = {"courses", "safety", "aesi"}
+SAFETY = {"screening", "courses", "safety", "aesi"}
 _TEMPLATES = files("mscohort") / "report" / "templates"
 
 
@@ -61,7 +61,8 @@ def sections(report: Report) -> list[dict[str, object]]:
          "entries": [t for t in tables if t["key"] in group_keys]},
         {"id": "summary-and-tests", "title": "Summary and tests", "kind": "tables",
          "entries": [t for t in tables if t["key"] not in group_keys | SAFETY | {"cohort"}]},
-        {"id": "treatment-and-safety", "title": "Treatment and safety", "kind": "tables",
+        {"id": "treatment-and-safety", "title": "Screening, treatment and safety",
+         "kind": "tables",
          "entries": [t for t in tables if t["key"] in SAFETY]},
         {"id": "figures", "title": "Figures", "kind": "figures", "entries": figures},
         {"id": "methods", "title": "Methods", "kind": "methods", "entries": []},

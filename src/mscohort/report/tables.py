@@ -214,6 +214,22 @@ def course_table(analysis: StudyAnalysis) -> ReportTable:
 
 
 STATUSES = ("up to date", "due", "overdue", "completed")
+DECISIONS = ("eligible", "not eligible", "cannot tell")
+
+
+def screening_table(analysis: StudyAnalysis) -> ReportTable:
+    """Eligibility by arm of the study definition's criteria."""
+    s = analysis.screening
+    rows = []
+    for (arm,), part in s.group_by("arm", maintain_order=True):
+        rows.append((arm, *(str(part.filter(pl.col("decision") == d).height)
+                            for d in DECISIONS)))
+    return ReportTable(
+        "screening", "Eligibility screening by arm", ("Arm", "Eligible", "Not eligible",
+                                                      "Cannot tell"), tuple(rows),
+        ("Each patient against each arm's criteria of the study definition, on their "
+         "enrolment date (else their first infusion); `mscohort screen` lists the criterion "
+         "and record behind every decision and the missing data.",))
 
 
 def safety_table(analysis: StudyAnalysis) -> ReportTable:
@@ -266,6 +282,7 @@ def report_tables(analysis: StudyAnalysis) -> list[ReportTable]:
     return [cohort_table(analysis),
             *(group_table(k, f) for k, f in analysis.tables.items() if f.height),
             summary_table(analysis), paired_table(analysis), relapse_table(analysis),
+            *([screening_table(analysis)] if analysis.screening.height else []),
             *([course_table(analysis)] if analysis.courses.height else []),
             *([safety_table(analysis)] if analysis.safety.height else []),
             *([aesi_report_table(analysis)] if analysis.aesi.height else [])]
