@@ -9,11 +9,35 @@ import polars as pl
 import typer
 from rich.table import Table
 
+DB = Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")]
+DATA = Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
+
+
+def _counts(title: str, frame: pl.DataFrame, by: tuple[str, ...], name: str) -> Table:
+    """A terminal table of how many rows ``frame`` has per ``by``."""
+    view = Table(title=title, title_justify="left")
+    for col in (*by, name):
+        view.add_column(col)
+    for row in frame.group_by(*by).len().sort(*by).iter_rows():
+        view.add_row(*map(str, row))
+    return view
+
+
+def _write(path: Path | None, main: pl.DataFrame, beside: pl.DataFrame, suffix: str) -> None:
+    """``main`` as CSV at ``path`` and ``beside`` next to it (``<stem>_<suffix>.csv``)."""
+    from mscohort.cli.main import out
+
+    if path is None:
+        return
+    main.write_csv(path)
+    other = path.with_name(f"{path.stem}_{suffix}.csv")
+    beside.write_csv(other)
+    out.print(f"wrote {path} and {other}")
+
 
 def courses(
-    db: Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")] = None,
-    data: Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
-    = None,
+    db: DB = None,
+    data: DATA = None,
     regimens: Annotated[Path | None, typer.Option(
         help="Regimens (TOML); default: the approved and the seed's older regimen.")] = None,
     course_gap_days: Annotated[float, typer.Option(
@@ -33,33 +57,20 @@ def courses(
         chosen = load_regimens(regimens or DEFAULT_REGIMENS)
         records, _, _ = load_records(db, data)
     table, devs = course_table(records.table("infusions"), chosen, course_gap_days)
-    summary = (table.group_by("regimen", "course").agg(
-        pl.len().alias("courses"), (pl.col("n_deviations") > 0).sum().alias("with deviations"))
-        .sort("regimen", "course"))
-    view = Table(title="Courses by regimen", title_justify="left")
-    for col in ("regimen", "course", "courses", "with deviations"):
-        view.add_column(col)
-    for row in summary.iter_rows():
-        view.add_row(*map(str, row))
-    out.print(view)
+    out.print(_counts("Courses by regimen", table, ("regimen", "course"), "courses"))
     out.print(f"{table['patient_id'].n_unique()} patients, {table.height} courses, "
               f"{devs.height} deviations")
     for r in devs.iter_rows(named=True):
         out.print(f"  {r['patient_id']} course {r['course']}: {r['code']}: {r['message']} "
                   f"({r['dates']})")
-    if out_path is not None:
-        table.write_csv(out_path)
-        dev_path = out_path.with_name(f"{out_path.stem}_deviations.csv")
-        devs.write_csv(dev_path)
-        out.print(f"wrote {out_path} and {dev_path}")
+    _write(out_path, table, devs, "deviations")
 
 
 def safety(
     as_of: Annotated[str, typer.Option(
         "--as-of", help="The day the schedule is judged on (YYYY-MM-DD).")],
-    db: Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")] = None,
-    data: Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
-    = None,
+    db: DB = None,
+    data: DATA = None,
     rules: Annotated[Path | None, typer.Option(
         help="Monitoring rules (TOML); default: the alemtuzumab label's.")] = None,
     out_path: Annotated[Path | None, typer.Option(
@@ -92,13 +103,8 @@ def safety(
                                day)
     courses_, _ = course_table(records.table("infusions"), load_regimens())
     aesi = aesi_table(records.table("adverse_events"), courses_, monitoring)
-    counts = schedule.group_by("panel", "status").len().sort("panel", "status")
-    view = Table(title=f"Safety monitoring as of {day}", title_justify="left")
-    for col in ("panel", "status", "patients"):
-        view.add_column(col)
-    for row in counts.iter_rows():
-        view.add_row(*map(str, row))
-    out.print(view)
+    out.print(_counts(f"Safety monitoring as of {day}", schedule, ("panel", "status"),
+                      "patients"))
     shown = schedule if all_rows else schedule.filter(pl.col("status").is_in(["overdue",
                                                                                "due"]))
     for r in shown.sort("days_overdue", descending=True, nulls_last=True).iter_rows(
@@ -111,19 +117,14 @@ def safety(
         table = aesi.group_by("aesi", "period").len().sort("aesi", "period")
         out.print("Adverse events of special interest: " + "; ".join(
             f"{a} ({p}): {n}" for a, p, n in table.iter_rows()))
-    if out_path is not None:
-        schedule.write_csv(out_path)
-        aesi_path = out_path.with_name(f"{out_path.stem}_aesi.csv")
-        aesi.write_csv(aesi_path)
-        out.print(f"wrote {out_path} and {aesi_path}")
+    _write(out_path, schedule, aesi, "aesi")
 
 
 def retreatment(
     as_of: Annotated[str, typer.Option(
         "--as-of", help="The day the rule is judged on (YYYY-MM-DD).")],
-    db: Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")] = None,
-    data: Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
-    = None,
+    db: DB = None,
+    data: DATA = None,
     min_days: Annotated[int, typer.Option(
         help="Shortest time since the last infusion, in days.", min=0)] = 365,
     out_path: Annotated[Path | None, typer.Option("--out", help="Write the table (CSV).")]
@@ -159,9 +160,8 @@ def retreatment(
 
 def screen(
     study: Annotated[Path, typer.Option(help="Study definition (TOML) with [eligibility].")],
-    db: Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")] = None,
-    data: Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
-    = None,
+    db: DB = None,
+    data: DATA = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Screen everyone on this day (YYYY-MM-DD); default: each patient's "
                         "enrolment date, else their first infusion.")] = None,
@@ -191,17 +191,7 @@ def screen(
         day = parse_day(as_of) if as_of else None
         records, _, _ = load_records(db, data)
     decisions, details = run_screen(records, rules, day)
-    counts = decisions.group_by("arm", "decision").len().sort("arm", "decision")
-    view = Table(title="Eligibility screening", title_justify="left")
-    for col in ("arm", "decision", "patients"):
-        view.add_column(col)
-    for row in counts.iter_rows():
-        view.add_row(*map(str, row))
-    out.print(view)
+    out.print(_counts("Eligibility screening", decisions, ("arm", "decision"), "patients"))
     for r in decisions.filter(pl.col("decision") == "eligible").iter_rows(named=True):
         out.print(f"  eligible for {r['arm']}: {r['patient_id']} (screened {r['screened_on']})")
-    if out_path is not None:
-        decisions.write_csv(out_path)
-        detail_path = out_path.with_name(f"{out_path.stem}_criteria.csv")
-        details.write_csv(detail_path)
-        out.print(f"wrote {out_path} and {detail_path}")
+    _write(out_path, decisions, details, "criteria")
