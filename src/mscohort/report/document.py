@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -72,9 +72,6 @@ class Report:
     figures: list[Drawn]
     input_check: InputCheck | None = None
     provenance: Provenance | None = None
-    sections: tuple[str, ...] = field(default=(
-        "Cohort", "Outcome tables", "Summary and tests", "Figures", "Methods",
-        "Input data", "Provenance"))
 
     def methods(self) -> str:
         return self.analysis.methods()
