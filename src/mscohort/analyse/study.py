@@ -111,7 +111,8 @@ def analyse_study(study: Study, definition: StudyDefinition,
         from mscohort.derive.screening import parse_eligibility, screen
 
         screening = screen(study, parse_eligibility(definition.eligibility,
-                                                    definition.source))[0]
+                                                    definition.source),
+                           course_gap_days=definition.course_gap_days)[0]
     outcomes = patient_outcomes(study, definition)
     curves, logrank = cdw_survival(outcomes, by_median_followup(outcomes))
     unit = _UNITS[definition.unit].split(" of ")[0]

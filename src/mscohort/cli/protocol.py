@@ -84,7 +84,6 @@ def safety(
 
     Example: mscohort safety --db study.duckdb --as-of 2014-06-30 --out safety.csv
     """
-
     from mscohort.cli.analyse import command_errors, load_records, parse_day
     from mscohort.cli.main import out
     from mscohort.derive.courses import course_table, load_regimens
@@ -190,7 +189,7 @@ def screen(
         rules = parse_eligibility(definition.eligibility, f"study definition {study}")
         day = parse_day(as_of) if as_of else None
         records, _, _ = load_records(db, data)
-    decisions, details = run_screen(records, rules, day)
+    decisions, details = run_screen(records, rules, day, definition.course_gap_days)
     out.print(_counts("Eligibility screening", decisions, ("arm", "decision"), "patients"))
     for r in decisions.filter(pl.col("decision") == "eligible").iter_rows(named=True):
         out.print(f"  eligible for {r['arm']}: {r['patient_id']} (screened {r['screened_on']})")

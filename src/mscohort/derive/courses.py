@@ -69,6 +69,16 @@ class Regimen:
         return self.further
 
 
+def number_courses(infusions: pl.DataFrame, course_gap_days: float = 30) -> pl.DataFrame:
+    """Infusions sorted by patient, drug and date, with their ``course`` number per patient
+    and drug: an infusion more than ``course_gap_days`` after the previous one of the same
+    drug starts a new course (the one course rule of every analysis)."""
+    inf = infusions.sort("patient_id", "drug", "date")
+    gap = (pl.col("date") - pl.col("date").shift(1).over("patient_id", "drug")).dt.total_days()
+    new = (gap.is_null() | (gap > course_gap_days)).cast(pl.Int64)
+    return inf.with_columns(new.cum_sum().over("patient_id", "drug").alias("course"))
+
+
 def _spec(raw: dict[str, object], where: str) -> CourseSpec:
     try:
         doses = tuple(float(d) for d in raw["doses_mg"])  # type: ignore[union-attr]
@@ -140,11 +150,7 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
                  course_gap_days: float = 30) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One row per course with its regimen and deviations, and one row per deviation."""
     drugs = {r.drug for r in regimens}
-    inf = (infusions.filter(pl.col("drug").is_in(list(drugs)))
-           .sort("patient_id", "drug", "date"))
-    gap = (pl.col("date") - pl.col("date").shift(1).over("patient_id", "drug")).dt.total_days()
-    inf = inf.with_columns((gap.is_null() | (gap > course_gap_days)).cast(pl.Int64)
-                           .cum_sum().over("patient_id", "drug").alias("course"))
+    inf = number_courses(infusions.filter(pl.col("drug").is_in(list(drugs))), course_gap_days)
     grouped = inf.group_by("patient_id", "drug", "course", maintain_order=True).agg(
         pl.col("date"), pl.col("dose_mg"))
     rows, devs = [], []

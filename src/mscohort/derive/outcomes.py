@@ -54,10 +54,9 @@ def _group_of(d: StudyDefinition) -> dict[str, str]:
 def numbered_infusions(infusions: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
     """Infusions of the index drug with their ``course`` number (1, 2, ...): an infusion more
     than ``course_gap_days`` after the previous one starts a new course."""
-    inf = infusions.filter(pl.col("drug") == d.index_drug).sort("patient_id", "date")
-    gap = (pl.col("date") - pl.col("date").shift(1).over("patient_id")).dt.total_days()
-    new = (gap.is_null() | (gap > d.course_gap_days)).cast(pl.Int64)
-    return inf.with_columns(new.cum_sum().over("patient_id").alias("course"))
+    from mscohort.derive.courses import number_courses
+
+    return number_courses(infusions.filter(pl.col("drug") == d.index_drug), d.course_gap_days)
 
 
 def courses(infusions: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:

@@ -12,7 +12,8 @@ every arm. Each criterion is ``{ criterion = "<kind>", label = "...", ...paramet
 * ``prior_dmd``: at least ``min_count`` drugs taken before the screening day
   (``approved_only``: drugs approved for MS).
 * ``courses_of``: the number of courses of ``drug`` begun before the screening day is
-  between ``min`` and ``max`` (infusions at most 30 days apart are one course).
+  between ``min`` and ``max`` (courses as everywhere: infusions at most ``course_gap_days``
+  apart are one course).
 * ``edss_between``: the latest EDSS in the ``within_days`` before the screening day is
   between ``min`` and ``max``; unknown without one.
 * ``cohort_is``: the patient's cohort is ``value``; unknown when it is not recorded.
@@ -141,10 +142,10 @@ def evaluate(c: Criterion, pid: str, day: dt.date, t: dict[str, pl.DataFrame],
         return ("met" if len(drugs) >= need else "not met",
                 ", ".join(drugs) if drugs else "no prior drug on record")
     if c.kind == "courses_of":
-        inf = t["infusions"].get(pid, pl.DataFrame(schema={"drug": pl.String, "date": pl.Date}))
-        dates = sorted(inf.filter((pl.col("drug") == p["drug"]) & (pl.col("date") < day))
-                       ["date"])
-        starts = [d for k, d in enumerate(dates) if k == 0 or (d - dates[k - 1]).days > 30]
+        # course starts (first infusion of each numbered course) before the screening day
+        inf = t["courses"].get(pid, pl.DataFrame(schema={"drug": pl.String, "date": pl.Date}))
+        starts = sorted(inf.filter((pl.col("drug") == p["drug"]) & (pl.col("date") < day))
+                        ["date"])
         lo, hi = p.get("min", 0), p.get("max")
         ok = len(starts) >= lo and (hi is None or len(starts) <= hi)  # type: ignore[operator]
         return ("met" if ok else "not met", f"{len(starts)} course(s) of {p['drug']}"
@@ -176,13 +177,17 @@ def evaluate(c: Criterion, pid: str, day: dt.date, t: dict[str, pl.DataFrame],
     return ("met" if hits else "not met"), ("; ".join(hits) if hits else "none on record")
 
 
-def screen(study: object, eligibility: Eligibility, as_of: dt.date | None = None
-           ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def screen(study: object, eligibility: Eligibility, as_of: dt.date | None = None,
+           course_gap_days: float = 30) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Decisions (one row per patient and arm) and details (one per criterion). The
-    screening day is ``as_of``, or each patient's enrolment date, else their first infusion
-    of a ``courses_of`` drug, else the latest record."""
+    screening day is ``as_of``, or each patient's enrolment date, else their first
+    infusion, else the latest record."""
+    from mscohort.derive.courses import number_courses
+
     tables = {name: study.table(name) for name in  # type: ignore[attr-defined]
               ("patients", "edss", "relapses", "treatments", "infusions", "adverse_events")}
+    tables["courses"] = (number_courses(tables["infusions"], course_gap_days)
+                         .group_by("patient_id", "drug", "course").agg(pl.col("date").min()))
     t = {name: {k[0]: v for k, v in f.partition_by("patient_id", as_dict=True).items()}
          if f.height else {} for name, f in tables.items()}
     pats = tables["patients"]
