@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_events import make_registry
 
+from mscohort.analyse.secondary import secondary_outcomes
 from mscohort.analyse.tables import (
     change_categories,
     paired_tests,
@@ -61,9 +62,26 @@ def make_study(n: int, seed: int = 2) -> Study:
         return frame.with_columns(pl.lit(None, dtype=t).alias(c) for c, t in schema.items()
                                   if c not in frame.columns).select(list(schema)).cast(schema)
 
+    visits = [-7, 365, 730, 1095]  # secondary outcomes: baseline, then yearly
+    msfc = pl.concat([pl.DataFrame({
+        "patient_id": ids, "date": index + days(k),
+        **{c: rng.uniform(4, 12, n) for c in ("t25fw_1_s", "t25fw_2_s")},
+        **{c: rng.uniform(18, 30, n) for c in ("nhpt_dom_1_s", "nhpt_dom_2_s",
+                                              "nhpt_nondom_1_s", "nhpt_nondom_2_s")},
+        "pasat3": rng.integers(30, 60, n)}) for k in visits])
+    oct_ = pl.concat([pl.DataFrame({
+        "patient_id": ids, "date": index + days(k), "eye": eye,
+        "rnfl_um": rng.normal(88, 8, n) - 0.002 * k, "gcipl_um": rng.normal(72, 5, n),
+        "optic_neuritis": rng.random(n) < 0.1}) for k in visits for eye in ("OD", "OS")])
+    mri = pl.concat([pl.DataFrame({
+        "patient_id": ids, "date": index + days(k),
+        "new_enlarging_t2": pl.Series(rng.poisson(0.3, n), dtype=pl.Int64)
+        if k > 0 else pl.Series([None] * n, dtype=pl.Int64),
+        "gd_enhancing": rng.poisson(0.1, n)}) for k in visits])
     return Study({"patients": full("patients", patients), "edss": full("edss", edss),
                   "relapses": full("relapses", rel), "infusions": full("infusions", infusions),
-                  "treatments": full("treatments", treatments)})
+                  "treatments": full("treatments", treatments), "msfc": full("msfc", msfc),
+                  "oct": full("oct", oct_), "mri": full("mri", mri)})
 
 
 def main() -> None:
@@ -81,9 +99,14 @@ def main() -> None:
     paired_tests(outcomes)
     relapse_table(outcomes, d)
     t2 = time.perf_counter()
+    secondary_outcomes(study, outcomes, d)
+    t3 = time.perf_counter()
     print(f"{args.patients:,} patients, {study.edss.height:,} EDSS visits: outcomes "
           f"{t1 - t0:.2f} s, tables and tests {t2 - t1:.2f} s, total {t2 - t0:.2f} s "
-          f"({outcomes.filter(pl.col('excluded_reason').is_null()).height:,} analysed)")
+          f"({outcomes.filter(pl.col('excluded_reason').is_null()).height:,} analysed); "
+          f"secondary outcomes (MSFC, OCT x 2 eyes, MRI, NEDA-3, milestones; "
+          f"{study.table('msfc').height:,} MSFC, {study.table('oct').height:,} OCT rows) "
+          f"{t3 - t2:.2f} s")
 
 
 if __name__ == "__main__":

@@ -277,5 +277,21 @@ def test_export_command(toy_dir: Path, tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     run("import", toy_dir, "--db", db)
     code, output = run("export", "--db", db, "--out", tmp_path / "out", "--format", "csv")
-    assert code == 0 and "wrote 11 tables" in output
+    assert code == 0 and "wrote 12 tables" in output  # 10 canonical + 2 derived
     assert run("export", "--db", db, "--out", tmp_path / "o2", "--format", "xml")[0] == 2
+
+
+def test_upgrade_brings_an_older_store_up_to_date(toy_dir: Path, tmp_path: Path) -> None:
+    from tests.test_store import _downgrade_to_version_2
+
+    db = tmp_path / "s.duckdb"
+    assert CliRunner().invoke(app, ["import", str(toy_dir), "--db", str(db)]).exit_code == 0
+    _downgrade_to_version_2(db)
+    refused = CliRunner().invoke(app, ["summary", "--db", str(db)])
+    assert refused.exit_code == 2 and "mscohort upgrade --db" in refused.output
+    done = CliRunner().invoke(app, ["upgrade", "--db", str(db)])
+    assert done.exit_code == 0 and "store schema version 3" in done.output
+    assert CliRunner().invoke(app, ["summary", "--db", str(db)]).exit_code == 0
+    missing = CliRunner().invoke(app, ["upgrade", "--db", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+    assert not (tmp_path / "none.duckdb").exists()

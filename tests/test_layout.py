@@ -16,7 +16,8 @@ DOCS = Path(__file__).parents[1] / "docs"
 STAGES = ["ingest", "validate", "derive", "stratify", "analyse", "report"]
 #: thin layers over the stages
 ADAPTERS = ["store", "cli", "web", "synthetic", "scores", "calibrate"]
-SHARED = {"schema", "errors", "issues", "vocabulary", "study", "definition", "_version"}
+SHARED = {"schema", "errors", "issues", "vocabulary", "study", "definition", "secondary",
+          "_version"}
 
 
 def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:

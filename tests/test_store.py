@@ -159,3 +159,36 @@ def test_export_writes_every_table_typed_as_parquet(toy_dir: Path, tmp_path: Pat
     with StudyStore(db, read_only=True) as store, pytest.raises(
             UsageError, match="format must be parquet or csv"):
         store.export(tmp_path / "x", "xml")
+
+
+def _downgrade_to_version_2(db: Path) -> None:
+    """Turn a current store into what mscohort wrote at schema version 2."""
+    con = duckdb.connect(str(db))
+    con.execute('DROP TABLE "mri"')
+    con.execute('ALTER TABLE "oct" DROP COLUMN "optic_neuritis"')
+    con.execute("UPDATE mscohort_meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+
+
+def test_an_older_store_is_refused_read_only_and_upgraded_without_changing_rows(
+        toy_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    import_folder(toy_dir, db, as_of=AS_OF)
+    _downgrade_to_version_2(db)
+    before = snapshot(db)
+    with pytest.raises(UsageError, match=r"version 2.*mscohort upgrade --db"):
+        StudyStore(db, read_only=True)
+    assert snapshot(db) == before
+    with StudyStore(db) as store:
+        assert store.read("mri").height == 0
+        oct_ = store.read("oct")
+        assert oct_["optic_neuritis"].null_count() == oct_.height
+    after = snapshot(db)
+    for name, rows in before.items():
+        if name == "oct":  # the same scans, each with an empty optic_neuritis added last
+            assert rows == [r[:-1] for r in after[name]]
+            assert {r[-1] for r in after[name]} == {None}
+        elif name != "mscohort_meta":
+            assert after[name] == rows, name
+    meta = dict(after["mscohort_meta"])
+    assert meta["schema_version"] == "3" and "upgraded_to_3" in meta

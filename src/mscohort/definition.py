@@ -42,6 +42,9 @@ Example (the seed study ships as ``datasets/toy/study.toml``)::
     [subgroups]                   # name = "outcome column, operator, number"
     "more than 2 relapses a year before" = "arr_before > 2"
 
+    [neda]                        # and [msfc], [oct], [milestones]: mscohort.secondary
+    window_days = 730.5
+
 Every key is checked; a wrong one is a usage error naming the file, the key and the rule.
 """
 
@@ -52,6 +55,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mscohort.errors import UsageError, read_toml
+from mscohort.secondary import KEYS as SECONDARY_KEYS
+from mscohort.secondary import SecondarySettings, parse_secondary
 from mscohort.vocabulary import normalise_drug
 
 #: Columns of the per-patient outcomes table (``mscohort.derive.outcomes``).
@@ -109,6 +114,7 @@ class StudyDefinition:
     subgroups: dict[str, str] = field(default_factory=dict)
     timepoints: tuple[TimePoint, ...] = ()
     eligibility: dict[str, object] = field(default_factory=dict)  #: screening criteria
+    secondary: SecondarySettings = field(default_factory=SecondarySettings)  #: MSFC, OCT, NEDA-3
     source: str = "defaults"
 
     @property
@@ -116,7 +122,10 @@ class StudyDefinition:
         return UNIT_DAYS[self.unit]
 
     def as_dict(self) -> dict[str, object]:
-        return {k: (v.isoformat() if isinstance(v, dt.date) else v)
+        from dataclasses import asdict
+
+        return {k: (v.isoformat() if isinstance(v, dt.date) else
+                    asdict(v) if isinstance(v, SecondarySettings) else v)
                 for k, v in self.__dict__.items()}
 
 
@@ -131,6 +140,7 @@ _KEYS = {
     "subgroups": None,  # any name = "column op number"
     "timepoints": None,  # a list of tables, see TimePoint
     "eligibility": None,  # checked by mscohort.derive.screening
+    **SECONDARY_KEYS,  # [msfc], [oct], [neda], [milestones]: mscohort.secondary
 }
 
 
@@ -229,6 +239,7 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
         subgroups=_subgroups(where, raw.get("subgroups", {})),  # type: ignore[arg-type]
         timepoints=_timepoints(where, raw.get("timepoints", [])),
         eligibility=dict(raw.get("eligibility", {})),  # type: ignore[arg-type]
+        secondary=parse_secondary(raw, where),  # type: ignore[arg-type]
     )
 
 

@@ -239,8 +239,24 @@ OCT = Table(
            minimum=0, maximum=250),
         _c("gcipl_um", Kind.NUMBER, "Ganglion cell-inner plexiform layer thickness, um.",
            minimum=0, maximum=250),
+        _c("optic_neuritis", Kind.BOOL,
+           "This eye has had optic neuritis (at or before this scan)."),
     ),
     key=("patient_id", "date", "eye"),
+)
+
+MRI = Table(
+    "mri",
+    "One row per brain MRI scan, lesion counts as read against the previous scan.",
+    (
+        PID,
+        _c("date", Kind.DATE, "Date of the scan.", required=True),
+        _c("new_enlarging_t2", Kind.INTEGER,
+           "New or enlarging T2 lesions since the previous scan; empty on a first scan.",
+           minimum=0),
+        _c("gd_enhancing", Kind.INTEGER, "Gadolinium-enhancing T1 lesions.", minimum=0),
+    ),
+    key=("patient_id", "date"),
 )
 
 LABS = Table(
@@ -273,7 +289,8 @@ ADVERSE_EVENTS = Table(
 #: All canonical tables, in import order (patients first).
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (PATIENTS, EDSS, RELAPSES, TREATMENTS, INFUSIONS, MSFC, OCT, LABS, ADVERSE_EVENTS)
+    for t in (PATIENTS, EDSS, RELAPSES, TREATMENTS, INFUSIONS, MSFC, OCT, MRI, LABS,
+              ADVERSE_EVENTS)
 }
 
 

@@ -109,3 +109,24 @@ def test_the_seed_example_shows_screening_courses_and_safety(seed_study) -> None
     assert both.filter(both["len"] > 1).height == 0
     assert course_table(analysis).rows and safety_table(analysis).rows
     assert aesi_report_table(analysis).rows
+
+
+def test_the_seed_example_shows_the_secondary_outcomes_of_the_prospective_arm(
+        seed_study) -> None:
+    study, _, analysis = seed_study
+    arm = set(study.patients.filter(pl.col("cohort") == "ALE-naive")["patient_id"])
+    for table in ("msfc", "oct", "mri"):
+        assert set(study.table(table)["patient_id"]) <= arm, table
+        assert study.table(table).height > 0, table
+    sec = analysis.secondary
+    msfc = sec.tables["MSFC"].filter(pl.col("group") == "all analysed")
+    change = msfc.filter(pl.col("measure") == "change MSFC z").row(0, named=True)
+    with_change = sec.patients["msfc_z_change"].drop_nulls()
+    assert change["n"] == with_change.len() >= 15
+    assert change["mean"] == pytest.approx(with_change.mean())
+    neda = sec.tables["NEDA-3"]["measure"].unique().to_list()
+    assert "NEDA-3, n/N (%)" in neda and "no MRI activity, n/N (%)" in neda
+    # RNFL thins in the synthetic arm (0.6 um a year): the mean annualised change is negative
+    oct_ = sec.tables["OCT"].filter((pl.col("group") == "all analysed") & (
+        pl.col("measure") == "annualised change RNFL (um/year)")).row(0, named=True)
+    assert oct_["mean"] < 0 and oct_["n"] >= 15

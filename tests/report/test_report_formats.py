@@ -120,7 +120,9 @@ def test_figures_are_written_as_svg_and_png(tmp_path: Path) -> None:
                                       str(tmp_path / "fig"), "--quiet"])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "fig").iterdir())
-    assert len(names) == 14 and "figure2_waterfall.png" in names
+    # the seven main figures, then MSFC changes and RNFL per eye (the toy has both)
+    assert len(names) == 18 and "figure2_waterfall.png" in names
+    assert {"figure8_msfc_changes.svg", "figure9_rnfl.png"} <= set(names)
     assert (tmp_path / "fig" / "figure2_waterfall.png").read_bytes()[:4] == b"\x89PNG"
     assert "Outcome by follow-up cohort" not in result.output  # --quiet
 

@@ -15,6 +15,7 @@ import polars as pl
 
 from mscohort._version import __version__
 from mscohort.analyse.cohort import cohort_description
+from mscohort.analyse.secondary import SecondaryResults, secondary_outcomes
 from mscohort.analyse.survival import LogRank
 from mscohort.analyse.tables import (
     cdw_survival,
@@ -52,6 +53,7 @@ class StudyAnalysis:
     aesi: pl.DataFrame = field(default_factory=pl.DataFrame)  #: events of special interest
     retreatment: pl.DataFrame = field(default_factory=pl.DataFrame)
     screening: pl.DataFrame = field(default_factory=pl.DataFrame)  #: when [eligibility]
+    secondary: SecondaryResults | None = None  #: MSFC, OCT, NEDA-3, EDSS milestones
 
     def methods(self) -> str:
         return methods_text(self.definition)
@@ -68,6 +70,14 @@ class StudyAnalysis:
                   "courses": self.courses, "deviations": self.deviations,
                   "safety": self.safety, "aesi": self.aesi, "retreatment": self.retreatment,
                   "screening": self.screening}
+        if self.secondary is not None:
+            sec = self.secondary
+            frames |= {"secondary": sec.patients, "oct_eyes": sec.oct_eyes,
+                       "milestones": sec.milestones,
+                       "secondary_tables": (pl.concat(list(sec.tables.values()))
+                                            if sec.tables else pl.DataFrame()),
+                       "secondary_tests": sec.tests, "km_milestones": sec.km_milestones,
+                       "milestone_summary": sec.milestone_summary}
         written = []
         for name, frame in frames.items():
             frame.write_csv(folder / f"{name}.csv")
@@ -120,7 +130,8 @@ def analyse_study(study: Study, definition: StudyDefinition,
     return StudyAnalysis(definition, outcomes, cohort, study_tables(outcomes, definition),
                          change_categories(outcomes), paired_tests(outcomes, definition),
                          relapse_table(outcomes, definition), curves, logrank, courses,
-                         deviations, *protocol, screening)
+                         deviations, *protocol, screening,
+                         secondary_outcomes(study, outcomes, definition))
 
 
 def methods_text(d: StudyDefinition) -> str:
@@ -156,6 +167,22 @@ def methods_text(d: StudyDefinition) -> str:
         "(two-sided); Mean ± SD uses the sample SD. Time to first confirmed EDSS worsening "
         "(12-week confirmation, msprog definitions) was estimated by Kaplan-Meier and compared "
         "by the log-rank test.",
+        _secondary_methods(d),
         f"Analyses were run with mscohort {__version__}.",
     ]
     return " ".join(text)
+
+
+def _secondary_methods(d: StudyDefinition) -> str:
+    s = d.secondary
+    eyes = {"exclude": "excluded", "separate": "analysed apart", "include": "included"}
+    return (
+        "MSFC z-scores used the NMSS Task Force reference population (Fischer et al. 1999); a "
+        f"T25FW or 9-HPT time at least {s.worsening_percent:g}% longer than at baseline was a "
+        "meaningful worsening. OCT RNFL (and GCIPL) change and annualised change were "
+        "averaged over each patient's eyes; eyes with a history of optic neuritis were "
+        f"{eyes[s.optic_neuritis_eyes]}. NEDA-3 over {s.neda_window_days:g} days from the "
+        "index date was no relapse, no confirmed EDSS worsening and, when MRI was recorded, "
+        "no new or enlarging T2 or gadolinium-enhancing lesion. Time to confirmed EDSS "
+        f"{', '.join(f'{m:g}' for m in s.milestones)} (12-week confirmation) was estimated "
+        "by Kaplan-Meier in the patients below each milestone at baseline.")

@@ -17,33 +17,40 @@ import polars as pl
 from scipy import stats
 
 
+def _at_risk(t: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Patients with ``t >= time`` for each of ``times`` (by binary search)."""
+    return t.size - np.searchsorted(np.sort(t), times, side="left")
+
+
+def _count_at(values: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """How many ``values`` equal each of ``times``."""
+    v = np.sort(values)
+    return np.searchsorted(v, times, side="right") - np.searchsorted(v, times, side="left")
+
+
 def kaplan_meier(time: np.ndarray, event: np.ndarray) -> pl.DataFrame:
     """The survival curve: one row per distinct event time (``time``, ``at_risk``,
     ``events``, ``censored``, ``survival``, ``ci_low``, ``ci_high``)."""
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=bool)
-    order = np.unique(t[e])
-    rows = []
-    s, var_sum = 1.0, 0.0
-    for ti in order:
-        n = int((t >= ti).sum())
-        d = int(((t == ti) & e).sum())
-        c = int(((t == ti) & ~e).sum())
-        s *= 1 - d / n
-        if n > d:
-            var_sum += d / (n * (n - d))
-        if 0 < s < 1 and var_sum > 0:
-            se = np.sqrt(var_sum) / abs(np.log(s))
-            z = stats.norm.ppf(0.975)
-            lo, hi = s ** np.exp(z * se), s ** np.exp(-z * se)
-        else:
-            lo = hi = None
-        rows.append({"time": ti, "at_risk": n, "events": d, "censored": c, "survival": s,
-                     "ci_low": lo, "ci_high": hi})
-    return pl.DataFrame(rows, schema={"time": pl.Float64, "at_risk": pl.Int64,
-                                      "events": pl.Int64, "censored": pl.Int64,
-                                      "survival": pl.Float64, "ci_low": pl.Float64,
-                                      "ci_high": pl.Float64})
+    order, d = np.unique(t[e], return_counts=True)
+    n = _at_risk(t, order)
+    c = _count_at(t[~e], order)
+    s = np.cumprod(1 - d / n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var_sum = np.cumsum(np.where(n > d, d / (n * (n - d)), 0.0))
+        z = stats.norm.ppf(0.975)
+        ok = (s > 0) & (s < 1) & (var_sum > 0)
+        se = np.sqrt(var_sum) / np.abs(np.log(s))
+        lo = np.where(ok, s ** np.exp(z * se), np.nan)
+        hi = np.where(ok, s ** np.exp(-z * se), np.nan)
+    return pl.DataFrame({"time": order, "at_risk": n.astype(np.int64),
+                         "events": d.astype(np.int64), "censored": c.astype(np.int64),
+                         "survival": s, "ci_low": lo, "ci_high": hi},
+                        schema={"time": pl.Float64, "at_risk": pl.Int64, "events": pl.Int64,
+                                "censored": pl.Int64, "survival": pl.Float64,
+                                "ci_low": pl.Float64, "ci_high": pl.Float64}
+                        ).with_columns(pl.col("ci_low", "ci_high").fill_nan(None))
 
 
 @dataclass(frozen=True)
@@ -67,19 +74,17 @@ def log_rank(time: np.ndarray, event: np.ndarray, group: np.ndarray) -> LogRank:
     if k < 2:
         return LogRank(None, 0, None, obs, {lab: float(obs[lab]) for lab in labels},
                        "fewer than 2 groups: no test")
-    o_minus_e = np.zeros(k)
-    expected = np.zeros(k)
-    v = np.zeros((k, k))
-    for ti in np.unique(t[e]):
-        at_risk = np.array([((t >= ti) & (g == lab)).sum() for lab in labels], dtype=float)
-        d_g = np.array([((t == ti) & e & (g == lab)).sum() for lab in labels], dtype=float)
-        n, d = at_risk.sum(), d_g.sum()
-        exp_g = at_risk * d / n
-        expected += exp_g
-        o_minus_e += d_g - exp_g
-        if n > 1:
-            f = d * (n - d) / (n * n * (n - 1))
-            v += f * (np.diag(at_risk * n) - np.outer(at_risk, at_risk))
+    times = np.unique(t[e])
+    # at risk and events per event time (rows) and group (columns)
+    at_risk = np.column_stack([_at_risk(t[g == lab], times) for lab in labels]).astype(float)
+    d_g = np.column_stack([_count_at(t[e & (g == lab)], times) for lab in labels]).astype(float)
+    n, d = at_risk.sum(axis=1), d_g.sum(axis=1)
+    exp_g = at_risk * (d / n)[:, None]
+    expected = exp_g.sum(axis=0)
+    o_minus_e = (d_g - exp_g).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(n > 1, d * (n - d) / (n * n * (n - 1)), 0.0)
+    v = np.diag((f * n) @ at_risk) - (at_risk * f[:, None]).T @ at_risk
     sub, vs = o_minus_e[:-1], v[:-1, :-1]
     if np.linalg.matrix_rank(vs) < k - 1:
         return LogRank(None, k - 1, None, obs, dict(zip(labels, expected.tolist(),

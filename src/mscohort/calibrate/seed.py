@@ -27,6 +27,7 @@ from mscohort.calibrate.fit import (
 )
 from mscohort.calibrate.published import compare, load_published
 from mscohort.calibrate.records import build_records
+from mscohort.calibrate.secondary_records import secondary_records
 from mscohort.definition import StudyDefinition, load_definition
 from mscohort.ingest import read_study
 from mscohort.study import Study
@@ -86,12 +87,19 @@ def calibrate(published: str | Path = SEED / "published.toml",
            moves=("age", "follow-up", "baseline EDSS", "follow-up EDSS", "both EDSS"))
     cost = anneal(model, p, bounds, rng, steps=steps, t_start=t_start, t_end=0.01)
     records = build_records(design, model, p)
-    # the analysis reads the records as a user would: written, read, validated
-    with tempfile.TemporaryDirectory() as tmp:
-        write_study_folder(records, tmp)
-        study = load_study(read_study(tmp))
+    # MSFC, OCT and MRI (not calibrated) follow from the records as read back
+    records = Study(records.tables | secondary_records(_read_back(records), d,
+                                                       design.seed + 2))
+    study = _read_back(records)
     analysis = analyse_study(study, d)
     return Calibration(records, analysis, compare(analysis.tables, cells), cost)
+
+
+def _read_back(records: Study) -> Study:
+    """The records as a user's analysis reads them: written, read and validated."""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_study_folder(records, tmp)
+        return load_study(read_study(tmp))
 
 
 RESIDUALS_START = "<!-- residuals: written by mscohort calibrate -->"

@@ -160,3 +160,26 @@ def print_analysis(result: StudyAnalysis) -> None:
         out.print(f"  time to first confirmed EDSS worsening by follow-up cohort: events {obs}; "
                   f"log-rank {p_clause(format_p(logrank.p))}"
                   + (f" ({logrank.note})" if logrank.note else ""))
+    if result.secondary is not None:
+        print_secondary(result)
+
+
+def print_secondary(result: StudyAnalysis) -> None:
+    """Secondary outcomes in a few lines: paired tests, NEDA shares, milestones."""
+    from mscohort.analyse.stats import p_clause
+    from mscohort.cli.main import out
+
+    sec = result.secondary
+    assert sec is not None
+    for r in sec.tests.iter_rows(named=True):
+        diff = "-" if r["mean_difference"] is None else format(r["mean_difference"], ".2f")
+        out.print(f"  {r['measure']}: n={r['n']}, mean change {diff}, paired t-test "
+                  f"{p_clause(r['p_t_text'])}")
+    neda = sec.tables.get("NEDA-3")
+    if neda is not None and neda.height:
+        overall = neda.filter(pl.col("split") == "all")
+        out.print("  " + "; ".join(f"{m.removesuffix(', n/N (%)')}: {t}" for m, t in
+                                   zip(overall["measure"], overall["text"], strict=True)))
+    for r in sec.milestone_summary.filter(pl.col("group") == "all").iter_rows(named=True):
+        out.print(f"  confirmed EDSS >= {r['milestone']:g}: {r['reached']} of {r['at_risk']} "
+                  f"at risk reached it")

@@ -283,6 +283,28 @@ def export(
 
 
 @app.command()
+def upgrade(
+    db: Annotated[Path, typer.Option(help="Study store (DuckDB file) of an older version.")],
+) -> None:
+    """Bring a study store of an older mscohort up to this version's schema.
+
+    Only adds (new tables; new columns, empty for the stored rows): no stored value changes.
+    Example: mscohort upgrade --db study.duckdb
+    """
+    from mscohort.store import StudyStore
+    from mscohort.store.duckdb_store import SCHEMA_VERSION
+
+    if not db.exists():
+        raise _usage(UsageError(f"study database {db} does not exist."))
+    try:
+        with StudyStore(db):
+            pass
+    except UsageError as exc:
+        raise _usage(exc) from None
+    out.print(f"{db}: store schema version {SCHEMA_VERSION}")
+
+
+@app.command()
 def synth(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the study's CSV files.")],
     patients: Annotated[int, typer.Option(help="Number of patients.")] = 1000,

@@ -196,5 +196,7 @@ def swimmer(study: Study, a: StudyAnalysis, max_patients: int = 60) -> FigureDat
 
 
 def report_figures(study: Study, a: StudyAnalysis, max_swimmer: int = 60) -> list[FigureData]:
+    from mscohort.report.secondary_figures import secondary_figures
+
     return [trajectories(study, a), waterfall(a), msss_change(a), arr_pairs(a), km_cdw(a),
-            forest(a), swimmer(study, a, max_swimmer)]
+            forest(a), swimmer(study, a, max_swimmer), *secondary_figures(study, a)]

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 MAX_ISSUES = 500
 SAFETY = {"screening", "courses", "safety", "aesi"}
+SECONDARY = {"msfc", "oct", "oct_eyes", "neda", "secondary_paired", "milestones"}
 _TEMPLATES = files("mscohort") / "report" / "templates"
 
 
@@ -60,7 +61,10 @@ def sections(report: Report) -> list[dict[str, object]]:
         {"id": "outcome-tables", "title": "Outcome tables", "kind": "tables",
          "entries": [t for t in tables if t["key"] in group_keys]},
         {"id": "summary-and-tests", "title": "Summary and tests", "kind": "tables",
-         "entries": [t for t in tables if t["key"] not in group_keys | SAFETY | {"cohort"}]},
+         "entries": [t for t in tables
+                     if t["key"] not in group_keys | SAFETY | SECONDARY | {"cohort"}]},
+        {"id": "secondary-outcomes", "title": "Secondary outcomes", "kind": "tables",
+         "entries": [t for t in tables if t["key"] in SECONDARY]},
         {"id": "treatment-and-safety", "title": "Screening, treatment and safety",
          "kind": "tables",
          "entries": [t for t in tables if t["key"] in SAFETY]},

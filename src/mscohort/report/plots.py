@@ -315,6 +315,11 @@ DRAW: dict[str, Callable[[FigureData], Drawn]] = {
 
 def draw(d: FigureData) -> Drawn:
     """Draw one figure of :func:`mscohort.report.figures.report_figures`."""
-    drawn = DRAW[d.key](d)
+    if d.key in DRAW:
+        drawn = DRAW[d.key](d)
+    else:
+        from mscohort.report.secondary_plots import DRAW as SECONDARY
+
+        drawn = SECONDARY[d.key](d)
     drawn.figure.suptitle(d.title, x=0.02, ha="left", fontsize=11)
     return drawn

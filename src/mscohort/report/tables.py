@@ -151,10 +151,17 @@ def _arr(text: str, median: float | None) -> str:
     return value if median is None else f"{value}; median {median:.2f}"
 
 
-def paired_table(analysis: StudyAnalysis) -> ReportTable:
+PAIRED_COLUMNS = ("Measure", "n", "Mean before", "Mean after", "Mean difference (95% CI)",
+                  "t (df)", "p, paired t", "p, Wilcoxon", "Note")
+
+
+def paired_rows(tests: pl.DataFrame, decimals: dict[str, int],
+                default: int = 1) -> tuple[tuple[str, ...], ...]:
+    """Rows of a paired-test frame (``analyse.tables.paired_tests`` columns), each measure
+    printed to its number of ``decimals``."""
     rows = []
-    for r in analysis.tests.iter_rows(named=True):
-        d = 2 if r["measure"] in ("MSSS", "ARR") else 1
+    for r in tests.iter_rows(named=True):
+        d = decimals.get(r["measure"], default)
 
         def f(x: float | None, d: int = d) -> str:
             return "-" if x is None else f"{x:.{d}f}"
@@ -166,10 +173,13 @@ def paired_table(analysis: StudyAnalysis) -> ReportTable:
         rows.append((r["measure"], str(r["n"]), f(r["mean_before"]), f(r["mean_after"]), ci, t,
                      r["p_t_text"], format_p(r["p_wilcoxon"]) if r["p_wilcoxon"] is not None
                      else "not tested", r["note"] or ""))
+    return tuple(rows)
+
+
+def paired_table(analysis: StudyAnalysis) -> ReportTable:
     return ReportTable(
-        "paired", "Baseline against follow-up, paired tests",
-        ("Measure", "n", "Mean before", "Mean after", "Mean difference (95% CI)", "t (df)",
-         "p, paired t", "p, Wilcoxon", "Note"), tuple(rows),
+        "paired", "Baseline against follow-up, paired tests", PAIRED_COLUMNS,
+        paired_rows(analysis.tests, {"MSSS": 2, "ARR": 2}),
         (T_TEST + "; Wilcoxon signed-rank test (two-sided, zero differences dropped). "
          "Means are over each measure's patients; the difference over complete pairs.",))
 
@@ -279,10 +289,13 @@ def _pooled(rate: float | None, ci: str | None) -> str:
 def report_tables(analysis: StudyAnalysis) -> list[ReportTable]:
     """Every table of the report, in reading order (a split without groups, such as cohort
     when no patient has one, has no table)."""
+    from mscohort.report.secondary_tables import secondary_report_tables
+
     return [cohort_table(analysis),
             *(group_table(k, f) for k, f in analysis.tables.items() if f.height),
             summary_table(analysis), paired_table(analysis), relapse_table(analysis),
             *([screening_table(analysis)] if analysis.screening.height else []),
             *([course_table(analysis)] if analysis.courses.height else []),
             *([safety_table(analysis)] if analysis.safety.height else []),
-            *([aesi_report_table(analysis)] if analysis.aesi.height else [])]
+            *([aesi_report_table(analysis)] if analysis.aesi.height else []),
+            *secondary_report_tables(analysis)]

@@ -34,7 +34,7 @@ from mscohort.study import Study
 from mscohort.validate import ValidationReport, check_study
 from mscohort.validate.check import KNOWN_PATIENT_COLUMNS
 
-SCHEMA_VERSION = "2"  # 2: patients.enrolment_date
+SCHEMA_VERSION = "3"  # 2: patients.enrolment_date; 3: mri table, oct.optic_neuritis
 #: Derived tables kept in the store (``derived_<name>``), recomputed at every import.
 DERIVED = {"edss": derive_edss, "msfc": derive_msfc}
 
@@ -75,6 +75,14 @@ def _table_ddl(spec: Table) -> str:
     )
 
 
+def _migrations() -> dict[str, tuple[str, ...]]:
+    """How a store of an older schema version is brought up to date, by version: statements
+    that only add (a table; a column that is empty for the stored rows), so no stored value
+    changes."""
+    return {"2": ('ALTER TABLE "oct" ADD COLUMN "optic_neuritis" BOOLEAN',
+                  _table_ddl(TABLES["mri"]))}
+
+
 @dataclass(frozen=True)
 class ImportResult:
     """What one import did: the import id (None when nothing was new) and rows per table."""
@@ -107,9 +115,13 @@ class StudyStore:
         except duckdb.Error as exc:
             raise UsageError(f"{self.path} cannot be opened as a DuckDB study store: {exc}") \
                 from None
-        if not read_only:
-            self._create_schema()
-        self._check_schema()
+        try:
+            if not read_only:
+                self._create_schema()
+            self._check_schema()
+        except BaseException:
+            self.con.close()  # a refused store is not left open (and locked)
+            raise
 
     def __enter__(self) -> StudyStore:
         return self
@@ -123,16 +135,32 @@ class StudyStore:
 
     # -- schema -------------------------------------------------------------------------
     def _create_schema(self) -> None:
+        """Create a new store, or bring an older one up to :data:`SCHEMA_VERSION` (adding
+        only: see :func:`_migrations`), in one transaction."""
         self.con.execute("BEGIN TRANSACTION")
         for ddl in _META_DDL:
             self.con.execute(ddl)
-        for spec in TABLES.values():
-            self.con.execute(_table_ddl(spec))
-        self.con.execute(
-            "INSERT INTO mscohort_meta VALUES ('schema_version', ?), ('created_with', ?), "
-            "('created_at', ?) ON CONFLICT DO NOTHING",
-            [SCHEMA_VERSION, __version__, dt.datetime.now(dt.UTC).isoformat()],
-        )
+        rows = self.con.execute(
+            "SELECT value FROM mscohort_meta WHERE key = 'schema_version'").fetchall()
+        version = rows[0][0] if rows else None
+        steps = _migrations()
+        if version is None:
+            for spec in TABLES.values():
+                self.con.execute(_table_ddl(spec))
+            self.con.execute(
+                "INSERT INTO mscohort_meta VALUES ('schema_version', ?), ('created_with', ?), "
+                "('created_at', ?)",
+                [SCHEMA_VERSION, __version__, dt.datetime.now(dt.UTC).isoformat()])
+        while version in steps:
+            for ddl in steps[version]:
+                self.con.execute(ddl)
+            version = str(int(version) + 1)
+            self.con.execute(
+                "UPDATE mscohort_meta SET value = ? WHERE key = 'schema_version'", [version])
+            self.con.execute(
+                "INSERT INTO mscohort_meta VALUES (?, ?) ON CONFLICT DO UPDATE SET value = "
+                "excluded.value", [f"upgraded_to_{version}",
+                                   f"{__version__} {dt.datetime.now(dt.UTC).isoformat()}"])
         self.con.execute("COMMIT")
 
     def _check_schema(self) -> None:
@@ -144,9 +172,12 @@ class StudyStore:
         except duckdb.CatalogException:
             raise UsageError(f"{self.path} is not an mscohort study store.") from None
         if row is None or row[0] != SCHEMA_VERSION:
+            older = row is not None and row[0] in _migrations()
             raise UsageError(
                 f"{self.path} has store schema version {row[0] if row else 'none'}; this "
                 f"mscohort ({__version__}) reads version {SCHEMA_VERSION}."
+                + (" Run `mscohort upgrade --db " + str(self.path) + "` once to add the new "
+                   "tables and columns (stored rows are not changed)." if older else "")
             )
 
     # -- reading ------------------------------------------------------------------------

@@ -1,0 +1,214 @@
+"""Secondary outcomes of a study: MSFC, OCT, NEDA-3 and time to EDSS milestones, per patient,
+by every split of the study's tables, with paired tests and Kaplan-Meier estimates.
+
+Definitions: :mod:`mscohort.derive.msfc_outcomes`, :mod:`mscohort.derive.oct_outcomes`,
+:mod:`mscohort.derive.neda`, :mod:`mscohort.derive.milestone_outcomes`;
+``docs/secondary-outcomes.md``. Tables have the columns of
+:data:`mscohort.analyse.tables.TABLE_SCHEMA`; shares are printed "n/N (%)" with ``mean``
+the proportion and ``n`` the patients whose status is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from mscohort.analyse.stats import Describe, format_p, paired
+from mscohort.analyse.survival import kaplan_meier, log_rank
+from mscohort.analyse.tables import TABLE_SCHEMA, Measure, group_table
+from mscohort.definition import StudyDefinition
+from mscohort.derive.milestone_outcomes import milestone_outcomes
+from mscohort.derive.msfc_outcomes import msfc_outcomes
+from mscohort.derive.neda import neda
+from mscohort.derive.oct_outcomes import oct_eyes, oct_outcomes
+from mscohort.stratify.splits import (
+    Split,
+    analysed,
+    by_band,
+    by_column,
+    by_median_followup,
+    by_prior_drug,
+    by_prior_window,
+)
+from mscohort.study import Study
+
+SHARE = "n/N (%)"
+
+MSFC_MEASURES = [
+    Measure("msfc_z_baseline", "baseline MSFC z", 2),
+    Measure("msfc_z_change", "change MSFC z", 2, signed=True),
+    Measure("z_t25fw_change", "change T25FW z", 2, signed=True),
+    Measure("z_9hpt_change", "change 9-HPT z", 2, signed=True),
+    Measure("z_pasat_change", "change PASAT-3 z", 2, signed=True),
+    Measure("t25fw_percent_change", "change T25FW time (%)", 0, signed=True),
+    Measure("nhpt_percent_change", "change 9-HPT time (%)", 0, signed=True),
+]
+
+
+def oct_measures(layers: tuple[str, ...]) -> list[Measure]:
+    out = []
+    for layer in layers:
+        name = layer.removesuffix("_um").upper()
+        out += [Measure(f"{layer}_baseline", f"baseline {name} (um)", 1),
+                Measure(f"{layer}_change", f"change {name} (um)", 1, signed=True),
+                Measure(f"{layer}_change_per_year", f"annualised change {name} (um/year)", 2,
+                        signed=True)]
+    return out
+
+
+@dataclass(frozen=True)
+class SecondaryResults:
+    """Per-patient secondary outcomes and their tables (empty frames when no data)."""
+
+    patients: pl.DataFrame  #: one row per patient of the outcomes, every secondary column
+    oct_eyes: pl.DataFrame  #: one row per analysed eye
+    milestones: pl.DataFrame  #: one row per patient at risk and milestone
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    tests: pl.DataFrame = field(default_factory=pl.DataFrame)
+    km_milestones: pl.DataFrame = field(default_factory=pl.DataFrame)
+    milestone_summary: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+
+def all_splits(outcomes: pl.DataFrame, d: StudyDefinition) -> list[Split]:
+    """Every split of the study's tables, after one group of all analysed patients."""
+    unit = {"lunar_month": "lunar months", "month": "months", "year": "years",
+            "day": "days"}[d.unit]
+    return [Split("all", {"all analysed": analysed(outcomes)}, True,
+                  "every analysed patient"),
+            by_median_followup(outcomes, unit), by_prior_drug(outcomes, d),
+            by_prior_window(outcomes, d), by_column(outcomes, "cohort"),
+            by_band(outcomes, "baseline_edss", (0, 3, 6, 10))]
+
+
+def share_table(wide: pl.DataFrame, split: Split, column: str, label: str, title: str,
+                positive: bool = True) -> pl.DataFrame:
+    """Per group: patients with ``column`` == ``positive`` of those whose value is known."""
+    rows = []
+    for group, mask in split.groups.items():
+        values = wide.filter(mask)[column].drop_nulls()
+        k, n = int((values == positive).sum()), values.len()
+        rows.append({"table": title, "split": split.name, "exclusive": split.exclusive,
+                     "rule": split.rule, "group": group, "n_group": int(mask.sum()),
+                     "measure": f"{label}, {SHARE}", "n": n,
+                     "mean": k / n if n else None, "sd": None, "median": None, "min": None,
+                     "max": None, "p_t": None,
+                     "text": f"{k}/{n} ({100 * k / n:.0f}%)" if n else "no data"})
+    return pl.DataFrame(rows, schema=TABLE_SCHEMA)
+
+
+def _by_splits(wide: pl.DataFrame, splits: list[Split], measures: list[Measure],
+               shares: list[tuple[str, str, bool]], title: str) -> pl.DataFrame:
+    frames = []
+    for split in splits:
+        frames.append(group_table(wide, split, measures, title))
+        frames += [share_table(wide, split, c, label, title, pos) for c, label, pos in shares]
+    out = pl.concat(frames).with_row_index("_i")
+    # rows by split, then group, then measure, each in the order first met
+    first = out.group_by("split", "group").agg(pl.col("_i").min().alias("_g"))
+    return out.join(first, on=("split", "group")).sort("_g", "_i").drop("_i", "_g")
+
+
+def _tests(wide: pl.DataFrame, pairs: list[tuple[str, str]]) -> pl.DataFrame:
+    rows = []
+    ok = wide.filter(pl.col("excluded_reason").is_null())
+    for name, stem in pairs:
+        b, a = ok[f"{stem}_baseline"], ok[f"{stem}_followup"]
+        r = paired(b, a)
+        rows.append({"measure": name, "n": r.n, "mean_before": Describe.of(b).mean,
+                     "mean_after": Describe.of(a).mean, "mean_difference": r.mean_difference,
+                     "ci_low": r.ci_low, "ci_high": r.ci_high, "t": r.t, "df": r.df,
+                     "p_t": r.p_t, "p_t_text": format_p(r.p_t),
+                     "wilcoxon_statistic": r.wilcoxon_statistic, "p_wilcoxon": r.p_wilcoxon,
+                     "note": r.note})
+    return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def _km(milestones: pl.DataFrame, outcomes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Curves (``milestone``, ``group`` + the Kaplan-Meier columns) and a summary per
+    milestone and group: at risk, reached, probability reached by 1 and 2 years, median."""
+    m = milestones.join(outcomes.select("patient_id", "cohort"), on="patient_id", how="left")
+    curves, summary = [], []
+    for (ms,), part in m.group_by("milestone", maintain_order=True):
+        cohorts = part["cohort"].drop_nulls().unique().sort().to_list()
+        groups = {"all": part} | ({str(c): part.filter(pl.col("cohort") == c) for c in cohorts}
+                                  if len(cohorts) > 1 else {})
+        test = (log_rank(part["time_from_index_days"].to_numpy(), part["observed"].to_numpy(),
+                         part["cohort"].fill_null("unknown").to_numpy())
+                if len(cohorts) > 1 else None)
+        for g, sub in groups.items():
+            t = sub["time_from_index_days"].cast(pl.Float64).to_numpy()
+            e = sub["observed"].to_numpy()
+            km = kaplan_meier(t, e)
+            curves.append(km.with_columns(pl.lit(ms).alias("milestone"), pl.lit(g).alias("group")))
+            s = km["survival"].to_numpy()
+            times = km["time"].to_numpy()
+
+            def reached_by(days: float, s: np.ndarray = s, times: np.ndarray = times) -> float:
+                before = s[times <= days]
+                return float(1 - before[-1]) if before.size else 0.0
+
+            below = times[s <= 0.5]
+            summary.append({"milestone": ms, "group": g, "at_risk": sub.height,
+                            "reached": int(e.sum()), "reached_by_1_year": reached_by(365.25),
+                            "reached_by_2_years": reached_by(730.5),
+                            "median_days": float(below[0]) if below.size else None,
+                            "p_logrank": test.p if test is not None and g == "all" else None})
+    if not curves:
+        return pl.DataFrame(), pl.DataFrame()
+    return pl.concat(curves), pl.DataFrame(summary, infer_schema_length=None)
+
+
+def secondary_outcomes(study: Study, outcomes: pl.DataFrame,
+                       d: StudyDefinition) -> SecondaryResults:
+    """Every secondary outcome the study's records allow (module docstring)."""
+    index = outcomes.select("patient_id", "index_date")
+    wide = outcomes.select("patient_id", "excluded_reason")
+    tables: dict[str, pl.DataFrame] = {}
+    pairs: list[tuple[str, str]] = []
+    splits = all_splits(outcomes, d)
+    msfc = study.table("msfc")
+    if msfc.height:
+        wide = wide.join(msfc_outcomes(msfc, index, d), on="patient_id", how="left")
+        pct = f"{d.secondary.worsening_percent:g}%"
+        tables["MSFC"] = _by_splits(wide, splits, MSFC_MEASURES, [
+            ("t25fw_worsened", f"T25FW >= {pct} slower", True),
+            ("nhpt_worsened", f"9-HPT >= {pct} slower", True),
+            ("msfc_worsened", f"T25FW or 9-HPT >= {pct} slower", True)],
+            "MSFC: composite and components, baseline to follow-up")
+        pairs += [("MSFC z", "msfc_z"), ("T25FW z", "z_t25fw"), ("9-HPT z", "z_9hpt"),
+                  ("PASAT-3 z", "z_pasat"), ("T25FW time (s)", "t25fw_s"),
+                  ("9-HPT time (s)", "nhpt_s"), ("PASAT-3 correct", "pasat3")]
+    oct_ = study.table("oct")
+    eyes = pl.DataFrame()
+    if oct_.height:
+        eyes = oct_eyes(oct_, index, d)
+        wide = wide.join(oct_outcomes(oct_, index, d), on="patient_id", how="left")
+        layers = ("rnfl_um", "gcipl_um") if oct_["gcipl_um"].drop_nulls().len() else (
+            "rnfl_um",)
+        tables["OCT"] = _by_splits(wide, splits, oct_measures(layers), [],
+                                   "OCT: mean of the analysed eyes per patient")
+        per_eye = eyes.filter(pl.col("oct_years") > 0)
+        groups = per_eye["eye_group"].unique(maintain_order=True).sort().to_list()
+        eye_split = Split("eye", {g: per_eye["eye_group"] == g for g in groups}, True,
+                          f"optic-neuritis eyes: {d.secondary.optic_neuritis_eyes}")
+        tables["OCT per eye"] = group_table(per_eye, eye_split, oct_measures(layers),
+                                            "OCT per eye").with_columns(
+            pl.lit(None, pl.Float64).alias("p_t"))
+        pairs += [(f"{layer.removesuffix('_um').upper()} (um, mean of eyes)", layer)
+                  for layer in layers]
+    neda_rows = neda(outcomes, study.table("relapses"), study.table("mri"), d)
+    wide = wide.join(neda_rows, on="patient_id", how="left")
+    shares = [("neda3", "NEDA-3" if study.table("mri").height else "NEDA (no MRI data)", True),
+              ("neda_relapse", "no relapse", False), ("neda_cdw", "no confirmed worsening",
+                                                      False)]
+    if study.table("mri").height:
+        shares.append(("neda_mri", "no MRI activity", False))
+    years = d.secondary.neda_window_days / 365.25
+    tables["NEDA-3"] = _by_splits(wide, splits, [], shares,
+                                  f"No evidence of disease activity over {years:g} years")
+    milestones = milestone_outcomes(study, outcomes, d.secondary.milestones)
+    km, summary = _km(milestones, outcomes)
+    return SecondaryResults(wide.drop("excluded_reason"), eyes, milestones, tables,
+                            _tests(wide, pairs) if pairs else pl.DataFrame(), km, summary)

@@ -1,0 +1,72 @@
+"""Draw the secondary-outcome figures (data: :mod:`mscohort.report.secondary_figures`), in
+the style of :mod:`mscohort.report.plots`: Okabe-Ito colours plus line style and marker,
+patients as collections with one tooltip per patient."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+from matplotlib.collections import LineCollection
+
+from mscohort.report.figures import FigureData
+from mscohort.report.plots import Drawn, _figure, _groups, _km, _style
+
+
+def _rnfl(d: FigureData) -> Drawn:
+    points = d.frames["points"]
+    groups = _groups(points) or ["no eyes"]
+    drawn = Drawn(d, _figure(7.0, 3.0 * len(groups)))
+    axes = drawn.figure.subplots(len(groups), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
+    for i, (ax, group) in enumerate(zip(axes, groups, strict=True)):
+        s = _style(i)
+        sub = points.filter(pl.col("group") == group)
+        parts = sub.partition_by("patient_id", "eye", maintain_order=True)
+        lines = LineCollection([p.select("time", "rnfl_um").to_numpy() for p in parts],
+                               colors=s["color"], linestyles=s["linestyle"], linewidths=0.9,
+                               alpha=0.7)
+        ax.add_collection(lines)
+        drawn._tag(lines, [f"{p['patient_id'][0]} {p['eye'][0]}: RNFL "
+                           + ", ".join(f"{x:g}" for x in p["rnfl_um"]) + " um"
+                           for p in parts])
+        ax.autoscale_view()
+        ax.set_title(f"{group} (n={len(parts)} eyes)", loc="left", fontsize=10)
+        ax.set_ylabel(d.y_label)
+        ax.axvline(0, color="black", linewidth=0.6, linestyle=":")
+    axes[-1].set_xlabel(d.x_label)
+    return drawn
+
+
+def jitter(n: int, width: float = 0.25) -> np.ndarray:
+    """Evenly spread horizontal offsets for ``n`` points (deterministic, no randomness)."""
+    return np.linspace(-width, width, n) if n > 1 else np.zeros(n)
+
+
+def _msfc(d: FigureData) -> Drawn:
+    points, means = d.frames["points"], d.frames["means"]
+    measures = points["measure"].unique(maintain_order=True).to_list()
+    drawn = Drawn(d, _figure(6.0, 4.0))
+    ax = drawn.figure.subplots()
+    for x, measure in enumerate(measures):
+        s = _style(x)
+        sub = points.filter(pl.col("measure") == measure)
+        dots = ax.scatter(x + jitter(sub.height), sub["change"], s=14, color=s["color"],
+                          marker=s["marker"], alpha=0.6)
+        drawn._tag(dots, [f"{r['patient_id']}: {measure} change {r['change']:+.2f}"
+                          for r in sub.iter_rows(named=True)])
+        m = means.filter(pl.col("measure") == measure)
+        if m.height:
+            r = m.row(0, named=True)
+            (line,) = ax.plot([x, x], [r["ci_low"], r["ci_high"]], color="black", linewidth=2)
+            ax.plot([x - 0.3, x + 0.3], [r["mean"], r["mean"]], color="black", linewidth=2)
+            drawn._tag(line, f"{measure}: mean {r['mean']:+.2f} (95% CI {r['ci_low']:+.2f} "
+                             f"to {r['ci_high']:+.2f}), n={r['n']}")
+    ax.axhline(0, color="black", linewidth=0.6, linestyle=":")
+    ax.set_xticks(range(len(measures)), measures)
+    ax.set_ylabel(d.y_label)
+    return drawn
+
+
+DRAW: dict[str, Callable[[FigureData], Drawn]] = {
+    "rnfl": _rnfl, "msfc_changes": _msfc, "km_milestones": _km}
