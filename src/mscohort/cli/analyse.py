@@ -50,21 +50,9 @@ def load_records(db: Path | None, data: Path | None) -> tuple[Study, object, obj
     if (db is None) == (data is None):
         raise UsageError("give exactly one of --db study.duckdb or --data FOLDER.")
     if db is not None:
-        from mscohort.store import StudyStore
+        from mscohort.store.records import load_store
 
-        with StudyStore(db, read_only=True) as store:
-            records = store.study()
-            imports = store.imports()
-            files = store.import_files().select(
-                pl.col("table_name").alias("table"), "file", "sha256",
-                pl.col("rows_read").alias("rows"))
-        warnings = int(imports["n_warnings"].sum()) if imports.height else 0
-        from mscohort.validate.report import ValidationReport
-
-        check = InputCheck(str(db), ValidationReport.from_issues([]).issues, note=(
-            f"Every file was validated when imported ({imports.height} imports, {warnings} "
-            "warnings; see the import log under Provenance); a store holds only data that "
-            "passed validation."))
+        records, check, files, imports = load_store(db)
         return records, check, (files, imports)
     from mscohort.ingest import read_study
     from mscohort.validate.check import check_study

@@ -333,6 +333,7 @@ def _register() -> None:
     from mscohort.cli.events import events
     from mscohort.cli.protocol import courses, retreatment, safety, screen
     from mscohort.cli.report import report
+    from mscohort.cli.serve import serve
 
     app.command()(calibrate)
     app.command()(courses)
@@ -342,6 +343,7 @@ def _register() -> None:
     app.command()(events)
     app.command()(analyse)
     app.command()(report)
+    app.command()(serve)
 
 
 _register()

@@ -1,0 +1,49 @@
+"""``mscohort serve``: the local web app, for people who do not use a terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mscohort.errors import UsageError
+
+
+def serve(
+    workspace: Annotated[Path, typer.Option(
+        help="Folder for the study store, definitions and uploads (created if missing).")]
+    = Path("mscohort-web"),
+    host: Annotated[str, typer.Option(
+        help="Address to listen on. Anything but 127.0.0.1 needs MSCOHORT_WEB_TOKEN.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8765,
+    session_minutes: Annotated[int, typer.Option(
+        help="Sign-in sessions end after this many minutes without a request.", min=1)] = 30,
+    max_upload_mb: Annotated[int, typer.Option(help="Largest upload, MB.", min=1)] = 100,
+) -> None:
+    """Start the web app: load a study, check its data, explore cohorts, patients and safety,
+    download reports — in a browser, on this computer.
+
+    Example: mscohort serve --workspace my-study   (then open http://127.0.0.1:8765)
+
+    To serve other computers, set an access token first (at least 16 characters), e.g.
+    MSCOHORT_WEB_TOKEN=$(openssl rand -hex 16) mscohort serve --host 0.0.0.0
+    """
+    from mscohort.cli.main import _usage, out
+    from mscohort.web import WebConfig, create_app
+
+    try:
+        config = WebConfig.from_environment(workspace, host, port,
+                                            session_minutes=session_minutes,
+                                            max_upload_mb=max_upload_mb)
+        app = create_app(config)
+    except UsageError as exc:
+        raise _usage(exc) from None
+    import waitress
+
+    shown = f"[{host}]" if ":" in host else host
+    out.print(f"mscohort web app on http://{shown}:{port} (workspace {workspace.resolve()}); "
+              + ("sign in with the access token; " if config.login_required else "")
+              + "stop with Ctrl+C")
+    waitress.serve(app, host=host, port=port, threads=4, ident="mscohort")

@@ -1,0 +1,64 @@
+"""The analysis and report of the workspace's store under a study definition, cached until
+the store, the definition or the as-of day changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from mscohort.analyse.study import StudyAnalysis, analyse_study
+from mscohort.errors import UsageError
+from mscohort.report import Provenance, Report, build_report
+from mscohort.store.records import load_store
+from mscohort.study import Study
+from mscohort.web.workspace import STORE_LOCK, Workspace
+
+CACHE_SIZE = 4
+
+
+@dataclass
+class Results:
+    study: Study
+    analysis: StudyAnalysis
+    definition_name: str
+    _report: Report | None = None
+    _provenance: Provenance | None = None
+
+    def report(self) -> Report:
+        """The report (tables and drawn figures), built once."""
+        if self._report is None:
+            self._report = build_report(self.study, self.analysis,
+                                        provenance=self._provenance)
+        return self._report
+
+
+class ResultCache:
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._items: OrderedDict[tuple[object, ...], Results] = OrderedDict()
+
+    def get(self, definition_name: str, as_of: dt.date | None = None) -> Results:
+        """The results for a definition (UsageError when there is no study yet)."""
+        ws = self.workspace
+        definition, path = ws.definition(definition_name)
+        with STORE_LOCK:
+            if not ws.db.exists():
+                raise UsageError("no study is loaded yet: load one first.")
+            stat = ws.db.stat()
+            key = (stat.st_mtime_ns, stat.st_size, definition_name,
+                   path.stat().st_mtime_ns, as_of)
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            records, _, files, imports = load_store(ws.db)
+        if records.patients.height == 0:
+            raise UsageError("the study has no patients yet: load one first.")
+        analysis = analyse_study(records, definition, as_of)
+        result = Results(records, analysis, definition_name,
+                         _provenance=Provenance.now(files, path, imports))
+        with STORE_LOCK:
+            self._items[key] = result
+            while len(self._items) > CACHE_SIZE:
+                self._items.popitem(last=False)
+        return result

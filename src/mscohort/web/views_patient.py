@@ -1,0 +1,56 @@
+"""Pages: the patients of the study with their main outcomes, and one patient's timeline,
+confirmed events with the explanation of each, and every derived outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from flask import Flask, abort, render_template
+
+from mscohort.report.timeline import draw_timeline, patient_timeline
+from mscohort.web.views_cohort import results
+
+LIST_COLUMNS = ("patient_id", "cohort", "index_date", "baseline_edss", "followup_edss",
+                "edss_change", "change_category", "arr_before", "arr_during", "excluded_reason")
+
+
+def _text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.2f}"
+    if isinstance(v, list):
+        return "; ".join(map(str, v))
+    return str(v)
+
+
+def register(app: Flask) -> None:
+    @app.get("/patients")
+    def patients() -> Any:
+        r = results()
+        o = r.analysis.outcomes.select(LIST_COLUMNS)
+        rows = [[_text(v) for v in row] for row in o.iter_rows()]
+        return render_template("patients.html", columns=LIST_COLUMNS, rows=rows,
+                               definition=r.definition_name)
+
+    @app.get("/patients/<patient_id>")
+    def patient(patient_id: str) -> Any:
+        r = results()
+        row = r.analysis.outcomes.filter(pl.col("patient_id") == patient_id)
+        if row.height == 0:
+            abort(404, "There is no patient with this identifier.")
+        t = patient_timeline(r.study, r.analysis, patient_id)
+        drawn = draw_timeline(t.figure)
+        values = row.row(0, named=True)
+        if r.analysis.secondary is not None:
+            sec = r.analysis.secondary.patients.filter(pl.col("patient_id") == patient_id)
+            if sec.height:
+                values |= {k: v for k, v in sec.row(0, named=True).items() if v is not None}
+        events = [[_text(v) for v in e] for e in t.events.drop("time").iter_rows()]
+        return render_template(
+            "patient.html", patient_id=patient_id, svg=drawn.svg(), tooltips=drawn.tooltips,
+            caption=t.figure.caption, explanation=t.explanation,
+            event_columns=[c for c in t.events.columns if c != "time"], events=events,
+            outcomes=[(k, _text(v)) for k, v in values.items()],
+            definition=r.definition_name)
