@@ -79,6 +79,7 @@ def all_splits(outcomes: pl.DataFrame, d: StudyDefinition) -> list[Split]:
                   "every analysed patient"),
             by_median_followup(outcomes, unit), by_prior_drug(outcomes, d),
             by_prior_window(outcomes, d), by_column(outcomes, "cohort"),
+            by_column(outcomes, "phenotype"),
             by_band(outcomes, "baseline_edss", (0, 3, 6, 10))]
 
 

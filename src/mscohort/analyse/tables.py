@@ -89,6 +89,8 @@ def study_tables(outcomes: pl.DataFrame, d: StudyDefinition) -> dict[str, pl.Dat
             "Outcome by drugs within the prior window"),
         "by cohort": group_table(outcomes, by_column(outcomes, "cohort"), [fu, *change],
                                  "Outcome by cohort"),
+        "by phenotype": group_table(outcomes, by_column(outcomes, "phenotype"),
+                                    [fu, *change], "Outcome by clinical course"),
         "by baseline EDSS band": group_table(
             outcomes, by_band(outcomes, "baseline_edss", (0, 3, 6, 10)), [fu, *change],
             "Outcome by baseline EDSS band"),
