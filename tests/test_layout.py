@@ -15,7 +15,7 @@ DOCS = Path(__file__).parents[1] / "docs"
 #: pipeline order; a module may import its own stage, earlier stages and shared modules
 STAGES = ["ingest", "validate", "derive", "stratify", "analyse", "report"]
 #: thin layers over the stages
-ADAPTERS = ["store", "cli", "web", "synthetic", "scores", "calibrate"]
+ADAPTERS = ["store", "cli", "web", "interop", "synthetic", "scores", "calibrate"]
 SHARED = {"schema", "errors", "issues", "vocabulary", "study", "definition", "secondary",
           "_version"}
 

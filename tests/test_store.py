@@ -12,8 +12,7 @@ import pytest
 from mscohort.errors import DataValidationError, UsageError
 from mscohort.ingest import read_study
 from mscohort.schema import TABLES
-from mscohort.store import StudyStore, import_folder
-from mscohort.store.duckdb_store import validate_folder
+from mscohort.store import StudyStore, import_folder, validate_folder
 from mscohort.validate import check_study
 from tests.conftest import AS_OF
 

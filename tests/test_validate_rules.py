@@ -60,8 +60,9 @@ CASES: dict[Rule, tuple[dict[str, str | None], tuple[str, int | None, str | None
                                   ("patients.csv", 2, "onset_date")),
 }
 # rules checked elsewhere: ambiguous and unused files (test_ingest), store conflicts
-# (test_store).
-ELSEWHERE = {Rule.AMBIGUOUS_FILE, Rule.UNUSED_FILE, Rule.CONFLICTS_WITH_STORE}
+# (test_store), unknown SDTM test codes (interop/test_sdtm).
+ELSEWHERE = {Rule.AMBIGUOUS_FILE, Rule.UNUSED_FILE, Rule.CONFLICTS_WITH_STORE,
+             Rule.UNKNOWN_TEST_CODE}
 
 
 def test_every_rule_has_a_case() -> None:

@@ -48,6 +48,7 @@ class Rule(StrEnum):
     STOP_BEFORE_START = "stop_before_start"
     BEFORE_BIRTH = "before_birth"
     CONFLICTS_WITH_STORE = "conflicts_with_store"
+    UNKNOWN_TEST_CODE = "unknown_test_code"
     # clinical plausibility
     RELAPSES_TOO_CLOSE = "relapses_too_close"
     EDSS_DURING_RELAPSE = "edss_during_relapse"
@@ -106,6 +107,9 @@ RULES: dict[Rule, RuleInfo] = {
                                    "add the patient or correct the id"),
     Rule.STOP_BEFORE_START: RuleInfo(E, "an end date lies before its start date",
                                      "correct either date"),
+    Rule.UNKNOWN_TEST_CODE: RuleInfo(E, "an SDTM record has a domain, category and test code "
+                                      "that the SDTM terms do not map",
+                                      "add the test to the terms file, or remove the record"),
     Rule.BEFORE_BIRTH: RuleInfo(E, "an event is dated before the patient's birth",
                                 "correct the date or the birth date"),
     Rule.CONFLICTS_WITH_STORE: RuleInfo(E, "a row differs from the stored row with the same key",

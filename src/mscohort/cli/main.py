@@ -79,7 +79,7 @@ def validate(
 
     Example: mscohort validate clinic_export/ --mapping mapping.toml
     """
-    from mscohort.store.duckdb_store import validate_folder
+    from mscohort.store import validate_folder
 
     try:
         with err.status("Reading and validating the study..."):
@@ -331,6 +331,7 @@ def _register() -> None:
     from mscohort.cli.analyse import analyse
     from mscohort.cli.calibrate import calibrate
     from mscohort.cli.events import events
+    from mscohort.cli.interop import sdtm_export, sdtm_import, wide_import
     from mscohort.cli.protocol import courses, retreatment, safety, screen
     from mscohort.cli.report import report
     from mscohort.cli.serve import serve
@@ -344,6 +345,9 @@ def _register() -> None:
     app.command()(analyse)
     app.command()(report)
     app.command()(serve)
+    app.command("sdtm-export")(sdtm_export)
+    app.command("sdtm-import")(sdtm_import)
+    app.command("wide-import")(wide_import)
 
 
 _register()

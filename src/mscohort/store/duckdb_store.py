@@ -27,11 +27,11 @@ import polars as pl
 from mscohort._version import __version__
 from mscohort.derive.assessments import derive_edss, derive_msfc
 from mscohort.errors import DataValidationError, UsageError
-from mscohort.ingest import Mapping, RawStudy, read_study
+from mscohort.ingest import Mapping, RawStudy
 from mscohort.issues import Rule, row_issues
 from mscohort.schema import TABLES, Table
 from mscohort.study import Study
-from mscohort.validate import ValidationReport, check_study
+from mscohort.validate import ValidationReport
 from mscohort.validate.check import KNOWN_PATIENT_COLUMNS
 
 SCHEMA_VERSION = "3"  # 2: patients.enrolment_date; 3: mri table, oct.optic_neuritis
@@ -363,36 +363,4 @@ class StudyStore:
         return ImportResult(int(import_id), rows_read, rows_added, report)
 
 
-def validate_folder(
-    path: str | Path, *, mapping: Mapping | None = None, db: str | Path | None = None,
-    as_of: dt.date | None = None,
-) -> tuple[Study, RawStudy, ValidationReport]:
-    """Read and validate a study folder, against the stored study in ``db`` if given."""
-    raw = read_study(path, mapping)
-    known = None
-    store = StudyStore(db, read_only=True) if db is not None and Path(db).exists() else None
-    try:
-        if store is not None:
-            known = store.known_patients()
-        study, report = check_study(raw, known_patients=known, as_of=as_of)
-        if store is not None:
-            report = ValidationReport.from_issues(
-                [report.issues.drop("fix"), *store.conflicts(study)], report.source)
-    finally:
-        if store is not None:
-            store.close()
-    return study, raw, report
-
-
-def import_folder(
-    path: str | Path, db: str | Path, *, mapping: Mapping | None = None,
-    as_of: dt.date | None = None,
-) -> ImportResult:
-    """Validate the study at ``path`` and add it to the store ``db``: all of it or nothing."""
-    raw = read_study(path, mapping)
-    with StudyStore(db) as store:
-        study, report = check_study(raw, known_patients=store.known_patients(), as_of=as_of)
-        return store.add(study, raw, report, mapping=mapping, as_of=as_of)
-
-
-__all__ = ["ImportResult", "StudyStore", "import_folder", "validate_folder"]
+__all__ = ["ImportResult", "StudyStore"]

@@ -14,8 +14,7 @@ from flask import Flask, current_app, flash, redirect, render_template, request,
 
 from mscohort.errors import DataValidationError, UsageError
 from mscohort.ingest import load_mapping
-from mscohort.store import import_folder
-from mscohort.store.duckdb_store import validate_folder
+from mscohort.store import import_folder, validate_folder
 from mscohort.web.workspace import STORE_LOCK, Staged, Workspace
 
 ISSUE_COLUMNS = ("severity", "file", "row", "column", "patient_id", "rule", "value",

@@ -1,0 +1,91 @@
+"""Commands for other formats: CDISC SDTM out and in, wide registry sheets in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mscohort.errors import DataValidationError, UsageError
+
+TermsOpt = Annotated[Path | None, typer.Option(
+    help="SDTM terms (TOML) instead of the bundled datasets/interop/sdtm.toml.")]
+
+
+def _import(read: Callable[[], object], db: Path, what: str) -> None:
+    """Read with ``read`` (a RawStudy), validate and import, reporting like `mscohort import`."""
+    from mscohort.cli.main import _usage, err, out
+    from mscohort.cli.render import print_report
+    from mscohort.store import import_raw
+
+    try:
+        with err.status(f"Reading {what} and importing..."):
+            result = import_raw(read(), db)  # type: ignore[arg-type]
+    except UsageError as exc:
+        raise _usage(exc) from None
+    except DataValidationError as exc:
+        print_report(out, exc.report, None)
+        out.print(f"[bold red]Nothing was imported[/]; {db} is unchanged.")
+        raise typer.Exit(1) from None
+    if result.report.n_warnings:
+        print_report(out, result.report, 20)
+    out.print(f"{db}: {result.summary()}")
+
+
+def sdtm_export(
+    db: Annotated[Path, typer.Option(help="Study store (DuckDB file).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the SDTM datasets.")],
+    terms: TermsOpt = None,
+) -> None:
+    """Write the study as CDISC SDTM datasets (DM, MH, RS, CE, CM, EX, FT, LB, AE, OE, SUPP--).
+
+    One CSV per domain; `mscohort sdtm-import` reads them back into the same study.
+    Example: mscohort sdtm-export --db study.duckdb --out sdtm/
+    """
+    from mscohort.cli.main import _usage, out
+    from mscohort.interop.sdtm_export import write_sdtm
+    from mscohort.interop.sdtm_terms import load_terms
+    from mscohort.store import StudyStore
+
+    try:
+        with StudyStore(db, read_only=True) as store:
+            study = store.study()
+        written = write_sdtm(study, out_dir, load_terms(terms))
+    except UsageError as exc:
+        raise _usage(exc) from None
+    out.print(f"wrote {len(written)} SDTM datasets to {out_dir}: "
+              + ", ".join(p.name for p in written))
+
+
+def sdtm_import(
+    folder: Annotated[Path, typer.Argument(help="Folder of SDTM datasets (dm.csv, rs.csv...).")],
+    db: Annotated[Path, typer.Option(help="Study store (DuckDB file); created if absent.")],
+    terms: TermsOpt = None,
+) -> None:
+    """Validate CDISC SDTM datasets and add them to a study store: all of it, or nothing.
+
+    Findings (RS, FT, OE) must use the test codes of the SDTM terms; any other is an error.
+    Example: mscohort sdtm-import sdtm/ --db study.duckdb
+    """
+    from mscohort.interop.sdtm_import import read_sdtm
+    from mscohort.interop.sdtm_terms import load_terms
+
+    _import(lambda: read_sdtm(folder, load_terms(terms)), db, "SDTM datasets")
+
+
+def wide_import(
+    mapping: Annotated[Path, typer.Argument(
+        help="Mapping (TOML) of the wide sheet: its file, id column, patient columns and "
+             "repeated groups.")],
+    db: Annotated[Path, typer.Option(help="Study store (DuckDB file); created if absent.")],
+) -> None:
+    """Validate a wide registry sheet (one row per patient: EDSS_1, DATE_1, EDSS_2, ...) and
+    add it to a study store: all of it, or nothing.
+
+    Example: mscohort wide-import registry-mapping.toml --db study.duckdb
+    """
+    from mscohort.interop.wide import read_wide
+
+    _import(lambda: read_wide(mapping), db, "the wide sheet")

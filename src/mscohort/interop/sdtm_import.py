@@ -1,0 +1,181 @@
+"""CDISC SDTM datasets (CSV, one file per domain, as :mod:`mscohort.interop.sdtm_export`
+writes them) read back into mscohort's canonical tables, for validation and import like any
+study folder. Every canonical row keeps the file and row of the SDTM record it came from
+(for a findings table, its first test), so validation messages point into the SDTM files.
+
+A findings record whose (domain, category, test code, trial) the terms do not list is an
+``unknown_test_code`` error naming the file, row and value; validation then refuses the
+whole import, as for any error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from mscohort.errors import UnreadableFileError, UsageError
+from mscohort.ingest import readers
+from mscohort.ingest.folder import RawStudy, RawTable
+from mscohort.interop.sdtm_terms import Terms, load_terms
+from mscohort.issues import Rule, empty_issues, file_issue, row_issues
+
+BOOL = {"Y": "true", "N": "false"}
+EYES = {"RIGHT": "OD", "LEFT": "OS"}
+FINDINGS = {"edss": "RS", "msfc": "FT", "oct": "OE", "mri": "XM"}
+
+
+class _Reader:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.issues: list[pl.DataFrame] = []
+        self.frames: dict[str, pl.DataFrame] = {}
+        self.sources: dict[str, Path] = {}
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() != ".csv":
+                continue
+            try:
+                frame = readers.read_csv(path)
+            except UnreadableFileError as exc:
+                self.issues.append(file_issue(Rule.UNREADABLE_FILE, path.name, str(exc)))
+                continue
+            self.frames[path.stem.upper()] = frame
+            self.sources[path.stem.upper()] = path
+
+    def get(self, domain: str) -> pl.DataFrame | None:
+        return self.frames.get(domain)
+
+    def supp(self, domain: str, qnam: str, key: str = "IDVARVAL") -> pl.DataFrame:
+        s = self.frames.get(f"SUPP{domain}")
+        cols = {"USUBJID": pl.String, key: pl.String, qnam: pl.String}
+        if s is None:
+            return pl.DataFrame(schema=cols)
+        rows = s.filter(pl.col("QNAM") == qnam)
+        return rows.select("USUBJID", pl.col("IDVARVAL").alias(key),
+                           pl.col("QVAL").alias(qnam))
+
+
+def read_sdtm(folder: str | Path, terms: Terms | None = None) -> RawStudy:
+    """The canonical tables of the SDTM datasets in ``folder`` (module docstring)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"SDTM folder {folder} does not exist.")
+    terms = terms or load_terms()
+    r = _Reader(folder)
+    dm = r.get("DM")
+    if dm is None:
+        raise UsageError(f"{folder} has no dm.csv: SDTM data need the DM domain.")
+    ids = dict(zip(dm["USUBJID"], dm["SUBJID"], strict=True))
+    pid = pl.col("USUBJID").replace_strict(ids, default=pl.col("USUBJID")).alias("patient_id")
+    tables: dict[str, pl.DataFrame] = {}
+    sources: dict[str, str] = {}
+
+    def keep(name: str, domain: str, frame: pl.DataFrame) -> None:
+        tables[name] = frame
+        sources[name] = r.sources[domain].name
+
+    supp_dm = [r.supp("DM", q).drop("IDVARVAL") for q in ("MSTYPE", "REGCORT")]
+    mh = r.get("MH")
+    onset = diagnosis = pl.DataFrame(schema={"USUBJID": pl.String, "d": pl.String})
+    if mh is not None:
+        onset = mh.filter(pl.col("MHCAT") == "MS ONSET").select("USUBJID",
+                                                                 pl.col("MHSTDTC").alias("d"))
+        diagnosis = mh.filter(pl.col("MHCAT") == "MS DIAGNOSIS").select(
+            "USUBJID", pl.col("MHSTDTC").alias("d"))
+    keep("patients", "DM", dm.join(supp_dm[0], on="USUBJID", how="left")
+         .join(supp_dm[1], on="USUBJID", how="left").join(onset, on="USUBJID", how="left")
+         .join(diagnosis.rename({"d": "d2"}), on="USUBJID", how="left").select(
+        "_row", pid, pl.col("SEX").alias("sex"), pl.col("BRTHDTC").alias("birth_date"),
+        pl.col("d").alias("onset_date"), pl.col("d2").alias("diagnosis_date"),
+        pl.col("MSTYPE").alias("phenotype"),
+        pl.col("REGCORT").replace_strict(BOOL, default=None).alias("regular_corticosteroids"),
+        pl.col("SITEID").alias("site"), pl.col("ARM").alias("cohort"),
+        pl.col("RFSTDTC").alias("enrolment_date")))
+    events = {
+        "relapses": ("CE", {"onset_date": "CESTDTC", "end_date": "CEENDTC",
+                            "severity": "CESEV"}, ("STEROID", "steroid_treated")),
+        "treatments": ("CM", {"drug": "CMTRT", "start_date": "CMSTDTC", "stop_date": "CMENDTC",
+                              "dose": "CMDOSE", "dose_unit": "CMDOSU"},
+                       ("STOPRSN", "stop_reason")),
+        "infusions": ("EX", {"drug": "EXTRT", "date": "EXSTDTC", "dose_mg": "EXDOSE"}, None),
+        "labs": ("LB", {"date": "LBDTC", "test": "LBTEST", "value": "LBORRES",
+                        "unit": "LBORRESU"}, None),
+        "adverse_events": ("AE", {"onset_date": "AESTDTC", "term": "AETERM",
+                                  "category": "AECAT", "outcome": "AEOUT"}, None),
+    }
+    for name, (domain, cols, extra) in events.items():
+        frame = r.get(domain)
+        if frame is None:
+            continue
+        if domain == "CE":
+            frame = frame.filter(pl.col("CECAT") == "RELAPSE")
+        if domain == "AE":
+            frame = frame.with_columns(pl.col("AESER").replace_strict(
+                BOOL, default=None).alias("_serious"))
+        select = ["_row", pid, *(pl.col(v).alias(c) for c, v in cols.items()
+                                 if v in frame.columns)]
+        if domain == "AE":
+            select.append(pl.col("_serious").alias("serious"))
+        if extra is not None:
+            qnam, column = extra
+            frame = frame.join(r.supp(domain, qnam), how="left", left_on=[
+                "USUBJID", pl.col(f"{domain}SEQ")], right_on=["USUBJID", "IDVARVAL"])
+            value = pl.col(qnam)
+            if column == "steroid_treated":
+                value = value.replace_strict(BOOL, default=None)
+            select.append(value.alias(column))
+        keep(name, domain, frame.select(select))
+    for name, domain in FINDINGS.items():
+        frame = r.get(domain)
+        if frame is None:
+            continue
+        table, problems = _pivot(frame, name, domain, terms, r)
+        keep(name, domain, table.with_columns(pid).drop("USUBJID"))
+        r.issues += problems
+    raw = {name: RawTable(name, sources[name], r.sources[sources[name].split(".")[0]
+                                                          .upper()],
+                          readers.sha256(r.sources[sources[name].split(".")[0].upper()]),
+                          frame.with_columns(pl.exclude("_row").cast(pl.String)))
+           for name, frame in tables.items()}
+    return RawStudy(folder, raw, pl.concat(r.issues) if r.issues else empty_issues())
+
+
+def _pivot(frame: pl.DataFrame, table: str, domain: str, terms: Terms,
+           r: _Reader) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """One canonical row per subject, date (and eye) from one SDTM row per test."""
+    d = domain
+    key = {(t.domain, t.category, t.testcd, str(t.repnum) if t.repnum else None): t.column
+           for t in terms.for_table(table)}
+    rep = pl.col(f"{d}REPNUM") if f"{d}REPNUM" in frame.columns else pl.lit(None, pl.String)
+    frame = frame.with_columns(pl.struct(pl.lit(d).alias("d"), pl.col(f"{d}CAT").alias("c"),
+                                         pl.col(f"{d}TESTCD").alias("t"), rep.alias("r"))
+                               .alias("_k"))
+    known = {f"{a}|{b}|{c}|{e}": col for (a, b, c, e), col in key.items()}
+    frame = frame.with_columns(pl.concat_str([pl.lit(d), pl.col(f"{d}CAT"),
+                                              pl.col(f"{d}TESTCD"), rep.fill_null("None")],
+                                             separator="|")
+                               .replace_strict(known, default=None).alias("_column"))
+    bad = frame.filter(pl.col("_column").is_null())
+    problems = []
+    if bad.height:
+        problems.append(row_issues(
+            bad.with_columns(pl.col("USUBJID").alias("patient_id")), Rule.UNKNOWN_TEST_CODE,
+            file=r.sources[d].name, column=f"{d}TESTCD", value=pl.col(f"{d}TESTCD"),
+            message=pl.format("{} test {} (category {}, trial {}) is not in the SDTM terms",
+                              pl.lit(d), pl.col(f"{d}TESTCD"), pl.col(f"{d}CAT"),
+                              rep.fill_null("-"))))
+    frame = frame.filter(pl.col("_column").is_not_null())
+    index = ["USUBJID", f"{d}DTC"]
+    if domain == "OE":
+        frame = frame.with_columns(pl.col("OELAT").replace_strict(EYES, default=None)
+                                   .alias("eye"))
+        index.append("eye")
+    first = frame.group_by(index).agg(pl.col("_row").min())
+    wide = frame.pivot(on="_column", index=index, values=f"{d}ORRES",
+                       aggregate_function="first").join(first, on=index)
+    if domain == "OE":
+        on = r.supp("OE", "ONHX").rename({"IDVARVAL": "OESEQ"})
+        flags = frame.join(on, on=["USUBJID", "OESEQ"], how="inner").group_by(index).agg(
+            pl.col("ONHX").first().replace_strict(BOOL, default=None).alias("optic_neuritis"))
+        wide = wide.join(flags, on=index, how="left")
+    return wide.rename({f"{d}DTC": "date"}), problems

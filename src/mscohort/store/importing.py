@@ -1,0 +1,54 @@
+"""Reading, validating and importing a study into the store: all of it, or nothing.
+
+Folders and workbooks (:func:`import_folder`), and tables other readers produced, such as
+SDTM datasets or a wide sheet (:func:`import_raw`); :func:`validate_folder` checks without
+importing, against the stored study when there is one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from mscohort.ingest import Mapping, RawStudy, read_study
+from mscohort.store.duckdb_store import ImportResult, StudyStore
+from mscohort.study import Study
+from mscohort.validate import ValidationReport, check_study
+
+
+def validate_folder(
+    path: str | Path, *, mapping: Mapping | None = None, db: str | Path | None = None,
+    as_of: dt.date | None = None,
+) -> tuple[Study, RawStudy, ValidationReport]:
+    """Read and validate a study folder, against the stored study in ``db`` if given."""
+    raw = read_study(path, mapping)
+    known = None
+    store = StudyStore(db, read_only=True) if db is not None and Path(db).exists() else None
+    try:
+        if store is not None:
+            known = store.known_patients()
+        study, report = check_study(raw, known_patients=known, as_of=as_of)
+        if store is not None:
+            report = ValidationReport.from_issues(
+                [report.issues.drop("fix"), *store.conflicts(study)], report.source)
+    finally:
+        if store is not None:
+            store.close()
+    return study, raw, report
+
+
+def import_folder(
+    path: str | Path, db: str | Path, *, mapping: Mapping | None = None,
+    as_of: dt.date | None = None,
+) -> ImportResult:
+    """Validate the study at ``path`` and add it to the store ``db``: all of it or nothing."""
+    return import_raw(read_study(path, mapping), db, mapping=mapping, as_of=as_of)
+
+
+def import_raw(raw: RawStudy, db: str | Path, *, mapping: Mapping | None = None,
+               as_of: dt.date | None = None) -> ImportResult:
+    """Validate tables already read (a folder, SDTM datasets, a wide sheet) and add them to
+    the store ``db``: all of it or nothing."""
+    with StudyStore(db) as store:
+        study, report = check_study(raw, known_patients=store.known_patients(), as_of=as_of)
+        return store.add(study, raw, report, mapping=mapping, as_of=as_of)
