@@ -89,3 +89,40 @@ def wide_import(
     from mscohort.interop.wide import read_wide
 
     _import(lambda: read_wide(mapping), db, "the wide sheet")
+
+
+def redcap_import(
+    mapping: Annotated[Path, typer.Option(
+        help="Mapping (TOML) of the project's forms and fields onto mscohort's tables; a "
+             "ready one: datasets/interop/redcap_ms.toml.")],
+    db: Annotated[Path, typer.Option(help="Study store (DuckDB file); created if absent.")],
+    export: Annotated[Path | None, typer.Option(
+        help="The project's flat CSV export (raw or label values).")] = None,
+    dictionary: Annotated[Path | None, typer.Option(
+        help="The project's data dictionary (CSV), with --export.")] = None,
+    url: Annotated[str | None, typer.Option(
+        help="Or fetch both with the REDCap API at this address (ends in /api/); the token "
+             "is read from MSCOHORT_REDCAP_TOKEN; the files are kept beside the store.")]
+    = None,
+) -> None:
+    """Validate a REDCap project's records and add them to a study store: all or nothing.
+
+    Example: mscohort redcap-import --export export.csv --dictionary dictionary.csv \\
+    --mapping redcap_ms.toml --db study.duckdb
+    (or --url https://redcap.example.org/api/ with MSCOHORT_REDCAP_TOKEN set)
+    """
+    import datetime as dt
+    import os
+
+    from mscohort.interop.redcap import TOKEN_ENV, fetch_redcap, read_redcap
+
+    def read() -> object:
+        if (url is None) == (export is None) or (export is None) != (dictionary is None):
+            raise UsageError("give --export and --dictionary, or --url.")
+        if url is not None:  # kept beside the store: the import log names them with hashes
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+            folder = db.resolve().parent / f"{db.stem}-redcap" / stamp
+            return read_redcap(*fetch_redcap(url, os.environ.get(TOKEN_ENV), folder), mapping)
+        return read_redcap(export, dictionary, mapping)  # type: ignore[arg-type]
+
+    _import(read, db, "the REDCap records")

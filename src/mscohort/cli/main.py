@@ -331,7 +331,7 @@ def _register() -> None:
     from mscohort.cli.analyse import analyse
     from mscohort.cli.calibrate import calibrate
     from mscohort.cli.events import events
-    from mscohort.cli.interop import sdtm_export, sdtm_import, wide_import
+    from mscohort.cli.interop import redcap_import, sdtm_export, sdtm_import, wide_import
     from mscohort.cli.protocol import courses, retreatment, safety, screen
     from mscohort.cli.report import report
     from mscohort.cli.serve import serve
@@ -348,6 +348,7 @@ def _register() -> None:
     app.command("sdtm-export")(sdtm_export)
     app.command("sdtm-import")(sdtm_import)
     app.command("wide-import")(wide_import)
+    app.command("redcap-import")(redcap_import)
 
 
 _register()

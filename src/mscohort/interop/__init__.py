@@ -1,1 +1,1 @@
-"""Other formats in and out: CDISC SDTM (``sdtm``) and wide registry sheets (``wide``)."""
+"""Other formats in and out: CDISC SDTM, REDCap, wide registry sheets."""
