@@ -93,3 +93,37 @@ def test_bad_terms_are_a_usage_error(tmp_path: Path) -> None:
                    'category = "X"\ntestcd = "X"\ntest = "X"\n')
     with pytest.raises(UsageError, match=r"edss\.nonsense is not a canonical column"):
         load_terms(bad)
+
+
+@pytest.mark.parametrize("source", [SEED.parent / "toy", DATA / "canonical"],
+                         ids=["toy", "small"])
+def test_dataset_json_round_trip(source: Path, tmp_path: Path) -> None:
+    import json
+
+    study, _ = check_study(read_study(source), as_of=AS_OF)
+    written = write_sdtm(study, tmp_path, fmt="json")
+    doc = json.loads((tmp_path / "dm.json").read_text())
+    assert doc["datasetJSONVersion"] == "1.1.0" and doc["itemGroupOID"] == "IG.DM"
+    assert doc["records"] == len(doc["rows"]) == study.patients.height
+    usubjid = next(c for c in doc["columns"] if c["name"] == "USUBJID")
+    assert usubjid["label"] == "Unique Subject Identifier" and usubjid["dataType"] == "string"
+    assert {p.suffix for p in written} == {".json"}
+    back, report = check_study(read_sdtm(tmp_path), as_of=AS_OF)
+    assert report.errors.height == 0
+    assert_same_study(back, study)
+
+
+def test_a_domain_in_two_files_is_a_usage_error(tmp_path: Path) -> None:
+    shutil.copytree(DATA / "sdtm", tmp_path / "sdtm")
+    (tmp_path / "sdtm" / "dm.json").write_text("{}")
+    with pytest.raises(UsageError, match="dm.csv and dm.json"):
+        read_sdtm(tmp_path / "sdtm")
+
+
+def test_a_file_that_is_not_dataset_json_is_reported(tmp_path: Path) -> None:
+    shutil.copytree(DATA / "sdtm", tmp_path / "sdtm")
+    (tmp_path / "sdtm" / "ae.csv").unlink()
+    (tmp_path / "sdtm" / "ae.json").write_text('{"rows": []}')
+    _, report = check_study(read_sdtm(tmp_path / "sdtm"), as_of=AS_OF)
+    bad = report.errors.filter(pl.col("rule") == "unreadable_file").row(0, named=True)
+    assert bad["file"] == "ae.json" and "Dataset-JSON 1.1" in bad["message"]

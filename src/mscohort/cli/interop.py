@@ -38,11 +38,13 @@ def sdtm_export(
     db: Annotated[Path, typer.Option(help="Study store (DuckDB file).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the SDTM datasets.")],
     terms: TermsOpt = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="csv, or json for CDISC Dataset-JSON 1.1.")] = "csv",
 ) -> None:
     """Write the study as CDISC SDTM datasets (DM, MH, RS, CE, CM, EX, FT, LB, AE, OE, SUPP--).
 
-    One CSV per domain; `mscohort sdtm-import` reads them back into the same study.
-    Example: mscohort sdtm-export --db study.duckdb --out sdtm/
+    One file per domain; `mscohort sdtm-import` reads them back into the same study.
+    Example: mscohort sdtm-export --db study.duckdb --out sdtm/ --format json
     """
     from mscohort.cli.main import _usage, out
     from mscohort.interop.sdtm_export import write_sdtm
@@ -52,7 +54,7 @@ def sdtm_export(
     try:
         with StudyStore(db, read_only=True) as store:
             study = store.study()
-        written = write_sdtm(study, out_dir, load_terms(terms))
+        written = write_sdtm(study, out_dir, load_terms(terms), fmt)
     except UsageError as exc:
         raise _usage(exc) from None
     out.print(f"wrote {len(written)} SDTM datasets to {out_dir}: "
@@ -60,7 +62,8 @@ def sdtm_export(
 
 
 def sdtm_import(
-    folder: Annotated[Path, typer.Argument(help="Folder of SDTM datasets (dm.csv, rs.csv...).")],
+    folder: Annotated[Path, typer.Argument(
+        help="Folder of SDTM datasets (dm.csv, rs.csv, ... or Dataset-JSON dm.json, ...).")],
     db: Annotated[Path, typer.Option(help="Study store (DuckDB file); created if absent.")],
     terms: TermsOpt = None,
 ) -> None:

@@ -59,6 +59,12 @@ def _clean(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
     return frame.drop(empty)
 
 
+def clean(frame: pl.DataFrame, first_row: int = 1) -> pl.DataFrame:
+    """Any table read elsewhere (e.g. Dataset-JSON) cleaned as the file readers clean theirs:
+    text values, trimmed, missing tokens as nulls, empty rows dropped, ``_row`` added."""
+    return _clean(frame.select(pl.all().cast(pl.String)), first_row)
+
+
 def _separator(path: Path) -> str:
     with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
         header = fh.readline()

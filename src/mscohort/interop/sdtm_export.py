@@ -172,13 +172,27 @@ def sdtm_datasets(study: Study, terms: Terms | None = None) -> dict[str, pl.Data
     return {k: v for k, v in out.items() if v.height}
 
 
-def write_sdtm(study: Study, folder: str | Path, terms: Terms | None = None) -> list[Path]:
-    """The datasets as ``<domain>.csv`` (lower case) in ``folder``."""
+FORMATS = ("csv", "json")
+
+
+def write_sdtm(study: Study, folder: str | Path, terms: Terms | None = None,
+               fmt: str = "csv") -> list[Path]:
+    """The datasets as ``<domain>.csv`` or, with ``fmt="json"``, CDISC Dataset-JSON 1.1
+    ``<domain>.json`` (lower-case names) in ``folder``."""
+    from mscohort.errors import bad_argument
+    from mscohort.interop.dataset_json import write_dataset_json
+
+    if fmt not in FORMATS:
+        raise bad_argument("format", "csv or json", fmt)
+    terms = terms or load_terms()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in sdtm_datasets(study, terms).items():
-        path = folder / f"{name.lower()}.csv"
-        frame.write_csv(path)
+        path = folder / f"{name.lower()}.{fmt}"
+        if fmt == "csv":
+            frame.write_csv(path)
+        else:
+            write_dataset_json(frame, name, terms.study_id, path)
         written.append(path)
     return written

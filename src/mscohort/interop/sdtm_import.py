@@ -1,7 +1,8 @@
-"""CDISC SDTM datasets (CSV, one file per domain, as :mod:`mscohort.interop.sdtm_export`
-writes them) read back into mscohort's canonical tables, for validation and import like any
-study folder. Every canonical row keeps the file and row of the SDTM record it came from
-(for a findings table, its first test), so validation messages point into the SDTM files.
+"""CDISC SDTM datasets (CSV or Dataset-JSON 1.1, one file per domain, as
+:mod:`mscohort.interop.sdtm_export` writes them) read back into mscohort's canonical tables,
+for validation and import like any study folder. Every canonical row keeps the file and row
+of the SDTM record it came from (for a findings table, its first test), so validation
+messages point into the SDTM files.
 
 A findings record whose (domain, category, test code, trial) the terms do not list is an
 ``unknown_test_code`` error naming the file, row and value; validation then refuses the
@@ -17,6 +18,7 @@ import polars as pl
 from mscohort.errors import UnreadableFileError, UsageError
 from mscohort.ingest import readers
 from mscohort.ingest.folder import RawStudy, RawTable
+from mscohort.interop.dataset_json import read_dataset_json
 from mscohort.interop.sdtm_terms import Terms, load_terms
 from mscohort.issues import Rule, empty_issues, file_issue, row_issues
 
@@ -32,15 +34,21 @@ class _Reader:
         self.frames: dict[str, pl.DataFrame] = {}
         self.sources: dict[str, Path] = {}
         for path in sorted(folder.iterdir()):
-            if path.suffix.lower() != ".csv":
+            suffix = path.suffix.lower()
+            if suffix not in (".csv", ".json"):
                 continue
+            domain = path.stem.upper()
+            if domain in self.sources:
+                raise UsageError(f"{folder} has {self.sources[domain].name} and {path.name}: "
+                                 "keep one file per domain.")
             try:
-                frame = readers.read_csv(path)
+                frame = (readers.read_csv(path) if suffix == ".csv"
+                         else read_dataset_json(path))
             except UnreadableFileError as exc:
                 self.issues.append(file_issue(Rule.UNREADABLE_FILE, path.name, str(exc)))
                 continue
-            self.frames[path.stem.upper()] = frame
-            self.sources[path.stem.upper()] = path
+            self.frames[domain] = frame
+            self.sources[domain] = path
 
     def get(self, domain: str) -> pl.DataFrame | None:
         return self.frames.get(domain)
