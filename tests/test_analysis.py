@@ -278,6 +278,10 @@ def test_analyse_study_writes_every_result_with_settings_and_methods(toy_dir: Pa
         assert phrase in text
     assert pl.read_json(tmp_path / "out" / "tables.json").height == sum(
         t.height for t in result.tables.values())
+    # Parquet keeps the types, and the per-patient drug lists as lists
+    back = pl.read_parquet(tmp_path / "out" / "outcomes.parquet")
+    assert back.equals(result.outcomes)
+    assert back.schema["prior_window_drugs"] == pl.List(pl.String)
 
 
 def test_index_date_may_be_the_enrolment_date(write_study) -> None:

@@ -116,7 +116,7 @@ def test_dataset_json_round_trip(source: Path, tmp_path: Path) -> None:
 def test_a_domain_in_two_files_is_a_usage_error(tmp_path: Path) -> None:
     shutil.copytree(DATA / "sdtm", tmp_path / "sdtm")
     (tmp_path / "sdtm" / "dm.json").write_text("{}")
-    with pytest.raises(UsageError, match="dm.csv and dm.json"):
+    with pytest.raises(UsageError, match=r"dm\.csv and dm\.json"):
         read_sdtm(tmp_path / "sdtm")
 
 

@@ -59,7 +59,8 @@ class StudyAnalysis:
         return methods_text(self.definition)
 
     def write(self, folder: Path) -> list[Path]:
-        """CSV and JSON files of every result, the settings and the methods text."""
+        """CSV, JSON and Parquet files of every result (Parquet keeps the types and the
+        per-patient drug lists as lists), the settings and the methods text."""
         folder.mkdir(parents=True, exist_ok=True)
         flat = self.outcomes.with_columns(
             pl.col(c).list.join("; ") for c in ("prior_window_drugs", "prior_window_groups"))
@@ -82,7 +83,9 @@ class StudyAnalysis:
         for name, frame in frames.items():
             frame.write_csv(folder / f"{name}.csv")
             frame.write_json(folder / f"{name}.json")
-            written += [folder / f"{name}.csv", folder / f"{name}.json"]
+            (self.outcomes if name == "outcomes" else frame).write_parquet(
+                folder / f"{name}.parquet")
+            written += [folder / f"{name}.{ext}" for ext in ("csv", "json", "parquet")]
         settings = self.definition.as_dict() | {"mscohort_version": __version__}
         (folder / "settings.json").write_text(json.dumps(settings, indent=2, default=str))
         (folder / "methods.txt").write_text(self.methods() + "\n")

@@ -75,7 +75,8 @@ def analyse(
     = None,
     methods: Annotated[bool, typer.Option(help="Print the methods paragraph.")] = False,
     out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Folder for CSV and JSON of every table, settings.json, methods.txt.")]
+        "--out", help="Folder for CSV, JSON and Parquet of every table, settings.json, "
+                   "methods.txt.")]
     = None,
 ) -> None:
     """Per-patient outcomes and group tables of a treatment study, from a study definition.
@@ -96,8 +97,8 @@ def analyse(
         out.print(result.methods())
     if out_dir is not None:
         written = result.write(out_dir)
-        out.print(f"wrote {len(written)} files (CSV and JSON of every table, settings.json, "
-                  f"methods.txt) to {out_dir}")
+        out.print(f"wrote {len(written)} files (CSV, JSON and Parquet of every table, "
+                  f"settings.json, methods.txt) to {out_dir}")
 
 
 def print_analysis(result: StudyAnalysis) -> None:
