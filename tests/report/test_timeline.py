@@ -1,0 +1,47 @@
+"""One patient's timeline (the web app's patient page): the drawn EDSS steps, relapses and
+drug bars against the patient's records, by hand."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from mscohort.report.timeline import draw_timeline, patient_timeline
+
+
+def test_timeline_draws_the_patients_records_in_years_from_the_index_date(toy) -> None:
+    study, a = toy
+    pid = "P02"
+    t = patient_timeline(study, a, pid)
+    index = a.outcomes.filter(pl.col("patient_id") == pid)["index_date"][0]
+    edss = study.edss.filter(pl.col("patient_id") == pid).sort("date")
+    years = [(d - index).days / 365.25 for d in edss["date"]]
+    drawn = draw_timeline(t.figure)
+    top, bottom = drawn.figure.axes
+    line = next(ln for ln in top.lines if ln.get_label() == "EDSS")
+    assert list(line.get_xdata()) == pytest.approx(years)
+    assert list(line.get_ydata()) == edss["edss"].to_list()
+    relapses = study.table("relapses").filter(pl.col("patient_id") == pid)
+    marks = [c for c in top.collections if drawn.tooltips.get(c.get_gid(), [""])[0]
+             .startswith("relapse")]
+    assert relapses.height == 3  # toy P02: three relapses, three drugs, four EDSS
+    got = sorted(x for x, _ in marks[0].get_offsets())
+    assert got == pytest.approx(sorted((d - index).days / 365.25
+                                       for d in relapses["onset_date"]))
+    drugs = study.table("treatments").filter(pl.col("patient_id") == pid)
+    assert len(bottom.patches) == drugs.height
+    for patch, start in zip(sorted(bottom.patches, key=lambda p: p.get_x()),
+                            sorted(drugs["start_date"]), strict=True):
+        assert patch.get_x() == pytest.approx((start - index).days / 365.25)
+    assert t.explanation.startswith(f"Patient {pid}:")
+
+
+def test_a_patient_without_edss_gets_a_timeline_and_says_so(toy) -> None:
+    study, a = toy
+    from mscohort.study import Study
+
+    no_edss = Study({name: (frame.filter(pl.col("patient_id") != "P02") if name == "edss"
+                            else frame) for name, frame in study.tables.items()})
+    t = patient_timeline(no_edss, a, "P02")
+    assert "no EDSS assessments" in t.explanation
+    draw_timeline(t.figure)
