@@ -17,21 +17,13 @@ import polars as pl
 
 from mscohort.analyse.stats import Describe, format_p, paired
 from mscohort.analyse.survival import kaplan_meier, log_rank
-from mscohort.analyse.tables import TABLE_SCHEMA, Measure, group_table
+from mscohort.analyse.tables import TABLE_SCHEMA, Measure, group_table, study_splits
 from mscohort.definition import StudyDefinition
 from mscohort.derive.milestone_outcomes import milestone_outcomes
 from mscohort.derive.msfc_outcomes import msfc_outcomes
 from mscohort.derive.neda import neda
 from mscohort.derive.oct_outcomes import oct_eyes, oct_outcomes
-from mscohort.stratify.splits import (
-    Split,
-    analysed,
-    by_band,
-    by_column,
-    by_median_followup,
-    by_prior_drug,
-    by_prior_window,
-)
+from mscohort.stratify.splits import Split, analysed
 from mscohort.study import Study
 
 SHARE = "n/N (%)"
@@ -73,14 +65,8 @@ class SecondaryResults:
 
 def all_splits(outcomes: pl.DataFrame, d: StudyDefinition) -> list[Split]:
     """Every split of the study's tables, after one group of all analysed patients."""
-    unit = {"lunar_month": "lunar months", "month": "months", "year": "years",
-            "day": "days"}[d.unit]
-    return [Split("all", {"all analysed": analysed(outcomes)}, True,
-                  "every analysed patient"),
-            by_median_followup(outcomes, unit), by_prior_drug(outcomes, d),
-            by_prior_window(outcomes, d), by_column(outcomes, "cohort"),
-            by_column(outcomes, "phenotype"),
-            by_band(outcomes, "baseline_edss", (0, 3, 6, 10))]
+    return [Split("all", {"all analysed": analysed(outcomes)}, True, "every analysed patient"),
+            *study_splits(outcomes, d).values()]
 
 
 def share_table(wide: pl.DataFrame, split: Split, column: str, label: str, title: str,

@@ -69,32 +69,41 @@ def group_table(outcomes: pl.DataFrame, split: Split, measures: list[Measure],
     return pl.DataFrame(rows, schema=TABLE_SCHEMA)
 
 
+def study_splits(outcomes: pl.DataFrame, d: StudyDefinition) -> dict[str, Split]:
+    """Every split of the study's tables, by table key (the secondary outcomes use the same)."""
+    return {
+        "by follow-up cohort": by_median_followup(outcomes, _label_unit(d)),
+        "by immediate prior DMD": by_prior_drug(outcomes, d),
+        "by DMD within prior window": by_prior_window(outcomes, d),
+        "by cohort": by_column(outcomes, "cohort"),
+        "by phenotype": by_column(outcomes, "phenotype"),
+        "by baseline EDSS band": by_band(outcomes, "baseline_edss", (0, 3, 6, 10)),
+    }
+
+
+TITLES = {
+    "by follow-up cohort": "Outcome by follow-up cohort",
+    "by immediate prior DMD": "Outcome by the drug immediately before the index treatment",
+    "by DMD within prior window": "Outcome by drugs within the prior window",
+    "by cohort": "Outcome by cohort",
+    "by phenotype": "Outcome by clinical course",
+    "by baseline EDSS band": "Outcome by baseline EDSS band",
+}
+
+
 def study_tables(outcomes: pl.DataFrame, d: StudyDefinition) -> dict[str, pl.DataFrame]:
-    """The seed's three Phase I tables, for any study definition."""
+    """The seed's three Phase I tables, for any study definition, and the same measures by
+    cohort, clinical course and baseline EDSS band."""
     fu = Measure("followup", f"follow-up ({_label_unit(d)})", 0, median=True)
     change = [Measure("edss_change", "change EDSS", 1, signed=True),
               Measure("msss_change", "change MSSS", 2, signed=True)]
-    return {
-        "by follow-up cohort": group_table(
-            outcomes, by_median_followup(outcomes, _label_unit(d)),
-            [Measure("age_at_index", "age at index", 0), fu,
+    first = [Measure("age_at_index", "age at index", 0), fu,
              Measure("baseline_edss", "baseline EDSS", 1), change[0],
-             Measure("baseline_msss", "baseline MSSS", 2), change[1]],
-            "Outcome by follow-up cohort"),
-        "by immediate prior DMD": group_table(
-            outcomes, by_prior_drug(outcomes, d), [fu, *change],
-            "Outcome by the drug immediately before the index treatment"),
-        "by DMD within prior window": group_table(
-            outcomes, by_prior_window(outcomes, d), [fu, *change],
-            "Outcome by drugs within the prior window"),
-        "by cohort": group_table(outcomes, by_column(outcomes, "cohort"), [fu, *change],
-                                 "Outcome by cohort"),
-        "by phenotype": group_table(outcomes, by_column(outcomes, "phenotype"),
-                                    [fu, *change], "Outcome by clinical course"),
-        "by baseline EDSS band": group_table(
-            outcomes, by_band(outcomes, "baseline_edss", (0, 3, 6, 10)), [fu, *change],
-            "Outcome by baseline EDSS band"),
-    }
+             Measure("baseline_msss", "baseline MSSS", 2), change[1]]
+    return {key: group_table(outcomes, split,
+                             first if key == "by follow-up cohort" else [fu, *change],
+                             TITLES[key])
+            for key, split in study_splits(outcomes, d).items()}
 
 
 def change_categories(outcomes: pl.DataFrame) -> pl.DataFrame:
