@@ -75,12 +75,10 @@ def read_sdtm(folder: str | Path, terms: Terms | None = None) -> RawStudy:
         raise UsageError(f"{folder} has no dm.csv: SDTM data need the DM domain.")
     ids = dict(zip(dm["USUBJID"], dm["SUBJID"], strict=True))
     pid = pl.col("USUBJID").replace_strict(ids, default=pl.col("USUBJID")).alias("patient_id")
-    tables: dict[str, pl.DataFrame] = {}
-    sources: dict[str, str] = {}
+    tables: dict[str, tuple[str, pl.DataFrame]] = {}  #: table -> (its SDTM domain, rows)
 
     def keep(name: str, domain: str, frame: pl.DataFrame) -> None:
-        tables[name] = frame
-        sources[name] = r.sources[domain].name
+        tables[name] = (domain, frame)
 
     supp_dm = [r.supp("DM", q).drop("IDVARVAL") for q in ("MSTYPE", "REGCORT")]
     mh = r.get("MH")
@@ -140,11 +138,10 @@ def read_sdtm(folder: str | Path, terms: Terms | None = None) -> RawStudy:
         table, problems = _pivot(frame, name, domain, terms, r)
         keep(name, domain, table.with_columns(pid).drop("USUBJID"))
         r.issues += problems
-    raw = {name: RawTable(name, sources[name], r.sources[sources[name].split(".")[0]
-                                                          .upper()],
-                          readers.sha256(r.sources[sources[name].split(".")[0].upper()]),
+    raw = {name: RawTable(name, r.sources[domain].name, r.sources[domain],
+                          readers.sha256(r.sources[domain]),
                           frame.with_columns(pl.exclude("_row").cast(pl.String)))
-           for name, frame in tables.items()}
+           for name, (domain, frame) in tables.items()}
     return RawStudy(folder, raw, pl.concat(r.issues) if r.issues else empty_issues())
 
 
@@ -152,13 +149,9 @@ def _pivot(frame: pl.DataFrame, table: str, domain: str, terms: Terms,
            r: _Reader) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """One canonical row per subject, date (and eye) from one SDTM row per test."""
     d = domain
-    key = {(t.domain, t.category, t.testcd, str(t.repnum) if t.repnum else None): t.column
-           for t in terms.for_table(table)}
+    known = {f"{t.domain}|{t.category}|{t.testcd}|{t.repnum}": t.column
+             for t in terms.for_table(table)}  # repnum None -> "None", as below
     rep = pl.col(f"{d}REPNUM") if f"{d}REPNUM" in frame.columns else pl.lit(None, pl.String)
-    frame = frame.with_columns(pl.struct(pl.lit(d).alias("d"), pl.col(f"{d}CAT").alias("c"),
-                                         pl.col(f"{d}TESTCD").alias("t"), rep.alias("r"))
-                               .alias("_k"))
-    known = {f"{a}|{b}|{c}|{e}": col for (a, b, c, e), col in key.items()}
     frame = frame.with_columns(pl.concat_str([pl.lit(d), pl.col(f"{d}CAT"),
                                               pl.col(f"{d}TESTCD"), rep.fill_null("None")],
                                              separator="|")

@@ -33,10 +33,6 @@ class Terms:
     def for_table(self, table: str) -> list[Test]:
         return [t for t in self.tests if t.table == table]
 
-    def lookup(self) -> dict[tuple[str, str, str, int | None], Test]:
-        """(domain, category, testcd, repnum) -> test."""
-        return {(t.domain, t.category, t.testcd, t.repnum): t for t in self.tests}
-
 
 def load_terms(path: str | Path | None = None) -> Terms:
     path = Path(path) if path is not None else DEFAULT_TERMS
