@@ -16,6 +16,7 @@ import polars as pl
 class Severity(StrEnum):
     ERROR = "error"  #: blocks import
     WARNING = "warning"  #: reported; the data are imported as documented
+    NOTE = "note"  #: for information: something recognised and handled as documented
 
 
 class Rule(StrEnum):
@@ -53,6 +54,14 @@ class Rule(StrEnum):
     RELAPSES_TOO_CLOSE = "relapses_too_close"
     EDSS_DURING_RELAPSE = "edss_during_relapse"
     ONSET_AFTER_FIRST_EDSS = "onset_after_first_edss"
+    # other formats (REDCap, wide sheets, mscohort exports): docs/interoperability.md
+    MISSING_CODE = "missing_code"
+    UNKNOWN_STOP_DATE = "unknown_stop_date"
+    INCOMPLETE_FORM = "incomplete_form"
+    CHECKBOX_CONFLICT = "checkbox_conflict"
+    NUMBERING_GAP = "numbering_gap"
+    EXCEL_SERIAL_DATE = "excel_serial_date"
+    DERIVED_FILE = "derived_file"
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,7 @@ class RuleInfo:
     fix: str  #: what the user should do
 
 
-E, W = Severity.ERROR, Severity.WARNING
+E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
 
 RULES: dict[Rule, RuleInfo] = {
     Rule.MISSING_FILE: RuleInfo(E, "a required table (patients, edss) has no file",
@@ -122,6 +131,28 @@ RULES: dict[Rule, RuleInfo] = {
                                        "disability"),
     Rule.ONSET_AFTER_FIRST_EDSS: RuleInfo(W, "disease onset is after the first EDSS assessment",
                                           "check the onset date"),
+    Rule.MISSING_CODE: RuleInfo(W, "a value is a missing-data code (the project's, or NA, "
+                                "N/A, NaN, NULL); imported as empty",
+                                "nothing, if the value is unknown; declare the project's "
+                                "codes in the mapping ([redcap] missing_codes)"),
+    Rule.UNKNOWN_STOP_DATE: RuleInfo(E, "a treatment's stop date is coded as missing; empty "
+                                     "would mean the drug is ongoing",
+                                     "enter the stop date, or set [redcap] unknown_stop_date "
+                                     "= \"ongoing\" to import it as ongoing"),
+    Rule.INCOMPLETE_FORM: RuleInfo(W, "a REDCap form is marked Incomplete or Unverified",
+                                   "complete and verify the form in REDCap, or set [redcap] "
+                                   "incomplete_forms = \"exclude\""),
+    Rule.CHECKBOX_CONFLICT: RuleInfo(E, "a checkbox choice that excludes the others (e.g. "
+                                     "None) is ticked together with another choice",
+                                     "untick the wrong choice in REDCap"),
+    Rule.NUMBERING_GAP: RuleInfo(W, "a wide sheet's numbered blocks skip a number (EDSS_6, "
+                                 "EDSS_8); every block present is read",
+                                 "check that no block was deleted by mistake"),
+    Rule.EXCEL_SERIAL_DATE: RuleInfo(W, "a date is an Excel serial day number (41275); read "
+                                     "as the date Excel shows", "format the column as dates"),
+    Rule.DERIVED_FILE: RuleInfo(N, "a derived table of an mscohort export (derived_edss, "
+                                "derived_msfc); recomputed at import, not read",
+                                "nothing to do"),
 }
 
 #: Columns of every issue table, in order.
@@ -154,6 +185,11 @@ def file_issue(
     )
 
 
+#: Prefix of an optional column of a raw table holding, per row, the name a value's column
+#: had in its source (a wide sheet's ``EDSS_3``, a REDCap field): issues then name both.
+SOURCE_COLUMN = "_source_column:"
+
+
 def row_issues(
     rows: pl.DataFrame,
     rule: Rule,
@@ -168,12 +204,16 @@ def row_issues(
         return empty_issues()
     pid = pl.col("patient_id") if "patient_id" in rows.columns else pl.lit(None)
     msg = pl.lit(message) if isinstance(message, str) else message
+    named = column if isinstance(column, pl.Expr) else pl.lit(column, dtype=pl.String)
+    if isinstance(column, str) and SOURCE_COLUMN + column in rows.columns:
+        source = pl.col(SOURCE_COLUMN + column)
+        named = (pl.when(source.is_null() | (source == column)).then(named)
+                 .otherwise(pl.format("{} ({})", source, named)))
     return rows.select(
         pl.lit(file).alias("file"),
         pl.col("_row").cast(pl.Int64).alias("row"),
         pid.cast(pl.String).alias("patient_id"),
-        (column if isinstance(column, pl.Expr) else pl.lit(column, dtype=pl.String))
-        .cast(pl.String).alias("column"),
+        named.cast(pl.String).alias("column"),
         pl.lit(str(rule)).alias("rule"),
         value.cast(pl.String).alias("value"),
         pl.lit(str(RULES[rule].severity)).alias("severity"),

@@ -107,14 +107,16 @@ def test_the_api_gives_the_same_study_through_pycap(tmp_path: Path, canonical,
     db = tmp_path / "s.duckdb"
     with redcap_server(REDCAP / "export_raw.csv", REDCAP / "dictionary.csv") as (url, seen):
         monkeypatch.setenv("MSCOHORT_REDCAP_TOKEN", TOKEN)
-        r = CliRunner().invoke(app, ["redcap-import", "--url", url, "--mapping", str(MAPPING),
-                                     "--db", str(db)])
+        r = CliRunner().invoke(app, ["redcap-import", "--url", url, "--allow-http",
+                                     "--mapping", str(MAPPING), "--db", str(db)])
         assert r.exit_code == 0, r.output
+        assert "plain http" in r.output  # the warning of --allow-http
         assert {s["content"] for s in seen} == {"record", "metadata"}
         # a wrong token is refused by the server; the message never shows a token
         monkeypatch.setenv("MSCOHORT_REDCAP_TOKEN", "F" * 32)
-        r = CliRunner().invoke(app, ["redcap-import", "--url", url, "--mapping",
-                                     str(MAPPING), "--db", str(tmp_path / "other.duckdb")])
+        r = CliRunner().invoke(app, ["redcap-import", "--url", url, "--allow-http",
+                                     "--mapping", str(MAPPING), "--db",
+                                     str(tmp_path / "other.duckdb")])
         assert r.exit_code == 2 and "refused" in r.output and "F" * 32 not in r.output
     from mscohort.store import StudyStore
 
@@ -126,6 +128,9 @@ def test_the_api_gives_the_same_study_through_pycap(tmp_path: Path, canonical,
     kept = list((tmp_path / "s-redcap").rglob("*.csv"))
     assert {p.name for p in kept} == {"redcap_export.csv", "redcap_dictionary.csv"}
     assert all(TOKEN not in p.read_text() for p in kept)
+    # patient data: readable by their owner only
+    assert {p.stat().st_mode & 0o777 for p in kept} == {0o600}
+    assert kept[0].parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_a_token_that_is_not_one_is_refused_before_any_request(tmp_path: Path,

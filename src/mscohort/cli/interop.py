@@ -105,8 +105,12 @@ def redcap_import(
         help="The project's data dictionary (CSV), with --export.")] = None,
     url: Annotated[str | None, typer.Option(
         help="Or fetch both with the REDCap API at this address (ends in /api/); the token "
-             "is read from MSCOHORT_REDCAP_TOKEN; the files are kept beside the store.")]
+             "is read from MSCOHORT_REDCAP_TOKEN; the files are kept beside the store, "
+             "readable by you only.")]
     = None,
+    allow_http: Annotated[bool, typer.Option(
+        "--allow-http", help="Accept a plain http:// --url (the token then travels "
+                             "unencrypted): only for a REDCap on this machine.")] = False,
 ) -> None:
     """Validate a REDCap project's records and add them to a study store: all or nothing.
 
@@ -116,7 +120,9 @@ def redcap_import(
     """
     import datetime as dt
     import os
+    import warnings
 
+    from mscohort.cli.main import err
     from mscohort.interop.redcap import TOKEN_ENV, fetch_redcap, read_redcap
 
     def read() -> object:
@@ -125,7 +131,13 @@ def redcap_import(
         if url is not None:  # kept beside the store: the import log names them with hashes
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
             folder = db.resolve().parent / f"{db.stem}-redcap" / stamp
-            return read_redcap(*fetch_redcap(url, os.environ.get(TOKEN_ENV), folder), mapping)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                files = fetch_redcap(url, os.environ.get(TOKEN_ENV), folder,
+                                     allow_http=allow_http)
+            for w in caught:
+                err.print(f"[yellow]warning:[/] {w.message}")
+            return read_redcap(*files, mapping)
         return read_redcap(export, dictionary, mapping)  # type: ignore[arg-type]
 
     _import(read, db, "the REDCap records")

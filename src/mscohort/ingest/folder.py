@@ -22,10 +22,13 @@ import polars as pl
 from mscohort.errors import UnreadableFileError, UsageError
 from mscohort.ingest import readers
 from mscohort.ingest.mapping import Mapping, TableMapping
-from mscohort.issues import Rule, empty_issues, file_issue
-from mscohort.schema import TABLES, Table
+from mscohort.issues import Rule, empty_issues, file_issue, row_issues
+from mscohort.schema import PRECISION_SUFFIX, TABLES, Table
 
 _DUPLICATED = re.compile(r"^(.*)_duplicated_\d+$")
+#: the derived tables ``mscohort export`` writes beside the canonical ones
+DERIVED_PREFIX = "derived_"
+PRECISIONS = ("day", "month")
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ def _canonical_columns(
                 column=target,
             ))
     lower = {c.lower(): c for c in spec.column_by_name}
+    lower |= {(c.name + PRECISION_SUFFIX).lower(): c.name + PRECISION_SUFFIX
+              for c in spec.columns if c.month_precision}
     for col in present:
         if col in rename:
             continue
@@ -133,7 +138,34 @@ def _canonical_columns(
             column=col,
         ))
     kept = [readers.ROW, *rename]
-    return frame.select(kept).rename(rename), issues
+    frame, problems = _precision(frame.select(kept).rename(rename), spec, source)
+    return frame, issues + problems
+
+
+def _precision(frame: pl.DataFrame, spec: Table, source: str
+               ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Read back the ``<date>_precision`` column ``mscohort export`` writes: a date of month
+    precision (stored as the 15th) is given to the month again (``1962-10``), so the import
+    keeps its precision; a precision other than day or month is an error."""
+    issues = []
+    for col in spec.columns:
+        companion = col.name + PRECISION_SUFFIX
+        if companion not in frame.columns:
+            continue
+        if col.name not in frame.columns:
+            frame = frame.drop(companion)
+            continue
+        text = pl.col(companion).str.to_lowercase()
+        bad = frame.filter(pl.col(companion).is_not_null() & ~text.is_in(PRECISIONS))
+        issues.append(row_issues(
+            bad, Rule.BAD_CATEGORY, file=source, column=companion, value=pl.col(companion),
+            message=pl.format("{} = '{}' is not a precision (day or month)",
+                              pl.lit(companion), pl.col(companion))))
+        month = (text == "month") & pl.col(col.name).str.contains(r"^\d{4}-\d{2}-\d{2}$")
+        frame = frame.with_columns(
+            pl.when(month.fill_null(False)).then(pl.col(col.name).str.slice(0, 7))
+            .otherwise(pl.col(col.name)).alias(col.name)).drop(companion)
+    return frame, issues
 
 
 def _read(path: Path, sheet: str | None) -> pl.DataFrame:
@@ -207,7 +239,15 @@ def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
         tables[name] = RawTable(name, label, fpath, hashes[fpath], frame)
     used_paths = {p for p, _ in used}
     for p in files:
-        if p not in used_paths:
+        derived = p.stem.lower().removeprefix(DERIVED_PREFIX)
+        if p not in used_paths and p.stem.lower().startswith(DERIVED_PREFIX) and (
+                derived in TABLES):
+            issues.append(file_issue(
+                Rule.DERIVED_FILE, p.name,
+                f"{p.name} is the derived table {p.stem} of an mscohort export; it is "
+                "recomputed from the imported tables, not read",
+            ))
+        elif p not in used_paths:
             issues.append(file_issue(
                 Rule.UNUSED_FILE, p.name,
                 f"{p.name} matches no table (name it after a table, e.g. edss.csv, or map it); "

@@ -1,147 +1,73 @@
-"""REDCap projects: the flat export (CSV, raw or label values) with the project's data
-dictionary, mapped to the canonical tables by a mapping file, then validated and imported
-like any study. Format notes: one export row per record, event and repeating-instrument
-instance (``redcap_event_name``, ``redcap_repeat_instrument``, ``redcap_repeat_instance``);
-a checkbox field is one column per choice, ``field___code`` (1/0, or Checked/Unchecked in a
-label export); choices in the dictionary are ``"1, Female | 2, Male"``.
+"""REDCap projects: the flat export (CSV: raw or label values, raw or label headers) with the
+project's data dictionary, mapped to the canonical tables by a mapping file
+(:mod:`mscohort.interop.redcap_mapping`; a ready one for a typical MS project:
+``datasets/interop/redcap_ms.toml``), then validated and imported like any study.
 
-Mapping (TOML; a ready one for a typical MS project: ``datasets/interop/redcap_ms.toml``)::
+Format notes: one export row per record, event and repeating-instrument instance
+(``redcap_event_name``, ``redcap_repeat_instrument``, ``redcap_repeat_instance``); a checkbox
+field is one column per choice, ``field___code`` (1/0, or Checked/Unchecked in a label
+export); each instrument has a status column ``<form>_complete`` (0 Incomplete, 1
+Unverified, 2 Complete). In a label export, events, instruments, choices and headers carry
+labels; they are resolved through the data dictionary (:mod:`.redcap_dictionary`), and a
+label that resolves to nothing is a usage error: no row is ever dropped for it.
 
-    [redcap]
-    record_id = "record_id"
+Rules (``docs/interoperability.md``):
 
-    [tables.patients]
-    form = "demographics"          # the instrument holding the table's fields
-    event = "baseline_arm_1"       # optional: only this event's rows
-    columns = { sex = "sex", birth_date = "dob", onset_date = "ms_onset" }
-    values = { sex = { "1" = "F", "2" = "M" } }   # optional: choice code -> value
-
-    [tables.edss]                  # a repeating instrument: one row per instance
-    form = "edss_visit"
-    columns = { date = "visit_date", edss = "edss" }
-
-Rows of a non-repeating form are the export rows without a repeat instrument (of the event,
-if named) where any mapped field has a value. A choice field gives its choice label, or the
-mapped value of its code when ``values`` maps it (then every code must be mapped); a checkbox
-choice ``field___code`` gives true/false. Mistakes are usage errors naming them: a field the
-dictionary or the export lacks, an unknown form or event, an unmapped choice code, a checkbox
-code the field does not have. A value that is not a choice of its field is a
-``bad_category`` error naming the export's row.
+* rows of a non-repeating form are the rows without a repeat instrument (of the event, if
+  named) where a mapped field has a value (a checkbox: a ticked box);
+* a form marked Incomplete or Unverified is an ``incomplete_form`` warning, or its rows are
+  left out (still reported) when the mapping says ``incomplete_forms = "exclude"``;
+* a value that is one of the project's missing-data codes, or NA, N/A, NaN, NULL, is
+  imported as empty with a ``missing_code`` warning; a treatment stop date so coded is an
+  ``unknown_stop_date`` error (empty would mean *ongoing*) unless the mapping says
+  ``unknown_stop_date = "ongoing"``;
+* a checkbox choice is true when ticked, false when another box of its field is ticked, and
+  unknown (empty) when no box is: an unanswered question is not a "no";
+* choices that exclude the others (``exclusive`` in the mapping, or REDCap's
+  ``@NONEOFTHEABOVE`` action tag) ticked with another choice are a ``checkbox_conflict``
+  error.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from mscohort.errors import UnreadableFileError, UsageError, read_toml
+from mscohort.errors import UsageError
 from mscohort.ingest import readers
 from mscohort.ingest.folder import RawStudy, RawTable
-from mscohort.issues import Rule, empty_issues, row_issues
-from mscohort.schema import TABLES
+from mscohort.interop.redcap_api import TOKEN_ENV, fetch_redcap
+from mscohort.interop.redcap_dictionary import (
+    EVENT,
+    REPEAT,
+    STATUS,
+    Field,
+    event_of,
+    forms,
+    instrument_of,
+    label_header_names,
+    parse_choices,
+    read_dictionary,
+)
+from mscohort.interop.redcap_export import CHECKBOX, read_export
+from mscohort.interop.redcap_mapping import RedcapMapping, TableMap, load_redcap_mapping
+from mscohort.issues import SOURCE_COLUMN, Rule, empty_issues, row_issues
 
-#: the data dictionary's column names as downloaded from the web page -> as the API gives them
-DICTIONARY_HEADERS = {
-    "Variable / Field Name": "field_name", "Form Name": "form_name",
-    "Field Type": "field_type", "Field Label": "field_label",
-    "Choices, Calculations, OR Slider Labels": "select_choices_or_calculations",
-}
-CHOICE_TYPES = {"radio", "dropdown", "checkbox", "yesno", "truefalse"}
-FIXED_CHOICES = {"yesno": {"1": "Yes", "0": "No"}, "truefalse": {"1": "True", "0": "False"}}
-CHECKED = {"1": "true", "0": "false", "Checked": "true", "Unchecked": "false"}
-CHECKBOX = re.compile(r"^(.+?)___(.+)$")
-REPEAT = "redcap_repeat_instrument"
-EVENT = "redcap_event_name"
+__all__ = ["TOKEN_ENV", "fetch_redcap", "parse_choices", "read_dictionary", "read_redcap"]
 
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    form: str
-    kind: str
-    choices: dict[str, str]  #: code -> label (choice fields)
-
-
-def parse_choices(text: str | None) -> dict[str, str]:
-    """``"1, Female | 2, Male"`` -> {"1": "Female", "2": "Male"}."""
-    out = {}
-    for part in (text or "").split("|"):
-        code, sep, label = part.strip().partition(",")
-        if sep:
-            out[code.strip()] = label.strip()
-    return out
-
-
-def read_dictionary(path: Path) -> dict[str, Field]:
-    """The project's fields, from its data dictionary (web download or API metadata CSV)."""
-    try:
-        frame = readers.read_csv(path)
-    except UnreadableFileError as exc:
-        raise UsageError(f"REDCap data dictionary: {exc}") from None
-    frame = frame.rename({k: v for k, v in DICTIONARY_HEADERS.items() if k in frame.columns})
-    need = {"field_name", "form_name", "field_type"}
-    if not need <= set(frame.columns):
-        raise UsageError(f"{path.name} is not a REDCap data dictionary: it needs the columns "
-                         f"{', '.join(sorted(need))} (or the web download's headers).")
-    choices = frame.get_column("select_choices_or_calculations") if (
-        "select_choices_or_calculations" in frame.columns) else pl.Series([None] * frame.height)
-    out = {}
-    for name, form, kind, text in zip(frame["field_name"], frame["form_name"],
-                                      frame["field_type"], choices, strict=True):
-        kind = (kind or "").strip()
-        found = FIXED_CHOICES.get(kind) or (parse_choices(text) if kind in CHOICE_TYPES
-                                            else {})
-        out[name] = Field(name, form, kind, found)
-    return out
-
-
-@dataclass(frozen=True)
-class TableMap:
-    table: str
-    form: str
-    event: str | None
-    columns: dict[str, str]  #: canonical column -> REDCap field (or field___code)
-    values: dict[str, dict[str, str]]  #: canonical column -> {code: value}
-
-
-def load_redcap_mapping(path: str | Path) -> tuple[str, list[TableMap]]:
-    path = Path(path)
-    where = f"REDCap mapping {path}"
-    raw = read_toml(path, "REDCap mapping")
-    unknown = set(raw) - {"redcap", "tables"}
-    if unknown:
-        raise UsageError(f"{where}: unknown section(s) {', '.join(sorted(unknown))}.")
-    record_id = str(raw.get("redcap", {}).get("record_id", "record_id"))
-    maps = []
-    for table, spec in raw.get("tables", {}).items():
-        if table not in TABLES:
-            raise UsageError(f"{where}: [tables.{table}] is not a table; must be one of "
-                             f"{', '.join(TABLES)}.")
-        bad = set(spec) - {"form", "event", "columns", "values"}
-        if bad or "form" not in spec or not spec.get("columns"):
-            extra = f"; unknown: {', '.join(sorted(bad))}" if bad else ""
-            raise UsageError(f"{where}: [tables.{table}] needs form and columns (and may have "
-                             f"event and values){extra}.")
-        for column in spec["columns"]:
-            if column not in TABLES[table].column_by_name or column == "patient_id":
-                raise UsageError(f"{where}: [tables.{table}.columns] {column!r} is not a column "
-                                 f"of {table} (the patient is the record id).")
-        maps.append(TableMap(table, str(spec["form"]), spec.get("event"),
-                             {k: str(v) for k, v in spec["columns"].items()},
-                             {k: {str(c): str(v) for c, v in m.items()}
-                              for k, m in spec.get("values", {}).items()}))
-    return record_id, maps
+CHECKED_TEXT = ("1", "Checked")
+UNCHECKED_TEXT = ("0", "Unchecked")
+#: tokens that mean "no value" in many exports; read as empty, but always reported
+GENERIC_MISSING = ("NA", "N/A", "NaN", "NULL")
 
 
 def _check(where: str, m: TableMap, fields: dict[str, Field], export: pl.DataFrame,
            events: set[str] | None) -> None:
-    forms = {f.form for f in fields.values()}
-    if m.form not in forms:
+    names = forms(fields)
+    if m.form not in names:
         raise UsageError(f"{where}: [tables.{m.table}] form {m.form!r} is not an instrument of "
-                         f"the project (instruments: {', '.join(sorted(forms))}).")
+                         f"the project (instruments: {', '.join(sorted(names))}).")
     if m.event is not None and (events is None or m.event not in events):
         raise UsageError(f"{where}: [tables.{m.table}] event {m.event!r} is not in the export ("
                          + ("it has no events" if events is None else
@@ -162,6 +88,12 @@ def _check(where: str, m: TableMap, fields: dict[str, Field], export: pl.DataFra
                 raise UsageError(f"{where}: [tables.{m.table}] {column} = {name!r}: checkbox "
                                  f"code {box.group(2)!r} is not a choice of {base} (choices: "
                                  f"{', '.join(field.choices)}).")
+            absent = [f"{base}___{c}" for c in field.choices if f"{base}___{c}" not in
+                      export.columns]
+            if absent and name not in absent:
+                raise UsageError(f"{where}: [tables.{m.table}] {column} = {name!r}: the export "
+                                 f"lacks {', '.join(absent)}; export every choice of {base} "
+                                 "(an unticked group is unknown only if all boxes are seen).")
         if name not in export.columns:
             raise UsageError(f"{where}: [tables.{m.table}] {column} = {name!r}: the export has "
                              "no such column (export the field, or fix the mapping).")
@@ -173,14 +105,28 @@ def _check(where: str, m: TableMap, fields: dict[str, Field], export: pl.DataFra
                                  f"{', '.join(missing)} of {base} are not mapped.")
 
 
+def _checked(field: Field, code: str) -> pl.Expr:
+    c = pl.col(f"{field.name}___{code}")
+    return c.is_in([*CHECKED_TEXT, field.choices[code]]).fill_null(False)
+
+
+def _box_flag(field: Field, code: str) -> pl.Expr:
+    """A value that is neither ticked nor unticked."""
+    c = pl.col(f"{field.name}___{code}")
+    return c.is_not_null() & ~c.is_in([*CHECKED_TEXT, *UNCHECKED_TEXT, field.choices[code]])
+
+
 def _value(column: str, name: str, fields: dict[str, Field], m: TableMap
            ) -> tuple[pl.Expr, pl.Expr | None]:
     """The canonical text of one mapped field, and a flag for values that are no choice."""
     c = pl.col(name)
     box = CHECKBOX.match(name)
     if box and box.group(1) in fields and fields[box.group(1)].kind == "checkbox":
-        return c.replace_strict(CHECKED, default=None), c.is_not_null() & ~c.is_in(
-            list(CHECKED))
+        field, code = fields[box.group(1)], box.group(2)
+        answered = pl.any_horizontal(_checked(field, k) for k in field.choices)
+        value = (pl.when(_checked(field, code)).then(pl.lit("true"))
+                 .when(answered).then(pl.lit("false")).otherwise(None))
+        return value, _box_flag(field, code)
     field = fields[name]
     if not field.choices:
         return c, None
@@ -198,81 +144,177 @@ def _choices_text(fields: dict[str, Field], name: str) -> str:
     return ", ".join(f"{k} = {v}" for k, v in fields[base].choices.items())
 
 
+def _resolve_labels(frame: pl.DataFrame, headers: list[str], fields: dict[str, Field],
+                    rm: RedcapMapping, export: Path) -> pl.DataFrame:
+    """Unique names for label headers, event labels and instrument labels (module doc)."""
+    if rm.record_id not in headers and not any(h.startswith("redcap_") for h in headers):
+        headers = label_header_names(headers, fields, export.name)
+    twice = sorted({h for h in headers if headers.count(h) > 1})
+    if twice:
+        raise UsageError(f"REDCap export {export.name} has more than one column called "
+                         f"{', '.join(twice)}; export it again from REDCap.")
+    frame = frame.rename({f"_c{i}": h for i, h in enumerate(headers)})
+    if rm.record_id not in frame.columns:
+        raise UsageError(f"REDCap mapping: the export {export.name} has no record id column "
+                         f"{rm.record_id!r} (columns: {', '.join(frame.columns[1:6])}, ...).")
+    if EVENT in frame.columns:
+        found = frame[EVENT].drop_nulls().unique().to_list()
+        frame = frame.with_columns(pl.col(EVENT).replace_strict(
+            {v: event_of(v, rm.events) for v in found}, default=None))
+    if REPEAT in frame.columns:
+        names, lost = forms(fields), {}
+        found = {}
+        for value in frame[REPEAT].drop_nulls().unique().to_list():
+            form = instrument_of(value, names, rm.instruments)
+            if form is None:
+                lost[value] = frame.filter(pl.col(REPEAT) == value)
+            found[value] = form
+        if lost:
+            value, rows = next(iter(lost.items()))
+            raise UsageError(
+                f"REDCap export {export.name}: redcap_repeat_instrument {value!r} (rows "
+                f"{', '.join(map(str, rows['_row'].head(3)))}{', ...' if rows.height > 3 else ''}"
+                f"; {rows.height} rows) is neither an instrument of the data dictionary nor "
+                "the label of one; name its instrument in the mapping, e.g. [redcap] "
+                f"instruments = {{ \"{value}\" = \"<instrument>\" }}. Nothing was imported.")
+        frame = frame.with_columns(pl.col(REPEAT).replace_strict(found, default=None))
+    return frame
+
+
+def _missing_codes(rows: pl.DataFrame, m: TableMap, rm: RedcapMapping, source: str
+                   ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Missing-data codes of the mapped fields turned into empty cells, each reported."""
+    codes = dict(rm.missing_codes)
+    codes |= {label: f"{code} ({label})" for code, label in rm.missing_codes.items()
+              if label not in codes}
+    meaning = {code: (f"the project's missing-data code {code} ({label})" if code in
+                      rm.missing_codes else f"the missing-data code {label}")
+               for code, label in codes.items()}
+    meaning |= {t: f"{t}, read as no value" for t in GENERIC_MISSING if t not in meaning}
+    issues = []
+    coded = []
+    for column, name in m.columns.items():
+        if CHECKBOX.match(name):  # ticked or not: 1/0, Checked/Unchecked
+            continue
+        hit = pl.col(name).is_in(list(meaning))
+        rows_hit = rows.filter(hit)
+        if rows_hit.height:
+            text = pl.col(name).replace_strict(meaning, default=None)
+            stop = m.table == "treatments" and column == "stop_date"
+            if stop and rm.unknown_stop_date == "error":
+                rule, message = Rule.UNKNOWN_STOP_DATE, pl.format(
+                    "stop date {} = '{}' is {}: unknown, not ongoing; give the date, or set "
+                    "[redcap] unknown_stop_date = \"ongoing\"", pl.lit(name), pl.col(name), text)
+            elif stop:
+                rule, message = Rule.MISSING_CODE, pl.format(
+                    "stop date {} = '{}' is {}: imported as ongoing, as the mapping says "
+                    "(unknown_stop_date = \"ongoing\")", pl.lit(name), pl.col(name), text)
+            else:
+                rule, message = Rule.MISSING_CODE, pl.format(
+                    "{} = '{}' is {}; imported as empty", pl.lit(name), pl.col(name), text)
+            issues.append(row_issues(rows_hit, rule, file=source, column=name,
+                                     value=pl.col(name), message=message))
+            coded.append(pl.when(hit).then(None).otherwise(pl.col(name)).alias(name))
+    return (rows.with_columns(coded) if coded else rows), issues
+
+
+def _status(rows: pl.DataFrame, m: TableMap, rm: RedcapMapping, source: str
+            ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Incomplete and Unverified forms reported, or left out as the mapping says."""
+    status = f"{m.form}_complete"
+    if status not in rows.columns:
+        return rows, []
+    label = pl.col(status).replace_strict(STATUS, default=pl.col(status))
+    unfinished = label.is_in(["Incomplete", "Unverified"])
+    hit = rows.filter(unfinished)
+    if not hit.height:
+        return rows, []
+    exclude = rm.incomplete_forms == "exclude"
+    what = ("left out, as the mapping says (incomplete_forms = \"exclude\")" if exclude else
+            "imported; its empty fields are unknown")
+    issue = row_issues(hit, Rule.INCOMPLETE_FORM, file=source, column=status,
+                       value=pl.col(status), message=pl.format(
+                           "form {} is marked {}: {}", pl.lit(m.form), label, pl.lit(what)))
+    return (rows.filter(~unfinished) if exclude else rows), [issue]
+
+
+def _conflicts(rows: pl.DataFrame, m: TableMap, fields: dict[str, Field], rm: RedcapMapping,
+               where: str, source: str) -> list[pl.DataFrame]:
+    """Exclusive checkbox choices ticked with another choice (module docstring)."""
+    issues = []
+    bases = {CHECKBOX.match(n).group(1) for n in m.columns.values()  # type: ignore[union-attr]
+             if CHECKBOX.match(n) and CHECKBOX.match(n).group(1) in fields}  # type: ignore
+    for base in sorted(bases):
+        field = fields[base]
+        only = set(rm.exclusive.get(base, ())) | set(field.none_of_the_above)
+        wrong = only - set(field.choices)
+        if wrong:
+            raise UsageError(f"{where}: [redcap] exclusive {base}: code(s) "
+                             f"{', '.join(sorted(wrong))} are not choices of {base} (choices: "
+                             f"{', '.join(field.choices)}).")
+        for code in sorted(only):
+            others = [k for k in field.choices if k != code]
+            ticked = pl.concat_str([pl.when(_checked(field, k)).then(pl.lit(field.choices[k]))
+                                    for k in field.choices], separator=", ", ignore_nulls=True)
+            hit = rows.filter(_checked(field, code) & pl.any_horizontal(
+                _checked(field, k) for k in others))
+            issues.append(row_issues(hit, Rule.CHECKBOX_CONFLICT, file=source, column=base,
+                                     value=ticked, message=pl.format(
+                                         "{}: '{}' excludes every other choice, but {} are "
+                                         "ticked", pl.lit(base), pl.lit(field.choices[code]),
+                                         ticked)))
+    return issues
+
+
 def read_redcap(export: str | Path, dictionary: str | Path, mapping: str | Path) -> RawStudy:
     """The canonical tables of a REDCap flat export (module docstring)."""
     export, where = Path(export), f"REDCap mapping {mapping}"
     fields = read_dictionary(Path(dictionary))
-    record_id, maps = load_redcap_mapping(mapping)
-    try:
-        frame = readers.read_csv(export)
-    except UnreadableFileError as exc:
-        raise UsageError(f"REDCap export: {exc}") from None
-    if record_id not in frame.columns:
-        raise UsageError(f"{where}: the export {export.name} has no record id column "
-                         f"{record_id!r}.")
+    rm = load_redcap_mapping(mapping)
+    frame = _resolve_labels(*read_export(export), fields, rm, export)
+    record_id = rm.record_id
     events = set(frame[EVENT].drop_nulls()) if EVENT in frame.columns else None
-    repeat = frame[REPEAT] if REPEAT in frame.columns else pl.Series([None] * frame.height)
-    frame = frame.with_columns(repeat.alias("_repeat"))
+    repeat = frame[REPEAT] if REPEAT in frame.columns else pl.Series([None] * frame.height,
+                                                                     dtype=pl.String)
+    frame = frame.with_columns(repeat.alias("_repeat"),
+                               pl.col(record_id).alias("patient_id"))
     repeating = set(frame["_repeat"].drop_nulls())
-    tables, issues = {}, []
+    tables: dict[str, RawTable] = {}
+    issues: list[pl.DataFrame] = []
     sha = readers.sha256(export)
-    for m in maps:
+    for m in rm.tables:
+        if m.event is not None:
+            m = TableMap(m.table, m.form, event_of(m.event, rm.events), m.columns, m.values)
         _check(where, m, fields, frame, events)
         rows = frame.filter(pl.col("_repeat") == m.form) if m.form in repeating else frame.filter(
             pl.col("_repeat").is_null())
         if m.event is not None:
             rows = rows.filter(pl.col(EVENT) == m.event)
-        rows = rows.filter(pl.any_horizontal(pl.col(f).is_not_null()
-                                             for f in m.columns.values()))
-        values, flags = [], []
+
+        def present(name: str) -> pl.Expr:
+            box = CHECKBOX.match(name)
+            if box and box.group(1) in fields:
+                return _checked(fields[box.group(1)], box.group(2))
+            return pl.col(name).is_not_null()
+
+        rows = rows.filter(pl.any_horizontal(present(f) for f in m.columns.values()))
+        rows, found = _status(rows, m, rm, export.name)
+        issues += found
+        rows, found = _missing_codes(rows, m, rm, export.name)
+        issues += found
+        issues += _conflicts(rows, m, fields, rm, where, export.name)
+        values = []
         for column, name in m.columns.items():
             value, bad = _value(column, name, fields, m)
-            values.append(value.alias(column))
+            values += [value.alias(column), pl.lit(name).alias(SOURCE_COLUMN + column)]
             if bad is not None:
-                wrong = rows.filter(bad).with_columns(pl.col(record_id).alias("patient_id"))
-                if wrong.height:
-                    flags.append(row_issues(
-                        wrong, Rule.BAD_CATEGORY, file=export.name, column=name,
-                        value=pl.col(name), message=pl.format(
-                            "{} is not a choice of REDCap field {} ({})", pl.col(name),
-                            pl.lit(name), pl.lit(_choices_text(fields, name)))))
-        issues += flags
-        part = rows.select("_row", pl.col(record_id).alias("patient_id"), *values)
+                issues.append(row_issues(
+                    rows.filter(bad), Rule.BAD_CATEGORY, file=export.name, column=name,
+                    value=pl.col(name), message=pl.format(
+                        "{} is not a choice of REDCap field {} ({})", pl.col(name),
+                        pl.lit(name), pl.lit(_choices_text(fields, name)))))
+        part = rows.select("_row", "patient_id", *values)
         if m.table in tables:
             part = pl.concat([tables[m.table].frame, part], how="diagonal")
         tables[m.table] = RawTable(m.table, f"{export.name} ({m.form})", export, sha, part)
     return RawStudy(export.parent, tables, pl.concat(issues) if issues else empty_issues())
-
-
-TOKEN_ENV = "MSCOHORT_REDCAP_TOKEN"
-_TOKEN = re.compile(r"^[0-9A-Fa-f]{32}$")
-
-
-def fetch_redcap(url: str, token: str | None, folder: Path) -> tuple[Path, Path]:
-    """The project's records (flat CSV, raw values) and data dictionary, fetched with the REDCap
-    API through PyCap into ``folder``. The token comes from ``MSCOHORT_REDCAP_TOKEN`` and is
-    never written, logged or shown (not even in error messages)."""
-    if not token:
-        raise UsageError(f"set the REDCap API token in the environment variable {TOKEN_ENV}.")
-    if not _TOKEN.match(token):
-        raise UsageError(f"{TOKEN_ENV} is not a REDCap API token (32 hexadecimal characters).")
-    if not url.endswith("/api/"):
-        raise UsageError(f"the REDCap API address must end with /api/; got {url!r}.")
-    from redcap import Project  # PyCap
-    from redcap.request import RedcapError
-
-    try:
-        project = Project(url, token)
-        records = project.export_records(format_type="csv", raw_or_label="raw")
-        metadata = project.export_metadata(format_type="csv")
-    except RedcapError as exc:
-        text = str(exc).replace(token, "<token>")
-        raise UsageError(f"the REDCap API at {url} refused the request: {text}") from None
-    except Exception as exc:  # connection errors of requests, with the URL but not the token
-        raise UsageError(f"the REDCap API at {url} cannot be reached "
-                         f"({type(exc).__name__}).") from None
-    folder.mkdir(parents=True, exist_ok=True)
-    export, dictionary = folder / "redcap_export.csv", folder / "redcap_dictionary.csv"
-    export.write_text(str(records), encoding="utf-8")
-    dictionary.write_text(str(metadata), encoding="utf-8")
-    return export, dictionary

@@ -13,7 +13,7 @@ import polars as pl
 
 from mscohort.errors import DataValidationError
 from mscohort.ingest.folder import RawStudy, RawTable
-from mscohort.issues import Rule, file_issue
+from mscohort.issues import SOURCE_COLUMN, Rule, file_issue
 from mscohort.schema import PRECISION_SUFFIX, TABLES, Table
 from mscohort.study import Study
 from mscohort.validate import records, relations
@@ -45,8 +45,10 @@ def _typed_table(
     series: list[pl.Series] = []
     for col in spec.columns:
         if col.name in frame.columns:
+            source = SOURCE_COLUMN + col.name  # the column's name in its source, per row
+            extra = [frame[source]] if source in frame.columns else []
             out, problems = parse_column(
-                context.with_columns(frame[col.name].alias(col.name)), col, raw.source
+                context.with_columns(frame[col.name].alias(col.name), *extra), col, raw.source
             )
             series.extend(out)
             issues.extend(problems)
