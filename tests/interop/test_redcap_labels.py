@@ -27,6 +27,9 @@ def mapping(tmp_path: Path, longitudinal: bool, extra: str = "") -> Path:
     text = READY.read_text()
     if not longitudinal:  # a classic project has no events
         text = text.replace('event = "baseline_arm_1"\n', "")
+    for line in extra.splitlines():  # a setting given here replaces the ready one
+        key = line.split("=")[0].strip()
+        text = "\n".join(t for t in text.splitlines() if not t.startswith(key + " ")) + "\n"
     text = text.replace("[redcap]\n", "[redcap]\n" + extra, 1)
     path = tmp_path / "mapping.toml"
     path.write_text(text)

@@ -138,7 +138,7 @@ def test_contradictory_checkboxes_are_an_error(tmp_path: Path, declared: str) ->
     dictionary = DICTIONARY
     extra = 'exclusive = { relapse_treatment = ["3"] }\n'
     if declared == "action tag":  # REDCap's own way: @NONEOFTHEABOVE on the field
-        extra = ""
+        extra = "exclusive = {}\n"  # nothing declared in the mapping
         dictionary = tmp_path / "dictionary.csv"
         lines = DICTIONARY.read_text().splitlines()
         lines = [line + "@NONEOFTHEABOVE='3'" if line.startswith("relapse_treatment,")
