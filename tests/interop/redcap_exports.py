@@ -49,6 +49,8 @@ class Project:
     rows: list[dict[str, str]] = field(default_factory=list)
     truth: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     longitudinal: bool = True
+    coded: int = 0  #: cells holding a missing-data code
+    unfinished: int = 0  #: forms marked Incomplete or Unverified
 
     @property
     def fields(self) -> dict[str, dict[str, str]]:
@@ -136,8 +138,16 @@ def _day(d: dt.date) -> str:
     return d.isoformat()
 
 
-def build(n: int = 30, seed: int = 27, longitudinal: bool = True) -> Project:
-    """A seeded project of ``n`` patients (see the module docstring)."""
+#: the missing-data codes :func:`build` writes with ``coded=True`` (REDCap's notation)
+MISSING_CODES = "UNK, Unknown | NASK, Not asked | NA, Not applicable | -99, Missing"
+
+
+def build(n: int = 30, seed: int = 27, longitudinal: bool = True, coded: bool = False
+          ) -> Project:
+    """A seeded project of ``n`` patients (see the module docstring). With ``coded``, some
+    cells hold missing-data codes (:data:`MISSING_CODES`; the truth has them empty) and some
+    forms are Unverified or Incomplete (their values still the truth); ``Project.coded`` and
+    ``Project.unfinished`` count them."""
     rng = random.Random(seed)
     with DICTIONARY.open(encoding="utf-8") as fh:
         dictionary = list(csv.DictReader(fh))
@@ -155,9 +165,12 @@ def build(n: int = 30, seed: int = 27, longitudinal: bool = True) -> Project:
         sex, course = rng.choice(list(SEX)), rng.choice(list(COURSE))
         steroids = rng.choice(["1", "0"])
         site = rng.choice(["Basel", "Bern", "Zurich"])
+        site_cell = site
+        if coded and i % 5 == 0:
+            site_cell, site, p.coded = "UNK", "", p.coded + 1
         demo = {"record_id": pid, "redcap_event_name": base, "sex": SEX[sex], "dob": dob,
                 "ms_onset": _day(onset), "ms_diagnosis": _day(diagnosis),
-                "ms_course": COURSE[course], "steroids_regular": steroids, "site": site,
+                "ms_course": COURSE[course], "steroids_regular": steroids, "site": site_cell,
                 "cohort": "ALE", "enrolment_date": _day(enrol), "demographics_complete": "2",
                 "relapse_treatment___1": "0", "relapse_treatment___2": "0",
                 "relapse_treatment___3": "0"}
@@ -176,10 +189,13 @@ def build(n: int = 30, seed: int = 27, longitudinal: bool = True) -> Project:
             edss = rng.choice(["1.0", "2.0", "2.5", "3.0", "3.5", "4.0", "6.0", "6.5"])
             fs = {f: str(rng.randrange(0, 4)) for f in FS[:rng.randrange(0, 3)]}
             event = base if k == 1 else ("followup_arm_1" if longitudinal else "")
+            status = "2"
+            if coded and k == 2 and i % 3 == 0:
+                status, p.unfinished = ("1" if i % 2 else "0"), p.unfinished + 1
             p.rows.append({"record_id": pid, "redcap_event_name": event,
                            "redcap_repeat_instrument": "edss_visit",
                            "redcap_repeat_instance": str(k), "visit_date": _day(day),
-                           "edss": edss, **fs, "edss_visit_complete": "2"})
+                           "edss": edss, **fs, "edss_visit_complete": status})
             truth["edss"].append({"patient_id": pid, "date": _day(day), "edss": edss,
                                   **{f: fs.get(f, "") for f in FS}})
             day += dt.timedelta(days=rng.randrange(150, 260))
@@ -189,10 +205,13 @@ def build(n: int = 30, seed: int = 27, longitudinal: bool = True) -> Project:
             severity = rng.choice(list(SEVERITY))
             ticks = rng.choice([("1",), ("2",), ("3",), (), ("1", "2")])
             end = _day(rday + dt.timedelta(days=40)) if k % 2 else ""
+            severity_cell = SEVERITY[severity]
+            if coded and i % 4 == 1 and k == 1:
+                severity_cell, severity, p.coded = "NASK", "", p.coded + 1
             p.rows.append({"record_id": pid, "redcap_event_name": base,
                            "redcap_repeat_instrument": "relapse",
                            "redcap_repeat_instance": str(k), "relapse_onset": _day(rday),
-                           "relapse_end": end, "relapse_severity": SEVERITY[severity],
+                           "relapse_end": end, "relapse_severity": severity_cell,
                            **{f"relapse_treatment___{c}": "1" if c in ticks else "0"
                               for c in "123"}, "relapse_complete": "2"})
             truth["relapses"].append({
@@ -206,11 +225,14 @@ def build(n: int = 30, seed: int = 27, longitudinal: bool = True) -> Project:
             stop = tday + dt.timedelta(days=rng.randrange(200, 1500))
             stop_text = "" if k == n_dmt and k % 2 else _day(stop)
             dose, unit = rng.choice([("44", "ug"), ("300", "mg"), ("20", "mg")])
+            cells = (dose, unit)
+            if coded and k == 1 and i % 4 == 0:
+                cells, dose, unit, p.coded = ("-99", "NA"), "", "", p.coded + 2
             p.rows.append({"record_id": pid, "redcap_event_name": base,
                            "redcap_repeat_instrument": "dmt", "redcap_repeat_instance": str(k),
                            "dmt_drug": DMT[drug], "dmt_start": _day(tday),
-                           "dmt_stop": stop_text, "dmt_dose": dose, "dmt_dose_unit": unit,
-                           "dmt_complete": "2"})
+                           "dmt_stop": stop_text, "dmt_dose": cells[0],
+                           "dmt_dose_unit": cells[1], "dmt_complete": "2"})
             truth["treatments"].append({
                 "patient_id": pid, "drug": drug, "start_date": _day(tday),
                 "stop_date": stop_text, "dose": dose, "dose_unit": unit, "stop_reason": ""})

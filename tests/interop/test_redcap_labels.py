@@ -16,7 +16,7 @@ from mscohort.interop.redcap import read_redcap
 from mscohort.interop.redcap_dictionary import event_of, instrument_of
 from mscohort.validate import check_study
 from tests.conftest import AS_OF
-from tests.interop.redcap_exports import DICTIONARY, build
+from tests.interop.redcap_exports import DICTIONARY, MISSING_CODES, build
 
 READY = DICTIONARY.parent / "redcap_ms.toml"
 TABLES = ("patients", "edss", "relapses", "treatments", "infusions")
@@ -38,7 +38,8 @@ def mapping(tmp_path: Path, longitudinal: bool, extra: str = "") -> Path:
 
 @pytest.fixture(scope="module", params=[True, False], ids=["longitudinal", "classic"])
 def project(request, tmp_path_factory):
-    p = build(n=30, seed=27, longitudinal=request.param)
+    p = build(n=30, seed=27, longitudinal=request.param, coded=True)
+    assert p.coded >= 10 and p.unfinished >= 5
     folder = tmp_path_factory.mktemp("truth")
     truth, report = check_study(read_study(p.write_truth(folder)), as_of=AS_OF)
     assert report.ok, report.format_text()
@@ -51,10 +52,13 @@ def test_every_export_gives_exactly_the_study_written(project, values: str, head
                                                       tmp_path: Path) -> None:
     p, truth = project
     export = p.write(tmp_path / "export.csv", values, headers)
-    study, report = check_study(read_redcap(export, DICTIONARY, mapping(tmp_path,
-                                                                         p.longitudinal)),
-                                as_of=AS_OF)
+    codes = f'missing_codes = "{MISSING_CODES}"\n'
+    study, report = check_study(read_redcap(export, DICTIONARY, mapping(
+        tmp_path, p.longitudinal, codes)), as_of=AS_OF)
     assert report.ok, report.format_text()
+    # every coded cell and every unfinished form is reported, one issue each
+    counts = dict(report.counts_by_rule().select("rule", "n").iter_rows())
+    assert (counts["missing_code"], counts["incomplete_form"]) == (p.coded, p.unfinished)
     for table in TABLES:
         assert study.table(table).height == len(p.truth[table]), table
         assert study.table(table).equals(truth.table(table)), table

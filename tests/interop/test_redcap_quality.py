@@ -160,9 +160,11 @@ def test_an_exclusive_code_that_is_no_choice_is_a_usage_error(tmp_path: Path) ->
                     mapping(tmp_path, True, 'exclusive = { relapse_treatment = ["9"] }\n'))
 
 
-def test_the_api_gives_the_study_of_the_export(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize(("values", "headers"), [("raw", "raw"), ("label", "label")])
+def test_the_api_gives_the_study_of_the_export(tmp_path: Path, monkeypatch, values: str,
+                                               headers: str) -> None:
     p = build(n=30, seed=27)
-    export = p.write(tmp_path / "e.csv", "raw")
+    export = p.write(tmp_path / "e.csv", values, headers)
     truth, _ = check_study(read_study(p.write_truth(tmp_path / "truth")), as_of=AS_OF)
     db = tmp_path / "s.duckdb"
     monkeypatch.setenv("MSCOHORT_REDCAP_TOKEN", TOKEN)
