@@ -157,9 +157,11 @@ def build(n: int = 30, seed: int = 27, longitudinal: bool = True, coded: bool = 
     base = "baseline_arm_1" if longitudinal else ""
     for i in range(1, n + 1):
         pid = f"MS{i:03d}"
-        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 40))
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 35))
         dob = born.isoformat()[:7] if i % 7 == 0 else _day(born)  # month precision
-        onset = born + dt.timedelta(days=rng.randrange(18 * 365, 40 * 365))
+        # onset from age 18 until 2010, so that every later date is in the past
+        onset = born + dt.timedelta(days=rng.randrange(18 * 365, (dt.date(2010, 1, 1)
+                                                                   - born).days))
         diagnosis = onset + dt.timedelta(days=rng.randrange(30, 900))
         enrol = dt.date(2012, 1, 1) + dt.timedelta(days=rng.randrange(0, 700))
         sex, course = rng.choice(list(SEX)), rng.choice(list(COURSE))
