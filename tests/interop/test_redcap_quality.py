@@ -192,3 +192,33 @@ def test_ftp_and_other_schemes_are_refused(tmp_path: Path, monkeypatch) -> None:
                                  "--allow-http", "--mapping", str(mapping(tmp_path, True)),
                                  "--db", str(tmp_path / "s.duckdb")])
     assert r.exit_code == 2 and "must start with https://" in r.output
+
+
+def test_a_missing_code_ticked_in_a_checkbox_field_is_reported(tmp_path: Path) -> None:
+    p = build(n=8, seed=4)
+    relapse = next(r for r in p.rows if r.get("redcap_repeat_instrument") == "relapse")
+    relapse.update({f"relapse_treatment___{c}": "0" for c in "123"})
+    export = p.write(tmp_path / "e.csv", "raw")
+    frame = pl.read_csv(export, infer_schema=False)
+    at = p.rows.index(relapse)  # the code's own box, as REDCap adds it for a checkbox field
+    frame.insert_column(frame.columns.index("relapse_treatment___3") + 1, pl.Series(
+        "relapse_treatment___nask", ["1" if i == at else "0" for i in range(frame.height)]))
+    frame.write_csv(export)
+    study, report = check_study(read_redcap(export, DICTIONARY, mapping(tmp_path, True, CODES)),
+                                as_of=AS_OF)
+    hit = _issues(report, "missing_code").row(0, named=True)
+    assert (hit["row"], hit["column"], hit["value"]) == (at + 2, "relapse_treatment___nask",
+                                                         "1")
+    assert "NASK (Not asked) is ticked" in hit["message"]
+    got = study.table("relapses").filter(
+        (pl.col("patient_id") == relapse["record_id"])
+        & (pl.col("onset_date").cast(pl.String) == relapse["relapse_onset"]))
+    assert got["steroid_treated"].to_list() == [None]
+
+
+def test_exclusive_must_name_a_checkbox_field(tmp_path: Path) -> None:
+    p = build(n=2, seed=4)
+    with pytest.raises(UsageError, match=r"exclusive relapse_severity: the data dictionary has "
+                                         r"no checkbox field"):
+        read_redcap(p.write(tmp_path / "e.csv"), DICTIONARY,
+                    mapping(tmp_path, True, 'exclusive = { relapse_severity = ["1"] }\n'))

@@ -238,14 +238,28 @@ def _status(rows: pl.DataFrame, m: TableMap, rm: RedcapMapping, source: str
     return (rows.filter(~unfinished) if exclude else rows), [issue]
 
 
-def _conflicts(rows: pl.DataFrame, m: TableMap, fields: dict[str, Field], rm: RedcapMapping,
-               where: str, source: str) -> list[pl.DataFrame]:
-    """Exclusive checkbox choices ticked with another choice (module docstring)."""
+def _checkboxes(rows: pl.DataFrame, m: TableMap, fields: dict[str, Field],
+                rm: RedcapMapping, where: str, source: str) -> list[pl.DataFrame]:
+    """Exclusive checkbox choices ticked with another choice, and missing-data codes ticked
+    in a checkbox field's code columns (``field___unk``), each reported (module docstring)."""
     issues = []
     bases = {CHECKBOX.match(n).group(1) for n in m.columns.values()  # type: ignore[union-attr]
              if CHECKBOX.match(n) and CHECKBOX.match(n).group(1) in fields}  # type: ignore
+    codes = {code.lower(): (code, label) for code, label in rm.missing_codes.items()}
     for base in sorted(bases):
         field = fields[base]
+        for column in rows.columns:
+            box = CHECKBOX.match(column)
+            if not box or box.group(1) != base or box.group(2).lower() not in codes or (
+                    box.group(2) in field.choices):
+                continue
+            code, label = codes[box.group(2).lower()]
+            hit = rows.filter(pl.col(column).is_in(CHECKED_TEXT))
+            issues.append(row_issues(hit, Rule.MISSING_CODE, file=source, column=column,
+                                     value=pl.col(column), message=(
+                                         f"{base}: the project's missing-data code {code} "
+                                         f"({label}) is ticked; the field's unticked choices "
+                                         "are imported as unknown")))
         only = set(rm.exclusive.get(base, ())) | set(field.none_of_the_above)
         wrong = only - set(field.choices)
         if wrong:
@@ -271,6 +285,10 @@ def read_redcap(export: str | Path, dictionary: str | Path, mapping: str | Path)
     export, where = Path(export), f"REDCap mapping {mapping}"
     fields = read_dictionary(Path(dictionary))
     rm = load_redcap_mapping(mapping)
+    for base in rm.exclusive:
+        if base not in fields or fields[base].kind != "checkbox":
+            raise UsageError(f"{where}: [redcap] exclusive {base}: the data dictionary has no "
+                             "checkbox field of that name.")
     frame = _resolve_labels(*read_export(export), fields, rm, export)
     record_id = rm.record_id
     events = set(frame[EVENT].drop_nulls()) if EVENT in frame.columns else None
@@ -302,7 +320,7 @@ def read_redcap(export: str | Path, dictionary: str | Path, mapping: str | Path)
         issues += found
         rows, found = _missing_codes(rows, m, rm, export.name)
         issues += found
-        issues += _conflicts(rows, m, fields, rm, where, export.name)
+        issues += _checkboxes(rows, m, fields, rm, where, export.name)
         values = []
         for column, name in m.columns.items():
             value, bad = _value(column, name, fields, m)
