@@ -147,7 +147,9 @@ def _choices_text(fields: dict[str, Field], name: str) -> str:
 def _resolve_labels(frame: pl.DataFrame, headers: list[str], fields: dict[str, Field],
                     rm: RedcapMapping, export: Path) -> pl.DataFrame:
     """Unique names for label headers, event labels and instrument labels (module doc)."""
-    if rm.record_id not in headers and not any(h.startswith("redcap_") for h in headers):
+    raw_headers = rm.record_id in headers or (headers and headers[0] in fields) or any(
+        h.startswith("redcap_") for h in headers)
+    if not raw_headers:
         headers = label_header_names(headers, fields, export.name)
     twice = sorted({h for h in headers if headers.count(h) > 1})
     if twice:

@@ -124,6 +124,7 @@ def export_columns(fields: dict[str, Field]) -> list[tuple[str, str]]:
     out = [(record.name, _plain(record.label) or record.name)]
     out += [(raw, label) for label, raw in SPECIAL_HEADERS.items()]
     for form in forms(fields):
+        out.append((f"{form}_timestamp", "Survey Timestamp"))  # survey instruments only
         for f in fields.values():
             if f.form != form or f.name == record.name or f.kind in NOT_EXPORTED:
                 continue
