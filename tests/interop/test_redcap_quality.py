@@ -222,3 +222,15 @@ def test_exclusive_must_name_a_checkbox_field(tmp_path: Path) -> None:
                                          r"no checkbox field"):
         read_redcap(p.write(tmp_path / "e.csv"), DICTIONARY,
                     mapping(tmp_path, True, 'exclusive = { relapse_severity = ["1"] }\n'))
+
+
+def test_a_validation_error_names_the_redcap_field_and_the_mscohort_column(tmp_path: Path
+                                                                           ) -> None:
+    p = build(n=3, seed=4)
+    row = _row(p, "dmt", "MS002")
+    row["dmt_stop"] = "31/12/2011"  # a DD/MM/YYYY date
+    _, report = check_study(read_redcap(p.write(tmp_path / "e.csv", "label", "label"),
+                                        DICTIONARY, mapping(tmp_path, True)), as_of=AS_OF)
+    bad = report.errors.row(0, named=True)
+    assert (bad["rule"], bad["file"], bad["row"], bad["column"], bad["value"]) == (
+        "bad_date", "e.csv (dmt)", p.rows.index(row) + 2, "dmt_stop (stop_date)", "31/12/2011")
