@@ -234,3 +234,16 @@ def test_a_validation_error_names_the_redcap_field_and_the_mscohort_column(tmp_p
     bad = report.errors.row(0, named=True)
     assert (bad["rule"], bad["file"], bad["row"], bad["column"], bad["value"]) == (
         "bad_date", "e.csv (dmt)", p.rows.index(row) + 2, "dmt_stop (stop_date)", "31/12/2011")
+
+
+def test_a_second_fetch_never_overwrites_the_first(tmp_path: Path) -> None:
+    from mscohort.interop.redcap_api import PlainHttpWarning, fetch_redcap
+
+    p = build(n=2, seed=4)
+    export = p.write(tmp_path / "e.csv")
+    with redcap_server(export, DICTIONARY) as (url, _), pytest.warns(
+            PlainHttpWarning, match=r"plain http: the token and the records travel"):
+        first = fetch_redcap(url, TOKEN, tmp_path / "kept", allow_http=True)
+        second = fetch_redcap(url, TOKEN, tmp_path / "kept", allow_http=True)
+    assert first[0].name == "redcap_export.csv" and second[0].name == "redcap_export-2.csv"
+    assert first[0].read_text() == second[0].read_text() == export.read_text()

@@ -9,6 +9,7 @@ readable by their owner only (mode 0600, in a folder of mode 0700): they hold pa
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import warnings
@@ -73,7 +74,12 @@ def fetch_redcap(url: str, token: str | None, folder: Path, *, allow_http: bool 
                          f"({type(exc).__name__}).") from None
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(folder, 0o700)
-    export, dictionary = folder / "redcap_export.csv", folder / "redcap_dictionary.csv"
+    for k in itertools.count(1):  # never overwrite an earlier fetch (the log names it)
+        tag = "" if k == 1 else f"-{k}"
+        export = folder / f"redcap_export{tag}.csv"
+        dictionary = folder / f"redcap_dictionary{tag}.csv"
+        if not export.exists() and not dictionary.exists():
+            break
     _write_private(export, str(records))
     _write_private(dictionary, str(metadata))
     return export, dictionary
