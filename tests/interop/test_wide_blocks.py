@@ -201,3 +201,19 @@ def test_header_rows_must_be_one_or_two(tmp_path: Path) -> None:
     _write_csv(tmp_path / "registry.csv", header, rows)
     with pytest.raises(UsageError, match=r"header_rows must be 1 or 2; got 3"):
         read_wide(_mapping(tmp_path, "registry.csv", extra="header_rows = 3"))
+
+
+def test_wide_import_of_a_sheet_with_a_gap_says_so_and_imports_every_block(tmp_path: Path
+                                                                           ) -> None:
+    from typer.testing import CliRunner
+
+    from mscohort.cli.main import app
+
+    header, rows, truth = sheet()
+    header, rows = _without_block(header, rows, 7)
+    n_edss = sum(t["block"] != "7" for t in truth)
+    _write_csv(tmp_path / "registry.csv", header, rows)
+    r = CliRunner().invoke(app, ["wide-import", str(_mapping(tmp_path, "registry.csv")),
+                                 "--db", str(tmp_path / "s.duckdb")])
+    assert r.exit_code == 0, r.output
+    assert f"patients +30, edss +{n_edss}" in r.output and "numbering_gap" in r.output
