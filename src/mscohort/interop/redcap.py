@@ -245,8 +245,8 @@ def _checkboxes(rows: pl.DataFrame, m: TableMap, fields: dict[str, Field],
     """Exclusive checkbox choices ticked with another choice, and missing-data codes ticked
     in a checkbox field's code columns (``field___unk``), each reported (module docstring)."""
     issues = []
-    bases = {CHECKBOX.match(n).group(1) for n in m.columns.values()  # type: ignore[union-attr]
-             if CHECKBOX.match(n) and CHECKBOX.match(n).group(1) in fields}  # type: ignore
+    bases = {box.group(1) for n in m.columns.values()
+             if (box := CHECKBOX.match(n)) and box.group(1) in fields}
     codes = {code.lower(): (code, label) for code, label in rm.missing_codes.items()}
     for base in sorted(bases):
         field = fields[base]
