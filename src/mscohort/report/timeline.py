@@ -73,7 +73,8 @@ def patient_timeline(study: Study, a: StudyAnalysis, patient_id: str) -> Patient
     data = FigureData(
         "timeline", f"Patient {patient_id}",
         "EDSS (steps) and global MSSS (dashed); crosses: relapses; triangles: first infusion "
-        "of each index-drug course; stars: confirmed EDSS events; bars: drug exposures.",
+        "of each index-drug course; stars: confirmed EDSS events (event settings of the study: "
+        f"{settings.name}); bars: drug exposures.",
         {"edss": edss.with_columns(years("date")), "relapses": relapses, "drugs": drugs,
          "courses": courses, "events": events}, label, "EDSS")
     return PatientTimeline(data, events, explanation)
