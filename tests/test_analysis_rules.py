@@ -349,3 +349,62 @@ def test_the_docs_list_every_key_of_the_definition() -> None:
     docs = (Path(__file__).parents[1] / "docs" / "analysis.md").read_text()
     assert markdown_table() in docs
     assert len({k.path for k in KEYS}) == len(KEYS)
+
+
+# -- options for the sensitivity analyses ------------------------------------------------------
+def test_the_pre_index_window_can_leave_out_the_year_before_the_index(write_study) -> None:
+    # relapses at months -20, -6 and on the index day; window months -24 to -12 (730.5 to 365
+    # days before): only the first counts, over 365.5 days
+    folder = _relapse_study(write_study, "P1,2008-05-01\nP1,2009-07-01\nP1,2010-01-01\n")
+    d = parse_definition({"relapses": {"pre_index_end_days": 365}})
+    p1 = outcomes_of(folder, d)["P1"]
+    assert p1["relapses_before"] == 1
+    assert p1["years_before"] == pytest.approx(365.5 / 365.25, abs=1e-9)
+    assert p1["arr_before"] == pytest.approx(365.25 / 365.5, abs=1e-6)
+    from mscohort.analyse.study import methods_text
+
+    assert "from 730.5 to 365 days before the index date" in methods_text(d)
+    from mscohort.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"pre_index_end_days must be below pre_index_days"):
+        parse_definition({"relapses": {"pre_index_days": 365, "pre_index_end_days": 400}})
+
+
+def test_a_baseline_may_be_required_away_from_a_relapse(write_study) -> None:
+    # EDSS 2009-11-01 (3.0) and 2009-12-20 (4.5, 9 days after a relapse on 2009-12-11)
+    folder = write_study(
+        patients=PATIENTS,
+        edss="patient_id,date,edss\nP1,2009-11-01,3.0\nP1,2009-12-20,4.5\nP1,2011-01-01,3.0\n",
+        infusions="patient_id,drug,date,dose_mg\nP1,alemtuzumab,2010-01-01,12\n",
+        relapses="patient_id,onset_date\nP1,2009-12-11\n")
+    closest = outcomes_of(folder, StudyDefinition())["P1"]
+    assert (closest["baseline_date"], closest["baseline_edss"]) == (D(2009, 12, 20), 4.5)
+    away = outcomes_of(folder, parse_definition({"baseline": {"relapse_free_days": 30}}))["P1"]
+    assert (away["baseline_date"], away["baseline_edss"], away["edss_change"]) == (
+        D(2009, 11, 1), 3.0, 0.0)
+
+
+def test_patients_below_a_minimum_follow_up_are_not_analysed(write_study) -> None:
+    folder = _relapse_study(write_study, "")  # follow-up 365 days
+    assert outcomes_of(folder, parse_definition({"follow_up": {"min_days": 365}}))["P1"][
+        "excluded_reason"] is None
+    short = outcomes_of(folder, parse_definition({"follow_up": {"min_days": 366}}))["P1"]
+    assert short["excluded_reason"] == "follow-up shorter than 366 days"
+
+
+def test_each_rule_is_a_checked_option_for_a_sensitivity_analysis() -> None:
+    from mscohort.errors import InvalidArgumentError
+
+    d = StudyDefinition()
+    changed = d.with_(lunar_month="synodic", immediate_gap_days=math.inf,
+                      index_day_relapse="neither", min_rate_followup_days=0)
+    assert changed.unit_days == pytest.approx(29.530589) and d.unit_days == 28
+    assert changed.immediate_gap == math.inf and d.immediate_gap == d.prior_window_days == 730.5
+    with pytest.raises(InvalidArgumentError, match=r"`lunar_month` must be one of 28_days, "
+                                                   r"synodic; got 'moon'"):
+        d.with_(lunar_month="moon")
+    with pytest.raises(InvalidArgumentError, match=r"`min_rate_followup_days` must be a number "
+                                                   r"of days >= 0; got -1"):
+        d.with_(min_rate_followup_days=-1)
+    with pytest.raises(InvalidArgumentError, match=r"`name` must be a field of StudyDefinition"):
+        d.with_(gap=1)

@@ -180,9 +180,14 @@ def methods_text(d: StudyDefinition) -> str:
     setting, including the defaults."""
     baseline = (f"the EDSS assessment closest to the index date from {d.baseline_window_days:g} "
                 "days before it" + (f" to {d.baseline_after_index_days:g} days after it"
-                                    if d.baseline_after_index_days else " up to that date"))
+                                    if d.baseline_after_index_days else " up to that date")
+                + (f", not less than {d.baseline_relapse_free_days:g} days after a relapse onset"
+                   if d.baseline_relapse_free_days else ""))
     end = ("the last EDSS assessment after the index date" if d.follow_up_end == "last_edss"
            else f"the last EDSS assessment up to {d.cutoff_date}")
+    if d.min_followup_days:
+        end += (f"; patients followed for less than {d.min_followup_days:g} days were not "
+                "analysed")
     events = study_event_settings(d.events)
     change = ("any change of at least one EDSS step (0.5)" if d.change_rule == "any_step" else
               f"a change of at least {_DELTA_TEXT[str(events.delta)]} (from baseline to the "
@@ -236,9 +241,12 @@ def _relapse_methods(d: StudyDefinition) -> str:
            "last_contact": "the patient's last record of any kind"
                            + (f" up to {d.cutoff_date}" if d.cutoff_date else ""),
            "cutoff": f"the data cut-off ({d.cutoff_date})"}[d.relapse_end]
+    window = (f"from {d.pre_index_days:g} to {d.pre_index_end_days:g} days before the index "
+              "date" if d.pre_index_end_days else
+              f"over the {d.pre_index_days:g} days before the index date")
     return (
-        f"Annualised relapse rates were computed over the {d.pre_index_days:g} days before the "
-        f"index date{onset} and over the follow-up to {end}"
+        f"Annualised relapse rates were computed {window}{onset} and over the follow-up to "
+        f"{end}"
         + (", excluding patients on regular corticosteroids"
            if d.exclude_regular_corticosteroids else "")
         + f"; a relapse with onset on the index date was {index_day}. Per-patient rates during "

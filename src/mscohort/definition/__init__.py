@@ -13,14 +13,17 @@ Example (the seed study ships as ``datasets/toy/study.toml``)::
     [baseline]
     window_days = 365             # the EDSS closest before the index date, within 365 days
     after_index_days = 0          # and not after the first infusion (0 days allowed)
+    relapse_free_days = 0         # e.g. 30: no baseline less than 30 days after a relapse
 
     [follow_up]
     end = "last_edss"             # or "cutoff" with cutoff_date = "2015-06-30"
+    min_days = 0                  # shorter follow-up: not analysed
     unit = "lunar_month"          # lunar_month, month (30.4375 d), year (365.25 d), day
     lunar_month = "28_days"       # or "synodic" (29.530589 d); the seed does not say
 
     [relapses]
     pre_index_days = 730.5        # the ARR window before the index date (2 x 365.25 days)
+    pre_index_end_days = 0        # the window ends this long before the index date
     exclude_regular_corticosteroids = true
     index_day = "before"          # an index-day relapse counts before (or during, neither)
     truncate_at_onset = true      # the pre-index window starts no earlier than onset
@@ -97,7 +100,7 @@ from mscohort.definition.parts import (
     subgroups,
     timepoints,
 )
-from mscohort.errors import read_toml
+from mscohort.errors import bad_argument, read_toml
 from mscohort.secondary import SecondarySettings, parse_secondary
 
 __all__ = ["OUTCOME_COLUMNS", "SUBGROUP_OPS", "UNIT_DAYS", "StudyDefinition", "TimePoint",
@@ -119,11 +122,14 @@ class StudyDefinition:
     course_gap_days: float = 30
     baseline_window_days: float = 365
     baseline_after_index_days: float = 0
+    baseline_relapse_free_days: float = 0
     follow_up_end: str = "last_edss"
     cutoff_date: dt.date | None = None
+    min_followup_days: float = 0
     unit: str = "lunar_month"
     lunar_month: str = "28_days"
     pre_index_days: float = 730.5
+    pre_index_end_days: float = 0
     exclude_regular_corticosteroids: bool = True
     index_day_relapse: str = "before"
     truncate_at_onset: bool = True
@@ -159,9 +165,22 @@ class StudyDefinition:
             self.immediate_gap_days
 
     def with_(self, **changes: object) -> StudyDefinition:
-        """A copy with some settings changed (for sensitivity analyses)."""
-        from dataclasses import replace
+        """A copy with some settings changed (for sensitivity analyses), each checked: a
+        field of the definition, one of the allowed values, or a number of days >= 0."""
+        from dataclasses import fields, replace
 
+        names = {f.name for f in fields(self)}
+        for name, value in changes.items():
+            if name not in names:
+                raise bad_argument("name", "a field of StudyDefinition "
+                                   f"({', '.join(sorted(names))})", name)
+            allowed = _FIELD_CHOICES.get(name)
+            if allowed is not None and value not in allowed:
+                raise bad_argument(name, f"one of {', '.join(allowed)}", value)
+            if name.endswith("_days") and value is not None and (
+                    not isinstance(value, int | float) or isinstance(value, bool)
+                    or not value >= 0):
+                raise bad_argument(name, "a number of days >= 0", value)
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def as_dict(self) -> dict[str, object]:
@@ -171,6 +190,16 @@ class StudyDefinition:
                     asdict(v) if isinstance(v, SecondarySettings) else
                     v.as_dict() if isinstance(v, EventOptions) else v)
                 for k, v in self.__dict__.items()}
+
+
+#: The allowed values of each choice field (the same as the keys of the file).
+_FIELD_CHOICES: dict[str, Iterable[str]] = {
+    "index_date": INDEX_DATES, "follow_up_end": FOLLOW_UP_ENDS, "unit": UNITS,
+    "lunar_month": tuple(LUNAR_MONTHS), "index_day_relapse": INDEX_DAY_RELAPSE,
+    "relapse_end": RELAPSE_ENDS, "change_rule": CHANGE_RULES,
+    "immediate_rule": IMMEDIATE_RULES, "msss_table": MSSS_TABLES,
+    "msss_convention": MSSS_CONVENTIONS,
+}
 
 
 def _sections(raw: dict[str, object], err: Errors) -> dict[str, dict[str, object]]:
@@ -259,6 +288,11 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
                                                 x, default=str(x)) for x in t)
                                 for t in trans_raw)
     window = ndays("prior_treatment", "window_days", base.prior_window_days)
+    pre_days = ndays("relapses", "pre_index_days", base.pre_index_days)
+    pre_end = ndays("relapses", "pre_index_end_days", base.pre_index_end_days)
+    if pre_end >= pre_days and pre_end:
+        err.bad("relapses.pre_index_end_days", f"below pre_index_days ({pre_days:g})", pre_end)
+        pre_end = base.pre_index_end_days
     index_drug = err.check(drug, where, "index.drug", get("index", "drug", base.index_drug),
                            default=base.index_drug)
     definition = StudyDefinition(
@@ -269,10 +303,14 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
         baseline_window_days=ndays("baseline", "window_days", base.baseline_window_days),
         baseline_after_index_days=ndays("baseline", "after_index_days",
                                        base.baseline_after_index_days),
+        baseline_relapse_free_days=ndays("baseline", "relapse_free_days",
+                                         base.baseline_relapse_free_days),
         follow_up_end=end, cutoff_date=cutoff,  # type: ignore[arg-type]
+        min_followup_days=ndays("follow_up", "min_days", base.min_followup_days),
         unit=choice("follow_up", "unit", UNITS, base.unit),
         lunar_month=choice("follow_up", "lunar_month", LUNAR_MONTHS, base.lunar_month),
-        pre_index_days=ndays("relapses", "pre_index_days", base.pre_index_days),
+        pre_index_days=pre_days,
+        pre_index_end_days=pre_end,
         exclude_regular_corticosteroids=flag("relapses", "exclude_regular_corticosteroids",
                                              base.exclude_regular_corticosteroids),
         index_day_relapse=choice("relapses", "index_day", INDEX_DAY_RELAPSE,

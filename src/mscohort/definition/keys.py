@@ -53,12 +53,18 @@ KEYS: tuple[Key, ...] = (
         "baseline EDSS: the assessment closest to the index date, at most this long before it"),
     Key("baseline", "after_index_days", "days >= 0", "0",
         "... or at most this long after it (ties: the earlier)"),
+    Key("baseline", "relapse_free_days", "days >= 0", "0",
+        "an assessment less than this long after a relapse onset (or on its day) is not a "
+        "baseline (0: any assessment)"),
     Key("follow_up", "end", _one_of(FOLLOW_UP_ENDS), '"last_edss"',
         "end of follow-up: the last EDSS after the index date, or the last one up to "
         "cutoff_date"),
     Key("follow_up", "cutoff_date", "date YYYY-MM-DD", "none",
         "the data cut-off (required with end = \"cutoff\" or relapses.follow_up_end = "
         "\"cutoff\")"),
+    Key("follow_up", "min_days", "days >= 0", "0",
+        "patients with a shorter follow-up are not analysed (excluded_reason \"follow-up "
+        "shorter than N days\")"),
     Key("follow_up", "unit", _one_of(UNITS), '"lunar_month"',
         "unit of follow-up in the tables (month = 30.4375 days, year = 365.25 days)"),
     Key("follow_up", "lunar_month", _one_of(LUNAR_MONTHS), '"28_days"',
@@ -66,6 +72,9 @@ KEYS: tuple[Key, ...] = (
         "does not say which (28 days reproduces its tables)"),
     Key("relapses", "pre_index_days", "days >= 0", "730.5",
         "the window before the index date for relapses and ARR before (2 x 365.25 days)"),
+    Key("relapses", "pre_index_end_days", "days >= 0, below pre_index_days", "0",
+        "the pre-index window ends this long before the index date (e.g. 365: months -24 "
+        "to -12, leaving out the qualifying relapses)"),
     Key("relapses", "exclude_regular_corticosteroids", "true or false", "true",
         "leave patients on regular corticosteroids out of the relapse analysis (the seed)"),
     Key("relapses", "index_day", _one_of(INDEX_DAY_RELAPSE), '"before"',

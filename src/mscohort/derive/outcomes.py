@@ -6,7 +6,10 @@ Definitions (``docs/analysis.md``), for a :class:`~mscohort.definition.StudyDefi
   when the definition says ``index.date = "enrolment_date"``. **Courses**: infusions of the index
   drug with gaps of at most ``course_gap_days`` form one course.
 * **Baseline EDSS**: the assessment closest to the index date from ``baseline_window_days``
-  before it to ``baseline_after_index_days`` after it (ties: the earlier one).
+  before it to ``baseline_after_index_days`` after it (ties: the earlier one), leaving out
+  assessments less than ``baseline_relapse_free_days`` after a relapse onset (default 0: none
+  left out). Patients with a follow-up shorter than ``min_followup_days`` (default 0) are not
+  analysed.
 * **Follow-up end**: the last EDSS assessment after the index date (or the last one up to the
   cut-off date); its EDSS is the follow-up EDSS. **Follow-up** = end - index, in days and in
   the definition's unit.
@@ -69,6 +72,19 @@ def _edss_with_msss(study: Study, d: StudyDefinition | None = None) -> pl.DataFr
                               convention=d.msss_convention)).fill_nan(None))
 
 
+def _relapse_free(study: Study, cand: pl.DataFrame, days: float) -> pl.DataFrame:
+    """Assessments that are not less than ``days`` after a relapse onset (nor on its day);
+    all of them when ``days`` is 0."""
+    if not days:
+        return cand
+    rel = study.table("relapses").select("patient_id", "onset_date")
+    near = cand.select("patient_id", "date").join(rel, on="patient_id").filter(
+        ((pl.col("date") - pl.col("onset_date")).dt.total_days() >= 0)
+        & ((pl.col("date") - pl.col("onset_date")).dt.total_days() < days))
+    return cand.join(near.select("patient_id", "date").unique(), on=["patient_id", "date"],
+                     how="anti")
+
+
 def _timepoint(cand: pl.DataFrame, tp: TimePoint) -> pl.DataFrame:
     """EDSS (and its date) at one time point, per patient (see :class:`TimePoint`)."""
     if tp.after_days is not None:
@@ -119,8 +135,9 @@ def patient_outcomes(study: Study, d: StudyDefinition) -> pl.DataFrame:
     # baseline: closest assessment within the window around the index date
     cand = scored.join(index.select("patient_id", "index_date"), on="patient_id").with_columns(
         (pl.col("date") - pl.col("index_date")).dt.total_days().alias("_off"))
-    baseline = (cand.filter((pl.col("_off") >= -d.baseline_window_days)
-                            & (pl.col("_off") <= d.baseline_after_index_days))
+    baseline = (_relapse_free(study, cand, d.baseline_relapse_free_days)
+                .filter((pl.col("_off") >= -d.baseline_window_days)
+                        & (pl.col("_off") <= d.baseline_after_index_days))
                 .sort("patient_id", pl.col("_off").abs(), "_off")
                 .group_by("patient_id", maintain_order=True).first()
                 .select("patient_id", pl.col("date").alias("baseline_date"),
@@ -161,7 +178,9 @@ def patient_outcomes(study: Study, d: StudyDefinition) -> pl.DataFrame:
     out = out.join(_first_cdw(study, out, d), on="patient_id", how="left")
     reason = (pl.when(pl.col("index_date").is_null()).then(pl.lit("no index treatment"))
               .when(pl.col("baseline_edss").is_null()).then(pl.lit("no baseline EDSS"))
-              .when(pl.col("followup_edss").is_null()).then(pl.lit("no follow-up EDSS")))
+              .when(pl.col("followup_edss").is_null()).then(pl.lit("no follow-up EDSS"))
+              .when(pl.col("followup_days") < d.min_followup_days)
+              .then(pl.lit(f"follow-up shorter than {d.min_followup_days:g} days")))
     out = out.with_columns(
         pl.col("sequence").fill_null(pl.when(pl.col("index_date").is_not_null())
                                      .then(pl.lit(abbrev(d.index_drug)))),

@@ -2,10 +2,12 @@
 
 Each rule is a key of the study definition's ``[relapses]`` section (``docs/analysis.md``):
 
-* **Pre-index window**: [index - ``pre_index_days``, index); with ``truncate_at_onset`` it
-  starts no earlier than the disease onset (a patient with 1.5 years of disease has 1.5 years
-  at risk, not 2). ``years_before`` = its length in days (``pre_index_days``, or index -
-  onset when shorter) / 365.25; ``arr_before`` =
+* **Pre-index window**: [index - ``pre_index_days``, index - ``pre_index_end_days``) (the
+  end 0 by default; 365 gives months -24 to -12, leaving out the relapses that qualified the
+  patient for treatment); with ``truncate_at_onset`` it starts no earlier than the disease
+  onset (a patient with 1.5 years of disease has 1.5 years at risk, not 2). ``years_before``
+  = its length in days (``pre_index_days``, or index - onset when shorter, less
+  ``pre_index_end_days``) / 365.25; ``arr_before`` =
   ``relapses_before`` / ``years_before`` (empty when the window is empty).
 * **Relapse follow-up**: (index, ``relapse_followup_end``], the end being the EDSS follow-up
   end (``follow_up_end = "last_edss"``), the patient's last record of any kind (EDSS,
@@ -66,10 +68,16 @@ def relapse_outcomes(study: Study, out: pl.DataFrame, d: StudyDefinition) -> pl.
         pre_start = pl.max_horizontal(pre_start, pl.col("onset_date").fill_null(pre_start))
         pre_days = pl.min_horizontal(pre_days, (index - pl.col("onset_date")).dt.total_days()
                                      .cast(pl.Float64).fill_null(pre_days))
+    if d.pre_index_end_days:
+        pre_days = pre_days - d.pre_index_end_days
     out = out.with_columns(pre_start.alias("_pre_start"),
                            pl.when(index.is_not_null()).then(pre_days).alias("_pre_days"))
-    before_end = (pl.col("onset_date") <= index) if d.index_day_relapse == "before" else (
-        pl.col("onset_date") < index)
+    if d.pre_index_end_days:  # e.g. months -24 to -12: the index day is never in it
+        before_end = pl.col("onset_date") < index - pl.duration(days=d.pre_index_end_days)
+    elif d.index_day_relapse == "before":
+        before_end = pl.col("onset_date") <= index
+    else:
+        before_end = pl.col("onset_date") < index
     during_start = (pl.col("onset_date") >= index) if d.index_day_relapse == "during" else (
         pl.col("onset_date") > index)
     end = pl.col("relapse_followup_end")
