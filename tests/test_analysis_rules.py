@@ -397,14 +397,26 @@ def test_each_rule_is_a_checked_option_for_a_sensitivity_analysis() -> None:
 
     d = StudyDefinition()
     changed = d.with_(lunar_month="synodic", immediate_gap_days=math.inf,
-                      index_day_relapse="neither", min_rate_followup_days=0)
+                      index_day_relapse="neither", relapse_min_followup_days=0)
     assert changed.unit_days == pytest.approx(29.530589) and d.unit_days == 28
     assert changed.immediate_gap == math.inf and d.immediate_gap == d.prior_window_days == 730.5
     with pytest.raises(InvalidArgumentError, match=r"`lunar_month` must be one of 28_days, "
                                                    r"synodic; got 'moon'"):
         d.with_(lunar_month="moon")
-    with pytest.raises(InvalidArgumentError, match=r"`min_rate_followup_days` must be a number "
+    with pytest.raises(InvalidArgumentError, match=r"`relapse_min_followup_days` must be a number "
                                                    r"of days >= 0; got -1"):
-        d.with_(min_rate_followup_days=-1)
+        d.with_(relapse_min_followup_days=-1)
     with pytest.raises(InvalidArgumentError, match=r"`name` must be a field of StudyDefinition"):
         d.with_(gap=1)
+
+
+def test_settings_json_records_an_unlimited_gap_as_valid_json(write_study, tmp_path) -> None:
+    folder = _prior_study(write_study, "P1,Avonex,2004-01-01,2007-10-25\n")
+    study, _ = check_study(read_study(folder), as_of=AS_OF)
+    d = parse_definition({"prior_treatment": {"immediate_gap_days": math.inf}})
+    analyse_study(study, d).write(tmp_path / "out")
+    text = (tmp_path / "out" / "settings.json").read_text()
+    settings = json.loads(text, parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))
+    assert settings["immediate_gap_days"] == "inf"
+    assert settings["immediate_rule"] == "stopped_last" and settings["lunar_month"] == "28_days"
+    assert settings["msss_convention"] == "standard"

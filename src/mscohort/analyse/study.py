@@ -101,9 +101,21 @@ class StudyAnalysis:
         settings = self.definition.as_dict() | {
             "event_settings": study_event_settings(self.definition.events).as_dict(),
             "warnings": list(self.warnings), "mscohort_version": __version__}
-        (folder / "settings.json").write_text(json.dumps(settings, indent=2, default=str))
+        (folder / "settings.json").write_text(json.dumps(_json_safe(settings), indent=2,
+                                                         default=str, allow_nan=False))
         (folder / "methods.txt").write_text(self.methods() + "\n")
         return [*written, folder / "settings.json", folder / "methods.txt"]
+
+
+def _json_safe(value: object) -> object:
+    """Infinite and undefined numbers as the strings "inf", "-inf", "nan" (JSON has none)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def latest_record(study: Study) -> dt.date | None:
@@ -169,7 +181,7 @@ def analysis_warnings(outcomes: pl.DataFrame, d: StudyDefinition) -> tuple[str, 
     short = rel.filter((pl.col("years_during") > 0) & pl.col("arr_during").is_null())
     if short.height:
         out.append(
-            f"{short.height} patient(s) with less than {d.min_rate_followup_days:g} days of "
+            f"{short.height} patient(s) with less than {d.relapse_min_followup_days:g} days of "
             "relapse follow-up have no per-patient ARR (relapses.min_followup_days); they "
             "count in the pooled rates.")
     return tuple(out)
@@ -185,8 +197,8 @@ def methods_text(d: StudyDefinition) -> str:
                    if d.baseline_relapse_free_days else ""))
     end = ("the last EDSS assessment after the index date" if d.follow_up_end == "last_edss"
            else f"the last EDSS assessment up to {d.cutoff_date}")
-    if d.min_followup_days:
-        end += (f"; patients followed for less than {d.min_followup_days:g} days were not "
+    if d.follow_up_min_days:
+        end += (f"; patients followed for less than {d.follow_up_min_days:g} days were not "
                 "analysed")
     events = study_event_settings(d.events)
     change = ("any change of at least one EDSS step (0.5)" if d.change_rule == "any_step" else
@@ -250,7 +262,7 @@ def _relapse_methods(d: StudyDefinition) -> str:
         + (", excluding patients on regular corticosteroids"
            if d.exclude_regular_corticosteroids else "")
         + f"; a relapse with onset on the index date was {index_day}. Per-patient rates during "
-        f"follow-up were computed for patients with at least {d.min_rate_followup_days:g} days "
+        f"follow-up were computed for patients with at least {d.relapse_min_followup_days:g} days "
         "of relapse follow-up; rates are given as the mean of per-patient rates and as pooled "
         "rates (all patients' person-time) with exact Poisson 95% intervals, and compared by a "
         "Poisson model with a person-time offset and patient-clustered robust errors.")

@@ -125,7 +125,7 @@ class StudyDefinition:
     baseline_relapse_free_days: float = 0
     follow_up_end: str = "last_edss"
     cutoff_date: dt.date | None = None
-    min_followup_days: float = 0
+    follow_up_min_days: float = 0
     unit: str = "lunar_month"
     lunar_month: str = "28_days"
     pre_index_days: float = 730.5
@@ -134,7 +134,7 @@ class StudyDefinition:
     index_day_relapse: str = "before"
     truncate_at_onset: bool = True
     relapse_end: str = "last_edss"
-    min_rate_followup_days: float = 90
+    relapse_min_followup_days: float = 90
     change_rule: str = "any_step"
     prior_window_days: float = 730.5
     immediate_gap_days: float | None = None  #: None: the prior window
@@ -306,7 +306,7 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
         baseline_relapse_free_days=ndays("baseline", "relapse_free_days",
                                          base.baseline_relapse_free_days),
         follow_up_end=end, cutoff_date=cutoff,  # type: ignore[arg-type]
-        min_followup_days=ndays("follow_up", "min_days", base.min_followup_days),
+        follow_up_min_days=ndays("follow_up", "min_days", base.follow_up_min_days),
         unit=choice("follow_up", "unit", UNITS, base.unit),
         lunar_month=choice("follow_up", "lunar_month", LUNAR_MONTHS, base.lunar_month),
         pre_index_days=pre_days,
@@ -317,8 +317,8 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
                                  base.index_day_relapse),
         truncate_at_onset=flag("relapses", "truncate_at_onset", base.truncate_at_onset),
         relapse_end=relapse_end,
-        min_rate_followup_days=ndays("relapses", "min_followup_days",
-                                    base.min_rate_followup_days),
+        relapse_min_followup_days=ndays("relapses", "min_followup_days",
+                                    base.relapse_min_followup_days),
         change_rule=choice("change", "rule", CHANGE_RULES, base.change_rule),
         prior_window_days=window,
         immediate_gap_days=(ndays("prior_treatment", "immediate_gap_days", window)

@@ -8,7 +8,7 @@ Definitions (``docs/analysis.md``), for a :class:`~mscohort.definition.StudyDefi
 * **Baseline EDSS**: the assessment closest to the index date from ``baseline_window_days``
   before it to ``baseline_after_index_days`` after it (ties: the earlier one), leaving out
   assessments less than ``baseline_relapse_free_days`` after a relapse onset (default 0: none
-  left out). Patients with a follow-up shorter than ``min_followup_days`` (default 0) are not
+  left out). Patients with a follow-up shorter than ``follow_up_min_days`` (default 0) are not
   analysed.
 * **Follow-up end**: the last EDSS assessment after the index date (or the last one up to the
   cut-off date); its EDSS is the follow-up EDSS. **Follow-up** = end - index, in days and in
@@ -179,8 +179,8 @@ def patient_outcomes(study: Study, d: StudyDefinition) -> pl.DataFrame:
     reason = (pl.when(pl.col("index_date").is_null()).then(pl.lit("no index treatment"))
               .when(pl.col("baseline_edss").is_null()).then(pl.lit("no baseline EDSS"))
               .when(pl.col("followup_edss").is_null()).then(pl.lit("no follow-up EDSS"))
-              .when(pl.col("followup_days") < d.min_followup_days)
-              .then(pl.lit(f"follow-up shorter than {d.min_followup_days:g} days")))
+              .when(pl.col("followup_days") < d.follow_up_min_days)
+              .then(pl.lit(f"follow-up shorter than {d.follow_up_min_days:g} days")))
     out = out.with_columns(
         pl.col("sequence").fill_null(pl.when(pl.col("index_date").is_not_null())
                                      .then(pl.lit(abbrev(d.index_drug)))),

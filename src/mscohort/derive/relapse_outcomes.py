@@ -101,7 +101,7 @@ def relapse_outcomes(study: Study, out: pl.DataFrame, d: StudyDefinition) -> pl.
         .otherwise(pl.col("relapses_during")).alias("relapses_during"),
         pl.when(pl.col("years_before") > 0)
         .then(pl.col("relapses_before") / pl.col("years_before")).alias("arr_before"),
-        pl.when((pl.col("_rel_days") > 0) & (pl.col("_rel_days") >= d.min_rate_followup_days))
+        pl.when((pl.col("_rel_days") > 0) & (pl.col("_rel_days") >= d.relapse_min_followup_days))
         .then(pl.col("relapses_during") / pl.col("years_during")).alias("arr_during"),
     ).with_columns(
         (pl.col("arr_during") - pl.col("arr_before")).alias("arr_change"),
