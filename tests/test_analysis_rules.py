@@ -67,6 +67,16 @@ def test_analyse_command_warns_and_exits_0_when_no_patient_is_analysed(
     assert any("no groups" in w for w in settings["warnings"])
 
 
+def test_the_report_is_written_when_no_patient_is_analysed(index_day_only,
+                                                           tmp_path: Path) -> None:
+    from mscohort.report import build_report
+
+    study, _ = check_study(read_study(index_day_only), as_of=AS_OF)
+    report = build_report(study, analyse_study(study, StudyDefinition()))
+    written = report.write(tmp_path / "report.html")
+    assert written and (tmp_path / "report.html").stat().st_size > 0
+
+
 # -- error 3: the drug immediately before ---------------------------------------------------
 def _prior_study(write_study, treatments: str) -> Path:
     return write_study(

@@ -59,7 +59,9 @@ def relapse_followup_end(d: StudyDefinition) -> pl.Expr:
 def relapse_outcomes(study: Study, out: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
     """``out`` (one row per patient with ``index_date``, ``onset_date``, ``followup_date``,
     ``followup_days``) with the relapse columns of the module docstring added."""
-    out = out.join(last_contact(study), on="patient_id", how="left").with_columns(
+    contact = (last_contact(study) if d.relapse_end == "last_contact" else
+               pl.DataFrame(schema={"patient_id": pl.String, "_last_contact": pl.Date}))
+    out = out.join(contact, on="patient_id", how="left").with_columns(
         relapse_followup_end(d).alias("relapse_followup_end"))
     index = pl.col("index_date")
     pre_start = index - pl.duration(days=d.pre_index_days)
