@@ -418,6 +418,9 @@ def test_each_rule_is_a_checked_option_for_a_sensitivity_analysis() -> None:
         d.with_(relapse_min_followup_days=-1)
     with pytest.raises(InvalidArgumentError, match=r"`name` must be a field of StudyDefinition"):
         d.with_(gap=1)
+    with pytest.raises(InvalidArgumentError, match=r"`cutoff_date` must be given when"):
+        d.with_(relapse_end="cutoff")
+    assert d.with_(relapse_end="cutoff", cutoff_date=D(2015, 6, 30)).relapse_end == "cutoff"
 
 
 def test_settings_json_records_an_unlimited_gap_as_valid_json(write_study, tmp_path) -> None:

@@ -181,7 +181,11 @@ class StudyDefinition:
                     not isinstance(value, int | float) or isinstance(value, bool)
                     or not value >= 0):
                 raise bad_argument(name, "a number of days >= 0", value)
-        return replace(self, **changes)  # type: ignore[arg-type]
+        out = replace(self, **changes)  # type: ignore[arg-type]
+        if out.cutoff_date is None and "cutoff" in (out.follow_up_end, out.relapse_end):
+            raise bad_argument("cutoff_date", "given when follow_up_end or relapse_end is "
+                               "'cutoff'", None)
+        return out
 
     def as_dict(self) -> dict[str, object]:
         from dataclasses import asdict
