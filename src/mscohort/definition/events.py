@@ -48,7 +48,7 @@ EVENT_OPTIONS: dict[str, str | tuple[str, ...]] = {
     "relapse_to_bl": "pair", "relapse_to_event": "pair", "relapse_to_conf": "pair",
     "relapse_assoc": "pair", "relapse_indep": "indep", "impute_last_visit": "days",
 }
-_KIND_TEXT = {
+KIND_TEXT = {
     "bool": "true or false",
     "days": "a number >= 0 (inf allowed)",
     "days_list": "a number of days > 0 or a list of them",
@@ -95,26 +95,26 @@ def _value(name: str, kind: str | tuple[str, ...], v: object) -> object:
         return v
     if kind == "bool":
         if not isinstance(v, bool):
-            raise ValueError(_KIND_TEXT[kind])
+            raise ValueError(KIND_TEXT[kind])
         return v
     if kind == "days":
         if not _is_number(v) or v < 0:  # type: ignore[operator]
-            raise ValueError(_KIND_TEXT[kind])
+            raise ValueError(KIND_TEXT[kind])
         return float(v)  # type: ignore[arg-type]
     if kind == "days_list":
         items = v if isinstance(v, list) else [v]
         if not items or not all(_is_number(x) and x > 0 and not math.isinf(x) for x in items):
-            raise ValueError(_KIND_TEXT[kind])
+            raise ValueError(KIND_TEXT[kind])
         return tuple(float(x) for x in items)
     if kind == "pair":
         pair = _pair(v)
         if pair is None:
-            raise ValueError(_KIND_TEXT[kind])
+            raise ValueError(KIND_TEXT[kind])
         if name == "conf_tol_days" and not isinstance(v, list):
             return (pair[0], pair[0])  # one number: the same tolerance either side
         return pair
     if not isinstance(v, dict) or set(v) - {"prec", "event", "conf", "prec_type"}:
-        raise ValueError(_KIND_TEXT["indep"])
+        raise ValueError(KIND_TEXT["indep"])
     out: dict[str, object] = {}
     for k, w in v.items():
         if k == "prec_type":
@@ -124,7 +124,7 @@ def _value(name: str, kind: str | tuple[str, ...], v: object) -> object:
         else:
             pair = _pair(w, allow_none=True)
             if pair is None:
-                raise ValueError(_KIND_TEXT["indep"])
+                raise ValueError(KIND_TEXT["indep"])
             out[k] = pair
     return out
 

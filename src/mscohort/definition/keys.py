@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mscohort.definition.events import EVENT_OPTIONS, PRESET_NAMES
+from mscohort.definition.events import EVENT_OPTIONS, KIND_TEXT, PRESET_NAMES
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,8 @@ KEYS: tuple[Key, ...] = (
     Key("follow_up", "unit", _one_of(UNITS), '"lunar_month"',
         "unit of follow-up in the tables (month = 30.4375 days, year = 365.25 days)"),
     Key("follow_up", "lunar_month", _one_of(LUNAR_MONTHS), '"28_days"',
-        "a lunar month is 28 days (4 weeks) or the synodic month of 29.530589 days; the seed "
-        "does not say which (28 days reproduces its tables)"),
+        "a lunar month is 28 days (4 weeks) or the mean synodic month of 29.530589 days "
+        "(Meeus 1998); the seed does not say which (28 days reproduces its tables)"),
     Key("relapses", "pre_index_days", "days >= 0", "730.5",
         "the window before the index date for relapses and ARR before (2 x 365.25 days)"),
     Key("relapses", "pre_index_end_days", "days >= 0, below pre_index_days", "0",
@@ -115,7 +115,8 @@ KEYS: tuple[Key, ...] = (
     Key("events", "preset", _one_of(PRESET_NAMES), '"msprog"',
         "the confirmed-worsening definition (docs/events/presets.md) of time to CDW, NEDA-3, "
         "the milestones and the patient timeline"),
-    *(Key("events", name, kind if isinstance(kind, str) else _one_of(kind), "the preset's",
+    *(Key("events", name, KIND_TEXT[kind] if isinstance(kind, str) else _one_of(kind),
+          "the preset's",
           "an option of `mscohort events` (docs/events/options.md)")
       for name, kind in EVENT_OPTIONS.items()),
     Key("subgroups", "<name>", '"column op number"', "none",
