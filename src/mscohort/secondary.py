@@ -27,13 +27,6 @@ from mscohort.schema import EDSS_STEPS
 
 OPTIC_NEURITIS_EYES = ("exclude", "separate", "include")
 
-KEYS = {
-    "msfc": {"worsening_percent"},
-    "oct": {"optic_neuritis_eyes"},
-    "neda": {"window_days", "mri_rebaseline_days", "visit_tolerance_days"},
-    "milestones": {"edss"},
-}
-
 
 @dataclass(frozen=True)
 class SecondarySettings:
@@ -47,36 +40,48 @@ class SecondarySettings:
     milestones: tuple[float, ...] = (4.0, 6.0)
 
 
-def _number(where: str, key: str, value: object, low: float = 0.0) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool) or value < low:
-        raise UsageError(f"{where}: {key} must be a number >= {low:g}; got {value!r}.")
+def _number(where: str, key: str, value: object, low: float, errors: list[str],
+            default: float) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not value >= low:
+        errors.append(f"{where}: {key} must be a number >= {low:g}; got {value!r}.")
+        return default
     return float(value)
 
 
 def parse_secondary(raw: dict[str, dict[str, object]], where: str) -> SecondarySettings:
     """The settings of the ``[msfc]``, ``[oct]``, ``[neda]`` and ``[milestones]`` sections
-    (unknown keys are rejected by the caller)."""
+    (unknown keys are rejected by the caller; their keys: :mod:`mscohort.definition.keys`).
+    Every wrong value is reported in one UsageError, one line each."""
     base = SecondarySettings()
+    errors: list[str] = []
     msfc, oct_, neda = raw.get("msfc", {}), raw.get("oct", {}), raw.get("neda", {})
     eyes = oct_.get("optic_neuritis_eyes", base.optic_neuritis_eyes)
     if eyes not in OPTIC_NEURITIS_EYES:
-        raise UsageError(f"{where}: oct.optic_neuritis_eyes must be one of "
-                         f"{', '.join(OPTIC_NEURITIS_EYES)}; got {eyes!r}.")
+        errors.append(f"{where}: oct.optic_neuritis_eyes must be one of "
+                      f"{', '.join(OPTIC_NEURITIS_EYES)}; got {eyes!r}.")
+        eyes = base.optic_neuritis_eyes
     steps = raw.get("milestones", {}).get("edss", list(base.milestones))
     if not isinstance(steps, list) or not all(
             isinstance(s, int | float) and not isinstance(s, bool) and float(s) in EDSS_STEPS
             and s > 0 for s in steps):
-        raise UsageError(f"{where}: milestones.edss must be a list of EDSS steps above 0, "
-                         f"e.g. [4.0, 6.0]; got {steps!r}.")
-    return SecondarySettings(
+        errors.append(f"{where}: milestones.edss must be a list of EDSS steps above 0, "
+                      f"e.g. [4.0, 6.0]; got {steps!r}.")
+        steps = list(base.milestones)
+    settings = SecondarySettings(
         worsening_percent=_number(where, "msfc.worsening_percent", msfc.get(
-            "worsening_percent", base.worsening_percent), 0.01),
+            "worsening_percent", base.worsening_percent), 0.01, errors,
+            base.worsening_percent),
         optic_neuritis_eyes=str(eyes),
         neda_window_days=_number(where, "neda.window_days", neda.get(
-            "window_days", base.neda_window_days), 1),
+            "window_days", base.neda_window_days), 1, errors, base.neda_window_days),
         mri_rebaseline_days=_number(where, "neda.mri_rebaseline_days", neda.get(
-            "mri_rebaseline_days", base.mri_rebaseline_days)),
+            "mri_rebaseline_days", base.mri_rebaseline_days), 0, errors,
+            base.mri_rebaseline_days),
         visit_tolerance_days=_number(where, "neda.visit_tolerance_days", neda.get(
-            "visit_tolerance_days", base.visit_tolerance_days)),
+            "visit_tolerance_days", base.visit_tolerance_days), 0, errors,
+            base.visit_tolerance_days),
         milestones=tuple(sorted({float(s) for s in steps})),
     )
+    if errors:
+        raise UsageError("\n".join(errors))
+    return settings

@@ -19,6 +19,7 @@ from mscohort.analyse.stats import Describe, format_p, paired
 from mscohort.analyse.survival import kaplan_meier, log_rank
 from mscohort.analyse.tables import TABLE_SCHEMA, Measure, group_table, study_splits
 from mscohort.definition import StudyDefinition
+from mscohort.derive.events.presets import study_event_settings
 from mscohort.derive.milestone_outcomes import milestone_outcomes
 from mscohort.derive.msfc_outcomes import msfc_outcomes
 from mscohort.derive.neda import neda
@@ -195,7 +196,8 @@ def secondary_outcomes(study: Study, outcomes: pl.DataFrame,
     years = d.secondary.neda_window_days / 365.25
     tables["NEDA-3"] = _by_splits(wide, splits, [], shares,
                                   f"No evidence of disease activity over {years:g} years")
-    milestones = milestone_outcomes(study, outcomes, d.secondary.milestones)
+    milestones = milestone_outcomes(study, outcomes, d.secondary.milestones,
+                                    study_event_settings(d.events))
     km, summary = _km(milestones, outcomes)
     return SecondaryResults(wide.drop("excluded_reason"), eyes, milestones, tables,
                             _tests(wide, pairs) if pairs else pl.DataFrame(), km, summary)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +26,22 @@ from mscohort.analyse.tables import (
     study_tables,
 )
 from mscohort.definition import StudyDefinition
+from mscohort.derive.events.methods import methods_text as methods_of_events
+from mscohort.derive.events.presets import study_event_settings
 from mscohort.derive.outcomes import patient_outcomes
 from mscohort.stratify.splits import by_median_followup
 from mscohort.study import Study
 
 _UNITS = {"lunar_month": "lunar months of 28 days", "month": "months of 30.4375 days",
           "year": "years of 365.25 days", "day": "days"}
+_LUNAR = {"28_days": "lunar months of 28 days (4 weeks; the seed study does not define its "
+                     "lunar month)",
+          "synodic": "synodic lunar months of 29.530589 days"}
+
+
+def unit_text(d: StudyDefinition) -> str:
+    """The follow-up unit in words, naming which lunar month is used."""
+    return _LUNAR[d.lunar_month] if d.unit == "lunar_month" else _UNITS[d.unit]
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,7 @@ class StudyAnalysis:
     retreatment: pl.DataFrame = field(default_factory=pl.DataFrame)
     screening: pl.DataFrame = field(default_factory=pl.DataFrame)  #: when [eligibility]
     secondary: SecondaryResults | None = None  #: MSFC, OCT, NEDA-3, EDSS milestones
+    warnings: tuple[str, ...] = ()  #: what the reader must know (analysis_warnings)
 
     def methods(self) -> str:
         return methods_text(self.definition)
@@ -86,10 +98,24 @@ class StudyAnalysis:
             (self.outcomes if name == "outcomes" else frame).write_parquet(
                 folder / f"{name}.parquet")
             written += [folder / f"{name}.{ext}" for ext in ("csv", "json", "parquet")]
-        settings = self.definition.as_dict() | {"mscohort_version": __version__}
-        (folder / "settings.json").write_text(json.dumps(settings, indent=2, default=str))
+        settings = self.definition.as_dict() | {
+            "event_settings": study_event_settings(self.definition.events).as_dict(),
+            "warnings": list(self.warnings), "mscohort_version": __version__}
+        (folder / "settings.json").write_text(json.dumps(_json_safe(settings), indent=2,
+                                                         default=str, allow_nan=False))
         (folder / "methods.txt").write_text(self.methods() + "\n")
         return [*written, folder / "settings.json", folder / "methods.txt"]
+
+
+def _json_safe(value: object) -> object:
+    """Infinite and undefined numbers as the strings "inf", "-inf", "nan" (JSON has none)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def latest_record(study: Study) -> dt.date | None:
@@ -134,46 +160,125 @@ def analyse_study(study: Study, definition: StudyDefinition,
                          change_categories(outcomes), paired_tests(outcomes, definition),
                          relapse_table(outcomes, definition), curves, logrank, courses,
                          deviations, *protocol, screening,
-                         secondary_outcomes(study, outcomes, definition))
+                         secondary_outcomes(study, outcomes, definition),
+                         analysis_warnings(outcomes, definition))
+
+
+def analysis_warnings(outcomes: pl.DataFrame, d: StudyDefinition) -> tuple[str, ...]:
+    """Facts that change how the results read: a split with no groups, relapses not counted
+    after the relapse follow-up, per-patient rates not computed from a short follow-up."""
+    out = []
+    split = by_median_followup(outcomes)
+    if not split.groups:
+        out.append(f"follow-up cohorts: {split.rule}.")
+    rel = outcomes.filter(pl.col("in_relapse_analysis").fill_null(False))
+    after = rel.filter(pl.col("relapses_after_end") > 0)
+    if after.height:
+        out.append(
+            f"{int(after['relapses_after_end'].sum())} relapse(s) of {after.height} patient(s) "
+            f"after the end of the relapse follow-up (relapses.follow_up_end = "
+            f"'{d.relapse_end}') are not counted in the rates (column relapses_after_end).")
+    short = rel.filter((pl.col("years_during") > 0) & pl.col("arr_during").is_null())
+    if short.height:
+        out.append(
+            f"{short.height} patient(s) with less than {d.relapse_min_followup_days:g} days of "
+            "relapse follow-up have no per-patient ARR (relapses.min_followup_days); they "
+            "count in the pooled rates.")
+    return tuple(out)
 
 
 def methods_text(d: StudyDefinition) -> str:
-    """The methods paragraph of the analysis, from its definition."""
+    """The methods paragraph of the analysis, from its definition: every rule and its
+    setting, including the defaults."""
     baseline = (f"the EDSS assessment closest to the index date from {d.baseline_window_days:g} "
                 "days before it" + (f" to {d.baseline_after_index_days:g} days after it"
-                                    if d.baseline_after_index_days else " up to that date"))
+                                    if d.baseline_after_index_days else " up to that date")
+                + (f", not less than {d.baseline_relapse_free_days:g} days after a relapse onset"
+                   if d.baseline_relapse_free_days else ""))
     end = ("the last EDSS assessment after the index date" if d.follow_up_end == "last_edss"
            else f"the last EDSS assessment up to {d.cutoff_date}")
+    if d.follow_up_min_days:
+        end += (f"; patients followed for less than {d.follow_up_min_days:g} days were not "
+                "analysed")
+    events = study_event_settings(d.events)
     change = ("any change of at least one EDSS step (0.5)" if d.change_rule == "any_step" else
-              "a change of at least 1.5 points from a baseline of 0, 1.0 up to 5.0 and 0.5 "
-              "above 5.0")
+              f"a change of at least {_DELTA_TEXT[str(events.delta)]} (from baseline to the "
+              "last EDSS, not confirmed)")
     groups = "; ".join(f"{g}: {', '.join(drugs)}" for g, drugs in d.prior_groups.items())
     text = [
         f"The index date was the first infusion of {d.index_drug}; infusions at most "
         f"{d.course_gap_days:g} days apart were counted as one course.",
         f"Baseline was {baseline}; follow-up ended at {end} and is given in "
-        f"{_UNITS[d.unit]}.",
+        f"{unit_text(d)}.",
         f"EDSS change was follow-up minus baseline; patients were classed as improved or "
-        f"worsened by {change}, and as stable otherwise. The MSSS was the global MSSS of "
-        "Roxburgh et al. (2005) at each assessment, with disease duration in completed years.",
-        f"Annualised relapse rates were computed over the {d.pre_index_days:g} days before the "
-        "index date and over the follow-up" + (", excluding patients on regular "
-        "corticosteroids" if d.exclude_regular_corticosteroids else "") + "; rates are given "
-        "as the mean of per-patient rates and as pooled rates with exact Poisson 95% "
-        "intervals, and compared by a Poisson model with a person-time offset and "
-        "patient-clustered robust errors.",
-        f"Prior treatment was the drug started last before the index date, and every drug "
-        f"taken within {d.prior_window_days:g} days before it, grouped as {groups} (other "
-        "drugs: other).",
+        f"worsened by {change}, and as stable otherwise. {_msss_methods(d)}",
+        _relapse_methods(d),
+        _prior_methods(d, groups),
         "Follow-up cohorts were split at the median follow-up (long-term: above the median).",
         "Paired comparisons used Student's paired t-test and the Wilcoxon signed-rank test "
-        "(two-sided); Mean ± SD uses the sample SD. Time to first confirmed EDSS worsening "
-        "(12-week confirmation, msprog definitions) was estimated by Kaplan-Meier and compared "
-        "by the log-rank test.",
+        "(two-sided); Mean ± SD uses the sample SD. Time to first confirmed EDSS worsening was "
+        "estimated by Kaplan-Meier and compared by the log-rank test.",
+        "Confirmed disability worsening (for the time to first worsening, NEDA-3, the "
+        "milestones and the patient timelines) was defined as follows. "
+        + methods_of_events(events),
         _secondary_methods(d),
         f"Analyses were run with mscohort {__version__}.",
     ]
     return " ".join(text)
+
+
+_DELTA_TEXT = {"edss": "1.5 points from a baseline of 0, 1.0 up to 5.0 and 0.5 above 5.0",
+               "edss_5.5": "1.5 points from a baseline of 0, 1.0 up to 5.5 and 0.5 above 5.5"}
+
+
+def _msss_methods(d: StudyDefinition) -> str:
+    table = {"roxburgh2005": "the global MSSS of Roxburgh et al. (2005)",
+             "manouchehrinia2017": "the updated global MSSS of Manouchehrinia et al. (2017)"}
+    rows = ("disease duration in completed years, durations of 30 years or more scored on the "
+            "last row of the table, and no score in the first year of disease"
+            if d.msss_convention == "standard" else
+            "the rows read as the R package ms.sev 1.0.4 does (the first year of disease "
+            "scored)")
+    return f"The MSSS was {table[d.msss_table]} at each assessment, with {rows}."
+
+
+def _relapse_methods(d: StudyDefinition) -> str:
+    onset = (", starting no earlier than disease onset (the denominator being the disease "
+             "time within the window)" if d.truncate_at_onset else "")
+    index_day = {"before": "counted before the index date",
+                 "during": "counted in the follow-up",
+                 "neither": "counted in neither period"}[d.index_day_relapse]
+    end = {"last_edss": "the end of EDSS follow-up (relapses after it were counted apart and "
+                        "reported)",
+           "last_contact": "the patient's last record of any kind"
+                           + (f" up to {d.cutoff_date}" if d.cutoff_date else ""),
+           "cutoff": f"the data cut-off ({d.cutoff_date})"}[d.relapse_end]
+    window = (f"from {d.pre_index_days:g} to {d.pre_index_end_days:g} days before the index "
+              "date" if d.pre_index_end_days else
+              f"over the {d.pre_index_days:g} days before the index date")
+    return (
+        f"Annualised relapse rates were computed {window}{onset} and over the follow-up to "
+        f"{end}"
+        + (", excluding patients on regular corticosteroids"
+           if d.exclude_regular_corticosteroids else "")
+        + f"; a relapse with onset on the index date was {index_day}. Per-patient rates during "
+        f"follow-up were computed for patients with at least {d.relapse_min_followup_days:g} days "
+        "of relapse follow-up; rates are given as the mean of per-patient rates and as pooled "
+        "rates (all patients' person-time) with exact Poisson 95% intervals, and compared by a "
+        "Poisson model with a person-time offset and patient-clustered robust errors.")
+
+
+def _prior_methods(d: StudyDefinition, groups: str) -> str:
+    gap = d.immediate_gap
+    limit = "at any time" if math.isinf(gap) else f"within {gap:g} days"
+    rule = {"stopped_last": "the one stopped last (ongoing at the index date first)",
+            "longest": "the one with the longest exposure",
+            "started_last": "the one started last"}[d.immediate_rule]
+    return (
+        f"The drug immediately before the index date was, among the drugs taken {limit} "
+        f"before it, {rule}; patients with no such drug formed the group \"none in window\". "
+        f"Drugs within the prior window were every drug taken within {d.prior_window_days:g} "
+        f"days before the index date. Drugs were grouped as {groups} (other drugs: other).")
 
 
 def _secondary_methods(d: StudyDefinition) -> str:
@@ -187,5 +292,5 @@ def _secondary_methods(d: StudyDefinition) -> str:
         f"{eyes[s.optic_neuritis_eyes]}. NEDA-3 over {s.neda_window_days:g} days from the "
         "index date was no relapse, no confirmed EDSS worsening and, when MRI was recorded, "
         "no new or enlarging T2 or gadolinium-enhancing lesion. Time to confirmed EDSS "
-        f"{', '.join(f'{m:g}' for m in s.milestones)} (12-week confirmation) was estimated "
+        f"{', '.join(f'{m:g}' for m in s.milestones)} (confirmed as above) was estimated "
         "by Kaplan-Meier in the patients below each milestone at baseline.")

@@ -152,19 +152,23 @@ def relapse_table(outcomes: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
     from mscohort.analyse.rates import pooled_rate, rate_ratio
     from mscohort.stratify.splits import by_conditions
 
-    base = outcomes["in_relapse_analysis"].fill_null(False) & outcomes["arr_during"].is_not_null()
+    # every patient with relapse follow-up and time at risk before counts in the pooled
+    # rates; per-patient rates exist only from min_followup_days on (derive.relapse_outcomes)
+    base = (outcomes["in_relapse_analysis"].fill_null(False)
+            & (outcomes["years_during"] > 0).fill_null(False)
+            & (outcomes["years_before"] > 0).fill_null(False))
     groups = {"all": base} | {n: base & m for n, m in
                               by_conditions(outcomes, d.subgroups).groups.items()}
     rows = []
-    pre_years = d.pre_index_days / 365.25
     for name, mask in groups.items():
         g = outcomes.filter(mask)
-        fu_years = (g["followup_days"].cast(pl.Float64) / 365.25).to_numpy()
+        pre_years = g["years_before"].cast(pl.Float64).to_numpy()
+        fu_years = g["years_during"].cast(pl.Float64).to_numpy()
         before = Describe.of(g["arr_before"])
         during = Describe.of(g["arr_during"])
-        pb = pooled_rate(g["relapses_before"].to_numpy(), np.full(g.height, pre_years))
+        pb = pooled_rate(g["relapses_before"].to_numpy(), pre_years)
         pd_ = pooled_rate(g["relapses_during"].to_numpy(), fu_years)
-        rr = rate_ratio(g["relapses_before"].to_numpy(), np.full(g.height, pre_years),
+        rr = rate_ratio(g["relapses_before"].to_numpy(), pre_years,
                         g["relapses_during"].to_numpy(), fu_years)
         test = paired(g["arr_before"], g["arr_during"])
         change = (None if not before.mean or during.mean is None

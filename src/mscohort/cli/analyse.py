@@ -115,6 +115,8 @@ def print_analysis(result: StudyAnalysis) -> None:
               f"{outcomes.height - excluded.height} analysed")
     for reason, n in excluded.group_by("excluded_reason").len().iter_rows():
         out.print(f"  not analysed: {reason}: {n}")
+    for warning in result.warnings:
+        out.print(f"[yellow]warning[/]: {warning}", highlight=False)
     for frame in tables.values():
         if frame.height == 0:
             continue
@@ -169,6 +171,8 @@ def print_secondary(result: StudyAnalysis) -> None:
         overall = neda.filter(pl.col("split") == "all")
         out.print("  " + "; ".join(f"{m.removesuffix(', n/N (%)')}: {t}" for m, t in
                                    zip(overall["measure"], overall["text"], strict=True)))
-    for r in sec.milestone_summary.filter(pl.col("group") == "all").iter_rows(named=True):
+    summary = sec.milestone_summary
+    for r in (summary.filter(pl.col("group") == "all").iter_rows(named=True)
+              if "group" in summary.columns else ()):
         out.print(f"  confirmed EDSS >= {r['milestone']:g}: {r['reached']} of {r['at_risk']} "
                   f"at risk reached it")

@@ -5,8 +5,8 @@ NEDA-3 (Havrdova et al. 2009; Giovannoni et al. 2015): over the window (index da
 
 * **Relapse**: a relapse with onset after the index date and within the window.
 * **Confirmed disability worsening**: the patient's first confirmed EDSS worsening
-  (``cdw_observed``/``time_to_cdw_days`` of the outcomes: msprog definitions, 12-week
-  confirmation) dated within the window.
+  (``cdw_observed``/``time_to_cdw_days`` of the outcomes: the study's ``[events]``
+  settings, default msprog's 12-week confirmation) dated within the window.
 * **MRI activity**: a scan after ``mri_rebaseline_days`` and within the window with any new or
   enlarging T2 lesion or any gadolinium-enhancing lesion. The MRI component is used only
   when the study has MRI records; a patient is MRI-inactive with at least one scan in that

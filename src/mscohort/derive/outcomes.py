@@ -6,29 +6,29 @@ Definitions (``docs/analysis.md``), for a :class:`~mscohort.definition.StudyDefi
   when the definition says ``index.date = "enrolment_date"``. **Courses**: infusions of the index
   drug with gaps of at most ``course_gap_days`` form one course.
 * **Baseline EDSS**: the assessment closest to the index date from ``baseline_window_days``
-  before it to ``baseline_after_index_days`` after it (ties: the earlier one).
+  before it to ``baseline_after_index_days`` after it (ties: the earlier one), leaving out
+  assessments less than ``baseline_relapse_free_days`` after a relapse onset (default 0: none
+  left out). Patients with a follow-up shorter than ``follow_up_min_days`` (default 0) are not
+  analysed.
 * **Follow-up end**: the last EDSS assessment after the index date (or the last one up to the
   cut-off date); its EDSS is the follow-up EDSS. **Follow-up** = end - index, in days and in
   the definition's unit.
 * **EDSS change** = follow-up EDSS - baseline EDSS; **category**: improved / stable / worsened
-  by any 0.5 step (``any_step``) or by the confirmed-change thresholds (``threshold``: 1.5
-  from 0, 1.0 up to 5.0, 0.5 above).
+  by any 0.5 step (``any_step``) or by the EDSS change thresholds of the study's ``[events]
+  delta`` (``threshold``; ``edss``: 1.5 from 0, 1.0 up to 5.0, 0.5 above). The category
+  compares the baseline with the last EDSS; it is not a confirmed change.
 * **Time points** (``[[timepoints]]``): ``edss_<name>``, ``date_<name>`` and
   ``edss_change_<name>`` (from baseline) at each time point of the definition.
-* **MSSS** (Roxburgh 2005 global, standard convention) at the baseline and follow-up
-  assessments, and its change.
+* **MSSS** (the definition's ``[msss]`` table and convention; default Roxburgh 2005 global,
+  standard convention) at the baseline and follow-up assessments, and its change.
 * **Age at index**: completed years; **disease duration at index**: years (days / 365.25).
-* **ARR before**: relapses with onset in [index - ``pre_index_days``, index) divided by
-  ``pre_index_days`` / 365.25; **ARR during follow-up**: relapses with onset in (index, end]
-  divided by the follow-up in years; ``in_relapse_analysis`` is false for patients on regular
-  corticosteroids when the definition excludes them.
+* **Relapses and ARR** before and during follow-up: :mod:`mscohort.derive.relapse_outcomes`.
 * **Time to first confirmed disability worsening** (``cdw_observed``, ``time_to_cdw_days``):
-  msprog's first CDW (defaults: 12-week confirmation, fixed baseline) over the assessments
-  from the baseline EDSS on, in days from the index date; censored at the follow-up end.
-* **Prior drugs**: exposures to other drugs that started before the index date. The drug
-  **immediately before** is the one started last; **within the window**: exposures that
-  overlap [index - ``prior_window_days``, index). Each is grouped by ``prior_groups``
-  ("other" otherwise); the **sequence** lists them by start date, then the index drug.
+  the first confirmed worsening (CDW; the study's ``[events]`` settings, default msprog's:
+  12-week confirmation, fixed baseline) over the assessments from the baseline EDSS on, in
+  days from the index date; censored at the follow-up end.
+* **Prior drugs** (immediately before, within the window, sequence):
+  :mod:`mscohort.derive.prior_drugs`.
 """
 
 from __future__ import annotations
@@ -36,19 +36,13 @@ from __future__ import annotations
 import polars as pl
 
 from mscohort.definition import OUTCOME_COLUMNS, StudyDefinition, TimePoint
+from mscohort.derive.events.presets import study_event_settings
 from mscohort.derive.events.settings import delta_values
+from mscohort.derive.prior_drugs import abbrev, prior_drugs
+from mscohort.derive.relapse_outcomes import relapse_outcomes
 from mscohort.derive.severity import msss
 from mscohort.derive.timing import DAYS_PER_YEAR, completed_years_expr
 from mscohort.study import Study
-from mscohort.vocabulary import BY_NAME
-
-
-def _abbrev(drug: str) -> str:
-    return BY_NAME[drug].abbreviation if drug in BY_NAME else drug
-
-
-def _group_of(d: StudyDefinition) -> dict[str, str]:
-    return {drug: g for g, drugs in d.prior_groups.items() for drug in drugs}
 
 
 def numbered_infusions(infusions: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
@@ -66,36 +60,29 @@ def courses(infusions: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
         pl.col("course").max().cast(pl.Int64).alias("n_courses"))
 
 
-def _prior(treatments: pl.DataFrame, index: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
-    group_of = _group_of(d)
-    t = (treatments.filter(pl.col("drug") != d.index_drug)
-         .join(index.select("patient_id", "index_date"), on="patient_id", how="inner")
-         .filter(pl.col("start_date") < pl.col("index_date"))
-         .with_columns(pl.col("drug").replace_strict(group_of, default="other").alias("_g")))
-    last = (t.sort("patient_id", "start_date").group_by("patient_id", maintain_order=True)
-            .agg(pl.col("drug").last().alias("prior_drug"), pl.col("_g").last()
-                 .alias("prior_group")))
-    window_start = pl.col("index_date") - pl.duration(days=d.prior_window_days)
-    win = t.filter(pl.col("stop_date").is_null() | (pl.col("stop_date") >= window_start))
-    within = (win.sort("patient_id", "start_date").group_by("patient_id", maintain_order=True)
-              .agg(pl.col("drug").alias("prior_window_drugs"),
-                   pl.col("_g").unique(maintain_order=True).alias("prior_window_groups")))
-    out = last.join(within, on="patient_id", how="full", coalesce=True)
-    seq = pl.col("prior_window_drugs").list.eval(
-        pl.element().replace_strict({k: _abbrev(k) for k in BY_NAME}, default=pl.element()))
-    return out.with_columns(
-        pl.concat_str([seq.list.join(" -> "), pl.lit(_abbrev(d.index_drug))], separator=" -> ")
-        .fill_null(pl.lit(_abbrev(d.index_drug))).str.strip_prefix(" -> ").alias("sequence"))
-
-
-def _edss_with_msss(study: Study) -> pl.DataFrame:
-    """EDSS assessments with their global MSSS (Roxburgh 2005, standard convention): the
-    ``msss`` column of ``derived_edss``, without computing the other derived scores."""
+def _edss_with_msss(study: Study, d: StudyDefinition | None = None) -> pl.DataFrame:
+    """EDSS assessments with their global MSSS (the definition's table and convention; by
+    default Roxburgh 2005, standard: the ``msss`` column of ``derived_edss``)."""
+    d = d or StudyDefinition()
     edss = study.edss.select("patient_id", "date", "edss").join(
         study.patients.select("patient_id", "onset_date"), on="patient_id", how="left")
     years = edss.select(completed_years_expr(pl.col("onset_date"), pl.col("date"))).to_series()
     return edss.select("patient_id", "date", "edss").with_columns(
-        pl.Series("msss", msss(edss["edss"], years)).fill_nan(None))
+        pl.Series("msss", msss(edss["edss"], years, table=d.msss_table,
+                              convention=d.msss_convention)).fill_nan(None))
+
+
+def _relapse_free(study: Study, cand: pl.DataFrame, days: float) -> pl.DataFrame:
+    """Assessments that are not less than ``days`` after a relapse onset (nor on its day);
+    all of them when ``days`` is 0."""
+    if not days:
+        return cand
+    rel = study.table("relapses").select("patient_id", "onset_date")
+    near = cand.select("patient_id", "date").join(rel, on="patient_id").filter(
+        ((pl.col("date") - pl.col("onset_date")).dt.total_days() >= 0)
+        & ((pl.col("date") - pl.col("onset_date")).dt.total_days() < days))
+    return cand.join(near.select("patient_id", "date").unique(), on=["patient_id", "date"],
+                     how="anti")
 
 
 def _timepoint(cand: pl.DataFrame, tp: TimePoint) -> pl.DataFrame:
@@ -111,8 +98,9 @@ def _timepoint(cand: pl.DataFrame, tp: TimePoint) -> pl.DataFrame:
                        pl.col("edss").alias(f"edss_{tp.slug}"))
 
 
-def _first_cdw(study: Study, out: pl.DataFrame) -> pl.DataFrame:
-    """First confirmed EDSS worsening from the baseline assessment on (msprog defaults)."""
+def _first_cdw(study: Study, out: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
+    """First confirmed EDSS worsening from the baseline assessment on (the study's event
+    settings)."""
     from mscohort.derive.events import detect_events
 
     spans = out.filter(pl.col("baseline_date").is_not_null() & pl.col("followup_date")
@@ -121,8 +109,9 @@ def _first_cdw(study: Study, out: pl.DataFrame) -> pl.DataFrame:
     visits = study.edss.join(spans, on="patient_id", how="inner").filter(
         (pl.col("date") >= pl.col("baseline_date")) & (pl.col("date") <= pl.col("followup_date")))
     events = detect_events(visits.select("patient_id", "date", "edss"),
-                           study.table("relapses")).events
-    first = events.select("patient_id", pl.col("date").alias("_cdw"))
+                           study.table("relapses"), study_event_settings(d.events)).events
+    first = (events.filter(pl.col("event_type") == "CDW").group_by("patient_id")
+             .agg(pl.col("date").min().alias("_cdw")))
     return spans.join(first, on="patient_id", how="left").select(
         "patient_id",
         pl.col("_cdw").is_not_null().alias("cdw_observed"),
@@ -139,15 +128,16 @@ def patient_outcomes(study: Study, d: StudyDefinition) -> pl.DataFrame:
         index = patients.select("patient_id", pl.col("enrolment_date").alias("index_date")
                                 ).drop_nulls().join(index.drop("index_date"), on="patient_id",
                                                     how="left")
-    scored = _edss_with_msss(study)
+    scored = _edss_with_msss(study, d)
     base = patients.select("patient_id", "sex", "phenotype", "cohort",
                            "regular_corticosteroids", "birth_date", "onset_date").join(
         index, on="patient_id", how="left")
     # baseline: closest assessment within the window around the index date
     cand = scored.join(index.select("patient_id", "index_date"), on="patient_id").with_columns(
         (pl.col("date") - pl.col("index_date")).dt.total_days().alias("_off"))
-    baseline = (cand.filter((pl.col("_off") >= -d.baseline_window_days)
-                            & (pl.col("_off") <= d.baseline_after_index_days))
+    baseline = (_relapse_free(study, cand, d.baseline_relapse_free_days)
+                .filter((pl.col("_off") >= -d.baseline_window_days)
+                        & (pl.col("_off") <= d.baseline_after_index_days))
                 .sort("patient_id", pl.col("_off").abs(), "_off")
                 .group_by("patient_id", maintain_order=True).first()
                 .select("patient_id", pl.col("date").alias("baseline_date"),
@@ -176,43 +166,24 @@ def patient_outcomes(study: Study, d: StudyDefinition) -> pl.DataFrame:
         thr = pl.lit(0.5)
     else:
         b = out["baseline_edss"].fill_null(0.0).to_numpy()
-        thr = pl.Series(delta_values("edss", b))
+        thr = pl.Series(delta_values(study_event_settings(d.events).delta, b))
     out = out.with_columns(
         pl.when(pl.col("edss_change").is_null()).then(None)
         .when(pl.col("edss_change") <= -thr).then(pl.lit("improved"))
         .when(pl.col("edss_change") >= thr).then(pl.lit("worsened"))
         .otherwise(pl.lit("stable")).alias("change_category"))
-    # relapses before and during follow-up
-    rel = study.table("relapses").join(out.select("patient_id", "index_date", "followup_date"),
-                                       on="patient_id", how="inner")
-    pre_start = pl.col("index_date") - pl.duration(days=d.pre_index_days)
-    counts = rel.group_by("patient_id").agg(
-        ((pl.col("onset_date") >= pre_start) & (pl.col("onset_date") < pl.col("index_date")))
-        .sum().alias("relapses_before"),
-        ((pl.col("onset_date") > pl.col("index_date"))
-         & (pl.col("onset_date") <= pl.col("followup_date"))).sum().alias("relapses_during"))
-    out = out.join(counts, on="patient_id", how="left").with_columns(
-        pl.when(pl.col("index_date").is_not_null()).then(
-            pl.col(c).fill_null(0).cast(pl.Int64)).alias(c)
-        for c in ("relapses_before", "relapses_during"))
-    fu_years = pl.col("followup_days") / DAYS_PER_YEAR
-    out = out.with_columns(
-        (pl.col("relapses_before") / (d.pre_index_days / DAYS_PER_YEAR)).alias("arr_before"),
-        pl.when(fu_years > 0).then(pl.col("relapses_during") / fu_years).alias("arr_during"),
-    ).with_columns(
-        (pl.col("arr_during") - pl.col("arr_before")).alias("arr_change"),
-        (pl.col("index_date").is_not_null() & ~(
-            pl.col("regular_corticosteroids").fill_null(False)
-            & pl.lit(d.exclude_regular_corticosteroids))).alias("in_relapse_analysis"),
-    )
-    out = out.join(_prior(study.table("treatments"), index, d), on="patient_id", how="left")
-    out = out.join(_first_cdw(study, out), on="patient_id", how="left")
+    out = relapse_outcomes(study, out, d)
+    out = out.join(prior_drugs(study.table("treatments"), index, d), on="patient_id",
+                   how="left")
+    out = out.join(_first_cdw(study, out, d), on="patient_id", how="left")
     reason = (pl.when(pl.col("index_date").is_null()).then(pl.lit("no index treatment"))
               .when(pl.col("baseline_edss").is_null()).then(pl.lit("no baseline EDSS"))
-              .when(pl.col("followup_edss").is_null()).then(pl.lit("no follow-up EDSS")))
+              .when(pl.col("followup_edss").is_null()).then(pl.lit("no follow-up EDSS"))
+              .when(pl.col("followup_days") < d.follow_up_min_days)
+              .then(pl.lit(f"follow-up shorter than {d.follow_up_min_days:g} days")))
     out = out.with_columns(
         pl.col("sequence").fill_null(pl.when(pl.col("index_date").is_not_null())
-                                     .then(pl.lit(_abbrev(d.index_drug)))),
+                                     .then(pl.lit(abbrev(d.index_drug)))),
         reason.alias("excluded_reason"),
     ).select(OUTCOME_COLUMNS)
     extra: list[str] = []

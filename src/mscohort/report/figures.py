@@ -55,6 +55,8 @@ def followup_groups(a: StudyAnalysis) -> pl.DataFrame:
     split = by_median_followup(a.outcomes)
     parts = [a.outcomes.filter(mask).select("patient_id").with_columns(pl.lit(g).alias("group"))
              for g, mask in split.groups.items()]
+    if not parts:  # no patient analysed: no cohorts (the analysis warns why)
+        return pl.DataFrame(schema={"patient_id": pl.String, "group": pl.String})
     return pl.concat(parts)
 
 

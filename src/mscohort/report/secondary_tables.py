@@ -81,8 +81,19 @@ def milestone_table(analysis: StudyAnalysis) -> ReportTable:
         ("Milestone", "Group", "At risk", "Reached", "Reached by 1 year (KM)",
          "Reached by 2 years (KM)", f"Median time ({units})", "p, log-rank by cohort"),
         tuple(rows),
-        ("Patients below the milestone at baseline; confirmed 12 weeks later and held up to "
-         "the confirmation; Kaplan-Meier estimates, censored at the last assessment.",))
+        (f"Patients below the milestone at baseline; confirmed {_confirmation(analysis)} and "
+         "held up to the confirmation; Kaplan-Meier estimates, censored at the last "
+         "assessment.",))
+
+
+def _confirmation(analysis: StudyAnalysis) -> str:
+    """When a milestone is confirmed, from the study's event settings (e.g. "84 days
+    later (event settings: msprog defaults)")."""
+    from mscohort.derive.events.presets import study_event_settings
+
+    s = study_event_settings(analysis.definition.events)
+    days = " or ".join(f"{c:g}" for c in s.conf_days)
+    return f"{days} days later (event settings: {s.name})"
 
 
 def secondary_report_tables(analysis: StudyAnalysis) -> list[ReportTable]:

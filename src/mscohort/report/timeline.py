@@ -2,9 +2,10 @@
 drugs, index-drug courses and confirmed disability events, on one time axis (years from the
 index date, or from the first EDSS without one). Data as tidy frames, then drawn.
 
-Events are the patient's confirmed EDSS events over all their assessments (msprog
-definitions, default settings: :func:`mscohort.derive.events.detect_events`), explained step
-by step by :func:`mscohort.derive.events.explain.explain_patient`.
+Events are the patient's confirmed EDSS events over all their assessments, with the event
+settings of the study definition's ``[events]`` section (msprog definitions:
+:func:`mscohort.derive.events.detect_events`), explained step by step by
+:func:`mscohort.derive.events.explain.explain_patient`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from mscohort.analyse.study import StudyAnalysis
 from mscohort.derive.assessments import derive_edss
 from mscohort.derive.events import detect_events
 from mscohort.derive.events.explain import explain_patient
+from mscohort.derive.events.presets import study_event_settings
 from mscohort.derive.outcomes import numbered_infusions
 from mscohort.report.figures import FigureData
 from mscohort.report.plots import HATCHES, OKABE_ITO, Drawn, _figure
@@ -59,16 +61,20 @@ def patient_timeline(study: Study, a: StudyAnalysis, patient_id: str) -> Patient
     courses = (numbered_infusions(s.table("infusions"), a.definition)
                .group_by("course").agg(pl.col("date").min(), pl.len().alias("infusions"))
                .sort("course").with_columns(years("date")))
-    result = detect_events(s.edss.select("patient_id", "date", "edss"), s.table("relapses"))
+    settings = study_event_settings(a.definition.events)
+    result = detect_events(s.edss.select("patient_id", "date", "edss"), s.table("relapses"),
+                           settings)
+    conf = [c for c in result.events.columns if c.startswith("conf") and c.endswith("_date")]
     events = result.events.select("event_type", "date", "value", "bl_date", "bl_value",
-                                  "conf84_date").with_columns(years("date"))
+                                  *conf).with_columns(years("date"))
     explanation = (explain_patient(result, patient_id) if s.edss.height
                    else f"Patient {patient_id}: no EDSS assessments.")
     label = "years from the index date" if index else "years from the first EDSS"
     data = FigureData(
         "timeline", f"Patient {patient_id}",
         "EDSS (steps) and global MSSS (dashed); crosses: relapses; triangles: first infusion "
-        "of each index-drug course; stars: confirmed EDSS events; bars: drug exposures.",
+        "of each index-drug course; stars: confirmed EDSS events (event settings of the study: "
+        f"{settings.name}); bars: drug exposures.",
         {"edss": edss.with_columns(years("date")), "relapses": relapses, "drugs": drugs,
          "courses": courses, "events": events}, label, "EDSS")
     return PatientTimeline(data, events, explanation)

@@ -15,11 +15,13 @@ its groups are exclusive (every patient in at most one group), as the seed's tab
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import polars as pl
 
 from mscohort.definition import StudyDefinition
+from mscohort.derive.prior_drugs import NONE_IN_WINDOW
 from mscohort.vocabulary import BY_NAME
 
 
@@ -36,9 +38,18 @@ def analysed(outcomes: pl.DataFrame) -> pl.Series:
     return outcomes["excluded_reason"].is_null()
 
 
+#: Why the follow-up split has no groups when no patient is analysed.
+NO_ANALYSED = ("no groups: no patient has both a baseline and a follow-up EDSS, so there is "
+               "no median follow-up")
+
+
 def by_median_followup(outcomes: pl.DataFrame, unit: str = "") -> Split:
+    """Long-term / short-term at the median follow-up; no groups (and the reason as its rule)
+    when no patient has both a baseline and a follow-up EDSS."""
     ok = analysed(outcomes)
     median = outcomes.filter(ok)["followup"].median()
+    if median is None:
+        return Split("follow-up", {}, True, NO_ANALYSED)
     long = ok & (outcomes["followup"] > median)
     short = ok & (outcomes["followup"] <= median)
     return Split("follow-up", {"long-term": long, "short-term": short}, True,
@@ -46,12 +57,21 @@ def by_median_followup(outcomes: pl.DataFrame, unit: str = "") -> Split:
                  "at or below it")
 
 
+_RULES = {"stopped_last": "stopped last (ongoing at the index date first)",
+          "longest": "with the longest exposure", "started_last": "started last"}
+
+
 def by_prior_drug(outcomes: pl.DataFrame, d: StudyDefinition) -> Split:
+    """The group of the drug immediately before (:mod:`mscohort.derive.prior_drugs`), and
+    "none in window" for patients with no drug within the gap limit."""
     ok = analysed(outcomes)
     groups = {g: ok & (outcomes["prior_group"] == g).fill_null(False)
-              for g in [*d.prior_groups, "other"]}
+              for g in [*d.prior_groups, "other", NONE_IN_WINDOW]}
+    gap = d.immediate_gap
+    limit = "any time" if math.isinf(gap) else f"at most {gap:g} days"
     return Split("drug immediately before", groups, True,
-                 "the drug started last before the index date")
+                 f"the drug {_RULES[d.immediate_rule]} among those taken {limit} before the "
+                 f"index date; {NONE_IN_WINDOW}: no such drug")
 
 
 def by_prior_window(outcomes: pl.DataFrame, d: StudyDefinition) -> Split:

@@ -6,6 +6,9 @@ Sources are given per preset; ``docs/events/presets.md`` states each one in word
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from mscohort.definition.events import EventOptions
 from mscohort.derive.events.settings import EventSettings, RelapseIndependence
 
 #: msprog's defaults (Montobbio et al. 2024): first CDW from a fixed baseline, confirmed at
@@ -50,3 +53,26 @@ PRESETS: dict[str, EventSettings] = {
     "msprog": MSPROG_DEFAULTS, "clinical_trial": CLINICAL_TRIAL, "observational": OBSERVATIONAL,
     "kappos2020": KAPPOS_2020, "muller2023": MULLER_2023,
 }
+
+
+def study_event_settings(options: EventOptions) -> EventSettings:
+    """The event settings of a study definition's ``[events]`` section: the named preset
+    with the options the definition changes (already checked by
+    :func:`mscohort.definition.events.parse_events`)."""
+    preset = PRESETS[options.preset]
+    if not options.options:
+        return preset
+    changes = dict(options.options)
+    if isinstance(changes.get("relapse_indep"), dict):
+        changes["relapse_indep"] = replace(preset.relapse_indep,
+                                           **changes["relapse_indep"])  # type: ignore[arg-type]
+    changed = ", ".join(f"{k} = {_text(v)}" for k, v in options.options.items())
+    return preset.with_(**changes, name=f"{preset.name}, with {changed}")
+
+
+def _text(v: object) -> str:
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {_text(w)}" for k, w in v.items()) + "}"
+    if isinstance(v, tuple):
+        return "[" + ", ".join(_text(w) for w in v) + "]"
+    return f"{v:g}" if isinstance(v, float) else str(v)

@@ -14,17 +14,21 @@ from typing import Literal
 
 import numpy as np
 
+from mscohort.definition.events import (
+    BASELINES,
+    DELTAS,
+    EVENTS,
+    PREC_TYPES,
+    PROCEED,
+    SKIP,
+    SUB_THRESHOLD,
+)
 from mscohort.errors import bad_argument
 
 Outcome = Literal["edss", "nhpt", "t25fw", "sdmt", "custom"]
-EVENTS = ("firstCDW", "firstCDI", "first", "firstPIRA", "firstRAW", "multiple")
-BASELINES = ("fixed", "roving_impr", "roving_wors", "roving")
-PROCEED = ("firstconf", "event")
-SUB_THRESHOLD = ("none", "event", "improvement", "worsening")
-SKIP = ("none", "strict", "all")
-PREC_TYPES = ("baseline", "last", "last_delta")
-#: Named thresholds of a clinically meaningful change (the ``delta`` of msprog).
-DELTAS = ("edss", "edss_5.5", "relative_20", "sdmt")
+# the allowed values are declared once, with the study definition's [events] section
+__all__ = ["BASELINES", "DELTAS", "EVENTS", "PREC_TYPES", "PROCEED", "SKIP", "SUB_THRESHOLD",
+           "EventSettings", "RelapseIndependence", "delta_values"]
 
 Window = tuple[float | None, float | None]
 
