@@ -115,6 +115,7 @@ class StudyDefinition:
     timepoints: tuple[TimePoint, ...] = ()
     eligibility: dict[str, object] = field(default_factory=dict)  #: screening criteria
     secondary: SecondarySettings = field(default_factory=SecondarySettings)  #: MSFC, OCT, NEDA-3
+    primary: str = "edss_change"  #: [analysis] primary: the primary endpoint (end of module)
     source: str = "defaults"
 
     @property
@@ -141,6 +142,7 @@ _KEYS = {
     "timepoints": None,  # a list of tables, see TimePoint
     "eligibility": None,  # checked by mscohort.derive.screening
     **SECONDARY_KEYS,  # [msfc], [oct], [neda], [milestones]: mscohort.secondary
+    "analysis": {"primary"},  # the primary endpoint: _primary at the end of this module
 }
 
 
@@ -240,6 +242,7 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
         timepoints=_timepoints(where, raw.get("timepoints", [])),
         eligibility=dict(raw.get("eligibility", {})),  # type: ignore[arg-type]
         secondary=parse_secondary(raw, where),  # type: ignore[arg-type]
+        primary=_primary(where, raw),
     )
 
 
@@ -297,3 +300,22 @@ def _subgroups(where: str, raw: dict[str, object]) -> dict[str, str]:
 def load_definition(path: str | Path) -> StudyDefinition:
     path = Path(path)
     return parse_definition(read_toml(path, "study definition"), f"study definition {path}")
+
+
+# -- [analysis]: the primary endpoint (issue #17; docs/analysis.md) -------------------------
+#: Outcome columns that may be the primary endpoint, besides ``edss_change_<time point>``.
+PRIMARY_OUTCOMES = ("edss_change", "msss_change", "arr_change")
+
+
+def _primary(where: str, raw: dict[str, object]) -> str:
+    """``[analysis] primary``: the outcome of the one confirmatory test (default
+    ``edss_change``, the seed's EDSS change from baseline to last follow-up); every other
+    test is exploratory."""
+    section = raw.get("analysis", {})
+    value = section.get("primary", "edss_change") if isinstance(section, dict) else None
+    slugs = [TimePoint(str(t["name"])).slug for t in raw.get("timepoints", [])  # type: ignore[attr-defined]
+             if isinstance(t, dict) and "name" in t]
+    allowed = [*PRIMARY_OUTCOMES, *(f"edss_change_{s}" for s in slugs)]
+    if value not in allowed:
+        raise _bad(where, "analysis.primary", f"one of {', '.join(allowed)}", value)
+    return str(value)

@@ -8,22 +8,34 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
 from mscohort._version import __version__
 from mscohort.analyse.cohort import cohort_description
+from mscohort.analyse.contrasts import contrast_table
+from mscohort.analyse.estimates import study_estimates
+from mscohort.analyse.flow import population_flow
+from mscohort.analyse.primary import (
+    adjust_contrasts,
+    adjust_frames,
+    label_tests,
+    multiplicity_methods,
+)
 from mscohort.analyse.secondary import SecondaryResults, secondary_outcomes
+from mscohort.analyse.sensitivity import sensitivity_table
 from mscohort.analyse.survival import LogRank
 from mscohort.analyse.tables import (
     cdw_survival,
     change_categories,
     paired_tests,
     relapse_table,
+    study_splits,
     study_tables,
 )
+from mscohort.analyse.timepoints import timepoint_table
 from mscohort.definition import StudyDefinition
 from mscohort.derive.outcomes import patient_outcomes
 from mscohort.stratify.splits import by_median_followup
@@ -54,6 +66,11 @@ class StudyAnalysis:
     retreatment: pl.DataFrame = field(default_factory=pl.DataFrame)
     screening: pl.DataFrame = field(default_factory=pl.DataFrame)  #: when [eligibility]
     secondary: SecondaryResults | None = None  #: MSFC, OCT, NEDA-3, EDSS milestones
+    estimates: pl.DataFrame = field(default_factory=pl.DataFrame)  #: with 95% intervals
+    contrasts: pl.DataFrame = field(default_factory=pl.DataFrame)  #: between groups
+    timepoints: pl.DataFrame = field(default_factory=pl.DataFrame)  #: 12-48 months, attrition
+    flow: pl.DataFrame = field(default_factory=pl.DataFrame)  #: screened -> analysed
+    sensitivity: pl.DataFrame = field(default_factory=pl.DataFrame)  #: one rule changed a row
 
     def methods(self) -> str:
         return methods_text(self.definition)
@@ -70,7 +87,9 @@ class StudyAnalysis:
                   "relapses": self.relapses, "km_cdw": self.km_cdw,
                   "courses": self.courses, "deviations": self.deviations,
                   "safety": self.safety, "aesi": self.aesi, "retreatment": self.retreatment,
-                  "screening": self.screening}
+                  "screening": self.screening, "estimates": self.estimates,
+                  "contrasts": self.contrasts, "timepoints": self.timepoints,
+                  "flow": self.flow, "sensitivity": self.sensitivity}
         if self.secondary is not None:
             sec = self.secondary
             frames |= {"secondary": sec.patients, "oct_eyes": sec.oct_eyes,
@@ -101,10 +120,11 @@ def latest_record(study: Study) -> dt.date | None:
 
 
 def analyse_study(study: Study, definition: StudyDefinition,
-                  as_of: dt.date | None = None) -> StudyAnalysis:
+                  as_of: dt.date | None = None, sensitivity: bool = True) -> StudyAnalysis:
     """Every result of the analysis; infusion courses are checked against the default
     regimens (``datasets/protocol/regimens.toml``), safety monitoring and retreatment are
-    judged on ``as_of`` (default: the latest record, :func:`latest_record`)."""
+    judged on ``as_of`` (default: the latest record, :func:`latest_record`);
+    ``sensitivity``: re-run the analysis for the sensitivity table."""
     from mscohort.derive.courses import course_table, load_regimens
     from mscohort.derive.retreatment import retreatment
     from mscohort.derive.safety import aesi_table, load_monitoring, safety_schedule
@@ -128,13 +148,38 @@ def analyse_study(study: Study, definition: StudyDefinition,
                            course_gap_days=definition.course_gap_days)[0]
     outcomes = patient_outcomes(study, definition)
     curves, logrank = cdw_survival(outcomes, by_median_followup(outcomes))
+    if logrank is not None:
+        logrank = replace(logrank, caveat=FOLLOWUP_SPLIT_CAVEAT)
     unit = _UNITS[definition.unit].split(" of ")[0]
     cohort = cohort_description(outcomes, by_median_followup(outcomes, unit), unit)
-    return StudyAnalysis(definition, outcomes, cohort, study_tables(outcomes, definition),
-                         change_categories(outcomes), paired_tests(outcomes, definition),
-                         relapse_table(outcomes, definition), curves, logrank, courses,
-                         deviations, *protocol, screening,
-                         secondary_outcomes(study, outcomes, definition))
+    tables = study_tables(outcomes, definition)
+    tables = dict(zip(tables, adjust_frames(list(tables.values())), strict=True))
+    secondary = secondary_outcomes(study, outcomes, definition)
+    if secondary.tests.height or secondary.tables:
+        adjusted = adjust_frames([secondary.tests, *secondary.tables.values()])
+        secondary = replace(secondary, tests=adjusted[0],
+                            tables=dict(zip(secondary.tables, adjusted[1:], strict=True)))
+    splits = list(study_splits(outcomes, definition).values())
+    return StudyAnalysis(
+        definition, outcomes, cohort, tables, change_categories(outcomes),
+        label_tests(paired_tests(outcomes, definition), definition),
+        relapse_table(outcomes, definition), curves, logrank, courses, deviations, *protocol,
+        screening, secondary,
+        estimates=study_estimates(outcomes, definition.pre_index_days),
+        contrasts=adjust_contrasts(contrast_table(outcomes, splits, CONTRAST_MEASURES)),
+        timepoints=timepoint_table(outcomes, study.edss, latest_record(study)),
+        flow=population_flow(outcomes, screening, definition.index_drug, secondary.patients),
+        sensitivity=(sensitivity_table(study, definition, outcomes, screening)
+                     if sensitivity else pl.DataFrame()))
+
+
+#: Said next to the log-rank test of the follow-up cohorts (issue #17, error 6).
+FOLLOWUP_SPLIT_CAVEAT = (
+    "groups defined by their own follow-up length: longer follow-up gives more time to "
+    "observe worsening, so this test is biased by design; descriptive only, not evidence "
+    "that follow-up length matters (see the between-group contrasts)")
+CONTRAST_MEASURES = [("edss_change", "baseline_edss", "change EDSS"),
+                     ("msss_change", "baseline_msss", "change MSSS")]
 
 
 def methods_text(d: StudyDefinition) -> str:
@@ -142,8 +187,9 @@ def methods_text(d: StudyDefinition) -> str:
     baseline = (f"the EDSS assessment closest to the index date from {d.baseline_window_days:g} "
                 "days before it" + (f" to {d.baseline_after_index_days:g} days after it"
                                     if d.baseline_after_index_days else " up to that date"))
-    end = ("the last EDSS assessment after the index date" if d.follow_up_end == "last_edss"
-           else f"the last EDSS assessment up to {d.cutoff_date}")
+    end = ("the last EDSS assessment after the index date (the last observation)"
+           if d.follow_up_end == "last_edss"
+           else f"the last EDSS assessment up to {d.cutoff_date} (the last observation)")
     change = ("any change of at least one EDSS step (0.5)" if d.change_rule == "any_step" else
               "a change of at least 1.5 points from a baseline of 0, 1.0 up to 5.0 and 0.5 "
               "above 5.0")
@@ -171,9 +217,25 @@ def methods_text(d: StudyDefinition) -> str:
         "(12-week confirmation, msprog definitions) was estimated by Kaplan-Meier and compared "
         "by the log-rank test.",
         _secondary_methods(d),
+        REVIEWER_METHODS,
+        multiplicity_methods(d),
         f"Analyses were run with mscohort {__version__}.",
     ]
     return " ".join(text)
+
+
+REVIEWER_METHODS = (
+    "Every estimate is given with a 95% confidence interval: t intervals for means, Wilson "
+    "intervals for proportions, exact Poisson intervals for rates, order-statistic intervals "
+    "for medians and Greenwood log-log intervals for Kaplan-Meier estimates. Paired effect "
+    "sizes are d_z (mean change / SD of the changes) with noncentral-t intervals. Groups "
+    "were compared by the difference in mean change (Welch t-test) and by ANCOVA adjusted "
+    "for the baseline value, and for the baseline value and follow-up length (Vickers and "
+    "Altman 2001). Because the last observation mixes follow-up lengths, EDSS change is also "
+    "given at 12, 24, 36 and 48 months with the patients lost by each time point. The log-rank "
+    "test between follow-up cohorts compares groups defined by their own follow-up length "
+    "and is descriptive only. Differences were compared at 1e-9 before testing. Sensitivity "
+    "analyses re-ran the analysis with one rule changed at a time.")
 
 
 def _secondary_methods(d: StudyDefinition) -> str:

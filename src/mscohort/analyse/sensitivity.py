@@ -1,0 +1,201 @@
+"""Sensitivity analyses as one table: the analysis re-run with one rule changed per row.
+
+A row is data (:class:`Variant`): a definition option set to another value (the outcomes
+are derived again from the records), or a restriction of the population, or a re-count of
+one outcome. Adding a row is one line in :data:`VARIANTS`. Each row gives the primary
+result (the paired test of the primary endpoint: n, mean difference, 95% CI, p), how far
+its estimate moved from the main analysis, the share improved (Wilson interval), and the
+relapse rate ratio (during / before
+follow-up) overall and in the definition's first subgroup, since several rules act on the
+relapse analysis only.
+
+Rows (``docs/analysis.md``):
+
+* improved / stable / worsened by the threshold rule instead of any 0.5 step;
+* the relapse subgroup at ">= 2" relapses a year instead of "> 2";
+* eligible patients only (the definition's ``[eligibility]`` screening);
+* baseline EDSS not within 30 days after a relapse onset (a relapse inflates the baseline
+  and so the improvement);
+* pre-index relapses counted in months -24 to -12 only, leaving out the qualifying relapse
+  before treatment (regression to the mean; rate per that one year);
+* minimum follow-up of 6 and of 12 months.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import polars as pl
+
+from mscohort.analyse.estimates import wilson
+from mscohort.analyse.primary import primary_measure
+from mscohort.analyse.rates import rate_ratio
+from mscohort.analyse.tables import paired_tests
+from mscohort.definition import StudyDefinition
+from mscohort.derive.outcomes import patient_outcomes
+from mscohort.stratify.splits import by_conditions
+from mscohort.study import Study
+
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a variant may look at besides the outcomes."""
+
+    study: Study
+    definition: StudyDefinition
+    screening: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One row: ``field`` of the definition set to ``value`` (a value, or a function of the
+    definition), or the outcomes restricted by ``keep`` (a mask) or changed by ``recount``."""
+
+    label: str
+    option: str  #: the rule changed, in words: "change.rule = threshold"
+    field: str | None = None
+    value: object = None
+    keep: Callable[[pl.DataFrame, Context], pl.Series] | None = None
+    recount: Callable[[pl.DataFrame, Context], pl.DataFrame] | None = None
+
+
+def _at_least(d: StudyDefinition) -> dict[str, str]:
+    return {name: cond.replace(">", ">=") if ">=" not in cond else cond
+            for name, cond in d.subgroups.items()}
+
+
+def _eligible(out: pl.DataFrame, c: Context) -> pl.Series:
+    ok = c.screening.filter(pl.col("decision") == "eligible")["patient_id"].unique()
+    return out["patient_id"].is_in(ok.implode())
+
+
+def _baseline_clear(out: pl.DataFrame, c: Context) -> pl.Series:
+    near = (c.study.table("relapses").join(out.select("patient_id", "baseline_date"),
+                                           on="patient_id")
+            .filter(pl.col("onset_date").is_between(pl.col("baseline_date")
+                                                    - pl.duration(days=30),
+                                                    pl.col("baseline_date")))["patient_id"])
+    return ~out["patient_id"].is_in(near.unique().implode())
+
+
+def _min_followup(days: float) -> Callable[[pl.DataFrame, Context], pl.Series]:
+    return lambda out, c: (out["followup_days"] >= days).fill_null(False)
+
+
+def _pre_window(start_days: float, end_days: float
+                ) -> Callable[[pl.DataFrame, Context], pl.DataFrame]:
+    """Relapses with onset in [index - start_days, index - end_days), per year of that
+    window (``_pre_years`` carries its length to the rate ratio)."""
+    def recount(out: pl.DataFrame, c: Context) -> pl.DataFrame:
+        rel = c.study.table("relapses").join(out.select("patient_id", "index_date"),
+                                             on="patient_id")
+        n = rel.filter(pl.col("onset_date").is_between(
+            pl.col("index_date") - pl.duration(days=start_days),
+            pl.col("index_date") - pl.duration(days=end_days), closed="left")
+        ).group_by("patient_id").len()
+        years = (start_days - end_days) / DAYS_PER_YEAR
+        return out.drop("relapses_before", "arr_before").join(
+            n.select("patient_id", pl.col("len").cast(pl.Int64).alias("relapses_before")),
+            on="patient_id", how="left").with_columns(
+            pl.when(pl.col("index_date").is_not_null()).then(
+                pl.col("relapses_before").fill_null(0)).alias("relapses_before")
+        ).with_columns((pl.col("relapses_before") / years).alias("arr_before"),
+                       pl.lit(years).alias("_pre_years"))
+    return recount
+
+
+#: Every row of the sensitivity table, in order (one line each).
+VARIANTS: tuple[Variant, ...] = (
+    Variant("improved/stable/worsened by the threshold rule", "change.rule = threshold",
+            "change_rule", "threshold"),
+    Variant("relapse subgroup at >= instead of >", "subgroups: > as >=", "subgroups",
+            _at_least),
+    Variant("eligible patients only", "population: eligible in an arm", keep=_eligible),
+    Variant("baseline EDSS not within 30 days after a relapse",
+            "population: no relapse onset in the 30 days before baseline",
+            keep=_baseline_clear),
+    Variant("pre-index relapses in months -24 to -12", "relapses before: [-730.5, -365.25) "
+            "days", recount=_pre_window(730.5, 365.25)),
+    Variant("minimum follow-up 6 months", "population: follow-up >= 182.625 days",
+            keep=_min_followup(182.625)),
+    Variant("minimum follow-up 12 months", "population: follow-up >= 365.25 days",
+            keep=_min_followup(365.25)),
+)
+
+SENSITIVITY_SCHEMA = {
+    "variant": pl.String, "option": pl.String, "measure": pl.String, "n": pl.Int64,
+    "estimate": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "p": pl.Float64,
+    "shift": pl.Float64, "improved": pl.Float64, "improved_ci_low": pl.Float64,
+    "improved_ci_high": pl.Float64, "rate_ratio": pl.Float64, "rate_ratio_ci_low": pl.Float64,
+    "rate_ratio_ci_high": pl.Float64, "n_relapse": pl.Int64, "subgroup": pl.String,
+    "subgroup_rate_ratio": pl.Float64, "subgroup_ci_low": pl.Float64,
+    "subgroup_ci_high": pl.Float64, "n_subgroup": pl.Int64, "note": pl.String,
+}
+
+
+def _ratio(out: pl.DataFrame, d: StudyDefinition, mask: pl.Series | None
+           ) -> tuple[int, float | None, float | None, float | None]:
+    base = out["in_relapse_analysis"].fill_null(False) & out["arr_during"].is_not_null()
+    g = out.filter(base if mask is None else base & mask)
+    pre = np.full(g.height, d.pre_index_days / DAYS_PER_YEAR)
+    if "_pre_years" in g.columns:
+        pre = g["_pre_years"].to_numpy()
+    rr = rate_ratio(g["relapses_before"].to_numpy(), pre, g["relapses_during"].to_numpy(),
+                    g["followup_days"].cast(pl.Float64).to_numpy() / DAYS_PER_YEAR)
+    return g.height, rr.ratio, rr.ci_low, rr.ci_high
+
+
+def key_results(out: pl.DataFrame, d: StudyDefinition) -> dict[str, object]:
+    """The primary result and the relapse rate ratios of one run."""
+    measure = primary_measure(d)
+    t = paired_tests(out, d).filter(pl.col("measure") == measure).row(0, named=True)
+    n_all, rr, lo, hi = _ratio(out, d, None)
+    sub = next(iter(d.subgroups), None)
+    n_sub, srr, slo, shi = (_ratio(out, d, by_conditions(out, {sub: d.subgroups[sub]})
+                                   .groups[sub]) if sub else (None, None, None, None))
+    cats = out.filter(pl.col("excluded_reason").is_null())["change_category"].drop_nulls()
+    improved = wilson(int((cats == "improved").sum()), cats.len())
+    return {"measure": measure, "n": t["n"], "estimate": t["mean_difference"],
+            "improved": improved.estimate, "improved_ci_low": improved.ci_low,
+            "improved_ci_high": improved.ci_high,
+            "ci_low": t["ci_low"], "ci_high": t["ci_high"], "p": t["p_t"],
+            "rate_ratio": rr, "rate_ratio_ci_low": lo, "rate_ratio_ci_high": hi,
+            "n_relapse": n_all, "subgroup": sub, "subgroup_rate_ratio": srr,
+            "subgroup_ci_low": slo, "subgroup_ci_high": shi, "n_subgroup": n_sub,
+            "note": t["note"]}
+
+
+def run_variant(v: Variant, outcomes: pl.DataFrame, c: Context) -> dict[str, object]:
+    """The key results with one rule changed (:class:`Variant`)."""
+    d, out = c.definition, outcomes
+    if v.field is not None:
+        value = v.value(d) if callable(v.value) else v.value
+        d = replace(d, **{v.field: value})
+        out = patient_outcomes(c.study, d)
+    if v.keep is not None:
+        out = out.filter(v.keep(out, c))
+    if v.recount is not None:
+        out = v.recount(out, c)
+    return key_results(out, d)
+
+
+def sensitivity_table(study: Study, d: StudyDefinition, outcomes: pl.DataFrame,
+                      screening: pl.DataFrame,
+                      variants: tuple[Variant, ...] = VARIANTS) -> pl.DataFrame:
+    """The main analysis, then one row per variant that applies (a row needing screening
+    is left out when the definition has no ``[eligibility]``)."""
+    c = Context(study, d, screening)
+    main = key_results(outcomes, d)
+    rows = [{"variant": "main analysis", "option": "as defined", **main, "shift": 0.0}]
+    for v in variants:
+        if v.keep is _eligible and screening.height == 0:
+            continue
+        r = run_variant(v, outcomes, c)
+        shift = (None if r["estimate"] is None or main["estimate"] is None
+                 else float(r["estimate"]) - float(main["estimate"]))  # type: ignore[arg-type]
+        rows.append({"variant": v.label, "option": v.option, **r, "shift": shift})
+    return pl.DataFrame(rows, schema=SENSITIVITY_SCHEMA)
