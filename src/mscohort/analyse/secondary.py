@@ -22,8 +22,8 @@ from mscohort.analyse.tables import (
     TEST_SCHEMA,
     Measure,
     group_table,
+    paired_row,
     study_splits,
-    test_row,
 )
 from mscohort.definition import StudyDefinition
 from mscohort.derive.milestone_outcomes import milestone_outcomes
@@ -109,7 +109,7 @@ def _tests(wide: pl.DataFrame, pairs: list[tuple[str, str]]) -> pl.DataFrame:
     rows = []
     ok = wide.filter(pl.col("excluded_reason").is_null())
     for name, stem in pairs:
-        rows.append(test_row(name, ok[f"{stem}_baseline"], ok[f"{stem}_followup"]))
+        rows.append(paired_row(name, ok[f"{stem}_baseline"], ok[f"{stem}_followup"]))
     return pl.DataFrame(rows, schema=TEST_SCHEMA)
 
 

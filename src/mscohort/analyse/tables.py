@@ -145,7 +145,7 @@ def paired_tests(outcomes: pl.DataFrame, d: StudyDefinition | None = None) -> pl
         comparisons.append((f"EDSS at {tp.name}", outcomes.filter(
             pl.col("baseline_edss").is_not_null()), "baseline_edss", f"edss_{tp.slug}"))
     comparisons.append(("ARR", rel, "arr_before", "arr_during"))
-    rows = [test_row(name, frame[before], frame[after])
+    rows = [paired_row(name, frame[before], frame[after])
             for name, frame, before, after in comparisons]
     return pl.DataFrame(rows, schema=TEST_SCHEMA)
 
@@ -162,7 +162,7 @@ TEST_SCHEMA = {
 }
 
 
-def test_row(name: str, before: pl.Series, after: pl.Series) -> dict[str, object]:
+def paired_row(name: str, before: pl.Series, after: pl.Series) -> dict[str, object]:
     """One row of :data:`TEST_SCHEMA`: the paired comparison of after - before."""
     r: Paired = paired(before, after)
     both = before.is_not_null() & after.is_not_null()

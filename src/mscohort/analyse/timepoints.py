@@ -6,10 +6,10 @@ Definitions (``docs/analysis.md``), for the patients with an index date and a ba
 * A patient is **assessed** at month M when an EDSS lies within +/- ``window_days`` (default
   91, 3 months) of M x 30.4375 days after the index date; the closest one (ties: the
   earlier) gives the EDSS change at M (mean with its t interval).
-* **Lost to follow-up** by M (not assessed at M): the patient's last EDSS (the last
-  observation, which the main analysis uses as follow-up) lies more than the window before
-  M and before the data cut; ``lost_in_interval`` counts those lost since the previous
-  time point (the count is cumulative, so it never decreases).
+* **Lost to follow-up** at the first time point whose window opens after the patient's last
+  EDSS (the last observation, which the main analysis uses as follow-up), provided the data
+  cut had reached that window; counted as lost at every later time point too
+  (``lost_in_interval``: newly lost since the previous time point).
 * **Not yet due** (neither assessed nor lost): M less the window lies after the data cut, so
   the patient could not have been assessed; censored, not lost.
 * **Missed**: the rest, due and seen later, but not within the window (an intermittent
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 
 from mscohort.analyse.estimates import mean_ci
@@ -50,24 +51,31 @@ def timepoint_table(outcomes: pl.DataFrame, edss: pl.DataFrame, data_cut: dt.dat
     cut = (pl.lit(data_cut) - pl.col("index_date")).dt.total_days() if data_cut else pl.lit(
         float("inf"))
     people = base.select("patient_id", (pl.col("followup_date") - pl.col("index_date"))
-                         .dt.total_days().fill_null(0).alias("_last"), cut.alias("_cut"))
-    rows = []
+                         .dt.total_days().fill_null(0).alias("_last"),
+                         cut.cast(pl.Float64).alias("_cut"))
+    # lost at the first time point whose window opens after the last observation, if the
+    # data cut had reached that window
+    starts = np.array([m * MONTH_DAYS - window_days for m in months])
+    last = people["_last"].to_numpy().astype(float)
+    first = np.searchsorted(starts, last, side="right")
+    lost_at = np.where(first < len(months), np.array([*months, 0])[first], np.inf)
+    lost_at = np.where((first < len(months)) & (np.append(starts, np.inf)[first]
+                                                <= people["_cut"].to_numpy()), lost_at, np.inf)
+    people = people.with_columns(pl.Series("_lost_at", lost_at))
+    rows: list[dict[str, object]] = []
     for m in months:
         target = m * MONTH_DAYS
         near = (visits.filter((pl.col("_off") - target).abs() <= window_days)
                 .sort("patient_id", (pl.col("_off") - target).abs(), "_off")
                 .group_by("patient_id", maintain_order=True).first())
         rest = people.join(near, on="patient_id", how="anti")
-        lost = rest.filter(pl.col("_last") < pl.min_horizontal(pl.lit(target), "_cut")
-                           - window_days)
-        waiting = rest.join(lost, on="patient_id", how="anti").filter(
-            pl.col("_cut") < target - window_days)
+        lost = rest.filter(pl.col("_lost_at") <= m)
+        waiting = rest.filter((pl.col("_lost_at") > m) & (pl.col("_cut") < target - window_days))
         ci = mean_ci(near["edss"] - near["baseline_edss"])
-        n_lost = lost.height
         rows.append({"months": m, "with_baseline": base.height,
                      "due": base.height - waiting.height, "assessed": near.height,
-                     "missed": rest.height - n_lost - waiting.height, "lost": n_lost,
-                     "lost_in_interval": n_lost - (rows[-1]["lost"] if rows else 0),
+                     "missed": rest.height - lost.height - waiting.height, "lost": lost.height,
+                     "lost_in_interval": lost.height - int(rows[-1]["lost"] if rows else 0),
                      "not_yet_due": waiting.height, "mean_change": ci.estimate,
                      "ci_low": ci.ci_low, "ci_high": ci.ci_high})
     return pl.DataFrame(rows, schema=TIMEPOINT_SCHEMA)
