@@ -67,6 +67,8 @@ def population_flow(outcomes: pl.DataFrame, screening: pl.DataFrame, index_drug:
                                                                   "OCT RNFL change"),
                               ("neda3", "NEDA-3")):
             if column in secondary.columns:
-                add("analysed", label, int(secondary[column].is_not_null().sum()))
+                n = int(secondary[column].is_not_null().sum())
+                add("analysed", label, n)
+                add("analysed", f"no {label}", treated.height - n, "excluded", label)
     return pl.DataFrame([r for r in rows if r["kind"] == "included" or r["n"]],
                         schema=FLOW_SCHEMA)

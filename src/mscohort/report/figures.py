@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import polars as pl
 from scipy import stats
 
+from mscohort.analyse.formatting import p_text
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.derive.outcomes import numbered_infusions
 from mscohort.stratify.splits import by_median_followup
@@ -136,8 +137,13 @@ def km_cdw(a: StudyAnalysis) -> FigureData:
                 .join(followup_groups(a), on="patient_id")
                 .select("group", "patient_id",
                         (pl.col("time_to_cdw_days") / unit).alias("time")).sort("group", "time"))
+    test = a.logrank_cdw
+    logrank = ("" if test is None else f" Log-rank {p_text(test.p)}"
+               + (f" ({test.note})" if test.note else "")
+               + (f": {test.caveat}." if test.caveat else "."))
     return FigureData("km_cdw", "Time to first confirmed EDSS worsening",
-                      "Kaplan-Meier estimate by follow-up cohort; ticks: censored patients.",
+                      "Kaplan-Meier estimate by follow-up cohort; ticks: censored patients."
+                      + logrank,
                       {"curves": curves, "censored": censored},
                       f"time from index ({_unit(a)})", "free of confirmed worsening")
 
@@ -196,7 +202,9 @@ def swimmer(study: Study, a: StudyAnalysis, max_patients: int = 60) -> FigureDat
 
 
 def report_figures(study: Study, a: StudyAnalysis, max_swimmer: int = 60) -> list[FigureData]:
+    from mscohort.report.flow_figure import flow_figure
     from mscohort.report.secondary_figures import secondary_figures
 
     return [trajectories(study, a), waterfall(a), msss_change(a), arr_pairs(a), km_cdw(a),
-            forest(a), swimmer(study, a, max_swimmer), *secondary_figures(study, a)]
+            forest(a), swimmer(study, a, max_swimmer), *secondary_figures(study, a),
+            flow_figure(a)]
