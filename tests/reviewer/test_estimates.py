@@ -149,3 +149,35 @@ def test_holm_equals_statsmodels_multipletests() -> None:
     assert holm(p) == pytest.approx(list(ref), abs=1e-12)
     assert holm([0.02, None, 0.03]) == pytest.approx([0.04, None, 0.04])
     assert holm([None]) == [None]
+
+
+def test_contrasts_leave_a_group_of_one_out_of_the_models() -> None:
+    import polars as pl
+
+    from mscohort.analyse.contrasts import contrast_table
+    from mscohort.stratify.splits import Split
+
+    out = pl.DataFrame({"edss_change": [-1.0, 0.0, -0.5, 1.0, 0.5, 0.0, -2.0],
+                        "baseline_edss": [5.0, 4.0, 6.0, 3.0, 3.5, 4.5, 7.0],
+                        "followup_days": [400, 700, 300, 900, 365, 500, 800]})
+    g = pl.Series(["a", "a", "a", "b", "b", "b", "c"])
+    split = Split("s", {k: g == k for k in "abc"}, True, "test")
+    t = contrast_table(out, [split], [("edss_change", "baseline_edss", "change EDSS")])
+    single = t.filter(pl.col("group") == "c")
+    assert single.height == 3 and single["estimate"].is_null().all()
+    assert set(single["note"]) == {"fewer than 2 patients in the group"}
+    b = t.filter((pl.col("group") == "b") & (pl.col("adjustment") == "none (Welch)"))
+    assert b["reference"][0] == "a"  # the largest group; ties: the first
+    x, y = np.array([1.0, 0.5, 0.0]), np.array([-1.0, 0.0, -0.5])
+    assert b["estimate"][0] == pytest.approx(x.mean() - y.mean())
+    assert not split_contrasts_of_non_exclusive(out)
+
+
+def split_contrasts_of_non_exclusive(out) -> list:
+    import polars as pl
+
+    from mscohort.analyse.contrasts import split_contrasts
+    from mscohort.stratify.splits import Split
+
+    split = Split("s", {"x": pl.Series([True] * 7), "y": pl.Series([True] * 7)}, False, "")
+    return split_contrasts(out, split, [("edss_change", "baseline_edss", "change EDSS")])

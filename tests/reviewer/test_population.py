@@ -200,3 +200,21 @@ def test_baseline_clear_of_a_relapse_leaves_out_a_relapse_inflated_baseline(writ
                         "baseline_date": [D(2010, 1, 1), D(2010, 1, 1)]})
     keep = _baseline_clear(out, Context(study, StudyDefinition(), pl.DataFrame()))
     assert keep.to_list() == [False, True]  # P1's relapse began 12 days before baseline
+
+
+def test_the_terminal_prints_roles_intervals_contrasts_flow_and_sensitivity(toy_dir: Path
+                                                                           ) -> None:
+    from typer.testing import CliRunner
+
+    from mscohort.cli.main import app
+
+    result = CliRunner().invoke(app, ["analyse", "--study", str(toy_dir / "study.toml"),
+                                      "--data", str(toy_dir), "--methods"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "EDSS (primary): n=7" in text and "MSSS (exploratory)" in text
+    assert "caution: groups defined by their own follow-up length" in text
+    for heading in ("Estimates (95% CI)", "Between-group contrasts", "Population flow",
+                    "EDSS at fixed time points", "Sensitivity analyses"):
+        assert heading in text
+    assert "Holm" in text and "(Holm 1979)" in text  # the methods sentence

@@ -2,7 +2,8 @@
 
 For every exclusive split of the group tables and every change measure, each group is
 compared with the split's reference group (the group with the most patients; ties: the
-first). Rows are tidy (:data:`CONTRAST_SCHEMA`), one per (split, measure, group,
+first); a group of one patient is listed, not compared, and left out of the models. Rows
+are tidy (:data:`CONTRAST_SCHEMA`), one per (split, measure, group,
 adjustment):
 
 * ``none (Welch)``: the difference in mean change, group - reference, with Welch's t
@@ -117,10 +118,13 @@ def split_contrasts(outcomes: pl.DataFrame, split: Split,
     rows: list[dict[str, object]] = []
     for change, baseline, label in measures:
         parts = {}
+        small = []
         for g, mask in split.groups.items():
             sub = outcomes.filter(mask).select(change, baseline, "followup_days").drop_nulls()
-            if sub.height:
+            if sub.height >= 2:
                 parts[g] = sub
+            elif sub.height:
+                small.append(g)
         if len(parts) < 2:
             continue
         reference = max(parts, key=lambda g: parts[g].height)
@@ -144,6 +148,13 @@ def split_contrasts(outcomes: pl.DataFrame, split: Split,
                              "reference": reference, "n_group": parts[g].height,
                              "n_reference": parts[reference].height,
                              "adjustment": adjustment, **asdict(r)})
+        for g in small:
+            for adjustment in (WELCH, BASELINE, BASELINE_FU):
+                rows.append({"split": split.name, "measure": label, "group": g,
+                             "reference": reference, "n_group": 1,
+                             "n_reference": parts[reference].height, "adjustment": adjustment,
+                             **asdict(Difference(None, None, None, None, "not compared",
+                                                 "fewer than 2 patients in the group"))})
     return rows
 
 
