@@ -126,6 +126,10 @@ VARIANTS: tuple[Variant, ...] = (
             keep=_min_followup(365.25)),
 )
 
+#: Definition fields read by the analysis only: changing them re-runs the tables, not the
+#: derivation of the outcomes.
+ANALYSIS_ONLY = frozenset({"subgroups", "primary"})
+
 SENSITIVITY_SCHEMA = {
     "variant": pl.String, "option": pl.String, "measure": pl.String, "n": pl.Int64,
     "estimate": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "p": pl.Float64,
@@ -175,7 +179,8 @@ def run_variant(v: Variant, outcomes: pl.DataFrame, c: Context) -> dict[str, obj
     if v.field is not None:
         value = v.value(d) if callable(v.value) else v.value
         d = replace(d, **{v.field: value})
-        out = patient_outcomes(c.study, d)
+        if v.field not in ANALYSIS_ONLY:
+            out = patient_outcomes(c.study, d)
     if v.keep is not None:
         out = out.filter(v.keep(out, c))
     if v.recount is not None:
