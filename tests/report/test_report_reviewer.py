@@ -67,9 +67,37 @@ def test_contrasts_table_has_raw_and_adjusted_differences_with_holm(toy, toy_rep
 def test_within_group_table_adjusts_every_change_test_by_holm(toy, toy_report) -> None:
     _, a = toy
     t = _table(toy_report, "within_groups")
-    n_change = sum(f.filter(pl.col("measure").str.starts_with("change")).height
-                   for f in a.tables.values())
-    assert len(t.rows) == n_change and t.columns[-1] == "p, Holm"
+    tested = pl.concat([f.filter(pl.col("measure").str.starts_with("change")
+                                 & pl.col("p_t").is_not_null()) for f in a.tables.values()])
+    assert len(t.rows) == tested.height and t.columns[-1] == "p, Holm"
+    assert [r[-1] for r in t.rows] == [format_p(p) for p in tested["p_holm"]]
+
+
+def test_secondary_within_group_tests_are_one_holm_family_with_the_secondary_tests() -> None:
+    from importlib.resources import files
+    from pathlib import Path
+
+    from mscohort.analyse.study import analyse_study
+    from mscohort.definition import load_definition
+    from mscohort.ingest import read_study
+    from mscohort.report.tables import report_tables
+    from mscohort.validate import check_study
+
+    seed = Path(str(files("mscohort") / "datasets" / "seed"))
+    study, _ = check_study(read_study(seed))
+    a = analyse_study(study, load_definition(seed / "study.toml"), sensitivity=False)
+    sec = a.secondary
+    frames = [sec.tests, *(f for k, f in sec.tables.items() if k != "OCT per eye")]
+    from mscohort.analyse.multiplicity import holm
+
+    p = [v for f in [sec.tests, *sec.tables.values()] for v in f["p_t"].to_list()]
+    adjusted = [v for f in [sec.tests, *sec.tables.values()] for v in f["p_holm"].to_list()]
+    assert adjusted == pytest.approx(holm(p), abs=1e-12)
+    t = next(x for x in report_tables(a) if x.key == "secondary_within")
+    tested = pl.concat([f.filter(pl.col("measure").str.starts_with("change")
+                                 & pl.col("p_t").is_not_null()) for f in frames[1:]])
+    assert len(t.rows) == tested.height > 0
+    assert [r[-1] for r in t.rows] == [format_p(v) for v in tested["p_holm"]]
 
 
 def test_sensitivity_and_time_point_tables_have_a_row_each(toy, toy_report) -> None:

@@ -42,25 +42,36 @@ def estimates_table(a: StudyAnalysis) -> ReportTable:
          "model (rate ratio), Greenwood log-log (Kaplan-Meier).",))
 
 
-def within_group_table(a: StudyAnalysis) -> ReportTable:
-    """Every within-group test of change of the group tables, with d_z and Holm."""
+def within_table(key: str, title: str, frames: list[pl.DataFrame]) -> ReportTable:
+    """Every within-group test of change of ``frames`` (group tables of
+    :data:`mscohort.analyse.tables.TABLE_SCHEMA`, Holm-adjusted as one family), with d_z."""
     rows = []
-    for frame in a.tables.values():
-        for r in frame.filter(pl.col("measure").str.starts_with("change")).iter_rows(
-                named=True):
+    for frame in frames:
+        one_split = frame["split"].n_unique() == 1
+        changes = frame.filter(pl.col("measure").str.starts_with("change")
+                               & pl.col("p_t").is_not_null())
+        for r in changes.iter_rows(named=True):
             d = _decimals(r["measure"])
-            rows.append((r["table"].removeprefix("Outcome by "), r["group"], r["measure"],
+            group = (r["group"] if one_split or r["split"] == "all"
+                     else f"{r['split']}: {r['group']}")
+            rows.append((r["table"].removeprefix("Outcome by "), group, r["measure"],
                          str(r["n"]), estimate_ci(r["mean"], r["ci_low"], r["ci_high"], d,
                                                   True),
                          estimate_ci(r["d_z"], r["d_z_ci_low"], r["d_z_ci_high"], 2, True),
                          format_p(r["p_t"]), format_p(r["p_holm"])))
     return ReportTable(
-        "within_groups", "Within-group change from baseline (exploratory)",
-        ("Split", "Group", "Measure", "n", "Mean change (95% CI)", "d_z (95% CI)", "p",
-         "p, Holm"), tuple(rows),
+        key, title, ("Table", "Group", "Measure", "n", "Mean change (95% CI)", "d_z (95% CI)",
+                     "p", "p, Holm"), tuple(rows),
         ("Student's one-sample t-test of the change (two-sided); d_z = mean change / SD of "
-         "the changes, noncentral-t interval; " + HOLM + ": all tests of this table.",
+         "the changes, noncentral-t interval; " + HOLM + ": every test of this table's "
+         "family. Groups with fewer than 2 patients or no variation are not tested.",
          "Within-group p-values do not compare groups: see the between-group contrasts."))
+
+
+def within_group_table(a: StudyAnalysis) -> ReportTable:
+    """Every within-group test of change of the group tables, with d_z and Holm."""
+    return within_table("within_groups", "Within-group change from baseline (exploratory)",
+                        [f for f in a.tables.values() if f.height])
 
 
 def contrasts_table(a: StudyAnalysis) -> ReportTable:

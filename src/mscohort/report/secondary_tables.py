@@ -99,6 +99,13 @@ def secondary_report_tables(analysis: StudyAnalysis) -> list[ReportTable]:
             "are not independent, so eyes are described, not tested.")))
     if sec.tests.height:
         out.append(secondary_tests_table(analysis))
+    from mscohort.report.reviewer_tables import within_table
+
+    within = within_table("secondary_within", "Secondary outcomes: within-group change "
+                          "(exploratory)", [f for k, f in sec.tables.items()
+                                            if k != "OCT per eye" and f.height])
+    if within.rows:
+        out.append(within)
     if sec.milestone_summary.height:
         out.append(milestone_table(analysis))
     return out
