@@ -66,8 +66,9 @@ def adjust_contrasts(contrasts: pl.DataFrame) -> pl.DataFrame:
 
 def multiplicity_methods(d: StudyDefinition) -> str:
     """The methods sentence on the primary endpoint and multiplicity."""
-    return (f"The primary endpoint was {d.primary.replace('_', ' ')} (paired t-test of "
-            f"follow-up against baseline: {primary_measure(d)}); all other tests are "
+    return (f"The primary endpoint, named in the study definition, was the change in "
+            f"{primary_measure(d)} from baseline (paired t-test of follow-up against "
+            "baseline); all other tests are "
             "exploratory, with p-values adjusted by Holm's method (Holm 1979) within each "
             "family (paired tests, within-group tests of the group tables, between-group "
             "contrasts for each adjustment, secondary outcomes).")

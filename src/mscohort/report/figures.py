@@ -10,8 +10,9 @@ counted from the index date (negative before it). Definitions (``docs/report.md`
   nearest to k x 6 months, k >= 1), each patient counted once per bin (their own mean);
   a bin is shown when it holds at least ``MIN_PATIENTS_PER_BIN`` patients (or the whole
   group, when smaller).
-* Forest: mean change with its 95% t interval (mean ± t(0.975, n-1) SD / sqrt(n)) for every
-  group of every group table with at least 2 patients.
+* Forest: mean change with its 95% t interval (mean ± t(0.975, n-1) SD / sqrt(n), the
+  ``ci_low`` and ``ci_high`` of the group tables) for every group of every group table with
+  at least 2 patients.
 * Swimmer: at most ``max_patients`` analysed patients, evenly spaced in the order of
   follow-up, with their drug exposures from the pre-index window on, the first infusion of
   each index-drug course, relapses, and the EDSS change at the end of follow-up.
@@ -19,11 +20,9 @@ counted from the index date (negative before it). Definitions (``docs/report.md`
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import polars as pl
-from scipy import stats
 
 from mscohort.analyse.formatting import p_text
 from mscohort.analyse.study import StudyAnalysis
@@ -153,10 +152,10 @@ def forest(a: StudyAnalysis) -> FigureData:
     for frame in a.tables.values():
         for r in frame.filter(pl.col("measure").str.starts_with("change")
                               & (pl.col("n") >= 2)).iter_rows(named=True):
-            half = stats.t.ppf(0.975, r["n"] - 1) * r["sd"] / math.sqrt(r["n"])
+            # the 95% t interval of the analysis (group tables' ci_low, ci_high)
             rows.append({"measure": r["measure"], "table": r["table"], "group": r["group"],
-                         "n": r["n"], "mean": r["mean"], "ci_low": r["mean"] - half,
-                         "ci_high": r["mean"] + half})
+                         "n": r["n"], "mean": r["mean"], "ci_low": r["ci_low"],
+                         "ci_high": r["ci_high"]})
     data = pl.DataFrame(rows, schema={"measure": pl.String, "table": pl.String,
                                       "group": pl.String, "n": pl.Int64, "mean": pl.Float64,
                                       "ci_low": pl.Float64, "ci_high": pl.Float64})
