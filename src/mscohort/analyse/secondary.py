@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from mscohort.analyse.estimates import wilson
+from mscohort.analyse.estimates import km_at, wilson
 from mscohort.analyse.survival import kaplan_meier, log_rank
 from mscohort.analyse.tables import (
     TABLE_SCHEMA,
@@ -138,9 +138,15 @@ def _km(milestones: pl.DataFrame, outcomes: pl.DataFrame) -> tuple[pl.DataFrame,
                 return float(1 - before[-1]) if before.size else 0.0
 
             below = times[s <= 0.5]
+            # 95% interval of the share reached: 1 - the Greenwood log-log bounds of S(t)
+            ci = {f"reached_by_{k}_ci_{side}": (None if bound is None else 1 - bound)
+                  for k, days in (("1_year", 365.25), ("2_years", 730.5))
+                  for side, bound in zip(("low", "high"),
+                                         (km_at(t, e, days).ci_high, km_at(t, e, days).ci_low),
+                                         strict=True)}
             summary.append({"milestone": ms, "group": g, "at_risk": sub.height,
                             "reached": int(e.sum()), "reached_by_1_year": reached_by(365.25),
-                            "reached_by_2_years": reached_by(730.5),
+                            "reached_by_2_years": reached_by(730.5), **ci,
                             "median_days": float(below[0]) if below.size else None,
                             "p_logrank": test.p if test is not None and g == "all" else None})
     if not curves:
