@@ -23,8 +23,8 @@ def test_summary_shows_the_interval_effect_size_and_role_of_each_change(toy, toy
     assert "(primary)" in cell
     assert f"mean 95% CI ({edss['ci_low']:+.2f} to {edss['ci_high']:+.2f})" in cell
     assert estimate_ci(edss["d_z"], edss["d_z_ci_low"], edss["d_z_ci_high"], 2, True) in cell
-    assert any("Primary endpoint: edss change" in n for n in _table(toy_report,
-                                                                      "summary").footnotes)
+    assert any("Primary endpoint (study definition): the change in EDSS" in n
+               for n in _table(toy_report, "summary").footnotes)
 
 
 def test_paired_table_has_d_z_role_and_holm_columns(toy, toy_report) -> None:

@@ -181,3 +181,14 @@ def split_contrasts_of_non_exclusive(out) -> list:
 
     split = Split("s", {"x": pl.Series([True] * 7), "y": pl.Series([True] * 7)}, False, "")
     return split_contrasts(out, split, [("edss_change", "baseline_edss", "change EDSS")])
+
+
+def test_formatting_prints_numbers_intervals_and_p_values() -> None:
+    from mscohort.analyse.formatting import estimate_ci, number, p_text, percent_ci
+
+    assert number(-0.04, 1, signed=True) == "0.0" and number(0.5, 1, True) == "+0.5"
+    assert estimate_ci(-0.6917, -1.05, -0.333, 2, True) == "-0.69 (-1.05 to -0.33)"
+    assert estimate_ci(1.2, None, None, 1) == "1.2"
+    assert percent_ci(0.5667, 0.441, 0.6843) == "57% (44 to 68)"
+    assert (p_text(0.00004), p_text(0.0472), p_text(None)) == ("p < 0.0001", "p = 0.047",
+                                                              "not tested")

@@ -36,6 +36,14 @@ def estimate_ci(est: float | None, low: float | None, high: float | None, decima
     return number(est, decimals, signed) + (f" {ci}" if ci else "")
 
 
+def percent_ci(p: float | None, low: float | None, high: float | None) -> str:
+    """A proportion as "57% (44 to 68)": whole percent, its interval in the same unit."""
+    if p is None:
+        return "-"
+    ci = interval(None if low is None else 100 * low, None if high is None else 100 * high, 0)
+    return f"{100 * p:.0f}%" + (f" {ci}" if ci else "")
+
+
 def format_p(p: float | None) -> str:
     """A p-value to 2 significant digits, "< 0.0001" below that."""
     if p is None:

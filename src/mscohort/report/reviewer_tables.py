@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from mscohort.analyse.contrasts import BASELINE, BASELINE_FU, WELCH
-from mscohort.analyse.formatting import estimate_ci, format_p, number
+from mscohort.analyse.formatting import estimate_ci, format_p, number, percent_ci
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.report.tables import ReportTable
 
@@ -24,13 +24,11 @@ def estimates_table(a: StudyAnalysis) -> ReportTable:
     rows = []
     for r in a.estimates.iter_rows(named=True):
         m = r["measure"]
-        pct = "proportion" in m or m.startswith("free of")
-        scale = 100 if pct else 1
-        d = 0 if pct or "days" in m else _decimals(m)
-        est = None if r["estimate"] is None else r["estimate"] * scale
-        lo = None if r["ci_low"] is None else r["ci_low"] * scale
-        hi = None if r["ci_high"] is None else r["ci_high"] * scale
-        text = estimate_ci(est, lo, hi, d, signed="change" in m) + ("%" if pct else "")
+        if "proportion" in m or m.startswith("free of"):
+            text = percent_ci(r["estimate"], r["ci_low"], r["ci_high"])
+        else:
+            d = 0 if "days" in m else _decimals(m)
+            text = estimate_ci(r["estimate"], r["ci_low"], r["ci_high"], d, signed="change" in m)
         rows.append((m, text, str(r["n"]), r["method"] + (f"; {r['note']}" if r["note"]
                                                         else "")))
     return ReportTable(
@@ -139,11 +137,10 @@ def sensitivity_report_table(a: StudyAnalysis) -> ReportTable:
         rr = estimate_ci(r["rate_ratio"], r["rate_ratio_ci_low"], r["rate_ratio_ci_high"], 2)
         sub = estimate_ci(r["subgroup_rate_ratio"], r["subgroup_ci_low"],
                           r["subgroup_ci_high"], 2)
-        imp = estimate_ci(*(None if v is None else 100 * v for v in
-                            (r["improved"], r["improved_ci_low"], r["improved_ci_high"])), 0)
+        imp = percent_ci(r["improved"], r["improved_ci_low"], r["improved_ci_high"])
         rows.append((r["variant"], r["option"], str(r["n"]),
                      estimate_ci(r["estimate"], r["ci_low"], r["ci_high"], 2, True),
-                     format_p(r["p"]), number(r["shift"], 2, True), imp + "%",
+                     format_p(r["p"]), number(r["shift"], 2, True), imp,
                      f"{rr}; n={r['n_relapse']}",
                      "-" if r["subgroup"] is None else f"{sub}; n={r['n_subgroup']}"))
     measure = a.sensitivity["measure"][0] if a.sensitivity.height else "EDSS"

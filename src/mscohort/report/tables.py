@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from mscohort.analyse.formatting import estimate_ci, format_p, interval, p_clause
+from mscohort.analyse.primary import primary_measure
 from mscohort.analyse.stats import Describe
 from mscohort.analyse.study import StudyAnalysis
 
@@ -118,7 +119,7 @@ def summary_table(analysis: StudyAnalysis) -> ReportTable:
     for measure, column, decimals in (("EDSS", "edss_change", 1), ("MSSS", "msss_change", 2)):
         d = Describe.of(out[column])
         t = tests[measure]
-        ci = interval(t["ci_low"], t["ci_high"], decimals + 1, True)
+        ci = interval(t["ci_low"], t["ci_high"], 2, True)
         dz = estimate_ci(t["d_z"], t["d_z_ci_low"], t["d_z_ci_high"], 2, True)
         rows.append((f"{measure} change, baseline to follow-up", _change_text(d, decimals)
                      + f"; {p_clause(t['p_t_text'])} ({t['role']})"
@@ -146,8 +147,9 @@ def summary_table(analysis: StudyAnalysis) -> ReportTable:
         ("Mean ± SD (median), range; p: " + T_TEST + "; 95% CI of the mean change (t); d_z: "
          "mean change / SD of the changes with its noncentral-t 95% CI.",
          "Improved / stable / worsened as defined in the methods.",
-         f"Primary endpoint: {analysis.definition.primary.replace('_', ' ')}; every other "
-         "test is exploratory (Holm-adjusted p in the tables of tests)."))
+         f"Primary endpoint (study definition): the change in "
+         f"{primary_measure(analysis.definition)}; every other test is exploratory "
+         "(Holm-adjusted p in the tables of tests)."))
 
 
 def _signed(x: float | None, decimals: int) -> str:
