@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy import optimize, stats
+from scipy import optimize, special
 
-from mscohort.analyse.stats import at_precision
+from mscohort.analyse.stats import as_float, at_precision
 
 
 @dataclass(frozen=True)
@@ -38,22 +38,31 @@ def _ncp(t_obs: float, df: int, prob: float) -> float:
     """The noncentrality lambda with P(T <= t_obs | df, lambda) = prob (decreasing in
     lambda), by Brent's method on a bracket that widens until it holds the root."""
     def f(ncp: float) -> float:
-        cdf = float(stats.nct.cdf(t_obs, df, ncp))
+        cdf = float(special.nctdtr(df, ncp, t_obs))  # = scipy.stats.nct.cdf, without its overhead
         if math.isnan(cdf):  # scipy's nct underflows far in the tails: 0 or 1 there
             cdf = 0.0 if ncp > t_obs else 1.0
         return cdf - prob
 
-    lo, hi = t_obs - 10.0, t_obs + 10.0
+    # start from cdflib's inversion (scipy.special.nctdtrinc, accurate to about 1e-5) and
+    # polish it with Brent's method in a small bracket, widened until it holds the root
+    start = float(special.nctdtrinc(df, prob, t_obs))
+    if not math.isfinite(start):
+        start = t_obs
+    step = 1e-3 * (1.0 + abs(start))
+    lo, hi = start - step, start + step
     while f(lo) < 0:
-        lo -= 10.0
+        lo -= step
+        step *= 4
+    step = 1e-3 * (1.0 + abs(start))
     while f(hi) > 0:
-        hi += 10.0
+        hi += step
+        step *= 4
     return float(optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-12))
 
 
 def d_z(differences: pl.Series | np.ndarray, level: float = 0.95) -> EffectSize:
     """d_z of paired differences (after - before) with its noncentral-t interval."""
-    v = np.asarray(pl.Series(differences).cast(pl.Float64).fill_null(np.nan), dtype=float)
+    v = as_float(differences)
     v = at_precision(v[~np.isnan(v)])
     n = int(v.size)
     if n < 2:

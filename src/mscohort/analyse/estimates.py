@@ -25,7 +25,7 @@ import polars as pl
 from scipy import stats
 
 from mscohort.analyse.rates import pooled_rate, rate_ratio
-from mscohort.analyse.stats import at_precision
+from mscohort.analyse.stats import as_float, at_precision
 from mscohort.analyse.survival import kaplan_meier
 
 Z95 = float(stats.norm.ppf(0.975))
@@ -52,7 +52,7 @@ class Estimate:
 
 
 def _values(values: pl.Series | np.ndarray) -> np.ndarray:
-    v = np.asarray(pl.Series(values).cast(pl.Float64).fill_null(np.nan), dtype=float)
+    v = as_float(values)
     return v[~np.isnan(v)]
 
 

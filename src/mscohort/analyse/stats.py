@@ -30,6 +30,13 @@ from mscohort.analyse.formatting import format_p, p_clause  # noqa: F401  (re-ex
 PRECISION_DECIMALS = 9
 
 
+def as_float(values: pl.Series | np.ndarray | list) -> np.ndarray:
+    """Values as a float array, missing values as NaN."""
+    if isinstance(values, pl.Series):
+        return values.cast(pl.Float64).to_numpy().astype(float, copy=False)
+    return np.asarray(pl.Series(values, dtype=pl.Float64).to_numpy(), dtype=float)
+
+
 def at_precision(values: np.ndarray) -> np.ndarray:
     """``values`` rounded to :data:`PRECISION_DECIMALS` decimals (``-0.0`` made ``0.0``)."""
     return np.round(np.asarray(values, dtype=float), PRECISION_DECIMALS) + 0.0
@@ -98,8 +105,7 @@ class Paired:
 def paired(before: pl.Series | np.ndarray, after: pl.Series | np.ndarray) -> Paired:
     """Mean difference (95% CI), paired t-test and Wilcoxon signed-rank test of the complete
     pairs, differences compared at :data:`PRECISION_DECIMALS` (module notes)."""
-    b = np.asarray(pl.Series(before).cast(pl.Float64).fill_null(np.nan), dtype=float)
-    a = np.asarray(pl.Series(after).cast(pl.Float64).fill_null(np.nan), dtype=float)
+    b, a = as_float(before), as_float(after)
     ok = ~(np.isnan(a) | np.isnan(b))
     diff = at_precision(a[ok] - b[ok])
     n = int(diff.size)
@@ -130,7 +136,7 @@ def one_sample_t(values: pl.Series | np.ndarray) -> float | None:
     """Two-sided p of Student's one-sample t-test of the mean against 0 (scipy
     ``ttest_1samp``); None when fewer than 2 values or all values are equal at
     :data:`PRECISION_DECIMALS`."""
-    v = np.asarray(pl.Series(values).cast(pl.Float64).fill_null(np.nan), dtype=float)
+    v = as_float(values)
     v = at_precision(v[~np.isnan(v)])
     if v.size < 2 or np.all(v == v[0]):
         return None
