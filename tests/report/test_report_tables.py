@@ -88,9 +88,10 @@ def test_every_table_has_a_title_headers_and_rows_of_its_width(toy) -> None:
     _, analysis = toy
     tables = report_tables(analysis)
     assert [t.key for t in tables] == ["cohort", *analysis.tables, "summary", "paired",
-                                       "relapses", "courses", "safety", "aesi", "msfc",
-                                       "oct", "neda", "oct_eyes", "secondary_paired",
-                                       "milestones"]
+                                       "relapses", "estimates", "within_groups", "contrasts",
+                                       "timepoints", "flow", "sensitivity", "courses",
+                                       "safety", "aesi", "msfc", "oct", "neda",
+                                       "oct_eyes", "secondary_paired", "milestones"]
     for t in tables:
         assert t.title and t.rows
         assert all(len(r) == len(t.columns) for r in t.rows), t.key

@@ -113,3 +113,29 @@ def test_secondary_settings_are_checked(raw: dict, message: str) -> None:
 
     with pytest.raises(UsageError, match=message):
         parse_definition(raw, "study.toml")
+
+
+def test_milestone_shares_reached_have_the_kaplan_meier_interval(tmp_path) -> None:
+    """The interval of 1 - S(t) is 1 minus the Greenwood log-log bounds of S(t)
+    (statsmodels check of the bounds: tests/reviewer/test_estimates.py)."""
+    import numpy as np
+
+    from mscohort.analyse.estimates import km_at
+    from mscohort.analyse.secondary import _km
+
+    milestones = pl.DataFrame({
+        "patient_id": [f"P{i}" for i in range(8)], "milestone": [4.0] * 8,
+        "time_from_index_days": [100.0, 200, 300, 400, 500, 800, 900, 1000],
+        "observed": [True, False, True, True, False, True, False, False]})
+    outcomes = pl.DataFrame({"patient_id": [f"P{i}" for i in range(8)], "cohort": ["A"] * 8})
+    _, summary = _km(milestones, outcomes)
+    row = summary.row(0, named=True)
+    s1 = km_at(milestones["time_from_index_days"].to_numpy(),
+               milestones["observed"].to_numpy(), 365.25)
+    # S(365.25) = (1 - 1/8)(1 - 1/6) = 0.729167; reached = 0.270833
+    assert row["reached_by_1_year"] == pytest.approx(1 - 7 / 8 * 5 / 6)
+    assert (row["reached_by_1_year_ci_low"], row["reached_by_1_year_ci_high"]) == (
+        pytest.approx(1 - s1.ci_high), pytest.approx(1 - s1.ci_low))
+    assert row["reached_by_1_year_ci_low"] < row["reached_by_1_year"] < row[
+        "reached_by_1_year_ci_high"]
+    assert np.isfinite(row["reached_by_2_years_ci_high"])

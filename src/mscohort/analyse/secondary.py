@@ -15,9 +15,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from mscohort.analyse.stats import Describe, format_p, paired
+from mscohort.analyse.estimates import km_at, wilson
 from mscohort.analyse.survival import kaplan_meier, log_rank
-from mscohort.analyse.tables import TABLE_SCHEMA, Measure, group_table, study_splits
+from mscohort.analyse.tables import (
+    TABLE_SCHEMA,
+    TEST_SCHEMA,
+    Measure,
+    group_table,
+    paired_row,
+    study_splits,
+)
 from mscohort.definition import StudyDefinition
 from mscohort.derive.events.presets import study_event_settings
 from mscohort.derive.milestone_outcomes import milestone_outcomes
@@ -82,7 +89,8 @@ def share_table(wide: pl.DataFrame, split: Split, column: str, label: str, title
                      "measure": f"{label}, {SHARE}", "n": n,
                      "mean": k / n if n else None, "sd": None, "median": None, "min": None,
                      "max": None, "p_t": None,
-                     "text": f"{k}/{n} ({100 * k / n:.0f}%)" if n else "no data"})
+                     "text": f"{k}/{n} ({100 * k / n:.0f}%)" if n else "no data",
+                     "ci_low": wilson(k, n).ci_low, "ci_high": wilson(k, n).ci_high})
     return pl.DataFrame(rows, schema=TABLE_SCHEMA)
 
 
@@ -102,15 +110,8 @@ def _tests(wide: pl.DataFrame, pairs: list[tuple[str, str]]) -> pl.DataFrame:
     rows = []
     ok = wide.filter(pl.col("excluded_reason").is_null())
     for name, stem in pairs:
-        b, a = ok[f"{stem}_baseline"], ok[f"{stem}_followup"]
-        r = paired(b, a)
-        rows.append({"measure": name, "n": r.n, "mean_before": Describe.of(b).mean,
-                     "mean_after": Describe.of(a).mean, "mean_difference": r.mean_difference,
-                     "ci_low": r.ci_low, "ci_high": r.ci_high, "t": r.t, "df": r.df,
-                     "p_t": r.p_t, "p_t_text": format_p(r.p_t),
-                     "wilcoxon_statistic": r.wilcoxon_statistic, "p_wilcoxon": r.p_wilcoxon,
-                     "note": r.note})
-    return pl.DataFrame(rows, infer_schema_length=None)
+        rows.append(paired_row(name, ok[f"{stem}_baseline"], ok[f"{stem}_followup"]))
+    return pl.DataFrame(rows, schema=TEST_SCHEMA)
 
 
 def _km(milestones: pl.DataFrame, outcomes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -138,9 +139,15 @@ def _km(milestones: pl.DataFrame, outcomes: pl.DataFrame) -> tuple[pl.DataFrame,
                 return float(1 - before[-1]) if before.size else 0.0
 
             below = times[s <= 0.5]
+            # 95% interval of the share reached: 1 - the Greenwood log-log bounds of S(t)
+            ci = {f"reached_by_{k}_ci_{side}": (None if bound is None else 1 - bound)
+                  for k, days in (("1_year", 365.25), ("2_years", 730.5))
+                  for side, bound in zip(("low", "high"),
+                                         (km_at(t, e, days).ci_high, km_at(t, e, days).ci_low),
+                                         strict=True)}
             summary.append({"milestone": ms, "group": g, "at_risk": sub.height,
                             "reached": int(e.sum()), "reached_by_1_year": reached_by(365.25),
-                            "reached_by_2_years": reached_by(730.5),
+                            "reached_by_2_years": reached_by(730.5), **ci,
                             "median_days": float(below[0]) if below.size else None,
                             "p_logrank": test.p if test is not None and g == "all" else None})
     if not curves:
@@ -183,7 +190,8 @@ def secondary_outcomes(study: Study, outcomes: pl.DataFrame,
                           f"optic-neuritis eyes: {d.secondary.optic_neuritis_eyes}")
         tables["OCT per eye"] = group_table(per_eye, eye_split, oct_measures(layers),
                                             "OCT per eye").with_columns(
-            pl.lit(None, pl.Float64).alias("p_t"))
+            pl.lit(None, pl.Float64).alias(c) for c in ("p_t", "d_z", "d_z_ci_low",
+                                                         "d_z_ci_high"))
         pairs += [(f"{layer.removesuffix('_um').upper()} (um, mean of eyes)", layer)
                   for layer in layers]
     neda_rows = neda(outcomes, study.table("relapses"), study.table("mri"), d)

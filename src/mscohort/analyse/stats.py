@@ -7,6 +7,11 @@
   Wilcoxon signed-rank test (two-sided; scipy ``wilcoxon``, zero differences dropped as in
   Wilcoxon's original method). A test that is undefined (fewer than 2 pairs, differences
   all equal, or all zero for Wilcoxon) is reported with a reason, never as a number.
+* Differences are compared at the data's precision: rounded to :data:`PRECISION_DECIMALS`
+  decimals before testing, so that floating-point noise (4.926 computed as 5.093 - 0.167
+  and as 9.956 - 5.030) neither turns "all differences equal" into a test nor breaks a tie
+  of the signed ranks.
+* The means before and after of a paired comparison are over the pairs that were tested.
 """
 
 from __future__ import annotations
@@ -17,6 +22,24 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from scipy import stats
+
+from mscohort.analyse.formatting import format_p, p_clause  # noqa: F401  (re-exported)
+
+#: Decimals at which differences are compared (far below any clinical scale's step, far
+#: above the noise of double-precision arithmetic on such values).
+PRECISION_DECIMALS = 9
+
+
+def as_float(values: pl.Series | np.ndarray | list) -> np.ndarray:
+    """Values as a float array, missing values as NaN."""
+    if isinstance(values, pl.Series):
+        return values.cast(pl.Float64).to_numpy().astype(float, copy=False)
+    return np.asarray(pl.Series(values, dtype=pl.Float64).to_numpy(), dtype=float)
+
+
+def at_precision(values: np.ndarray) -> np.ndarray:
+    """``values`` rounded to :data:`PRECISION_DECIMALS` decimals (``-0.0`` made ``0.0``)."""
+    return np.round(np.asarray(values, dtype=float), PRECISION_DECIMALS) + 0.0
 
 
 def _num(x: float | None, decimals: int, signed: bool) -> str:
@@ -75,26 +98,29 @@ class Paired:
     wilcoxon_statistic: float | None
     p_wilcoxon: float | None
     note: str | None
+    mean_before: float | None = None  #: over the pairs tested
+    mean_after: float | None = None  #: over the pairs tested
 
 
 def paired(before: pl.Series | np.ndarray, after: pl.Series | np.ndarray) -> Paired:
-    """Mean difference (95% CI), paired t-test and Wilcoxon signed-rank test."""
-    b = np.asarray(pl.Series(before).cast(pl.Float64).fill_null(np.nan), dtype=float)
-    a = np.asarray(pl.Series(after).cast(pl.Float64).fill_null(np.nan), dtype=float)
+    """Mean difference (95% CI), paired t-test and Wilcoxon signed-rank test of the complete
+    pairs, differences compared at :data:`PRECISION_DECIMALS` (module notes)."""
+    b, a = as_float(before), as_float(after)
     ok = ~(np.isnan(a) | np.isnan(b))
-    diff = a[ok] - b[ok]
+    diff = at_precision(a[ok] - b[ok])
     n = int(diff.size)
+    means = (float(b[ok].mean()), float(a[ok].mean())) if n else (None, None)
     if n < 2:
         mean = float(diff.mean()) if n else None
         return Paired(n, mean, None, None, None, None, None, None, None, None,
-                      "fewer than 2 pairs: no test")
+                      "fewer than 2 pairs: no test", *means)
     mean = float(diff.mean())
-    sd = float(diff.std(ddof=1))
-    if sd == 0:
+    if np.all(diff == diff[0]):
         return Paired(n, mean, 0.0, mean, mean, None, n - 1, None, None, None,
-                      "all differences are equal: no test")
+                      "all differences are equal: no test", *means)
+    sd = float(diff.std(ddof=1))
     half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-    t = stats.ttest_rel(a[ok], b[ok])
+    t = stats.ttest_1samp(diff, 0.0)  # = ttest_rel(after, before) on the rounded differences
     note = None
     w_stat = w_p = None
     if np.count_nonzero(diff) == 0:
@@ -103,30 +129,15 @@ def paired(before: pl.Series | np.ndarray, after: pl.Series | np.ndarray) -> Pai
         w = stats.wilcoxon(diff, zero_method="wilcox")
         w_stat, w_p = float(w.statistic), float(w.pvalue)
     return Paired(n, mean, sd, mean - half, mean + half, float(t.statistic), n - 1,
-                  float(t.pvalue), w_stat, w_p, note)
-
-
-def p_clause(text: str) -> str:
-    """A formatted p-value as a clause: "p = 0.03", "p < 0.0001", "not tested"."""
-    if text.startswith("<"):
-        return f"p {text}"
-    return text if text == "not tested" else f"p = {text}"
+                  float(t.pvalue), w_stat, w_p, note, *means)
 
 
 def one_sample_t(values: pl.Series | np.ndarray) -> float | None:
     """Two-sided p of Student's one-sample t-test of the mean against 0 (scipy
-    ``ttest_1samp``); None when fewer than 2 values or all values are equal."""
-    v = np.asarray(pl.Series(values).cast(pl.Float64).fill_null(np.nan), dtype=float)
-    v = v[~np.isnan(v)]
+    ``ttest_1samp``); None when fewer than 2 values or all values are equal at
+    :data:`PRECISION_DECIMALS`."""
+    v = as_float(values)
+    v = at_precision(v[~np.isnan(v)])
     if v.size < 2 or np.all(v == v[0]):
         return None
     return float(stats.ttest_1samp(v, 0.0).pvalue)
-
-
-def format_p(p: float | None) -> str:
-    """A p-value to 2 significant digits, "< 0.0001" below that."""
-    if p is None:
-        return "not tested"
-    if p < 0.0001:
-        return "< 0.0001"
-    return f"{p:.2g}"

@@ -9,22 +9,34 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
 from mscohort._version import __version__
 from mscohort.analyse.cohort import cohort_description
+from mscohort.analyse.contrasts import contrast_table
+from mscohort.analyse.estimates import study_estimates
+from mscohort.analyse.flow import population_flow
+from mscohort.analyse.primary import (
+    adjust_contrasts,
+    adjust_frames,
+    label_tests,
+    multiplicity_methods,
+)
 from mscohort.analyse.secondary import SecondaryResults, secondary_outcomes
+from mscohort.analyse.sensitivity import sensitivity_table
 from mscohort.analyse.survival import LogRank
 from mscohort.analyse.tables import (
     cdw_survival,
     change_categories,
     paired_tests,
     relapse_table,
+    study_splits,
     study_tables,
 )
+from mscohort.analyse.timepoints import timepoint_table
 from mscohort.definition import StudyDefinition
 from mscohort.derive.events.methods import methods_text as methods_of_events
 from mscohort.derive.events.presets import study_event_settings
@@ -66,6 +78,11 @@ class StudyAnalysis:
     screening: pl.DataFrame = field(default_factory=pl.DataFrame)  #: when [eligibility]
     secondary: SecondaryResults | None = None  #: MSFC, OCT, NEDA-3, EDSS milestones
     warnings: tuple[str, ...] = ()  #: what the reader must know (analysis_warnings)
+    estimates: pl.DataFrame = field(default_factory=pl.DataFrame)  #: with 95% intervals
+    contrasts: pl.DataFrame = field(default_factory=pl.DataFrame)  #: between groups
+    timepoints: pl.DataFrame = field(default_factory=pl.DataFrame)  #: 12-48 months, attrition
+    flow: pl.DataFrame = field(default_factory=pl.DataFrame)  #: screened -> analysed
+    sensitivity: pl.DataFrame = field(default_factory=pl.DataFrame)  #: one rule changed a row
 
     def methods(self) -> str:
         return methods_text(self.definition)
@@ -82,7 +99,9 @@ class StudyAnalysis:
                   "relapses": self.relapses, "km_cdw": self.km_cdw,
                   "courses": self.courses, "deviations": self.deviations,
                   "safety": self.safety, "aesi": self.aesi, "retreatment": self.retreatment,
-                  "screening": self.screening}
+                  "screening": self.screening, "estimates": self.estimates,
+                  "contrasts": self.contrasts, "timepoints": self.timepoints,
+                  "flow": self.flow, "sensitivity": self.sensitivity}
         if self.secondary is not None:
             sec = self.secondary
             frames |= {"secondary": sec.patients, "oct_eyes": sec.oct_eyes,
@@ -127,10 +146,11 @@ def latest_record(study: Study) -> dt.date | None:
 
 
 def analyse_study(study: Study, definition: StudyDefinition,
-                  as_of: dt.date | None = None) -> StudyAnalysis:
+                  as_of: dt.date | None = None, sensitivity: bool = True) -> StudyAnalysis:
     """Every result of the analysis; infusion courses are checked against the default
     regimens (``datasets/protocol/regimens.toml``), safety monitoring and retreatment are
-    judged on ``as_of`` (default: the latest record, :func:`latest_record`)."""
+    judged on ``as_of`` (default: the latest record, :func:`latest_record`);
+    ``sensitivity``: re-run the analysis for the sensitivity table."""
     from mscohort.derive.courses import course_table, load_regimens
     from mscohort.derive.retreatment import retreatment
     from mscohort.derive.safety import aesi_table, load_monitoring, safety_schedule
@@ -154,14 +174,39 @@ def analyse_study(study: Study, definition: StudyDefinition,
                            course_gap_days=definition.course_gap_days)[0]
     outcomes = patient_outcomes(study, definition)
     curves, logrank = cdw_survival(outcomes, by_median_followup(outcomes))
+    if logrank is not None:
+        logrank = replace(logrank, caveat=FOLLOWUP_SPLIT_CAVEAT)
     unit = _UNITS[definition.unit].split(" of ")[0]
     cohort = cohort_description(outcomes, by_median_followup(outcomes, unit), unit)
-    return StudyAnalysis(definition, outcomes, cohort, study_tables(outcomes, definition),
-                         change_categories(outcomes), paired_tests(outcomes, definition),
-                         relapse_table(outcomes, definition), curves, logrank, courses,
-                         deviations, *protocol, screening,
-                         secondary_outcomes(study, outcomes, definition),
-                         analysis_warnings(outcomes, definition))
+    tables = study_tables(outcomes, definition)
+    tables = dict(zip(tables, adjust_frames(list(tables.values())), strict=True))
+    secondary = secondary_outcomes(study, outcomes, definition)
+    if secondary.tests.height or secondary.tables:
+        adjusted = adjust_frames([secondary.tests, *secondary.tables.values()])
+        secondary = replace(secondary, tests=adjusted[0],
+                            tables=dict(zip(secondary.tables, adjusted[1:], strict=True)))
+    splits = list(study_splits(outcomes, definition).values())
+    return StudyAnalysis(
+        definition, outcomes, cohort, tables, change_categories(outcomes),
+        label_tests(paired_tests(outcomes, definition), definition),
+        relapse_table(outcomes, definition), curves, logrank, courses, deviations, *protocol,
+        screening, secondary,
+        estimates=study_estimates(outcomes),
+        contrasts=adjust_contrasts(contrast_table(outcomes, splits, CONTRAST_MEASURES)),
+        timepoints=timepoint_table(outcomes, study.edss, latest_record(study)),
+        flow=population_flow(outcomes, screening, definition.index_drug, secondary.patients),
+        sensitivity=(sensitivity_table(study, definition, outcomes, screening)
+                     if sensitivity else pl.DataFrame()),
+        warnings=analysis_warnings(outcomes, definition))
+
+
+#: Said next to the log-rank test of the follow-up cohorts (issue #17, error 6).
+FOLLOWUP_SPLIT_CAVEAT = (
+    "groups defined by their own follow-up length: longer follow-up gives more time to "
+    "observe worsening, so this test is biased by design; descriptive only, not evidence "
+    "that follow-up length matters (see the between-group contrasts)")
+CONTRAST_MEASURES = [("edss_change", "baseline_edss", "change EDSS"),
+                     ("msss_change", "baseline_msss", "change MSSS")]
 
 
 def analysis_warnings(outcomes: pl.DataFrame, d: StudyDefinition) -> tuple[str, ...]:
@@ -195,8 +240,9 @@ def methods_text(d: StudyDefinition) -> str:
                                     if d.baseline_after_index_days else " up to that date")
                 + (f", not less than {d.baseline_relapse_free_days:g} days after a relapse onset"
                    if d.baseline_relapse_free_days else ""))
-    end = ("the last EDSS assessment after the index date" if d.follow_up_end == "last_edss"
-           else f"the last EDSS assessment up to {d.cutoff_date}")
+    end = ("the last EDSS assessment after the index date (the last observation)"
+           if d.follow_up_end == "last_edss"
+           else f"the last EDSS assessment up to {d.cutoff_date} (the last observation)")
     if d.follow_up_min_days:
         end += (f"; patients followed for less than {d.follow_up_min_days:g} days were not "
                 "analysed")
@@ -222,6 +268,8 @@ def methods_text(d: StudyDefinition) -> str:
         "milestones and the patient timelines) was defined as follows. "
         + methods_of_events(events),
         _secondary_methods(d),
+        REVIEWER_METHODS,
+        multiplicity_methods(d),
         f"Analyses were run with mscohort {__version__}.",
     ]
     return " ".join(text)
@@ -279,6 +327,20 @@ def _prior_methods(d: StudyDefinition, groups: str) -> str:
         f"before it, {rule}; patients with no such drug formed the group \"none in window\". "
         f"Drugs within the prior window were every drug taken within {d.prior_window_days:g} "
         f"days before the index date. Drugs were grouped as {groups} (other drugs: other).")
+
+
+REVIEWER_METHODS = (
+    "Every estimate is given with a 95% confidence interval: t intervals for means, Wilson "
+    "intervals for proportions, exact Poisson intervals for rates, order-statistic intervals "
+    "for medians and Greenwood log-log intervals for Kaplan-Meier estimates. Paired effect "
+    "sizes are d_z (mean change / SD of the changes) with noncentral-t intervals. Groups "
+    "were compared by the difference in mean change (Welch t-test) and by ANCOVA adjusted "
+    "for the baseline value, and for the baseline value and follow-up length (Vickers and "
+    "Altman 2001). Because the last observation mixes follow-up lengths, EDSS change is also "
+    "given at 12, 24, 36 and 48 months with the patients lost by each time point. The log-rank "
+    "test between follow-up cohorts compares groups defined by their own follow-up length "
+    "and is descriptive only. Differences were compared at 1e-9 before testing. Sensitivity "
+    "analyses re-ran the analysis with one rule changed at a time.")
 
 
 def _secondary_methods(d: StudyDefinition) -> str:

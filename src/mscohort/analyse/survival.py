@@ -61,6 +61,7 @@ class LogRank:
     observed: dict[str, int]
     expected: dict[str, float]
     note: str | None
+    caveat: str | None = None  #: why the test should not be read as evidence, when it should not
 
 
 def log_rank(time: np.ndarray, event: np.ndarray, group: np.ndarray) -> LogRank:

@@ -3,7 +3,10 @@
 Every table row is one (group, measure): ``table``, ``split``, ``exclusive``, ``rule`` (the
 split's rule in words), ``group``, ``n_group``, ``measure``, ``n``, ``mean``, ``sd``,
 ``median``, ``min``, ``max``, ``p_t``, ``text`` (the cell as printed: Mean ± SD (range), or
-median (range) for follow-up).
+median (range) for follow-up), ``ci_low``, ``ci_high`` (the 95% interval of the mean: t; of
+the median: order statistics; of a share: Wilson), ``d_z``, ``d_z_ci_low``, ``d_z_ci_high``
+(the standardised change, :mod:`mscohort.analyse.effects`) and ``p_holm`` (``p_t`` adjusted
+by Holm over the family, :mod:`mscohort.analyse.multiplicity`).
 
 ``p_t`` is given for change measures only: Student's one-sample t-test of the within-group
 change against 0 (two-sided), which equals the paired t-test of follow-up against baseline
@@ -17,7 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from mscohort.analyse.stats import Describe, format_p, one_sample_t, paired
+from mscohort.analyse.effects import d_z
+from mscohort.analyse.estimates import mean_ci, median_ci
+from mscohort.analyse.stats import Describe, Paired, format_p, one_sample_t, paired
 from mscohort.definition import StudyDefinition
 from mscohort.stratify.splits import (
     Split,
@@ -33,7 +38,9 @@ TABLE_SCHEMA = {
     "table": pl.String, "split": pl.String, "exclusive": pl.Boolean, "rule": pl.String,
     "group": pl.String, "n_group": pl.Int64, "measure": pl.String, "n": pl.Int64,
     "mean": pl.Float64, "sd": pl.Float64, "median": pl.Float64, "min": pl.Float64,
-    "max": pl.Float64, "p_t": pl.Float64, "text": pl.String,
+    "max": pl.Float64, "p_t": pl.Float64, "text": pl.String, "ci_low": pl.Float64,
+    "ci_high": pl.Float64, "d_z": pl.Float64, "d_z_ci_low": pl.Float64,
+    "d_z_ci_high": pl.Float64, "p_holm": pl.Float64,
 }
 
 
@@ -61,11 +68,15 @@ def group_table(outcomes: pl.DataFrame, split: Split, measures: list[Measure],
             text = s.median_range(m.decimals) if m.median else s.mean_sd_range(m.decimals,
                                                                                 m.signed)
             p = one_sample_t(sub[m.column]) if m.signed else None
+            ci = median_ci(sub[m.column]) if m.median else mean_ci(sub[m.column])
+            eff = d_z(sub[m.column]) if m.signed else None
             rows.append({"table": title, "split": split.name, "exclusive": split.exclusive,
                          "rule": split.rule, "group": group, "n_group": sub.height,
                          "measure": m.label, "n": s.n, "mean": s.mean, "sd": s.sd,
                          "median": s.median, "min": s.minimum, "max": s.maximum, "p_t": p,
-                         "text": text})
+                         "text": text, "ci_low": ci.ci_low, "ci_high": ci.ci_high,
+                         "d_z": eff and eff.d, "d_z_ci_low": eff and eff.ci_low,
+                         "d_z_ci_high": eff and eff.ci_high})
     return pl.DataFrame(rows, schema=TABLE_SCHEMA)
 
 
@@ -134,15 +145,35 @@ def paired_tests(outcomes: pl.DataFrame, d: StudyDefinition | None = None) -> pl
         comparisons.append((f"EDSS at {tp.name}", outcomes.filter(
             pl.col("baseline_edss").is_not_null()), "baseline_edss", f"edss_{tp.slug}"))
     comparisons.append(("ARR", rel, "arr_before", "arr_during"))
-    for name, frame, before, after in comparisons:
-        r = paired(frame[before], frame[after])
-        rows.append({"measure": name, "n": r.n, "mean_before": Describe.of(frame[before]).mean,
-                     "mean_after": Describe.of(frame[after]).mean,
-                     "mean_difference": r.mean_difference, "ci_low": r.ci_low,
-                     "ci_high": r.ci_high, "t": r.t, "df": r.df, "p_t": r.p_t,
-                     "p_t_text": format_p(r.p_t), "wilcoxon_statistic": r.wilcoxon_statistic,
-                     "p_wilcoxon": r.p_wilcoxon, "note": r.note})
-    return pl.DataFrame(rows, infer_schema_length=None)
+    rows = [paired_row(name, frame[before], frame[after])
+            for name, frame, before, after in comparisons]
+    return pl.DataFrame(rows, schema=TEST_SCHEMA)
+
+
+#: Columns of a paired-test frame: the means are over the pairs tested; ``d_z`` with its
+#: noncentral-t interval; ``role`` and ``p_holm`` are set by :mod:`mscohort.analyse.primary`.
+TEST_SCHEMA = {
+    "measure": pl.String, "n": pl.Int64, "mean_before": pl.Float64, "mean_after": pl.Float64,
+    "mean_difference": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64,
+    "t": pl.Float64, "df": pl.Int64, "p_t": pl.Float64, "p_t_text": pl.String,
+    "wilcoxon_statistic": pl.Float64, "p_wilcoxon": pl.Float64, "note": pl.String,
+    "d_z": pl.Float64, "d_z_ci_low": pl.Float64, "d_z_ci_high": pl.Float64,
+    "role": pl.String, "p_holm": pl.Float64,
+}
+
+
+def paired_row(name: str, before: pl.Series, after: pl.Series) -> dict[str, object]:
+    """One row of :data:`TEST_SCHEMA`: the paired comparison of after - before."""
+    r: Paired = paired(before, after)
+    both = before.is_not_null() & after.is_not_null()
+    eff = d_z((after.filter(both) - before.filter(both)).cast(pl.Float64))
+    return {"measure": name, "n": r.n, "mean_before": r.mean_before,
+            "mean_after": r.mean_after, "mean_difference": r.mean_difference,
+            "ci_low": r.ci_low, "ci_high": r.ci_high, "t": r.t, "df": r.df, "p_t": r.p_t,
+            "p_t_text": format_p(r.p_t), "wilcoxon_statistic": r.wilcoxon_statistic,
+            "p_wilcoxon": r.p_wilcoxon, "note": r.note, "d_z": eff.d,
+            "d_z_ci_low": eff.ci_low, "d_z_ci_high": eff.ci_high, "role": "exploratory",
+            "p_holm": None}
 
 
 def relapse_table(outcomes: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:

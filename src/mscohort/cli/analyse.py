@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from mscohort.analyse.formatting import estimate_ci, format_p, number, p_clause, p_text
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.errors import DataValidationError, UsageError
 from mscohort.study import Study
@@ -104,7 +105,6 @@ def analyse(
 def print_analysis(result: StudyAnalysis) -> None:
     """The terminal summary of an analysis: who was analysed, the group tables, categories,
     paired tests, relapse rates and the log-rank test."""
-    from mscohort.analyse.stats import format_p, p_clause
     from mscohort.cli.main import out
 
     definition = result.definition
@@ -136,10 +136,14 @@ def print_analysis(result: StudyAnalysis) -> None:
         pct = f"{r['percent']:.0f}%" if r["percent"] is not None else "-"
         out.print(f"  {r['category']}: {r['n']}/{r['of']} ({pct})")
     for r in tests.iter_rows(named=True):
-        out.print(f"  {r['measure']}: n={r['n']}, mean difference "
-                  f"{'-' if r['mean_difference'] is None else format(r['mean_difference'], '.2f')}"
-                  f", paired t-test {p_clause(r['p_t_text'])}"
-                  + (f" ({r['note']})" if r["note"] else ""))
+        holm = "" if r["p_holm"] is None else f", Holm {p_text(r['p_holm'])}"
+        out.print(Text(
+            f"  {r['measure']} ({r['role']}): n={r['n']}, mean "
+            f"{number(r['mean_before'], 2)} -> {number(r['mean_after'], 2)}, difference "
+            f"{estimate_ci(r['mean_difference'], r['ci_low'], r['ci_high'], 2, True)}, "
+            f"paired t-test {p_clause(r['p_t_text'])}{holm}; d_z "
+            f"{estimate_ci(r['d_z'], r['d_z_ci_low'], r['d_z_ci_high'], 2, True)}"
+            + (f" ({r['note']})" if r["note"] else "")))
     for r in relapses.iter_rows(named=True):
         out.print(f"  ARR ({r['group']}, n={r['n']}): before {r['arr_before']}, during "
                   f"{r['arr_during']}; paired t-test {p_clause(r['p_paired_t'])}; rate ratio "
@@ -150,9 +154,50 @@ def print_analysis(result: StudyAnalysis) -> None:
         obs = ", ".join(f"{g} {n}" for g, n in logrank.observed.items())
         out.print(f"  time to first confirmed EDSS worsening by follow-up cohort: events {obs}; "
                   f"log-rank {p_clause(format_p(logrank.p))}"
-                  + (f" ({logrank.note})" if logrank.note else ""))
+                  + (f" ({logrank.note})" if logrank.note else "")
+                  + (f" [caution: {logrank.caveat}]" if logrank.caveat else ""),
+                  markup=False)
     if result.secondary is not None:
         print_secondary(result)
+    print_reviewer(result)
+
+
+def print_reviewer(result: StudyAnalysis) -> None:
+    """Estimates with 95% CIs, between-group contrasts, time points, the population flow
+    and the sensitivity table, a line each."""
+    from mscohort.cli.main import out
+
+    out.print("[bold]Estimates (95% CI)[/]")
+    for r in result.estimates.iter_rows(named=True):
+        value = estimate_ci(r["estimate"], r["ci_low"], r["ci_high"], 3)
+        out.print(Text(f"  {r['measure']}: {value}; n={r['n']}"
+                       + (f" ({r['note']})" if r["note"] else "")))
+    out.print("[bold]Between-group contrasts of mean change (exploratory, Holm per family)[/]")
+    for r in result.contrasts.iter_rows(named=True):
+        out.print(Text(f"  {r['split']}, {r['measure']}: {r['group']} - {r['reference']}, "
+                       f"{r['adjustment']}: "
+                       f"{estimate_ci(r['estimate'], r['ci_low'], r['ci_high'], 2, True)}, "
+                       f"{p_text(r['p'])}"
+                       + ("" if r["p_holm"] is None else f", Holm {p_text(r['p_holm'])}")
+                       + (f" ({r['note']})" if r["note"] else "")))
+    out.print("[bold]EDSS at fixed time points and attrition[/]")
+    for r in result.timepoints.iter_rows(named=True):
+        out.print(Text(f"  {r['months']} months: {r['assessed']} of {r['with_baseline']} "
+                       f"assessed, {r['missed']} missed, {r['lost']} lost "
+                       f"(+{r['lost_in_interval']}), {r['not_yet_due']} not yet due; change "
+                       f"{estimate_ci(r['mean_change'], r['ci_low'], r['ci_high'], 2, True)}"))
+    out.print("[bold]Population flow[/]")
+    for r in result.flow.iter_rows(named=True):
+        out.print(Text(f"  {r['stage']}: {r['box']}: {r['n']}"
+                       + (" (excluded)" if r["kind"] == "excluded" else "")))
+    if result.sensitivity.height:
+        out.print("[bold]Sensitivity analyses (primary result; shift from main)[/]")
+        for r in result.sensitivity.iter_rows(named=True):
+            rr = estimate_ci(r["rate_ratio"], r["rate_ratio_ci_low"], r["rate_ratio_ci_high"], 2)
+            out.print(Text(
+                f"  {r['variant']}: n={r['n']}, {r['measure']} change "
+                f"{estimate_ci(r['estimate'], r['ci_low'], r['ci_high'], 2, True)}, "
+                f"{p_text(r['p'])}, shift {number(r['shift'], 2, True)}; rate ratio {rr}"))
 
 
 def print_secondary(result: StudyAnalysis) -> None:

@@ -85,6 +85,7 @@ from mscohort.definition.keys import (
     LUNAR_MONTHS,
     MSSS_CONVENTIONS,
     MSSS_TABLES,
+    PRIMARY_OUTCOMES,
     RELAPSE_ENDS,
     UNITS,
     section_keys,
@@ -150,6 +151,7 @@ class StudyDefinition:
     msss_table: str = "roxburgh2005"
     msss_convention: str = "standard"
     events: EventOptions = field(default_factory=EventOptions)  #: confirmed worsening
+    primary: str = "edss_change"  #: [analysis] primary: the primary endpoint
     source: str = "defaults"
 
     @property
@@ -338,9 +340,26 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
         msss_table=choice("msss", "table", MSSS_TABLES, base.msss_table),
         msss_convention=choice("msss", "convention", MSSS_CONVENTIONS, base.msss_convention),
         events=parse_events(sections.get("events", {}), where, err.messages),
+        primary=_primary(raw, sections, err),
     )
     err.raise_any()
     return definition
+
+
+def _primary(raw: dict[str, object], sections: dict[str, dict[str, object]],
+             err: Errors) -> str:
+    """``[analysis] primary``: the outcome of the one confirmatory test (default
+    ``edss_change``, the seed's EDSS change from baseline to last follow-up); every other
+    test is exploratory."""
+    value = sections.get("analysis", {}).get("primary", "edss_change")
+    points = raw.get("timepoints", [])
+    slugs = [TimePoint(str(t["name"])).slug for t in points  # type: ignore[attr-defined]
+             if isinstance(t, dict) and "name" in t] if isinstance(points, list) else []
+    allowed = [*PRIMARY_OUTCOMES, *(f"edss_change_{s}" for s in slugs)]
+    if value not in allowed:
+        err.bad("analysis.primary", f"one of {', '.join(allowed)}", value)
+        return "edss_change"
+    return str(value)
 
 
 def load_definition(path: str | Path) -> StudyDefinition:

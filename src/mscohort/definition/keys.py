@@ -36,6 +36,8 @@ IMMEDIATE_RULES = ("stopped_last", "longest", "started_last")
 CHANGE_RULES = ("any_step", "threshold")
 MSSS_TABLES = ("roxburgh2005", "manouchehrinia2017")
 MSSS_CONVENTIONS = ("standard", "ms.sev")
+#: Outcome columns that may be the primary endpoint, besides ``edss_change_<time point>``.
+PRIMARY_OUTCOMES = ("edss_change", "msss_change", "arr_change")
 
 
 def _one_of(values: tuple[str, ...] | dict[str, float]) -> str:
@@ -119,6 +121,10 @@ KEYS: tuple[Key, ...] = (
           "the preset's",
           "an option of `mscohort events` (docs/events/options.md)")
       for name, kind in EVENT_OPTIONS.items()),
+    Key("analysis", "primary", _one_of(PRIMARY_OUTCOMES) + " or edss_change_<time point>",
+        '"edss_change"', "the outcome of the one confirmatory test (the seed's EDSS change "
+        "from baseline to last follow-up); every other test is exploratory, with Holm-adjusted "
+        "p-values per family"),
     Key("subgroups", "<name>", '"column op number"', "none",
         "a subgroup of the relapse table, e.g. \"arr_before > 2\""),
     Key("timepoints", "name, days, window_days, after_days", "list of tables", "none",

@@ -10,8 +10,9 @@ counted from the index date (negative before it). Definitions (``docs/report.md`
   nearest to k x 6 months, k >= 1), each patient counted once per bin (their own mean);
   a bin is shown when it holds at least ``MIN_PATIENTS_PER_BIN`` patients (or the whole
   group, when smaller).
-* Forest: mean change with its 95% t interval (mean ± t(0.975, n-1) SD / sqrt(n)) for every
-  group of every group table with at least 2 patients.
+* Forest: mean change with its 95% t interval (mean ± t(0.975, n-1) SD / sqrt(n), the
+  ``ci_low`` and ``ci_high`` of the group tables) for every group of every group table with
+  at least 2 patients.
 * Swimmer: at most ``max_patients`` analysed patients, evenly spaced in the order of
   follow-up, with their drug exposures from the pre-index window on, the first infusion of
   each index-drug course, relapses, and the EDSS change at the end of follow-up.
@@ -19,12 +20,11 @@ counted from the index date (negative before it). Definitions (``docs/report.md`
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import polars as pl
-from scipy import stats
 
+from mscohort.analyse.formatting import p_text
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.derive.outcomes import numbered_infusions
 from mscohort.stratify.splits import by_median_followup
@@ -138,8 +138,13 @@ def km_cdw(a: StudyAnalysis) -> FigureData:
                 .join(followup_groups(a), on="patient_id")
                 .select("group", "patient_id",
                         (pl.col("time_to_cdw_days") / unit).alias("time")).sort("group", "time"))
+    test = a.logrank_cdw
+    logrank = ("" if test is None else f" Log-rank {p_text(test.p)}"
+               + (f" ({test.note})" if test.note else "")
+               + (f": {test.caveat}." if test.caveat else "."))
     return FigureData("km_cdw", "Time to first confirmed EDSS worsening",
-                      "Kaplan-Meier estimate by follow-up cohort; ticks: censored patients.",
+                      "Kaplan-Meier estimate by follow-up cohort; ticks: censored patients."
+                      + logrank,
                       {"curves": curves, "censored": censored},
                       f"time from index ({_unit(a)})", "free of confirmed worsening")
 
@@ -149,10 +154,10 @@ def forest(a: StudyAnalysis) -> FigureData:
     for frame in a.tables.values():
         for r in frame.filter(pl.col("measure").str.starts_with("change")
                               & (pl.col("n") >= 2)).iter_rows(named=True):
-            half = stats.t.ppf(0.975, r["n"] - 1) * r["sd"] / math.sqrt(r["n"])
+            # the 95% t interval of the analysis (group tables' ci_low, ci_high)
             rows.append({"measure": r["measure"], "table": r["table"], "group": r["group"],
-                         "n": r["n"], "mean": r["mean"], "ci_low": r["mean"] - half,
-                         "ci_high": r["mean"] + half})
+                         "n": r["n"], "mean": r["mean"], "ci_low": r["ci_low"],
+                         "ci_high": r["ci_high"]})
     data = pl.DataFrame(rows, schema={"measure": pl.String, "table": pl.String,
                                       "group": pl.String, "n": pl.Int64, "mean": pl.Float64,
                                       "ci_low": pl.Float64, "ci_high": pl.Float64})
@@ -198,7 +203,9 @@ def swimmer(study: Study, a: StudyAnalysis, max_patients: int = 60) -> FigureDat
 
 
 def report_figures(study: Study, a: StudyAnalysis, max_swimmer: int = 60) -> list[FigureData]:
+    from mscohort.report.flow_figure import flow_figure
     from mscohort.report.secondary_figures import secondary_figures
 
     return [trajectories(study, a), waterfall(a), msss_change(a), arr_pairs(a), km_cdw(a),
-            forest(a), swimmer(study, a, max_swimmer), *secondary_figures(study, a)]
+            forest(a), swimmer(study, a, max_swimmer), *secondary_figures(study, a),
+            flow_figure(a)]

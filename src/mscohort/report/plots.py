@@ -317,6 +317,10 @@ def draw(d: FigureData) -> Drawn:
     """Draw one figure of :func:`mscohort.report.figures.report_figures`."""
     if d.key in DRAW:
         drawn = DRAW[d.key](d)
+    elif d.key == "flow":
+        from mscohort.report.flow_figure import draw_flow
+
+        drawn = draw_flow(d)
     else:
         from mscohort.report.secondary_plots import DRAW as SECONDARY
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from mscohort.analyse.formatting import format_p, p_clause
 from mscohort.analyse.secondary import SHARE
-from mscohort.analyse.stats import format_p, p_clause
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.report.tables import (
     PAIRED_COLUMNS,
@@ -63,6 +63,13 @@ def secondary_tests_table(analysis: StudyAnalysis) -> ReportTable:
          "the mean of each patient's analysed eyes, one value per patient.",))
 
 
+def _reached(r: dict, when: str) -> str:
+    """"12% (5 to 25%)": the Kaplan-Meier share reached with its 95% interval."""
+    low, high = (r.get(f"reached_by_{when}_ci_{side}") for side in ("low", "high"))
+    ci = "" if low is None or high is None else f" ({100 * low:.0f} to {100 * high:.0f}%)"
+    return f"{100 * r[f'reached_by_{when}']:.0f}%{ci}"
+
+
 def milestone_table(analysis: StudyAnalysis) -> ReportTable:
     assert analysis.secondary is not None
     rows = []
@@ -71,15 +78,14 @@ def milestone_table(analysis: StudyAnalysis) -> ReportTable:
         median = ("not reached" if r["median_days"] is None
                   else f"{r['median_days'] / unit:.0f}")
         rows.append((f"EDSS >= {r['milestone']:g}", r["group"], str(r["at_risk"]),
-                     str(r["reached"]), f"{100 * r['reached_by_1_year']:.0f}%",
-                     f"{100 * r['reached_by_2_years']:.0f}%", median,
+                     str(r["reached"]), _reached(r, "1_year"), _reached(r, "2_years"), median,
                      "" if r["p_logrank"] is None else format_p(r["p_logrank"])))
     units = {"lunar_month": "lunar months", "month": "months", "year": "years",
              "day": "days"}[analysis.definition.unit]
     return ReportTable(
         "milestones", "Time to confirmed EDSS milestones",
-        ("Milestone", "Group", "At risk", "Reached", "Reached by 1 year (KM)",
-         "Reached by 2 years (KM)", f"Median time ({units})", "p, log-rank by cohort"),
+        ("Milestone", "Group", "At risk", "Reached", "Reached by 1 year (KM, 95% CI)",
+         "Reached by 2 years (KM, 95% CI)", f"Median time ({units})", "p, log-rank by cohort"),
         tuple(rows),
         (f"Patients below the milestone at baseline; confirmed {_confirmation(analysis)} and "
          "held up to the confirmation; Kaplan-Meier estimates, censored at the last "
@@ -110,6 +116,13 @@ def secondary_report_tables(analysis: StudyAnalysis) -> list[ReportTable]:
             "are not independent, so eyes are described, not tested.")))
     if sec.tests.height:
         out.append(secondary_tests_table(analysis))
+    from mscohort.report.reviewer_tables import within_table
+
+    within = within_table("secondary_within", "Secondary outcomes: within-group change "
+                          "(exploratory)", [f for k, f in sec.tables.items()
+                                            if k != "OCT per eye" and f.height])
+    if within.rows:
+        out.append(within)
     if sec.milestone_summary.height:
         out.append(milestone_table(analysis))
     return out

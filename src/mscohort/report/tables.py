@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from mscohort.analyse.stats import Describe, format_p, p_clause
+from mscohort.analyse.formatting import estimate_ci, format_p, interval, p_clause
+from mscohort.analyse.primary import primary_measure
+from mscohort.analyse.stats import Describe
 from mscohort.analyse.study import StudyAnalysis
 
 T_TEST = "Student's paired t-test (two-sided)"
@@ -55,15 +57,27 @@ def _header(measure: str) -> str:
     return f"{measure[:1].upper()}{measure[1:]}, mean ± SD (range)"
 
 
-def group_table(key: str, frame: pl.DataFrame) -> ReportTable:
+def _with_ci(cell: str, r: dict, decimals: int) -> str:
+    """A cell followed by the 95% interval of its mean (or median)."""
+    if r["ci_low"] is None or cell == "no data":
+        return cell
+    signed = r["measure"].startswith("change")
+    return f"{cell}; 95% CI {interval(r['ci_low'], r['ci_high'], decimals, signed)}"
+
+
+def group_table(key: str, frame: pl.DataFrame, ci: bool = False) -> ReportTable:
     """A table of :func:`mscohort.analyse.tables.study_tables` in the seed's layout: one row
-    per group ("Long-term, n=30"), one column per measure."""
+    per group ("Long-term, n=30"), one column per measure; ``ci``: each cell followed by the
+    95% interval of its mean (median for follow-up)."""
     measures = frame["measure"].unique(maintain_order=True).to_list()
     rows, tests = [], []
     for (group,), part in frame.group_by("group", maintain_order=True):
         n_group = part["n_group"][0]
-        rows.append((f"{group}, n={n_group}", *(
-            _cell(r["text"], r["n"], n_group) for r in part.iter_rows(named=True))))
+        cells = [_cell(r["text"], r["n"], n_group) for r in part.iter_rows(named=True)]
+        if ci:
+            cells = [_with_ci(c, r, 2 if "MSSS" in r["measure"] else 1)
+                     for c, r in zip(cells, part.iter_rows(named=True), strict=True)]
+        rows.append((f"{group}, n={n_group}", *cells))
         tests += [f"{group} {r['measure']}: {p_clause(format_p(r['p_t']))}"
                   for r in part.iter_rows(named=True) if r["p_t"] is not None]
     exclusive = frame["exclusive"][0]
@@ -105,8 +119,11 @@ def summary_table(analysis: StudyAnalysis) -> ReportTable:
     for measure, column, decimals in (("EDSS", "edss_change", 1), ("MSSS", "msss_change", 2)):
         d = Describe.of(out[column])
         t = tests[measure]
+        ci = interval(t["ci_low"], t["ci_high"], 2, True)
+        dz = estimate_ci(t["d_z"], t["d_z_ci_low"], t["d_z_ci_high"], 2, True)
         rows.append((f"{measure} change, baseline to follow-up", _change_text(d, decimals)
-                     + f"; {p_clause(t['p_t_text'])}"))
+                     + f"; {p_clause(t['p_t_text'])} ({t['role']})"
+                     + (f"; mean 95% CI {ci}; d_z {dz}" if ci else "")))
     for r in analysis.categories.iter_rows(named=True):
         if r["of"] == 0:
             continue
@@ -127,8 +144,12 @@ def summary_table(analysis: StudyAnalysis) -> ReportTable:
     return ReportTable(
         "summary", "Summary of outcomes from baseline to last follow-up", ("Outcome", "Result"),
         tuple(rows),
-        ("Mean ± SD (median), range; p: " + T_TEST + ".",
-         "Improved / stable / worsened as defined in the methods."))
+        ("Mean ± SD (median), range; p: " + T_TEST + "; 95% CI of the mean change (t); d_z: "
+         "mean change / SD of the changes with its noncentral-t 95% CI.",
+         "Improved / stable / worsened as defined in the methods.",
+         f"Primary endpoint (study definition): the change in "
+         f"{primary_measure(analysis.definition)}; every other test is exploratory "
+         "(Holm-adjusted p in the tables of tests)."))
 
 
 def _signed(x: float | None, decimals: int) -> str:
@@ -152,7 +173,8 @@ def _arr(text: str, median: float | None) -> str:
 
 
 PAIRED_COLUMNS = ("Measure", "n", "Mean before", "Mean after", "Mean difference (95% CI)",
-                  "t (df)", "p, paired t", "p, Wilcoxon", "Note")
+                  "t (df)", "p, paired t", "p, Wilcoxon", "d_z (95% CI)", "Role", "p, Holm",
+                  "Note")
 
 
 def paired_rows(tests: pl.DataFrame, decimals: dict[str, int],
@@ -172,7 +194,10 @@ def paired_rows(tests: pl.DataFrame, decimals: dict[str, int],
         t = "-" if r["t"] is None else f"{r['t']:.2f} ({r['df']})"
         rows.append((r["measure"], str(r["n"]), f(r["mean_before"]), f(r["mean_after"]), ci, t,
                      r["p_t_text"], format_p(r["p_wilcoxon"]) if r["p_wilcoxon"] is not None
-                     else "not tested", r["note"] or ""))
+                     else "not tested",
+                     estimate_ci(r["d_z"], r["d_z_ci_low"], r["d_z_ci_high"], 2, True),
+                     r["role"] or "", "" if r["role"] == "primary" else format_p(r["p_holm"]),
+                     r["note"] or ""))
     return tuple(rows)
 
 
@@ -181,7 +206,10 @@ def paired_table(analysis: StudyAnalysis) -> ReportTable:
         "paired", "Baseline against follow-up, paired tests", PAIRED_COLUMNS,
         paired_rows(analysis.tests, {"MSSS": 2, "ARR": 2}),
         (T_TEST + "; Wilcoxon signed-rank test (two-sided, zero differences dropped). "
-         "Means are over each measure's patients; the difference over complete pairs.",))
+         "Means before and after are over the pairs tested.",
+         "d_z: mean difference / SD of the differences, noncentral-t 95% CI. Role: the "
+         "primary endpoint of the study definition, or exploratory; p, Holm: the paired t "
+         "p-value adjusted by Holm's method over the exploratory rows (Holm 1979)."))
 
 
 def relapse_table(analysis: StudyAnalysis) -> ReportTable:
@@ -289,11 +317,13 @@ def _pooled(rate: float | None, ci: str | None) -> str:
 def report_tables(analysis: StudyAnalysis) -> list[ReportTable]:
     """Every table of the report, in reading order (a split without groups, such as cohort
     when no patient has one, has no table)."""
+    from mscohort.report.reviewer_tables import reviewer_tables
     from mscohort.report.secondary_tables import secondary_report_tables
 
     return [cohort_table(analysis),
             *(group_table(k, f) for k, f in analysis.tables.items() if f.height),
             summary_table(analysis), paired_table(analysis), relapse_table(analysis),
+            *reviewer_tables(analysis),
             *([screening_table(analysis)] if analysis.screening.height else []),
             *([course_table(analysis)] if analysis.courses.height else []),
             *([safety_table(analysis)] if analysis.safety.height else []),

@@ -1,0 +1,165 @@
+"""Between-group contrasts of a change: compare the groups, not their within-group p-values.
+
+For every exclusive split of the group tables and every change measure, each group is
+compared with the split's reference group (the group with the most patients; ties: the
+first); a group of one patient is listed, not compared, and left out of the models. Rows
+are tidy (:data:`CONTRAST_SCHEMA`), one per (split, measure, group,
+adjustment):
+
+* ``none (Welch)``: the difference in mean change, group - reference, with Welch's t
+  interval and test (unequal variances; Welch 1947, Satterthwaite df).
+* ``baseline``: ANCOVA, the coefficient of the group in an ordinary least-squares model of
+  the change on the group indicators and the baseline value (Vickers and Altman 2001: the
+  baseline-adjusted analysis of change is unbiased under baseline imbalance and more
+  powerful than the raw change).
+* ``baseline and follow-up``: the same model with follow-up length (years) added, as the
+  change is measured at each patient's last assessment.
+
+Changes are compared at the data's precision (:func:`mscohort.analyse.stats.at_precision`).
+A model whose design is rank-deficient (a covariate constant, or that defines the groups)
+gives no estimate, with a note.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from mscohort.analyse.stats import at_precision
+from mscohort.stratify.splits import Split
+
+CONTRAST_SCHEMA = {
+    "split": pl.String, "measure": pl.String, "group": pl.String, "reference": pl.String,
+    "n_group": pl.Int64, "n_reference": pl.Int64, "adjustment": pl.String,
+    "estimate": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64, "p": pl.Float64,
+    "test": pl.String, "note": pl.String,
+}
+WELCH, BASELINE, BASELINE_FU = "none (Welch)", "baseline", "baseline and follow-up"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A difference (group - reference) with its 95% interval and two-sided p."""
+
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p: float | None
+    test: str
+    note: str | None = None
+
+
+def welch(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> Difference:
+    """mean(x) - mean(y) with Welch's t interval and test."""
+    x, y = at_precision(np.asarray(x, float)), at_precision(np.asarray(y, float))
+    test = "Welch t-test"
+    if x.size < 2 or y.size < 2:
+        return Difference(None, None, None, None, test, "fewer than 2 patients in a group")
+    vx, vy = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    diff = float(x.mean() - y.mean())
+    se = math.sqrt(vx + vy)
+    if se == 0:
+        return Difference(diff, None, None, None, test, "no variation: no test")
+    df = (vx + vy) ** 2 / (vx ** 2 / (x.size - 1) + vy ** 2 / (y.size - 1))
+    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
+    return Difference(diff, diff - half, diff + half,
+                      float(2 * stats.t.sf(abs(diff / se), df)), test)
+
+
+def ols_coefficients(y: np.ndarray, x: np.ndarray, level: float = 0.95
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Ordinary least squares of ``y`` on the columns of ``x`` (with its intercept):
+    coefficients, their 95% t interval bounds and two-sided p-values; None when ``x`` is
+    rank-deficient or leaves no residual degree of freedom."""
+    n, k = x.shape
+    if np.linalg.matrix_rank(x) < k or n <= k:
+        return None
+    xtx_inv = np.linalg.inv(x.T @ x)
+    beta = xtx_inv @ x.T @ y
+    resid = y - x @ beta
+    df = n - k
+    sigma2 = float(resid @ resid) / df
+    se = np.sqrt(np.diag(xtx_inv) * sigma2)
+    crit = float(stats.t.ppf(0.5 + level / 2, df))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(se > 0, 2 * stats.t.sf(np.abs(beta / se), df), np.nan)
+    return beta, beta - crit * se, beta + crit * se, p
+
+
+def ancova(change: np.ndarray, groups: np.ndarray, covariates: np.ndarray,
+           labels: list[str], reference: str) -> dict[str, Difference]:
+    """Coefficient of each group (but the reference) in the OLS model
+    change ~ 1 + group indicators + covariates."""
+    test = "ANCOVA (OLS)"
+    others = [g for g in labels if g != reference]
+    x = np.column_stack([np.ones(change.size), *[(groups == g).astype(float) for g in others],
+                         covariates])
+    fit = ols_coefficients(at_precision(change), x)
+    if fit is None:
+        return {g: Difference(None, None, None, None, test,
+                              "covariates collinear with the groups: no model")
+                for g in others}
+    beta, lo, hi, p = fit
+    return {g: Difference(float(beta[i]), float(lo[i]), float(hi[i]),
+                          None if np.isnan(p[i]) else float(p[i]), test)
+            for i, g in enumerate(others, start=1)}
+
+
+def split_contrasts(outcomes: pl.DataFrame, split: Split,
+                    measures: list[tuple[str, str, str]]) -> list[dict[str, object]]:
+    """Rows of :data:`CONTRAST_SCHEMA` for one exclusive split; ``measures`` are
+    (change column, baseline column, label)."""
+    if not split.exclusive:
+        return []
+    rows: list[dict[str, object]] = []
+    for change, baseline, label in measures:
+        parts = {}
+        small = []
+        for g, mask in split.groups.items():
+            sub = outcomes.filter(mask).select(change, baseline, "followup_days").drop_nulls()
+            if sub.height >= 2:
+                parts[g] = sub
+            elif sub.height:
+                small.append(g)
+        if len(parts) < 2:
+            continue
+        reference = max(parts, key=lambda g: parts[g].height)
+        stacked = pl.concat([p.with_columns(pl.lit(g).alias("_g")) for g, p in parts.items()])
+        y = stacked[change].to_numpy().astype(float)
+        grp = stacked["_g"].to_numpy()
+        base = stacked[baseline].to_numpy().astype(float)
+        years = stacked["followup_days"].to_numpy().astype(float) / 365.25
+        labels = list(parts)
+        adjusted = {BASELINE: ancova(y, grp, base[:, None], labels, reference),
+                    BASELINE_FU: ancova(y, grp, np.column_stack([base, years]), labels,
+                                        reference)}
+        for g in labels:
+            if g == reference:
+                continue
+            results = {WELCH: welch(parts[g][change].to_numpy(),
+                                    parts[reference][change].to_numpy()),
+                       **{k: v[g] for k, v in adjusted.items()}}
+            for adjustment, r in results.items():
+                rows.append({"split": split.name, "measure": label, "group": g,
+                             "reference": reference, "n_group": parts[g].height,
+                             "n_reference": parts[reference].height,
+                             "adjustment": adjustment, **asdict(r)})
+        for g in small:
+            for adjustment in (WELCH, BASELINE, BASELINE_FU):
+                rows.append({"split": split.name, "measure": label, "group": g,
+                             "reference": reference, "n_group": 1,
+                             "n_reference": parts[reference].height, "adjustment": adjustment,
+                             **asdict(Difference(None, None, None, None, "not compared",
+                                                 "fewer than 2 patients in the group"))})
+    return rows
+
+
+def contrast_table(outcomes: pl.DataFrame, splits: list[Split],
+                   measures: list[tuple[str, str, str]]) -> pl.DataFrame:
+    """Every contrast of every exclusive split (module notes)."""
+    rows = [r for s in splits for r in split_contrasts(outcomes, s, measures)]
+    return pl.DataFrame(rows, schema=CONTRAST_SCHEMA)

@@ -1,0 +1,70 @@
+"""How numbers are printed: one module for the report, the web app and the terminal.
+
+Results hold numbers (estimate, interval, n, p); these functions turn them into text and
+nothing else parses that text back. Conventions (``docs/report.md``):
+
+* A number to a fixed number of decimals; a change with its sign ("+0.5", "-1.0", "0.0").
+* An interval as "(low to high)", each bound like its estimate.
+* p to 2 significant digits, "< 0.0001" below that, "not tested" when there is none; as a
+  clause: "p = 0.03", "p < 0.0001".
+"""
+
+from __future__ import annotations
+
+
+def number(x: float | None, decimals: int, signed: bool = False) -> str:
+    """``x`` to ``decimals`` decimals ("-" when missing); ``signed``: with its sign, and 0
+    printed without one."""
+    if x is None:
+        return "-"
+    text = f"{x:+.{decimals}f}" if signed else f"{x:.{decimals}f}"
+    return text[1:] if signed and float(text) == 0 else text
+
+
+def interval(low: float | None, high: float | None, decimals: int,
+             signed: bool = False) -> str:
+    """"(low to high)", or "" when the interval is undefined."""
+    if low is None or high is None:
+        return ""
+    return f"({number(low, decimals, signed)} to {number(high, decimals, signed)})"
+
+
+def estimate_ci(est: float | None, low: float | None, high: float | None, decimals: int,
+                signed: bool = False) -> str:
+    """"-0.7 (-1.0 to -0.4)": an estimate with its 95% interval, when it has one."""
+    ci = interval(low, high, decimals, signed)
+    return number(est, decimals, signed) + (f" {ci}" if ci else "")
+
+
+def percent_ci(p: float | None, low: float | None, high: float | None) -> str:
+    """A proportion as "57% (44 to 68)": whole percent, its interval in the same unit."""
+    if p is None:
+        return "-"
+    ci = interval(None if low is None else 100 * low, None if high is None else 100 * high, 0)
+    return f"{100 * p:.0f}%" + (f" {ci}" if ci else "")
+
+
+def format_p(p: float | None) -> str:
+    """A p-value to 2 significant digits, "< 0.0001" below that."""
+    if p is None:
+        return "not tested"
+    if p < 0.0001:
+        return "< 0.0001"
+    return f"{p:.2g}"
+
+
+def p_clause(text: str) -> str:
+    """A formatted p-value as a clause: "p = 0.03", "p < 0.0001", "not tested"."""
+    if text.startswith("<"):
+        return f"p {text}"
+    return text if text == "not tested" else f"p = {text}"
+
+
+def p_text(p: float | None) -> str:
+    """A p-value as a clause, from the number."""
+    return p_clause(format_p(p))
+
+
+def share(k: int, n: int) -> str:
+    """"k/n (pct%)", or "no data"."""
+    return f"{k}/{n} ({100 * k / n:.0f}%)" if n else "no data"
