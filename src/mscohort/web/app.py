@@ -1,10 +1,13 @@
 """The Flask app of ``mscohort serve``: pages to load a study, see what is wrong with its data,
 explore its cohort tables, patients, screening and safety, and download reports.
 
-Security (this app holds patient data), from Flask and Flask-WTF rather than hand-made:
-CSRF tokens on every request that changes data (``CSRFProtect``); a login with the access
-token when one is configured (always, off the loopback address: :mod:`mscohort.web.config`);
-session cookies HttpOnly and SameSite=Strict that expire after ``session_minutes`` idle;
+Security (this app holds patient data), from Flask and Flask-WTF where they have it:
+only the configured host names are answered and POSTs must come from this app's own origin
+(:mod:`mscohort.web.guard`, against DNS rebinding); CSRF tokens on every request that
+changes data (``CSRFProtect``); a login with the access token when one is configured
+(always, off the loopback address: :mod:`mscohort.web.config`), slowed down after wrong
+tokens; session cookies HttpOnly and SameSite=Strict, whose sessions are also kept on the
+server so that sign-out and ``session_minutes`` idle end them;
 uploads size-limited (``MAX_CONTENT_LENGTH``) and type-checked; every page escaped by Jinja2
 autoescaping; a strict Content-Security-Policy (no inline script, nothing from elsewhere);
 the log has the method, the page's endpoint name and the status only, never a URL, a patient
@@ -16,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
+from math import ceil
 from typing import Any
 
 from flask import (
@@ -34,6 +38,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from mscohort._version import __version__
 from mscohort.errors import UsageError
 from mscohort.web.config import WebConfig
+from mscohort.web.guard import LoginThrottle, Sessions, refusal
 from mscohort.web.results import ResultCache
 from mscohort.web.workspace import Workspace
 
@@ -60,10 +65,19 @@ def create_app(config: WebConfig) -> Flask:
         SESSION_REFRESH_EACH_REQUEST=True, WTF_CSRF_TIME_LIMIT=None,
     )
 
+    hosts = config.host_names
+    sessions = Sessions(idle_seconds=config.session_minutes * 60)
+    throttle = LoginThrottle()
+
     @app.before_request
-    def _limit() -> None:  # before CSRFProtect reads the form: refuse by the header alone
+    def _guard() -> Response | None:  # before CSRFProtect reads the form
+        refused = refusal(request.method, request.host, request.headers.get("Origin"),
+                          request.headers.get("Referer"), hosts)
+        if refused is not None:
+            return Response(refused[1], status=refused[0], mimetype="text/plain")
         if (request.content_length or 0) > app.config["MAX_CONTENT_LENGTH"]:
-            raise RequestEntityTooLarge()
+            raise RequestEntityTooLarge()  # by the header alone
+        return None
 
     CSRFProtect(app)
     app.extensions["mscohort"] = {"config": config,
@@ -73,8 +87,10 @@ def create_app(config: WebConfig) -> Flask:
     @app.before_request
     def _require_login() -> Response | None:
         session.permanent = True
-        if (config.login_required and not session.get("authenticated")
-                and request.endpoint not in OPEN_ENDPOINTS):
+        if not config.login_required or request.endpoint in OPEN_ENDPOINTS:
+            return None
+        if not sessions.touch(session.get("sid")):  # signed out, idle or never signed in
+            session.pop("sid", None)
             if request.method == "GET":
                 return redirect(url_for("login"))
             return Response("Sign in first.", status=401, mimetype="text/plain")
@@ -95,18 +111,29 @@ def create_app(config: WebConfig) -> Flask:
         if not config.login_required:
             return redirect(url_for("home"))
         if request.method == "POST":
+            client = request.remote_addr or ""
+            wait = throttle.wait(client)
+            if wait:
+                flash(f"Too many wrong access tokens from this computer: try again in "
+                      f"{ceil(wait)} seconds.", "error")
+                return (render_template("login.html"), 429,
+                        {"Retry-After": str(ceil(wait))})
             given = request.form.get("token", "")
             if hmac.compare_digest(given.encode(), (config.token or "").encode()):
+                throttle.succeeded(client)
+                sessions.close(session.get("sid"))
                 session.clear()
-                session["authenticated"] = True
+                session["sid"] = sessions.open()
                 session.permanent = True
                 return redirect(url_for("home"))
+            throttle.failed(client)
             flash("That access token is not right.", "error")
             return render_template("login.html"), 401
         return render_template("login.html")
 
     @app.post("/logout")
     def logout() -> Any:
+        sessions.close(session.get("sid"))
         session.clear()
         return redirect(url_for("login") if config.login_required else url_for("home"))
 
