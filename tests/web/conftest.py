@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from flask import Flask
@@ -26,9 +26,39 @@ def csrf(client: FlaskClient, page: str = "/load") -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', text).group(1)  # type: ignore[union-attr]
 
 
+JOB_PAGE = re.compile(r"^/jobs/([A-Za-z0-9_-]+)$")
+
+
+class JobFollowingClient(FlaskClient):
+    """Flask's test client that, like a browser on a job's progress page (which reloads
+    itself until the job is done), waits for the job a page started and goes on: to the
+    page that asked for it (a GET), or answers with where the job sends the user (a POST)."""
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        r = super().open(*args, **kwargs)
+        asked = r.request
+        while r.status_code == 302 and (m := JOB_PAGE.match(urlsplit(r.location).path)):
+            jobs = self.application.extensions["mscohort"]["jobs"]
+            assert jobs.wait(m.group(1), timeout=300), "the job did not end"
+            r = super().open(r.location)
+            back = urlsplit(r.location) if r.status_code == 302 else None
+            if (asked.method == "GET" and back is not None
+                    and back.path == asked.path
+                    and parse_qs(back.query) == parse_qs(asked.query_string.decode())):
+                r = super().open(r.location)
+        return r
+
+
+def shutdown_jobs(app: Flask) -> None:
+    app.extensions["mscohort"]["jobs"].shutdown()
+
+
 @pytest.fixture()
-def app(tmp_path: Path) -> Flask:
-    return create_app(WebConfig(tmp_path / "workspace"))
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(WebConfig(tmp_path / "workspace"))
+    app.test_client_class = JobFollowingClient
+    yield app
+    shutdown_jobs(app)
 
 
 @pytest.fixture()
@@ -61,6 +91,7 @@ def serving(config: WebConfig) -> Iterator[str]:
         server.task_dispatcher.shutdown(timeout=30)  # let the last answers finish first
         wasyncore.close_all(server._map, ignore_all=True)  # the server and open connections
         thread.join(timeout=10)
+        shutdown_jobs(app)
 
 
 @pytest.fixture()
@@ -91,15 +122,14 @@ class Http:
     sent: list[str] = field(default_factory=list)
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None,
-                headers: dict[str, str] | None = None) -> Reply:
+                headers: dict[str, str] | None = None, body: bytes | None = None) -> Reply:
         url = urlsplit(self.base)
         conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
         head = dict(headers or {})
         if self.cookie and "Cookie" not in head:
             head["Cookie"] = self.cookie
-        body = None
         if form is not None:
-            body = urlencode(form)
+            body = urlencode(form).encode()
             head["Content-Type"] = "application/x-www-form-urlencoded"
         try:
             conn.request(method, path, body=body, headers=head)
@@ -118,6 +148,35 @@ class Http:
     def post(self, path: str, form: dict[str, str], **headers: str) -> Reply:
         return self.request("POST", path, form, headers)
 
+    def upload(self, path: str, files: list[tuple[str, str, bytes]], **headers: str) -> Reply:
+        """POST a multipart form (field, file name, content) with the page's CSRF token."""
+        boundary = "mscohort-test-boundary"
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                 f'{self.csrf()}\r\n'.encode()]
+        for name, filename, content in files:
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                         f'filename="{filename}"\r\nContent-Type: application/octet-stream'
+                         f'\r\n\r\n'.encode() + content + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        return self.request("POST", path, headers=headers, body=b"".join(parts))
+
     def csrf(self, page: str = "/load") -> str:
         text = self.get(page).text
         return re.search(r'name="csrf_token" value="([^"]+)"', text).group(1)  # type: ignore[union-attr]
+
+
+def settle(c: Http, reply: Reply, seconds: float = 300) -> Reply:
+    """Like a browser: follow redirects, and on a job's progress page reload it until it
+    sends the user on. The page where this ends."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while reply.status == 302:
+        target = urlsplit(reply.headers["location"])
+        reply = c.get(target.path + (f"?{target.query}" if target.query else ""))
+        while reply.status == 200 and 'http-equiv="refresh"' in reply.text:
+            assert time.monotonic() < deadline, "the job did not end"
+            time.sleep(0.2)
+            reply = c.get(target.path)
+    return reply

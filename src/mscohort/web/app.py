@@ -19,12 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
+import time
 from math import ceil
 from typing import Any
 
 from flask import (
     Flask,
     Response,
+    abort,
     flash,
     redirect,
     render_template,
@@ -39,11 +41,14 @@ from mscohort._version import __version__
 from mscohort.errors import UsageError
 from mscohort.web.config import WebConfig
 from mscohort.web.guard import LoginThrottle, Sessions, refusal
+from mscohort.web.jobs import Jobs, Pending
 from mscohort.web.results import ResultCache
 from mscohort.web.workspace import Workspace
 
 log = logging.getLogger("mscohort.web")
 OPEN_ENDPOINTS = {"login", "static", "report_asset"}
+SWEEP_SECONDS = 600  #: how often stale uploads are looked for while the app is in use
+REFRESH_SECONDS = 2  #: how often a job's progress page reloads itself
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
@@ -80,9 +85,24 @@ def create_app(config: WebConfig) -> Flask:
         return None
 
     CSRFProtect(app)
+    jobs = Jobs()
     app.extensions["mscohort"] = {"config": config,
                                   "workspace": (ws := Workspace(config.workspace)),
-                                  "results": ResultCache(ws)}
+                                  "results": ResultCache(ws), "jobs": jobs}
+    swept = [0.0]
+
+    def sweep() -> None:  # uploads neither imported nor discarded, upload_hours old
+        swept[0] = time.monotonic()
+        busy = {k[1] for k in jobs.busy() if isinstance(k, tuple) and k[0] in ("import",
+                                                                                "check")}
+        ws.sweep(config.upload_hours * 3600, busy)
+
+    sweep()
+
+    @app.before_request
+    def _sweep() -> None:
+        if time.monotonic() - swept[0] > SWEEP_SECONDS:
+            sweep()
 
     @app.before_request
     def _require_login() -> Response | None:
@@ -101,7 +121,7 @@ def create_app(config: WebConfig) -> Flask:
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"  # "no-referrer" makes Origin null
         response.headers["Cache-Control"] = "no-store"
         log.info("%s %s %s", request.method, request.endpoint, response.status_code)
         return response
@@ -149,6 +169,23 @@ def create_app(config: WebConfig) -> Flask:
         return render_template("error.html", title="Upload too large",
                                message=f"The upload is larger than the limit of "
                                f"{config.max_upload_mb} MB. Nothing was stored."), 413
+
+    @app.get("/jobs/<job_id>")
+    def job(job_id: str) -> Any:
+        j = jobs.get(job_id)
+        if j is None:
+            abort(404, "This piece of work is no longer known (the server restarted, or it "
+                       "ended long ago).")
+        if j.active:
+            return render_template("job.html", job=j, refresh=REFRESH_SECONDS,
+                                   again=request.args.get("again") == "1")
+        if j.message:
+            flash(j.message, "info" if j.state == "done" else "error")
+        return redirect(j.done_url if j.state == "done" else j.failed_url)
+
+    @app.errorhandler(Pending)
+    def _pending(exc: Pending) -> Any:  # the page's data are being computed: show progress
+        return redirect(url_for("job", job_id=exc.job.id))
 
     @app.errorhandler(UsageError)
     def _usage(exc: UsageError) -> Any:  # e.g. no study loaded yet, an unknown definition

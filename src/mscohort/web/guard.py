@@ -28,8 +28,10 @@ def refusal(method: str, host: str, origin: str | None, referer: str | None,
             allowed: frozenset[str]) -> tuple[int, str] | None:
     """Why a request is refused (HTTP status and message), or None when it may go on.
 
-    A browser sends ``Origin`` with every POST (and our pages ask it to send no ``Referer``);
-    a request with neither (a script on this computer) still needs the CSRF token.
+    A browser sends ``Origin`` with every POST (``null`` from an opaque origin, or under
+    ``Referrer-Policy: no-referrer``: our pages send ``same-origin``, so a page of this app
+    gives its own origin and nothing of its URL leaves for elsewhere). A request with neither
+    header (a script on this computer) still needs the CSRF token.
     """
     if host_name(host) not in allowed:
         return 400, ("This app answers only to the names it is served on: "
