@@ -33,19 +33,31 @@ def _jobs() -> Jobs:
     return current_app.extensions["mscohort"]["jobs"]
 
 
+_COUNTS: dict[tuple[str, int, int], dict[str, int]] = {}  # store (path, mtime, size) -> counts
+
+
 def _counts(ws: Workspace) -> dict[str, int] | None:
-    """Rows per table of the store; None while a job writes it (the page does not wait)."""
+    """Rows per table of the store, read once per version of the store file; None while a
+    job writes it (the page does not wait, nor keep the job from the store)."""
     from mscohort.store import StudyStore
 
-    if not STORE_LOCK.acquire(timeout=0.5):
+    try:
+        stat = ws.db.stat()
+    except FileNotFoundError:
+        return {}
+    stamp = (str(ws.db), stat.st_mtime_ns, stat.st_size)
+    if stamp in _COUNTS:
+        return _COUNTS[stamp]
+    if not STORE_LOCK.acquire(blocking=False):
         return None
     try:
-        if not ws.db.exists():
-            return {}
         with StudyStore(ws.db, read_only=True) as store:
-            return store.counts()
+            counts = store.counts()
     finally:
         STORE_LOCK.release()
+    _COUNTS.clear()
+    _COUNTS[stamp] = counts
+    return counts
 
 
 def _validate(ws: Workspace, staged: Staged) -> tuple[Any, str | None]:
