@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from mscohort.errors import UsageError
+from mscohort.store import import_folder
 from mscohort.web import WebConfig
 from mscohort.web.guard import LoginThrottle, Sessions
-from tests.web.conftest import Http, free_port, serving
+from mscohort.web.workspace import SEED
+from tests.web.conftest import Http, free_port, serving, settle
 
 TOKEN = "correct-horse-battery-staple"
 
@@ -38,10 +40,18 @@ def uploads(tmp_path: Path) -> list[Path]:
 
 
 # -- item 1: DNS rebinding ----------------------------------------------------------------
-def test_a_request_naming_another_host_is_refused(server: str) -> None:
+def test_a_request_naming_another_host_is_refused(server: str, tmp_path: Path) -> None:
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    for p in SEED.glob("*.csv"):
+        if p.name != "residuals.csv":
+            (seed / p.name).write_bytes(p.read_bytes())
+    import_folder(seed, tmp_path / "ws" / "study.duckdb")
     c = Http(server)
     r = c.get("/cohort/table.csv?split=outcomes", Host="evil.example")
-    assert r.status == 400 and "answers only to" in r.text
+    assert r.status == 400 and "answers only to" in r.text and "TRMS" not in r.text
+    # the same request naming this server gets the outcomes (after the analysis job)
+    assert "TRMS01" in settle(c, c.get("/cohort/table.csv?split=outcomes")).text
     r = c.get("/cohort/table.csv?split=outcomes", Host="evil.example:" + str(
         urlsplit(server).port))
     assert r.status == 400
