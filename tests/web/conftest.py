@@ -89,8 +89,11 @@ def serving(config: WebConfig) -> Iterator[str]:
         from waitress import wasyncore
 
         server.task_dispatcher.shutdown(timeout=30)  # let the last answers finish first
-        wasyncore.close_all(server._map, ignore_all=True)  # the server and open connections
-        thread.join(timeout=10)
+        # close the server and its connections in the server's own thread (closing them from
+        # here races its select()); with nothing left to watch, its loop ends
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "the server did not stop"
         shutdown_jobs(app)
 
 
