@@ -74,6 +74,8 @@ def test_a_new_user_goes_from_upload_to_tables_patients_safety_and_a_report(
         page.click("nav >> text=Screening and safety")
         page.fill("#as_of", "2014-01-15")
         page.click("#show")
+        # a new day is a new analysis: its progress page reloads itself until it is done
+        page.wait_for_selector("body[data-ready='1']", timeout=90_000)
         assert "as of 2014-01-15" in page.locator("h1").inner_text()
         assert page.locator("#screening tbody tr").count() == 120  # 60 patients x 2 arms
         assert page.locator("#late tbody tr").count() > 0

@@ -21,6 +21,13 @@ def serve(
     session_minutes: Annotated[int, typer.Option(
         help="Sign-in sessions end after this many minutes without a request.", min=1)] = 30,
     max_upload_mb: Annotated[int, typer.Option(help="Largest upload, MB.", min=1)] = 100,
+    upload_hours: Annotated[int, typer.Option(
+        help="Uploads neither imported nor discarded are removed after this many hours.",
+        min=1)] = 24,
+    allow_host: Annotated[list[str] | None, typer.Option(
+        help="Another host name the app may be reached by (repeatable), e.g. this "
+             "computer's name on the network. 127.0.0.1, localhost, [::1] and --host always "
+             "are; requests naming any other host are refused.")] = None,
 ) -> None:
     """Start the web app: load a study, check its data, explore cohorts, patients and safety,
     download reports — in a browser, on this computer.
@@ -36,7 +43,9 @@ def serve(
     try:
         config = WebConfig.from_environment(workspace, host, port,
                                             session_minutes=session_minutes,
-                                            max_upload_mb=max_upload_mb)
+                                            max_upload_mb=max_upload_mb,
+                                            upload_hours=upload_hours,
+                                            allowed_hosts=tuple(allow_host or ()))
         app = create_app(config)
     except UsageError as exc:
         raise _usage(exc) from None
@@ -45,5 +54,5 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     out.print(f"mscohort web app on http://{shown}:{port} (workspace {workspace.resolve()}); "
               + ("sign in with the access token; " if config.login_required else "")
-              + "stop with Ctrl+C")
-    waitress.serve(app, host=host, port=port, threads=4, ident="mscohort")
+              + f"answers to {', '.join(sorted(config.host_names))}; stop with Ctrl+C")
+    waitress.serve(app, host=host, port=port, **config.server_options)

@@ -1,10 +1,13 @@
 """The Flask app of ``mscohort serve``: pages to load a study, see what is wrong with its data,
 explore its cohort tables, patients, screening and safety, and download reports.
 
-Security (this app holds patient data), from Flask and Flask-WTF rather than hand-made:
-CSRF tokens on every request that changes data (``CSRFProtect``); a login with the access
-token when one is configured (always, off the loopback address: :mod:`mscohort.web.config`);
-session cookies HttpOnly and SameSite=Strict that expire after ``session_minutes`` idle;
+Security (this app holds patient data), from Flask and Flask-WTF where they have it:
+only the configured host names are answered and POSTs must come from this app's own origin
+(:mod:`mscohort.web.guard`, against DNS rebinding); CSRF tokens on every request that
+changes data (``CSRFProtect``); a login with the access token when one is configured
+(always, off the loopback address: :mod:`mscohort.web.config`), slowed down after wrong
+tokens; session cookies HttpOnly and SameSite=Strict, whose sessions are also kept on the
+server so that sign-out and ``session_minutes`` idle end them;
 uploads size-limited (``MAX_CONTENT_LENGTH``) and type-checked; every page escaped by Jinja2
 autoescaping; a strict Content-Security-Policy (no inline script, nothing from elsewhere);
 the log has the method, the page's endpoint name and the status only, never a URL, a patient
@@ -16,11 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
+import time
+from math import ceil
 from typing import Any
 
 from flask import (
     Flask,
     Response,
+    abort,
     flash,
     redirect,
     render_template,
@@ -34,11 +40,15 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from mscohort._version import __version__
 from mscohort.errors import UsageError
 from mscohort.web.config import WebConfig
+from mscohort.web.guard import LoginThrottle, Sessions, refusal
+from mscohort.web.jobs import Jobs, Pending
 from mscohort.web.results import ResultCache
 from mscohort.web.workspace import Workspace
 
 log = logging.getLogger("mscohort.web")
 OPEN_ENDPOINTS = {"login", "static", "report_asset"}
+SWEEP_SECONDS = 600  #: how often stale uploads are looked for while the app is in use
+REFRESH_SECONDS = 2  #: how often a job's progress page reloads itself
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
@@ -60,21 +70,47 @@ def create_app(config: WebConfig) -> Flask:
         SESSION_REFRESH_EACH_REQUEST=True, WTF_CSRF_TIME_LIMIT=None,
     )
 
+    hosts = config.host_names
+    sessions = Sessions(idle_seconds=config.session_minutes * 60)
+    throttle = LoginThrottle()
+
     @app.before_request
-    def _limit() -> None:  # before CSRFProtect reads the form: refuse by the header alone
+    def _guard() -> Response | None:  # before CSRFProtect reads the form
+        refused = refusal(request.method, request.host, request.headers.get("Origin"),
+                          request.headers.get("Referer"), hosts)
+        if refused is not None:
+            return Response(refused[1], status=refused[0], mimetype="text/plain")
         if (request.content_length or 0) > app.config["MAX_CONTENT_LENGTH"]:
-            raise RequestEntityTooLarge()
+            raise RequestEntityTooLarge()  # by the header alone
+        return None
 
     CSRFProtect(app)
+    jobs = Jobs()
     app.extensions["mscohort"] = {"config": config,
                                   "workspace": (ws := Workspace(config.workspace)),
-                                  "results": ResultCache(ws)}
+                                  "results": ResultCache(ws), "jobs": jobs}
+    swept = [0.0]
+
+    def sweep() -> None:  # uploads neither imported nor discarded, upload_hours old
+        swept[0] = time.monotonic()
+        busy = {k[1] for k in jobs.busy() if isinstance(k, tuple) and k[0] in ("import",
+                                                                                "check")}
+        ws.sweep(config.upload_hours * 3600, busy)
+
+    sweep()
+
+    @app.before_request
+    def _sweep() -> None:
+        if time.monotonic() - swept[0] > SWEEP_SECONDS:
+            sweep()
 
     @app.before_request
     def _require_login() -> Response | None:
         session.permanent = True
-        if (config.login_required and not session.get("authenticated")
-                and request.endpoint not in OPEN_ENDPOINTS):
+        if not config.login_required or request.endpoint in OPEN_ENDPOINTS:
+            return None
+        if not sessions.touch(session.get("sid")):  # signed out, idle or never signed in
+            session.pop("sid", None)
             if request.method == "GET":
                 return redirect(url_for("login"))
             return Response("Sign in first.", status=401, mimetype="text/plain")
@@ -85,7 +121,7 @@ def create_app(config: WebConfig) -> Flask:
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"  # "no-referrer" makes Origin null
         response.headers["Cache-Control"] = "no-store"
         log.info("%s %s %s", request.method, request.endpoint, response.status_code)
         return response
@@ -95,18 +131,29 @@ def create_app(config: WebConfig) -> Flask:
         if not config.login_required:
             return redirect(url_for("home"))
         if request.method == "POST":
+            client = request.remote_addr or ""
+            wait = throttle.wait(client)
+            if wait:
+                flash(f"Too many wrong access tokens from this computer: try again in "
+                      f"{ceil(wait)} seconds.", "error")
+                return (render_template("login.html"), 429,
+                        {"Retry-After": str(ceil(wait))})
             given = request.form.get("token", "")
             if hmac.compare_digest(given.encode(), (config.token or "").encode()):
+                throttle.succeeded(client)
+                sessions.close(session.get("sid"))
                 session.clear()
-                session["authenticated"] = True
+                session["sid"] = sessions.open()
                 session.permanent = True
                 return redirect(url_for("home"))
+            throttle.failed(client)
             flash("That access token is not right.", "error")
             return render_template("login.html"), 401
         return render_template("login.html")
 
     @app.post("/logout")
     def logout() -> Any:
+        sessions.close(session.get("sid"))
         session.clear()
         return redirect(url_for("login") if config.login_required else url_for("home"))
 
@@ -122,6 +169,23 @@ def create_app(config: WebConfig) -> Flask:
         return render_template("error.html", title="Upload too large",
                                message=f"The upload is larger than the limit of "
                                f"{config.max_upload_mb} MB. Nothing was stored."), 413
+
+    @app.get("/jobs/<job_id>")
+    def job(job_id: str) -> Any:
+        j = jobs.get(job_id)
+        if j is None:
+            abort(404, "This piece of work is no longer known (the server restarted, or it "
+                       "ended long ago).")
+        if j.active:
+            return render_template("job.html", job=j, refresh=REFRESH_SECONDS,
+                                   again=request.args.get("again") == "1")
+        if j.message:
+            flash(j.message, "info" if j.state == "done" else "error")
+        return redirect(j.done_url if j.state == "done" else j.failed_url)
+
+    @app.errorhandler(Pending)
+    def _pending(exc: Pending) -> Any:  # the page's data are being computed: show progress
+        return redirect(url_for("job", job_id=exc.job.id))
 
     @app.errorhandler(UsageError)
     def _usage(exc: UsageError) -> Any:  # e.g. no study loaded yet, an unknown definition

@@ -4,6 +4,7 @@ per-patient outcomes as CSV)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import tempfile
 from importlib.resources import files
@@ -19,11 +20,14 @@ from flask import (
     render_template,
     request,
     send_file,
+    url_for,
 )
 
+from mscohort.report import Report
 from mscohort.report.html import keep_together
 from mscohort.report.tables import ReportTable, group_table, report_tables
-from mscohort.web.results import Results
+from mscohort.web.jobs import needed
+from mscohort.web.results import ResultCache, Results
 
 DOWNLOADS = {"html": "text/html", "docx": "application/vnd.openxmlformats-officedocument."
              "wordprocessingml.document", "xlsx": "application/vnd.openxmlformats-"
@@ -31,9 +35,25 @@ DOWNLOADS = {"html": "text/html", "docx": "application/vnd.openxmlformats-office
 ASSETS = {"report.js": "text/javascript", "report.css": "text/css"}
 
 
-def results(definition: str | None = None) -> Results:
+def results(definition: str | None = None, as_of: dt.date | None = None) -> Results:
+    """The analysis for the page's definition; when it is not computed yet, a background job
+    computes it and the page answers with its progress (:class:`mscohort.web.jobs.Pending`)."""
     name = definition or request.args.get("definition") or "seed"
-    return current_app.extensions["mscohort"]["results"].get(name)
+    cache: ResultCache = current_app.extensions["mscohort"]["results"]
+    r = cache.cached(name, as_of)  # UsageError when there is no study: the load page says so
+    if r is None:
+        raise needed(("analysis", cache.key(name, as_of)), "Analysing the study",
+                     lambda: cache.get(name, as_of), failed_url=url_for("load"))
+    return r
+
+
+def report_of(r: Results) -> Report:
+    """The report (tables and drawn figures) of ``r``, drawn by a background job the first
+    time."""
+    if r._report is None:
+        raise needed(("report", r.key), "Drawing the report's figures", r.report,
+                     failed_url=url_for("home"))
+    return r._report
 
 
 def table_view(t: ReportTable) -> dict[str, object]:
@@ -61,7 +81,7 @@ def register(app: Flask) -> None:
         split = request.args.get("split") or next(iter(options), "")
         if options and split not in options:
             abort(404, f"There is no split called {split!r}.")
-        report = r.report()
+        report = report_of(r)
         chosen = [table_view(group_table(split, r.analysis.tables[split]))] if split else []
         others = [table_view(t) for t in report_tables(r.analysis)
                   if t.key not in r.analysis.tables]
@@ -85,7 +105,7 @@ def register(app: Flask) -> None:
         r = results()
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"report.{fmt}"
-            r.report().write(path, fmt)
+            report_of(r).write(path, fmt)
             data = path.read_bytes()
         return send_file(io.BytesIO(data), mimetype=DOWNLOADS[fmt], as_attachment=True,
                          download_name=f"mscohort-{r.definition_name}-report.{fmt}")

@@ -2,6 +2,10 @@
 
 Nothing is stored until the files validate without errors and the user imports them; the
 import is all or nothing (:func:`mscohort.store.import_folder`), as on the command line.
+The check and the import run as background jobs (:mod:`mscohort.web.jobs`): other pages keep
+answering meanwhile, and importing an upload already being imported shows that import's
+progress instead of starting it twice. An uploaded study definition is kept only once its
+import succeeded.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ from typing import Any
 import polars as pl
 from flask import Flask, current_app, flash, redirect, render_template, request, url_for
 
-from mscohort.errors import DataValidationError, UsageError
-from mscohort.ingest import load_mapping
+from mscohort.errors import UsageError
 from mscohort.store import import_folder, validate_folder
+from mscohort.web.jobs import Jobs, needed
 from mscohort.web.workspace import STORE_LOCK, Staged, Workspace
 
 ISSUE_COLUMNS = ("severity", "file", "row", "column", "patient_id", "rule", "value",
@@ -25,24 +29,45 @@ def _ws() -> Workspace:
     return current_app.extensions["mscohort"]["workspace"]
 
 
-def _counts(ws: Workspace) -> dict[str, int]:
+def _jobs() -> Jobs:
+    return current_app.extensions["mscohort"]["jobs"]
+
+
+_COUNTS: dict[tuple[str, int, int], dict[str, int]] = {}  # store (path, mtime, size) -> counts
+
+
+def _counts(ws: Workspace) -> dict[str, int] | None:
+    """Rows per table of the store, read once per version of the store file; None while a
+    job writes it (the page does not wait, nor keep the job from the store)."""
     from mscohort.store import StudyStore
 
-    with STORE_LOCK:
-        if not ws.db.exists():
-            return {}
+    try:
+        stat = ws.db.stat()
+    except FileNotFoundError:
+        return {}
+    stamp = (str(ws.db), stat.st_mtime_ns, stat.st_size)
+    if stamp in _COUNTS:
+        return _COUNTS[stamp]
+    if not STORE_LOCK.acquire(blocking=False):
+        return None
+    try:
         with StudyStore(ws.db, read_only=True) as store:
-            return store.counts()
+            counts = store.counts()
+    finally:
+        STORE_LOCK.release()
+    _COUNTS.clear()
+    _COUNTS[stamp] = counts
+    return counts
 
 
 def _validate(ws: Workspace, staged: Staged) -> tuple[Any, str | None]:
     """The validation report of a staged upload against the store, or a usage problem."""
     try:
-        mapping = load_mapping(staged.mapping) if staged.mapping else None
-        if (staged.folder / "definition.toml").exists():
+        mapping = staged.load_mapping()
+        if staged.definition is not None:
             from mscohort.definition import load_definition
 
-            load_definition(staged.folder / "definition.toml")
+            load_definition(staged.definition)
         with STORE_LOCK:
             _, _, report = validate_folder(staged.data, mapping=mapping,
                                            db=ws.db if ws.db.exists() else None)
@@ -54,6 +79,25 @@ def _validate(ws: Workspace, staged: Staged) -> tuple[Any, str | None]:
 def _rows(issues: pl.DataFrame) -> list[list[str]]:
     cols = [c for c in ISSUE_COLUMNS if c in issues.columns]
     return [["" if v is None else str(v) for v in r] for r in issues.select(cols).iter_rows()]
+
+
+def _import(ws: Workspace, upload_id: str) -> tuple[None, str]:
+    """The import job: all or nothing; the uploaded definition is kept only when it
+    succeeded, and the upload is removed."""
+    try:
+        staged = ws.staged(upload_id)
+        mapping = staged.load_mapping()
+        if staged.definition is not None:
+            from mscohort.definition import load_definition
+
+            load_definition(staged.definition)  # a bad definition stops before the import
+        with STORE_LOCK:
+            result = import_folder(staged.data, ws.db, mapping=mapping)
+    except UsageError as exc:
+        raise UsageError(f"{exc} Nothing was stored.") from None
+    ws.add_definition(staged)
+    ws.discard(staged)
+    return None, f"Imported: {result.summary()}."
 
 
 def register(app: Flask) -> None:
@@ -94,7 +138,13 @@ def register(app: Flask) -> None:
         except UsageError as exc:
             flash(str(exc), "error")
             return redirect(url_for("load"))
-        report, problem = _validate(ws, staged)
+        stamp = ws.db.stat().st_mtime_ns if ws.db.exists() else None
+        key = ("check", upload_id, stamp)  # the check holds until the store changes
+        done = _jobs().finished(key)
+        if done is None:
+            raise needed(key, "Checking the files", lambda: _validate(ws, staged),
+                         failed_url=url_for("load"))
+        report, problem = done.value
         if report is None:
             return render_template("validation.html", staged=staged, problem=problem,
                                    rows=[], columns=ISSUE_COLUMNS, errors=0, warnings=0), 400
@@ -109,23 +159,23 @@ def register(app: Flask) -> None:
         ws = _ws()
         try:
             staged = ws.staged(upload_id)
-            mapping = load_mapping(staged.mapping) if staged.mapping else None
-            name = ws.add_definition(staged)
-            with STORE_LOCK:
-                result = import_folder(staged.data, ws.db, mapping=mapping)
-        except DataValidationError:
-            flash("The files did not pass validation; nothing was stored.", "error")
-            return redirect(url_for("validation", upload_id=upload_id))
         except UsageError as exc:
             flash(f"{exc} Nothing was stored.", "error")
             return redirect(url_for("load"))
-        ws.discard(staged)
-        flash(f"Imported: {result.summary()}.", "info")
-        return redirect(url_for("cohort", definition=name or "seed"))
+        job, new = _jobs().start(
+            ("import", upload_id), "Importing the files into the study",
+            lambda: _import(ws, upload_id),
+            done_url=url_for("cohort", definition=staged.definition_name or "seed"),
+            failed_url=url_for("validation", upload_id=upload_id))
+        # imported twice at once (another tab, a second click): that import's progress
+        return redirect(url_for("job", job_id=job.id, **({} if new else {"again": 1})))
 
     @app.post("/load/<upload_id>/discard")
     def discard_upload(upload_id: str) -> Any:
         ws = _ws()
+        if ("import", upload_id) in _jobs().busy():
+            flash("These files are being imported: they cannot be discarded now.", "error")
+            return redirect(url_for("load"))
         with contextlib.suppress(UsageError):
             ws.discard(ws.staged(upload_id))
         flash("The upload was discarded; nothing was stored.", "info")

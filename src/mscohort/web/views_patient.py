@@ -1,12 +1,17 @@
 """Pages: the patients of the study with their main outcomes, and one patient's timeline,
-confirmed events with the explanation of each, and every derived outcome."""
+confirmed events with the explanation of each, and every derived outcome.
+
+A patient's page is ``/patient?id=<id>``: the identifier travels percent-encoded in the query,
+so any identifier works (``MS/0005``, ``A?B#1``, ``50%``, ``..``). ``/patients/<id>`` (a
+path, which may hold "/") still answers for identifiers that a path can carry.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import polars as pl
-from flask import Flask, abort, render_template
+from flask import Flask, abort, render_template, request
 
 from mscohort.report.timeline import draw_timeline, patient_timeline
 from mscohort.web.views_cohort import results
@@ -34,8 +39,13 @@ def register(app: Flask) -> None:
         return render_template("patients.html", columns=LIST_COLUMNS, rows=rows,
                                definition=r.definition_name)
 
-    @app.get("/patients/<patient_id>")
-    def patient(patient_id: str) -> Any:
+    @app.get("/patients/<path:patient_id>", merge_slashes=False)
+    @app.get("/patient")
+    def patient(patient_id: str | None = None) -> Any:
+        if patient_id is None:
+            patient_id = request.args.get("id")
+            if not patient_id:
+                abort(404, "Which patient? The address names none.")
         r = results()
         row = r.analysis.outcomes.filter(pl.col("patient_id") == patient_id)
         if row.height == 0:

@@ -8,7 +8,9 @@ import datetime as dt
 from typing import Any
 
 import polars as pl
-from flask import Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Flask, flash, redirect, render_template, request, url_for
+
+from mscohort.web.views_cohort import results
 
 SAFETY_COLUMNS = ("patient_id", "panel", "status", "days_overdue", "next_due", "last_test",
                   "tests_done", "tests_expected", "last_infusion")
@@ -35,7 +37,7 @@ def register(app: Flask) -> None:
                 flash(f"The day must be a date YYYY-MM-DD; got {text!r}.", "error")
                 return redirect(url_for("safety", definition=request.args.get("definition")))
         name = request.args.get("definition") or "seed"
-        r = current_app.extensions["mscohort"]["results"].get(name, as_of)
+        r = results(name, as_of)
         a = r.analysis
         late = (a.safety.filter(pl.col("status").is_in(["overdue", "due"]))
                 .sort(pl.col("days_overdue").fill_null(0), descending=True)

@@ -3,6 +3,9 @@ uploads, and a cache of the analysis of the current store and definition.
 
 Uploads are staged in ``uploads/<id>/`` (files checked by type and content), validated
 against the store, and imported only on request, all or nothing, as on the command line.
+Two files whose names reduce to the same safe name are refused (neither replaces the other);
+a mapping may name files of its upload only (:func:`confined`); an upload neither imported
+nor discarded is removed after the app's ``upload_hours`` (:meth:`Workspace.sweep`).
 Store access is serialised by one lock (DuckDB opens a file once per process).
 """
 
@@ -12,15 +15,18 @@ import re
 import secrets
 import shutil
 import threading
+import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from importlib.resources import files as _files
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from mscohort.definition import StudyDefinition, load_definition
 from mscohort.errors import UsageError
+from mscohort.ingest import Mapping, load_mapping
 
 DATA_SUFFIXES = {".csv", ".tsv", ".xlsx", ".parquet"}
 MAX_FILES = 50
@@ -49,6 +55,29 @@ def check_upload(name: str, content: bytes) -> str | None:
             "XLSX or Parquet, and a mapping or study definition TOML")
 
 
+def confined(mapping: Mapping, folder: Path) -> Mapping:
+    """``mapping`` when every file it names lies inside ``folder`` (the upload's data);
+    otherwise a :class:`UsageError` naming the mapping key.
+
+    Refused: absolute paths (``/etc/passwd``, ``C:\\data``), any ``..`` part, and a name
+    that resolves (through links) to a place outside ``folder``.
+    """
+    root = folder.resolve()
+    for table, tm in mapping.tables.items():
+        if tm.file is None:
+            continue
+        key = f"the mapping's [{table}] file = {tm.file!r}"
+        posix, windows = PurePosixPath(tm.file), PureWindowsPath(tm.file)
+        if posix.is_absolute() or windows.drive or windows.root or ".." in windows.parts:
+            raise UsageError(f"{key} must name one of the uploaded files (e.g. "
+                             f"\"{table}.csv\"); paths elsewhere on the server (absolute, or "
+                             "with '..') are refused.")
+        if not (folder / tm.file).resolve().is_relative_to(root):
+            raise UsageError(f"{key} leads out of the upload (a link); name one of the "
+                             "uploaded files.")
+    return mapping
+
+
 @dataclass(frozen=True)
 class Staged:
     """One staged upload: its data folder and optional mapping and definition files."""
@@ -68,6 +97,22 @@ class Staged:
     @property
     def files(self) -> list[str]:
         return sorted(p.name for p in self.data.iterdir()) if self.data.exists() else []
+
+    @property
+    def definition(self) -> Path | None:
+        p = self.folder / "definition.toml"
+        return p if p.exists() else None
+
+    @property
+    def definition_name(self) -> str | None:
+        """The name an uploaded study definition gets once the import succeeded."""
+        return f"uploaded-{self.id[:8]}" if self.definition else None
+
+    def load_mapping(self) -> Mapping | None:
+        """The uploaded mapping, checked to name files of this upload only."""
+        if self.mapping is None:
+            return None
+        return confined(load_mapping(self.mapping), self.data)
 
 
 class Workspace:
@@ -112,12 +157,17 @@ class Workspace:
             problems.append("no data file was chosen.")
         if len(files) > MAX_FILES:
             problems.append(f"{len(files)} files: at most {MAX_FILES} at once.")
+        given: dict[str, str] = {}  # safe name, case-folded -> the name as uploaded
         for f in files:
             name = secure_filename(Path(f.filename or "").name)
             content = f.read()
             why = check_upload(name, content)
             if Path(name).suffix.lower() == ".toml":
                 why = why or "is a TOML file: give it as the mapping or the study definition"
+            if name and name.casefold() in given:
+                why = why or (f"and {given[name.casefold()]} both become the file name "
+                              f"{name} on the server: rename one of them")
+            given.setdefault(name.casefold(), f.filename or "")
             if why or not name:
                 problems.append(f"{f.filename}: {why or 'has no usable file name'}.")
             else:
@@ -136,13 +186,17 @@ class Workspace:
             return None, problems
         upload_id = secrets.token_urlsafe(18)
         staged = Staged(upload_id, self.root / "uploads" / upload_id)
-        staged.data.mkdir(parents=True)
-        for name, content in accepted:
-            (staged.data / name).write_bytes(content)
-        if "mapping" in extras:
-            (staged.folder / "mapping.toml").write_bytes(extras["mapping"])
-        if "definition" in extras:
-            (staged.folder / "definition.toml").write_bytes(extras["definition"])
+        try:
+            staged.data.mkdir(parents=True)
+            for name, content in accepted:
+                (staged.data / name).write_bytes(content)
+            if "mapping" in extras:
+                (staged.folder / "mapping.toml").write_bytes(extras["mapping"])
+            if "definition" in extras:
+                (staged.folder / "definition.toml").write_bytes(extras["definition"])
+        except OSError as exc:  # e.g. the disk is full: keep no half-written upload
+            self.discard(staged)
+            return None, [f"the upload could not be saved on the server ({exc.strerror})."]
         return staged, []
 
     def stage_example(self) -> Staged:
@@ -164,12 +218,30 @@ class Workspace:
     def discard(self, staged: Staged) -> None:
         shutil.rmtree(staged.folder, ignore_errors=True)
 
+    def sweep(self, max_age_seconds: float, busy: Collection[str] = ()) -> list[str]:
+        """Remove the uploads staged more than ``max_age_seconds`` ago (never imported nor
+        discarded), except those in ``busy`` (an import or check running); their ids."""
+        cutoff = time.time() - max_age_seconds
+        gone = []
+        for folder in sorted((self.root / "uploads").iterdir()):
+            if folder.name in busy or not UPLOAD_ID.match(folder.name):
+                continue
+            try:
+                old = folder.stat().st_mtime < cutoff
+            except FileNotFoundError:
+                continue
+            if old:
+                shutil.rmtree(folder, ignore_errors=True)
+                gone.append(folder.name)
+        return gone
+
     def add_definition(self, staged: Staged) -> str | None:
-        """Keep an uploaded study definition (checked first) under the upload's name."""
-        path = staged.folder / "definition.toml"
-        if not path.exists():
+        """Keep an uploaded study definition (checked first) under the upload's name. Call
+        it once the import succeeded: a failed import keeps nothing."""
+        path = staged.definition
+        if path is None:
             return None
         load_definition(path)  # raises UsageError naming the key
-        name = f"uploaded-{staged.id[:8]}"
+        name = staged.definition_name
         shutil.copyfile(path, self.definitions_dir / f"{name}.toml")
         return name
