@@ -160,6 +160,8 @@ def events(
             changes |= {"outcome": outcome, "delta": delta or "relative_20"}
         changes["msprog_compat"] = msprog_compat
         settings: EventSettings = PRESETS[preset].with_(**changes)
+        # name the preset and every option changed from it (summary, methods, explain)
+        settings = settings.with_(name=settings.label(PRESETS[preset]))
         visits, rel = _load(edss, relapses, db, outcome)
         result = detect_events(visits, rel, settings, value=outcome)
     except (UsageError, InvalidArgumentError) as exc:
