@@ -115,6 +115,7 @@ class EventSettings:
     relapse_to_conf: tuple[float, float] = (30, 0)
     relapse_assoc: tuple[float, float] = (90, 0)
     relapse_indep: RelapseIndependence = field(default_factory=RelapseIndependence)
+    relapse_end_dates: bool = False
     impute_last_visit: float = 0
     delta: str | Callable[[np.ndarray], np.ndarray] | None = None
     worsening: Literal["increase", "decrease"] | None = None
@@ -143,6 +144,8 @@ class EventSettings:
         set_(self, "conf_tol_days", (tol[0], tol[0] if math.isnan(tol[1]) else tol[1]))
         for attr in ("relapse_to_bl", "relapse_to_event", "relapse_to_conf", "relapse_assoc"):
             set_(self, attr, _pair(getattr(self, attr), attr))
+        if not isinstance(self.relapse_end_dates, bool):
+            raise bad_argument("relapse_end_dates", "True or False", self.relapse_end_dates)
         if self.require_sust_days < 0:
             raise bad_argument("require_sust_days", "at least 0 (inf: to the last visit)",
                                self.require_sust_days)
