@@ -129,3 +129,14 @@ def test_cli_option_applies_end_dates_and_names_itself(tmp_path) -> None:
     assert "1 with CDW" in by_days.output
     assert "0 with CDW" in by_span.output
     assert "settings: msprog defaults with relapse_end_dates=True" in by_span.output
+
+
+def test_msprog_end_date_minimal_case_is_pira_here() -> None:
+    # issue #20: R msprog with renddate_col sets its RAW window to infinity, so this CDW
+    # (no relapse within 900 days of it) is RAW there and event="firstPIRA" errors; here it
+    # is PIRA, as without end dates
+    visits = [(0, 2.0), (90, 3.0), (180, 3.0)]
+    v, r = tables(visits, [(1000, 1010)])
+    for event in ("firstCDW", "firstPIRA"):
+        s = EventSettings(event=event, raw_pira=True, relapse_end_dates=True)
+        assert detect_events(v, r, s).events["cdw_type"].to_list() == ["PIRA"]
