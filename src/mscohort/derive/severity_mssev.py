@@ -73,7 +73,9 @@ def mssev_local(edss: np.ndarray, years: np.ndarray, window_years: int) -> np.nd
     if idx.size == 0:
         return out
     order = idx[np.argsort(years[idx], kind="stable")]
-    ys, es = years[order], edss[order]
+    ys = years[order]
+    # EDSS as codes of its distinct values: a pool's ranks come from its code counts
+    values, codes = np.unique(edss[order], return_inverse=True)
     first, last = int(np.floor(ys[0])), int(np.floor(ys[-1]))
     for i in range(first, last + 1):
         start = np.searchsorted(ys, i, "left")
@@ -82,9 +84,8 @@ def mssev_local(edss: np.ndarray, years: np.ndarray, window_years: int) -> np.nd
             continue
         lo = np.searchsorted(ys, max(1, i - window_years), "left")
         hi = np.searchsorted(ys, i + window_years, "right")
-        pool = np.sort(es[lo:hi])
-        mine = es[start:stop]
-        below = np.searchsorted(pool, mine, "left")
-        equal = np.searchsorted(pool, mine, "right") - below
-        out[order[start:stop]] = (below + (equal + 1) / 2.0) / (pool.size + 1) * 10.0
+        count = np.bincount(codes[lo:hi], minlength=values.size)
+        below = np.cumsum(count) - count
+        mine = codes[start:stop]
+        out[order[start:stop]] = (below[mine] + (count[mine] + 1) / 2.0) / (hi - lo + 1) * 10.0
     return out
