@@ -147,7 +147,9 @@ def msss(
     table
         ``"roxburgh2005"`` (the global MSSS) or ``"manouchehrinia2017"`` (updated).
     convention
-        ``"standard"`` or ``"ms.sev"`` (row reading of the R package; see module notes).
+        ``"standard"`` or ``"ms.sev"`` (the row and EDSS-column reading of the R package
+        ms.sev 1.0.4, :mod:`mscohort.derive.severity_mssev`; cell classes in
+        ``docs/scores/msss.md``).
 
     Returns
     -------
