@@ -56,6 +56,10 @@ def main() -> None:
     print(f"local MSSS                   {m:>12,} assessments  {t_l:6.3f} s")
     t_la = best_of(3, scores.local_armss, edss[:m], age[:m])
     print(f"local ARMSS                  {m:>12,} assessments  {t_la:6.3f} s")
+    t_lm = best_of(3, scores.local_msss, edss[:m], dd[:m], convention="ms.sev")
+    print(f"local MSSS (ms.sev)          {m:>12,} assessments  {t_lm:6.3f} s")
+    t_g = best_of(3, scores.msss, edss, dd, table="manouchehrinia2017", convention="ms.sev")
+    print(f"global MSSS updated (ms.sev) {args.n:>12,} assessments  {t_g:6.3f} s")
     try:
         import mssev
         import pandas as pd

@@ -74,3 +74,48 @@ def test_local_score_equals_a_direct_rank_computation() -> None:
 def test_window_must_be_a_whole_number() -> None:
     with pytest.raises(InvalidArgumentError, match="`window_years` must be a whole number"):
         scores.local_score([1.0], [1], window_years=1.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("fn", "years", "col"), [
+    (scores.local_msss, "dd", "lMSSS"), (scores.local_armss, "ageatedss", "lARMSS")])
+def test_local_ms_sev_convention_equals_ms_sev(sample: pl.DataFrame, fn, years: str, col: str
+                                              ) -> None:
+    # ms.sev: ms_sev(data, type = "local_msss" / "local_armss"); rounded to 2 decimals there
+    got = np.round(fn(sample["edss"], sample[years], convention="ms.sev"), 2)
+    np.testing.assert_allclose(got, sample[col].to_numpy(), rtol=0, atol=1e-9)
+
+
+def test_local_ms_sev_convention_pools_continuous_years_and_ranks_edss_half() -> None:
+    # (EDSS, duration): (2.0, 1.0), (0.5, 1.5), (3.0, 3.0), (4.0, 3.5), (1.0, 0.5)
+    # duration 0.5 < 1: neither pooled nor scored (ms.sev starts at year 1)
+    # year 1 pools durations in [1, 3] = {2.0, 0.5, 3.0} (3.5 is outside), n = 3:
+    #   EDSS 2.0 rank 2 -> 2 / 4 * 10 = 5.0; EDSS 0.5 rank 1 -> 2.5
+    # year 3 pools [1, 5] = {2.0, 0.5, 3.0, 4.0}, n = 4: 3.0 -> 3 / 5 * 10 = 6.0; 4.0 -> 8.0
+    got = scores.local_msss([2.0, 0.5, 3.0, 4.0, 1.0], [1.0, 1.5, 3.0, 3.5, 0.5],
+                            convention="ms.sev")
+    np.testing.assert_allclose(got[:4], [5.0, 2.5, 6.0, 8.0], rtol=0, atol=1e-12)
+    assert np.isnan(got[4])
+
+
+def test_local_ms_sev_convention_equals_a_direct_rank_computation() -> None:
+    # second method: the pool of each whole year i >= 1 is every continuous year in
+    # [max(1, i - 2), i + 2], ranked with ties averaged (R rank(ties.method = "average"))
+    rng = np.random.default_rng(11)
+    edss = rng.choice(np.array([0, 0.5, 1, 1.5, 2, 3.25, 4, 6, 10]), 400)
+    years = rng.uniform(0, 12, 400)
+    got = scores.local_score(edss, years, convention="ms.sev")
+    for i in range(400):
+        if years[i] < 1:
+            assert np.isnan(got[i])
+            continue
+        y = np.floor(years[i])
+        pool = edss[(years >= max(1, y - 2)) & (years <= y + 2)]
+        rank = (pool < edss[i]).sum() + ((pool == edss[i]).sum() + 1) / 2
+        assert got[i] == pytest.approx(rank / (pool.size + 1) * 10, abs=1e-12)
+
+
+def test_unknown_convention_is_refused() -> None:
+    with pytest.raises(InvalidArgumentError, match="`convention` must be one of"):
+        scores.local_score([1.0], [1], convention="R")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="`convention` must be one of"):
+        scores.armss([1.0], [30], convention="R")  # type: ignore[arg-type]

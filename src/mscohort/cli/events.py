@@ -126,6 +126,10 @@ def events(
     = "edss",
     msprog_compat: Annotated[bool, Opt(help="Drop relapses before the first visit, as "
                                        "msprog does.")] = False,
+    relapse_end_dates: Annotated[bool | None, Opt(help="A relapse's onset-to-end span "
+                                                  "replaces the days after its onset in "
+                                                  "--relapse-to-bl/event/conf (needs "
+                                                  "end_date).")] = None,
     milestone: Annotated[list[float] | None, Opt(help="Also time to this confirmed value, "
                                                  "e.g. 4.0 (repeat for several).")] = None,
     explain: Annotated[str | None, Opt(help="Explain the events of this patient.")] = None,
@@ -155,11 +159,14 @@ def events(
             "relapse_assoc": _pair(relapse_assoc, "--relapse-assoc"),
             "relapse_indep": _indep(relapse_indep), "raw_pira": raw_pira,
             "impute_last_visit": impute_last_visit, "delta": delta,
+            "relapse_end_dates": relapse_end_dates,
         }.items() if v is not None}
         if outcome != "edss":
             changes |= {"outcome": outcome, "delta": delta or "relative_20"}
         changes["msprog_compat"] = msprog_compat
         settings: EventSettings = PRESETS[preset].with_(**changes)
+        # name the preset and every option changed from it (summary, methods, explain)
+        settings = settings.with_(name=settings.label(PRESETS[preset]))
         visits, rel = _load(edss, relapses, db, outcome)
         result = detect_events(visits, rel, settings, value=outcome)
     except (UsageError, InvalidArgumentError) as exc:

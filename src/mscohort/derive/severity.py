@@ -13,13 +13,11 @@ Conventions (``docs/scores/msss.md``, ``docs/scores/armss.md``):
   ``convention="standard"``.
 * ``roxburgh2005`` rows ``ddN`` are N completed years. ``manouchehrinia2017`` rows ``ddN``
   are read as N completed years (the label's meaning, as in the Python package mssev).
-* ``convention="ms.sev"`` reproduces the R package ms.sev 1.0.4 instead: the updated table's
-  row is ``floor(d) + 1`` (``ddN`` = N-th year of disease, so the first year is scored); the
-  2005 table's row is ``floor(d)`` up to 28 years and ``dd29`` above 28 years (so ``dd0`` is
-  used for the first year and ``dd30`` never).
 * ARMSS rows are whole years of age 18 to 75; other ages are missing (``age_outside_table``).
 * EDSS 0.5 (not a step), EDSS 10 (death) and values that are not EDSS steps are missing
   (``edss_not_in_table``).
+* ``convention="ms.sev"`` reads the tables (and pools the local scores) as the R package
+  ms.sev 1.0.4 does instead: :mod:`mscohort.derive.severity_mssev`.
 """
 
 from __future__ import annotations
@@ -31,6 +29,13 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from mscohort.derive.local_rank import local_rank_kernel
+from mscohort.derive.severity_mssev import (
+    mssev_armss_inside,
+    mssev_edss_column,
+    mssev_local,
+    mssev_msss_label,
+)
 from mscohort.derive.tables import MSSS_TABLES, edss_column, load_table, lookup
 from mscohort.errors import bad_argument
 
@@ -88,12 +93,9 @@ def _row_of_year(table: str, convention: str) -> tuple[int, ...]:
     if table == "armss2017":  # ages 0..76; 76 stands for "over 75"
         return tuple(int(a - t.labels[0]) if t.labels[0] <= a <= t.labels[-1] else undefined
                      for a in range(int(t.labels[-1]) + 2))
-    if convention == "standard":  # ddN = N completed years; the first year is undefined
-        return tuple(int(y - t.labels[0]) if y >= 1 else undefined
-                     for y in range(MAX_DURATION_YEARS + 1))
-    # ms.sev: the 2005 table at row floor(d) (d > 28 -> 29, set by the caller); the updated
-    # table at the row of the next label (ddN = N-th year), capped at dd30
-    return tuple(range(MAX_DURATION_YEARS))
+    # ddN = N completed years; the first year is undefined
+    return tuple(int(y - t.labels[0]) if y >= 1 else undefined
+                 for y in range(MAX_DURATION_YEARS + 1))
 
 
 def _msss_rows(
@@ -108,11 +110,9 @@ def _msss_rows(
             reason = np.where((reason == 0) & (years < 1), Missing.DURATION_UNDER_ONE_YEAR,
                               reason)
             label = np.minimum(years, MAX_DURATION_YEARS)
-        elif table == "roxburgh2005":  # ms.sev: floor(d) up to 28 years, then dd29
-            label = np.where(duration <= 28, years, 29)
-        else:  # ms.sev reads the updated table at row floor(d) + 1, at most the 30th row
-            label = np.minimum(years + 1, MAX_DURATION_YEARS)
         first = load_table(table).labels[0]
+        if convention == "ms.sev":  # row position floor(d) + 1, d > 28 read as 29
+            label = mssev_msss_label(duration, int(first))
         row = np.where(reason == 0, label - first, -1)
     return np.nan_to_num(row, nan=-1).astype(np.int64), reason.astype(np.int64)
 
@@ -147,7 +147,9 @@ def msss(
     table
         ``"roxburgh2005"`` (the global MSSS) or ``"manouchehrinia2017"`` (updated).
     convention
-        ``"standard"`` or ``"ms.sev"`` (row reading of the R package; see module notes).
+        ``"standard"`` or ``"ms.sev"`` (the row and EDSS-column reading of the R package
+        ms.sev 1.0.4, :mod:`mscohort.derive.severity_mssev`; cell classes in
+        ``docs/scores/msss.md``).
 
     Returns
     -------
@@ -163,28 +165,33 @@ def msss(
     e = as_float_array(edss, "edss")
     d = as_float_array(duration_years, "duration_years")
     _same_length(e, d, ("edss", "duration_years"))
-    if convention == "ms.sev" and table == "roxburgh2005":
-        with np.errstate(invalid="ignore"):
-            d = np.where(d > 28, 29.0, d)
+    if convention == "ms.sev":
+        row, _ = _msss_rows(d, table, convention)
+        return _lookup(load_table(table).values, row, mssev_edss_column(e))
     return lookup(table, e, d, _row_of_year(table, convention))
 
 
-def _armss_rows(age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _armss_rows(age: np.ndarray, convention: str = "standard"
+                ) -> tuple[np.ndarray, np.ndarray]:
     t = load_table("armss2017")
     with np.errstate(invalid="ignore"):
         years = np.floor(age)
         outside = (years < t.labels[0]) | (years > t.labels[-1])
+        if convention == "ms.sev":  # 18 <= age <= 75: (75, 76) is outside
+            outside = ~mssev_armss_inside(age)
         reason = np.where(np.isnan(age), Missing.AGE_MISSING,
                           np.where(outside, Missing.AGE_OUTSIDE_TABLE, Missing.NONE))
         row = np.where(reason == 0, years - t.labels[0], -1)
     return np.nan_to_num(row, nan=-1).astype(np.int64), reason.astype(np.int64)
 
 
-def armss(edss: object, age_years: object) -> np.ndarray:
+def armss(edss: object, age_years: object, *, convention: Convention = "standard"
+          ) -> np.ndarray:
     """Global Age-Related MS Severity Score (Manouchehrinia 2017) of each assessment.
 
     ``age_years`` is the age at the assessment; whole years 18 to 75 are in the table, other
-    ages give NaN (``age_outside_table``).
+    ages give NaN (``age_outside_table``). ``convention="ms.sev"`` reads EDSS columns as the
+    R package does and leaves ages in (75, 76) missing (``docs/scores/armss.md``).
 
     References
     ----------
@@ -193,6 +200,10 @@ def armss(edss: object, age_years: object) -> np.ndarray:
     e = as_float_array(edss, "edss")
     a = as_float_array(age_years, "age_years")
     _same_length(e, a, ("edss", "age_years"))
+    if convention == "ms.sev":
+        row, _ = _armss_rows(a, convention)
+        return _lookup(load_table("armss2017").values, row, mssev_edss_column(e))
+    _check("roxburgh2005", convention)
     return lookup("armss2017", e, a, _row_of_year("armss2017", "standard"))
 
 
@@ -212,13 +223,14 @@ def severity_detail(
     used, e.g. 12 for ``dd12``), ``score``, ``missing_reason``.
     """
     e = as_float_array(edss, "edss")
-    col = edss_column(e)
+    _check("roxburgh2005", convention)
+    col = mssev_edss_column(e) if convention == "ms.sev" else edss_column(e)
     if table == "armss2017":
         if age_years is None:
             raise bad_argument("age_years", "given for table='armss2017'", None)
         years = as_float_array(age_years, "age_years")
         _same_length(e, years, ("edss", "age_years"))
-        row, reason = _armss_rows(years)
+        row, reason = _armss_rows(years, convention)
     else:
         _check(table, convention)
         if duration_years is None:
@@ -242,7 +254,8 @@ def severity_detail(
     )
 
 
-def local_msss(edss: object, duration_years: object, *, window_years: int = 2) -> np.ndarray:
+def local_msss(edss: object, duration_years: object, *, window_years: int = 2,
+               convention: Convention = "standard") -> np.ndarray:
     """Local MSSS: the EDSS ranked within the given cohort by completed years of duration.
 
     Durations of 30 years or more count as 30 (as in the global table and in ms.sev);
@@ -251,16 +264,18 @@ def local_msss(edss: object, duration_years: object, *, window_years: int = 2) -
     d = as_float_array(duration_years, "duration_years")
     with np.errstate(invalid="ignore"):
         d = np.minimum(d, MAX_DURATION_YEARS)
-    return local_score(edss, d, window_years=window_years)
+    return local_score(edss, d, window_years=window_years, convention=convention)
 
 
-def local_armss(edss: object, age_years: object, *, window_years: int = 2) -> np.ndarray:
+def local_armss(edss: object, age_years: object, *, window_years: int = 2,
+                convention: Convention = "standard") -> np.ndarray:
     """Local ARMSS: the EDSS ranked within the given cohort by whole years of age at the
     assessment (no bounds). See :func:`local_score`."""
-    return local_score(edss, age_years, window_years=window_years)
+    return local_score(edss, age_years, window_years=window_years, convention=convention)
 
 
-def local_score(edss: object, years: object, *, window_years: int = 2) -> np.ndarray:
+def local_score(edss: object, years: object, *, window_years: int = 2,
+                convention: Convention = "standard") -> np.ndarray:
     """Rank each EDSS among the cohort's EDSS of nearby years (the MSSS recipe).
 
     The recipe of Roxburgh 2005, applied to the given cohort: for each whole year y, pool
@@ -270,6 +285,9 @@ def local_score(edss: object, years: object, *, window_years: int = 2) -> np.nda
     missing or negative year, or an EDSS that is not a step of 0-9.5, are left out and get
     NaN. Years are used as given.
 
+    ``convention="ms.sev"`` pools continuous years and ranks every non-missing EDSS as the R
+    package does (:func:`mscohort.derive.severity_mssev.mssev_local`; ``docs/scores/local.md``).
+
     References
     ----------
     Roxburgh RHSR et al. Neurology 2005;64:1144-1151 (method); Manouchehrinia A et al. Mult
@@ -277,26 +295,12 @@ def local_score(edss: object, years: object, *, window_years: int = 2) -> np.nda
     """
     if not isinstance(window_years, int) or window_years < 0:
         raise bad_argument("window_years", "a whole number >= 0", window_years)
+    _check("roxburgh2005", convention)
     e = as_float_array(edss, "edss")
     y = as_float_array(years, "years")
     _same_length(e, y, ("edss", "years"))
-    col = edss_column(e)
-    with np.errstate(invalid="ignore"):
-        ok = (col >= 0) & np.isfinite(y) & (y >= 0)
-    out = np.full(e.shape, np.nan)
-    if not ok.any():
-        return out
-    yi = np.floor(y[ok]).astype(np.int64)
-    lo = int(yi.min())
-    n_years = int(yi.max()) - lo + 1
-    counts = np.zeros((n_years + 2 * window_years, 19), dtype=np.int64)
-    np.add.at(counts, (yi - lo + window_years, col[ok]), 1)
-    # pooled[k] = counts of years k - window .. k + window (a moving sum over rows)
-    cum = np.vstack([np.zeros((1, 19), dtype=np.int64), np.cumsum(counts, axis=0)])
-    width = 2 * window_years + 1
-    pooled = cum[width:] - cum[:-width]  # row k <-> year lo + k
-    below = np.cumsum(pooled, axis=1) - pooled
-    n = pooled.sum(axis=1, keepdims=True)
-    score = (below + (pooled + 1) / 2.0) / (n + 1) * 10.0
-    out[ok] = score[yi - lo, col[ok]]
+    if convention == "ms.sev":
+        return mssev_local(e, y, window_years)
+    out = np.empty(e.shape)
+    local_rank_kernel(e, y, window_years, out)  # one compiled pass; see local_rank.py
     return out

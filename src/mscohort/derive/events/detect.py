@@ -14,6 +14,7 @@ import polars as pl
 
 from mscohort.derive.events import primitives as K
 from mscohort.derive.events.kernel import scan
+from mscohort.derive.events.relapse_end import window_distance
 from mscohort.derive.events.settings import EventSettings, delta_values
 from mscohort.errors import bad_argument
 
@@ -43,6 +44,15 @@ class Prepared:
     roffsets: np.ndarray
     rdays: np.ndarray
     n_dropped: int
+    #: relapse end days aligned with ``rdays`` (NaN: no end date); None unless asked for
+    rends: np.ndarray | None = None
+
+    def window_distance(self) -> np.ndarray:
+        """Per visit, the distance the scan compares with the "after" relapse windows: NaN
+        (use onsets) without end dates, else :func:`relapse_end.window_distance`."""
+        if self.rends is None:
+            return np.full(self.days.size, np.nan)
+        return window_distance(self.offsets, self.days, self.roffsets, self.rdays, self.rends)
 
 
 def _days(series: pl.Series) -> np.ndarray:
@@ -50,11 +60,13 @@ def _days(series: pl.Series) -> np.ndarray:
 
 
 def prepare(visits: pl.DataFrame, relapses: pl.DataFrame | None, value: str,
-            drop_relapses_before_days: float | None = None) -> Prepared:
+            drop_relapses_before_days: float | None = None, *, end_dates: bool = False
+            ) -> Prepared:
     """Check and sort the inputs (see :func:`detect_events` for their columns).
 
     ``drop_relapses_before_days``: leave out relapses more than that many days before a
     patient's first visit (msprog's behaviour, for ``msprog_compat``); None keeps all.
+    ``end_dates``: also read the relapses' ``end_date`` (``relapse_end_dates``).
     """
     for col in ("patient_id", "date", value):
         if col not in visits.columns:
@@ -84,27 +96,47 @@ def prepare(visits: pl.DataFrame, relapses: pl.DataFrame | None, value: str,
     validconf = (v["validconf"].cast(pl.Boolean).fill_null(False).to_numpy()
                  if "validconf" in v.columns else np.ones(v.height, dtype=np.bool_))
     # relapses, per patient, in the same patient order
+    rends = np.array([], dtype=np.float64) if end_dates else None
     if relapses is None or relapses.height == 0:
         rdays = np.array([], dtype=np.float64)
         roffsets = np.zeros(len(ids) + 1, dtype=np.int64)
     else:
         date_col = "onset_date" if "onset_date" in relapses.columns else "date"
+        if end_dates and "end_date" not in relapses.columns:
+            raise bad_argument("relapses", "a table with an `end_date` column when "
+                               "relapse_end_dates=True", f"columns {relapses.columns}")
         index = pl.DataFrame({"patient_id": pl.Series(ids, dtype=pl.String),
                               "_p": np.arange(len(ids))})
+        end = pl.col("end_date").cast(pl.Date) if end_dates else pl.lit(None, pl.Date)
         r = (relapses.select(pl.col("patient_id").cast(pl.String), pl.col(date_col)
-                             .alias("_d"))
-             .drop_nulls().join(index, on="patient_id", how="inner").sort("_p", "_d"))
+                             .alias("_d"), end.alias("_e"))
+             .drop_nulls(["patient_id", "_d"]).join(index, on="patient_id", how="inner")
+             .sort("_p", "_d"))
+        if end_dates:
+            _check_ends(r)
         rd = _days(r["_d"])
+        re = r["_e"].cast(pl.Int64).cast(pl.Float64).fill_null(np.nan).to_numpy()
         rp = r["_p"].to_numpy()
         if drop_relapses_before_days is not None:
             first = days[offsets[:-1]]
             keep = rd >= first[rp] - drop_relapses_before_days
-            rd, rp = rd[keep], rp[keep]
+            rd, rp, re = rd[keep], rp[keep], re[keep]
         counts = np.bincount(rp, minlength=len(ids))
         roffsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
         rdays = rd
+        rends = re if end_dates else None
     return Prepared(ids, offsets, days, values, validconf, roffsets, rdays,
-                    n_before - v.height)
+                    n_before - v.height, rends)
+
+
+def _check_ends(r: pl.DataFrame) -> None:
+    """An end date before its onset is an error naming the patient and both dates."""
+    bad = r.filter(pl.col("_e") < pl.col("_d"))
+    if bad.height:
+        row = bad.row(0, named=True)
+        raise bad_argument("relapses.end_date", "on or after the relapse's onset_date",
+                           f"{row['_e']} for patient {row['patient_id']} (onset "
+                           f"{row['_d']}; {bad.height} such relapse(s))")
 
 
 def _relapse_cut(s: EventSettings, window: tuple[float, float]) -> float | None:
@@ -156,7 +188,7 @@ def run_scan(prep: Prepared, settings: EventSettings, trace_rows: int = 0
     un_val = np.empty(max(n, 1))
     tr = np.empty((trace_rows, 3), dtype=np.int64)
     nev, nun, ntr = scan(prep.offsets, prep.days, prep.values, deltas, prep.validconf,
-                           prep.roffsets, prep.rdays, ip, fp, lo, hi,
+                           prep.roffsets, prep.rdays, prep.window_distance(), ip, fp, lo, hi,
                            settings.relapse_indep.array(), settings.seed, ev_int, ev_val,
                            ev_conf, ev_pconf, un_int, un_val, tr)
     return (ev_int[:nev], ev_val[:nev], ev_conf[:nev], ev_pconf[:nev], un_int[:nun],
@@ -306,7 +338,8 @@ def detect_events(visits: pl.DataFrame, relapses: pl.DataFrame | None = None,
     al. JAMA Neurol 2020;77:1132-1140; Müller J et al. JAMA Neurol 2023 (harmonised PIRA).
     """
     settings = settings or EventSettings()
-    prep = prepare(visits, relapses, value, _relapse_cut(settings, settings.relapse_to_bl))
+    prep = prepare(visits, relapses, value, _relapse_cut(settings, settings.relapse_to_bl),
+                   end_dates=settings.relapse_end_dates)
     raw = run_scan(prep, settings)
     events = build_events(prep, raw, settings)
     return EventResult(events, build_summary(prep, events), build_unconfirmed(prep, raw),

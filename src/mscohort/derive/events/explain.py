@@ -26,7 +26,8 @@ def explain_patient(result: EventResult, patient_id: str) -> str:
     if result.relapses is not None:
         rel = result.relapses.filter(pl.col("patient_id").cast(pl.String) == str(patient_id))
     s = result.settings
-    prep = prepare(visits, rel, result.value, _relapse_cut(s, s.relapse_to_bl))
+    prep = prepare(visits, rel, result.value, _relapse_cut(s, s.relapse_to_bl),
+                   end_dates=s.relapse_end_dates)
     raw = run_scan(prep, result.settings, trace_rows=10_000)
     trace = raw[6]
     t, x = prep.days, prep.values

@@ -19,9 +19,12 @@ from mscohort.derive.events import primitives as P  # the scan's codes and helpe
 
 
 @numba.njit(cache=True)
-def scan(offsets, t, xs, dvs, vc, roffsets, rt, ip, fp, conf_lo, conf_hi, indep, seed,
+def scan(offsets, t, xs, dvs, vc, roffsets, rt, rwin, ip, fp, conf_lo, conf_hi, indep, seed,
          ev_int, ev_val, ev_conf, ev_pconf, un_int, un_val, tr):  # pragma: no cover
     """Scan every patient; returns (number of events, unconfirmed changes, trace rows).
+
+    rwin: per visit, the distance compared with the "after" windows of relapse_to_bl/event/
+    conf (NaN: days since the last relapse onset; see relapse_end.py)
 
     ev_int columns: patient, type, change, baseline, last_delta, sust, number
     ev_val columns: baseline value (after bl_geq)
@@ -53,6 +56,7 @@ def scan(offsets, t, xs, dvs, vc, roffsets, rt, ip, fp, conf_lo, conf_hi, indep,
     pconf_ok = np.zeros(maxn + 1, dtype=np.bool_)
     relb = np.empty(maxn + 1)
     rela = np.empty(maxn + 1)
+    relw = np.empty(maxn + 1)
     # events of one patient before ordering: type, change, baseline, lastdelta, sust, blval
     pe_int = np.empty((maxn + 1, 6), dtype=np.int64)
     pe_val = np.empty(maxn + 1)
@@ -78,6 +82,7 @@ def scan(offsets, t, xs, dvs, vc, roffsets, rt, ip, fp, conf_lo, conf_hi, indep,
             relb[i] = tt[i] - rel[j - 1] if j > 0 else np.inf
             k = j - 1 if (j > 0 and rel[j - 1] == tt[i]) else j
             rela[i] = rel[k] - tt[i] if k < nrel else np.inf
+            relw[i] = relb[i] if np.isnan(rwin[o + i]) else rwin[o + i]
         npe = 0
         bl = 0
         search = 1
@@ -92,7 +97,7 @@ def scan(offsets, t, xs, dvs, vc, roffsets, rt, ip, fp, conf_lo, conf_hi, indep,
         d_last = 0.0
         while proceed:
             extr = P._extremum(x, dv, bl, n, skip, sign)
-            while proceed and (relb[bl] < fp[P.F_RTB0] or rela[bl] < fp[P.F_RTB1] or extr):
+            while proceed and (relw[bl] < fp[P.F_RTB0] or rela[bl] < fp[P.F_RTB1] or extr):
                 ntr = P._trace(tr, ntr, P.TR_BL_EXTREMUM if extr else P.TR_BL_RELAPSE, o + bl, -1)
                 bl += 1
                 extr = P._extremum(x, dv, bl, n, skip, sign) if bl < n else False
@@ -122,7 +127,7 @@ def scan(offsets, t, xs, dvs, vc, roffsets, rt, ip, fp, conf_lo, conf_hi, indep,
             # the first visit that differs from baseline, outside relapse influence
             ch = -1
             for k in range(search, n):
-                if (P._is(x[k], b, bd, 0, subthr != P.ST_NONE, sign) and relb[k] >= fp[P.F_RTE0]
+                if (P._is(x[k], b, bd, 0, subthr != P.ST_NONE, sign) and relw[k] >= fp[P.F_RTE0]
                         and rela[k] >= fp[P.F_RTE1]):
                     ch = k
                     break
@@ -141,7 +146,7 @@ def scan(offsets, t, xs, dvs, vc, roffsets, rt, ip, fp, conf_lo, conf_hi, indep,
                 for m in range(nm):
                     for k in range(ch + 1, n):
                         dt = tt[k] - tt[ch]
-                        c = (conf_lo[m] <= dt <= conf_hi[m] and relb[k] >= fp[P.F_RTC0]
+                        c = (conf_lo[m] <= dt <= conf_hi[m] and relw[k] >= fp[P.F_RTC0]
                              and rela[k] >= fp[P.F_RTC1] and vc[o + k])
                         cand[m, k] = c
                         if c:

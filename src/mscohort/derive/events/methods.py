@@ -117,6 +117,9 @@ def methods_text(s: EventSettings, value: str = "edss") -> str:
                       else "") + " a relapse")
     if rel:
         out.append("Assessments were not used: " + "; ".join(rel) + ".")
+        if s.relapse_end_dates:
+            out.append("For a relapse with a recorded end date, the period from its onset to "
+                       "its end replaced the number of days after its onset in these rules.")
     if s.impute_last_visit:
         p = s.impute_last_visit
         out.append("An unconfirmed worsening at the last assessment was counted as confirmed"

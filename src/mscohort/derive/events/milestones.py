@@ -22,7 +22,7 @@ from mscohort.derive.events.settings import EventSettings
 
 
 @numba.njit(cache=True)
-def _scan(offsets, t, x, vc, roffsets, rt, milestone, sign, lo, hi, rte0, rte1, rtc0, rtc1,
+def _scan(offsets, t, x, vc, roffsets, rt, rwin, milestone, sign, lo, hi, rte0, rte1, rtc0, rtc1,
           sust, imp_p, imp_fu, seed, out_idx, out_obs):  # pragma: no cover - compiled
     np.random.seed(seed)
     for p in range(offsets.size - 1):
@@ -38,6 +38,8 @@ def _scan(offsets, t, x, vc, roffsets, rt, milestone, sign, lo, hi, rte0, rte1, 
             for k in range(search, n):
                 if sign * (x[o + k] - milestone) >= 0:
                     before, after = _relapse_distance(rt, ro, nrel, t[o + k])
+                    if not np.isnan(rwin[o + k]):  # relapse end dates (relapse_end.py)
+                        before = rwin[o + k]
                     if before >= rte0 and after >= rte1:
                         ms = k
                         break
@@ -53,6 +55,8 @@ def _scan(offsets, t, x, vc, roffsets, rt, milestone, sign, lo, hi, rte0, rte1, 
                 if not inwin or not vc[o + k]:
                     continue
                 before, after = _relapse_distance(rt, ro, nrel, t[o + k])
+                if not np.isnan(rwin[o + k]):
+                    before = rwin[o + k]
                 if before >= rtc0 and after >= rtc1:
                     first_conf = k
                     break
@@ -96,7 +100,8 @@ def milestone_times(visits: pl.DataFrame, relapses: pl.DataFrame | None, milesto
     """
     s = settings or EventSettings()
     # msprog's value_milestone drops relapses by relapse_to_event (not relapse_to_bl)
-    prep = prepare(visits, relapses, value, _relapse_cut(s, s.relapse_to_event))
+    prep = prepare(visits, relapses, value, _relapse_cut(s, s.relapse_to_event),
+                   end_dates=s.relapse_end_dates)
     npat = len(prep.ids)
     out_idx = np.empty(npat, dtype=np.int64)
     out_obs = np.empty(npat, dtype=np.bool_)
@@ -104,7 +109,7 @@ def milestone_times(visits: pl.DataFrame, relapses: pl.DataFrame | None, milesto
     imp_p, imp_fu = ((s.impute_last_visit, np.inf) if s.impute_last_visit <= 1
                      else (1.0, s.impute_last_visit))
     _scan(prep.offsets, prep.days, prep.values, prep.validconf, prep.roffsets, prep.rdays,
-          float(milestone), 1.0 if s.worsening == "increase" else -1.0,
+          prep.window_distance(), float(milestone), 1.0 if s.worsening == "increase" else -1.0,
           conf - s.conf_tol_days[0], conf + s.conf_tol_days[1], *s.relapse_to_event,
           *s.relapse_to_conf, float(s.require_sust_days), float(imp_p), float(imp_fu), s.seed,
           out_idx, out_obs)

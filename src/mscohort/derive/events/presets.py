@@ -28,14 +28,35 @@ CLINICAL_TRIAL = EventSettings(event="firstCDW", baseline="fixed", raw_pira=True
 OBSERVATIONAL = EventSettings(event="multiple", baseline="roving", raw_pira=True,
                               name="observational cohort")
 
-#: PIRA as in Kappos et al. JAMA Neurol 2020 (pooled OPERA I/II): reference reset after each
-#: relapse and never lowered (``relapse_rebl``, ``bl_geq``); a CDW within 90 days after a
-#: relapse onset is RAW; a CDW with no relapse from the reference to the confirmation is PIRA.
+#: PIRA as in Kappos et al. JAMA Neurol 2020;77:1132-1140 (pooled OPERA I/II): reference
+#: reset after each relapse and never lowered (``relapse_rebl``, ``bl_geq``); a CDW with onset
+#: within 90 days after a relapse onset is RAW; a CDW is PIRA when no relapse falls between
+#: the reference and 30 days after the event onset, nor within 30 days before or after the
+#: confirmation.
+#:
+#: Source of the PIRA windows. The paper's abstract says only that CDA events were
+#: "classified per temporal association with confirmed clinical relapses (PIRA or RAW)";
+#: the full methods text could not be read where this preset was written. The windows follow
+#: the account of the paper in the msprog PIRA vignette (Montobbio, msprog 1.0.0,
+#: ``vignette_PIRA``): "in [Kappos 2020], an absence of relapses was required between the
+#: reference visit and 30 days after the event, and during the 30 days before and 30 days
+#: after confirmation for a CDW event to be considered as PIRA" -- msprog's
+#: ``relapse_indep_from_bounds(p0=0, p1=NULL, e0=NULL, e1=30, c0=30, c1=30)``. The reading
+#: of no relapse from the reference to the confirmation is :data:`KAPPOS_2020_STRICT`.
 KAPPOS_2020 = EventSettings(
     event="multiple", baseline="fixed", raw_pira=True, relapse_rebl=True, bl_geq=True,
     relapse_assoc=(90, 0),
-    relapse_indep=RelapseIndependence(prec=(0, None), event=(None, None), conf=(None, 0)),
+    relapse_indep=RelapseIndependence(prec=(0, None), event=(None, 30), conf=(30, 30)),
     name="Kappos 2020 PIRA",
+)
+
+#: :data:`KAPPOS_2020` with the other reading of its PIRA windows, the one mscohort used
+#: before issue #20: no relapse from the reference to the confirmation visit (also the
+#: high-specificity option of Müller et al. JAMA Neurol 2023). On a 2,000-patient synthetic
+#: cohort the two readings gave different CDW types for 277 of 4,922 events (issue #20).
+KAPPOS_2020_STRICT = KAPPOS_2020.with_(
+    relapse_indep=RelapseIndependence(prec=(0, None), event=(None, None), conf=(None, 0)),
+    name="Kappos 2020 PIRA, relapse-free reference to confirmation",
 )
 
 #: Harmonised PIRA of Müller et al. JAMA Neurol 2023: roving reference re-set after
@@ -51,7 +72,8 @@ MULLER_2023 = EventSettings(
 
 PRESETS: dict[str, EventSettings] = {
     "msprog": MSPROG_DEFAULTS, "clinical_trial": CLINICAL_TRIAL, "observational": OBSERVATIONAL,
-    "kappos2020": KAPPOS_2020, "muller2023": MULLER_2023,
+    "kappos2020": KAPPOS_2020, "kappos2020_strict": KAPPOS_2020_STRICT,
+    "muller2023": MULLER_2023,
 }
 
 

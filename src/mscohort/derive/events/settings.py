@@ -82,6 +82,17 @@ def _pair(value: float | tuple[float, ...], name: str, right: float = 0.0) -> tu
     raise bad_argument(name, "a number or a pair (before, after)", value)
 
 
+def _text(value: object) -> str:
+    """An option value as written on the command line (``30,0``; ``prec=0,0;...``)."""
+    if isinstance(value, dict):
+        return ";".join(f"{k}={_text(v)}" for k, v in value.items())
+    if isinstance(value, tuple):
+        return ",".join(_text(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "none" if value is None else str(value)
+
+
 @dataclass(frozen=True)
 class EventSettings:
     """How confirmed disability worsening (CDW) and improvement (CDI) are detected.
@@ -108,6 +119,7 @@ class EventSettings:
     relapse_to_conf: tuple[float, float] = (30, 0)
     relapse_assoc: tuple[float, float] = (90, 0)
     relapse_indep: RelapseIndependence = field(default_factory=RelapseIndependence)
+    relapse_end_dates: bool = False
     impute_last_visit: float = 0
     delta: str | Callable[[np.ndarray], np.ndarray] | None = None
     worsening: Literal["increase", "decrease"] | None = None
@@ -136,6 +148,8 @@ class EventSettings:
         set_(self, "conf_tol_days", (tol[0], tol[0] if math.isnan(tol[1]) else tol[1]))
         for attr in ("relapse_to_bl", "relapse_to_event", "relapse_to_conf", "relapse_assoc"):
             set_(self, attr, _pair(getattr(self, attr), attr))
+        if not isinstance(self.relapse_end_dates, bool):
+            raise bad_argument("relapse_end_dates", "True or False", self.relapse_end_dates)
         if self.require_sust_days < 0:
             raise bad_argument("require_sust_days", "at least 0 (inf: to the last visit)",
                                self.require_sust_days)
@@ -172,6 +186,19 @@ class EventSettings:
     def with_(self, **changes: object) -> EventSettings:
         """A copy with some settings changed (the object itself never changes)."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    def changes_from(self, base: EventSettings) -> dict[str, object]:
+        """The options (all but ``name``) whose value differs from ``base``, in field order."""
+        mine, theirs = self.as_dict(), base.as_dict()
+        return {k: v for k, v in mine.items() if k != "name" and v != theirs[k]}
+
+    def label(self, base: EventSettings) -> str:
+        """``base``'s name and every option changed from it, e.g. ``"msprog defaults with
+        event=multiple, baseline=roving"`` (the name alone when nothing changed)."""
+        changed = self.changes_from(base)
+        if not changed:
+            return base.name
+        return f"{base.name} with " + ", ".join(f"{k}={_text(v)}" for k, v in changed.items())
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {}
