@@ -297,6 +297,17 @@ def test_event_presets_and_options_are_read_from_the_definition() -> None:
     assert s.name.startswith("Müller 2023 harmonised PIRA, with relapse_to_conf")
 
 
+def test_relapse_end_dates_and_the_strict_kappos_reading_are_definition_options() -> None:
+    from mscohort.derive.events.presets import KAPPOS_2020_STRICT, study_event_settings
+
+    d = parse_definition({"events": {"preset": "kappos2020_strict",
+                                     "relapse_end_dates": True}})
+    s = study_event_settings(d.events)
+    assert s.relapse_end_dates is True and KAPPOS_2020_STRICT.relapse_end_dates is False
+    assert s.relapse_indep == KAPPOS_2020_STRICT.relapse_indep
+    assert d.as_dict()["events"] == {"preset": "kappos2020_strict", "relapse_end_dates": True}
+
+
 def test_event_options_cover_every_event_setting_and_preset() -> None:
     from dataclasses import fields
 
@@ -344,7 +355,7 @@ def test_every_error_of_a_definition_file_is_reported_in_one_pass() -> None:
             "prior_treatment.immediate_rule must be one of stopped_last, longest, "
             "started_last",
             "events.preset must be one of msprog, clinical_trial, observational, kappos2020, "
-            "muller2023; got 'trial'",
+            "kappos2020_strict, muller2023; got 'trial'",
             "[events] has unknown key conf_dayz; allowed: preset, baseline",
             "events.baseline must be one of fixed, roving_impr, roving_wors, roving; got "
             "'rovin'",

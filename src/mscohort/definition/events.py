@@ -5,7 +5,8 @@ timeline and the methods paragraph).
 ::
 
     [events]
-    preset = "msprog"          # msprog, clinical_trial, observational, kappos2020, muller2023
+    preset = "msprog"          # msprog, clinical_trial, observational, kappos2020(_strict),
+                               # muller2023
     conf_days = 168            # then any option of `mscohort events`, by its snake_case name
     relapse_to_conf = [30, 0]  # pairs as [after, before]
     relapse_indep = { prec = [0, 0], event = [90, 30], conf = [90, 30], prec_type = "baseline" }
@@ -32,7 +33,8 @@ PREC_TYPES = ("baseline", "last", "last_delta")
 #: Named thresholds of a clinically meaningful change (the ``delta`` of msprog).
 DELTAS = ("edss", "edss_5.5", "relative_20", "sdmt")
 #: Names of the cited presets (:data:`mscohort.derive.events.presets.PRESETS`).
-PRESET_NAMES = ("msprog", "clinical_trial", "observational", "kappos2020", "muller2023")
+PRESET_NAMES = ("msprog", "clinical_trial", "observational", "kappos2020", "kappos2020_strict",
+                "muller2023")
 #: Events a study may use: its outcome is confirmed worsening, so not ``firstCDI``.
 STUDY_EVENTS = tuple(e for e in EVENTS if e != "firstCDI")
 #: Thresholds defined on the EDSS (the study's events are EDSS events).
@@ -43,7 +45,7 @@ EVENT_OPTIONS: dict[str, str | tuple[str, ...]] = {
     "event": STUDY_EVENTS, "baseline": BASELINES, "proceed_from": PROCEED,
     "sub_threshold_rebl": SUB_THRESHOLD, "skip_local_extrema": SKIP, "delta": EDSS_DELTAS,
     "raw_pira": "bool", "bl_geq": "bool", "relapse_rebl": "bool",
-    "check_intermediate": "bool", "msprog_compat": "bool",
+    "check_intermediate": "bool", "msprog_compat": "bool", "relapse_end_dates": "bool",
     "conf_days": "days_list", "conf_tol_days": "pair", "require_sust_days": "days",
     "relapse_to_bl": "pair", "relapse_to_event": "pair", "relapse_to_conf": "pair",
     "relapse_assoc": "pair", "relapse_indep": "indep", "impute_last_visit": "days",
