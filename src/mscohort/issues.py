@@ -113,7 +113,10 @@ RULES: dict[Rule, RuleInfo] = {
     Rule.BEFORE_BIRTH: RuleInfo(E, "an event is dated before the patient's birth",
                                 "correct the date or the birth date"),
     Rule.CONFLICTS_WITH_STORE: RuleInfo(E, "a row differs from the stored row with the same key",
-                                        "stored data are never changed: correct the new row"),
+                                        "if the new value is a correction, import again with "
+                                        "--accept-changes --reason ... --by NAME (the stored "
+                                        "value is kept in the history); else correct the new "
+                                        "row"),
     Rule.RELAPSES_TOO_CLOSE: RuleInfo(W, "two relapse onsets are less than 30 days apart",
                                       "check: a relapse is usually defined as >= 30 days "
                                       "after the previous one"),

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from mscohort._version import __version__
-from mscohort.errors import DataValidationError, UsageError
+from mscohort.errors import UsageError
 from mscohort.ingest import load_mapping
 
 app = typer.Typer(
@@ -94,47 +94,6 @@ def validate(
 
         print_report(out, report, limit)
     raise typer.Exit(0 if report.ok else 1)
-
-
-@app.command("import")
-def import_(
-    path: Annotated[Path, typer.Argument(help="Study folder (or one .xlsx workbook).")],
-    db: Annotated[Path, typer.Option(help="Study store (DuckDB file); created if absent.")],
-    mapping: MappingOpt = None,
-    as_of: AsOfOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Validate a study folder and add it to a study store: all of it, or nothing.
-
-    Rows already stored are kept as they are; a new row that contradicts a stored one is an
-    error. Importing the same data twice changes nothing.
-
-    Example: mscohort import clinic_export/ --db study.duckdb
-    """
-    from mscohort.cli.render import print_report
-    from mscohort.store import import_folder
-
-    try:
-        with err.status("Importing the study..."):
-            result = import_folder(path, db, mapping=load_mapping(mapping), as_of=_as_of(as_of))
-    except UsageError as exc:
-        raise _usage(exc) from None
-    except DataValidationError as exc:
-        if as_json:
-            out.print_json(exc.report.to_json())
-        else:
-            print_report(out, exc.report, None)
-            out.print(f"[bold red]Nothing was imported[/]; {db} is unchanged.")
-        raise typer.Exit(1) from None
-    if as_json:
-        out.print_json(json.dumps({
-            "import_id": result.import_id, "rows_read": result.rows_read,
-            "rows_added": result.rows_added, "n_warnings": result.report.n_warnings,
-        }))
-    else:
-        if result.report.n_warnings:
-            print_report(out, result.report, 20)
-        out.print(f"{db}: {result.summary()}")
 
 
 @app.command()
@@ -331,11 +290,14 @@ def _register() -> None:
     from mscohort.cli.analyse import analyse
     from mscohort.cli.calibrate import calibrate
     from mscohort.cli.events import events
+    from mscohort.cli.history import history, retract
+    from mscohort.cli.importing import import_
     from mscohort.cli.interop import redcap_import, sdtm_export, sdtm_import, wide_import
     from mscohort.cli.protocol import courses, retreatment, safety, screen
     from mscohort.cli.report import report
     from mscohort.cli.serve import serve
 
+    app.command("import")(import_)
     app.command()(calibrate)
     app.command()(courses)
     app.command()(safety)
@@ -345,6 +307,8 @@ def _register() -> None:
     app.command()(analyse)
     app.command()(report)
     app.command()(serve)
+    app.command()(history)
+    app.command()(retract)
     app.command("sdtm-export")(sdtm_export)
     app.command("sdtm-import")(sdtm_import)
     app.command("wide-import")(wide_import)
