@@ -53,6 +53,8 @@ class Rule(StrEnum):
     RELAPSES_TOO_CLOSE = "relapses_too_close"
     EDSS_DURING_RELAPSE = "edss_during_relapse"
     ONSET_AFTER_FIRST_EDSS = "onset_after_first_edss"
+    # files (added later)
+    ASSUMED_ENCODING = "assumed_encoding"
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,10 @@ RULES: dict[Rule, RuleInfo] = {
                                        "disability"),
     Rule.ONSET_AFTER_FIRST_EDSS: RuleInfo(W, "disease onset is after the first EDSS assessment",
                                           "check the onset date"),
+    Rule.ASSUMED_ENCODING: RuleInfo(W, "a CSV file is not UTF-8; its encoding was detected "
+                                    "(UTF-16, Windows-1252 or Latin-1)",
+                                    "check that accented names read right, or save the file "
+                                    "as UTF-8 CSV"),
 }
 
 #: Columns of every issue table, in order.

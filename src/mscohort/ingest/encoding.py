@@ -23,7 +23,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import polars as pl
+
 from mscohort.errors import UnreadableFileError
+from mscohort.ingest import readers
+from mscohort.issues import Rule, file_issue
 
 #: Display names of the encodings that can be assumed.
 NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with byte-order mark", "utf-16": "UTF-16",
@@ -113,7 +117,14 @@ def decode_file(path: Path) -> DecodedText:
     return _decode_file(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-def encoding_note(decoded: DecodedText, file: str) -> str:
-    """The message of the ``assumed_encoding`` warning."""
-    return (f"{file} is not UTF-8; it was read as {decoded.name}. Check that accented "
-            "names (e.g. Müller, José) read right")
+def encoding_issues(path: Path, label: str) -> list[pl.DataFrame]:
+    """The ``assumed_encoding`` warning of a CSV file read in an encoding other than UTF-8
+    (empty for UTF-8, XLSX and Parquet)."""
+    if readers.file_kind(path) != "csv":
+        return []
+    decoded = decode_file(path)
+    if not decoded.assumed:
+        return []
+    return [file_issue(Rule.ASSUMED_ENCODING, label,
+                       f"{label} is not UTF-8; it was read as {decoded.name}",
+                       value=decoded.name)]

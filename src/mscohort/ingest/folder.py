@@ -21,6 +21,7 @@ import polars as pl
 
 from mscohort.errors import UnreadableFileError, UsageError
 from mscohort.ingest import readers
+from mscohort.ingest.encoding import encoding_issues
 from mscohort.ingest.mapping import Mapping, TableMapping
 from mscohort.issues import Rule, empty_issues, file_issue
 from mscohort.schema import TABLES, Table
@@ -201,7 +202,7 @@ def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
             issues.append(file_issue(Rule.UNREADABLE_FILE, label, str(exc)))
             continue
         frame, problems = _canonical_columns(frame, spec, tm, label)
-        issues.extend(problems)
+        issues.extend(problems + encoding_issues(fpath, label))
         if fpath not in hashes:
             hashes[fpath] = readers.sha256(fpath)
         tables[name] = RawTable(name, label, fpath, hashes[fpath], frame)
@@ -248,6 +249,6 @@ def read_tables(files: dict[str, str | Path], mapping: Mapping | None = None) ->
             issues.append(file_issue(Rule.UNREADABLE_FILE, label, str(exc)))
             continue
         frame, problems = _canonical_columns(frame, TABLES[name], mapping.for_table(name), label)
-        issues.extend(problems)
+        issues.extend(problems + encoding_issues(path, label))
         tables[name] = RawTable(name, label, path, readers.sha256(path), frame)
     return RawStudy(root, tables, pl.concat(issues) if issues else empty_issues())
