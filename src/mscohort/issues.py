@@ -92,7 +92,7 @@ RULES: dict[Rule, RuleInfo] = {
     Rule.UNKNOWN_DRUG: RuleInfo(E, "a drug name is not in the vocabulary",
                                 "use the suggested name or a known synonym"),
     Rule.INVALID_EDSS: RuleInfo(E, "EDSS is not a step of 0, 1.0, 1.5, ..., 9.5, 10",
-                                "correct the EDSS (0.5 is not an EDSS step)"),
+                                "use an EDSS step: 0, 1.0, 1.5, ..., 9.5, 10"),
     Rule.OUT_OF_RANGE: RuleInfo(E, "a number is outside its allowed range",
                                 "correct the value"),
     Rule.FUTURE_DATE: RuleInfo(E, "a date lies after the validation date",
@@ -133,6 +133,17 @@ RULES: dict[Rule, RuleInfo] = {
                                     "as UTF-8 CSV"),
 }
 
+#: Fix texts of ``invalid_edss`` by cause (the rule's fix when none applies): the scale is
+#: 0, then 1.0 to 10 in half points (Kurtzke 1983). ``{lower}``/``{upper}`` are the two
+#: nearest steps of a value between steps.
+EDSS_FIXES: dict[str, str] = {
+    "outside_scale": "EDSS runs from 0 to 10: correct the value (a typo, or a score of "
+                     "another scale?)",
+    "half_point": "0.5 is not an EDSS step: use 0 (normal examination) or 1.0 (no "
+                  "disability, minimal signs in one functional system)",
+    "between_steps": "EDSS moves in half points: use {lower} or {upper}",
+}
+
 #: Columns of every issue table, in order.
 ISSUE_SCHEMA: dict[str, pl.DataType] = {
     "file": pl.String(),
@@ -171,10 +182,18 @@ def row_issues(
     column: str | pl.Expr | None,
     value: pl.Expr,
     message: pl.Expr | str,
+    fix: pl.Expr | None = None,
 ) -> pl.DataFrame:
-    """One issue per row of ``rows`` (which carries ``_row`` and ``patient_id`` columns)."""
+    """One issue per row of ``rows`` (which carries ``_row`` and ``patient_id`` columns).
+
+    ``fix``: what to do for these rows when it is more specific than the rule's fix (an
+    extra ``fix`` column, which the report prefers to the rule's)."""
     if rows.height == 0:
         return empty_issues()
+    if fix is not None:
+        return row_issues(rows, rule, file=file, column=column, value=value,
+                          message=message).with_columns(
+            rows.with_columns(fix.cast(pl.String).alias("_fix"))["_fix"].alias("fix"))
     pid = pl.col("patient_id") if "patient_id" in rows.columns else pl.lit(None)
     msg = pl.lit(message) if isinstance(message, str) else message
     return rows.select(

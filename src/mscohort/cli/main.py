@@ -74,17 +74,24 @@ def validate(
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
     limit: Annotated[int | None, typer.Option(help="Show at most this many issues.")] = None,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="Also write every issue to this .csv or .xlsx file.")] = None,
 ) -> None:
-    """List every problem in a study folder in one pass.
+    """List every problem in a study folder in one pass, counted by rule first.
 
-    Example: mscohort validate clinic_export/ --mapping mapping.toml
+    Example: mscohort validate clinic_export/ --mapping mapping.toml --out issues.xlsx
     """
     from mscohort.store import validate_folder
+    from mscohort.validate.export import FORMATS, write_issues
 
     try:
+        if out_file is not None and out_file.suffix.lower() not in FORMATS:
+            raise UsageError(f"`--out` must end in .csv or .xlsx; got {out_file.name!r}.")
         with err.status("Reading and validating the study..."):
             _, _, report = validate_folder(path, mapping=load_mapping(mapping), db=db,
                                            as_of=_as_of(as_of))
+        if out_file is not None:
+            write_issues(report, out_file)
     except UsageError as exc:
         raise _usage(exc) from None
     if as_json:
@@ -93,6 +100,8 @@ def validate(
         from mscohort.cli.render import print_report
 
         print_report(out, report, limit)
+        if out_file is not None:
+            out.print(f"wrote {report.issues.height} issues to {out_file}")
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -47,8 +47,11 @@ class RawStudy:
     root: Path
     tables: dict[str, RawTable] = field(default_factory=dict)
     issues: pl.DataFrame = field(default_factory=empty_issues)
-    #: tables whose file the mapping names but which does not exist (already reported)
+    #: tables whose file the mapping names but which does not exist, or whose file could
+    #: not be read (already reported)
     unresolved: frozenset[str] = frozenset()
+    #: tables whose file could not be read: table -> the file (as in the issues)
+    unread: dict[str, str] = field(default_factory=dict)
 
 
 def _locate(
@@ -175,6 +178,7 @@ def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
     tables: dict[str, RawTable] = {}
     used: set[tuple[Path, str | None]] = set()
     unresolved: set[str] = set()
+    unread: dict[str, str] = {}
     hashes: dict[Path, str] = {}
     for name, spec in TABLES.items():
         tm = mapping.for_table(name)
@@ -200,6 +204,8 @@ def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
             frame = _read(fpath, sheet)
         except UnreadableFileError as exc:
             issues.append(file_issue(Rule.UNREADABLE_FILE, label, str(exc)))
+            unresolved.add(name)
+            unread[name] = label
             continue
         frame, problems = _canonical_columns(frame, spec, tm, label)
         issues.extend(problems + encoding_issues(fpath, label))
@@ -222,7 +228,7 @@ def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
                         f"sheet {s!r} matches no table; it is not imported",
                     ))
     return RawStudy(root, tables, pl.concat(issues) if issues else empty_issues(),
-                    frozenset(unresolved))
+                    frozenset(unresolved), unread)
 
 
 def _label(path: Path, sheet: str | None) -> str:

@@ -31,7 +31,7 @@ def validate_folder(
         study, report = check_study(raw, known_patients=known, as_of=as_of)
         if store is not None:
             report = ValidationReport.from_issues(
-                [report.issues.drop("fix"), *store.conflicts(study)], report.source)
+                [report.issues, *store.conflicts(study)], report.source)
     finally:
         if store is not None:
             store.close()

@@ -52,7 +52,7 @@ def add_study(
         diff = store.diff(study, set(raw.tables))
         if diff.changed.height and accept is None:
             raise ChangesNeedAcceptance(ValidationReport.from_issues(
-                [report.issues.drop("fix"), *conflict_issues(diff)], report.source), diff)
+                [report.issues, *conflict_issues(diff)], report.source), diff)
         version = _next_version(store)
         counts = apply_changes(store.con, study, version, diff, accept)
         orphans = orphan_issues(store.con)
