@@ -302,6 +302,7 @@ def _register() -> None:
     from mscohort.cli.history import history, retract
     from mscohort.cli.importing import import_
     from mscohort.cli.interop import redcap_import, sdtm_export, sdtm_import, wide_import
+    from mscohort.cli.mapping import map_, template
     from mscohort.cli.protocol import courses, retreatment, safety, screen
     from mscohort.cli.report import report
     from mscohort.cli.serve import serve
@@ -318,6 +319,8 @@ def _register() -> None:
     app.command()(serve)
     app.command()(history)
     app.command()(retract)
+    app.command("map")(map_)
+    app.command()(template)
     app.command("sdtm-export")(sdtm_export)
     app.command("sdtm-import")(sdtm_import)
     app.command("wide-import")(wide_import)
