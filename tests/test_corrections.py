@@ -155,3 +155,29 @@ def test_a_version_3_store_upgrades_with_its_rows_as_first_versions(
             assert after[name] == rows, name
     meta = dict(after["mscohort_meta"])
     assert meta["schema_version"] == SCHEMA_VERSION == "4" and "upgraded_to_4" in meta
+
+
+def test_one_record_is_corrected_as_a_new_version_keeping_its_other_values(
+        write_study, tmp_path: Path) -> None:
+    from mscohort.store.correcting import correct_record
+
+    db = tmp_path / "s.duckdb"
+    patients = ("patient_id,sex,birth_date,onset_date,site\nP1,F,1970-01,1995-01-01,Basel\n"
+                "P2,M,1980-06-15,2001-03-01,Bern\n")
+    import_folder(write_study(patients=patients), db, as_of=AS_OF)
+    result = correct_record(db, "patients", {"patient_id": "P1"}, {"site": "Zürich"},
+                            by="A. Nurse", reason="site renamed", as_of=AS_OF)
+    assert result.import_id == 2 and result.rows_changed["patients"] == 1
+    with StudyStore(db, read_only=True) as store:
+        p1 = store.read("patients").row(0, named=True)
+        audit = store.audit().row(1, named=True)
+    assert (p1["site"], str(p1["birth_date"]), p1["birth_date_precision"]) == (
+        "Zürich", "1970-01-15", "month")  # the month-precision birth date is kept as it was
+    assert (audit["source"], audit["imported_by"], audit["reason"]) == (
+        "web edit", "A. Nurse", "site renamed")
+    with pytest.raises(UsageError, match="`key` must identify one stored record"):
+        correct_record(db, "edss", {"patient_id": "P1", "date": "1999-01-01"},
+                       {"edss": "2.0"}, by="A. Nurse", reason="x")
+    with pytest.raises(DataValidationError, match="nothing was imported"):
+        correct_record(db, "edss", {"patient_id": "P1", "date": "2010-01-01"},
+                       {"edss": "11"}, by="A. Nurse", reason="x", as_of=AS_OF)

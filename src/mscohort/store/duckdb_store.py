@@ -335,14 +335,14 @@ class StudyStore:
     def add(
         self, study: Study, raw: RawStudy, report: ValidationReport,
         *, mapping: Mapping | None = None, as_of: dt.date | None = None,
-        accept: Acceptance | None = None, by: str | None = None,
+        accept: Acceptance | None = None, by: str | None = None, source: str | None = None,
     ) -> ImportResult:
         """Store ``study`` as a new store version, in one transaction (see
         :func:`mscohort.store.writing.add_study`)."""
         from mscohort.store.writing import add_study
 
         return add_study(self, study, raw, report, mapping=mapping, as_of=as_of,
-                         accept=accept, by=by)
+                         accept=accept, by=by, source=source)
 
     def retract(self, table: str, keys: pl.DataFrame, *, by: str, reason: str) -> int:
         """Retract records as a new store version (see

@@ -32,7 +32,7 @@ def _next_version(store: StudyStore) -> int:
 def add_study(
     store: StudyStore, study: Study, raw: RawStudy, report: ValidationReport,
     *, mapping: Mapping | None = None, as_of: dt.date | None = None,
-    accept: Acceptance | None = None, by: str | None = None,
+    accept: Acceptance | None = None, by: str | None = None, source: str | None = None,
 ) -> ImportResult:
     """Store ``study`` as a new store version, in one transaction: new records are
     added; changed records are corrections, applied only when ``accept`` is given
@@ -64,10 +64,10 @@ def add_study(
         if not any(sum(c) for c in counts.values()):
             store.con.execute("ROLLBACK")
             return ImportResult(None, rows_read, added, report)
-        _record(store, version, str(raw.root.resolve()), mapping.source if mapping else None,
-                     as_of, report.n_warnings, accept.by if accept else by,
-                     accept.reason if accept else None, sum(changed.values()),
-                     sum(retracted.values()))
+        _record(store, version, source or str(raw.root.resolve()),
+                mapping.source if mapping else None, as_of, report.n_warnings,
+                accept.by if accept else by, accept.reason if accept else None,
+                sum(changed.values()), sum(retracted.values()))
         for name, table in raw.tables.items():
             store.con.execute(
                 "INSERT INTO import_files VALUES (?, ?, ?, ?, ?, ?, ?)",
