@@ -1,0 +1,14 @@
+"""The pages of a clinic that works alone (issue #19), registered together: a patient's
+record history with corrections (:mod:`views_history`) and the issues of an upload with
+counts, filters, pages and downloads (:mod:`views_issues`)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from mscohort.web import views_history, views_issues
+
+
+def register(app: Flask) -> None:
+    views_history.register(app)
+    views_issues.register(app)
