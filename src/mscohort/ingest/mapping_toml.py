@@ -54,3 +54,35 @@ def mapping_toml(path: str | Path, proposals: list[TableProposal]) -> str:
                          f"{best.confidence:.2f}{required} ({best.reason})"
                          f"{_alternatives(others)}")
     return "\n".join(lines) + "\n"
+
+
+def chosen_mapping(tables: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+    """A mapping as :func:`mscohort.ingest.mapping.parse_mapping` reads it, from the
+    choices of a form: table -> {"file", "sheet" (or None), "columns": canonical ->
+    header}; tables without a file are left out."""
+    out: dict[str, dict[str, object]] = {}
+    for table, spec in tables.items():
+        if not spec.get("file"):
+            continue
+        entry: dict[str, object] = {"file": spec["file"]}
+        if spec.get("sheet"):
+            entry["sheet"] = spec["sheet"]
+        columns = {c: h for c, h in dict(spec.get("columns", {})).items() if h}  # type: ignore[call-overload]
+        if columns:
+            entry["columns"] = columns
+        out[table] = entry
+    return out
+
+
+def plain_toml(mapping: dict[str, dict[str, object]]) -> str:
+    """The TOML text of a mapping as :func:`chosen_mapping` returns it."""
+    lines = ["# Column mapping chosen in the mscohort web app (docs/data-model.md)."]
+    for table, spec in mapping.items():
+        lines += ["", f"[{table}]", f"file = {_s(str(spec['file']))}"]
+        if "sheet" in spec:
+            lines.append(f"sheet = {_s(str(spec['sheet']))}")
+        columns = spec.get("columns", {})
+        if columns:
+            lines.append(f"[{table}.columns]")
+            lines += [f"{c} = {_s(str(h))}" for c, h in dict(columns).items()]  # type: ignore[call-overload]
+    return "\n".join(lines) + "\n"
