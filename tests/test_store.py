@@ -165,6 +165,9 @@ def _downgrade_to_version_2(db: Path) -> None:
     con = duckdb.connect(str(db))
     con.execute('DROP TABLE "mri"')
     con.execute('ALTER TABLE "oct" DROP COLUMN "optic_neuritis"')
+    for name in TABLES:  # schema version 4: record versions
+        con.execute(f'DROP TABLE "history_{name}"')
+    con.execute("DROP TABLE import_audit")
     con.execute("UPDATE mscohort_meta SET value = '2' WHERE key = 'schema_version'")
     con.close()
 
@@ -190,4 +193,4 @@ def test_an_older_store_is_refused_read_only_and_upgraded_without_changing_rows(
         elif name != "mscohort_meta":
             assert after[name] == rows, name
     meta = dict(after["mscohort_meta"])
-    assert meta["schema_version"] == "3" and "upgraded_to_3" in meta
+    assert meta["schema_version"] == "4" and "upgraded_to_3" in meta

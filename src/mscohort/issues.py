@@ -62,6 +62,7 @@ class Rule(StrEnum):
     NUMBERING_GAP = "numbering_gap"
     EXCEL_SERIAL_DATE = "excel_serial_date"
     DERIVED_FILE = "derived_file"
+    ASSUMED_ENCODING = "assumed_encoding"
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ RULES: dict[Rule, RuleInfo] = {
     Rule.UNKNOWN_DRUG: RuleInfo(E, "a drug name is not in the vocabulary",
                                 "use the suggested name or a known synonym"),
     Rule.INVALID_EDSS: RuleInfo(E, "EDSS is not a step of 0, 1.0, 1.5, ..., 9.5, 10",
-                                "correct the EDSS (0.5 is not an EDSS step)"),
+                                "use an EDSS step: 0, 1.0, 1.5, ..., 9.5, 10"),
     Rule.OUT_OF_RANGE: RuleInfo(E, "a number is outside its allowed range",
                                 "correct the value"),
     Rule.FUTURE_DATE: RuleInfo(E, "a date lies after the validation date",
@@ -122,7 +123,10 @@ RULES: dict[Rule, RuleInfo] = {
     Rule.BEFORE_BIRTH: RuleInfo(E, "an event is dated before the patient's birth",
                                 "correct the date or the birth date"),
     Rule.CONFLICTS_WITH_STORE: RuleInfo(E, "a row differs from the stored row with the same key",
-                                        "stored data are never changed: correct the new row"),
+                                        "if the new value is a correction, import again with "
+                                        "--accept-changes --reason ... --by NAME (the stored "
+                                        "value is kept in the history); else correct the new "
+                                        "row"),
     Rule.RELAPSES_TOO_CLOSE: RuleInfo(W, "two relapse onsets are less than 30 days apart",
                                       "check: a relapse is usually defined as >= 30 days "
                                       "after the previous one"),
@@ -153,6 +157,21 @@ RULES: dict[Rule, RuleInfo] = {
     Rule.DERIVED_FILE: RuleInfo(N, "a derived table of an mscohort export (derived_edss, "
                                 "derived_msfc); recomputed at import, not read",
                                 "nothing to do"),
+    Rule.ASSUMED_ENCODING: RuleInfo(W, "a CSV file is not UTF-8; its encoding was detected "
+                                    "(UTF-16, Windows-1252 or Latin-1)",
+                                    "check that accented names read right, or save the file "
+                                    "as UTF-8 CSV"),
+}
+
+#: Fix texts of ``invalid_edss`` by cause (the rule's fix when none applies): the scale is
+#: 0, then 1.0 to 10 in half points (Kurtzke 1983). ``{lower}``/``{upper}`` are the two
+#: nearest steps of a value between steps.
+EDSS_FIXES: dict[str, str] = {
+    "outside_scale": "EDSS runs from 0 to 10: correct the value (a typo, or a score of "
+                     "another scale?)",
+    "half_point": "0.5 is not an EDSS step: use 0 (normal examination) or 1.0 (no "
+                  "disability, minimal signs in one functional system)",
+    "between_steps": "EDSS moves in half points: use {lower} or {upper}",
 }
 
 #: Columns of every issue table, in order.
@@ -198,10 +217,18 @@ def row_issues(
     column: str | pl.Expr | None,
     value: pl.Expr,
     message: pl.Expr | str,
+    fix: pl.Expr | None = None,
 ) -> pl.DataFrame:
-    """One issue per row of ``rows`` (which carries ``_row`` and ``patient_id`` columns)."""
+    """One issue per row of ``rows`` (which carries ``_row`` and ``patient_id`` columns).
+
+    ``fix``: what to do for these rows when it is more specific than the rule's fix (an
+    extra ``fix`` column, which the report prefers to the rule's)."""
     if rows.height == 0:
         return empty_issues()
+    if fix is not None:
+        return row_issues(rows, rule, file=file, column=column, value=value,
+                          message=message).with_columns(
+            rows.with_columns(fix.cast(pl.String).alias("_fix"))["_fix"].alias("fix"))
     pid = pl.col("patient_id") if "patient_id" in rows.columns else pl.lit(None)
     msg = pl.lit(message) if isinstance(message, str) else message
     named = column if isinstance(column, pl.Expr) else pl.lit(column, dtype=pl.String)

@@ -45,6 +45,12 @@ def test_patients_whose_ids_hold_url_characters_open_their_page(tmp_path: Path) 
             page = c.get(href)
             assert page.status == 200, (pid, href)
             assert f"<h1>Patient {html.escape(pid)}</h1>" in page.text, pid
+            # and its history, through the patient page's link
+            history = html.unescape(re.search(r'id="history-link" href="([^"]+)"',
+                                              page.text).group(1))
+            listed = c.get(history)
+            assert listed.status == 200, (pid, history)
+            assert f"History of patient {html.escape(pid)}" in listed.text, pid
         # the path form answers for an id with "/" too (an old bookmark)
         assert "<h1>Patient MS/0005</h1>" in c.get("/patients/MS/0005").text
         assert c.get("/patient?id=NOBODY").status == 404

@@ -43,17 +43,26 @@ def parse_day(text: str) -> dt.date:
         raise UsageError(f"`--as-of` must be a date YYYY-MM-DD; got {text!r}.") from None
 
 
-def load_records(db: Path | None, data: Path | None) -> tuple[Study, object, object]:
-    """The study from a store or a folder, with the report's input check and provenance
-    (definition file added later). Raises UsageError or DataValidationError."""
+AsOfVersionOpt = Annotated[int | None, typer.Option(
+    "--as-of-version", help="Read the store as it was after this store version (reproduce "
+    "an earlier analysis; see `mscohort history --db`).")]
+
+
+def load_records(db: Path | None, data: Path | None, as_of_version: int | None = None
+                 ) -> tuple[Study, object, object]:
+    """The study from a store (its current view, or as of a store version) or a folder, with
+    the report's input check and provenance (definition file added later). Raises
+    UsageError or DataValidationError."""
     from mscohort.report import InputCheck
 
     if (db is None) == (data is None):
         raise UsageError("give exactly one of --db study.duckdb or --data FOLDER.")
+    if as_of_version is not None and db is None:
+        raise UsageError("`--as-of-version` must come with --db; got --data.")
     if db is not None:
         from mscohort.store.records import load_store
 
-        records, check, files, imports = load_store(db)
+        records, check, files, imports = load_store(db, as_of_version)
         return records, check, (files, imports)
     from mscohort.ingest import read_study
     from mscohort.validate.check import check_study
@@ -77,8 +86,9 @@ def analyse(
     methods: Annotated[bool, typer.Option(help="Print the methods paragraph.")] = False,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Folder for CSV, JSON and Parquet of every table, settings.json, "
-                   "methods.txt.")]
+                   "methods.txt, provenance.json.")]
     = None,
+    as_of_version: AsOfVersionOpt = None,
 ) -> None:
     """Per-patient outcomes and group tables of a treatment study, from a study definition.
 
@@ -89,7 +99,7 @@ def analyse(
 
     with command_errors():
         definition = load_definition(study)
-        records, _, _ = load_records(db, data)
+        records, _, (files, imports) = load_records(db, data, as_of_version)
     from mscohort.analyse.study import analyse_study
 
     result = analyse_study(records, definition)
@@ -97,9 +107,29 @@ def analyse(
     if methods:
         out.print(result.methods())
     if out_dir is not None:
-        written = result.write(out_dir)
+        written = [*result.write(out_dir), write_provenance(out_dir, db, data, files, imports)]
         out.print(f"wrote {len(written)} files (CSV, JSON and Parquet of every table, "
-                  f"settings.json, methods.txt) to {out_dir}")
+                  f"settings.json, methods.txt, provenance.json) to {out_dir}")
+
+
+def write_provenance(out_dir: Path, db: Path | None, data: Path | None, files: object,
+                     imports: object) -> Path:
+    """``provenance.json`` of an analysis: the input (store and the store version read, or
+    folder) and every file with its SHA-256, so that ``--as-of-version`` reproduces it."""
+    import json
+
+    from mscohort.store.records import store_version_read
+
+    assert isinstance(files, pl.DataFrame)
+    path = out_dir / "provenance.json"
+    path.write_text(json.dumps({
+        "store": None if db is None else str(db),
+        "store_version": store_version_read(imports if isinstance(imports, pl.DataFrame)
+                                            else None),
+        "folder": None if data is None else str(data),
+        "files": files.to_dicts(),
+    }, indent=2, default=str) + "\n")
+    return path
 
 
 def print_analysis(result: StudyAnalysis) -> None:

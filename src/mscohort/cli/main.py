@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from mscohort._version import __version__
-from mscohort.errors import DataValidationError, UsageError
+from mscohort.errors import UsageError
 from mscohort.ingest import load_mapping
 
 app = typer.Typer(
@@ -74,17 +74,24 @@ def validate(
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
     limit: Annotated[int | None, typer.Option(help="Show at most this many issues.")] = None,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="Also write every issue to this .csv or .xlsx file.")] = None,
 ) -> None:
-    """List every problem in a study folder in one pass.
+    """List every problem in a study folder in one pass, counted by rule first.
 
-    Example: mscohort validate clinic_export/ --mapping mapping.toml
+    Example: mscohort validate clinic_export/ --mapping mapping.toml --out issues.xlsx
     """
     from mscohort.store import validate_folder
+    from mscohort.validate.export import FORMATS, write_issues
 
     try:
+        if out_file is not None and out_file.suffix.lower() not in FORMATS:
+            raise UsageError(f"`--out` must end in .csv or .xlsx; got {out_file.name!r}.")
         with err.status("Reading and validating the study..."):
             _, _, report = validate_folder(path, mapping=load_mapping(mapping), db=db,
                                            as_of=_as_of(as_of))
+        if out_file is not None:
+            write_issues(report, out_file)
     except UsageError as exc:
         raise _usage(exc) from None
     if as_json:
@@ -93,48 +100,9 @@ def validate(
         from mscohort.cli.render import print_report
 
         print_report(out, report, limit)
+        if out_file is not None:
+            out.print(f"wrote {report.issues.height} issues to {out_file}")
     raise typer.Exit(0 if report.ok else 1)
-
-
-@app.command("import")
-def import_(
-    path: Annotated[Path, typer.Argument(help="Study folder (or one .xlsx workbook).")],
-    db: Annotated[Path, typer.Option(help="Study store (DuckDB file); created if absent.")],
-    mapping: MappingOpt = None,
-    as_of: AsOfOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Validate a study folder and add it to a study store: all of it, or nothing.
-
-    Rows already stored are kept as they are; a new row that contradicts a stored one is an
-    error. Importing the same data twice changes nothing.
-
-    Example: mscohort import clinic_export/ --db study.duckdb
-    """
-    from mscohort.cli.render import print_report
-    from mscohort.store import import_folder
-
-    try:
-        with err.status("Importing the study..."):
-            result = import_folder(path, db, mapping=load_mapping(mapping), as_of=_as_of(as_of))
-    except UsageError as exc:
-        raise _usage(exc) from None
-    except DataValidationError as exc:
-        if as_json:
-            out.print_json(exc.report.to_json())
-        else:
-            print_report(out, exc.report, None)
-            out.print(f"[bold red]Nothing was imported[/]; {db} is unchanged.")
-        raise typer.Exit(1) from None
-    if as_json:
-        out.print_json(json.dumps({
-            "import_id": result.import_id, "rows_read": result.rows_read,
-            "rows_added": result.rows_added, "n_warnings": result.report.n_warnings,
-        }))
-    else:
-        if result.report.n_warnings:
-            print_report(out, result.report, 20)
-        out.print(f"{db}: {result.summary()}")
 
 
 @app.command()
@@ -331,11 +299,15 @@ def _register() -> None:
     from mscohort.cli.analyse import analyse
     from mscohort.cli.calibrate import calibrate
     from mscohort.cli.events import events
+    from mscohort.cli.history import history, retract
+    from mscohort.cli.importing import import_
     from mscohort.cli.interop import redcap_import, sdtm_export, sdtm_import, wide_import
+    from mscohort.cli.mapping import map_, template
     from mscohort.cli.protocol import courses, retreatment, safety, screen
     from mscohort.cli.report import report
     from mscohort.cli.serve import serve
 
+    app.command("import")(import_)
     app.command()(calibrate)
     app.command()(courses)
     app.command()(safety)
@@ -345,6 +317,10 @@ def _register() -> None:
     app.command()(analyse)
     app.command()(report)
     app.command()(serve)
+    app.command()(history)
+    app.command()(retract)
+    app.command("map")(map_)
+    app.command()(template)
     app.command("sdtm-export")(sdtm_export)
     app.command("sdtm-import")(sdtm_import)
     app.command("wide-import")(wide_import)

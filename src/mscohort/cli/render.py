@@ -20,32 +20,50 @@ def _t(value: object) -> Text:
 
 
 def print_report(console: Console, report: ValidationReport, limit: int | None) -> None:
-    """Issues grouped by file, one block per issue: where, rule, then message and fix."""
+    """The counts by rule first (what each checks, what to do), then the issues grouped
+    by rule, errors first: one block per issue with where, value, message and, when more
+    specific than the rule's, its own fix."""
     style = "bold red" if not report.ok else ("yellow" if report.n_warnings else "green")
     console.print(Text(report.headline(), style=style))
+    if report.issues.height == 0:
+        return
+    counts = report.counts_by_rule()
+    summary = Table(box=box.SIMPLE, title="Issues by rule", title_justify="left")
+    for name in ("rule", "severity", "n", "checks", "what to do"):
+        summary.add_column(name, overflow="fold", justify="right" if name == "n" else "left")
+    for r in counts.iter_rows(named=True):
+        info = RULES[r["rule"]]  # type: ignore[index]
+        summary.add_row(r["rule"], r["severity"], str(r["n"]), info.summary, info.fix)
+    console.print(summary)
     shown = report.issues if limit is None else report.issues.head(limit)
-    current = object()
-    for r in shown.iter_rows(named=True):
-        if r["file"] != current:
-            current = r["file"]
-            console.print(Text(str(r["file"] or "(study)"), style="bold"))
-        line = Text("  ")
-        line.append(f"{r['severity'].upper():7}", style="red" if r["severity"] == "error"
-                    else "yellow")
-        if r["row"] is not None:
-            line.append(f" row {r['row']}")
-        if r["patient_id"] is not None:
-            line.append(f"  patient {r['patient_id']}")
-        if r["column"]:
-            line.append(f"  {r['column']}")
-            if r["value"] is not None:
-                line.append(f" = {r['value']!r}")
-        line.append(f"  [{r['rule']}]", style="dim")
-        console.print(line)
-        fix = str(r["fix"])
-        console.print(Text(f"           {r['message']}. {fix[:1].upper()}{fix[1:]}."))
+    order = {rule: i for i, rule in enumerate(counts["rule"])}
+    shown = shown.with_columns(pl.col("rule").replace_strict(order, default=len(order))
+                               .alias("_group")).sort("_group", maintain_order=True)
+    for (rule,), part in shown.group_by("rule", maintain_order=True):
+        n = int(counts.filter(pl.col("rule") == rule)["n"][0])
+        console.print(Text(f"{rule} ({n} {part['severity'][0]}{'s' * (n != 1)}): "
+                           f"{RULES[rule].fix}", style="bold"))  # type: ignore[index]
+        for r in part.iter_rows(named=True):
+            line = Text("  ")
+            line.append(f"{r['severity'].upper():7}", style="red" if r["severity"] == "error"
+                        else "yellow")
+            line.append(f" {r['file'] or '(study)'}")
+            if r["row"] is not None:
+                line.append(f" row {r['row']}")
+            if r["patient_id"] is not None:
+                line.append(f"  patient {r['patient_id']}")
+            if r["column"]:
+                line.append(f"  {r['column']}")
+                if r["value"] is not None:
+                    line.append(f" = {r['value']!r}")
+            line.append(f"  [{r['rule']}]", style="dim")
+            console.print(line)
+            fix = str(r["fix"])
+            own = "" if fix == RULES[rule].fix else f" {fix[:1].upper()}{fix[1:]}."  # type: ignore[index]
+            console.print(Text(f"           {r['message']}.{own}"))
     if limit is not None and report.issues.height > limit:
-        console.print(f"... {report.issues.height - limit} more issues (use --json for all)")
+        console.print(f"... {report.issues.height - limit} more issues (use --json or --out "
+                      "issues.csv for all)")
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mscohort.cli.analyse import command_errors, load_records, parse_day
+from mscohort.cli.analyse import AsOfVersionOpt, command_errors, load_records, parse_day
 from mscohort.errors import UsageError
 
 
@@ -29,6 +29,7 @@ def report(
         help="Also write every figure as SVG and 300-dpi PNG into this folder.")] = None,
     quiet: Annotated[bool, typer.Option(
         help="Do not print the terminal summary of the analysis.")] = False,
+    as_of_version: AsOfVersionOpt = None,
 ) -> None:
     """Publication tables, figures, methods and provenance of a study analysis, in one file.
 
@@ -46,7 +47,7 @@ def report(
                              f"suffix .html, .docx, .xlsx or .md); got {chosen!r}.")
         definition = load_definition(study)
         day = parse_day(as_of) if as_of else None
-        records, check, (files, imports) = load_records(db, data)
+        records, check, (files, imports) = load_records(db, data, as_of_version)
     with err.status("Analysing..."):
         result = analyse_study(records, definition, day)
     with err.status("Drawing figures and writing the report..."):

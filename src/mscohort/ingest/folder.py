@@ -21,6 +21,7 @@ import polars as pl
 
 from mscohort.errors import UnreadableFileError, UsageError
 from mscohort.ingest import readers
+from mscohort.ingest.encoding import encoding_issues
 from mscohort.ingest.mapping import Mapping, TableMapping
 from mscohort.issues import Rule, empty_issues, file_issue, row_issues
 from mscohort.schema import PRECISION_SUFFIX, TABLES, Table
@@ -49,8 +50,11 @@ class RawStudy:
     root: Path
     tables: dict[str, RawTable] = field(default_factory=dict)
     issues: pl.DataFrame = field(default_factory=empty_issues)
-    #: tables whose file the mapping names but which does not exist (already reported)
+    #: tables whose file the mapping names but which does not exist, or whose file could
+    #: not be read (already reported)
     unresolved: frozenset[str] = frozenset()
+    #: tables whose file could not be read: table -> the file (as in the issues)
+    unread: dict[str, str] = field(default_factory=dict)
 
 
 def _locate(
@@ -206,6 +210,7 @@ def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
     tables: dict[str, RawTable] = {}
     used: set[tuple[Path, str | None]] = set()
     unresolved: set[str] = set()
+    unread: dict[str, str] = {}
     hashes: dict[Path, str] = {}
     for name, spec in TABLES.items():
         tm = mapping.for_table(name)
@@ -231,9 +236,11 @@ def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
             frame = _read(fpath, sheet)
         except UnreadableFileError as exc:
             issues.append(file_issue(Rule.UNREADABLE_FILE, label, str(exc)))
+            unresolved.add(name)
+            unread[name] = label
             continue
         frame, problems = _canonical_columns(frame, spec, tm, label)
-        issues.extend(problems)
+        issues.extend(problems + encoding_issues(fpath, label))
         if fpath not in hashes:
             hashes[fpath] = readers.sha256(fpath)
         tables[name] = RawTable(name, label, fpath, hashes[fpath], frame)
@@ -261,7 +268,7 @@ def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
                         f"sheet {s!r} matches no table; it is not imported",
                     ))
     return RawStudy(root, tables, pl.concat(issues) if issues else empty_issues(),
-                    frozenset(unresolved))
+                    frozenset(unresolved), unread)
 
 
 def _label(path: Path, sheet: str | None) -> str:
@@ -288,6 +295,6 @@ def read_tables(files: dict[str, str | Path], mapping: Mapping | None = None) ->
             issues.append(file_issue(Rule.UNREADABLE_FILE, label, str(exc)))
             continue
         frame, problems = _canonical_columns(frame, TABLES[name], mapping.for_table(name), label)
-        issues.extend(problems)
+        issues.extend(problems + encoding_issues(path, label))
         tables[name] = RawTable(name, label, path, readers.sha256(path), frame)
     return RawStudy(root, tables, pl.concat(issues) if issues else empty_issues())

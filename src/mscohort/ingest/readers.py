@@ -65,9 +65,8 @@ def clean(frame: pl.DataFrame, first_row: int = 1) -> pl.DataFrame:
     return _clean(frame.select(pl.all().cast(pl.String)), first_row)
 
 
-def _separator(path: Path) -> str:
-    with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
-        header = fh.readline()
+def _separator(path: Path, text: str) -> str:
+    header = text.split("\n", 1)[0]
     if path.suffix.lower() == ".tsv" or ("\t" in header and "," not in header):
         return "\t"
     if ";" in header and "," not in header:
@@ -76,19 +75,17 @@ def _separator(path: Path) -> str:
 
 
 def read_csv(path: Path) -> pl.DataFrame:
-    """A delimited text file (comma, semicolon or tab, detected from the header line)."""
-    try:
-        raw = path.read_bytes()
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFileError(
-            f"{path.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV."
-        ) from None
-    if not raw.strip():
+    """A delimited text file (comma, semicolon or tab, detected from the header line) in
+    UTF-8, UTF-16 or Windows-1252/Latin-1 (see :mod:`mscohort.ingest.encoding`)."""
+    from mscohort.ingest.encoding import decode_file
+
+    text = decode_file(path).text.removeprefix("\ufeff")
+    if not text.strip():
         raise UnreadableFileError(f"{path.name} is empty.")
     try:
         frame = pl.read_csv(
-            raw, separator=_separator(path), infer_schema=False, truncate_ragged_lines=False,
+            text.encode("utf-8"), separator=_separator(path, text), infer_schema=False,
+            truncate_ragged_lines=False,
         )
     except Exception as exc:  # polars raises several types for malformed text
         raise UnreadableFileError(f"{path.name} cannot be read as CSV: {exc}".strip()) from None

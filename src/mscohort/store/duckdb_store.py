@@ -17,7 +17,7 @@ Guarantees (tested):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -26,15 +26,29 @@ import polars as pl
 
 from mscohort._version import __version__
 from mscohort.derive.assessments import derive_edss, derive_msfc
-from mscohort.errors import DataValidationError, UsageError
+from mscohort.errors import UsageError, bad_argument
 from mscohort.ingest import Mapping, RawStudy
-from mscohort.issues import Rule, row_issues
 from mscohort.schema import TABLES, Table
+from mscohort.store.changes import (
+    Acceptance,
+    StoreDiff,
+    conflict_issues,
+    store_diff,
+)
+from mscohort.store.versions import (
+    AUDIT_DDL,
+    as_of_sql,
+    fill_history_sql,
+    history_ddl,
+    patient_history_sql,
+)
 from mscohort.study import Study
 from mscohort.validate import ValidationReport
 from mscohort.validate.check import KNOWN_PATIENT_COLUMNS
 
-SCHEMA_VERSION = "3"  # 2: patients.enrolment_date; 3: mri table, oct.optic_neuritis
+#: 2: patients.enrolment_date; 3: mri table, oct.optic_neuritis; 4: record versions
+#: (``history_<table>``, ``import_audit``: corrections and retractions with who and why)
+SCHEMA_VERSION = "4"
 #: Derived tables kept in the store (``derived_<name>``), recomputed at every import.
 DERIVED = {"edss": derive_edss, "msfc": derive_msfc}
 
@@ -80,17 +94,22 @@ def _migrations() -> dict[str, tuple[str, ...]]:
     that only add (a table; a column that is empty for the stored rows), so no stored value
     changes."""
     return {"2": ('ALTER TABLE "oct" ADD COLUMN "optic_neuritis" BOOLEAN',
-                  _table_ddl(TABLES["mri"]))}
+                  _table_ddl(TABLES["mri"])),
+            "3": (AUDIT_DDL, *(history_ddl(spec, _SQL_TYPES) for spec in TABLES.values()),
+                  *(fill_history_sql(spec) for spec in TABLES.values()))}
 
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What one import did: the import id (None when nothing was new) and rows per table."""
+    """What one import did: the import id, which is the new store version (None when
+    nothing was new), and rows per table read, added, changed (corrected) and retracted."""
 
     import_id: int | None
     rows_read: dict[str, int]
     rows_added: dict[str, int]
     report: ValidationReport
+    rows_changed: dict[str, int] = field(default_factory=dict)
+    rows_retracted: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -100,7 +119,10 @@ class ImportResult:
         if not self.changed:
             return "nothing new: every row is already stored; the store is unchanged"
         parts = [f"{t} +{n}" for t, n in self.rows_added.items() if self.rows_read.get(t)]
-        return f"import {self.import_id}: " + ", ".join(parts)
+        parts += [f"{t} {n} changed" for t, n in self.rows_changed.items() if n]
+        parts += [f"{t} {n} retracted" for t, n in self.rows_retracted.items() if n]
+        return (f"import {self.import_id}: " + ", ".join(parts)
+                + f" (store version {self.import_id})")
 
 
 class StudyStore:
@@ -147,6 +169,8 @@ class StudyStore:
         if version is None:
             for spec in TABLES.values():
                 self.con.execute(_table_ddl(spec))
+                self.con.execute(history_ddl(spec, _SQL_TYPES))
+            self.con.execute(AUDIT_DDL)
             self.con.execute(
                 "INSERT INTO mscohort_meta VALUES ('schema_version', ?), ('created_with', ?), "
                 "('created_at', ?)",
@@ -184,9 +208,17 @@ class StudyStore:
     def _scalar(self, sql: str) -> int:
         return int(self.con.execute(sql).fetchall()[0][0])
 
-    def read(self, table: str, *, with_import_id: bool = False) -> pl.DataFrame:
-        """Table ``table`` as stored, sorted by its key, with the canonical column types."""
+    def read(self, table: str, *, with_import_id: bool = False,
+             as_of_version: int | None = None) -> pl.DataFrame:
+        """Table ``table`` as stored (the current view, or as it was after store version
+        ``as_of_version``), sorted by its key, with the canonical column types."""
         spec = TABLES[table]
+        if as_of_version is not None:
+            self._check_version(as_of_version)
+            if with_import_id:
+                raise bad_argument("with_import_id", "False with as_of_version", True)
+            frame = self.con.sql(as_of_sql(table, as_of_version)).pl()
+            return frame.cast(spec.stored_schema())  # type: ignore[arg-type]
         cols = list(spec.stored_columns) + (["import_id"] if with_import_id else [])
         frame = self.con.sql(
             f"SELECT {', '.join(map(_q, cols))} FROM {_q(table)} "
@@ -195,8 +227,38 @@ class StudyStore:
         schema = spec.stored_schema() | ({"import_id": pl.Int64()} if with_import_id else {})
         return frame.cast(schema)  # type: ignore[arg-type]
 
-    def study(self) -> Study:
-        return Study({name: self.read(name) for name in TABLES})
+    def study(self, as_of_version: int | None = None) -> Study:
+        """Every table: the current view, or as it was after store version
+        ``as_of_version``."""
+        return Study({name: self.read(name, as_of_version=as_of_version) for name in TABLES})
+
+    def version(self) -> int:
+        """The store version: the number of the last import (0 for an empty store)."""
+        return self._scalar("SELECT coalesce(max(import_id), 0) FROM imports")
+
+    def _check_version(self, version: int) -> None:
+        current = self.version()
+        if isinstance(version, bool) or not isinstance(version, int) \
+                or not 1 <= version <= current:
+            raise UsageError(f"`as_of_version` must be a store version from 1 to {current}; "
+                             f"got {version!r}.")
+
+    def history(self, patient_id: str) -> pl.DataFrame:
+        """Every version of every record of one patient, oldest first: version, table,
+        record (its key), action (added, changed, retracted), values, when, who, why, and
+        the source file with its SHA-256."""
+        frames = [self.con.sql(patient_history_sql(name), params=[patient_id]).pl()
+                  for name in TABLES]
+        return pl.concat([f for f in frames if f.height] or frames[:1]).sort(
+            "version", "table_name", "record")
+
+    def audit(self) -> pl.DataFrame:
+        """Every store version: when, who, why, the source and what changed."""
+        return self.con.sql(
+            "SELECT i.import_id AS version, i.imported_at, a.imported_by, a.reason, i.source, "
+            "coalesce(a.rows_changed, 0) AS rows_changed, "
+            "coalesce(a.rows_retracted, 0) AS rows_retracted FROM imports i "
+            "LEFT JOIN import_audit a USING (import_id) ORDER BY i.import_id").pl()
 
     def counts(self) -> dict[str, int]:
         return {
@@ -261,106 +323,33 @@ class StudyStore:
         return self.read("patients").select(KNOWN_PATIENT_COLUMNS)
 
     # -- writing ------------------------------------------------------------------------
+    def diff(self, study: Study, tables_read: set[str] | None = None) -> StoreDiff:
+        """What importing ``study`` would change: added, changed (old -> new) and missing
+        records (stored, absent from the tables in ``tables_read``)."""
+        return store_diff(self.con, study, tables_read or set())
+
     def conflicts(self, study: Study) -> list[pl.DataFrame]:
         """``conflicts_with_store`` issues: new rows whose key is stored with other values."""
-        issues: list[pl.DataFrame] = []
-        for name, spec in TABLES.items():
-            new = study.lineage(name)
-            if new.height == 0:
-                continue
-            cols = list(spec.stored_columns)
-            values = [c for c in cols if c not in spec.key]
-            if not values:
-                continue
-            self.con.register("_new", new.to_arrow())
-            try:
-                on = " AND ".join(f"n.{_q(k)} = s.{_q(k)}" for k in spec.key)
-                differ = " OR ".join(f"n.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in values)
-                which = ", ".join(
-                    f"CASE WHEN n.{_q(c)} IS DISTINCT FROM s.{_q(c)} THEN "
-                    f"'{c}: stored ' || coalesce(CAST(s.{_q(c)} AS VARCHAR), 'empty') || "
-                    f"', new ' || coalesce(CAST(n.{_q(c)} AS VARCHAR), 'empty') END"
-                    for c in values
-                )
-                rows = self.con.sql(
-                    f"SELECT n._file, n._row, n.patient_id, "
-                    f"concat_ws(' / ', {', '.join('CAST(n.' + _q(k) + ' AS VARCHAR)' for k in spec.key)}) AS _key, "  # noqa: E501
-                    f"concat_ws('; ', {which}) AS _diff, s.import_id AS _import "
-                    f"FROM _new n JOIN {_q(name)} s ON {on} WHERE {differ} ORDER BY n._row"
-                ).pl()
-            finally:
-                self.con.unregister("_new")
-            for file, part in rows.group_by("_file", maintain_order=True):
-                issues.append(row_issues(
-                    part, Rule.CONFLICTS_WITH_STORE, file=str(file[0]),
-                    column=pl.col("_diff").str.extract(r"^([a-z0-9_]+):"),
-                    value=pl.col("_key"),
-                    message=pl.format("{} ({}) is stored by import {} with other values: {}",
-                                      pl.lit(" and ".join(spec.key)), pl.col("_key"),
-                                      pl.col("_import"), pl.col("_diff")),
-                ))
-        return issues
+        return conflict_issues(self.diff(study))
 
     def add(
         self, study: Study, raw: RawStudy, report: ValidationReport,
         *, mapping: Mapping | None = None, as_of: dt.date | None = None,
+        accept: Acceptance | None = None, by: str | None = None, source: str | None = None,
     ) -> ImportResult:
-        """Store the rows of ``study`` not yet stored, in one transaction.
+        """Store ``study`` as a new store version, in one transaction (see
+        :func:`mscohort.store.writing.add_study`)."""
+        from mscohort.store.writing import add_study
 
-        Raises :class:`DataValidationError` (and stores nothing) when ``report`` has errors
-        or any new row conflicts with a stored row.
-        """
-        if not report.ok:
-            raise DataValidationError(report)
-        rows_read = {name: study.lineage(name).height for name in TABLES}
-        rows_added: dict[str, int] = {}
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            conflicts = self.conflicts(study)
-            if any(c.height for c in conflicts):
-                raise DataValidationError(ValidationReport.from_issues(
-                    [report.issues.drop("fix"), *conflicts], report.source))
-            import_id = self._scalar("SELECT coalesce(max(import_id), 0) + 1 FROM imports")
-            for name, spec in TABLES.items():
-                new = study.table(name)
-                if new.height == 0:
-                    rows_added[name] = 0
-                    continue
-                self.con.register("_new", new.to_arrow())
-                try:
-                    on = " AND ".join(f"n.{_q(k)} = s.{_q(k)}" for k in spec.key)
-                    cols = ", ".join(f"n.{_q(c)}" for c in spec.stored_columns)
-                    before = self._scalar(f"SELECT count(*) FROM {_q(name)}")
-                    self.con.execute(
-                        f"INSERT INTO {_q(name)} ({', '.join(map(_q, spec.stored_columns))}, "
-                        f"import_id) SELECT {cols}, {int(import_id)} FROM _new n "
-                        f"WHERE NOT EXISTS (SELECT 1 FROM {_q(name)} s WHERE {on})"
-                    )
-                    after = self._scalar(f"SELECT count(*) FROM {_q(name)}")
-                finally:
-                    self.con.unregister("_new")
-                rows_added[name] = int(after - before)
-            if sum(rows_added.values()) == 0:
-                self.con.execute("ROLLBACK")
-                return ImportResult(None, rows_read, rows_added, report)
-            self._refresh_derived()
-            self.con.execute(
-                "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [import_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__,
-                 str(raw.root.resolve()), mapping.source if mapping else None,
-                 as_of or dt.date.today(), report.n_warnings],
-            )
-            for name, table in raw.tables.items():
-                self.con.execute(
-                    "INSERT INTO import_files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [import_id, name, table.source, table.sha256, rows_read[name],
-                     rows_added.get(name, 0), rows_read[name] - rows_added.get(name, 0)],
-                )
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        return ImportResult(int(import_id), rows_read, rows_added, report)
+        return add_study(self, study, raw, report, mapping=mapping, as_of=as_of,
+                         accept=accept, by=by, source=source)
+
+    def retract(self, table: str, keys: pl.DataFrame, *, by: str, reason: str) -> int:
+        """Retract records as a new store version (see
+        :func:`mscohort.store.writing.retract`); returns the version."""
+        from mscohort.store.writing import retract
+
+        return retract(self, table, keys, by=by, reason=reason)
 
 
 __all__ = ["ImportResult", "StudyStore"]

@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from mscohort.ingest import Mapping, RawStudy, read_study
+from mscohort.store.changes import Acceptance
 from mscohort.store.duckdb_store import ImportResult, StudyStore
 from mscohort.study import Study
 from mscohort.validate import ValidationReport, check_study
@@ -30,7 +31,7 @@ def validate_folder(
         study, report = check_study(raw, known_patients=known, as_of=as_of)
         if store is not None:
             report = ValidationReport.from_issues(
-                [report.issues.drop("fix"), *store.conflicts(study)], report.source)
+                [report.issues, *store.conflicts(study)], report.source)
     finally:
         if store is not None:
             store.close()
@@ -39,16 +40,23 @@ def validate_folder(
 
 def import_folder(
     path: str | Path, db: str | Path, *, mapping: Mapping | None = None,
-    as_of: dt.date | None = None,
+    as_of: dt.date | None = None, accept: Acceptance | None = None, by: str | None = None,
 ) -> ImportResult:
-    """Validate the study at ``path`` and add it to the store ``db``: all of it or nothing."""
-    return import_raw(read_study(path, mapping), db, mapping=mapping, as_of=as_of)
+    """Validate the study at ``path`` and add it to the store ``db``: all of it or nothing.
+
+    Changed values are corrections, applied only with ``accept`` (who and why); ``by``
+    names who imports when nothing changes (recorded in the audit trail).
+    """
+    return import_raw(read_study(path, mapping), db, mapping=mapping, as_of=as_of,
+                      accept=accept, by=by)
 
 
 def import_raw(raw: RawStudy, db: str | Path, *, mapping: Mapping | None = None,
-               as_of: dt.date | None = None) -> ImportResult:
+               as_of: dt.date | None = None, accept: Acceptance | None = None,
+               by: str | None = None) -> ImportResult:
     """Validate tables already read (a folder, SDTM datasets, a wide sheet) and add them to
     the store ``db``: all of it or nothing."""
     with StudyStore(db) as store:
         study, report = check_study(raw, known_patients=store.known_patients(), as_of=as_of)
-        return store.add(study, raw, report, mapping=mapping, as_of=as_of)
+        return store.add(study, raw, report, mapping=mapping, as_of=as_of, accept=accept,
+                         by=by)

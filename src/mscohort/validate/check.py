@@ -17,6 +17,7 @@ from mscohort.issues import SOURCE_COLUMN, Rule, file_issue
 from mscohort.schema import PRECISION_SUFFIX, TABLES, Table
 from mscohort.study import Study
 from mscohort.validate import records, relations
+from mscohort.validate.causes import root_causes
 from mscohort.validate.parse import parse_column
 from mscohort.validate.report import ValidationReport
 
@@ -133,7 +134,21 @@ def check_study(
         name: frame.select(*TABLES[name].stored_columns, "_file", "_row")
         for name, frame in typed.items()
     })
-    return study, ValidationReport.from_issues(issues, source=str(raw.root))
+    collapsed = root_causes(issues, patients_unreadable=_patients_unreadable(
+        raw, first_import), patients=typed.get("patients"))
+    return study, ValidationReport.from_issues([collapsed], source=str(raw.root))
+
+
+def _patients_unreadable(raw: RawStudy, first_import: bool) -> str | None:
+    """The file of a patients table that could not be read ("" when it is missing), or
+    None when the patients (of this import or the store) are known."""
+    if "patients" in raw.unread:
+        return raw.unread["patients"]
+    if "patients" in raw.unresolved or ("patients" not in raw.tables and first_import):
+        return ""
+    if "patients" in raw.tables and "patient_id" not in raw.tables["patients"].frame.columns:
+        return raw.tables["patients"].source
+    return None
 
 
 def load_study(raw: RawStudy, **kwargs: object) -> Study:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from mscohort.issues import Rule, row_issues
+from mscohort.issues import EDSS_FIXES, Rule, row_issues
 from mscohort.schema import EDSS_STEPS, PRECISION_SUFFIX, Column, Kind
 from mscohort.vocabulary import normalise_drug, suggest_drug
 
@@ -37,6 +37,27 @@ def _synonyms(col: Column) -> dict[str, str]:
     return base | CATEGORY_SYNONYMS.get(col.name, {})
 
 
+def edss_fixes(number: pl.Series, name: str) -> list[tuple[pl.Series, pl.Expr]]:
+    """The causes of an invalid EDSS (outside 0-10; 0.5; between two steps), each with its
+    fix (:data:`mscohort.issues.EDSS_FIXES`), as (rows, fix expression on the text column
+    ``name``). The nearest steps of a value between steps are the half points around it;
+    below 1.0 they are 0 and 1.0 (Kurtzke 1983)."""
+    outside = ((number < 0) | (number > 10)).fill_null(False)
+    half = (number == 0.5).fill_null(False)
+    x = pl.col(name).cast(pl.Float64, strict=False)
+    lower = pl.when(x < 1).then(pl.lit(0.0)).otherwise((x * 2).floor() / 2)
+    upper = pl.when(x < 1).then(pl.lit(1.0)).otherwise((x * 2).ceil() / 2)
+
+    def step(e: pl.Expr) -> pl.Expr:
+        return (pl.when(e == 0).then(pl.lit("0")).when(e == 10).then(pl.lit("10"))
+                .otherwise(e.round(1).cast(pl.String)))
+
+    fix = EDSS_FIXES["between_steps"].replace("{lower}", "{}").replace("{upper}", "{}")
+    return [(outside, pl.lit(EDSS_FIXES["outside_scale"])),
+            (half, pl.lit(EDSS_FIXES["half_point"])),
+            (~outside & ~half, pl.format(fix, step(lower), step(upper)))]
+
+
 def parse_column(
     frame: pl.DataFrame, col: Column, file: str
 ) -> tuple[list[pl.Series], list[pl.DataFrame]]:
@@ -49,10 +70,11 @@ def parse_column(
     issues: list[pl.DataFrame] = []
     value = pl.col(name)
 
-    def report(mask: pl.Series, rule: Rule, message: pl.Expr | str) -> None:
+    def report(mask: pl.Series, rule: Rule, message: pl.Expr | str,
+               fix: pl.Expr | None = None) -> None:
         rows = frame.filter(mask)
         issues.append(row_issues(rows, rule, file=file, column=name, value=value,
-                                 message=message))
+                                 message=message, fix=fix))
 
     present = text.is_not_null()
     if col.required:
@@ -99,9 +121,10 @@ def parse_column(
                    pl.format("{} must be a whole number; got {}", pl.lit(name), value))
             number = pl.select(pl.when(fractional).then(None).otherwise(number)).to_series()
         if kind is Kind.EDSS:
-            valid = number.is_in(list(EDSS_STEPS))
-            report(number.is_not_null() & ~valid, Rule.INVALID_EDSS,
-                   pl.format("EDSS {} is not an EDSS step (0, 1.0, 1.5, ..., 9.5, 10)", value))
+            invalid = number.is_not_null() & ~number.is_in(list(EDSS_STEPS))
+            for mask, fix in edss_fixes(number, name):
+                report(invalid & mask, Rule.INVALID_EDSS, pl.format(
+                    "EDSS {} is not an EDSS step (0, 1.0, 1.5, ..., 9.5, 10)", value), fix)
         if col.minimum is not None or col.maximum is not None:
             lo = col.minimum if col.minimum is not None else float("-inf")
             hi = col.maximum if col.maximum is not None else float("inf")

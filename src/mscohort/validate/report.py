@@ -26,14 +26,18 @@ class ValidationReport:
 
     @classmethod
     def from_issues(cls, frames: list[pl.DataFrame], source: str = "") -> ValidationReport:
-        issues = (
-            pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=ISSUE_SCHEMA)
+        frames = [f if "fix" in f.columns else f.with_columns(pl.lit(None, pl.String)
+                                                               .alias("fix")) for f in frames]
+        issues = (  # an issue's own fix (more specific) before its rule's fix
+            pl.concat(frames, how="vertical") if frames
+            else pl.DataFrame(schema=ISSUE_SCHEMA | {"fix": pl.String()})
         )
         fixes = pl.DataFrame(
-            {"rule": [str(r) for r in RULES], "fix": [i.fix for i in RULES.values()]}
+            {"rule": [str(r) for r in RULES], "_rule_fix": [i.fix for i in RULES.values()]}
         )
         issues = (
             issues.join(fixes, on="rule", how="left")
+            .with_columns(pl.coalesce("fix", "_rule_fix").alias("fix"))
             .with_columns((pl.col("severity") != str(Severity.ERROR)).alias("_order"))
             .sort(["_order", "file", "row", "column"], nulls_last=False, maintain_order=True)
             .drop("_order")

@@ -202,9 +202,9 @@ def create_app(config: WebConfig) -> Flask:
         return {"version": __version__, "login_required": config.login_required,
                 "workspace": ws}
 
-    from mscohort.web import views_cohort, views_load, views_patient, views_safety
+    from mscohort.web import views_clinic, views_cohort, views_load, views_patient, views_safety
 
-    for module in (views_load, views_cohort, views_patient, views_safety):
+    for module in (views_load, views_cohort, views_patient, views_safety, views_clinic):
         module.register(app)
     return app
 

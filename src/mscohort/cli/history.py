@@ -1,0 +1,119 @@
+"""``mscohort history`` and ``mscohort retract``: the audit trail of a study store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from mscohort.errors import UsageError
+
+
+def history(
+    db: Annotated[Path, typer.Option(help="Study store (DuckDB file).")],
+    patient: Annotated[str | None, typer.Option(
+        help="Show every version of every record of this patient.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+    = False,
+) -> None:
+    """Every version of a patient's records (who, when, why, source file), or, without
+    --patient, every store version.
+
+    Example: mscohort history --db study.duckdb --patient P01
+    """
+    from mscohort.cli.analyse import command_errors
+    from mscohort.cli.main import out
+    from mscohort.store import StudyStore
+
+    with command_errors(), StudyStore(db, read_only=True) as store:
+        frame = store.history(patient) if patient is not None else store.audit()
+        if patient is not None and frame.height == 0:
+            raise UsageError(f"`--patient` must be a patient with stored records; got "
+                             f"{patient!r}.")
+    if as_json:
+        out.print_json(frame.write_json())
+        return
+    if patient is None:
+        table = Table(title=f"Store versions of {db}", title_justify="left")
+        for column in frame.columns:
+            table.add_column(column, overflow="fold")
+        for row in frame.iter_rows():
+            table.add_row(*("" if v is None else str(v) for v in row))
+        out.print(table)
+        return
+    out.print(f"[bold]History of patient {escape(patient)}[/] ({frame.height} record versions)")
+    for (version,), part in frame.group_by("version", maintain_order=True):
+        first = part.row(0, named=True)
+        out.print(f"[bold]version {version}[/] {first['imported_at']:%Y-%m-%d %H:%M:%S} UTC"
+                  f" by {escape(first['imported_by'] or '(name not given)')}"
+                  + (f": {escape(first['reason'])}" if first["reason"] else ""))
+        for r in part.iter_rows(named=True):
+            source = (f" ({escape(r['file'])}, SHA-256 {r['sha256'][:12]}...)" if r["file"]
+                      else "")
+            what = r["changes"] if r["action"] == "changed" else r["values"]
+            out.print(f"  {r['action']:9} {r['table_name']} {escape(r['record'])}: "
+                      f"{escape(what)}{source}")
+
+
+def retract(
+    db: Annotated[Path, typer.Option(help="Study store (DuckDB file).")],
+    table: Annotated[str, typer.Option(help="Canonical table of the record, e.g. edss.")],
+    patient: Annotated[str, typer.Option(help="The record's patient_id.")],
+    reason: Annotated[str, typer.Option(help="Why the record is retracted (audit trail).")],
+    by: Annotated[str, typer.Option(help="Who retracts (audit trail).")],
+    key: Annotated[list[str] | None, typer.Option(
+        help="The rest of the record's key as COLUMN=VALUE, e.g. date=2020-01-31 "
+             "(repeat for several columns).")] = None,
+) -> None:
+    """Retract one stored record (a deletion with a reason): a new store version; the
+    record's versions stay in the history.
+
+    Example: mscohort retract --db study.duckdb --table edss --patient P01
+    --key date=2020-01-31 --reason "entered twice" --by "A. Nurse"
+    """
+    from mscohort.cli.analyse import command_errors
+    from mscohort.cli.main import out
+    from mscohort.schema import TABLES
+    from mscohort.store import StudyStore
+
+    with command_errors():
+        keys = record_key(table, patient, key or [])
+        with StudyStore(db) as store:
+            version = store.retract(table, keys, by=by, reason=reason)
+    spec = TABLES[table]
+    out.print(f"{db}: retracted {table} " + " / ".join(str(keys[k][0]) for k in spec.key)
+              + f" (store version {version})")
+
+
+def record_key(table: str, patient: str, pairs: list[str]) -> pl.DataFrame:
+    """One record's key of ``table`` from ``--patient`` and ``--key COLUMN=VALUE`` options,
+    typed as stored; UsageError when a key column is missing, unknown or unreadable."""
+    from mscohort.schema import TABLES
+
+    if table not in TABLES:
+        raise UsageError(f"`--table` must be one of {', '.join(TABLES)}; got {table!r}.")
+    spec = TABLES[table]
+    values: dict[str, str] = {"patient_id": patient}
+    for pair in pairs:
+        column, sep, value = pair.partition("=")
+        if not sep or column.strip() not in spec.key or column.strip() == "patient_id":
+            raise UsageError(f"`--key` must be COLUMN=VALUE with COLUMN one of "
+                             f"{', '.join(k for k in spec.key if k != 'patient_id') or 'none'}"
+                             f"; got {pair!r}.")
+        values[column.strip()] = value.strip()
+    absent = [k for k in spec.key if k not in values]
+    if absent:
+        raise UsageError(f"`--key` must give every key column of {table}; got no "
+                         f"{', '.join(absent)}.")
+    schema = spec.stored_schema()
+    try:
+        return pl.DataFrame({k: [values[k]] for k in spec.key}).with_columns(
+            pl.col(k).str.to_date("%Y-%m-%d") if schema[k] == pl.Date() else
+            pl.col(k).cast(schema[k]) for k in spec.key)
+    except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
+        raise UsageError(f"`--key` values must be typed as the table's key (dates as "
+                         f"YYYY-MM-DD); got {values!r}.") from None

@@ -1,0 +1,87 @@
+"""``mscohort import``: validate a study folder and add it to a store as a new version."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from mscohort.cli.main import AsOfOpt, JsonOpt, MappingOpt, _as_of, _usage, err, out
+from mscohort.errors import DataValidationError, UsageError
+from mscohort.ingest import load_mapping
+
+
+def import_(
+    path: Annotated[Path, typer.Argument(help="Study folder (or one .xlsx workbook).")],
+    db: Annotated[Path, typer.Option(help="Study store (DuckDB file); created if absent.")],
+    mapping: MappingOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+    accept_changes: Annotated[bool, typer.Option(
+        "--accept-changes", help="Apply changed values as corrections (needs --reason and "
+        "--by); the stored values stay in the history.")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why the data change (audit trail).")]
+    = None,
+    by: Annotated[str | None, typer.Option(help="Who imports (audit trail).")] = None,
+    retract_missing: Annotated[bool, typer.Option(
+        "--retract-missing", help="With --accept-changes: retract stored records absent from "
+        "the tables this import brings.")] = False,
+) -> None:
+    """Validate a study folder and add it to a study store: all of it, or nothing.
+
+    New records are added. Changed values are shown as a diff (old -> new) and applied only
+    with --accept-changes --reason ... --by NAME, as a new store version; the previous
+    values stay in the history (mscohort history). Importing the same data twice changes
+    nothing.
+
+    Example: mscohort import clinic_export/ --db study.duckdb --by "A. Nurse"
+    """
+    from mscohort.cli.render import print_report
+    from mscohort.store import Acceptance, ChangesNeedAcceptance, import_folder
+
+    try:
+        accept = None
+        if accept_changes:
+            if not reason or not by:
+                raise UsageError("`--accept-changes` needs `--reason \"...\"` and "
+                                 "`--by NAME`; got " + ("no --reason" if not reason
+                                                        else "no --by") + ".")
+            accept = Acceptance(by, reason, retract_missing)
+        elif retract_missing:
+            raise UsageError("`--retract-missing` needs `--accept-changes`; got it alone.")
+        with err.status("Importing the study..."):
+            result = import_folder(path, db, mapping=load_mapping(mapping), as_of=_as_of(as_of),
+                                   accept=accept, by=by)
+    except UsageError as exc:
+        raise _usage(exc) from None
+    except ChangesNeedAcceptance as exc:
+        if as_json:
+            out.print_json(json.dumps({"changed": exc.diff.changed.to_dicts(),
+                                       "missing": exc.diff.missing.to_dicts(),
+                                       "added": exc.diff.added}, default=str))
+        else:
+            out.print(escape(exc.diff.format_text()))
+            out.print(f"[bold red]Nothing was imported[/]; {db} is unchanged. The import "
+                      "changes stored values: check the diff above, then apply it with "
+                      "--accept-changes --reason \"...\" --by NAME.")
+        raise typer.Exit(1) from None
+    except DataValidationError as exc:
+        if as_json:
+            out.print_json(exc.report.to_json())
+        else:
+            print_report(out, exc.report, None)
+            out.print(f"[bold red]Nothing was imported[/]; {db} is unchanged.")
+        raise typer.Exit(1) from None
+    if as_json:
+        out.print_json(json.dumps({
+            "import_id": result.import_id, "rows_read": result.rows_read,
+            "rows_added": result.rows_added, "n_warnings": result.report.n_warnings,
+            "rows_changed": result.rows_changed, "rows_retracted": result.rows_retracted,
+        }))
+    else:
+        if result.report.n_warnings:
+            print_report(out, result.report, 20)
+        out.print(f"{db}: {result.summary()}")

@@ -1,0 +1,247 @@
+"""What an import would change in the store, and applying it in one transaction.
+
+A new import is compared with the current view first (:func:`store_diff`): records
+**added** (key not stored), **changed** (key stored with other values: old -> new per
+column) and **missing** (stored, but absent from a table the import brings). Additions
+need no confirmation; changes are corrections and are applied only when accepted with a
+name and a reason (:class:`Acceptance`); missing records stay stored unless the acceptance
+also retracts them. Every applied change is a new version in the history
+(:mod:`mscohort.store.versions`); nothing is overwritten without its previous version kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from mscohort.errors import DataValidationError, bad_argument
+from mscohort.issues import Rule, row_issues
+from mscohort.schema import TABLES
+from mscohort.store.versions import history_name, q
+from mscohort.study import Study
+from mscohort.validate.report import ValidationReport
+
+DIFF_SCHEMA = {"table": pl.String, "file": pl.String, "row": pl.Int64, "patient_id": pl.String,
+               "record": pl.String, "column": pl.String, "old": pl.String, "new": pl.String}
+MISSING_SCHEMA = {"table": pl.String, "patient_id": pl.String, "record": pl.String}
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """A confirmation of the changes an import makes: who and why (the audit trail).
+
+    ``retract_missing``: also retract stored records absent from the tables the import
+    brings (a full re-export replacing the stored one).
+    """
+
+    by: str
+    reason: str
+    retract_missing: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.by, str) or not self.by.strip():
+            raise bad_argument("by", "the name of who accepts the changes", self.by)
+        if not isinstance(self.reason, str) or not self.reason.strip():
+            raise bad_argument("reason", "a reason for the changes, e.g. 'typo fixed at the "
+                               "clinic'", self.reason)
+
+
+@dataclass(frozen=True)
+class StoreDiff:
+    """An import compared with the stored records (one row per changed value)."""
+
+    added: dict[str, int]
+    changed: pl.DataFrame  #: table, file, row, patient_id, record, column, old, new
+    missing: pl.DataFrame  #: table, patient_id, record
+
+    @property
+    def n_changed(self) -> int:
+        """Records changed (a record with two changed columns counts once)."""
+        return self.changed.select("table", "record").unique().height
+
+    def format_text(self, limit: int = 50) -> str:
+        lines = [f"added: {sum(self.added.values())} records"
+                 + "".join(f", {t} +{n}" for t, n in self.added.items() if n),
+                 f"changed: {self.n_changed} records"]
+        for r in self.changed.head(limit).iter_rows(named=True):
+            lines.append(f"  {r['file']} row {r['row']}: {r['table']} {r['record']} "
+                         f"[{r['column']}] {r['old']} -> {r['new']}")
+        if self.changed.height > limit:
+            lines.append(f"  ... and {self.changed.height - limit} more changed values")
+        lines.append(f"missing in the new files (kept unless retracted): "
+                     f"{self.missing.height} records")
+        for r in self.missing.head(limit).iter_rows(named=True):
+            lines.append(f"  {r['table']} {r['record']}")
+        if self.missing.height > limit:
+            lines.append(f"  ... and {self.missing.height - limit} more")
+        return "\n".join(lines)
+
+
+class ChangesNeedAcceptance(DataValidationError):
+    """An import would change stored values: shown as a diff; nothing was imported."""
+
+    def __init__(self, report: ValidationReport, diff: StoreDiff) -> None:
+        self.diff = diff
+        super().__init__(report)
+
+
+def _key_text(alias: str, spec_key: tuple[str, ...]) -> str:
+    return " || ' / ' || ".join(f"coalesce(CAST({alias}.{q(k)} AS VARCHAR), '')"
+                                for k in spec_key)
+
+
+def store_diff(con: duckdb.DuckDBPyConnection, study: Study, tables_read: set[str]) -> StoreDiff:
+    """Compare ``study`` with the current view (inside the caller's transaction)."""
+    added: dict[str, int] = {}
+    changed: list[pl.DataFrame] = []
+    missing: list[pl.DataFrame] = []
+    for name, spec in TABLES.items():
+        new = study.lineage(name)
+        on = " AND ".join(f"n.{q(k)} = s.{q(k)}" for k in spec.key)
+        values = [c for c in spec.stored_columns if c not in spec.key]
+        con.register("_new", new.select(*_lineage_columns(new), *spec.stored_columns)
+                     .to_arrow())
+        try:
+            added[name] = int(con.execute(
+                f"SELECT count(*) FROM _new n WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {q(name)} s WHERE {on})").fetchall()[0][0])
+            for c in values:
+                part = con.sql(
+                    f"SELECT '{name}' AS \"table\", n._file AS file, n._row AS row, "
+                    f"n.patient_id, {_key_text('n', spec.key)} AS record, '{c}' AS \"column\", "
+                    f"CAST(s.{q(c)} AS VARCHAR) AS old, CAST(n.{q(c)} AS VARCHAR) AS new "
+                    f"FROM _new n JOIN {q(name)} s ON {on} "
+                    f"WHERE n.{q(c)} IS DISTINCT FROM s.{q(c)}").pl()
+                if part.height:
+                    changed.append(part.cast(DIFF_SCHEMA))  # type: ignore[arg-type]
+            if name in tables_read:
+                part = con.sql(
+                    f"SELECT '{name}' AS \"table\", s.patient_id, "
+                    f"{_key_text('s', spec.key)} AS record FROM {q(name)} s WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM _new n WHERE {on}) ORDER BY record").pl()
+                if part.height:
+                    missing.append(part.cast(MISSING_SCHEMA))  # type: ignore[arg-type]
+        finally:
+            con.unregister("_new")
+    changed_frame = (pl.concat(changed).sort("table", "file", "row", "column")
+                     if changed else pl.DataFrame(schema=DIFF_SCHEMA))
+    missing_frame = pl.concat(missing) if missing else pl.DataFrame(schema=MISSING_SCHEMA)
+    return StoreDiff(added, changed_frame, missing_frame)
+
+
+def _lineage_columns(frame: pl.DataFrame) -> list[pl.Expr]:
+    """The lineage columns of ``frame``, or typed empty ones for a frame read from a store."""
+    return [pl.col("_file") if "_file" in frame.columns else pl.lit(None, pl.String)
+            .alias("_file"),
+            pl.col("_row") if "_row" in frame.columns else pl.lit(None, pl.Int64).alias("_row")]
+
+
+def conflict_issues(diff: StoreDiff) -> list[pl.DataFrame]:
+    """``conflicts_with_store`` issues: one per new row whose key is stored with other
+    values, naming every differing column (stored and new value)."""
+    if diff.changed.height == 0:
+        return []
+    rows = (diff.changed.with_columns(pl.format(
+                "{}: stored {}, new {}", "column", pl.col("old").fill_null("empty"),
+                pl.col("new").fill_null("empty")).alias("_one"))
+            .group_by("table", "file", "row", "patient_id", "record", maintain_order=True)
+            .agg(pl.col("column").first(), pl.col("_one").str.join("; ").alias("_diff"))
+            .rename({"row": "_row"}))
+    issues = []
+    for (table, file), part in rows.group_by("table", "file", maintain_order=True):
+        key = " and ".join(TABLES[str(table)].key)
+        issues.append(row_issues(
+            part, Rule.CONFLICTS_WITH_STORE, file=str(file), column=pl.col("column"),
+            value=pl.col("record"),
+            message=pl.format(f"{key} ({{}}) is stored with other values: {{}}",
+                              pl.col("record"), pl.col("_diff"))))
+    return issues
+
+
+def apply_changes(con: duckdb.DuckDBPyConnection, study: Study, version: int,
+                  diff: StoreDiff, accept: Acceptance | None) -> dict[str, tuple[int, int, int]]:
+    """Write ``study`` as store version ``version`` (inside the caller's transaction):
+    added records, accepted corrections, and accepted retractions of missing records,
+    each also appended to the table's history. Returns (added, changed, retracted) per
+    table."""
+    counts: dict[str, tuple[int, int, int]] = {}
+    retract = accept is not None and accept.retract_missing
+    changed_tables = set(diff.changed["table"]) if accept is not None else set()
+    missing_tables = set(diff.missing["table"]) if retract else set()
+    for name, spec in TABLES.items():
+        new = study.table(name)
+        if new.height == 0 and name not in missing_tables:
+            continue
+        hist = q(history_name(name))
+        cols = ", ".join(map(q, spec.stored_columns))
+        ncols = ", ".join(f"n.{q(c)}" for c in spec.stored_columns)
+        on = " AND ".join(f"n.{q(k)} = s.{q(k)}" for k in spec.key)
+        values = [c for c in spec.stored_columns if c not in spec.key]
+        differ = " OR ".join(f"n.{q(c)} IS DISTINCT FROM s.{q(c)}" for c in values) or "false"
+        con.register("_new", new.to_arrow())
+        try:
+            n_changed = n_retracted = 0
+            if name in changed_tables:
+                n_changed = _run(con, f"INSERT INTO {hist} SELECT {ncols}, {version}, 'changed' "
+                                 f"FROM _new n JOIN {q(name)} s ON {on} WHERE {differ}")
+                sets = ", ".join(f"{q(c)} = n.{q(c)}" for c in values)
+                con.execute(f"UPDATE {q(name)} s SET {sets}, import_id = {version} FROM _new n "
+                            f"WHERE {on} AND ({differ})")
+            if name in missing_tables:
+                gone = f"NOT EXISTS (SELECT 1 FROM _new n WHERE {on})"
+                n_retracted = _run(con, f"INSERT INTO {hist} SELECT {cols}, {version}, "
+                                   f"'retracted' FROM {q(name)} s WHERE {gone}")
+                con.execute(f"DELETE FROM {q(name)} s WHERE {gone}")
+            fresh = f"NOT EXISTS (SELECT 1 FROM {q(name)} s WHERE {on})"
+            n_added = _run(con, f"INSERT INTO {hist} SELECT {ncols}, {version}, 'added' "
+                           f"FROM _new n WHERE {fresh}")
+            con.execute(f"INSERT INTO {q(name)} ({cols}, import_id) SELECT {ncols}, {version} "
+                        f"FROM _new n WHERE {fresh}")
+        finally:
+            con.unregister("_new")
+        counts[name] = (n_added, n_changed, n_retracted)
+    return counts
+
+
+def retract_records(con: duckdb.DuckDBPyConnection, table: str, keys: pl.DataFrame,
+                    version: int) -> int:
+    """Retract the current records of ``table`` whose key is in ``keys`` as version
+    ``version`` (inside the caller's transaction); returns how many were retracted."""
+    spec = TABLES[table]
+    on = " AND ".join(f"n.{q(k)} = s.{q(k)}" for k in spec.key)
+    cols = ", ".join(f"s.{q(c)}" for c in spec.stored_columns)
+    con.register("_new", keys.select(spec.key).to_arrow())
+    try:
+        n = _run(con, f"INSERT INTO {q(history_name(table))} SELECT {cols}, {version}, "
+                 f"'retracted' FROM {q(table)} s JOIN _new n ON {on}")
+        con.execute(f"DELETE FROM {q(table)} s WHERE EXISTS (SELECT 1 FROM _new n WHERE {on})")
+    finally:
+        con.unregister("_new")
+    return n
+
+
+def orphan_issues(con: duckdb.DuckDBPyConnection) -> list[pl.DataFrame]:
+    """``unknown_patient`` issues for current records whose patient is no longer stored
+    (after a retraction of a patient): such a retraction is refused."""
+    issues = []
+    for name in TABLES:
+        if name == "patients":
+            continue
+        rows = con.sql(f"SELECT DISTINCT patient_id, NULL::BIGINT AS _row FROM {q(name)} s "
+                       f"WHERE NOT EXISTS (SELECT 1 FROM patients p WHERE p.patient_id = "
+                       f"s.patient_id) ORDER BY patient_id").pl()
+        if rows.height:
+            issues.append(row_issues(
+                rows, Rule.UNKNOWN_PATIENT, file=f"store:{name}", column="patient_id",
+                value=pl.col("patient_id"),
+                message=f"the patient would be retracted but still has {name} records; "
+                        "retract those records too, or keep the patient"))
+    return issues
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """Run an INSERT and return how many rows it wrote."""
+    result = con.execute(sql).fetchall()
+    return int(result[0][0]) if result else 0

@@ -1,0 +1,123 @@
+"""Writing to the store: an import as a new store version (additions, accepted corrections
+and retractions), and the retraction of chosen records; each in one transaction, so a
+failed or killed write changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from mscohort._version import __version__
+from mscohort.errors import DataValidationError, UsageError, bad_argument
+from mscohort.ingest import Mapping, RawStudy
+from mscohort.schema import TABLES
+from mscohort.store.changes import (
+    Acceptance,
+    ChangesNeedAcceptance,
+    apply_changes,
+    conflict_issues,
+    orphan_issues,
+    retract_records,
+)
+from mscohort.store.duckdb_store import ImportResult, StudyStore
+from mscohort.study import Study
+from mscohort.validate.report import ValidationReport
+
+
+def _next_version(store: StudyStore) -> int:
+    return store._scalar("SELECT coalesce(max(import_id), 0) + 1 FROM imports")
+
+
+def add_study(
+    store: StudyStore, study: Study, raw: RawStudy, report: ValidationReport,
+    *, mapping: Mapping | None = None, as_of: dt.date | None = None,
+    accept: Acceptance | None = None, by: str | None = None, source: str | None = None,
+) -> ImportResult:
+    """Store ``study`` as a new store version, in one transaction: new records are
+    added; changed records are corrections, applied only when ``accept`` is given
+    (who and why), the previous versions kept in the history; with
+    ``accept.retract_missing`` stored records absent from the tables read are
+    retracted.
+
+    Raises :class:`DataValidationError` (and stores nothing) when ``report`` has errors,
+    and :class:`ChangesNeedAcceptance` (with the diff) when stored values would change
+    without ``accept``.
+    """
+    if not report.ok:
+        raise DataValidationError(report)
+    rows_read = {name: study.lineage(name).height for name in TABLES}
+    store.con.execute("BEGIN TRANSACTION")
+    try:
+        diff = store.diff(study, set(raw.tables))
+        if diff.changed.height and accept is None:
+            raise ChangesNeedAcceptance(ValidationReport.from_issues(
+                [report.issues, *conflict_issues(diff)], report.source), diff)
+        version = _next_version(store)
+        counts = apply_changes(store.con, study, version, diff, accept)
+        orphans = orphan_issues(store.con)
+        if orphans:
+            raise DataValidationError(ValidationReport.from_issues(orphans, report.source))
+        added = {name: counts.get(name, (0, 0, 0))[0] for name in TABLES}
+        changed = {name: counts.get(name, (0, 0, 0))[1] for name in TABLES}
+        retracted = {name: counts.get(name, (0, 0, 0))[2] for name in TABLES}
+        if not any(sum(c) for c in counts.values()):
+            store.con.execute("ROLLBACK")
+            return ImportResult(None, rows_read, added, report)
+        _record(store, version, source or str(raw.root.resolve()),
+                mapping.source if mapping else None, as_of, report.n_warnings,
+                accept.by if accept else by, accept.reason if accept else None,
+                sum(changed.values()), sum(retracted.values()))
+        for name, table in raw.tables.items():
+            store.con.execute(
+                "INSERT INTO import_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [version, name, table.source, table.sha256, rows_read[name], added[name],
+                 rows_read[name] - added[name] - changed[name]],
+            )
+        store.con.execute("COMMIT")
+    except BaseException:
+        store.con.execute("ROLLBACK")
+        raise
+    return ImportResult(version, rows_read, added, report, changed, retracted)
+
+
+def retract(store: StudyStore, table: str, keys: pl.DataFrame, *, by: str, reason: str) -> int:
+    """Retract the current records of ``table`` with the keys in ``keys`` (columns:
+    the table's key) as a new store version with who and why; their versions stay in
+    the history. Returns the new store version. All or nothing: an unknown key, or a
+    patient who still has records, retracts nothing."""
+    accept = Acceptance(by, reason)
+    if table not in TABLES:
+        raise bad_argument("table", f"one of {', '.join(TABLES)}", table)
+    spec = TABLES[table]
+    store.con.execute("BEGIN TRANSACTION")
+    try:
+        version = _next_version(store)
+        n = retract_records(store.con, table, keys, version)
+        if n != keys.unique(spec.key).height:
+            raise UsageError(f"{keys.height - n} of the {keys.height} records to retract "
+                             f"are not stored in {table}; nothing was retracted.")
+        orphans = orphan_issues(store.con)
+        if orphans:
+            raise DataValidationError(ValidationReport.from_issues(orphans, str(store.path)),
+                                      action="retract")
+        _record(store, version, "retraction", None, None, 0, accept.by, accept.reason, 0, n)
+        store.con.execute("COMMIT")
+    except BaseException:
+        store.con.execute("ROLLBACK")
+        raise
+    return version
+
+
+def _record(store: StudyStore, version: int, source: str, mapping: str | None,
+            as_of: dt.date | None, n_warnings: int, by: str | None, reason: str | None,
+            n_changed: int, n_retracted: int) -> None:
+    """The import log and audit rows of store version ``version``; refreshes the
+    derived tables (local scores depend on the whole cohort)."""
+    store._refresh_derived()
+    store.con.execute(
+        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [version, dt.datetime.now(dt.UTC).replace(tzinfo=None), __version__, source,
+         mapping, as_of or dt.date.today(), n_warnings])
+    store.con.execute("INSERT INTO import_audit VALUES (?, ?, ?, ?, ?)",
+                     [version, by, reason, n_changed, n_retracted])

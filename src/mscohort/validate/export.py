@@ -1,0 +1,50 @@
+"""The validation report as a file to work through: CSV (every issue, one row each) or an
+Excel workbook (a summary by rule, then every issue with filters), for the clinic to fix
+its source in one pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mscohort.errors import UsageError
+from mscohort.issues import RULES
+from mscohort.validate.report import ValidationReport
+
+FORMATS = (".csv", ".xlsx")
+
+
+def write_issues(report: ValidationReport, path: str | Path) -> Path:
+    """Write every issue of ``report`` to ``path`` (``.csv`` or ``.xlsx``, by suffix).
+
+    The CSV holds the report's columns (file, row, patient_id, column, rule, value,
+    severity, message, fix). The workbook's first sheet counts issues by rule with what
+    each rule checks and what to do; the second lists every issue, with filters.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise UsageError(f"`--out` must end in .csv or .xlsx; got {path.name!r}.")
+    if suffix == ".csv":
+        report.issues.write_csv(path)
+        return path
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    summary = book.active
+    summary.title = "Summary"
+    summary.append(["rule", "severity", "n", "checks", "what to do"])
+    for r in report.counts_by_rule().iter_rows(named=True):
+        info = RULES[r["rule"]]  # type: ignore[index]
+        summary.append([r["rule"], r["severity"], r["n"], info.summary, info.fix])
+    issues = book.create_sheet("Issues")
+    issues.append(list(report.issues.columns))
+    for row in report.issues.iter_rows():
+        issues.append(list(row))
+    for sheet in (summary, issues):
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+    book.save(path)
+    return path

@@ -1,0 +1,96 @@
+"""Page: the history of one patient's records (every version: when, who, why, the source
+file with its SHA-256, what a correction changed), and the correction of one record with
+a reason, stored as a new store version (:func:`mscohort.store.correcting.correct_record`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+from flask import Flask, abort, current_app, flash, redirect, render_template, request, url_for
+
+from mscohort.errors import DataValidationError, InvalidArgumentError, UsageError
+from mscohort.schema import TABLES
+from mscohort.store import StudyStore
+from mscohort.store.correcting import correct_record
+from mscohort.web.workspace import STORE_LOCK, Workspace
+
+HISTORY_COLUMNS = ("version", "imported_at", "imported_by", "reason", "action", "table_name",
+                   "record", "what", "file", "sha256")
+
+
+def _ws() -> Workspace:
+    return current_app.extensions["mscohort"]["workspace"]
+
+
+def _records(store: StudyStore, patient_id: str) -> list[tuple[str, str, str]]:
+    """The patient's current records: (form value, label, value columns)."""
+    out = []
+    for name, spec in TABLES.items():
+        frame = store.read(name).filter(pl.col("patient_id") == patient_id)
+        values = [c.name for c in spec.columns if c.name not in spec.key]
+        for row in frame.iter_rows(named=True):
+            key = {k: str(row[k]) for k in spec.key}
+            label = f"{name} " + " / ".join(key.values())
+            out.append((json.dumps({"table": name, "key": key}), label, ", ".join(values)))
+    return out
+
+
+def _patient_id() -> str:
+    """The patient of the address, percent-encoded in the query (``?id=MS/0005``) so that any
+    identifier works (issue #16 item 7)."""
+    patient_id = request.args.get("id")
+    if not patient_id:
+        abort(404, "Which patient? The address names none.")
+    return patient_id
+
+
+def register(app: Flask) -> None:
+    @app.get("/patient/history")
+    def history() -> Any:
+        patient_id = _patient_id()
+        ws = _ws()
+        if not ws.db.exists():
+            abort(404, "No study has been imported yet.")
+        with STORE_LOCK, StudyStore(ws.db, read_only=True) as store:
+            frame = store.history(patient_id)
+            records = _records(store, patient_id)
+        if frame.height == 0:
+            abort(404, "There is no patient with this identifier.")
+        frame = frame.with_columns(
+            pl.when(pl.col("action") == "changed").then("changes").otherwise("values")
+            .alias("what"), pl.col("sha256").str.slice(0, 12))
+        rows = [["" if v is None else str(v) for v in r]
+                for r in frame.select(HISTORY_COLUMNS).iter_rows()]
+        return render_template("history.html", patient_id=patient_id,
+                               columns=HISTORY_COLUMNS, rows=rows, records=records)
+
+    @app.post("/patient/correct")
+    def correct() -> Any:
+        patient_id = _patient_id()
+        ws = _ws()
+        form = request.form
+        try:
+            chosen = json.loads(form.get("record", ""))
+            table, key = str(chosen["table"]), dict(chosen["key"])
+            if key.get("patient_id") != patient_id:
+                raise UsageError("the record must be one of this patient's records.")
+            with STORE_LOCK:
+                result = correct_record(ws.db, table, key,
+                                        {form.get("column", "").strip(): form.get("value", "")},
+                                        by=form.get("by", ""), reason=form.get("reason", ""))
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            flash("Choose one of the patient's records; nothing was changed.", "error")
+        except DataValidationError as exc:
+            for r in exc.report.errors.iter_rows(named=True):
+                flash(f"{r['column']} = {r['value']!r}: {r['message']}; {r['fix']}.", "error")
+            flash("The new value did not pass validation; nothing was changed.", "error")
+        except (UsageError, InvalidArgumentError) as exc:
+            flash(f"{exc} Nothing was changed.", "error")
+        else:
+            if result.changed:
+                flash(f"Corrected: {result.summary()}.", "info")
+            else:
+                flash("The record already holds this value; nothing was changed.", "info")
+        return redirect(url_for("history", id=patient_id))

@@ -1,0 +1,122 @@
+"""Page: map an upload's own sheets and columns onto the canonical tables without writing
+TOML. The proposal of :func:`mscohort.ingest.propose.propose` (by name and content, with
+confidences) is shown as a form; the user confirms or changes each table's sheet and each
+column, sees a preview of the parsed rows and the issues by rule, then uses the mapping for
+the check and import of the upload, or downloads it as TOML for the next time (and
+uploads it with the files then)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from mscohort.errors import UsageError
+from mscohort.ingest import read_study
+from mscohort.ingest.mapping import parse_mapping
+from mscohort.ingest.mapping_toml import chosen_mapping, plain_toml
+from mscohort.ingest.propose import Source, TableProposal, propose, read_sources
+from mscohort.schema import TABLES
+from mscohort.validate import check_study
+from mscohort.web.workspace import Staged, Workspace
+
+PREVIEW_ROWS = 5
+
+
+def _staged(upload_id: str) -> Staged:
+    ws: Workspace = current_app.extensions["mscohort"]["workspace"]
+    try:
+        return ws.staged(upload_id)
+    except UsageError as exc:
+        abort(404, str(exc))
+
+
+def _proposed(proposals: list[TableProposal]) -> dict[str, dict[str, object]]:
+    return {p.table: {"file": p.source.file, "sheet": p.source.sheet, "columns": {
+        c: best.source for c, (best, _) in p.columns.items() if best is not None}}
+        for p in proposals}
+
+
+def _from_form(sources: dict[str, Source]) -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = {}
+    for table, spec in TABLES.items():
+        label = request.form.get(f"t.{table}", "")
+        if label not in sources:
+            continue
+        source = sources[label]
+        out[table] = {"file": source.file, "sheet": source.sheet, "columns": {
+            c.name: request.form.get(f"c.{table}.{c.name}", "") for c in spec.columns
+            if request.form.get(f"c.{table}.{c.name}", "") in source.frame.columns}}
+    return out
+
+
+def _preview(staged: Staged, mapping: dict[str, dict[str, object]]
+             ) -> tuple[dict[str, tuple[list[str], list[list[str]]]], list[tuple[str, int]],
+                        str | None]:
+    """The first parsed rows of each table and the issues by rule, under ``mapping``."""
+    try:
+        parsed = parse_mapping(chosen_mapping(mapping), "the chosen mapping")
+    except UsageError as exc:
+        return {}, [], str(exc)
+    study, report = check_study(read_study(staged.data, parsed))
+    tables = {}
+    for name in study.tables:
+        frame = study.table(name).head(PREVIEW_ROWS)
+        tables[name] = (frame.columns, [["" if v is None else str(v) for v in r]
+                                        for r in frame.iter_rows()])
+    counts = [(str(r["rule"]), int(r["n"])) for r in report.counts_by_rule().iter_rows(
+        named=True)]
+    return tables, counts, None
+
+
+def register(app: Flask) -> None:
+    @app.route("/load/<upload_id>/mapping", methods=["GET", "POST"])
+    def mapping(upload_id: str) -> Any:
+        staged = _staged(upload_id)
+        try:
+            _, sources_list = read_sources(staged.data)
+            _, proposals = propose(staged.data)
+        except UsageError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("validation", upload_id=upload_id))
+        sources = {s.label: s for s in sources_list}
+        chosen = _from_form(sources) if request.method == "POST" else _proposed(proposals)
+        if request.method == "POST" and request.form.get("action") == "use":
+            text = plain_toml(chosen_mapping(chosen))
+            try:
+                parse_mapping(chosen_mapping(chosen), "the chosen mapping")
+            except UsageError as exc:
+                flash(f"{exc} The mapping was not used.", "error")
+            else:
+                (staged.folder / "mapping.toml").write_text(text, encoding="utf-8")
+                flash("The mapping is used for this upload.", "info")
+                return redirect(url_for("validation", upload_id=upload_id))
+        tables, counts, problem = _preview(staged, chosen)
+        confidence = {(p.table, c): best.confidence for p in proposals
+                      for c, (best, _) in p.columns.items() if best is not None}
+        return render_template(
+            "mapping.html", upload_id=upload_id, tables=TABLES, sources=sources,
+            chosen=chosen, confidence=confidence, preview=tables, counts=counts,
+            problem=problem, table_confidence={p.table: p.choice.confidence
+                                               for p in proposals})
+
+    @app.post("/load/<upload_id>/mapping.toml")
+    def mapping_download(upload_id: str) -> Any:
+        staged = _staged(upload_id)
+        _, sources_list = read_sources(staged.data)
+        text = plain_toml(chosen_mapping(_from_form({s.label: s for s in sources_list})))
+        return Response(text, mimetype="application/toml", headers={
+            "Content-Disposition": "attachment; filename=mapping.toml"})
+
+
+__all__ = ["register"]

@@ -1,0 +1,62 @@
+"""The history panel of a patient and the correction of one record with a reason, through
+Flask's test client on a real workspace store."""
+
+from __future__ import annotations
+
+import json
+
+from mscohort.store import StudyStore
+from tests.test_store import snapshot
+from tests.web.conftest import csrf
+from tests.web.test_web_pages import load_seed
+
+RECORD = json.dumps({"table": "edss", "key": {"patient_id": "TRMS01", "date": "2005-12-20"}})
+
+
+def _correct(client, **fields: str):
+    data = {"csrf_token": csrf(client, "/patient/history?id=TRMS01"), "record": RECORD,
+            "column": "edss", "value": "5.5", "reason": "typo fixed at the clinic",
+            "by": "A. Nurse"} | fields
+    return client.post("/patient/correct?id=TRMS01", data=data)
+
+
+def test_the_patient_page_links_to_a_history_of_every_version(client) -> None:
+    load_seed(client)
+    page = client.get("/patients/TRMS01").get_data(as_text=True)
+    assert 'id="history-link" href="/patient/history?id=TRMS01"' in page
+    page = client.get("/patient/history?id=TRMS01").get_data(as_text=True)
+    assert "History of patient TRMS01" in page and 'id="history"' in page
+    assert "edss TRMS01 / 2005-12-20" in page and "<td>added</td>" in page
+    assert client.get("/patient/history?id=NOBODY").status_code == 404
+
+
+def test_a_correction_with_a_reason_is_a_new_version_in_the_history(client, app) -> None:
+    load_seed(client)
+    r = _correct(client)
+    assert r.status_code == 302 and r.location.endswith("/patient/history?id=TRMS01")
+    page = client.get(r.location).get_data(as_text=True)
+    assert "Corrected: import 2: " in page and "edss 1 changed" in page
+    assert "<td>changed</td>" in page and "edss: 5.0 -&gt; 5.5" in page
+    assert "A. Nurse" in page and "typo fixed at the clinic" in page
+    with StudyStore(app.extensions["mscohort"]["workspace"].db, read_only=True) as store:
+        edss = store.read("edss")
+        assert edss.filter(edss["patient_id"] == "TRMS01")["edss"][0] == 5.5
+        assert store.read("edss", as_of_version=1).filter(
+            edss["patient_id"] == "TRMS01")["edss"][0] == 5.0
+        assert store.audit()["source"].to_list()[-1] == "web edit"
+
+
+def test_a_bad_correction_stores_nothing_and_says_why(client, app) -> None:
+    load_seed(client)
+    db = app.extensions["mscohort"]["workspace"].db
+    before = snapshot(db)
+    page = client.get(_correct(client, value="0.5").location).get_data(as_text=True)
+    assert "0.5 is not an EDSS step: use 0 (normal examination) or 1.0" in page
+    assert "did not pass validation; nothing was changed" in page
+    page = client.get(_correct(client, reason=" ").location).get_data(as_text=True)
+    assert "`reason` must be a reason" in page and "Nothing was changed" in page
+    page = client.get(_correct(client, column="date").location).get_data(as_text=True)
+    assert "the key columns cannot change" in page
+    page = client.get(_correct(client, record="{").location).get_data(as_text=True)
+    assert "Choose one of the patient&#39;s records" in page
+    assert snapshot(db) == before

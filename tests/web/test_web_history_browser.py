@@ -1,0 +1,54 @@
+"""In a real headless browser (Debian chromium) against waitress: a coordinator opens a
+patient's history, corrects one EDSS with a reason, is told why a bad value is refused,
+and sees the correction as a new version."""
+
+from __future__ import annotations
+
+import pytest
+
+from mscohort.web.workspace import SEED
+from tests.browser import browser_page
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_coordinator_corrects_one_record_and_sees_its_history(live_server: str) -> None:
+    seed_files = [str(p) for p in sorted(SEED.glob("*.csv")) if p.name != "residuals.csv"]
+    with browser_page() as (page, errors, _):
+        page.goto(live_server + "/load")
+        page.set_input_files("#files", seed_files)
+        page.click("#check")
+        page.click("#import")
+        page.wait_for_selector("body[data-ready='1']", timeout=90_000)
+
+        page.goto(live_server + "/patients/TRMS01")
+        page.wait_for_selector("body[data-ready='1']")
+        page.click("#history-link")
+        assert page.locator("h1").inner_text() == "History of patient TRMS01"
+        added = page.locator("#history tbody tr").count()
+        assert added > 0
+
+        record = "edss TRMS01 / 2005-12-20"
+        page.select_option("#correct select[name=record]", label=page.locator(
+            "#correct option", has_text=record).inner_text())
+        page.fill("#correct input[name=column]", "edss")
+        page.fill("#correct input[name=value]", "0.5")
+        page.fill("#correct input[name=reason]", "typo fixed at the clinic")
+        page.fill("#correct input[name=by]", "A. Nurse")
+        page.click("#correct button")
+        messages = page.locator(".messages").inner_text()
+        assert "0.5 is not an EDSS step" in messages and "nothing was changed" in messages
+        assert page.locator("#history tbody tr").count() == added
+
+        page.select_option("#correct select[name=record]", label=page.locator(
+            "#correct option", has_text=record).inner_text())
+        page.fill("#correct input[name=column]", "edss")
+        page.fill("#correct input[name=value]", "5.5")
+        page.fill("#correct input[name=reason]", "typo fixed at the clinic")
+        page.fill("#correct input[name=by]", "A. Nurse")
+        page.click("#correct button")
+        assert "Corrected: import 2" in page.locator(".messages").inner_text()
+        assert page.locator("#history tbody tr").count() == added + 1
+        last = page.locator("#history tbody tr").last.inner_text()
+        assert "changed" in last and "edss: 5.0 -> 5.5" in last and "A. Nurse" in last
+        assert errors == []
