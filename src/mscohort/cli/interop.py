@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mscohort.errors import DataValidationError, UsageError
+from mscohort.errors import DataValidationError, StoreWriteError, UsageError
 
 TermsOpt = Annotated[Path | None, typer.Option(
     help="SDTM terms (TOML) instead of the bundled datasets/interop/sdtm.toml.")]
@@ -16,7 +16,7 @@ TermsOpt = Annotated[Path | None, typer.Option(
 
 def _import(read: Callable[[], object], db: Path, what: str) -> None:
     """Read with ``read`` (a RawStudy), validate and import, reporting like `mscohort import`."""
-    from mscohort.cli.main import _usage, err, out
+    from mscohort.cli.main import _store_write, _usage, err, out
     from mscohort.cli.render import print_report
     from mscohort.store import import_raw
 
@@ -25,6 +25,8 @@ def _import(read: Callable[[], object], db: Path, what: str) -> None:
             result = import_raw(read(), db)  # type: ignore[arg-type]
     except UsageError as exc:
         raise _usage(exc) from None
+    except StoreWriteError as exc:
+        raise _store_write(exc) from None
     except DataValidationError as exc:
         print_report(out, exc.report, None)
         out.print(f"[bold red]Nothing was imported[/]; {db} is unchanged.")

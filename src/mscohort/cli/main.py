@@ -1,6 +1,7 @@
 """``mscohort``: validate, import and summarise MS cohort studies.
 
-Exit codes: 0 success (warnings allowed), 1 errors in the data, 2 usage error.
+Exit codes: 0 success (warnings allowed), 1 errors in the data, 2 usage error, 3 the study
+store could not be written (disk full, read-only file; nothing was imported).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from mscohort._version import __version__
-from mscohort.errors import DataValidationError, UsageError
+from mscohort.errors import DataValidationError, StoreWriteError, UsageError
 from mscohort.ingest import load_mapping
 
 app = typer.Typer(
@@ -49,6 +50,11 @@ def _as_of(text: str | None) -> dt.date | None:
 def _usage(exc: UsageError) -> typer.Exit:
     err.print(f"[bold red]usage error:[/] {escape(str(exc))}")
     return typer.Exit(2)
+
+
+def _store_write(exc: StoreWriteError) -> typer.Exit:
+    err.print(f"[bold red]store not written:[/] {escape(str(exc))}")
+    return typer.Exit(3)
 
 
 def _version(value: bool) -> None:
@@ -119,6 +125,8 @@ def import_(
             result = import_folder(path, db, mapping=load_mapping(mapping), as_of=_as_of(as_of))
     except UsageError as exc:
         raise _usage(exc) from None
+    except StoreWriteError as exc:
+        raise _store_write(exc) from None
     except DataValidationError as exc:
         if as_json:
             out.print_json(exc.report.to_json())
@@ -129,7 +137,9 @@ def import_(
     if as_json:
         out.print_json(json.dumps({
             "import_id": result.import_id, "rows_read": result.rows_read,
-            "rows_added": result.rows_added, "n_warnings": result.report.n_warnings,
+            "rows_added": result.rows_added,
+            "rows_already_stored": result.rows_already_stored,
+            "n_warnings": result.report.n_warnings,
         }))
     else:
         if result.report.n_warnings:
@@ -185,7 +195,9 @@ def scores(
         if out_file.suffix.lower() == ".parquet":
             derived.write_parquet(out_file)
         elif out_file.suffix.lower() == ".csv":
-            derived.write_csv(out_file)
+            from mscohort.ingest.formulas import write_safe_csv
+
+            write_safe_csv(derived, out_file)
         else:
             raise _usage(UsageError(f"--out must end in .csv or .parquet; got {out_file}."))
     if as_json:

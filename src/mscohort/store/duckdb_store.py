@@ -16,6 +16,7 @@ Guarantees (tested):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ import polars as pl
 
 from mscohort._version import __version__
 from mscohort.derive.assessments import derive_edss, derive_msfc
-from mscohort.errors import DataValidationError, UsageError
+from mscohort.errors import DataValidationError, StoreWriteError, UsageError
 from mscohort.ingest import Mapping, RawStudy
 from mscohort.issues import Rule, row_issues
 from mscohort.schema import TABLES, Table
@@ -96,11 +97,20 @@ class ImportResult:
     def changed(self) -> bool:
         return self.import_id is not None
 
+    @property
+    def rows_already_stored(self) -> dict[str, int]:
+        """Rows read that were already stored (identical), per table."""
+        return {t: n - self.rows_added.get(t, 0) for t, n in self.rows_read.items() if n}
+
     def summary(self) -> str:
+        stored = sum(self.rows_already_stored.values())
         if not self.changed:
-            return "nothing new: every row is already stored; the store is unchanged"
+            return (f"nothing new: every row ({stored}) is already stored; the store is "
+                    "unchanged")
         parts = [f"{t} +{n}" for t, n in self.rows_added.items() if self.rows_read.get(t)]
-        return f"import {self.import_id}: " + ", ".join(parts)
+        already = "" if not stored else "; already stored (kept as they were): " + ", ".join(
+            f"{t} {n}" for t, n in self.rows_already_stored.items() if n)
+        return f"import {self.import_id}: " + ", ".join(parts) + already
 
 
 class StudyStore:
@@ -119,8 +129,10 @@ class StudyStore:
             if not read_only:
                 self._create_schema()
             self._check_schema()
-        except BaseException:
+        except BaseException as exc:
             self.con.close()  # a refused store is not left open (and locked)
+            if isinstance(exc, duckdb.Error):
+                raise self._write_error(exc) from None
             raise
 
     def __enter__(self) -> StudyStore:
@@ -282,8 +294,12 @@ class StudyStore:
                     f"', new ' || coalesce(CAST(n.{_q(c)} AS VARCHAR), 'empty') END"
                     for c in values
                 )
+                # the issue's value is the new row's value of the (first) differing column
+                new_value = "coalesce(" + ", ".join(
+                    f"CASE WHEN n.{_q(c)} IS DISTINCT FROM s.{_q(c)} THEN "
+                    f"coalesce(CAST(n.{_q(c)} AS VARCHAR), 'empty') END" for c in values) + ")"
                 rows = self.con.sql(
-                    f"SELECT n._file, n._row, n.patient_id, "
+                    f"SELECT n._file, n._row, n.patient_id, {new_value} AS _new_value, "
                     f"concat_ws(' / ', {', '.join('CAST(n.' + _q(k) + ' AS VARCHAR)' for k in spec.key)}) AS _key, "  # noqa: E501
                     f"concat_ws('; ', {which}) AS _diff, s.import_id AS _import "
                     f"FROM _new n JOIN {_q(name)} s ON {on} WHERE {differ} ORDER BY n._row"
@@ -294,7 +310,7 @@ class StudyStore:
                 issues.append(row_issues(
                     part, Rule.CONFLICTS_WITH_STORE, file=str(file[0]),
                     column=pl.col("_diff").str.extract(r"^([a-z0-9_]+):"),
-                    value=pl.col("_key"),
+                    value=pl.col("_new_value"),
                     message=pl.format("{} ({}) is stored by import {} with other values: {}",
                                       pl.lit(" and ".join(spec.key)), pl.col("_key"),
                                       pl.col("_import"), pl.col("_diff")),
@@ -357,10 +373,20 @@ class StudyStore:
                      rows_added.get(name, 0), rows_read[name] - rows_added.get(name, 0)],
                 )
             self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
+        except BaseException as exc:
+            with contextlib.suppress(duckdb.Error):  # a failed commit ended it already
+                self.con.execute("ROLLBACK")
+            if isinstance(exc, duckdb.Error):
+                raise self._write_error(exc) from None
             raise
         return ImportResult(int(import_id), rows_read, rows_added, report)
+
+    def _write_error(self, exc: duckdb.Error) -> StoreWriteError:
+        return StoreWriteError(
+            f"{self.path} could not be written ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}). Nothing was imported "
+            "and the store is unchanged; free disk space (or fix the file's permissions) and "
+            "import again.")
 
 
 __all__ = ["ImportResult", "StudyStore"]
