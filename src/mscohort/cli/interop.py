@@ -48,7 +48,7 @@ def sdtm_export(
     One file per domain; `mscohort sdtm-import` reads them back into the same study.
     Example: mscohort sdtm-export --db study.duckdb --out sdtm/ --format json
     """
-    from mscohort.cli.main import _usage, out
+    from mscohort.cli.main import _usage, formula_notice, out
     from mscohort.interop.sdtm_export import write_sdtm
     from mscohort.interop.sdtm_terms import load_terms
     from mscohort.store import StudyStore
@@ -61,6 +61,7 @@ def sdtm_export(
         raise _usage(exc) from None
     out.print(f"wrote {len(written)} SDTM datasets to {out_dir}: "
               + ", ".join(p.name for p in written))
+    formula_notice(written)
 
 
 def sdtm_import(

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from mscohort._version import __version__
 from mscohort.errors import DataValidationError, StoreWriteError, UsageError
@@ -292,6 +293,26 @@ def export(
         raise _usage(exc) from None
     out.print(f"wrote {len(written)} tables to {out_dir}: "
               + ", ".join(p.name for p in written))
+    formula_notice(written)
+
+
+def formula_notice(paths: list[Path]) -> None:
+    """Tell the user which CSV files for programs hold text a spreadsheet would run as a
+    formula (they keep values exactly; docs/store.md, "Formula injection")."""
+    import polars as pl
+
+    from mscohort.ingest.formulas import formula_cells
+
+    counts = {p.name: formula_cells(pl.read_csv(p, infer_schema=False))
+              for p in paths if p.suffix == ".csv" and p.stat().st_size}
+    hits = {name: n for name, n in counts.items() if n}
+    if hits:
+        out.print(Text(
+            "note: " + ", ".join(f"{name} ({n})" for name, n in hits.items()) + " hold values "
+            "that begin with =, +, -, @, tab or CR. These files keep values exactly, for "
+            "programs; a spreadsheet opened by double-click would run them as formulas: "
+            "import them as text (e.g. Excel: Data > From Text/CSV, columns as Text).",
+            style="yellow"))
 
 
 @app.command()
