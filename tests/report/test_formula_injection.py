@@ -133,3 +133,16 @@ def test_program_files_keep_values_exactly_and_round_trip(evil_toy: Path,
     assert exported["cohort"].to_list() == stored["cohort"].to_list()
     r = runner.invoke(app, ["sdtm-export", "--db", str(db), "--out", str(tmp_path / "s2")])
     assert r.exit_code == 0 and "dm.csv" in r.output and "as text" in r.output
+
+
+def test_control_characters_in_the_data_do_not_break_the_excel_report(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from mscohort.report.excel import _append
+
+    wb = Workbook()
+    _append(wb.active, ["P\x01", "=1\x02", -2.5])
+    wb.save(tmp_path / "c.xlsx")
+    row = [c for c in load_workbook(tmp_path / "c.xlsx").active[1]]
+    assert [c.value for c in row] == ["P\ufffd", "=1\ufffd", -2.5]
+    assert [c.data_type for c in row] == ["s", "s", "n"]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -31,7 +32,8 @@ def _append(ws: Worksheet, values: list) -> None:
     """Append a row: text is written as text, never as a formula (a value such as
     ``=HYPERLINK(...)`` from the data stays inert: OWASP CSV/formula injection); numbers stay
     numbers."""
-    ws.append(values)
+    ws.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v
+               for v in values])  # control characters cannot be stored in a workbook
     if not values:
         return
     for cell in ws[ws.max_row]:
