@@ -59,6 +59,8 @@ def _book(patients: list[list[str]], edss: list[list[str]]) -> bytes:
         ws.append(header)
         for row in rows:
             ws.append(row)
+            for cell in ws[ws.max_row]:
+                cell.data_type = "s"  # text as text: openpyxl would write "=1+2" as a formula
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

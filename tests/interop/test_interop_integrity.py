@@ -108,7 +108,7 @@ def test_a_wide_sheet_repeating_a_visit_exactly_keeps_the_other_visits(tmp_path)
 
 @pytest.mark.parametrize(("domain", "column"), [("dm", "SUBJID"), ("dm", "SEX"),
                                                 ("rs", "RSCAT"), ("ft", "FTTESTCD"),
-                                                ("suppdm", "QNAM")])
+                                                ("suppdm", "QNAM"), ("ce", "CESEQ")])
 def test_an_sdtm_dataset_without_a_needed_column_is_a_missing_column(
         tmp_path: Path, domain: str, column: str) -> None:
     folder = _sdtm(tmp_path)

@@ -75,6 +75,14 @@ class _Reader:
                     column=column))
             if not absent:
                 self.frames[domain] = frame
+        for supp in [d for d in self.frames if d.startswith("SUPP") and d != "SUPPDM"]:
+            parent, seq = supp[4:], f"{supp[4:]}SEQ"  # SUPP-- records point at --SEQ
+            if parent in self.frames and seq not in self.frames[parent].columns:
+                name = self.sources[parent].name
+                self.issues.append(file_issue(
+                    Rule.MISSING_COLUMN, name,
+                    f"{name} has no column {seq}, which the records of "
+                    f"{self.sources[supp].name} refer to", column=seq))
 
     def column(self, frame: pl.DataFrame, name: str) -> pl.Expr:
         """An optional column, or nulls when the file has none."""
@@ -156,8 +164,9 @@ def read_sdtm(folder: str | Path, terms: Terms | None = None) -> RawStudy:
             select.append(pl.col("_serious").alias("serious"))
         if extra is not None:
             qnam, column = extra
-            frame = frame.join(r.supp(domain, qnam), how="left", left_on=[
-                "USUBJID", r.column(frame, f"{domain}SEQ").cast(pl.String)],
+            seq = f"{domain}SEQ"
+            frame = frame.with_columns(r.column(frame, seq).cast(pl.String).alias(seq)).join(
+                r.supp(domain, qnam), how="left", left_on=["USUBJID", seq],
                 right_on=["USUBJID", "IDVARVAL"])
             value = pl.col(qnam)
             if column == "steroid_treated":
@@ -219,7 +228,7 @@ def _pivot(frame: pl.DataFrame, table: str, domain: str, terms: Terms,
             index))).otherwise(pl.col(c)).alias(c) for c in tests).drop("_occurrence")
     if domain == "OE":
         on = r.supp("OE", "ONHX").rename({"IDVARVAL": "OESEQ"})
-        flags = frame.with_columns(r.column(frame, "OESEQ").cast(pl.String)).join(
+        flags = frame.with_columns(r.column(frame, "OESEQ").cast(pl.String).alias("OESEQ")).join(
             on, on=["USUBJID", "OESEQ"], how="inner").group_by(index).agg(
             pl.col("ONHX").first().replace_strict(BOOL, default=None).alias("optic_neuritis"))
         wide = wide.join(flags, on=index, how="left")
