@@ -100,13 +100,14 @@ def workbooks(draw: st.DrawFn) -> tuple[bytes, str, int]:
         text = "".join(draw(st.lists(st.sampled_from("ab1-="), min_size=20, max_size=20)))
         data = _edit(data, "xl/worksheets/sheet1.xml",
                      lambda t: t.replace("<t>patient_id</t>", f"<t>{(text * n)[:n]}</t>", 1))
-    elif kind == "truncated":
-        data = data[: draw(st.integers(0, len(data) - 1))]
+    # positions as fractions: the archive's length varies with its timestamps
+    fraction = st.floats(0, 1, exclude_max=True)
+    if kind == "truncated":
+        data = data[: int(draw(fraction) * len(data))]
     elif kind == "flipped":
-        at = draw(st.lists(st.integers(0, len(data) - 1), min_size=1, max_size=8))
         buf = bytearray(data)
-        for i in at:
-            buf[i] ^= 0xFF
+        for f in draw(st.lists(fraction, min_size=1, max_size=8)):
+            buf[int(f * len(buf))] ^= 0xFF
         data = bytes(buf)
     return data, kind, sum(1 for r in edss if any(v.strip() not in ("", "NA", "N/A", "NaN",
                                                                       "NULL") for v in r))

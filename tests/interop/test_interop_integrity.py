@@ -106,6 +106,28 @@ def test_a_wide_sheet_repeating_a_visit_exactly_keeps_the_other_visits(tmp_path)
         ("2012-04-20", 3.5), ("2012-10-22", 3.0)]
 
 
+def test_a_redcap_visit_repeated_with_another_value_goes_through_the_same_rule(
+        tmp_path: Path) -> None:
+    from mscohort.interop.redcap import read_redcap
+
+    redcap = DATA / "redcap"
+    lines = (redcap / "export_raw.csv").read_text().splitlines()
+    (first,) = [x for x in lines if x.startswith("A01,baseline_arm_1,edss_visit,1,")]
+    assert ",2012-04-20,3.5,2,1," in first
+    # a third follow-up instance repeats the baseline visit's date with EDSS 9.5
+    repeat = first.replace("baseline_arm_1,edss_visit,1,", "followup_arm_1,edss_visit,3,")
+    lines.insert(lines.index(first) + 1, repeat.replace(",2012-04-20,3.5,2,1,",
+                                                        ",2012-04-20,9.5,,,"))
+    (tmp_path / "export.csv").write_text("\n".join(lines) + "\n")
+    mapping = Path(__file__).parents[2] / "src/mscohort/datasets/interop/redcap_ms.toml"
+    _, report = check_study(read_redcap(tmp_path / "export.csv", redcap / "dictionary.csv",
+                                        mapping), as_of=AS_OF)
+    bad = report.errors.filter(pl.col("rule") == "conflicting_record")
+    assert bad.select("file", "patient_id", "column", "value").rows() == [
+        ("export.csv (edss_visit)", "A01", "edss, fs_pyramidal, fs_cerebellar",
+         "9.5, empty, empty")]
+
+
 @pytest.mark.parametrize(("domain", "column"), [("dm", "SUBJID"), ("dm", "SEX"),
                                                 ("rs", "RSCAT"), ("ft", "FTTESTCD"),
                                                 ("suppdm", "QNAM"), ("ce", "CESEQ")])

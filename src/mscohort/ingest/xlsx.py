@@ -85,11 +85,11 @@ def check_archive(path: Path, limits: XlsxLimits = DEFAULT_LIMITS) -> None:
                     if any(mark in head for mark in _DTD_MARKS):
                         raise UnreadableFileError(
                             f"{path.name}: part {m.filename} {_ENTITY_REFUSAL}")
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        if isinstance(exc, UnreadableFileError):
-            raise
+    except UnreadableFileError:
+        raise
+    except Exception as exc:  # zipfile, zlib: broken, encrypted or unsupported archives
         raise UnreadableFileError(f"{path.name} cannot be read as XLSX (not a zip archive: "
-                                  f"{exc}).") from None
+                                  f"{type(exc).__name__}: {exc}).") from None
 
 
 def _check_sizes(path: Path, members: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
