@@ -49,6 +49,18 @@ FIXES = {
     Rule.ONSET_AFTER_FIRST_EDSS: "check the onset date",
     Rule.ASSUMED_ENCODING: "check that accented names read right, or save the file as UTF-8 "
                            "CSV",
+    Rule.DATE_TOO_EARLY: "correct the date",
+    Rule.IMPLAUSIBLE_VALUE: "check the value against the source record",
+    Rule.MISSING_CODE: "nothing, if the value is unknown; declare the project's codes in the "
+                       "mapping ([redcap] missing_codes)",
+    Rule.UNKNOWN_STOP_DATE: "enter the stop date, or set [redcap] unknown_stop_date = "
+                            "\"ongoing\" to import it as ongoing",
+    Rule.INCOMPLETE_FORM: "complete and verify the form in REDCap, or set [redcap] "
+                          "incomplete_forms = \"exclude\"",
+    Rule.CHECKBOX_CONFLICT: "untick the wrong choice in REDCap",
+    Rule.NUMBERING_GAP: "check that no block was deleted by mistake",
+    Rule.EXCEL_SERIAL_DATE: "format the column as dates",
+    Rule.DERIVED_FILE: "nothing to do",
 }
 #: Rules whose case in test_validate_rules has a more specific fix than the rule's.
 CASE_FIXES = {Rule.INVALID_EDSS: EDSS_FIXES["half_point"]}  # the case is EDSS 0.5

@@ -37,6 +37,10 @@ CASES: dict[Rule, tuple[dict[str, str | None], tuple[str, int | None, str | None
     Rule.OUT_OF_RANGE: ({"edss": E.strip() + ",fs_cerebral\nP1,2010-01-01,3.0,6\n"},
                         ("edss.csv", 2, "fs_cerebral")),
     Rule.FUTURE_DATE: ({"edss": E + "P1,2026-01-02,3.0\n"}, ("edss.csv", 2, "date")),
+    Rule.DATE_TOO_EARLY: ({"patients": P + "P1,F,1899-12-31,1995-01-01\n"
+                           "P2,M,1980-06-15,2001-03-01\n"}, ("patients.csv", 2, "birth_date")),
+    Rule.IMPLAUSIBLE_VALUE: ({"msfc": "patient_id,date,t25fw_1_s\nP1,2010-01-01,240\n"},
+                             ("msfc.csv", 2, "t25fw_1_s")),
     Rule.MONTH_PRECISION_DATE: ({"patients": P + "P1,F,1970-01,1995-01-01\n"
                                  "P2,M,1980-06-15,2001-03-01\n"},
                                 ("patients.csv", 2, "birth_date")),

@@ -55,6 +55,11 @@ class UnreadableFileError(MscohortError, OSError):
     """A study file cannot be read as CSV, XLSX or Parquet."""
 
 
+class StoreWriteError(MscohortError, OSError):
+    """The study store could not be written (the disk is full, the file is read-only); the
+    import was rolled back, so the store is unchanged. The CLI turns it into exit code 3."""
+
+
 def read_toml(path: Path, what: str) -> dict[str, object]:
     """A TOML settings file (a mapping, a study definition), or :class:`UsageError` saying
     which file is missing or malformed."""

@@ -40,6 +40,8 @@ class Rule(StrEnum):
     INVALID_EDSS = "invalid_edss"
     OUT_OF_RANGE = "out_of_range"
     FUTURE_DATE = "future_date"
+    DATE_TOO_EARLY = "date_too_early"
+    IMPLAUSIBLE_VALUE = "implausible_value"
     MONTH_PRECISION_DATE = "month_precision_date"
     # records
     DUPLICATE_PATIENT = "duplicate_patient"
@@ -105,6 +107,11 @@ RULES: dict[Rule, RuleInfo] = {
                                 "correct the value"),
     Rule.FUTURE_DATE: RuleInfo(E, "a date lies after the validation date",
                                "correct the date"),
+    Rule.DATE_TOO_EARLY: RuleInfo(E, "a date lies before 1900-01-01, earlier than any patient "
+                                  "or record of an MS study", "correct the date"),
+    Rule.IMPLAUSIBLE_VALUE: RuleInfo(W, "a number is possible but outside its plausible range "
+                                     "(docs/validation.md lists the bounds and sources)",
+                                     "check the value against the source record"),
     Rule.MONTH_PRECISION_DATE: RuleInfo(W, "a date is given to the month (YYYY-MM)",
                                         "give the full date if it is known"),
     Rule.DUPLICATE_PATIENT: RuleInfo(E, "a patient_id appears twice in patients",

@@ -41,6 +41,7 @@ from mscohort.definition import StudyDefinition
 from mscohort.derive.events.methods import methods_text as methods_of_events
 from mscohort.derive.events.presets import study_event_settings
 from mscohort.derive.outcomes import patient_outcomes
+from mscohort.ingest.formulas import write_safe_csv
 from mscohort.stratify.splits import by_median_followup
 from mscohort.study import Study
 
@@ -112,7 +113,7 @@ class StudyAnalysis:
                        "milestone_summary": sec.milestone_summary}
         written = []
         for name, frame in frames.items():
-            frame.write_csv(folder / f"{name}.csv")
+            write_safe_csv(frame, folder / f"{name}.csv")  # opened in spreadsheets
             frame.write_json(folder / f"{name}.json")
             (self.outcomes if name == "outcomes" else frame).write_parquet(
                 folder / f"{name}.parquet")

@@ -11,6 +11,7 @@ import typer
 from mscohort.derive.events import EventSettings, RelapseIndependence, detect_events
 from mscohort.derive.events.presets import PRESETS
 from mscohort.errors import DataValidationError, InvalidArgumentError, UsageError
+from mscohort.ingest.formulas import write_safe_csv
 
 Opt = typer.Option
 
@@ -207,7 +208,7 @@ def events(
                 frame.write_parquet(path)
         elif out_file.suffix.lower() == ".csv":
             for path, frame in tables.items():
-                frame.write_csv(path)
+                write_safe_csv(frame, path)
         else:
             raise _usage(UsageError(f"--out must end in .csv or .parquet; got {out_file}."))
         out.print(f"wrote {result.events.height} events to {out_file} and the per-patient "

@@ -9,8 +9,17 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from mscohort.cli.main import AsOfOpt, JsonOpt, MappingOpt, _as_of, _usage, err, out
-from mscohort.errors import DataValidationError, UsageError
+from mscohort.cli.main import (
+    AsOfOpt,
+    JsonOpt,
+    MappingOpt,
+    _as_of,
+    _store_write,
+    _usage,
+    err,
+    out,
+)
+from mscohort.errors import DataValidationError, StoreWriteError, UsageError
 from mscohort.ingest import load_mapping
 
 
@@ -57,6 +66,8 @@ def import_(
                                    accept=accept, by=by)
     except UsageError as exc:
         raise _usage(exc) from None
+    except StoreWriteError as exc:
+        raise _store_write(exc) from None
     except ChangesNeedAcceptance as exc:
         if as_json:
             out.print_json(json.dumps({"changed": exc.diff.changed.to_dicts(),
@@ -78,7 +89,9 @@ def import_(
     if as_json:
         out.print_json(json.dumps({
             "import_id": result.import_id, "rows_read": result.rows_read,
-            "rows_added": result.rows_added, "n_warnings": result.report.n_warnings,
+            "rows_added": result.rows_added,
+            "rows_already_stored": result.rows_already_stored,
+            "n_warnings": result.report.n_warnings,
             "rows_changed": result.rows_changed, "rows_retracted": result.rows_retracted,
         }))
     else:

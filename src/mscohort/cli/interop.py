@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mscohort.errors import DataValidationError, UsageError
+from mscohort.errors import DataValidationError, StoreWriteError, UsageError
 
 TermsOpt = Annotated[Path | None, typer.Option(
     help="SDTM terms (TOML) instead of the bundled datasets/interop/sdtm.toml.")]
@@ -16,7 +16,7 @@ TermsOpt = Annotated[Path | None, typer.Option(
 
 def _import(read: Callable[[], object], db: Path, what: str) -> None:
     """Read with ``read`` (a RawStudy), validate and import, reporting like `mscohort import`."""
-    from mscohort.cli.main import _usage, err, out
+    from mscohort.cli.main import _store_write, _usage, err, out
     from mscohort.cli.render import print_report
     from mscohort.store import import_raw
 
@@ -25,6 +25,8 @@ def _import(read: Callable[[], object], db: Path, what: str) -> None:
             result = import_raw(read(), db)  # type: ignore[arg-type]
     except UsageError as exc:
         raise _usage(exc) from None
+    except StoreWriteError as exc:
+        raise _store_write(exc) from None
     except DataValidationError as exc:
         print_report(out, exc.report, None)
         out.print(f"[bold red]Nothing was imported[/]; {db} is unchanged.")
@@ -46,7 +48,7 @@ def sdtm_export(
     One file per domain; `mscohort sdtm-import` reads them back into the same study.
     Example: mscohort sdtm-export --db study.duckdb --out sdtm/ --format json
     """
-    from mscohort.cli.main import _usage, out
+    from mscohort.cli.main import _usage, formula_notice, out
     from mscohort.interop.sdtm_export import write_sdtm
     from mscohort.interop.sdtm_terms import load_terms
     from mscohort.store import StudyStore
@@ -59,6 +61,7 @@ def sdtm_export(
         raise _usage(exc) from None
     out.print(f"wrote {len(written)} SDTM datasets to {out_dir}: "
               + ", ".join(p.name for p in written))
+    formula_notice(written)
 
 
 def sdtm_import(

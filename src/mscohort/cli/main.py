@@ -1,6 +1,7 @@
 """``mscohort``: validate, import and summarise MS cohort studies.
 
-Exit codes: 0 success (warnings allowed), 1 errors in the data, 2 usage error.
+Exit codes: 0 success (warnings allowed), 1 errors in the data, 2 usage error, 3 the study
+store could not be written (disk full, read-only file; nothing was imported).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from mscohort._version import __version__
-from mscohort.errors import UsageError
+from mscohort.errors import StoreWriteError, UsageError
 from mscohort.ingest import load_mapping
 
 app = typer.Typer(
@@ -49,6 +51,11 @@ def _as_of(text: str | None) -> dt.date | None:
 def _usage(exc: UsageError) -> typer.Exit:
     err.print(f"[bold red]usage error:[/] {escape(str(exc))}")
     return typer.Exit(2)
+
+
+def _store_write(exc: StoreWriteError) -> typer.Exit:
+    err.print(f"[bold red]store not written:[/] {escape(str(exc))}")
+    return typer.Exit(3)
 
 
 def _version(value: bool) -> None:
@@ -153,7 +160,9 @@ def scores(
         if out_file.suffix.lower() == ".parquet":
             derived.write_parquet(out_file)
         elif out_file.suffix.lower() == ".csv":
-            derived.write_csv(out_file)
+            from mscohort.ingest.formulas import write_safe_csv
+
+            write_safe_csv(derived, out_file)
         else:
             raise _usage(UsageError(f"--out must end in .csv or .parquet; got {out_file}."))
     if as_json:
@@ -248,6 +257,26 @@ def export(
         raise _usage(exc) from None
     out.print(f"wrote {len(written)} tables to {out_dir}: "
               + ", ".join(p.name for p in written))
+    formula_notice(written)
+
+
+def formula_notice(paths: list[Path]) -> None:
+    """Tell the user which CSV files for programs hold text a spreadsheet would run as a
+    formula (they keep values exactly; docs/store.md, "Formula injection")."""
+    import polars as pl
+
+    from mscohort.ingest.formulas import formula_cells
+
+    counts = {p.name: formula_cells(pl.read_csv(p, infer_schema=False))
+              for p in paths if p.suffix == ".csv" and p.stat().st_size}
+    hits = {name: n for name, n in counts.items() if n}
+    if hits:
+        out.print(Text(
+            "note: " + ", ".join(f"{name} ({n})" for name, n in hits.items()) + " hold values "
+            "that begin with =, +, -, @, tab or CR. These files keep values exactly, for "
+            "programs; a spreadsheet opened by double-click would run them as formulas: "
+            "import them as text (e.g. Excel: Data > From Text/CSV, columns as Text).",
+            style="yellow"))
 
 
 @app.command()

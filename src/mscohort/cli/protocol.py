@@ -9,6 +9,8 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from mscohort.ingest.formulas import write_safe_csv
+
 DB = Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")]
 DATA = Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
 
@@ -29,9 +31,9 @@ def _write(path: Path | None, main: pl.DataFrame, beside: pl.DataFrame, suffix: 
 
     if path is None:
         return
-    main.write_csv(path)
+    write_safe_csv(main, path)
     other = path.with_name(f"{path.stem}_{suffix}.csv")
-    beside.write_csv(other)
+    write_safe_csv(beside, other)
     out.print(f"wrote {path} and {other}")
 
 
@@ -153,7 +155,7 @@ def retreatment(
     for r in meets.iter_rows(named=True):
         out.print(f"  {r['patient_id']}: {r['reason']}")
     if out_path is not None:
-        table.write_csv(out_path)
+        write_safe_csv(table, out_path)
         out.print(f"wrote {out_path}")
 
 

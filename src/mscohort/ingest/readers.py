@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from mscohort.errors import UnreadableFileError
+from mscohort.ingest import xlsx
 
 #: Text that means "no value" in a cell (case-sensitive, after trimming).
 MISSING_TOKENS = ("", "NA", "N/A", "NaN", "NULL")
@@ -109,45 +110,30 @@ def _cell_text(value: object) -> str | None:
 
 
 def xlsx_sheets(path: Path) -> list[str]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise UnreadableFileError(f"{path.name} cannot be read as XLSX: {exc}") from None
-    try:
-        return list(book.sheetnames)
-    finally:
-        book.close()
+    return xlsx.sheet_names(path)
 
 
 def read_xlsx(path: Path, sheet: str) -> pl.DataFrame:
-    """One sheet of a workbook; the first row holds the column names."""
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise UnreadableFileError(f"{path.name} cannot be read as XLSX: {exc}") from None
-    try:
-        if sheet not in book.sheetnames:
-            raise UnreadableFileError(
-                f"{path.name} has no sheet {sheet!r}; it has {', '.join(book.sheetnames)}."
-            )
-        rows = book[sheet].iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise UnreadableFileError(f"{path.name}[{sheet}] is empty.")
-        names = [str(h) if h is not None else "" for h in header]
-        columns: list[list[str | None]] = [[] for _ in names]
-        for values in rows:
-            for i in range(len(names)):
-                columns[i].append(_cell_text(values[i]) if i < len(values) else None)
-    finally:
-        book.close()
+    """One sheet of a workbook; the first row holds the column names. Every row is read,
+    whatever the sheet's recorded dimension; hostile workbooks are refused
+    (:mod:`mscohort.ingest.xlsx`)."""
+    rows = xlsx.sheet_rows(path, sheet)
+    header = next(rows, None)
+    if header is None:
+        raise UnreadableFileError(f"{path.name}[{sheet}] is empty.")
+    names = [str(h) if h is not None else "" for h in header]
+    columns: list[list[str | None]] = [[] for _ in names]
+    for n, values in enumerate(rows):
+        filled = [i for i, v in enumerate(values) if v is not None]
+        while filled and filled[-1] >= len(names):  # a value beyond the header: kept, reported
+            names.append("")
+            columns.append([None] * n)
+        for i in range(len(names)):
+            columns[i].append(_cell_text(values[i]) if i < len(values) else None)
     seen: dict[str, int] = {}
     unique = []
-    for name in names:  # duplicate headers are reported by validation, not lost here
+    for i, name in enumerate(names):  # duplicate headers are reported by validation, not lost
+        name = name if name.strip() else f"_unnamed_{i + 1}"
         seen[name] = seen.get(name, 0) + 1
         unique.append(name if seen[name] == 1 else f"{name}_duplicated_{seen[name] - 1}")
     frame = pl.DataFrame(

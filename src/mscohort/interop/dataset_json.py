@@ -84,16 +84,31 @@ def read_dataset_json(path: Path) -> pl.DataFrame:
     """A Dataset-JSON file as text columns with ``_row`` (the record number, from 1)."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise UnreadableFileError(f"{path.name} is not a JSON file: {exc}") from None
     if not isinstance(doc, dict) or not str(doc.get("datasetJSONVersion", "")).startswith(
             "1.1") or not isinstance(doc.get("columns"), list) or not isinstance(
             doc.get("rows"), list):
         raise UnreadableFileError(f"{path.name} is not a Dataset-JSON 1.1 dataset (it needs "
                                   "datasetJSONVersion 1.1, columns and rows).")
-    names = [str(c.get("name")) for c in doc["columns"]]
-    if any(len(r) != len(names) for r in doc["rows"]):
-        raise UnreadableFileError(f"{path.name}: a row does not have one value per column.")
+    names = []
+    for i, c in enumerate(doc["columns"], start=1):
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"]:
+            raise UnreadableFileError(f"{path.name}: column {i} is not an object with a "
+                                      f"name; got {str(c)[:80]!r}.")
+        if c["name"] in names:
+            raise UnreadableFileError(f"{path.name}: column {c['name']!r} appears twice "
+                                      "(columns " f"{names.index(c['name']) + 1} and {i}).")
+        names.append(c["name"])
+    for i, r in enumerate(doc["rows"], start=1):
+        if not isinstance(r, list) or len(r) != len(names):
+            raise UnreadableFileError(
+                f"{path.name}: row {i} is not an array of one value per column "
+                f"({len(names)}); got {str(r)[:80]!r}.")
+        for v in r:
+            if isinstance(v, dict | list):
+                raise UnreadableFileError(f"{path.name}: row {i} holds {str(v)[:80]!r}, not "
+                                          "a single value.")
     frame = pl.DataFrame([[None if v is None else str(v) for v in r] for r in doc["rows"]],
                          schema={n: pl.String for n in names}, orient="row")
     return readers.clean(frame, first_row=1)

@@ -27,6 +27,24 @@ EYES = {"RIGHT": "OD", "LEFT": "OS"}
 FINDINGS = {"edss": "RS", "msfc": "FT", "oct": "OE", "mri": "XM"}
 
 
+#: Columns the reader needs, by domain (a findings domain also needs --CAT, --TESTCD, --ORRES
+#: and --DTC; OE its laterality); a file without one is a ``missing_column`` error.
+REQUIRED = {"DM": ("USUBJID", "SUBJID", "SEX", "BRTHDTC"), "MH": ("USUBJID", "MHCAT", "MHSTDTC"),
+            "CE": ("USUBJID", "CECAT"), "SUPP": ("USUBJID", "IDVARVAL", "QNAM", "QVAL")}
+
+
+def _required(domain: str) -> tuple[str, ...]:
+    if domain.startswith("SUPP"):
+        return REQUIRED["SUPP"]
+    if domain in REQUIRED:
+        return REQUIRED[domain]
+    cols = ["USUBJID"]
+    if domain in FINDINGS.values():
+        cols += [f"{domain}{c}" for c in ("CAT", "TESTCD", "ORRES", "DTC")]
+        cols += ["OELAT"] if domain == "OE" else []
+    return tuple(cols)
+
+
 class _Reader:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -41,14 +59,34 @@ class _Reader:
             if domain in self.sources:
                 raise UsageError(f"{folder} has {self.sources[domain].name} and {path.name}: "
                                  "keep one file per domain.")
+            self.sources[domain] = path
             try:
                 frame = (readers.read_csv(path) if suffix == ".csv"
                          else read_dataset_json(path))
             except UnreadableFileError as exc:
                 self.issues.append(file_issue(Rule.UNREADABLE_FILE, path.name, str(exc)))
                 continue
-            self.frames[domain] = frame
-            self.sources[domain] = path
+            absent = [c for c in _required(domain) if c not in frame.columns]
+            for column in absent:
+                self.issues.append(file_issue(
+                    Rule.MISSING_COLUMN, path.name,
+                    f"{path.name} has no column {column}, which SDTM domain {domain} needs "
+                    f"here (columns found: {', '.join(frame.columns[1:]) or 'none'})",
+                    column=column))
+            if not absent:
+                self.frames[domain] = frame
+        for supp in [d for d in self.frames if d.startswith("SUPP") and d != "SUPPDM"]:
+            parent, seq = supp[4:], f"{supp[4:]}SEQ"  # SUPP-- records point at --SEQ
+            if parent in self.frames and seq not in self.frames[parent].columns:
+                name = self.sources[parent].name
+                self.issues.append(file_issue(
+                    Rule.MISSING_COLUMN, name,
+                    f"{name} has no column {seq}, which the records of "
+                    f"{self.sources[supp].name} refer to", column=seq))
+
+    def column(self, frame: pl.DataFrame, name: str) -> pl.Expr:
+        """An optional column, or nulls when the file has none."""
+        return pl.col(name) if name in frame.columns else pl.lit(None, pl.String).alias(name)
 
     def get(self, domain: str) -> pl.DataFrame | None:
         return self.frames.get(domain)
@@ -71,6 +109,8 @@ def read_sdtm(folder: str | Path, terms: Terms | None = None) -> RawStudy:
     terms = terms or load_terms()
     r = _Reader(folder)
     dm = r.get("DM")
+    if dm is None and "DM" in r.sources:  # unreadable or incomplete: already reported
+        return RawStudy(folder, {}, pl.concat(r.issues), frozenset({"patients"}))
     if dm is None:
         raise UsageError(f"{folder} has no dm.csv: SDTM data need the DM domain.")
     ids = dict(zip(dm["USUBJID"], dm["SUBJID"], strict=True))
@@ -95,8 +135,8 @@ def read_sdtm(folder: str | Path, terms: Terms | None = None) -> RawStudy:
         pl.col("d").alias("onset_date"), pl.col("d2").alias("diagnosis_date"),
         pl.col("MSTYPE").alias("phenotype"),
         pl.col("REGCORT").replace_strict(BOOL, default=None).alias("regular_corticosteroids"),
-        pl.col("SITEID").alias("site"), pl.col("ARM").alias("cohort"),
-        pl.col("RFSTDTC").alias("enrolment_date")))
+        r.column(dm, "SITEID").alias("site"), r.column(dm, "ARM").alias("cohort"),
+        r.column(dm, "RFSTDTC").alias("enrolment_date")))
     events = {
         "relapses": ("CE", {"onset_date": "CESTDTC", "end_date": "CEENDTC",
                             "severity": "CESEV"}, ("STEROID", "steroid_treated")),
@@ -116,7 +156,7 @@ def read_sdtm(folder: str | Path, terms: Terms | None = None) -> RawStudy:
         if domain == "CE":
             frame = frame.filter(pl.col("CECAT") == "RELAPSE")
         if domain == "AE":
-            frame = frame.with_columns(pl.col("AESER").replace_strict(
+            frame = frame.with_columns(r.column(frame, "AESER").replace_strict(
                 BOOL, default=None).alias("_serious"))
         select = ["_row", pid, *(pl.col(v).alias(c) for c, v in cols.items()
                                  if v in frame.columns)]
@@ -124,8 +164,10 @@ def read_sdtm(folder: str | Path, terms: Terms | None = None) -> RawStudy:
             select.append(pl.col("_serious").alias("serious"))
         if extra is not None:
             qnam, column = extra
-            frame = frame.join(r.supp(domain, qnam), how="left", left_on=[
-                "USUBJID", pl.col(f"{domain}SEQ")], right_on=["USUBJID", "IDVARVAL"])
+            seq = f"{domain}SEQ"
+            frame = frame.with_columns(r.column(frame, seq).cast(pl.String).alias(seq)).join(
+                r.supp(domain, qnam), how="left", left_on=["USUBJID", seq],
+                right_on=["USUBJID", "IDVARVAL"])
             value = pl.col(qnam)
             if column == "steroid_treated":
                 value = value.replace_strict(BOOL, default=None)
@@ -171,12 +213,23 @@ def _pivot(frame: pl.DataFrame, table: str, domain: str, terms: Terms,
         frame = frame.with_columns(pl.col("OELAT").replace_strict(EYES, default=None)
                                    .alias("eye"))
         index.append("eye")
-    first = frame.group_by(index).agg(pl.col("_row").min())
-    wide = frame.pivot(on="_column", index=index, values=f"{d}ORRES",
-                       aggregate_function="first").join(first, on=index)
+    # A test repeated for one subject and date (and eye) is not dropped: its second record
+    # makes a second canonical row, equal to the first in every other column, so that the
+    # shared rule on repeated keys (validate.records.repeated_keys) applies as to any file:
+    # the same value is a duplicate_row warning, another value a conflicting_record error.
+    frame = frame.sort("_row").with_columns(
+        pl.int_range(pl.len()).over([*index, "_column"]).alias("_occurrence"))
+    first = frame.group_by([*index, "_occurrence"]).agg(pl.col("_row").min())
+    wide = frame.pivot(on="_column", index=[*index, "_occurrence"], values=f"{d}ORRES",
+                       aggregate_function="first").join(first, on=[*index, "_occurrence"])
+    tests = [c for c in wide.columns if c not in (*index, "_occurrence", "_row")]
+    wide = wide.sort([*index, "_occurrence"]).with_columns(
+        pl.when(pl.col("_occurrence") > 0).then(pl.col(c).fill_null(pl.col(c).first().over(
+            index))).otherwise(pl.col(c)).alias(c) for c in tests).drop("_occurrence")
     if domain == "OE":
         on = r.supp("OE", "ONHX").rename({"IDVARVAL": "OESEQ"})
-        flags = frame.join(on, on=["USUBJID", "OESEQ"], how="inner").group_by(index).agg(
+        flags = frame.with_columns(r.column(frame, "OESEQ").cast(pl.String).alias("OESEQ")).join(
+            on, on=["USUBJID", "OESEQ"], how="inner").group_by(index).agg(
             pl.col("ONHX").first().replace_strict(BOOL, default=None).alias("optic_neuritis"))
         wide = wide.join(flags, on=index, how="left")
-    return wide.rename({f"{d}DTC": "date"}), problems
+    return wide.rename({f"{d}DTC": "date"}).sort("_row"), problems

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -27,12 +28,26 @@ def sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
+def _append(ws: Worksheet, values: list) -> None:
+    """Append a row: text is written as text, never as a formula (a value such as
+    ``=HYPERLINK(...)`` from the data stays inert: OWASP CSV/formula injection); numbers stay
+    numbers."""
+    ws.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v
+               for v in values])  # control characters cannot be stored in a workbook
+    if not values:
+        return
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            cell.quotePrefix = cell.value.startswith(("=", "+", "-", "@"))  # stays text if edited
+
+
 def _frame(ws: Worksheet, frame: pl.DataFrame) -> None:
-    ws.append(frame.columns)
+    _append(ws, frame.columns)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for row in frame.iter_rows():
-        ws.append([", ".join(map(str, v)) if isinstance(v, list) else v for v in row])
+        _append(ws, [", ".join(map(str, v)) if isinstance(v, list) else v for v in row])
     ws.freeze_panes = "A2"
 
 
@@ -42,16 +57,16 @@ def write_xlsx(report: Report, path: Path) -> list[Path]:
     taken: set[str] = set()
     for i, t in enumerate(report.tables, 1):
         ws = wb.create_sheet(sheet_name(t.title, taken))
-        ws.append([f"Table {i}. {t.title}"])
+        _append(ws, [f"Table {i}. {t.title}"])
         ws["A1"].font = Font(bold=True, size=12)
-        ws.append(list(t.columns))
+        _append(ws, list(t.columns))
         for cell in ws[2]:
             cell.font = Font(bold=True)
         for row in t.rows:
-            ws.append(list(row))
-        ws.append([])
+            _append(ws, list(row))
+        _append(ws, [])
         for note in t.footnotes:
-            ws.append([note])
+            _append(ws, [note])
             ws.cell(ws.max_row, 1).font = Font(italic=True, size=9)
         ws.column_dimensions["A"].width = 34
         for col in "BCDEFGHI":
@@ -65,7 +80,7 @@ def write_xlsx(report: Report, path: Path) -> list[Path]:
         _frame(wb.create_sheet(sheet_name("courses", taken)), a.courses)
         _frame(wb.create_sheet(sheet_name("course deviations", taken)), a.deviations)
     ws = wb.create_sheet(sheet_name("methods", taken))
-    ws.append([report.methods()])
+    _append(ws, [report.methods()])
     if report.input_check is not None:
         _frame(wb.create_sheet(sheet_name("input data issues", taken)),
                report.input_check.issues)
@@ -76,11 +91,11 @@ def write_xlsx(report: Report, path: Path) -> list[Path]:
                      ("generated", prov.generated_at),
                      ("study definition", prov.definition_file),
                      ("study definition SHA-256", prov.definition_sha256)):
-            ws.append([k, v])
-        ws.append([])
-        ws.append(prov.files.columns)
+            _append(ws, [k, v])
+        _append(ws, [])
+        _append(ws, prov.files.columns)
         for row in prov.files.iter_rows():
-            ws.append(list(row))
+            _append(ws, list(row))
     wb.properties.title = report.title
     wb.properties.creator = "mscohort"
     wb.save(path)

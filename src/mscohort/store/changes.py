@@ -147,14 +147,15 @@ def conflict_issues(diff: StoreDiff) -> list[pl.DataFrame]:
                 "{}: stored {}, new {}", "column", pl.col("old").fill_null("empty"),
                 pl.col("new").fill_null("empty")).alias("_one"))
             .group_by("table", "file", "row", "patient_id", "record", maintain_order=True)
-            .agg(pl.col("column").first(), pl.col("_one").str.join("; ").alias("_diff"))
+            .agg(pl.col("column").first(), pl.col("new").first().alias("_new"),
+                 pl.col("_one").str.join("; ").alias("_diff"))
             .rename({"row": "_row"}))
     issues = []
     for (table, file), part in rows.group_by("table", "file", maintain_order=True):
         key = " and ".join(TABLES[str(table)].key)
         issues.append(row_issues(
             part, Rule.CONFLICTS_WITH_STORE, file=str(file), column=pl.col("column"),
-            value=pl.col("record"),
+            value=pl.col("_new").fill_null("empty"),  # the new value of the first column
             message=pl.format(f"{key} ({{}}) is stored with other values: {{}}",
                               pl.col("record"), pl.col("_diff"))))
     return issues

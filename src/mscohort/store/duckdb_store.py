@@ -26,7 +26,7 @@ import polars as pl
 
 from mscohort._version import __version__
 from mscohort.derive.assessments import derive_edss, derive_msfc
-from mscohort.errors import UsageError, bad_argument
+from mscohort.errors import StoreWriteError, UsageError, bad_argument
 from mscohort.ingest import Mapping, RawStudy
 from mscohort.schema import TABLES, Table
 from mscohort.store.changes import (
@@ -115,13 +115,23 @@ class ImportResult:
     def changed(self) -> bool:
         return self.import_id is not None
 
+    @property
+    def rows_already_stored(self) -> dict[str, int]:
+        """Rows read that were already stored (identical), per table."""
+        return {t: n - self.rows_added.get(t, 0) - self.rows_changed.get(t, 0)
+                for t, n in self.rows_read.items() if n}
+
     def summary(self) -> str:
+        stored = sum(self.rows_already_stored.values())
         if not self.changed:
-            return "nothing new: every row is already stored; the store is unchanged"
+            return (f"nothing new: every row ({stored}) is already stored; the store is "
+                    "unchanged")
         parts = [f"{t} +{n}" for t, n in self.rows_added.items() if self.rows_read.get(t)]
         parts += [f"{t} {n} changed" for t, n in self.rows_changed.items() if n]
         parts += [f"{t} {n} retracted" for t, n in self.rows_retracted.items() if n]
-        return (f"import {self.import_id}: " + ", ".join(parts)
+        already = "" if not stored else "; already stored (kept as they were): " + ", ".join(
+            f"{t} {n}" for t, n in self.rows_already_stored.items() if n)
+        return (f"import {self.import_id}: " + ", ".join(parts) + already
                 + f" (store version {self.import_id})")
 
 
@@ -141,8 +151,10 @@ class StudyStore:
             if not read_only:
                 self._create_schema()
             self._check_schema()
-        except BaseException:
+        except BaseException as exc:
             self.con.close()  # a refused store is not left open (and locked)
+            if isinstance(exc, duckdb.Error):
+                raise self._write_error(exc) from None
             raise
 
     def __enter__(self) -> StudyStore:
@@ -350,6 +362,13 @@ class StudyStore:
         from mscohort.store.writing import retract
 
         return retract(self, table, keys, by=by, reason=reason)
+
+    def _write_error(self, exc: duckdb.Error) -> StoreWriteError:
+        return StoreWriteError(
+            f"{self.path} could not be written ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}). Nothing was imported "
+            "and the store is unchanged; free disk space (or fix the file's permissions) and "
+            "import again.")
 
 
 __all__ = ["ImportResult", "StudyStore"]

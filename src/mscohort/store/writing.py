@@ -4,8 +4,10 @@ failed or killed write changes nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
+import duckdb
 import polars as pl
 
 from mscohort._version import __version__
@@ -75,8 +77,8 @@ def add_study(
                  rows_read[name] - added[name] - changed[name]],
             )
         store.con.execute("COMMIT")
-    except BaseException:
-        store.con.execute("ROLLBACK")
+    except BaseException as exc:
+        _rollback(store, exc)
         raise
     return ImportResult(version, rows_read, added, report, changed, retracted)
 
@@ -103,10 +105,19 @@ def retract(store: StudyStore, table: str, keys: pl.DataFrame, *, by: str, reaso
                                       action="retract")
         _record(store, version, "retraction", None, None, 0, accept.by, accept.reason, 0, n)
         store.con.execute("COMMIT")
-    except BaseException:
-        store.con.execute("ROLLBACK")
+    except BaseException as exc:
+        _rollback(store, exc)
         raise
     return version
+
+
+def _rollback(store: StudyStore, exc: BaseException) -> None:
+    """End a failed write; a database error (disk full, read-only file) becomes a
+    :class:`~mscohort.errors.StoreWriteError` (exit code 3; the store is unchanged)."""
+    with contextlib.suppress(duckdb.Error):  # a failed commit ended the transaction already
+        store.con.execute("ROLLBACK")
+    if isinstance(exc, duckdb.Error):
+        raise store._write_error(exc) from None
 
 
 def _record(store: StudyStore, version: int, source: str, mapping: str | None,

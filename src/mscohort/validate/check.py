@@ -16,7 +16,7 @@ from mscohort.ingest.folder import RawStudy, RawTable
 from mscohort.issues import SOURCE_COLUMN, Rule, file_issue
 from mscohort.schema import PRECISION_SUFFIX, TABLES, Table
 from mscohort.study import Study
-from mscohort.validate import records, relations
+from mscohort.validate import plausibility, records, relations
 from mscohort.validate.causes import root_causes
 from mscohort.validate.parse import parse_column
 from mscohort.validate.report import ValidationReport
@@ -64,6 +64,7 @@ def _typed_table(
     typed, problems = records.repeated_keys(typed, spec, raw.source)
     issues.extend(problems)
     issues.extend(records.date_order(typed, spec, raw.source))
+    issues.extend(plausibility.check_bounds(typed, spec, raw.source))
     return typed, issues
 
 

@@ -20,7 +20,12 @@ from mscohort.issues import EDSS_FIXES, Rule, row_issues
 from mscohort.schema import EDSS_STEPS, PRECISION_SUFFIX, Column, Kind
 from mscohort.vocabulary import normalise_drug, suggest_drug
 
-DAY_RE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
+#: A day, optionally with a valid time of day (hours 00-23 or 24:00, minutes and seconds 00-59,
+#: a leap second 60), which is dropped: ISO 8601-1:2019, 5.3.
+DAY_RE = (r"^\d{4}-\d{2}-\d{2}([T ](([01]\d|2[0-3]):[0-5]\d(:([0-5]\d|60)(\.\d+)?)?"
+          r"|24:00(:00(\.0+)?)?))?$")
+#: Whole numbers are read through 64-bit floats: beyond 2**53 they are not exact.
+MAX_WHOLE = 2**53
 MONTH_RE = r"^\d{4}-\d{2}$"
 TRUE = ("true", "yes", "y", "t", "1")
 FALSE = ("false", "no", "n", "f", "0")
@@ -125,13 +130,20 @@ def parse_column(
             for mask, fix in edss_fixes(number, name):
                 report(invalid & mask, Rule.INVALID_EDSS, pl.format(
                     "EDSS {} is not an EDSS step (0, 1.0, 1.5, ..., 9.5, 10)", value), fix)
+        outside = pl.Series(name, [False] * len(number), dtype=pl.Boolean)
         if col.minimum is not None or col.maximum is not None:
             lo = col.minimum if col.minimum is not None else float("-inf")
             hi = col.maximum if col.maximum is not None else float("inf")
-            outside = number.is_not_null() & ((number < lo) | (number > hi))
+            outside = (number.is_not_null() & ((number < lo) | (number > hi))).fill_null(False)
             report(outside, Rule.OUT_OF_RANGE,
                    pl.format("{} = {} is outside its range ({})", pl.lit(name), value,
                              pl.lit(_range_text(col.minimum, col.maximum))))
+        if kind is Kind.INTEGER:  # a whole number too large to store exactly: an error, no crash
+            huge = (number.abs() > MAX_WHOLE).fill_null(False)
+            report(huge & ~outside, Rule.OUT_OF_RANGE,
+                   pl.format("{} = {} is too large for a count (at most 2^53)", pl.lit(name),
+                             value))
+            number = pl.select(pl.when(huge).then(None).otherwise(number)).to_series()
         out.append(number.cast(col.dtype).alias(name))
     elif kind is Kind.BOOL:
         low = text.str.to_lowercase()

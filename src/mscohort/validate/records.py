@@ -30,13 +30,18 @@ def repeated_keys(
     """
     key = list(spec.key)
     cols = list(spec.stored_columns)
+    # rows are told apart by position, not by ``_row``: one row of a wide sheet gives
+    # several records, which all carry that row's number
+    typed = typed.with_row_index("_ord")
     complete = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
     dup_key = complete.filter(pl.struct(key).is_duplicated())
     if dup_key.height == 0:
-        return typed, []
-    first = dup_key.group_by(key, maintain_order=True).agg(pl.col("_row").min().alias("_first"))
+        return typed.drop("_ord"), []
+    first = dup_key.group_by(key, maintain_order=True).agg(
+        pl.col("_ord").min().alias("_first_ord"),
+        pl.col("_row").sort_by("_ord").first().alias("_first"))
     dup_key = dup_key.join(first, on=key, how="left", nulls_equal=True)
-    later = dup_key.filter(pl.col("_row") != pl.col("_first"))
+    later = dup_key.filter(pl.col("_ord") != pl.col("_first_ord"))
     where = pl.format("{}", _key_text(tuple(key)))
     if spec.name == "patients":
         issue = row_issues(
@@ -45,8 +50,8 @@ def repeated_keys(
             message=pl.format("patient_id {} already appears at row {}",
                               pl.col("patient_id"), pl.col("_first")),
         )
-        return typed, [issue]
-    first_value = dup_key.filter(pl.col("_row") == pl.col("_first")).select(
+        return typed.drop("_ord"), [issue]
+    first_value = dup_key.filter(pl.col("_ord") == pl.col("_first_ord")).select(
         *key, pl.struct(cols).alias("_first_value")
     )
     later = later.join(first_value, on=key, how="left", nulls_equal=True).with_columns(
@@ -88,7 +93,7 @@ def repeated_keys(
             message=pl.format("row repeats row {} exactly; stored once", pl.col("_first")),
         ),
     ]
-    keep = typed.join(repeat.select("_row"), on="_row", how="anti")
+    keep = typed.join(repeat.select("_ord"), on="_ord", how="anti").drop("_ord")
     return keep, issues
 
 

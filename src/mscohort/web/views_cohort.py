@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 
+from mscohort.ingest.formulas import safe_csv
 from mscohort.report import Report
 from mscohort.report.html import keep_together
 from mscohort.report.tables import ReportTable, group_table, report_tables
@@ -124,6 +125,6 @@ def register(app: Flask) -> None:
             abort(404, f"There is no table called {split!r}.")
         name = "outcomes" if split == "outcomes" else "".join(
             c if c.isalnum() else "-" for c in split)
-        return send_file(io.BytesIO(frame.write_csv().encode()), mimetype="text/csv",
+        return send_file(io.BytesIO(safe_csv(frame).encode()), mimetype="text/csv",
                          as_attachment=True,
                          download_name=f"mscohort-{r.definition_name}-{name}.csv")
