@@ -9,7 +9,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from mscohort.errors import UsageError
+from mscohort.errors import StoreWriteError, UsageError
 from mscohort.store import import_folder
 from mscohort.web import WebConfig
 from mscohort.web.jobs import Jobs
@@ -94,4 +94,22 @@ def test_a_job_that_fails_says_why_and_the_next_job_runs() -> None:
         assert jobs.busy() == set() and jobs.finished("c") is None
     finally:
         gate.set()
+        jobs.shutdown()
+
+
+def test_a_store_that_cannot_be_written_fails_the_job_with_its_reason() -> None:
+    # issue #16 item 13: disk full during a web import is a clear message, not a 500
+    jobs = Jobs()
+    try:
+        def work() -> tuple[None, None]:
+            raise StoreWriteError("study.duckdb could not be written (IOException: No space "
+                                  "left on device). Nothing was imported and the store is "
+                                  "unchanged; free disk space and import again.")
+
+        job, new = jobs.start("import", "Importing", work, "/done", "/failed")
+        assert new and jobs.wait(job.id, timeout=10)
+        assert job.state == "failed"
+        assert job.message.startswith("study.duckdb could not be written")
+        assert "Nothing was imported" in job.message
+    finally:
         jobs.shutdown()

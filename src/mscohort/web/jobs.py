@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from mscohort.errors import DataValidationError, UsageError
+from mscohort.errors import DataValidationError, StoreWriteError, UsageError
 
 log = logging.getLogger("mscohort.web")
 KEEP_FINISHED = 64
@@ -76,8 +76,9 @@ class Jobs:
         key is returned instead of starting the work twice.
 
         ``work`` returns the job's value and a message for the user (or None). A
-        :class:`UsageError` or :class:`DataValidationError` it raises becomes the job's
-        message; any other exception, a message naming its type only (it may hold data).
+        :class:`UsageError`, :class:`DataValidationError` or :class:`StoreWriteError` (the
+        store could not be written) it raises becomes the job's message; any other
+        exception, a message naming its type only (it may hold data).
         """
         with self._lock:
             for job in self._jobs.values():
@@ -98,8 +99,8 @@ class Jobs:
         except DataValidationError:
             job.message = "The files did not pass validation; nothing was stored."
             job.state = "failed"
-        except UsageError as exc:
-            job.message = str(exc)
+        except (UsageError, StoreWriteError) as exc:  # StoreWriteError: disk full, read-only
+            job.message = str(exc)  # its own words: what failed and that nothing was stored
             job.state = "failed"
         except Exception as exc:  # reported to the user; the app keeps going
             log.error("unhandled %s in job", type(exc).__name__)
