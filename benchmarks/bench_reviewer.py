@@ -37,7 +37,7 @@ def timed(label: str, study: Study, d: StudyDefinition) -> None:
     t0 = time.perf_counter()
     out = patient_outcomes(study, d)
     t1 = time.perf_counter()
-    study_estimates(out, d.pre_index_days)
+    study_estimates(out)
     contrast_table(out, list(study_splits(out, d).values()), CONTRAST_MEASURES)
     timepoint_table(out, study.edss, latest_record(study))
     population_flow(out, pl.DataFrame(), d.index_drug)
