@@ -11,6 +11,8 @@ import tomllib
 from pathlib import Path
 
 from mscohort.definition import load_definition, parse_definition
+from mscohort.definition.keys import KEYS
+from mscohort.web.definition_form import FIELDS
 from mscohort.web.workspace import SEED
 from tests.web.conftest import csrf
 from tests.web.test_web_pages import load_seed
@@ -35,6 +37,11 @@ def _fields(page: str) -> dict[str, str]:
             out[name] = "on"
     out["base"] = re.search(r'name="base" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     return out
+
+
+def test_every_field_of_the_form_is_a_key_of_the_definition() -> None:
+    assert {f.path for f in FIELDS} <= {k.path for k in KEYS} | {"timepoints"}
+    assert len({f.path for f in FIELDS}) == len(FIELDS)
 
 
 def test_the_form_is_prefilled_from_the_seed_definition(client) -> None:
@@ -134,6 +141,7 @@ def test_a_saved_definition_is_used_on_the_cohort_page(client, app) -> None:
     assert again.status_code == 400
     assert "exists already" in html.unescape(again.get_data(as_text=True))
     assert ws.definition("in-years")[0].unit == "year"  # never overwritten
+    assert [p.name for p in ws.definitions_dir.iterdir() if p.suffix != ".toml"] == []
     bad = client.post("/definition", data=form | {"save_as": "../seed"})
     assert bad.status_code == 400 and "letters, digits" in bad.get_data(as_text=True)
     opened = _fields(client.get("/definition?from=in-years").get_data(as_text=True))

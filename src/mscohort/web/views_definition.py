@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 from typing import Any
 
 from flask import (
@@ -108,8 +109,15 @@ def register(app: Flask) -> None:
             return send_file(io.BytesIO(text.encode()), mimetype="application/toml",
                              as_attachment=True, download_name=f"{name}.toml")
         path = ws.definitions_dir / f"{save_as}.toml"
-        tmp = path.with_suffix(".toml.part")
+        tmp = ws.definitions_dir / f".{save_as}.{secrets.token_hex(4)}.part"
         tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)  # whole or not at all
+        try:  # whole or not at all, and never over one saved meanwhile
+            os.link(tmp, path)
+        except FileExistsError:
+            flash(f"a definition called {save_as!r} was saved meanwhile: choose another "
+                  "name; nothing was saved.", "error")
+            return _page(ws, base, values, doc, {}, save_as, status=409)
+        finally:
+            tmp.unlink()
         flash(f"The study definition {save_as!r} is saved and used for the analysis.", "info")
         return redirect(url_for("cohort", definition=save_as))
