@@ -65,8 +65,14 @@ def test_an_export_and_its_dictionary_are_checked_and_imported(client, app, cano
     assert r.status_code == 302
     page = client.get(r.location).get_data(as_text=True)
     assert "the files can be imported" in page
+    assert "REDCap project: redcap_dictionary.csv, redcap_export.csv, with the ready MS " \
+        "mapping" in page and 'id="mapping-link"' not in page
+    assert client.get(r.location + "/mapping").status_code == 404  # its mapping is a TOML
+    issues = client.get(r.location + "/issues")
+    assert issues.status_code == 200  # the issues page reads the REDCap project too
     assert import_from(client, r.location).status_code == 302
     assert_same_study(_stored(app), canonical)
+    assert list((app.extensions["mscohort"]["workspace"].root / "uploads").iterdir()) == []
 
 
 def test_a_label_export_with_an_uploaded_mapping_is_imported(client, app, canonical) -> None:
@@ -86,6 +92,7 @@ def test_bad_records_are_shown_and_nothing_is_stored(client, app) -> None:
     page = client.get(r.location).get_data(as_text=True)
     assert "invalid_edss" in page and "nothing was stored" in page
     assert re.search(r'action="(/load/[^"]+/import)"', page) is None  # no import button
+    assert "invalid_edss" in client.get(r.location + "/issues").get_data(as_text=True)
     assert snapshot(app.extensions["mscohort"]["workspace"].db) == before
 
 

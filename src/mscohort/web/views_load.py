@@ -137,7 +137,9 @@ def register(app: Flask) -> None:
             flash(str(exc), "error")
             return redirect(url_for("load"))
         stamp = ws.db.stat().st_mtime_ns if ws.db.exists() else None
-        key = ("check", upload_id, stamp)  # the check holds until the store changes
+        mapped = staged.mapping.stat().st_mtime_ns if staged.mapping else None
+        # the check holds until the store or the upload's mapping (mapping page) changes
+        key = ("check", upload_id, stamp, mapped)
         done = _jobs().finished(key)
         if done is None:
             raise needed(key, "Checking the files", lambda: _validate(ws, staged),
