@@ -28,6 +28,9 @@ def serve(
         help="Another host name the app may be reached by (repeatable), e.g. this "
              "computer's name on the network. 127.0.0.1, localhost, [::1] and --host always "
              "are; requests naming any other host are refused.")] = None,
+    redcap_allow_http: Annotated[bool, typer.Option(
+        help="Let the REDCap API be reached over plain http (the token then travels "
+             "unencrypted): only for a REDCap on this machine.")] = False,
 ) -> None:
     """Start the web app: load a study, check its data, explore cohorts, patients and safety,
     download reports — in a browser, on this computer.
@@ -45,7 +48,8 @@ def serve(
                                             session_minutes=session_minutes,
                                             max_upload_mb=max_upload_mb,
                                             upload_hours=upload_hours,
-                                            allowed_hosts=tuple(allow_host or ()))
+                                            allowed_hosts=tuple(allow_host or ()),
+                                            redcap_allow_http=redcap_allow_http)
         app = create_app(config)
     except UsageError as exc:
         raise _usage(exc) from None

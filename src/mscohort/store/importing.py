@@ -1,8 +1,8 @@
 """Reading, validating and importing a study into the store: all of it, or nothing.
 
 Folders and workbooks (:func:`import_folder`), and tables other readers produced, such as
-SDTM datasets or a wide sheet (:func:`import_raw`); :func:`validate_folder` checks without
-importing, against the stored study when there is one.
+SDTM datasets or a wide sheet (:func:`import_raw`); :func:`validate_folder` and
+:func:`validate_raw` check without importing, against the stored study when there is one.
 """
 
 from __future__ import annotations
@@ -23,6 +23,14 @@ def validate_folder(
 ) -> tuple[Study, RawStudy, ValidationReport]:
     """Read and validate a study folder, against the stored study in ``db`` if given."""
     raw = read_study(path, mapping)
+    study, report = validate_raw(raw, db=db, as_of=as_of)
+    return study, raw, report
+
+
+def validate_raw(raw: RawStudy, *, db: str | Path | None = None, as_of: dt.date | None = None
+                 ) -> tuple[Study, ValidationReport]:
+    """Validate tables already read (e.g. a REDCap export), against the stored study in
+    ``db`` if given, without importing."""
     known = None
     store = StudyStore(db, read_only=True) if db is not None and Path(db).exists() else None
     try:
@@ -35,7 +43,7 @@ def validate_folder(
     finally:
         if store is not None:
             store.close()
-    return study, raw, report
+    return study, report
 
 
 def import_folder(

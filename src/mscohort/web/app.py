@@ -94,7 +94,7 @@ def create_app(config: WebConfig) -> Flask:
     def sweep() -> None:  # uploads neither imported nor discarded, upload_hours old
         swept[0] = time.monotonic()
         busy = {k[1] for k in jobs.busy() if isinstance(k, tuple) and k[0] in ("import",
-                                                                                "check")}
+                                                                                "check", "fetch")}
         ws.sweep(config.upload_hours * 3600, busy)
 
     sweep()

@@ -64,13 +64,15 @@ class WebConfig:
     max_upload_mb: int = 100
     upload_hours: int = 24
     allowed_hosts: tuple[str, ...] = ()
+    redcap_allow_http: bool = False  #: the REDCap API over plain http (a server on this host)
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
 
     def __repr__(self) -> str:  # the token and the secret key never show
         return (f"WebConfig(workspace={str(self.workspace)!r}, host={self.host!r}, "
                 f"port={self.port}, token={'<redacted>' if self.token else None}, "
                 f"session_minutes={self.session_minutes}, max_upload_mb={self.max_upload_mb}, "
-                f"upload_hours={self.upload_hours}, allowed_hosts={self.allowed_hosts!r})")
+                f"upload_hours={self.upload_hours}, allowed_hosts={self.allowed_hosts!r}, "
+                f"redcap_allow_http={self.redcap_allow_http})")
 
     __str__ = __repr__
 

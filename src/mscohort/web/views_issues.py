@@ -13,11 +13,10 @@ import polars as pl
 from flask import Flask, abort, current_app, render_template, request, send_file
 
 from mscohort.errors import UsageError
-from mscohort.ingest import load_mapping
 from mscohort.issues import RULES
-from mscohort.store import validate_folder
 from mscohort.validate.export import write_issues
 from mscohort.validate.report import ValidationReport
+from mscohort.web.redcap_staging import check_staged
 from mscohort.web.workspace import STORE_LOCK, Workspace
 
 PAGE_SIZE = 100
@@ -28,10 +27,8 @@ def _report(upload_id: str) -> ValidationReport:
     ws: Workspace = current_app.extensions["mscohort"]["workspace"]
     try:
         staged = ws.staged(upload_id)
-        mapping = load_mapping(staged.mapping) if staged.mapping else None
-        with STORE_LOCK:
-            _, _, report = validate_folder(staged.data, mapping=mapping,
-                                           db=ws.db if ws.db.exists() else None)
+        with STORE_LOCK:  # data files, or a REDCap project
+            report = check_staged(staged, ws.db if ws.db.exists() else None)
     except UsageError as exc:
         abort(404, str(exc))
     return report

@@ -17,8 +17,8 @@ import polars as pl
 from flask import Flask, current_app, flash, redirect, render_template, request, url_for
 
 from mscohort.errors import UsageError
-from mscohort.store import import_folder, validate_folder
 from mscohort.web.jobs import Jobs, needed
+from mscohort.web.redcap_staging import check_staged, import_staged
 from mscohort.web.workspace import STORE_LOCK, Staged, Workspace
 
 ISSUE_COLUMNS = ("severity", "file", "row", "column", "patient_id", "rule", "value",
@@ -63,14 +63,12 @@ def _counts(ws: Workspace) -> dict[str, int] | None:
 def _validate(ws: Workspace, staged: Staged) -> tuple[Any, str | None]:
     """The validation report of a staged upload against the store, or a usage problem."""
     try:
-        mapping = staged.load_mapping()
         if staged.definition is not None:
             from mscohort.definition import load_definition
 
             load_definition(staged.definition)
-        with STORE_LOCK:
-            _, _, report = validate_folder(staged.data, mapping=mapping,
-                                           db=ws.db if ws.db.exists() else None)
+        with STORE_LOCK:  # data files, or a REDCap project (web/redcap_staging.py)
+            report = check_staged(staged, ws.db if ws.db.exists() else None)
         return report, None
     except UsageError as exc:
         return None, str(exc)
@@ -86,13 +84,13 @@ def _import(ws: Workspace, upload_id: str) -> tuple[None, str]:
     succeeded, and the upload is removed."""
     try:
         staged = ws.staged(upload_id)
-        mapping = staged.load_mapping()
+        staged.load_mapping()  # a bad mapping stops before the import
         if staged.definition is not None:
             from mscohort.definition import load_definition
 
             load_definition(staged.definition)  # a bad definition stops before the import
         with STORE_LOCK:
-            result = import_folder(staged.data, ws.db, mapping=mapping)
+            result = import_staged(staged, ws.db)
     except UsageError as exc:
         raise UsageError(f"{exc} Nothing was stored.") from None
     ws.add_definition(staged)
@@ -139,7 +137,9 @@ def register(app: Flask) -> None:
             flash(str(exc), "error")
             return redirect(url_for("load"))
         stamp = ws.db.stat().st_mtime_ns if ws.db.exists() else None
-        key = ("check", upload_id, stamp)  # the check holds until the store changes
+        mapped = staged.mapping.stat().st_mtime_ns if staged.mapping else None
+        # the check holds until the store or the upload's mapping (mapping page) changes
+        key = ("check", upload_id, stamp, mapped)
         done = _jobs().finished(key)
         if done is None:
             raise needed(key, "Checking the files", lambda: _validate(ws, staged),

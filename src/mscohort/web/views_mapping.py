@@ -36,9 +36,13 @@ PREVIEW_ROWS = 5
 def _staged(upload_id: str) -> Staged:
     ws: Workspace = current_app.extensions["mscohort"]["workspace"]
     try:
-        return ws.staged(upload_id)
+        staged = ws.staged(upload_id)
     except UsageError as exc:
         abort(404, str(exc))
+    if staged.redcap:
+        abort(404, "A REDCap project is mapped by its REDCap mapping (TOML; default: the "
+                   "ready MS mapping redcap_ms.toml), not on this page.")
+    return staged
 
 
 def _proposed(proposals: list[TableProposal]) -> dict[str, dict[str, object]]:

@@ -101,6 +101,12 @@ class Staged:
         return sorted(p.name for p in self.data.iterdir()) if self.data.exists() else []
 
     @property
+    def redcap(self) -> list[str]:
+        """The files of a staged REDCap project (web/redcap_staging.py); [] for data files."""
+        folder = self.folder / "redcap"
+        return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+    @property
     def definition(self) -> Path | None:
         p = self.folder / "definition.toml"
         return p if p.exists() else None
