@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from mscohort.web import WebConfig, create_app
+from mscohort.web.workspace import SEED
 
 
 def csrf(client: FlaskClient, page: str = "/load") -> str:
@@ -183,3 +184,14 @@ def settle(c: Http, reply: Reply, seconds: float = 300) -> Reply:
             time.sleep(0.2)
             reply = c.get(target.path)
     return reply
+
+
+def import_seed_in_browser(page: object, base_url: str) -> None:
+    """Upload the bundled example's files on the load page, check, import, and wait for the
+    cohort page (the first analysis is a background job), as a coordinator would."""
+    seed_files = [str(p) for p in sorted(SEED.glob("*.csv")) if p.name != "residuals.csv"]
+    page.goto(base_url + "/load")  # type: ignore[attr-defined]
+    page.set_input_files("#files", seed_files)  # type: ignore[attr-defined]
+    page.click("#check")  # type: ignore[attr-defined]
+    page.click("#import")  # type: ignore[attr-defined]
+    page.wait_for_selector("body[data-ready='1']", timeout=90_000)  # type: ignore[attr-defined]

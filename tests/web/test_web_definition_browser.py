@@ -10,21 +10,16 @@ from pathlib import Path
 import pytest
 
 from mscohort.definition import load_definition
-from mscohort.web.workspace import SEED
 from tests.browser import browser_page
+from tests.web.conftest import import_seed_in_browser
 
 pytestmark = pytest.mark.slow
 
 
 def test_a_coordinator_fills_the_definition_form_downloads_it_and_uses_it(
         live_server: str, tmp_path: Path) -> None:
-    seed_files = [str(p) for p in sorted(SEED.glob("*.csv")) if p.name != "residuals.csv"]
     with browser_page() as (page, errors, _):
-        page.goto(live_server + "/load")
-        page.set_input_files("#files", seed_files)
-        page.click("#check")
-        page.click("#import")
-        page.wait_for_selector("body[data-ready='1']", timeout=90_000)
+        import_seed_in_browser(page, live_server)
         assert "lunar months of 28 days" in page.locator("main").inner_text()
 
         page.click("text=Study definition")

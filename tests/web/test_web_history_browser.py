@@ -6,20 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from mscohort.web.workspace import SEED
 from tests.browser import browser_page
+from tests.web.conftest import import_seed_in_browser
 
 pytestmark = pytest.mark.slow
 
 
 def test_a_coordinator_corrects_one_record_and_sees_its_history(live_server: str) -> None:
-    seed_files = [str(p) for p in sorted(SEED.glob("*.csv")) if p.name != "residuals.csv"]
     with browser_page() as (page, errors, _):
-        page.goto(live_server + "/load")
-        page.set_input_files("#files", seed_files)
-        page.click("#check")
-        page.click("#import")
-        page.wait_for_selector("body[data-ready='1']", timeout=90_000)
+        import_seed_in_browser(page, live_server)
 
         page.goto(live_server + "/patients/TRMS01")
         page.wait_for_selector("body[data-ready='1']")

@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from mscohort.analyse.rates import pooled_rate, rate_ratio
+from mscohort.analyse.rates import pooled_rate, rate_ratio, relapse_population
 from mscohort.analyse.stats import as_float, at_precision
 from mscohort.analyse.survival import kaplan_meier
 
@@ -144,9 +144,7 @@ def study_estimates(outcomes: pl.DataFrame) -> pl.DataFrame:
              for c in ("improved", "stable", "worsened")]
     rows.append(median_ci(ok["followup_days"]).row("follow-up (days), median"))
     # the patients of the relapse table's pooled rates (analyse.tables.relapse_table)
-    rel = outcomes.filter(pl.col("in_relapse_analysis").fill_null(False)
-                          & (pl.col("years_during") > 0).fill_null(False)
-                          & (pl.col("years_before") > 0).fill_null(False))
+    rel = outcomes.filter(relapse_population())
     pre = rel["years_before"].cast(pl.Float64).to_numpy()
     during = rel["years_during"].cast(pl.Float64).to_numpy()
     rows += [poisson_rate(rel["relapses_before"].to_numpy(), pre).row("ARR before, pooled"),

@@ -16,7 +16,17 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 from scipy import stats
+
+
+def relapse_population() -> pl.Expr:
+    """The patients of the pooled relapse rates and their ratio: in the relapse analysis,
+    with time at risk before the index date and during follow-up (``years_before``,
+    ``years_during``: the relapse rules of the study definition)."""
+    return (pl.col("in_relapse_analysis").fill_null(False)
+            & (pl.col("years_during") > 0).fill_null(False)
+            & (pl.col("years_before") > 0).fill_null(False))
 
 
 @dataclass(frozen=True)

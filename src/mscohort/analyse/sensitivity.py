@@ -35,7 +35,7 @@ import polars as pl
 
 from mscohort.analyse.estimates import wilson
 from mscohort.analyse.primary import primary_measure
-from mscohort.analyse.rates import rate_ratio
+from mscohort.analyse.rates import rate_ratio, relapse_population
 from mscohort.analyse.tables import paired_tests
 from mscohort.definition import StudyDefinition
 from mscohort.derive.outcomes import patient_outcomes
@@ -147,9 +147,7 @@ def _ratio(out: pl.DataFrame, mask: pl.Series | None
            ) -> tuple[int, float | None, float | None, float | None]:
     """The pooled rate ratio during / before of the relapse table
     (:func:`mscohort.analyse.tables.relapse_table`: the same patients and time at risk)."""
-    base = (out["in_relapse_analysis"].fill_null(False)
-            & (out["years_during"] > 0).fill_null(False)
-            & (out["years_before"] > 0).fill_null(False))
+    base = out.select(relapse_population()).to_series()
     g = out.filter(base if mask is None else base & mask)
     rr = rate_ratio(g["relapses_before"].to_numpy(),
                     g["years_before"].cast(pl.Float64).to_numpy(),

@@ -42,7 +42,7 @@ from mscohort.derive.events.methods import methods_text as methods_of_events
 from mscohort.derive.events.presets import study_event_settings
 from mscohort.derive.outcomes import patient_outcomes
 from mscohort.ingest.formulas import write_safe_csv
-from mscohort.stratify.splits import by_median_followup
+from mscohort.stratify.splits import Split, by_median_followup
 from mscohort.study import Study
 
 _UNITS = {"lunar_month": "lunar months of 28 days", "month": "months of 30.4375 days",
@@ -174,7 +174,8 @@ def analyse_study(study: Study, definition: StudyDefinition,
                                                     definition.source),
                            course_gap_days=definition.course_gap_days)[0]
     outcomes = patient_outcomes(study, definition)
-    curves, logrank = cdw_survival(outcomes, by_median_followup(outcomes))
+    followup_split = by_median_followup(outcomes)
+    curves, logrank = cdw_survival(outcomes, followup_split)
     if logrank is not None:
         logrank = replace(logrank, caveat=FOLLOWUP_SPLIT_CAVEAT)
     unit = _UNITS[definition.unit].split(" of ")[0]
@@ -198,7 +199,7 @@ def analyse_study(study: Study, definition: StudyDefinition,
         flow=population_flow(outcomes, screening, definition.index_drug, secondary.patients),
         sensitivity=(sensitivity_table(study, definition, outcomes, screening)
                      if sensitivity else pl.DataFrame()),
-        warnings=analysis_warnings(outcomes, definition))
+        warnings=analysis_warnings(outcomes, definition, followup_split))
 
 
 #: Said next to the log-rank test of the follow-up cohorts (issue #17, error 6).
@@ -210,11 +211,11 @@ CONTRAST_MEASURES = [("edss_change", "baseline_edss", "change EDSS"),
                      ("msss_change", "baseline_msss", "change MSSS")]
 
 
-def analysis_warnings(outcomes: pl.DataFrame, d: StudyDefinition) -> tuple[str, ...]:
+def analysis_warnings(outcomes: pl.DataFrame, d: StudyDefinition,
+                      split: Split) -> tuple[str, ...]:
     """Facts that change how the results read: a split with no groups, relapses not counted
     after the relapse follow-up, per-patient rates not computed from a short follow-up."""
     out = []
-    split = by_median_followup(outcomes)
     if not split.groups:
         out.append(f"follow-up cohorts: {split.rule}.")
     rel = outcomes.filter(pl.col("in_relapse_analysis").fill_null(False))

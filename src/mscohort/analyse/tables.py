@@ -180,14 +180,12 @@ def relapse_table(outcomes: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
     """ARR before vs during follow-up, for all patients in the relapse analysis and each
     subgroup: mean of per-patient rates (the seed's figure), pooled rates with exact
     Poisson intervals, and the rate ratio with patient-clustered robust errors."""
-    from mscohort.analyse.rates import pooled_rate, rate_ratio
+    from mscohort.analyse.rates import pooled_rate, rate_ratio, relapse_population
     from mscohort.stratify.splits import by_conditions
 
     # every patient with relapse follow-up and time at risk before counts in the pooled
     # rates; per-patient rates exist only from min_followup_days on (derive.relapse_outcomes)
-    base = (outcomes["in_relapse_analysis"].fill_null(False)
-            & (outcomes["years_during"] > 0).fill_null(False)
-            & (outcomes["years_before"] > 0).fill_null(False))
+    base = outcomes.select(relapse_population()).to_series()
     groups = {"all": base} | {n: base & m for n, m in
                               by_conditions(outcomes, d.subgroups).groups.items()}
     rows = []
