@@ -150,8 +150,8 @@ def sensitivity_report_table(a: StudyAnalysis) -> ReportTable:
          "Shift from main", "Improved, % (95% CI)", "ARR rate ratio (95% CI)",
          "Subgroup ARR rate ratio (95% CI)"), tuple(rows),
         ("Each row re-derives the outcomes with one definition option changed, or restricts "
-         "the population, or re-counts one outcome; shift: the row's primary estimate minus "
-         "the main analysis's. Subgroup: the definition's first [subgroups] entry.",))
+         "the population; shift: the row's primary estimate minus the main analysis's. "
+         "Subgroup: the definition's first [subgroups] entry.",))
 
 
 def reviewer_tables(a: StudyAnalysis) -> list[ReportTable]:
