@@ -1,6 +1,7 @@
-"""Screenshots of docs/walkthrough.md: the web app's mapping screen, issues by rule and a
-patient's history after a correction, taken in headless chromium against a temporary
-workspace. Run: .venv/bin/python scripts/walkthrough_screenshots.py (writes docs/images/)."""
+"""Screenshots of docs/walkthrough.md: the web app's mapping screen, issues by rule, a
+patient's history after a correction and the changes of a re-imported corrected file,
+taken in headless chromium against a temporary workspace. Run:
+.venv/bin/python scripts/walkthrough_screenshots.py (writes docs/images/)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,19 @@ def main() -> None:
                 page.fill("#correct input[name=by]", "A. Nurse")
                 page.click("#correct button")
                 page.screenshot(path=OUT / "history.png")  # the first screen: messages, table
+                corrected = tmp_path / "corrected"
+                corrected.mkdir()
+                for p in seed:
+                    text = Path(p).read_text(encoding="utf-8")
+                    (corrected / Path(p).name).write_text(text.replace(
+                        "TRMS01,2006-07-16,5.5\n", "TRMS01,2006-07-16,6.0\n"), encoding="utf-8")
+                page.goto(base + "/load")
+                page.set_input_files("#files", [str(p) for p in sorted(corrected.iterdir())])
+                page.click("#check")
+                page.click("#review")
+                page.fill("#by", "A. Nurse")
+                page.fill("#reason", "EDSS typo fixed at the clinic")
+                page.screenshot(path=OUT / "changes.png", full_page=True)
         finally:
             server.close()
     print(f"wrote {', '.join(p.name for p in sorted(OUT.glob('*.png')))} to {OUT}")

@@ -4,7 +4,9 @@ Windows-1252 / Latin-1 that Excel on Windows writes.
 Decided in this order, so that the same bytes always give the same answer:
 
 1. a byte-order mark: UTF-8 (``utf-8-sig``), UTF-16 LE/BE;
-2. strict UTF-8 (plain ASCII is UTF-8): read without comment;
+2. strict UTF-8 (plain ASCII is UTF-8) without NUL bytes: read without comment (ASCII
+   text in UTF-16 without a mark is valid UTF-8 with every other byte NUL, and no CSV
+   holds NUL, so such bytes go on to step 3);
 3. UTF-16 without a mark, recognised by charset-normalizer (the maintained successor of
    chardet) among UTF-16 LE/BE only, and only when the text decodes strictly;
 4. otherwise a one-byte Western encoding: Windows-1252 when every byte is defined in it,
@@ -63,10 +65,11 @@ def decode_bytes(raw: bytes, file: str) -> DecodedText:
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             return _strict(raw, encoding, file)
-    try:
-        return DecodedText(raw.decode("utf-8"), "utf-8")
-    except UnicodeDecodeError:
-        pass
+    if b"\x00" not in raw:  # NUL is valid UTF-8, but no CSV holds it: ASCII text in
+        try:  # UTF-16 without a mark is valid UTF-8 with every other byte NUL
+            return DecodedText(raw.decode("utf-8"), "utf-8")
+        except UnicodeDecodeError:
+            pass
     utf16 = _utf16_without_bom(raw)
     if utf16 is not None:
         return utf16

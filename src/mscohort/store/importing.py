@@ -11,8 +11,9 @@ import datetime as dt
 from pathlib import Path
 
 from mscohort.ingest import Mapping, RawStudy, read_study
-from mscohort.store.changes import Acceptance
+from mscohort.store.changes import Acceptance, conflict_issues
 from mscohort.store.duckdb_store import ImportResult, StudyStore
+from mscohort.store.preview import preview_raw
 from mscohort.study import Study
 from mscohort.validate import ValidationReport, check_study
 
@@ -30,20 +31,14 @@ def validate_folder(
 def validate_raw(raw: RawStudy, *, db: str | Path | None = None, as_of: dt.date | None = None
                  ) -> tuple[Study, ValidationReport]:
     """Validate tables already read (e.g. a REDCap export), against the stored study in
-    ``db`` if given, without importing."""
-    known = None
-    store = StudyStore(db, read_only=True) if db is not None and Path(db).exists() else None
-    try:
-        if store is not None:
-            known = store.known_patients()
-        study, report = check_study(raw, known_patients=known, as_of=as_of)
-        if store is not None:
-            report = ValidationReport.from_issues(
-                [report.issues, *store.conflicts(study)], report.source)
-    finally:
-        if store is not None:
-            store.close()
-    return study, report
+    ``db`` if given, without importing: stored values the import would change are
+    ``conflicts_with_store`` errors (see :func:`mscohort.store.preview.preview_raw` for
+    the diff itself)."""
+    preview = preview_raw(raw, db=db, as_of=as_of)
+    if preview.diff is None:
+        return preview.study, preview.report
+    return preview.study, ValidationReport.from_issues(
+        [preview.report.issues, *conflict_issues(preview.diff)], preview.report.source)
 
 
 def import_folder(
@@ -63,8 +58,17 @@ def import_raw(raw: RawStudy, db: str | Path, *, mapping: Mapping | None = None,
                as_of: dt.date | None = None, accept: Acceptance | None = None,
                by: str | None = None) -> ImportResult:
     """Validate tables already read (a folder, SDTM datasets, a wide sheet) and add them to
-    the store ``db``: all of it or nothing."""
-    with StudyStore(db) as store:
-        study, report = check_study(raw, known_patients=store.known_patients(), as_of=as_of)
-        return store.add(study, raw, report, mapping=mapping, as_of=as_of, accept=accept,
-                         by=by)
+    the store ``db``: all of it or nothing. A failed first import leaves no store file
+    behind (a failed later one leaves the store as it was)."""
+    fresh = not Path(db).exists()
+    try:
+        with StudyStore(db) as store:
+            study, report = check_study(raw, known_patients=store.known_patients(),
+                                        as_of=as_of)
+            return store.add(study, raw, report, mapping=mapping, as_of=as_of,
+                             accept=accept, by=by)
+    except BaseException:
+        if fresh:  # the file this import created holds no data: remove it
+            for path in (Path(db), Path(f"{db}.wal")):
+                path.unlink(missing_ok=True)
+        raise

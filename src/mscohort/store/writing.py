@@ -23,6 +23,7 @@ from mscohort.store.changes import (
     retract_records,
 )
 from mscohort.store.duckdb_store import ImportResult, StudyStore
+from mscohort.store.rechecks import birth_recheck
 from mscohort.study import Study
 from mscohort.validate.report import ValidationReport
 
@@ -42,16 +43,19 @@ def add_study(
     ``accept.retract_missing`` stored records absent from the tables read are
     retracted.
 
-    Raises :class:`DataValidationError` (and stores nothing) when ``report`` has errors,
-    and :class:`ChangesNeedAcceptance` (with the diff) when stored values would change
-    without ``accept``.
+    Raises :class:`DataValidationError` (and stores nothing) when ``report`` has errors
+    or a corrected birth date would put stored records before birth
+    (:mod:`mscohort.store.rechecks`), and :class:`ChangesNeedAcceptance` (with the diff)
+    when stored values would change without ``accept``.
     """
-    if not report.ok:
-        raise DataValidationError(report)
     rows_read = {name: study.lineage(name).height for name in TABLES}
     store.con.execute("BEGIN TRANSACTION")
     try:
         diff = store.diff(study, set(raw.tables))
+        births = birth_recheck(store.con, study, diff)  # a corrected birth date
+        if births or not report.ok:
+            raise DataValidationError(ValidationReport.from_issues(
+                [report.issues, *births], report.source) if births else report)
         if diff.changed.height and accept is None:
             raise ChangesNeedAcceptance(ValidationReport.from_issues(
                 [report.issues, *conflict_issues(diff)], report.source), diff)

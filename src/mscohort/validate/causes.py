@@ -41,6 +41,9 @@ def rows_text(part: pl.DataFrame) -> str:
     texts = []
     for (file,), rows in part.sort("file", "row").group_by("file", maintain_order=True):
         numbers = [str(r) for r in rows["row"].drop_nulls().to_list()]
+        if not numbers:  # stored records (validate/births.py): no file row to name
+            texts.append(f"{file}: {rows.height} record{'s' * (rows.height != 1)}")
+            continue
         shown = ", ".join(numbers[:ROWS_SHOWN])
         more = f" and {len(numbers) - ROWS_SHOWN} more" if len(numbers) > ROWS_SHOWN else ""
         texts.append(f"{file} row{'s' * (len(numbers) != 1)} {shown}{more}")

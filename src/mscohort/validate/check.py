@@ -111,7 +111,11 @@ def check_study(
     }))
     people = patients.select(KNOWN_PATIENT_COLUMNS)
     if known_patients is not None and known_patients.height:
-        people = pl.concat([known_patients.select(KNOWN_PATIENT_COLUMNS), people])
+        # a patient this import brings is checked against its birth date in the import (a
+        # correction of a stored one); validate/births.py checks the stored records
+        kept = known_patients.filter(~pl.col("patient_id").is_in(
+            people["patient_id"].drop_nulls().implode()))
+        people = pl.concat([kept.select(KNOWN_PATIENT_COLUMNS), people])
     earliest, _ = relations.date_bounds(people, "birth_date")
     births = (
         people.filter(pl.col("patient_id").is_not_null())

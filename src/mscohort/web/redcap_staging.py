@@ -20,8 +20,9 @@ from pathlib import Path
 from werkzeug.datastructures import FileStorage
 
 from mscohort.errors import UsageError
-from mscohort.ingest import RawStudy
-from mscohort.store import ImportResult, import_folder, import_raw, validate_folder, validate_raw
+from mscohort.ingest import RawStudy, read_study
+from mscohort.store import Acceptance, ImportResult, import_folder, import_raw
+from mscohort.store.preview import Preview, preview_raw
 from mscohort.validate import ValidationReport
 from mscohort.web.workspace import Staged, Workspace, check_upload
 
@@ -49,17 +50,26 @@ def read_staged(staged: Staged) -> RawStudy:
 
 
 def check_staged(staged: Staged, db: Path | None) -> ValidationReport:
-    """The validation report of a staged upload (data files or a REDCap project)."""
-    if redcap_folder(staged) is not None:
-        return validate_raw(read_staged(staged), db=db)[1]
-    return validate_folder(staged.data, mapping=staged.load_mapping(), db=db)[2]
+    """The validation report of a staged upload (data files or a REDCap project) without
+    the values it would change in the store (those are in :func:`preview_staged`)."""
+    return preview_staged(staged, db).report
 
 
-def import_staged(staged: Staged, db: Path) -> ImportResult:
-    """Import a staged upload into the store ``db``: all of it or nothing."""
+def preview_staged(staged: Staged, db: Path | None) -> Preview:
+    """A staged upload checked and compared with the store ``db``: its issues and what it
+    would change (:func:`mscohort.store.preview.preview_raw`)."""
     if redcap_folder(staged) is not None:
-        return import_raw(read_staged(staged), db)
-    return import_folder(staged.data, db, mapping=staged.load_mapping())
+        return preview_raw(read_staged(staged), db=db)
+    return preview_raw(read_study(staged.data, staged.load_mapping()), db=db)
+
+
+def import_staged(staged: Staged, db: Path, accept: Acceptance | None = None
+                  ) -> ImportResult:
+    """Import a staged upload into the store ``db``: all of it or nothing; stored values
+    it changes are corrected only with ``accept`` (who and why)."""
+    if redcap_folder(staged) is not None:
+        return import_raw(read_staged(staged), db, accept=accept)
+    return import_folder(staged.data, db, mapping=staged.load_mapping(), accept=accept)
 
 
 def _new(ws: Workspace) -> Staged:

@@ -5,7 +5,8 @@ import is all or nothing (:func:`mscohort.store.import_folder`), as on the comma
 The check and the import run as background jobs (:mod:`mscohort.web.jobs`): other pages keep
 answering meanwhile, and importing an upload already being imported shows that import's
 progress instead of starting it twice. An uploaded study definition is kept only once its
-import succeeded.
+import succeeded. An upload that would change stored values leads from the check to its
+changes, to accept with who and why or to decline (:mod:`mscohort.web.views_changes`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import polars as pl
 from flask import Flask, current_app, flash, redirect, render_template, request, url_for
 
 from mscohort.errors import UsageError
+from mscohort.store import Acceptance
+from mscohort.store.preview import Preview
 from mscohort.web.jobs import Jobs, needed
-from mscohort.web.redcap_staging import check_staged, import_staged
+from mscohort.web.redcap_staging import import_staged, preview_staged
 from mscohort.web.workspace import STORE_LOCK, Staged, Workspace
 
 ISSUE_COLUMNS = ("severity", "file", "row", "column", "patient_id", "rule", "value",
@@ -60,18 +63,33 @@ def _counts(ws: Workspace) -> dict[str, int] | None:
     return counts
 
 
-def _validate(ws: Workspace, staged: Staged) -> tuple[Any, str | None]:
-    """The validation report of a staged upload against the store, or a usage problem."""
+def _validate(ws: Workspace, staged: Staged) -> tuple[Preview | None, str | None]:
+    """A staged upload checked and compared with the store (its issues and the diff), or a
+    usage problem."""
     try:
         if staged.definition is not None:
             from mscohort.definition import load_definition
 
             load_definition(staged.definition)
         with STORE_LOCK:  # data files, or a REDCap project (web/redcap_staging.py)
-            report = check_staged(staged, ws.db if ws.db.exists() else None)
-        return report, None
+            preview = preview_staged(staged, ws.db if ws.db.exists() else None)
+        return preview, None
     except UsageError as exc:
         return None, str(exc)
+
+
+def checked(ws: Workspace, staged: Staged) -> tuple[Preview | None, str | None]:
+    """The check of ``staged`` (:func:`_validate`), computed once as a background job that
+    holds until the store or the upload's mapping (mapping page) changes; raises
+    :class:`~mscohort.web.jobs.Pending` while it runs."""
+    stamp = ws.db.stat().st_mtime_ns if ws.db.exists() else None
+    mapped = staged.mapping.stat().st_mtime_ns if staged.mapping else None
+    key = ("check", staged.id, stamp, mapped)
+    done = _jobs().finished(key)
+    if done is None:
+        raise needed(key, "Checking the files", lambda: _validate(ws, staged),
+                     failed_url=url_for("load"))
+    return done.value  # type: ignore[no-any-return]
 
 
 def _rows(issues: pl.DataFrame) -> list[list[str]]:
@@ -79,9 +97,12 @@ def _rows(issues: pl.DataFrame) -> list[list[str]]:
     return [["" if v is None else str(v) for v in r] for r in issues.select(cols).iter_rows()]
 
 
-def _import(ws: Workspace, upload_id: str) -> tuple[None, str]:
+def import_job(ws: Workspace, upload_id: str, accept: Acceptance | None = None,
+               version: int | None = None) -> tuple[int | None, str]:
     """The import job: all or nothing; the uploaded definition is kept only when it
-    succeeded, and the upload is removed."""
+    succeeded, and the upload is removed. With ``accept`` the stored values the upload
+    changes are corrected (who and why), only while the store is still at ``version`` (the
+    version whose diff the user accepted)."""
     try:
         staged = ws.staged(upload_id)
         staged.load_mapping()  # a bad mapping stops before the import
@@ -90,12 +111,25 @@ def _import(ws: Workspace, upload_id: str) -> tuple[None, str]:
 
             load_definition(staged.definition)  # a bad definition stops before the import
         with STORE_LOCK:
-            result = import_staged(staged, ws.db)
+            if version is not None and store_version(ws) != version:
+                raise UsageError("The study was changed since these changes were shown: "
+                                 "look at them again before accepting.")
+            result = import_staged(staged, ws.db, accept=accept)
     except UsageError as exc:
         raise UsageError(f"{exc} Nothing was stored.") from None
     ws.add_definition(staged)
     ws.discard(staged)
-    return None, f"Imported: {result.summary()}."
+    return result.import_id, f"Imported: {result.summary()}."
+
+
+def store_version(ws: Workspace) -> int:
+    """The current store version (0 when nothing is stored yet); call with STORE_LOCK."""
+    from mscohort.store import StudyStore
+
+    if not ws.db.exists():
+        return 0
+    with StudyStore(ws.db, read_only=True) as store:
+        return store.version()
 
 
 def register(app: Flask) -> None:
@@ -136,23 +170,17 @@ def register(app: Flask) -> None:
         except UsageError as exc:
             flash(str(exc), "error")
             return redirect(url_for("load"))
-        stamp = ws.db.stat().st_mtime_ns if ws.db.exists() else None
-        mapped = staged.mapping.stat().st_mtime_ns if staged.mapping else None
-        # the check holds until the store or the upload's mapping (mapping page) changes
-        key = ("check", upload_id, stamp, mapped)
-        done = _jobs().finished(key)
-        if done is None:
-            raise needed(key, "Checking the files", lambda: _validate(ws, staged),
-                         failed_url=url_for("load"))
-        report, problem = done.value
-        if report is None:
+        preview, problem = checked(ws, staged)
+        if preview is None:
             return render_template("validation.html", staged=staged, problem=problem,
                                    rows=[], columns=ISSUE_COLUMNS, errors=0, warnings=0), 400
+        report = preview.report
         errors = report.errors.height
         return render_template(
             "validation.html", staged=staged, problem=None, errors=errors,
             warnings=report.issues.height - errors, rows=_rows(report.issues),
-            columns=[c for c in ISSUE_COLUMNS if c in report.issues.columns])
+            columns=[c for c in ISSUE_COLUMNS if c in report.issues.columns],
+            preview=preview)
 
     @app.post("/load/<upload_id>/import")
     def import_upload(upload_id: str) -> Any:
@@ -164,7 +192,7 @@ def register(app: Flask) -> None:
             return redirect(url_for("load"))
         job, new = _jobs().start(
             ("import", upload_id), "Importing the files into the study",
-            lambda: _import(ws, upload_id),
+            lambda: import_job(ws, upload_id),
             done_url=url_for("cohort", definition=staged.definition_name or "seed"),
             failed_url=url_for("validation", upload_id=upload_id))
         # imported twice at once (another tab, a second click): that import's progress

@@ -25,8 +25,9 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from mscohort.definition import StudyDefinition, load_definition
-from mscohort.errors import UsageError
+from mscohort.errors import UnreadableFileError, UsageError
 from mscohort.ingest import Mapping, load_mapping
+from mscohort.ingest.encoding import decode_bytes
 
 DATA_SUFFIXES = {".csv", ".tsv", ".xlsx", ".parquet"}
 MAX_FILES = 50
@@ -43,11 +44,16 @@ def check_upload(name: str, content: bytes) -> str | None:
         return None if content.startswith(b"PK\x03\x04") else "is not an Excel workbook"
     if suffix == ".parquet":
         return None if content.startswith(b"PAR1") else "is not a Parquet file"
-    if suffix in (".csv", ".tsv", ".toml"):
+    if suffix in (".csv", ".tsv"):  # what the command line reads (ingest/encoding.py):
+        try:  # UTF-8 with or without BOM, UTF-16 with or without BOM, Windows-1252, Latin-1
+            decode_bytes(content, name)
+        except UnreadableFileError:
+            return ("is not a text file (it contains NUL bytes, and is not UTF-16 text): "
+                    "save it as CSV (UTF-8)")
+        return None
+    if suffix == ".toml":
         if b"\x00" in content:
             return "is not a text file (it contains NUL bytes)"
-        if suffix != ".toml":  # CSV in Windows-1252/Latin-1 is read (ingest/encoding.py)
-            return None
         try:
             content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:

@@ -1,0 +1,58 @@
+"""An import checked against the store before it is made: its issues (with the stored
+records it does not bring rechecked, :mod:`mscohort.store.rechecks`) and what it would
+change (:func:`mscohort.store.changes.store_diff`), read-only, so that a user sees the diff
+first and then accepts it with a name and a reason, or declines and nothing changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from mscohort.ingest import RawStudy
+from mscohort.store.changes import StoreDiff
+from mscohort.store.duckdb_store import StudyStore
+from mscohort.store.rechecks import birth_recheck
+from mscohort.study import Study
+from mscohort.validate import ValidationReport, check_study
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What importing a study would do.
+
+    ``report`` holds the import's own issues and those of stored records it would make
+    invalid (a corrected birth date), but not ``conflicts_with_store``: the changed values
+    are in ``diff`` (None when there is no store yet), to be accepted or declined.
+    """
+
+    study: Study
+    report: ValidationReport
+    diff: StoreDiff | None
+    version: int = 0  #: the store version the import was compared with (0: no store)
+
+    @property
+    def needs_acceptance(self) -> bool:
+        """True when the import changes stored values (corrections need who and why)."""
+        return self.diff is not None and self.diff.changed.height > 0
+
+    @property
+    def has_missing(self) -> bool:
+        """True when stored records are absent from the tables the import brings."""
+        return self.diff is not None and self.diff.missing.height > 0
+
+
+def preview_raw(raw: RawStudy, *, db: str | Path | None = None,
+                as_of: dt.date | None = None) -> Preview:
+    """Validate ``raw`` and compare it with the store ``db`` (if it exists), read-only."""
+    if db is None or not Path(db).exists():
+        study, report = check_study(raw, as_of=as_of)
+        return Preview(study, report, None)
+    with StudyStore(db, read_only=True) as store:
+        study, report = check_study(raw, known_patients=store.known_patients(), as_of=as_of)
+        diff = store.diff(study, set(raw.tables))
+        births = birth_recheck(store.con, study, diff)
+        version = store.version()
+    if births:
+        report = ValidationReport.from_issues([report.issues, *births], report.source)
+    return Preview(study, report, diff, version)

@@ -1,0 +1,57 @@
+"""What one store version did, for the page that follows an accepted import: when, who,
+why, from which source, and which records of which patients it added, changed or
+retracted (read from the ``history_<table>`` tables, :mod:`mscohort.store.versions`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from mscohort.errors import UsageError
+from mscohort.schema import TABLES
+from mscohort.store.duckdb_store import StudyStore
+from mscohort.store.versions import history_name, q
+
+#: columns of :attr:`VersionSummary.patients`
+PATIENT_COLUMNS = ("patient_id", "added", "changed", "retracted")
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    """One store version: its audit row and the records it wrote."""
+
+    version: int
+    imported_at: dt.datetime
+    imported_by: str | None
+    reason: str | None
+    source: str
+    counts: pl.DataFrame  #: table_name, action, n (records)
+    patients: pl.DataFrame  #: patient_id, added, changed, retracted (records), by patient
+
+    def n(self, action: str) -> int:
+        """Records of every table with ``action`` (added, changed, retracted)."""
+        return int(self.counts.filter(pl.col("action") == action)["n"].sum())
+
+
+def version_summary(store: StudyStore, version: int) -> VersionSummary:
+    """The summary of store version ``version`` (a :class:`UsageError` when there is none)."""
+    audit = store.audit().filter(pl.col("version") == version)
+    if isinstance(version, bool) or audit.height != 1:
+        raise UsageError(f"`version` must be a store version from 1 to {store.version()}; "
+                         f"got {version!r}.")
+    row = audit.row(0, named=True)
+    union = " UNION ALL ".join(
+        f"SELECT '{name}' AS table_name, patient_id, action FROM {q(history_name(name))} "
+        f"WHERE version = {int(version)}" for name in TABLES)
+    records = store.con.sql(union).pl()
+    counts = (records.group_by("table_name", "action").len("n")
+              .sort("table_name", "action"))
+    patients = (records.group_by("patient_id").agg(
+        [(pl.col("action") == a).sum().cast(pl.Int64).alias(a)
+         for a in ("added", "changed", "retracted")])
+        .sort(pl.col("changed") + pl.col("retracted"), "patient_id",
+              descending=[True, False]))
+    return VersionSummary(version, row["imported_at"], row["imported_by"], row["reason"],
+                          row["source"], counts, patients.select(PATIENT_COLUMNS))
