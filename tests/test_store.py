@@ -65,9 +65,11 @@ def test_failed_first_import_stores_no_rows(broken_dir: Path, tmp_path: Path) ->
     db = tmp_path / "s.duckdb"
     with pytest.raises(DataValidationError):
         import_folder(broken_dir, db, as_of=AS_OF)
-    with StudyStore(db, read_only=True) as store:
-        assert set(store.counts().values()) == {0}
-        assert store.imports().height == 0
+    # no rows, and not even the empty store file (issue #19: the file the failed first
+    # import created is removed)
+    assert not db.exists() and not Path(f"{db}.wal").exists()
+    with pytest.raises(UsageError, match="does not exist"):
+        StudyStore(db, read_only=True)
 
 
 def test_new_rows_are_added_and_stored_rows_kept(write_study, tmp_path: Path) -> None:
