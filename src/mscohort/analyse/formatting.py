@@ -103,6 +103,12 @@ def bounds(low: float | None, high: float | None, decimals: int = 2) -> str | No
     return f"{low:.{decimals}f}-{high:.{decimals}f}"
 
 
+def measure_decimals(measure: str) -> int:
+    """Decimals of a measure named in words, as the seed prints it: MSSS, ARR and rates to
+    2, EDSS (and other scores) to 1."""
+    return 2 if "MSSS" in measure or "ARR" in measure or "rate" in measure else 1
+
+
 def summary(row: dict) -> str:
     """The cell of one row of a group table (``analyse.tables.TABLE_SCHEMA``), without its
     n: a share "k/n (pct%)", a median (range), or Mean ± SD (range) at the row's decimals."""

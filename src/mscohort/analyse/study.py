@@ -143,7 +143,8 @@ class StudyAnalysis:
                        "secondary_tables": (pl.concat(list(sec.tables.values()))
                                             if sec.tables else pl.DataFrame()),
                        "secondary_tests": sec.tests, "km_milestones": sec.km_milestones,
-                       "milestone_summary": sec.milestone_summary}
+                       "milestone_summary": sec.milestone_summary,
+                       "msfc_means": sec.msfc_means}
         written = []
         for name, frame in frames.items():
             write_safe_csv(frame, folder / f"{name}.csv")  # opened in spreadsheets

@@ -181,7 +181,7 @@ def print_analysis(result: StudyAnalysis) -> None:
             f"  {r['measure']} ({r['role']}): n={r['n']}, mean "
             f"{number(r['mean_before'], 2)} -> {number(r['mean_after'], 2)}, difference "
             f"{estimate_ci(r['mean_difference'], r['ci_low'], r['ci_high'], 2, True)}, "
-            f"paired t-test {p_clause(r['p_t_text'])}{holm}; d_z "
+            f"paired t-test {p_text(r['p_t'])}{holm}; d_z "
             f"{estimate_ci(r['d_z'], r['d_z_ci_low'], r['d_z_ci_high'], 2, True)}"
             + (f" ({r['note']})" if r["note"] else "")))
     for r in relapses.iter_rows(named=True):
@@ -246,7 +246,6 @@ def print_reviewer(result: StudyAnalysis) -> None:
 
 def print_secondary(result: StudyAnalysis) -> None:
     """Secondary outcomes in a few lines: paired tests, NEDA shares, milestones."""
-    from mscohort.analyse.stats import p_clause
     from mscohort.cli.main import out
 
     sec = result.secondary
@@ -254,7 +253,7 @@ def print_secondary(result: StudyAnalysis) -> None:
     for r in sec.tests.iter_rows(named=True):
         diff = "-" if r["mean_difference"] is None else format(r["mean_difference"], ".2f")
         out.print(f"  {r['measure']}: n={r['n']}, mean change {diff}, paired t-test "
-                  f"{p_clause(r['p_t_text'])}")
+                  f"{p_text(r['p_t'])}")
     neda = sec.tables.get("NEDA-3")
     if neda is not None and neda.height:
         overall = neda.filter(pl.col("split") == "all")

@@ -123,7 +123,7 @@ def summary_table(analysis: StudyAnalysis) -> ReportTable:
         ci = interval(t["ci_low"], t["ci_high"], 2, True)
         dz = estimate_ci(t["d_z"], t["d_z_ci_low"], t["d_z_ci_high"], 2, True)
         rows.append((f"{measure} change, baseline to follow-up", _change_text(d, decimals)
-                     + f"; {p_clause(t['p_t_text'])} ({t['role']})"
+                     + f"; {p_text(t['p_t'])} ({t['role']})"
                      + (f"; mean 95% CI {ci}; d_z {dz}" if ci else "")))
     for r in analysis.categories.iter_rows(named=True):
         if r["of"] == 0:
@@ -200,7 +200,7 @@ def paired_rows(tests: pl.DataFrame, decimals: dict[str, int],
               f"{_signed(r['ci_high'], d)})")
         t = "-" if r["t"] is None else f"{r['t']:.2f} ({r['df']})"
         rows.append((r["measure"], str(r["n"]), f(r["mean_before"]), f(r["mean_after"]), ci, t,
-                     r["p_t_text"], format_p(r["p_wilcoxon"]) if r["p_wilcoxon"] is not None
+                     format_p(r["p_t"]), format_p(r["p_wilcoxon"]) if r["p_wilcoxon"] is not None
                      else "not tested",
                      estimate_ci(r["d_z"], r["d_z_ci_low"], r["d_z_ci_high"], 2, True),
                      r["role"] or "", "" if r["role"] == "primary" else format_p(r["p_holm"]),
