@@ -279,8 +279,8 @@ def test_the_event_settings_of_the_definition_decide_the_confirmed_worsening(
     assert settings["event_settings"]["conf_days"] == [168.0]
     from mscohort.report.timeline import patient_timeline
 
-    assert patient_timeline(study, default, "P1").events.height == 1
-    assert patient_timeline(study, longer, "P1").events.height == 0
+    assert patient_timeline(default, "P1").events.height == 1
+    assert patient_timeline(longer, "P1").events.height == 0
 
 
 def test_event_presets_and_options_are_read_from_the_definition() -> None:

@@ -18,7 +18,8 @@ from mscohort.report.figures import (
     trajectories,
     waterfall,
 )
-from mscohort.report.plots import OKABE_ITO, draw, step_points
+from mscohort.report.plots import OKABE_ITO, step_points
+from mscohort.report.sections import draw
 
 LUNAR = 28.0
 

@@ -80,7 +80,7 @@ def test_secondary_within_group_tests_are_one_holm_family_with_the_secondary_tes
     from mscohort.analyse.study import analyse_study
     from mscohort.definition import load_definition
     from mscohort.ingest import read_study
-    from mscohort.report.tables import report_tables
+    from mscohort.report.sections import report_tables
     from mscohort.validate import check_study
 
     seed = Path(str(files("mscohort") / "datasets" / "seed"))

@@ -9,9 +9,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from mscohort.report.plots import draw, step_points
+from mscohort.report.plots import step_points
 from mscohort.report.secondary_figures import km_milestones, msfc_changes, rnfl_trajectories
 from mscohort.report.secondary_tables import by_split_table, secondary_report_tables
+from mscohort.report.sections import draw
 
 
 def test_rnfl_lines_are_each_eyes_scans_on_the_index_time_axis(toy) -> None:

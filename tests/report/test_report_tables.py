@@ -7,9 +7,10 @@ import pytest
 from scipy import stats
 
 from mscohort.analyse.stats import one_sample_t
-from mscohort.analyse.tables import TABLE_SCHEMA
+from mscohort.analyse.tables import TABLE_SCHEMA, with_text
 from mscohort.report.markdown import markdown_table
-from mscohort.report.tables import ReportTable, cohort_table, group_table, report_tables
+from mscohort.report.sections import report_tables
+from mscohort.report.tables import ReportTable, cohort_table, group_table
 
 
 def _row(**kw: object) -> dict[str, object]:
@@ -20,16 +21,22 @@ def _row(**kw: object) -> dict[str, object]:
 
 
 def test_group_table_prints_one_row_per_group_in_the_seed_layout() -> None:
+    # the report prints each cell from the row's numbers (``text`` is their rendering)
+    edss = {"decimals": 1, "signed": True, "by_median": False}
+    msss = {"decimals": 2, "signed": False, "by_median": False}
     frame = pl.DataFrame([
         _row(group="long-term", measure="change EDSS", text="-1.0 ± 1.4 (-4.0 to +2.0), n=30",
-             p_t=0.0004),
+             p_t=0.0004, mean=-1.0, sd=1.4, min=-4.0, max=2.0, **edss),
         _row(group="long-term", measure="baseline MSSS",
-             text="6.49 ± 2.09 (1.70-9.63), n=28", n=28),
+             text="6.49 ± 2.09 (1.70-9.63), n=28", n=28, mean=6.49, sd=2.09, min=1.70,
+             max=9.63, **msss),
         _row(group="short-term", measure="change EDSS", text="-0.4 ± 1.4 (-4.5 to +1.5), n=30",
-             p_t=0.12),
+             p_t=0.12, mean=-0.4, sd=1.4, min=-4.5, max=1.5, **edss),
         _row(group="short-term", measure="baseline MSSS",
-             text="6.09 ± 2.16 (1.28-9.90), n=30"),
+             text="6.09 ± 2.16 (1.28-9.90), n=30", mean=6.09, sd=2.16, min=1.28, max=9.90,
+             **msss),
     ], schema=TABLE_SCHEMA)
+    assert frame["text"].to_list() == with_text(frame)["text"].to_list()
     t = group_table("by follow-up cohort", frame)
     assert t.columns == ("Group", "Change EDSS, mean ± SD (range)",
                          "Baseline MSSS, mean ± SD (range)")

@@ -12,7 +12,7 @@ from mscohort.report.timeline import draw_timeline, patient_timeline
 def test_timeline_draws_the_patients_records_in_years_from_the_index_date(toy) -> None:
     study, a = toy
     pid = "P02"
-    t = patient_timeline(study, a, pid)
+    t = patient_timeline(a, pid)
     index = a.outcomes.filter(pl.col("patient_id") == pid)["index_date"][0]
     edss = study.edss.filter(pl.col("patient_id") == pid).sort("date")
     years = [(d - index).days / 365.25 for d in edss["date"]]
@@ -42,6 +42,8 @@ def test_a_patient_without_edss_gets_a_timeline_and_says_so(toy) -> None:
 
     no_edss = Study({name: (frame.filter(pl.col("patient_id") != "P02") if name == "edss"
                             else frame) for name, frame in study.tables.items()})
-    t = patient_timeline(no_edss, a, "P02")
+    from mscohort.analyse.study import analyse_study
+
+    t = patient_timeline(analyse_study(no_edss, a.definition, sensitivity=False), "P02")
     assert "no EDSS assessments" in t.explanation
     draw_timeline(t.figure)

@@ -68,3 +68,63 @@ def p_text(p: float | None) -> str:
 def share(k: int, n: int) -> str:
     """"k/n (pct%)", or "no data"."""
     return f"{k}/{n} ({100 * k / n:.0f}%)" if n else "no data"
+
+
+def mean_sd_range(mean: float | None, sd: float | None, minimum: float | None,
+                  maximum: float | None, decimals: int, signed: bool = False) -> str:
+    """"4.8 ± 3.9 (2.0-7.5)"; a change ``signed``: "-0.8 ± 2.5 (-4.0 to +2.0)" (the seed's
+    two range styles); "no data" without a mean; the SD left out when undefined (n = 1)."""
+    if mean is None:
+        return "no data"
+    sd_text = f" ± {sd:.{decimals}f}" if sd is not None else ""
+    sep = " to " if signed else "-"
+    return (f"{number(mean, decimals, signed)}{sd_text} ({number(minimum, decimals, signed)}"
+            f"{sep}{number(maximum, decimals, signed)})")
+
+
+def median_range(median: float | None, minimum: float | None, maximum: float | None,
+                 decimals: int) -> str:
+    """"3.0 (1.0-6.5)": a median with its range; "no data" without one."""
+    if median is None:
+        return "no data"
+    return f"{median:.{decimals}f} ({minimum:.{decimals}f}-{maximum:.{decimals}f})"
+
+
+def with_n(text: str, n: int) -> str:
+    """``text`` followed by its count (", n=12"), as a results file prints a summary; "no
+    data" stays alone."""
+    return text if text == "no data" else f"{text}, n={n}"
+
+
+def bounds(low: float | None, high: float | None, decimals: int = 2) -> str | None:
+    """An interval as "0.21-0.48" (the results files' rate intervals), None when undefined."""
+    if low is None or high is None:
+        return None
+    return f"{low:.{decimals}f}-{high:.{decimals}f}"
+
+
+def measure_decimals(measure: str) -> int:
+    """Decimals of a measure named in words, as the seed prints it: MSSS, ARR and rates to
+    2, EDSS (and other scores) to 1."""
+    return 2 if "MSSS" in measure or "ARR" in measure or "rate" in measure else 1
+
+
+def summary(row: dict) -> str:
+    """The cell of one row of a group table (``analyse.tables.TABLE_SCHEMA``), without its
+    n: a share "k/n (pct%)", a median (range), or Mean ± SD (range) at the row's decimals."""
+    if row["decimals"] is None:
+        return share(row["count"] or 0, row["n"])
+    if row["by_median"]:
+        return median_range(row["median"], row["min"], row["max"], row["decimals"])
+    return mean_sd_range(row["mean"], row["sd"], row["min"], row["max"], row["decimals"],
+                         row["signed"])
+
+
+#: The follow-up units of a study definition in words (axis labels, table headers).
+UNIT_LABELS = {"lunar_month": "lunar months", "month": "months", "year": "years",
+               "day": "days"}
+
+
+def unit_label(unit: str) -> str:
+    """A follow-up unit of the study definition in words: "lunar_month" -> "lunar months"."""
+    return UNIT_LABELS[unit]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from mscohort.analyse.estimates import km_at, wilson
+from mscohort.analyse.estimates import km_at, mean_ci, wilson
 from mscohort.analyse.survival import kaplan_meier, log_rank
 from mscohort.analyse.tables import (
     TABLE_SCHEMA,
@@ -24,6 +24,7 @@ from mscohort.analyse.tables import (
     group_table,
     paired_row,
     study_splits,
+    with_text,
 )
 from mscohort.definition import StudyDefinition
 from mscohort.derive.events.presets import study_event_settings
@@ -69,12 +70,16 @@ class SecondaryResults:
     tests: pl.DataFrame = field(default_factory=pl.DataFrame)
     km_milestones: pl.DataFrame = field(default_factory=pl.DataFrame)
     milestone_summary: pl.DataFrame = field(default_factory=pl.DataFrame)
+    #: mean change of the MSFC and each component z-score over every patient with a change,
+    #: with its 95% t interval: measure, column, n, mean, ci_low, ci_high
+    msfc_means: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
-def all_splits(outcomes: pl.DataFrame, d: StudyDefinition) -> list[Split]:
+def all_splits(outcomes: pl.DataFrame, d: StudyDefinition,
+               splits: dict[str, Split] | None = None) -> list[Split]:
     """Every split of the study's tables, after one group of all analysed patients."""
     return [Split("all", {"all analysed": analysed(outcomes)}, True, "every analysed patient"),
-            *study_splits(outcomes, d).values()]
+            *(splits or study_splits(outcomes, d)).values()]
 
 
 def share_table(wide: pl.DataFrame, split: Split, column: str, label: str, title: str,
@@ -89,9 +94,9 @@ def share_table(wide: pl.DataFrame, split: Split, column: str, label: str, title
                      "measure": f"{label}, {SHARE}", "n": n,
                      "mean": k / n if n else None, "sd": None, "median": None, "min": None,
                      "max": None, "p_t": None,
-                     "text": f"{k}/{n} ({100 * k / n:.0f}%)" if n else "no data",
-                     "ci_low": wilson(k, n).ci_low, "ci_high": wilson(k, n).ci_high})
-    return pl.DataFrame(rows, schema=TABLE_SCHEMA)
+                     "ci_low": wilson(k, n).ci_low, "ci_high": wilson(k, n).ci_high,
+                     "decimals": None, "signed": False, "by_median": False, "count": k})
+    return with_text(pl.DataFrame(rows, schema=TABLE_SCHEMA))
 
 
 def _by_splits(wide: pl.DataFrame, splits: list[Split], measures: list[Measure],
@@ -155,14 +160,15 @@ def _km(milestones: pl.DataFrame, outcomes: pl.DataFrame) -> tuple[pl.DataFrame,
     return pl.concat(curves), pl.DataFrame(summary, infer_schema_length=None)
 
 
-def secondary_outcomes(study: Study, outcomes: pl.DataFrame,
-                       d: StudyDefinition) -> SecondaryResults:
-    """Every secondary outcome the study's records allow (module docstring)."""
+def secondary_outcomes(study: Study, outcomes: pl.DataFrame, d: StudyDefinition,
+                       table_splits: dict[str, Split] | None = None) -> SecondaryResults:
+    """Every secondary outcome the study's records allow (module docstring), by the splits
+    of the study's tables (``table_splits``, when the caller has them)."""
     index = outcomes.select("patient_id", "index_date")
     wide = outcomes.select("patient_id", "excluded_reason")
     tables: dict[str, pl.DataFrame] = {}
     pairs: list[tuple[str, str]] = []
-    splits = all_splits(outcomes, d)
+    splits = all_splits(outcomes, d, table_splits)
     msfc = study.table("msfc")
     if msfc.height:
         wide = wide.join(msfc_outcomes(msfc, index, d), on="patient_id", how="left")
@@ -207,5 +213,28 @@ def secondary_outcomes(study: Study, outcomes: pl.DataFrame,
     milestones = milestone_outcomes(study, outcomes, d.secondary.milestones,
                                     study_event_settings(d.events))
     km, summary = _km(milestones, outcomes)
-    return SecondaryResults(wide.drop("excluded_reason"), eyes, milestones, tables,
-                            _tests(wide, pairs) if pairs else pl.DataFrame(), km, summary)
+    patients = wide.drop("excluded_reason")
+    return SecondaryResults(patients, eyes, milestones, tables,
+                            _tests(wide, pairs) if pairs else pl.DataFrame(), km, summary,
+                            msfc_means(patients))
+
+
+#: The MSFC change columns of the MSFC figure, with their labels.
+MSFC_CHANGES = {"msfc_z_change": "MSFC", "z_t25fw_change": "T25FW", "z_9hpt_change": "9-HPT",
+                "z_pasat_change": "PASAT-3"}
+
+
+def msfc_means(patients: pl.DataFrame) -> pl.DataFrame:
+    """Mean change with its 95% t interval (:func:`mscohort.analyse.estimates.mean_ci`) of
+    each column of :data:`MSFC_CHANGES` with at least 2 patients; empty without MSFC data."""
+    schema = {"measure": pl.String, "column": pl.String, "n": pl.Int64, "mean": pl.Float64,
+              "ci_low": pl.Float64, "ci_high": pl.Float64}
+    rows = []
+    for column, label in MSFC_CHANGES.items():
+        if column not in patients.columns:
+            continue
+        e = mean_ci(patients[column].drop_nulls())
+        if e.n >= 2:
+            rows.append({"measure": label, "column": column, "n": e.n, "mean": e.estimate,
+                         "ci_low": e.ci_low, "ci_high": e.ci_high})
+    return pl.DataFrame(rows, schema=schema)

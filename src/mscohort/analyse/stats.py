@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from mscohort.analyse import formatting as F
 from mscohort.analyse.formatting import format_p, p_clause  # noqa: F401  (re-exported)
 
 #: Decimals at which differences are compared (far below any clinical scale's step, far
@@ -40,11 +41,6 @@ def as_float(values: pl.Series | np.ndarray | list) -> np.ndarray:
 def at_precision(values: np.ndarray) -> np.ndarray:
     """``values`` rounded to :data:`PRECISION_DECIMALS` decimals (``-0.0`` made ``0.0``)."""
     return np.round(np.asarray(values, dtype=float), PRECISION_DECIMALS) + 0.0
-
-
-def _num(x: float | None, decimals: int, signed: bool) -> str:
-    text = f"{x:+.{decimals}f}" if signed else f"{x:.{decimals}f}"
-    return text[1:] if signed and float(text) == 0 else text  # 0.0, not +0.0
 
 
 @dataclass(frozen=True)
@@ -68,19 +64,14 @@ class Describe:
         return cls(v.len(), v.mean(), sd, v.median(), v.min(), v.max())  # type: ignore[arg-type]
 
     def mean_sd_range(self, decimals: int = 1, signed: bool = False) -> str:
-        if self.n == 0:
-            return "no data"
-        sd = f" ± {self.sd:.{decimals}f}" if self.sd is not None else ""
-        sep = " to " if signed else "-"  # the seed: (2.0-7.5) but (-4.0 to +2.0)
-        return (f"{_num(self.mean, decimals, signed)}{sd} "
-                f"({_num(self.minimum, decimals, signed)}{sep}"
-                f"{_num(self.maximum, decimals, signed)}), n={self.n}")
+        """Mean ± SD (range), n (:func:`mscohort.analyse.formatting.mean_sd_range`)."""
+        return F.with_n(F.mean_sd_range(self.mean, self.sd, self.minimum, self.maximum,
+                                        decimals, signed), self.n)
 
     def median_range(self, decimals: int = 1) -> str:
-        if self.n == 0:
-            return "no data"
-        return (f"{self.median:.{decimals}f} ({self.minimum:.{decimals}f}-"
-                f"{self.maximum:.{decimals}f}), n={self.n}")
+        """Median (range), n (:func:`mscohort.analyse.formatting.median_range`)."""
+        return F.with_n(F.median_range(self.median, self.minimum, self.maximum, decimals),
+                        self.n)
 
 
 @dataclass(frozen=True)

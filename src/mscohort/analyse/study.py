@@ -31,18 +31,24 @@ from mscohort.analyse.survival import LogRank
 from mscohort.analyse.tables import (
     cdw_survival,
     change_categories,
+    change_summary,
     paired_tests,
     relapse_table,
+    split_groups,
     study_splits,
     study_tables,
 )
+from mscohort.analyse.timelines import Timelines, study_timelines
 from mscohort.analyse.timepoints import timepoint_table
 from mscohort.definition import StudyDefinition
 from mscohort.derive.events.methods import methods_text as methods_of_events
 from mscohort.derive.events.presets import study_event_settings
-from mscohort.derive.outcomes import patient_outcomes
+from mscohort.derive.events.settings import EventSettings
+from mscohort.derive.outcomes import patient_outcomes, scored_edss
+from mscohort.derive.safety import AESI_PERIODS
+from mscohort.errors import bad_argument
 from mscohort.ingest.formulas import write_safe_csv
-from mscohort.stratify.splits import Split, by_median_followup
+from mscohort.stratify.splits import Split
 from mscohort.study import Study
 
 _UNITS = {"lunar_month": "lunar months of 28 days", "month": "months of 30.4375 days",
@@ -84,6 +90,32 @@ class StudyAnalysis:
     timepoints: pl.DataFrame = field(default_factory=pl.DataFrame)  #: 12-48 months, attrition
     flow: pl.DataFrame = field(default_factory=pl.DataFrame)  #: screened -> analysed
     sensitivity: pl.DataFrame = field(default_factory=pl.DataFrame)  #: one rule changed a row
+    #: patient_id -> follow-up cohort (long-term / short-term) of the analysed patients: the
+    #: groups of the one follow-up split every table, test and figure uses
+    followup_groups: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={"patient_id": pl.String, "group": pl.String}))
+    #: EDSS and MSSS change from baseline to follow-up of the analysed patients: measure,
+    #: n, mean, sd, median, min, max (the summary table)
+    changes: pl.DataFrame = field(default_factory=pl.DataFrame)
+    timelines: Timelines | None = None  #: every patient's timeline records and events
+
+    def timeline_records(self) -> Timelines:
+        """Every patient's timeline records (:attr:`timelines`); an error when this result
+        was built without them."""
+        if self.timelines is None:
+            raise bad_argument("analysis", "a result of analyse_study (with patient timelines)",
+                               "a StudyAnalysis without timelines")
+        return self.timelines
+
+    @property
+    def event_settings(self) -> EventSettings:
+        """The disability-event settings of the study definition's ``[events]`` section."""
+        return study_event_settings(self.definition.events)
+
+    @property
+    def aesi_periods(self) -> tuple[str, ...]:
+        """The periods of :attr:`aesi` in time order (``period`` column)."""
+        return AESI_PERIODS
 
     def methods(self) -> str:
         return methods_text(self.definition)
@@ -102,7 +134,8 @@ class StudyAnalysis:
                   "safety": self.safety, "aesi": self.aesi, "retreatment": self.retreatment,
                   "screening": self.screening, "estimates": self.estimates,
                   "contrasts": self.contrasts, "timepoints": self.timepoints,
-                  "flow": self.flow, "sensitivity": self.sensitivity}
+                  "flow": self.flow, "sensitivity": self.sensitivity,
+                  "changes": self.changes}
         if self.secondary is not None:
             sec = self.secondary
             frames |= {"secondary": sec.patients, "oct_eyes": sec.oct_eyes,
@@ -110,7 +143,8 @@ class StudyAnalysis:
                        "secondary_tables": (pl.concat(list(sec.tables.values()))
                                             if sec.tables else pl.DataFrame()),
                        "secondary_tests": sec.tests, "km_milestones": sec.km_milestones,
-                       "milestone_summary": sec.milestone_summary}
+                       "milestone_summary": sec.milestone_summary,
+                       "msfc_means": sec.msfc_means}
         written = []
         for name, frame in frames.items():
             write_safe_csv(frame, folder / f"{name}.csv")  # opened in spreadsheets
@@ -173,33 +207,38 @@ def analyse_study(study: Study, definition: StudyDefinition,
         screening = screen(study, parse_eligibility(definition.eligibility,
                                                     definition.source),
                            course_gap_days=definition.course_gap_days)[0]
-    outcomes = patient_outcomes(study, definition)
-    followup_split = by_median_followup(outcomes)
+    scored = scored_edss(study, definition)
+    outcomes = patient_outcomes(study, definition, scored)
+    splits = study_splits(outcomes, definition)  # the follow-up split: computed here, once
+    followup_split = splits["by follow-up cohort"]
     curves, logrank = cdw_survival(outcomes, followup_split)
     if logrank is not None:
         logrank = replace(logrank, caveat=FOLLOWUP_SPLIT_CAVEAT)
     unit = _UNITS[definition.unit].split(" of ")[0]
-    cohort = cohort_description(outcomes, by_median_followup(outcomes, unit), unit)
-    tables = study_tables(outcomes, definition)
+    cohort = cohort_description(outcomes, followup_split, unit)
+    tables = study_tables(outcomes, definition, splits)
     tables = dict(zip(tables, adjust_frames(list(tables.values())), strict=True))
-    secondary = secondary_outcomes(study, outcomes, definition)
+    secondary = secondary_outcomes(study, outcomes, definition, splits)
     if secondary.tests.height or secondary.tables:
         adjusted = adjust_frames([secondary.tests, *secondary.tables.values()])
         secondary = replace(secondary, tests=adjusted[0],
                             tables=dict(zip(secondary.tables, adjusted[1:], strict=True)))
-    splits = list(study_splits(outcomes, definition).values())
     return StudyAnalysis(
         definition, outcomes, cohort, tables, change_categories(outcomes),
         label_tests(paired_tests(outcomes, definition), definition),
         relapse_table(outcomes, definition), curves, logrank, courses, deviations, *protocol,
         screening, secondary,
         estimates=study_estimates(outcomes),
-        contrasts=adjust_contrasts(contrast_table(outcomes, splits, CONTRAST_MEASURES)),
+        contrasts=adjust_contrasts(contrast_table(outcomes, list(splits.values()),
+                                                  CONTRAST_MEASURES)),
         timepoints=timepoint_table(outcomes, study.edss, latest_record(study)),
         flow=population_flow(outcomes, screening, definition.index_drug, secondary.patients),
         sensitivity=(sensitivity_table(study, definition, outcomes, screening)
                      if sensitivity else pl.DataFrame()),
-        warnings=analysis_warnings(outcomes, definition, followup_split))
+        warnings=analysis_warnings(outcomes, definition, followup_split),
+        followup_groups=split_groups(outcomes, followup_split),
+        changes=change_summary(outcomes),
+        timelines=study_timelines(study, outcomes, scored, definition))
 
 
 #: Said next to the log-rank test of the follow-up cohorts (issue #17, error 6).

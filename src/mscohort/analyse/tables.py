@@ -5,8 +5,11 @@ split's rule in words), ``group``, ``n_group``, ``measure``, ``n``, ``mean``, ``
 ``median``, ``min``, ``max``, ``p_t``, ``text`` (the cell as printed: Mean ± SD (range), or
 median (range) for follow-up), ``ci_low``, ``ci_high`` (the 95% interval of the mean: t; of
 the median: order statistics; of a share: Wilson), ``d_z``, ``d_z_ci_low``, ``d_z_ci_high``
-(the standardised change, :mod:`mscohort.analyse.effects`) and ``p_holm`` (``p_t`` adjusted
-by Holm over the family, :mod:`mscohort.analyse.multiplicity`).
+(the standardised change, :mod:`mscohort.analyse.effects`), ``p_holm`` (``p_t`` adjusted
+by Holm over the family, :mod:`mscohort.analyse.multiplicity`), and how the row prints:
+``decimals``, ``signed`` (a change), ``by_median`` (median (range)) and, for a share,
+``count`` (patients with the outcome of the ``n`` known; ``decimals`` null). ``text`` is a
+rendering of these numbers by :func:`mscohort.analyse.formatting.summary`, never read back.
 
 ``p_t`` is given for change measures only: Student's one-sample t-test of the within-group
 change against 0 (two-sided), which equals the paired t-test of follow-up against baseline
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from mscohort.analyse import formatting as F
 from mscohort.analyse.effects import d_z
 from mscohort.analyse.estimates import mean_ci, median_ci
 from mscohort.analyse.stats import Describe, Paired, format_p, one_sample_t, paired
@@ -40,7 +44,8 @@ TABLE_SCHEMA = {
     "mean": pl.Float64, "sd": pl.Float64, "median": pl.Float64, "min": pl.Float64,
     "max": pl.Float64, "p_t": pl.Float64, "text": pl.String, "ci_low": pl.Float64,
     "ci_high": pl.Float64, "d_z": pl.Float64, "d_z_ci_low": pl.Float64,
-    "d_z_ci_high": pl.Float64, "p_holm": pl.Float64,
+    "d_z_ci_high": pl.Float64, "p_holm": pl.Float64, "decimals": pl.Int64,
+    "signed": pl.Boolean, "by_median": pl.Boolean, "count": pl.Int64,
 }
 
 
@@ -65,8 +70,6 @@ def group_table(outcomes: pl.DataFrame, split: Split, measures: list[Measure],
         sub = outcomes.filter(mask)
         for m in measures:
             s = Describe.of(sub[m.column])
-            text = s.median_range(m.decimals) if m.median else s.mean_sd_range(m.decimals,
-                                                                                m.signed)
             p = one_sample_t(sub[m.column]) if m.signed else None
             ci = median_ci(sub[m.column]) if m.median else mean_ci(sub[m.column])
             eff = d_z(sub[m.column]) if m.signed else None
@@ -74,10 +77,19 @@ def group_table(outcomes: pl.DataFrame, split: Split, measures: list[Measure],
                          "rule": split.rule, "group": group, "n_group": sub.height,
                          "measure": m.label, "n": s.n, "mean": s.mean, "sd": s.sd,
                          "median": s.median, "min": s.minimum, "max": s.maximum, "p_t": p,
-                         "text": text, "ci_low": ci.ci_low, "ci_high": ci.ci_high,
+                         "ci_low": ci.ci_low, "ci_high": ci.ci_high,
                          "d_z": eff and eff.d, "d_z_ci_low": eff and eff.ci_low,
-                         "d_z_ci_high": eff and eff.ci_high})
-    return pl.DataFrame(rows, schema=TABLE_SCHEMA)
+                         "d_z_ci_high": eff and eff.ci_high, "decimals": m.decimals,
+                         "signed": m.signed, "by_median": m.median, "count": None})
+    return with_text(pl.DataFrame(rows, schema=TABLE_SCHEMA))
+
+
+def with_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (:data:`TABLE_SCHEMA`) with its ``text`` column rendered from its numbers:
+    the cell with ", n=N" (a share, "k/n (pct%)", holds its n already)."""
+    text = [F.summary(r) if r["decimals"] is None else F.with_n(F.summary(r), r["n"])
+            for r in frame.iter_rows(named=True)]
+    return frame.with_columns(pl.Series("text", text, dtype=pl.String))
 
 
 def study_splits(outcomes: pl.DataFrame, d: StudyDefinition) -> dict[str, Split]:
@@ -102,9 +114,20 @@ TITLES = {
 }
 
 
-def study_tables(outcomes: pl.DataFrame, d: StudyDefinition) -> dict[str, pl.DataFrame]:
+def split_groups(outcomes: pl.DataFrame, split: Split) -> pl.DataFrame:
+    """``patient_id`` -> ``group`` of an exclusive split (the patients in no group left out)."""
+    parts = [outcomes.filter(mask).select("patient_id").with_columns(pl.lit(g).alias("group"))
+             for g, mask in split.groups.items()]
+    if not parts:  # no patient analysed: no groups (the analysis warns why)
+        return pl.DataFrame(schema={"patient_id": pl.String, "group": pl.String})
+    return pl.concat(parts)
+
+
+def study_tables(outcomes: pl.DataFrame, d: StudyDefinition,
+                 splits: dict[str, Split] | None = None) -> dict[str, pl.DataFrame]:
     """The seed's three Phase I tables, for any study definition, and the same measures by
-    cohort, clinical course and baseline EDSS band."""
+    cohort, clinical course and baseline EDSS band (``splits``: :func:`study_splits`, when
+    the caller has them)."""
     fu = Measure("followup", f"follow-up ({_label_unit(d)})", 0, median=True)
     change = [Measure("edss_change", "change EDSS", 1, signed=True),
               Measure("msss_change", "change MSSS", 2, signed=True)]
@@ -114,7 +137,23 @@ def study_tables(outcomes: pl.DataFrame, d: StudyDefinition) -> dict[str, pl.Dat
     return {key: group_table(outcomes, split,
                              first if key == "by follow-up cohort" else [fu, *change],
                              TITLES[key])
-            for key, split in study_splits(outcomes, d).items()}
+            for key, split in (splits or study_splits(outcomes, d)).items()}
+
+
+def change_summary(outcomes: pl.DataFrame) -> pl.DataFrame:
+    """EDSS and MSSS change (follow-up - baseline) of the analysed patients: ``measure``
+    ("EDSS", "MSSS"), ``n``, ``mean``, ``sd`` (sample, n - 1), ``median``, ``min``, ``max``
+    (:class:`mscohort.analyse.stats.Describe`)."""
+    ok = outcomes.filter(analysed(outcomes))
+    rows = []
+    for measure, column in (("EDSS", "edss_change"), ("MSSS", "msss_change")):
+        s = Describe.of(ok[column])
+        rows.append({"measure": measure, "n": s.n, "mean": s.mean, "sd": s.sd,
+                     "median": s.median, "min": s.minimum, "max": s.maximum})
+    return pl.DataFrame(rows, schema={"measure": pl.String, "n": pl.Int64,
+                                      "mean": pl.Float64, "sd": pl.Float64,
+                                      "median": pl.Float64, "min": pl.Float64,
+                                      "max": pl.Float64})
 
 
 def change_categories(outcomes: pl.DataFrame) -> pl.DataFrame:
@@ -207,16 +246,41 @@ def relapse_table(outcomes: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
             "arr_before": before.mean_sd_range(2), "arr_during": during.mean_sd_range(2),
             "median_before": before.median, "median_during": during.median,
             "percent_change_of_means": change, "p_paired_t": format_p(test.p_t),
-            "pooled_before": pb.rate, "pooled_before_ci": _ci(pb.ci_low, pb.ci_high),
-            "pooled_during": pd_.rate, "pooled_during_ci": _ci(pd_.ci_low, pd_.ci_high),
-            "rate_ratio": rr.ratio, "rate_ratio_ci": _ci(rr.ci_low, rr.ci_high),
+            "pooled_before": pb.rate, "pooled_before_ci": F.bounds(pb.ci_low, pb.ci_high),
+            "pooled_during": pd_.rate, "pooled_during_ci": F.bounds(pd_.ci_low, pd_.ci_high),
+            "rate_ratio": rr.ratio, "rate_ratio_ci": F.bounds(rr.ci_low, rr.ci_high),
             "p_rate_ratio": format_p(rr.p), "note": rr.note or test.note,
+            **_numbers("before", before), **_numbers("during", during),
+            "p_paired_t_value": test.p_t, "pooled_before_ci_low": pb.ci_low,
+            "pooled_before_ci_high": pb.ci_high, "pooled_during_ci_low": pd_.ci_low,
+            "pooled_during_ci_high": pd_.ci_high, "rate_ratio_ci_low": rr.ci_low,
+            "rate_ratio_ci_high": rr.ci_high, "p_rate_ratio_value": rr.p,
         })
-    return pl.DataFrame(rows, infer_schema_length=None)
+    return pl.DataFrame(rows, schema=RELAPSE_SCHEMA)
 
 
-def _ci(low: float | None, high: float | None) -> str | None:
-    return None if low is None or high is None else f"{low:.2f}-{high:.2f}"
+#: Columns of the relapse table. The text columns (``arr_before``, ``arr_during``,
+#: ``p_paired_t``, ``*_ci``, ``p_rate_ratio``) render the numeric ones that follow them
+#: (:mod:`mscohort.analyse.formatting`) and are kept for the results files' readers.
+RELAPSE_SCHEMA = {
+    "group": pl.String, "n": pl.Int64, "arr_before": pl.String, "arr_during": pl.String,
+    "median_before": pl.Float64, "median_during": pl.Float64,
+    "percent_change_of_means": pl.Float64, "p_paired_t": pl.String,
+    "pooled_before": pl.Float64, "pooled_before_ci": pl.String, "pooled_during": pl.Float64,
+    "pooled_during_ci": pl.String, "rate_ratio": pl.Float64, "rate_ratio_ci": pl.String,
+    "p_rate_ratio": pl.String, "note": pl.String,
+    **{f"{stat}_{when}": (pl.Int64 if stat == "n" else pl.Float64)
+       for when in ("before", "during") for stat in ("n", "mean", "sd", "min", "max")},
+    "p_paired_t_value": pl.Float64, "pooled_before_ci_low": pl.Float64,
+    "pooled_before_ci_high": pl.Float64, "pooled_during_ci_low": pl.Float64,
+    "pooled_during_ci_high": pl.Float64, "rate_ratio_ci_low": pl.Float64,
+    "rate_ratio_ci_high": pl.Float64, "p_rate_ratio_value": pl.Float64,
+}
+
+
+def _numbers(when: str, d: Describe) -> dict[str, float | int | None]:
+    return {f"n_{when}": d.n, f"mean_{when}": d.mean, f"sd_{when}": d.sd,
+            f"min_{when}": d.minimum, f"max_{when}": d.maximum}
 
 
 def cdw_survival(outcomes: pl.DataFrame, split: Split) -> tuple[pl.DataFrame, object]:

@@ -13,7 +13,17 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from mscohort.analyse.formatting import estimate_ci, format_p, number, p_clause, p_text
+from mscohort.analyse.formatting import (
+    bounds,
+    estimate_ci,
+    format_p,
+    mean_sd_range,
+    number,
+    p_clause,
+    p_text,
+    summary,
+    with_n,
+)
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.errors import DataValidationError, UsageError
 from mscohort.study import Study
@@ -159,7 +169,7 @@ def print_analysis(result: StudyAnalysis) -> None:
         for m in measures:
             table.add_column(m, overflow="fold")
         for group, part in frame.group_by("group", maintain_order=True):
-            cells = [Text(t.rsplit(", n=", 1)[0]) for t in part["text"]]
+            cells = [Text(summary(r)) for r in part.iter_rows(named=True)]
             table.add_row(str(group[0]), str(part["n_group"][0]), *cells)
         out.print(table)
     for r in categories.iter_rows(named=True):
@@ -171,15 +181,19 @@ def print_analysis(result: StudyAnalysis) -> None:
             f"  {r['measure']} ({r['role']}): n={r['n']}, mean "
             f"{number(r['mean_before'], 2)} -> {number(r['mean_after'], 2)}, difference "
             f"{estimate_ci(r['mean_difference'], r['ci_low'], r['ci_high'], 2, True)}, "
-            f"paired t-test {p_clause(r['p_t_text'])}{holm}; d_z "
+            f"paired t-test {p_text(r['p_t'])}{holm}; d_z "
             f"{estimate_ci(r['d_z'], r['d_z_ci_low'], r['d_z_ci_high'], 2, True)}"
             + (f" ({r['note']})" if r["note"] else "")))
     for r in relapses.iter_rows(named=True):
-        out.print(f"  ARR ({r['group']}, n={r['n']}): before {r['arr_before']}, during "
-                  f"{r['arr_during']}; paired t-test {p_clause(r['p_paired_t'])}; rate ratio "
+        arr = {w: with_n(mean_sd_range(r[f"mean_{w}"], r[f"sd_{w}"], r[f"min_{w}"],
+                                       r[f"max_{w}"], 2), r[f"n_{w}"])
+               for w in ("before", "during")}
+        out.print(f"  ARR ({r['group']}, n={r['n']}): before {arr['before']}, during "
+                  f"{arr['during']}; paired t-test {p_text(r['p_paired_t_value'])}; rate ratio "
                   + ("not computed" if r["rate_ratio"] is None else
-                     f"{r['rate_ratio']:.2f} ({r['rate_ratio_ci']}), "
-                     f"{p_clause(r['p_rate_ratio'])}"))
+                     f"{number(r['rate_ratio'], 2)} "
+                     f"({bounds(r['rate_ratio_ci_low'], r['rate_ratio_ci_high'])}), "
+                     f"{p_text(r['p_rate_ratio_value'])}"))
     if logrank is not None:
         obs = ", ".join(f"{g} {n}" for g, n in logrank.observed.items())
         out.print(f"  time to first confirmed EDSS worsening by follow-up cohort: events {obs}; "
@@ -232,7 +246,6 @@ def print_reviewer(result: StudyAnalysis) -> None:
 
 def print_secondary(result: StudyAnalysis) -> None:
     """Secondary outcomes in a few lines: paired tests, NEDA shares, milestones."""
-    from mscohort.analyse.stats import p_clause
     from mscohort.cli.main import out
 
     sec = result.secondary
@@ -240,7 +253,7 @@ def print_secondary(result: StudyAnalysis) -> None:
     for r in sec.tests.iter_rows(named=True):
         diff = "-" if r["mean_difference"] is None else format(r["mean_difference"], ".2f")
         out.print(f"  {r['measure']}: n={r['n']}, mean change {diff}, paired t-test "
-                  f"{p_clause(r['p_t_text'])}")
+                  f"{p_text(r['p_t'])}")
     neda = sec.tables.get("NEDA-3")
     if neda is not None and neda.height:
         overall = neda.filter(pl.col("split") == "all")

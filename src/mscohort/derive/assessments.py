@@ -35,6 +35,7 @@ from mscohort.derive.edss_fs import edss_from_fs
 from mscohort.derive.irreversible import irreversible_expr
 from mscohort.derive.msfc import msfc_scores
 from mscohort.derive.severity import (
+    Convention,
     local_armss,
     local_msss,
     severity_detail,
@@ -49,6 +50,34 @@ DERIVED_EDSS_COLUMNS = (
 )
 
 
+def msss_detail(study: Study, table: str = "roxburgh2005",
+                convention: Convention = "standard") -> pl.DataFrame:
+    """Each EDSS assessment (in the order of ``study.edss``) with its global MSSS and, where
+    there is none, the reason: ``patient_id``, ``date``, ``edss``, ``msss``, ``msss_reason``.
+
+    The one place an assessment's MSSS is computed: the store's ``derived_edss`` (Roxburgh
+    2005 and Manouchehrinia 2017, standard convention) and the analysis (the study
+    definition's ``[msss]`` table and convention) both call it.
+
+    Notes
+    -----
+    Disease duration is completed years from onset to the assessment; the score is read
+    from ``table`` by :func:`mscohort.derive.severity.severity_detail`.
+
+    References
+    ----------
+    Roxburgh RHSR et al. Neurology 2005;64:1144-1151. Manouchehrinia A et al. Mult Scler
+    2017;23:1938-1946.
+    """
+    edss = study.edss.select("patient_id", "date", "edss").join(
+        study.patients.select("patient_id", "onset_date"), on="patient_id", how="left")
+    years = edss.select(completed_years_expr(pl.col("onset_date"), pl.col("date"))).to_series()
+    detail = severity_detail(edss["edss"], duration_years=years, table=table,
+                             convention=convention)
+    return edss.select("patient_id", "date", "edss").with_columns(
+        detail["score"].alias("msss"), detail["missing_reason"].alias("msss_reason"))
+
+
 def derive_edss(study: Study) -> pl.DataFrame:
     """One row per EDSS assessment with every derived score (see module docstring)."""
     edss = study.edss.join(
@@ -60,12 +89,12 @@ def derive_edss(study: Study) -> pl.DataFrame:
         irreversible_expr("edss"),
     )
     e, d, a = edss["edss"], edss["duration_years"], edss["age_years"]
-    rox = severity_detail(e, duration_years=d, table="roxburgh2005")
-    upd = severity_detail(e, duration_years=d, table="manouchehrinia2017")
+    rox = msss_detail(study)
+    upd = msss_detail(study, table="manouchehrinia2017")
     arm = severity_detail(e, age_years=a, table="armss2017")
     edss = edss.with_columns(
-        rox["score"].alias("msss"), rox["missing_reason"].alias("msss_reason"),
-        upd["score"].alias("msss_updated"), upd["missing_reason"].alias("msss_updated_reason"),
+        rox["msss"], rox["msss_reason"],
+        upd["msss"].alias("msss_updated"), upd["msss_reason"].alias("msss_updated_reason"),
         arm["score"].alias("armss"), arm["missing_reason"].alias("armss_reason"),
         pl.Series("local_msss", local_msss(e, d)).fill_nan(None),
         pl.Series("local_armss", local_armss(e, a)).fill_nan(None),
@@ -78,4 +107,4 @@ def derive_msfc(study: Study) -> pl.DataFrame:
     return msfc_scores(study.table("msfc"))
 
 
-__all__ = ["DERIVED_EDSS_COLUMNS", "derive_edss", "derive_msfc"]
+__all__ = ["DERIVED_EDSS_COLUMNS", "derive_edss", "derive_msfc", "msss_detail"]

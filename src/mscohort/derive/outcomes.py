@@ -36,11 +36,11 @@ from __future__ import annotations
 import polars as pl
 
 from mscohort.definition import OUTCOME_COLUMNS, StudyDefinition, TimePoint
+from mscohort.derive.assessments import msss_detail
 from mscohort.derive.events.presets import study_event_settings
 from mscohort.derive.events.settings import delta_values
 from mscohort.derive.prior_drugs import abbrev, prior_drugs
 from mscohort.derive.relapse_outcomes import relapse_outcomes
-from mscohort.derive.severity import msss
 from mscohort.derive.timing import DAYS_PER_YEAR, completed_years_expr
 from mscohort.study import Study
 
@@ -62,14 +62,16 @@ def courses(infusions: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
 
 def _edss_with_msss(study: Study, d: StudyDefinition | None = None) -> pl.DataFrame:
     """EDSS assessments with their global MSSS (the definition's table and convention; by
-    default Roxburgh 2005, standard: the ``msss`` column of ``derived_edss``)."""
+    default Roxburgh 2005, standard: the ``msss`` column of ``derived_edss``), by
+    :func:`mscohort.derive.assessments.msss_detail`, the one place it is computed."""
     d = d or StudyDefinition()
-    edss = study.edss.select("patient_id", "date", "edss").join(
-        study.patients.select("patient_id", "onset_date"), on="patient_id", how="left")
-    years = edss.select(completed_years_expr(pl.col("onset_date"), pl.col("date"))).to_series()
-    return edss.select("patient_id", "date", "edss").with_columns(
-        pl.Series("msss", msss(edss["edss"], years, table=d.msss_table,
-                              convention=d.msss_convention)).fill_nan(None))
+    return msss_detail(study, d.msss_table, d.msss_convention).drop("msss_reason")
+
+
+def scored_edss(study: Study, d: StudyDefinition) -> pl.DataFrame:
+    """The EDSS assessments with the MSSS of the study definition (``patient_id``, ``date``,
+    ``edss``, ``msss``): what the outcomes, the timelines and the tables read."""
+    return _edss_with_msss(study, d)
 
 
 def _relapse_free(study: Study, cand: pl.DataFrame, days: float) -> pl.DataFrame:
@@ -120,15 +122,18 @@ def _first_cdw(study: Study, out: pl.DataFrame, d: StudyDefinition) -> pl.DataFr
     )
 
 
-def patient_outcomes(study: Study, d: StudyDefinition) -> pl.DataFrame:
-    """One row per patient with the columns :data:`OUTCOME_COLUMNS` (module docstring)."""
+def patient_outcomes(study: Study, d: StudyDefinition,
+                     scored: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per patient with the columns :data:`OUTCOME_COLUMNS` (module docstring);
+    ``scored``: the EDSS assessments with their MSSS when the caller has them already
+    (:func:`scored_edss`)."""
     patients = study.patients
     index = courses(study.table("infusions"), d)
     if d.index_date == "enrolment_date":
         index = patients.select("patient_id", pl.col("enrolment_date").alias("index_date")
                                 ).drop_nulls().join(index.drop("index_date"), on="patient_id",
                                                     how="left")
-    scored = _edss_with_msss(study, d)
+    scored = scored_edss(study, d) if scored is None else scored
     base = patients.select("patient_id", "sex", "phenotype", "cohort",
                            "regular_corticosteroids", "birth_date", "onset_date").join(
         index, on="patient_id", how="left")

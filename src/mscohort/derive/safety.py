@@ -127,6 +127,8 @@ AESI_SCHEMA = {"patient_id": pl.String, "onset_date": pl.Date, "term": pl.String
                "period": pl.String}
 PERIODS = ((30, "within 30 days of a course"), (365, "1-12 months"), (730, "12-24 months"),
            (1461, "24-48 months"))
+#: Every ``period`` of the AESI table, in time order.
+AESI_PERIODS = (*(label for _, label in PERIODS), "over 48 months", "before treatment")
 
 
 def _period(days: int | None) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from mscohort.errors import UnreadableFileError
-from mscohort.ingest import readers
+from mscohort.ingest.kinds import file_kind
 from mscohort.issues import Rule, file_issue
 
 #: Display names of the encodings that can be assumed.
@@ -123,7 +123,7 @@ def decode_file(path: Path) -> DecodedText:
 def encoding_issues(path: Path, label: str) -> list[pl.DataFrame]:
     """The ``assumed_encoding`` warning of a CSV file read in an encoding other than UTF-8
     (empty for UTF-8, XLSX and Parquet)."""
-    if readers.file_kind(path) != "csv":
+    if file_kind(path) != "csv":
         return []
     decoded = decode_file(path)
     if not decoded.assumed:

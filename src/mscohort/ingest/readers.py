@@ -17,17 +17,12 @@ import polars as pl
 
 from mscohort.errors import UnreadableFileError
 from mscohort.ingest import xlsx
+from mscohort.ingest.kinds import SUFFIXES, file_kind  # noqa: F401  (re-exported)
 
 #: Text that means "no value" in a cell (case-sensitive, after trimming).
 MISSING_TOKENS = ("", "NA", "N/A", "NaN", "NULL")
 
 ROW = "_row"
-SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
-            ".parquet": "parquet", ".pq": "parquet"}
-
-
-def file_kind(path: Path) -> str | None:
-    return SUFFIXES.get(path.suffix.lower())
 
 
 def sha256(path: Path) -> str:

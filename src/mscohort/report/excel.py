@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 if TYPE_CHECKING:
-    from mscohort.report.document import Report
+    from mscohort.report.model import ReportData as Report
 
 
 def sheet_name(title: str, taken: set[str]) -> str:

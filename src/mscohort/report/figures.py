@@ -24,10 +24,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from mscohort.analyse.formatting import p_text
+from mscohort.analyse.formatting import p_text, unit_label
 from mscohort.analyse.study import StudyAnalysis
-from mscohort.derive.outcomes import numbered_infusions
-from mscohort.stratify.splits import by_median_followup
 from mscohort.study import Study
 from mscohort.vocabulary import BY_NAME
 
@@ -46,18 +44,13 @@ class FigureData:
 
 
 def _unit(a: StudyAnalysis) -> str:
-    return {"lunar_month": "lunar months", "month": "months", "year": "years",
-            "day": "days"}[a.definition.unit]
+    return unit_label(a.definition.unit)
 
 
 def followup_groups(a: StudyAnalysis) -> pl.DataFrame:
-    """patient_id -> follow-up cohort (long-term / short-term) of the analysed patients."""
-    split = by_median_followup(a.outcomes)
-    parts = [a.outcomes.filter(mask).select("patient_id").with_columns(pl.lit(g).alias("group"))
-             for g, mask in split.groups.items()]
-    if not parts:  # no patient analysed: no cohorts (the analysis warns why)
-        return pl.DataFrame(schema={"patient_id": pl.String, "group": pl.String})
-    return pl.concat(parts)
+    """patient_id -> follow-up cohort (long-term / short-term) of the analysed patients:
+    the analysis's one follow-up split (``StudyAnalysis.followup_groups``)."""
+    return a.followup_groups
 
 
 def _since_index(column: str, a: StudyAnalysis) -> pl.Expr:
@@ -184,8 +177,7 @@ def swimmer(study: Study, a: StudyAnalysis, max_patients: int = 60) -> FigureDat
                  {k: v.abbreviation for k, v in BY_NAME.items()}, default=pl.col("drug"))
                  .alias("label"))
              .select("patient_id", "drug", "label", "start", "stop").sort("patient_id", "start"))
-    courses = (numbered_infusions(study.table("infusions"), a.definition)
-               .group_by("patient_id", "course").agg(pl.col("date").min())
+    courses = (a.timeline_records().courses.select("patient_id", "course", "date")
                .join(keep, on="patient_id").with_columns(_since_index("date", a))
                .select("patient_id", "course", "time").sort("patient_id", "course"))
     relapses = (study.table("relapses").join(keep, on="patient_id")
@@ -200,12 +192,3 @@ def swimmer(study: Study, a: StudyAnalysis, max_patients: int = 60) -> FigureDat
         "relapses; right: EDSS change at last follow-up.",
         {"patients": keep.select("patient_id", "followup", "edss_change"), "drugs": drugs,
          "courses": courses, "relapses": relapses}, f"time from index ({_unit(a)})", "")
-
-
-def report_figures(study: Study, a: StudyAnalysis, max_swimmer: int = 60) -> list[FigureData]:
-    from mscohort.report.flow_figure import flow_figure
-    from mscohort.report.secondary_figures import secondary_figures
-
-    return [trajectories(study, a), waterfall(a), msss_change(a), arr_pairs(a), km_cdw(a),
-            forest(a), swimmer(study, a, max_swimmer), *secondary_figures(study, a),
-            flow_figure(a)]

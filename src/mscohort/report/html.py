@@ -19,7 +19,7 @@ from mscohort._version import __version__
 from mscohort.stratify.splits import analysed
 
 if TYPE_CHECKING:
-    from mscohort.report.document import Report
+    from mscohort.report.model import ReportData as Report
 
 MAX_ISSUES = 500
 SAFETY = {"screening", "courses", "safety", "aesi"}

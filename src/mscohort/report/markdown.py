@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from mscohort.report.tables import ReportTable
 
 if TYPE_CHECKING:
-    from mscohort.report.document import Report
+    from mscohort.report.model import ReportData as Report
 
 
 def _escape(text: str) -> str:

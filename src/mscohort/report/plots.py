@@ -21,12 +21,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from mscohort.report.drawing import LINESTYLES, MARKERS, OKABE_ITO  # noqa: F401
+from mscohort.report.drawing import group_names as _groups
+from mscohort.report.drawing import line_style as _style
+from mscohort.report.drawing import new_figure as _figure
 from mscohort.report.figures import FigureData
 
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-             "#F0E442")
-LINESTYLES = ("-", "--", ":", "-.")
-MARKERS = ("o", "s", "^", "D", "v", "P")
 HATCHES = ("", "///", "...", "xxx", "\\\\\\", "++")
 HATCH_MAX_BARS = 200
 CATEGORY_STYLE = {"improved": ("#0072B2", ""), "stable": ("#999999", "..."),
@@ -65,20 +65,6 @@ class Drawn:
             self.figure.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
             self._files[("png", dpi)] = buf.getvalue()  # type: ignore[index]
         return self._files[("png", dpi)]  # type: ignore[index,return-value]
-
-
-def _style(i: int) -> dict[str, object]:
-    return {"color": OKABE_ITO[i % len(OKABE_ITO)], "linestyle": LINESTYLES[i % 4],
-            "marker": MARKERS[i % len(MARKERS)]}
-
-
-def _figure(width: float = 7.0, height: float = 4.0) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
-    return fig
-
-
-def _groups(frame: pl.DataFrame) -> list[str]:
-    return frame["group"].unique(maintain_order=True).to_list() if frame.height else []
 
 
 def _trajectories(d: FigureData) -> Drawn:
@@ -310,20 +296,5 @@ def _swimmer(d: FigureData) -> Drawn:
 DRAW: dict[str, Callable[[FigureData], Drawn]] = {
     "trajectories": _trajectories, "waterfall": _waterfall, "msss_change": _msss,
     "arr_pairs": _arr, "km_cdw": _km, "forest": _forest, "swimmer": _swimmer,
+    "km_milestones": _km,
 }
-
-
-def draw(d: FigureData) -> Drawn:
-    """Draw one figure of :func:`mscohort.report.figures.report_figures`."""
-    if d.key in DRAW:
-        drawn = DRAW[d.key](d)
-    elif d.key == "flow":
-        from mscohort.report.flow_figure import draw_flow
-
-        drawn = draw_flow(d)
-    else:
-        from mscohort.report.secondary_plots import DRAW as SECONDARY
-
-        drawn = SECONDARY[d.key](d)
-    drawn.figure.suptitle(d.title, x=0.02, ha="left", fontsize=11)
-    return drawn

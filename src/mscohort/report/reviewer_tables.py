@@ -9,15 +9,17 @@ from __future__ import annotations
 import polars as pl
 
 from mscohort.analyse.contrasts import BASELINE, BASELINE_FU, WELCH
-from mscohort.analyse.formatting import estimate_ci, format_p, number, percent_ci
+from mscohort.analyse.formatting import (
+    estimate_ci,
+    format_p,
+    measure_decimals,
+    number,
+    percent_ci,
+)
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.report.tables import ReportTable
 
 HOLM = "p adjusted by Holm's method within its family (Holm 1979)"
-
-
-def _decimals(measure: str) -> int:
-    return 2 if "MSSS" in measure or "ARR" in measure or "rate" in measure else 1
 
 
 def estimates_table(a: StudyAnalysis) -> ReportTable:
@@ -27,7 +29,7 @@ def estimates_table(a: StudyAnalysis) -> ReportTable:
         if "proportion" in m or m.startswith("free of"):
             text = percent_ci(r["estimate"], r["ci_low"], r["ci_high"])
         else:
-            d = 0 if "days" in m else _decimals(m)
+            d = 0 if "days" in m else measure_decimals(m)
             text = estimate_ci(r["estimate"], r["ci_low"], r["ci_high"], d, signed="change" in m)
         rows.append((m, text, str(r["n"]), r["method"] + (f"; {r['note']}" if r["note"]
                                                         else "")))
@@ -49,7 +51,7 @@ def within_table(key: str, title: str, frames: list[pl.DataFrame]) -> ReportTabl
         changes = frame.filter(pl.col("measure").str.starts_with("change")
                                & pl.col("p_t").is_not_null())
         for r in changes.iter_rows(named=True):
-            d = _decimals(r["measure"])
+            d = measure_decimals(r["measure"])
             group = (r["group"] if one_split or r["split"] == "all"
                      else f"{r['split']}: {r['group']}")
             rows.append((r["table"].removeprefix("Outcome by "), group, r["measure"],
@@ -79,7 +81,7 @@ def contrasts_table(a: StudyAnalysis) -> ReportTable:
     for (split, measure, group), part in c.group_by("split", "measure", "group",
                                                       maintain_order=True):
         by = {r["adjustment"]: r for r in part.iter_rows(named=True)}
-        d = _decimals(measure)
+        d = measure_decimals(measure)
         cells: list[str] = []
         for adj in (WELCH, BASELINE, BASELINE_FU):
             r = by.get(adj)

@@ -5,24 +5,21 @@ index date.
 * RNFL per eye: every OCT scan of each analysed eye (``oct_eyes``), from the baseline scan to
   the follow-up scan, by eye group (optic-neuritis eyes apart when the definition says so).
 * MSFC changes: each patient's change from baseline in the composite and in each component
-  z-score (higher is better), with the mean and its 95% t interval per measure.
+  z-score (higher is better), with the mean and its 95% t interval per measure (the
+  analysis's ``SecondaryResults.msfc_means``).
 * Milestones: the Kaplan-Meier curve of reaching each confirmed EDSS milestone, all patients
   at risk; ticks at censoring.
 """
 
 from __future__ import annotations
 
-import math
-
 import polars as pl
-from scipy import stats
 
+from mscohort.analyse.formatting import unit_label
+from mscohort.analyse.secondary import MSFC_CHANGES
 from mscohort.analyse.study import StudyAnalysis
-from mscohort.report.figures import FigureData, _unit
+from mscohort.report.figures import FigureData
 from mscohort.study import Study
-
-MSFC_CHANGES = {"msfc_z_change": "MSFC", "z_t25fw_change": "T25FW", "z_9hpt_change": "9-HPT",
-                "z_pasat_change": "PASAT-3"}
 
 
 def rnfl_trajectories(study: Study, a: StudyAnalysis) -> FigureData | None:
@@ -43,7 +40,7 @@ def rnfl_trajectories(study: Study, a: StudyAnalysis) -> FigureData | None:
         "rnfl", "Retinal nerve fibre layer per eye",
         "One line per eye from its baseline to its follow-up scan; panels by eye group "
         f"(optic-neuritis eyes: {a.definition.secondary.optic_neuritis_eyes}).",
-        {"points": points}, f"time from index ({_unit(a)})", "RNFL (um)")
+        {"points": points}, f"time from index ({unit_label(a.definition.unit)})", "RNFL (um)")
 
 
 def msfc_changes(a: StudyAnalysis) -> FigureData | None:
@@ -55,18 +52,8 @@ def msfc_changes(a: StudyAnalysis) -> FigureData | None:
             .drop_nulls("change")
             .with_columns(pl.col("column").replace_strict(MSFC_CHANGES).alias("measure")))
     order = {label: i for i, label in enumerate(MSFC_CHANGES.values())}
-    rows = []
-    for label in MSFC_CHANGES.values():
-        v = long.filter(pl.col("measure") == label)["change"]
-        n = v.len()
-        if n < 2:
-            continue
-        half = stats.t.ppf(0.975, n - 1) * v.std() / math.sqrt(n)  # type: ignore[operator]
-        rows.append({"measure": label, "n": n, "mean": v.mean(), "ci_low": v.mean() - half,
-                     "ci_high": v.mean() + half})
-    means = pl.DataFrame(rows, schema={"measure": pl.String, "n": pl.Int64,
-                                       "mean": pl.Float64, "ci_low": pl.Float64,
-                                       "ci_high": pl.Float64})
+    # the means and their 95% t intervals are the analysis's (SecondaryResults.msfc_means)
+    means = sec.msfc_means.select("measure", "n", "mean", "ci_low", "ci_high")
     return FigureData(
         "msfc_changes", "MSFC and component change from baseline",
         "One point per patient (z-score change; higher is better); black: mean with its 95% "
@@ -92,7 +79,7 @@ def km_milestones(a: StudyAnalysis) -> FigureData | None:
         "km_milestones", "Time to confirmed EDSS milestones",
         "Kaplan-Meier estimate of remaining below each milestone, in the patients below it at "
         "baseline; ticks: censored patients.", {"curves": curves, "censored": censored},
-        f"time from index ({_unit(a)})", "below the milestone")
+        f"time from index ({unit_label(a.definition.unit)})", "below the milestone")
 
 
 def secondary_figures(study: Study, a: StudyAnalysis) -> list[FigureData]:

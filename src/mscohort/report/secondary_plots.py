@@ -10,8 +10,11 @@ import numpy as np
 import polars as pl
 from matplotlib.collections import LineCollection
 
+from mscohort.report.drawing import group_names as _groups
+from mscohort.report.drawing import line_style as _style
+from mscohort.report.drawing import new_figure as _figure
 from mscohort.report.figures import FigureData
-from mscohort.report.plots import Drawn, _figure, _groups, _km, _style
+from mscohort.report.plots import Drawn
 
 
 def _rnfl(d: FigureData) -> Drawn:
@@ -68,5 +71,5 @@ def _msfc(d: FigureData) -> Drawn:
     return drawn
 
 
-DRAW: dict[str, Callable[[FigureData], Drawn]] = {
-    "rnfl": _rnfl, "msfc_changes": _msfc, "km_milestones": _km}
+#: The milestones' Kaplan-Meier curves are drawn as the main one (``plots.DRAW``).
+DRAW: dict[str, Callable[[FigureData], Drawn]] = {"rnfl": _rnfl, "msfc_changes": _msfc}

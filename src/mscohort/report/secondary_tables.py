@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import polars as pl
 
+from mscohort.analyse import formatting as F
 from mscohort.analyse.formatting import format_p, p_clause
 from mscohort.analyse.secondary import SHARE
 from mscohort.analyse.study import StudyAnalysis
+from mscohort.report.reviewer_tables import within_table
 from mscohort.report.tables import (
     PAIRED_COLUMNS,
     T_TEST,
     ReportTable,
-    _header,
     group_table,
+    measure_header,
     paired_rows,
 )
 
 
 def _cell(r: dict, n_group: int) -> str:
     """The printed cell; a change's within-group test follows it ("...; p = 0.03")."""
-    value = r["text"].rsplit(", n=", 1)[0]
+    value = F.summary(r)
     if r["measure"].endswith(SHARE) or value == "no data":
         return value
     if r["n"] != n_group:
@@ -50,7 +52,7 @@ def by_split_table(key: str, frame: pl.DataFrame) -> ReportTable:
         + T_TEST + " (no p: fewer than 2 patients or no variation)."]
     if empty:
         notes.append("Not shown, no patient with data: " + "; ".join(empty) + ".")
-    headers = [m if m.endswith(SHARE) else _header(m) for m in measures]
+    headers = [m if m.endswith(SHARE) else measure_header(m) for m in measures]
     return ReportTable(key, frame["table"][0], ("Group", *headers), tuple(rows), tuple(notes))
 
 
@@ -95,9 +97,7 @@ def milestone_table(analysis: StudyAnalysis) -> ReportTable:
 def _confirmation(analysis: StudyAnalysis) -> str:
     """When a milestone is confirmed, from the study's event settings (e.g. "84 days
     later (event settings: msprog defaults)")."""
-    from mscohort.derive.events.presets import study_event_settings
-
-    s = study_event_settings(analysis.definition.events)
+    s = analysis.event_settings
     days = " or ".join(f"{c:g}" for c in s.conf_days)
     return f"{days} days later (event settings: {s.name})"
 
@@ -116,8 +116,6 @@ def secondary_report_tables(analysis: StudyAnalysis) -> list[ReportTable]:
             "are not independent, so eyes are described, not tested.")))
     if sec.tests.height:
         out.append(secondary_tests_table(analysis))
-    from mscohort.report.reviewer_tables import within_table
-
     within = within_table("secondary_within", "Secondary outcomes: within-group change "
                           "(exploratory)", [f for k, f in sec.tables.items()
                                             if k != "OCT per eye" and f.height])

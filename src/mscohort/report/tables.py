@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from mscohort.analyse.formatting import estimate_ci, format_p, interval, p_clause
+from mscohort.analyse import formatting as F
+from mscohort.analyse.formatting import estimate_ci, format_p, interval, p_clause, p_text
 from mscohort.analyse.primary import primary_measure
-from mscohort.analyse.stats import Describe
 from mscohort.analyse.study import StudyAnalysis
 
 T_TEST = "Student's paired t-test (two-sided)"
@@ -45,13 +45,14 @@ def _unique(names: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _cell(text: str, n: int, n_group: int) -> str:
+def _cell(r: dict, n_group: int) -> str:
     """The seed prints n once per row; a measure known for fewer patients says so."""
-    value = text.rsplit(", n=", 1)[0]
-    return value if n == n_group or value == "no data" else f"{value}; n={n}"
+    value = F.summary(r)
+    return value if r["n"] == n_group or value == "no data" else f"{value}; n={r['n']}"
 
 
-def _header(measure: str) -> str:
+def measure_header(measure: str) -> str:
+    """A measure's column header: "Change EDSS, mean ± SD (range)", follow-up as median."""
     if measure.startswith("follow-up"):
         return f"{measure[:1].upper()}{measure[1:]}, median (range)"
     return f"{measure[:1].upper()}{measure[1:]}, mean ± SD (range)"
@@ -73,7 +74,7 @@ def group_table(key: str, frame: pl.DataFrame, ci: bool = False) -> ReportTable:
     rows, tests = [], []
     for (group,), part in frame.group_by("group", maintain_order=True):
         n_group = part["n_group"][0]
-        cells = [_cell(r["text"], r["n"], n_group) for r in part.iter_rows(named=True)]
+        cells = [_cell(r, n_group) for r in part.iter_rows(named=True)]
         if ci:
             cells = [_with_ci(c, r, 2 if "MSSS" in r["measure"] else 1)
                      for c, r in zip(cells, part.iter_rows(named=True), strict=True)]
@@ -87,7 +88,7 @@ def group_table(key: str, frame: pl.DataFrame, ci: bool = False) -> ReportTable:
     if tests:
         notes.append("Within-group change from baseline, " + T_TEST + ": " + "; ".join(tests)
                      + " (not tested: fewer than 2 patients or no variation).")
-    return ReportTable(key, frame["table"][0], ("Group", *(_header(m) for m in measures)),
+    return ReportTable(key, frame["table"][0], ("Group", *(measure_header(m) for m in measures)),
                        tuple(rows), tuple(notes))
 
 
@@ -113,16 +114,16 @@ def cohort_table(analysis: StudyAnalysis) -> ReportTable:
 def summary_table(analysis: StudyAnalysis) -> ReportTable:
     """The retrospective analyses' summary: EDSS change with the paired t-test, improved /
     stable / worsened, MSSS change, and ARR before vs during follow-up."""
-    out = analysis.outcomes.filter(pl.col("excluded_reason").is_null())
     tests = {r["measure"]: r for r in analysis.tests.iter_rows(named=True)}
+    changes = {r["measure"]: r for r in analysis.changes.iter_rows(named=True)}
     rows = []
-    for measure, column, decimals in (("EDSS", "edss_change", 1), ("MSSS", "msss_change", 2)):
-        d = Describe.of(out[column])
+    for measure, decimals in (("EDSS", 1), ("MSSS", 2)):
+        d = changes[measure]
         t = tests[measure]
         ci = interval(t["ci_low"], t["ci_high"], 2, True)
         dz = estimate_ci(t["d_z"], t["d_z_ci_low"], t["d_z_ci_high"], 2, True)
         rows.append((f"{measure} change, baseline to follow-up", _change_text(d, decimals)
-                     + f"; {p_clause(t['p_t_text'])} ({t['role']})"
+                     + f"; {p_text(t['p_t'])} ({t['role']})"
                      + (f"; mean 95% CI {ci}; d_z {dz}" if ci else "")))
     for r in analysis.categories.iter_rows(named=True):
         if r["of"] == 0:
@@ -136,11 +137,11 @@ def summary_table(analysis: StudyAnalysis) -> ReportTable:
     rel = analysis.relapses.filter(pl.col("group") == "all")
     if rel.height:
         r = rel.row(0, named=True)
-        rows.append((f"ARR before index, n={r['n']}", _arr(r["arr_before"], r["median_before"])))
+        rows.append((f"ARR before index, n={r['n']}", _arr(r, "before")))
         change = ("" if r["percent_change_of_means"] is None
                   else f"; change of means {r['percent_change_of_means']:+.0f}%")
-        rows.append(("ARR during follow-up", _arr(r["arr_during"], r["median_during"]) + change
-                     + f"; {p_clause(r['p_paired_t'])}"))
+        rows.append(("ARR during follow-up", _arr(r, "during") + change
+                     + f"; {p_text(r['p_paired_t_value'])}"))
     return ReportTable(
         "summary", "Summary of outcomes from baseline to last follow-up", ("Outcome", "Result"),
         tuple(rows),
@@ -159,17 +160,23 @@ def _signed(x: float | None, decimals: int) -> str:
     return text[1:] if float(text) == 0 else text
 
 
-def _change_text(d: Describe, decimals: int) -> str:
-    if d.n == 0:
+def _change_text(d: dict, decimals: int) -> str:
+    """A change row of ``StudyAnalysis.changes``: "-0.5 ± 1.2 (median -0.5), range -3.0 to
+    +2.0; n=50"."""
+    if d["n"] == 0:
         return "no data"
-    sd = "" if d.sd is None else f" ± {d.sd:.{decimals}f}"
-    return (f"{_signed(d.mean, decimals)}{sd} (median {_signed(d.median, decimals)}), range "
-            f"{_signed(d.minimum, decimals)} to {_signed(d.maximum, decimals)}; n={d.n}")
+    sd = "" if d["sd"] is None else f" ± {F.number(d['sd'], decimals)}"
+    return (f"{_signed(d['mean'], decimals)}{sd} (median {_signed(d['median'], decimals)}), "
+            f"range {_signed(d['min'], decimals)} to {_signed(d['max'], decimals)}; "
+            f"n={d['n']}")
 
 
-def _arr(text: str, median: float | None) -> str:
-    value = text.rsplit(", n=", 1)[0]
-    return value if median is None else f"{value}; median {median:.2f}"
+def _arr(r: dict, when: str) -> str:
+    """ARR before or during: Mean ± SD (range); median, from the relapse table's numbers."""
+    value = F.mean_sd_range(r[f"mean_{when}"], r[f"sd_{when}"], r[f"min_{when}"],
+                            r[f"max_{when}"], 2)
+    median = r[f"median_{when}"]
+    return value if median is None else f"{value}; median {F.number(median, 2)}"
 
 
 PAIRED_COLUMNS = ("Measure", "n", "Mean before", "Mean after", "Mean difference (95% CI)",
@@ -193,7 +200,7 @@ def paired_rows(tests: pl.DataFrame, decimals: dict[str, int],
               f"{_signed(r['ci_high'], d)})")
         t = "-" if r["t"] is None else f"{r['t']:.2f} ({r['df']})"
         rows.append((r["measure"], str(r["n"]), f(r["mean_before"]), f(r["mean_after"]), ci, t,
-                     r["p_t_text"], format_p(r["p_wilcoxon"]) if r["p_wilcoxon"] is not None
+                     format_p(r["p_t"]), format_p(r["p_wilcoxon"]) if r["p_wilcoxon"] is not None
                      else "not tested",
                      estimate_ci(r["d_z"], r["d_z_ci_low"], r["d_z_ci_high"], 2, True),
                      r["role"] or "", "" if r["role"] == "primary" else format_p(r["p_holm"]),
@@ -216,11 +223,13 @@ def relapse_table(analysis: StudyAnalysis) -> ReportTable:
     rows = []
     for r in analysis.relapses.iter_rows(named=True):
         rr = ("not computed" if r["rate_ratio"] is None
-              else f"{r['rate_ratio']:.2f} ({r['rate_ratio_ci']}); {p_clause(r['p_rate_ratio'])}")
-        rows.append((f"{r['group']}, n={r['n']}", r["arr_before"].rsplit(", n=", 1)[0],
-                     r["arr_during"].rsplit(", n=", 1)[0], r["p_paired_t"],
-                     _pooled(r["pooled_before"], r["pooled_before_ci"]),
-                     _pooled(r["pooled_during"], r["pooled_during_ci"]), rr))
+              else f"{F.number(r['rate_ratio'], 2)} "
+                   f"({F.bounds(r['rate_ratio_ci_low'], r['rate_ratio_ci_high'])}); "
+                   f"{p_text(r['p_rate_ratio_value'])}")
+        arr = [F.mean_sd_range(r[f"mean_{w}"], r[f"sd_{w}"], r[f"min_{w}"], r[f"max_{w}"], 2)
+               for w in ("before", "during")]
+        rows.append((f"{r['group']}, n={r['n']}", *arr, format_p(r["p_paired_t_value"]),
+                     _pooled(r, "before"), _pooled(r, "during"), rr))
     return ReportTable(
         "relapses", "Annualised relapse rate before the index date and during follow-up",
         ("Group", "ARR before, mean ± SD (range)", "ARR during, mean ± SD (range)",
@@ -294,9 +303,7 @@ def safety_table(analysis: StudyAnalysis) -> ReportTable:
 
 def aesi_report_table(analysis: StudyAnalysis) -> ReportTable:
     """Adverse events of special interest by time since the course they followed."""
-    from mscohort.derive.safety import PERIODS
-
-    periods = [label for _, label in PERIODS] + ["over 48 months", "before treatment"]
+    periods = list(analysis.aesi_periods)
     a = analysis.aesi
     rows = []
     for (group,), part in a.group_by("aesi", maintain_order=True):
@@ -310,22 +317,7 @@ def aesi_report_table(analysis: StudyAnalysis) -> ReportTable:
          "begun on or before its onset).",))
 
 
-def _pooled(rate: float | None, ci: str | None) -> str:
-    return "-" if rate is None else f"{rate:.2f} ({ci})"
-
-
-def report_tables(analysis: StudyAnalysis) -> list[ReportTable]:
-    """Every table of the report, in reading order (a split without groups, such as cohort
-    when no patient has one, has no table)."""
-    from mscohort.report.reviewer_tables import reviewer_tables
-    from mscohort.report.secondary_tables import secondary_report_tables
-
-    return [cohort_table(analysis),
-            *(group_table(k, f) for k, f in analysis.tables.items() if f.height),
-            summary_table(analysis), paired_table(analysis), relapse_table(analysis),
-            *reviewer_tables(analysis),
-            *([screening_table(analysis)] if analysis.screening.height else []),
-            *([course_table(analysis)] if analysis.courses.height else []),
-            *([safety_table(analysis)] if analysis.safety.height else []),
-            *([aesi_report_table(analysis)] if analysis.aesi.height else []),
-            *secondary_report_tables(analysis)]
+def _pooled(r: dict, when: str) -> str:
+    rate = r[f"pooled_{when}"]
+    ci = F.bounds(r[f"pooled_{when}_ci_low"], r[f"pooled_{when}_ci_high"])
+    return "-" if rate is None else f"{F.number(rate, 2)} ({ci})"

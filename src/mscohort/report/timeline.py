@@ -1,32 +1,23 @@
-"""One patient's timeline: EDSS and its global MSSS over time, relapses, disease-modifying
-drugs, index-drug courses and confirmed disability events, on one time axis (years from the
-index date, or from the first EDSS without one). Data as tidy frames, then drawn.
+"""One patient's timeline drawn: EDSS and its global MSSS over time, relapses,
+disease-modifying drugs, index-drug courses and confirmed disability events, on one time axis
+(years from the index date, or from the first EDSS without one).
 
-Events are the patient's confirmed EDSS events over all their assessments, with the event
-settings of the study definition's ``[events]`` section (msprog definitions:
-:func:`mscohort.derive.events.detect_events`), explained step by step by
-:func:`mscohort.derive.events.explain.explain_patient`.
+The records, the events and their explanation are the analysis's
+(:class:`mscohort.analyse.timelines.Timelines`, computed once with the study's event
+settings); this module only lays them out as a :class:`FigureData` and draws it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
 from matplotlib.patches import Patch
 
 from mscohort.analyse.study import StudyAnalysis
-from mscohort.derive.assessments import derive_edss
-from mscohort.derive.events import detect_events
-from mscohort.derive.events.explain import explain_patient
-from mscohort.derive.events.presets import study_event_settings
-from mscohort.derive.outcomes import numbered_infusions
+from mscohort.report.drawing import OKABE_ITO, new_figure
 from mscohort.report.figures import FigureData
-from mscohort.report.plots import HATCHES, OKABE_ITO, Drawn, _figure
-from mscohort.schema import TABLES
-from mscohort.study import Study
-from mscohort.vocabulary import BY_NAME
+from mscohort.report.plots import HATCHES, Drawn
 
 
 @dataclass(frozen=True)
@@ -36,53 +27,23 @@ class PatientTimeline:
     explanation: str  #: the event scan, step by step
 
 
-def one_patient(study: Study, patient_id: str) -> Study:
-    return Study({name: study.table(name).filter(pl.col("patient_id") == patient_id)
-                  for name in TABLES})
-
-
-def patient_timeline(study: Study, a: StudyAnalysis, patient_id: str) -> PatientTimeline:
-    s = one_patient(study, patient_id)
-    row = a.outcomes.filter(pl.col("patient_id") == patient_id)
-    index = row["index_date"][0] if row.height else None
-    edss = derive_edss(s).select("date", "edss", "msss")
-    origin: dt.date | None = index or (edss["date"].min() if edss.height else None)
-
-    def years(col: str) -> pl.Expr:
-        return ((pl.col(col) - pl.lit(origin)).dt.total_days() / 365.25).alias("time")
-
-    relapses = s.table("relapses").select(years("onset_date"), "onset_date")
-    drugs = (s.table("treatments").with_columns(
-        years("start_date").alias("start"),
-        pl.coalesce(years("stop_date"), pl.lit(None, pl.Float64)).alias("stop"),
-        pl.col("drug").replace_strict({k: v.abbreviation for k, v in BY_NAME.items()},
-                                      default=pl.col("drug")).alias("label"))
-        .select("drug", "label", "start", "stop", "start_date", "stop_date"))
-    courses = (numbered_infusions(s.table("infusions"), a.definition)
-               .group_by("course").agg(pl.col("date").min(), pl.len().alias("infusions"))
-               .sort("course").with_columns(years("date")))
-    settings = study_event_settings(a.definition.events)
-    result = detect_events(s.edss.select("patient_id", "date", "edss"), s.table("relapses"),
-                           settings)
-    conf = [c for c in result.events.columns if c.startswith("conf") and c.endswith("_date")]
-    events = result.events.select("event_type", "date", "value", "bl_date", "bl_value",
-                                  *conf).with_columns(years("date"))
-    explanation = (explain_patient(result, patient_id) if s.edss.height
-                   else f"Patient {patient_id}: no EDSS assessments.")
-    label = "years from the index date" if index else "years from the first EDSS"
+def patient_timeline(a: StudyAnalysis, patient_id: str) -> PatientTimeline:
+    """The figure data of ``patient_id``'s timeline, from the analysis's records."""
+    t = a.timeline_records().patient(patient_id)
+    label = "years from the index date" if t.from_index else "years from the first EDSS"
     data = FigureData(
         "timeline", f"Patient {patient_id}",
         "EDSS (steps) and global MSSS (dashed); crosses: relapses; triangles: first infusion "
         "of each index-drug course; stars: confirmed EDSS events (event settings of the study: "
-        f"{settings.name}); bars: drug exposures.",
-        {"edss": edss.with_columns(years("date")), "relapses": relapses, "drugs": drugs,
-         "courses": courses, "events": events}, label, "EDSS")
-    return PatientTimeline(data, events, explanation)
+        f"{t.settings_name}); bars: drug exposures.",
+        {"edss": t.edss, "relapses": t.relapses, "drugs": t.drugs, "courses": t.courses,
+         "events": t.events}, label, "EDSS")
+    return PatientTimeline(data, t.events, t.explanation)
 
 
 def draw_timeline(d: FigureData) -> Drawn:
     edss, drugs = d.frames["edss"], d.frames["drugs"]
-    fig = _figure(8.0, 4.8)
+    fig = new_figure(8.0, 4.8)
     drawn = Drawn(d, fig)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
     if edss.height:

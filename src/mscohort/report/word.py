@@ -14,7 +14,7 @@ from docx.shared import Inches, Pt
 from mscohort.report.tables import ReportTable
 
 if TYPE_CHECKING:
-    from mscohort.report.document import Report
+    from mscohort.report.model import ReportData as Report
 
 
 def _table(doc: object, t: ReportTable, number: int) -> None:

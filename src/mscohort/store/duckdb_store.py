@@ -17,7 +17,6 @@ Guarantees (tested):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -35,6 +34,7 @@ from mscohort.store.changes import (
     conflict_issues,
     store_diff,
 )
+from mscohort.store.import_result import ImportResult
 from mscohort.store.versions import (
     AUDIT_DDL,
     as_of_sql,
@@ -97,42 +97,6 @@ def _migrations() -> dict[str, tuple[str, ...]]:
                   _table_ddl(TABLES["mri"])),
             "3": (AUDIT_DDL, *(history_ddl(spec, _SQL_TYPES) for spec in TABLES.values()),
                   *(fill_history_sql(spec) for spec in TABLES.values()))}
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What one import did: the import id, which is the new store version (None when
-    nothing was new), and rows per table read, added, changed (corrected) and retracted."""
-
-    import_id: int | None
-    rows_read: dict[str, int]
-    rows_added: dict[str, int]
-    report: ValidationReport
-    rows_changed: dict[str, int] = field(default_factory=dict)
-    rows_retracted: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def changed(self) -> bool:
-        return self.import_id is not None
-
-    @property
-    def rows_already_stored(self) -> dict[str, int]:
-        """Rows read that were already stored (identical), per table."""
-        return {t: n - self.rows_added.get(t, 0) - self.rows_changed.get(t, 0)
-                for t, n in self.rows_read.items() if n}
-
-    def summary(self) -> str:
-        stored = sum(self.rows_already_stored.values())
-        if not self.changed:
-            return (f"nothing new: every row ({stored}) is already stored; the store is "
-                    "unchanged")
-        parts = [f"{t} +{n}" for t, n in self.rows_added.items() if self.rows_read.get(t)]
-        parts += [f"{t} {n} changed" for t, n in self.rows_changed.items() if n]
-        parts += [f"{t} {n} retracted" for t, n in self.rows_retracted.items() if n]
-        already = "" if not stored else "; already stored (kept as they were): " + ", ".join(
-            f"{t} {n}" for t, n in self.rows_already_stored.items() if n)
-        return (f"import {self.import_id}: " + ", ".join(parts) + already
-                + f" (store version {self.import_id})")
 
 
 class StudyStore:

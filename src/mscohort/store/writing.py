@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -22,10 +23,13 @@ from mscohort.store.changes import (
     orphan_issues,
     retract_records,
 )
-from mscohort.store.duckdb_store import ImportResult, StudyStore
+from mscohort.store.import_result import ImportResult
 from mscohort.store.rechecks import birth_recheck
 from mscohort.study import Study
 from mscohort.validate.report import ValidationReport
+
+if TYPE_CHECKING:
+    from mscohort.store.duckdb_store import StudyStore
 
 
 def _next_version(store: StudyStore) -> int:

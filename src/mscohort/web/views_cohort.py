@@ -26,7 +26,8 @@ from flask import (
 from mscohort.ingest.formulas import safe_csv
 from mscohort.report import Report
 from mscohort.report.html import keep_together
-from mscohort.report.tables import ReportTable, group_table, report_tables
+from mscohort.report.sections import report_tables
+from mscohort.report.tables import ReportTable, group_table
 from mscohort.web.jobs import needed
 from mscohort.web.results import ResultCache, Results
 

@@ -50,7 +50,7 @@ def register(app: Flask) -> None:
         row = r.analysis.outcomes.filter(pl.col("patient_id") == patient_id)
         if row.height == 0:
             abort(404, "There is no patient with this identifier.")
-        t = patient_timeline(r.study, r.analysis, patient_id)
+        t = patient_timeline(r.analysis, patient_id)
         drawn = draw_timeline(t.figure)
         values = row.row(0, named=True)
         if r.analysis.secondary is not None:

@@ -139,7 +139,7 @@ def _check_ends(r: pl.DataFrame) -> None:
                            f"{row['_d']}; {bad.height} such relapse(s))")
 
 
-def _relapse_cut(s: EventSettings, window: tuple[float, float]) -> float | None:
+def relapse_cut(s: EventSettings, window: tuple[float, float]) -> float | None:
     """msprog drops relapses more than ``window[0]`` days before the first visit."""
     return window[0] if s.msprog_compat else None
 
@@ -195,7 +195,7 @@ def run_scan(prep: Prepared, settings: EventSettings, trace_rows: int = 0
             un_val[:nun], tr[:min(ntr, trace_rows)])
 
 
-def _date(days: np.ndarray, ok: np.ndarray | None = None) -> pl.Series:
+def as_dates(days: np.ndarray, ok: np.ndarray | None = None) -> pl.Series:
     s = pl.Series(days.astype(np.int64)).cast(pl.Date)
     if ok is not None:
         s = pl.select(pl.when(pl.Series(ok)).then(s)).to_series()
@@ -223,11 +223,11 @@ def build_events(prep: Prepared, raw: tuple[np.ndarray, ...], settings: EventSet
         "cdw_type": pl.Series(ev_int[:, 1]).replace_strict(
             _CDW_TYPES if settings.classifies_raw_pira else dict.fromkeys(_CDW_TYPES),
             return_dtype=pl.String),
-        "date": _date(t[ch]),
+        "date": as_dates(t[ch]),
         "value": x[ch],
-        "bl_date": _date(t[bl]),
+        "bl_date": as_dates(t[bl]),
         "bl_value": ev_val,
-        "last_delta_date": _date(t[ld]),
+        "last_delta_date": as_dates(t[ld]),
         "last_delta_value": x[ld],
         "total_fu_days": last[p] - first[p],
         "time2event_days": t[ch] - first[p],
@@ -236,13 +236,13 @@ def build_events(prep: Prepared, raw: tuple[np.ndarray, ...], settings: EventSet
     for m, c in enumerate(settings.conf_days):
         ok = ev_conf[:, m] >= 0
         idx = np.where(ok, ev_conf[:, m], 0)
-        cols[f"conf{_label(c)}_date"] = _date(t[idx], ok)
+        cols[f"conf{_label(c)}_date"] = as_dates(t[idx], ok)
         cols[f"conf{_label(c)}_value"] = np.where(ok, x[idx], np.nan)
     if settings.classifies_raw_pira:
         for m, c in enumerate(settings.conf_days):
             ok = ev_pconf[:, m] >= 0
             idx = np.where(ok, ev_pconf[:, m], 0)
-            cols[f"pira_conf{_label(c)}_date"] = _date(t[idx], ok)
+            cols[f"pira_conf{_label(c)}_date"] = as_dates(t[idx], ok)
             cols[f"pira_conf{_label(c)}_value"] = np.where(ok, x[idx], np.nan)
     cols["sust_days"] = t[sust] - t[ch]
     cols["sust_last"] = sust == prep.offsets[p + 1] - 1
@@ -281,68 +281,8 @@ def build_unconfirmed(prep: Prepared, raw: tuple[np.ndarray, ...]) -> pl.DataFra
     t, x = prep.days, prep.values
     return pl.DataFrame({
         "patient_id": pl.Series(ids[un_int[:, 0]].tolist(), dtype=pl.String),
-        "date": _date(t[un_int[:, 1]]),
+        "date": as_dates(t[un_int[:, 1]]),
         "value": x[un_int[:, 1]],
-        "bl_date": _date(t[un_int[:, 2]]),
+        "bl_date": as_dates(t[un_int[:, 2]]),
         "bl_value": un_val,
     })
-
-
-@dataclass(frozen=True)
-class EventResult:
-    """Events (one row each), per-patient summary, unconfirmed changes, and the settings."""
-
-    events: pl.DataFrame
-    summary: pl.DataFrame
-    unconfirmed: pl.DataFrame
-    settings: EventSettings
-    value: str
-    n_dropped: int
-    visits: pl.DataFrame
-    relapses: pl.DataFrame | None
-
-    def methods(self) -> str:
-        """The methods paragraph of a paper, stating every criterion applied."""
-        from mscohort.derive.events.methods import methods_text
-
-        return methods_text(self.settings, self.value)
-
-    def explain(self, patient_id: str) -> str:
-        """Why each event of one patient is an event: visits, relapses, baseline moves and
-        confirmations, step by step."""
-        from mscohort.derive.events.explain import explain_patient
-
-        return explain_patient(self, patient_id)
-
-
-def detect_events(visits: pl.DataFrame, relapses: pl.DataFrame | None = None,
-                  settings: EventSettings | None = None, *, value: str = "edss"
-                  ) -> EventResult:
-    """Confirmed disability events of every patient.
-
-    Parameters
-    ----------
-    visits
-        One row per assessment: ``patient_id``, ``date`` and the ``value`` column
-        (e.g. ``edss``); optionally ``validconf`` (False: the visit may not confirm).
-        Rows with a missing value are left out (counted in ``n_dropped``); two assessments
-        of one patient on one day are an error.
-    relapses
-        ``patient_id`` and ``onset_date`` (or ``date``) of each relapse.
-    settings
-        An :class:`EventSettings` (msprog's defaults when omitted); see the presets.
-
-    References
-    ----------
-    Montobbio N et al. Mult Scler 2024, doi:10.1177/13524585241243157 (msprog); Kappos L et
-    al. JAMA Neurol 2020;77:1132-1140; Müller J et al. JAMA Neurol 2023 (harmonised PIRA).
-    """
-    settings = settings or EventSettings()
-    prep = prepare(visits, relapses, value, _relapse_cut(settings, settings.relapse_to_bl),
-                   end_dates=settings.relapse_end_dates)
-    raw = run_scan(prep, settings)
-    events = build_events(prep, raw, settings)
-    return EventResult(events, build_summary(prep, events), build_unconfirmed(prep, raw),
-                       settings, value, prep.n_dropped, visits, relapses)
-
-

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from mscohort.derive.events import primitives as K
-from mscohort.derive.events.detect import _relapse_cut, prepare, run_scan
+from mscohort.derive.events.detect import prepare, relapse_cut, run_scan
 from mscohort.errors import bad_argument
 
 if TYPE_CHECKING:
-    from mscohort.derive.events.detect import EventResult
+    from mscohort.derive.events.result import EventResult
 
 _TYPES = {K.CDI: "CDI", K.CDW: "CDW (undefined)", K.RAW: "CDW (RAW)", K.PIRA: "CDW (PIRA)"}
 
@@ -26,7 +26,7 @@ def explain_patient(result: EventResult, patient_id: str) -> str:
     if result.relapses is not None:
         rel = result.relapses.filter(pl.col("patient_id").cast(pl.String) == str(patient_id))
     s = result.settings
-    prep = prepare(visits, rel, result.value, _relapse_cut(s, s.relapse_to_bl),
+    prep = prepare(visits, rel, result.value, relapse_cut(s, s.relapse_to_bl),
                    end_dates=s.relapse_end_dates)
     raw = run_scan(prep, result.settings, trace_rows=10_000)
     trace = raw[6]

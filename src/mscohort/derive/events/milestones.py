@@ -16,8 +16,8 @@ import numba
 import numpy as np
 import polars as pl
 
-from mscohort.derive.events.detect import _date, _relapse_cut, prepare
-from mscohort.derive.events.primitives import _relapse_distance
+from mscohort.derive.events.detect import as_dates, prepare, relapse_cut
+from mscohort.derive.events.primitives import relapse_distance
 from mscohort.derive.events.settings import EventSettings
 
 
@@ -37,7 +37,7 @@ def _scan(offsets, t, x, vc, roffsets, rt, rwin, milestone, sign, lo, hi, rte0, 
             ms = -1
             for k in range(search, n):
                 if sign * (x[o + k] - milestone) >= 0:
-                    before, after = _relapse_distance(rt, ro, nrel, t[o + k])
+                    before, after = relapse_distance(rt, ro, nrel, t[o + k])
                     if not np.isnan(rwin[o + k]):  # relapse end dates (relapse_end.py)
                         before = rwin[o + k]
                     if before >= rte0 and after >= rte1:
@@ -54,7 +54,7 @@ def _scan(offsets, t, x, vc, roffsets, rt, rwin, milestone, sign, lo, hi, rte0, 
                         inwin = True
                 if not inwin or not vc[o + k]:
                     continue
-                before, after = _relapse_distance(rt, ro, nrel, t[o + k])
+                before, after = relapse_distance(rt, ro, nrel, t[o + k])
                 if not np.isnan(rwin[o + k]):
                     before = rwin[o + k]
                 if before >= rtc0 and after >= rtc1:
@@ -100,7 +100,7 @@ def milestone_times(visits: pl.DataFrame, relapses: pl.DataFrame | None, milesto
     """
     s = settings or EventSettings()
     # msprog's value_milestone drops relapses by relapse_to_event (not relapse_to_bl)
-    prep = prepare(visits, relapses, value, _relapse_cut(s, s.relapse_to_event),
+    prep = prepare(visits, relapses, value, relapse_cut(s, s.relapse_to_event),
                    end_dates=s.relapse_end_dates)
     npat = len(prep.ids)
     out_idx = np.empty(npat, dtype=np.int64)
@@ -118,7 +118,7 @@ def milestone_times(visits: pl.DataFrame, relapses: pl.DataFrame | None, milesto
         "patient_id": pl.Series(prep.ids, dtype=pl.String),
         "milestone": np.full(npat, float(milestone)),
         "observed": out_obs,
-        "date": _date(prep.days[out_idx]),
+        "date": as_dates(prep.days[out_idx]),
         "value": np.where(out_obs, prep.values[out_idx], np.nan),
         "time2event_days": prep.days[out_idx] - first,
     }).with_columns(pl.col("value").fill_nan(None))

@@ -166,7 +166,7 @@ def _unconfirmed(un_int, un_val, nun, p, change, baseline, value) -> int:  # pra
 
 
 @numba.njit(cache=True)
-def _relapse_distance(rt, ro, nrel, day) -> tuple[float, float]:  # pragma: no cover
+def relapse_distance(rt, ro, nrel, day) -> tuple[float, float]:  # pragma: no cover
     """Days since the last relapse on or before ``day``, and until the next on or after."""
     before = np.inf
     after = np.inf

@@ -1,0 +1,43 @@
+"""What one import did (:class:`ImportResult`), shared by the store and its writers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mscohort.validate import ValidationReport
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import did: the import id, which is the new store version (None when
+    nothing was new), and rows per table read, added, changed (corrected) and retracted."""
+
+    import_id: int | None
+    rows_read: dict[str, int]
+    rows_added: dict[str, int]
+    report: ValidationReport
+    rows_changed: dict[str, int] = field(default_factory=dict)
+    rows_retracted: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return self.import_id is not None
+
+    @property
+    def rows_already_stored(self) -> dict[str, int]:
+        """Rows read that were already stored (identical), per table."""
+        return {t: n - self.rows_added.get(t, 0) - self.rows_changed.get(t, 0)
+                for t, n in self.rows_read.items() if n}
+
+    def summary(self) -> str:
+        stored = sum(self.rows_already_stored.values())
+        if not self.changed:
+            return (f"nothing new: every row ({stored}) is already stored; the store is "
+                    "unchanged")
+        parts = [f"{t} +{n}" for t, n in self.rows_added.items() if self.rows_read.get(t)]
+        parts += [f"{t} {n} changed" for t, n in self.rows_changed.items() if n]
+        parts += [f"{t} {n} retracted" for t, n in self.rows_retracted.items() if n]
+        already = "" if not stored else "; already stored (kept as they were): " + ", ".join(
+            f"{t} {n}" for t, n in self.rows_already_stored.items() if n)
+        return (f"import {self.import_id}: " + ", ".join(parts) + already
+                + f" (store version {self.import_id})")
