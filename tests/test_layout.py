@@ -15,8 +15,8 @@ DOCS = Path(__file__).parents[1] / "docs"
 #: pipeline order; a module may import its own stage, earlier stages and shared modules
 STAGES = ["ingest", "validate", "derive", "stratify", "analyse", "report"]
 #: thin layers over the stages
-ADAPTERS = ["store", "cli", "web", "interop", "synthetic", "scores", "calibrate"]
-SHARED = {"schema", "errors", "issues", "vocabulary", "study", "definition", "secondary",
+ADAPTERS = ["store", "cli", "web", "interop", "synthetic", "scores", "calibrate", "loading"]
+SHARED = {"schema", "errors", "issues", "vocabulary", "study", "definition", "secondary", "units",
           "_version"}
 
 
@@ -78,3 +78,11 @@ def test_validation_doc_lists_every_rule() -> None:
     text = (DOCS / "validation.md").read_text()
     for rule in Rule:
         assert f"`{rule}`" in text, rule
+
+
+@pytest.mark.parametrize("path", sorted((SRC / "cli").glob("*.py")),
+                         ids=lambda p: str(p.relative_to(SRC)))
+def test_cli_composes_no_clinical_steps(path: Path) -> None:
+    """The CLI parses options, calls the loading service and the analysis, and prints: it
+    imports nothing of ``derive`` (function-level imports included)."""
+    assert "derive" not in _imports(path), f"{path.relative_to(SRC)} imports derive"

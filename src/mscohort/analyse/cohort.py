@@ -15,6 +15,8 @@ Rows are tidy: ``characteristic``, ``group``, ``n_group``, ``n`` (patients with 
 
 from __future__ import annotations
 
+from typing import cast
+
 import polars as pl
 
 from mscohort.analyse.stats import Describe
@@ -36,7 +38,7 @@ def cohort_description(outcomes: pl.DataFrame, split: Split, unit_label: str) ->
     ok = analysed(outcomes)
     groups = {"all": ok} | split.groups
     phenotypes = outcomes.filter(ok)["phenotype"].drop_nulls().unique().sort().to_list()
-    max_courses = outcomes.filter(ok)["n_courses"].max() or 0
+    max_courses = cast("int | None", outcomes.filter(ok)["n_courses"].max()) or 0
     rows = []
     for group, mask in groups.items():
         sub = outcomes.filter(mask)

@@ -16,6 +16,7 @@ in the same patients.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -33,6 +34,10 @@ from mscohort.stratify.splits import (
     by_prior_drug,
     by_prior_window,
 )
+from mscohort.units import UNIT_LABELS
+
+if TYPE_CHECKING:
+    from mscohort.analyse.survival import LogRank
 
 TABLE_SCHEMA = {
     "table": pl.String, "split": pl.String, "exclusive": pl.Boolean, "rule": pl.String,
@@ -54,8 +59,7 @@ class Measure:
 
 
 def _label_unit(d: StudyDefinition) -> str:
-    return {"lunar_month": "lunar months", "month": "months", "year": "years",
-            "day": "days"}[d.unit]
+    return UNIT_LABELS[d.unit]
 
 
 def group_table(outcomes: pl.DataFrame, split: Split, measures: list[Measure],
@@ -219,7 +223,14 @@ def _ci(low: float | None, high: float | None) -> str | None:
     return None if low is None or high is None else f"{low:.2f}-{high:.2f}"
 
 
-def cdw_survival(outcomes: pl.DataFrame, split: Split) -> tuple[pl.DataFrame, object]:
+class CdwSurvival(NamedTuple):
+    """The result of :func:`cdw_survival`."""
+
+    curves: pl.DataFrame  #: Kaplan-Meier curves stacked with a ``group`` column
+    logrank: LogRank | None  #: the log-rank test across the groups (None: no group)
+
+
+def cdw_survival(outcomes: pl.DataFrame, split: Split) -> CdwSurvival:
     """Kaplan-Meier time to first confirmed worsening per group of a split (curves stacked
     with a ``group`` column), and the log-rank test across the groups."""
     from mscohort.analyse.survival import kaplan_meier, log_rank
@@ -236,6 +247,6 @@ def cdw_survival(outcomes: pl.DataFrame, split: Split) -> tuple[pl.DataFrame, ob
         events.append(e)
         labels += [name] * g.height
     if not curves:
-        return pl.DataFrame(), None
+        return CdwSurvival(pl.DataFrame(), None)
     test = log_rank(np.concatenate(times), np.concatenate(events), np.array(labels))
-    return pl.concat(curves), test
+    return CdwSurvival(pl.concat(curves), test)

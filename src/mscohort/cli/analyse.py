@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -15,67 +12,8 @@ from rich.text import Text
 
 from mscohort.analyse.formatting import estimate_ci, format_p, number, p_clause, p_text
 from mscohort.analyse.study import StudyAnalysis
-from mscohort.errors import DataValidationError, UsageError
-from mscohort.study import Study
-
-
-@contextmanager
-def command_errors() -> Iterator[None]:
-    """A bad argument exits 2 with its message; bad data prints the validation report and
-    exits 1."""
-    from mscohort.cli.main import _usage, out
-    from mscohort.cli.render import print_report
-
-    try:
-        yield
-    except UsageError as exc:
-        raise _usage(exc) from None
-    except DataValidationError as exc:
-        print_report(out, exc.report, None)
-        raise typer.Exit(1) from None
-
-
-def parse_day(text: str) -> dt.date:
-    """A ``--as-of`` day, or a UsageError naming the option."""
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"`--as-of` must be a date YYYY-MM-DD; got {text!r}.") from None
-
-
-AsOfVersionOpt = Annotated[int | None, typer.Option(
-    "--as-of-version", help="Read the store as it was after this store version (reproduce "
-    "an earlier analysis; see `mscohort history --db`).")]
-
-
-def load_records(db: Path | None, data: Path | None, as_of_version: int | None = None
-                 ) -> tuple[Study, object, object]:
-    """The study from a store (its current view, or as of a store version) or a folder, with
-    the report's input check and provenance (definition file added later). Raises
-    UsageError or DataValidationError."""
-    from mscohort.report import InputCheck
-
-    if (db is None) == (data is None):
-        raise UsageError("give exactly one of --db study.duckdb or --data FOLDER.")
-    if as_of_version is not None and db is None:
-        raise UsageError("`--as-of-version` must come with --db; got --data.")
-    if db is not None:
-        from mscohort.store.records import load_store
-
-        records, check, files, imports = load_store(db, as_of_version)
-        return records, check, (files, imports)
-    from mscohort.ingest import read_study
-    from mscohort.validate.check import check_study
-
-    raw = read_study(data)
-    records, report = check_study(raw)
-    if not report.ok:
-        raise DataValidationError(report, action="load")
-    files = pl.DataFrame(
-        [{"table": t.table, "file": t.source, "sha256": t.sha256, "rows": t.frame.height}
-         for t in raw.tables.values()],
-        schema={"table": pl.String, "file": pl.String, "sha256": pl.String, "rows": pl.Int64})
-    return records, InputCheck(str(data), report.issues), (files, None)
+from mscohort.cli.common import AsOfVersionOpt, command_errors, out
+from mscohort.loading import StudyInput
 
 
 def analyse(
@@ -94,48 +32,36 @@ def analyse(
 
     Example: mscohort analyse --study study.toml --db study.duckdb --out results/
     """
-    from mscohort.cli.main import out
+    from mscohort.analyse.study import analyse_study
     from mscohort.definition import load_definition
+    from mscohort.loading import load_input
 
     with command_errors():
         definition = load_definition(study)
-        records, _, (files, imports) = load_records(db, data, as_of_version)
-    from mscohort.analyse.study import analyse_study
-
-    result = analyse_study(records, definition)
+        loaded = load_input(db, data, as_of_version)
+    result = analyse_study(loaded.records, definition)
     print_analysis(result)
     if methods:
         out.print(result.methods())
     if out_dir is not None:
-        written = [*result.write(out_dir), write_provenance(out_dir, db, data, files, imports)]
+        written = [*result.write(out_dir), write_provenance(out_dir, loaded)]
         out.print(f"wrote {len(written)} files (CSV, JSON and Parquet of every table, "
                   f"settings.json, methods.txt, provenance.json) to {out_dir}")
 
 
-def write_provenance(out_dir: Path, db: Path | None, data: Path | None, files: object,
-                     imports: object) -> Path:
-    """``provenance.json`` of an analysis: the input (store and the store version read, or
-    folder) and every file with its SHA-256, so that ``--as-of-version`` reproduces it."""
+def write_provenance(out_dir: Path, loaded: StudyInput) -> Path:
+    """``provenance.json`` of an analysis (:meth:`mscohort.loading.StudyInput.provenance`):
+    the input and every file with its SHA-256, so that ``--as-of-version`` reproduces it."""
     import json
 
-    from mscohort.store.records import store_version_read
-
-    assert isinstance(files, pl.DataFrame)
     path = out_dir / "provenance.json"
-    path.write_text(json.dumps({
-        "store": None if db is None else str(db),
-        "store_version": store_version_read(imports if isinstance(imports, pl.DataFrame)
-                                            else None),
-        "folder": None if data is None else str(data),
-        "files": files.to_dicts(),
-    }, indent=2, default=str) + "\n")
+    path.write_text(json.dumps(loaded.provenance(), indent=2, default=str) + "\n")
     return path
 
 
 def print_analysis(result: StudyAnalysis) -> None:
     """The terminal summary of an analysis: who was analysed, the group tables, categories,
     paired tests, relapse rates and the log-rank test."""
-    from mscohort.cli.main import out
 
     definition = result.definition
     outcomes, tables, categories = result.outcomes, result.tables, result.categories
@@ -195,7 +121,6 @@ def print_analysis(result: StudyAnalysis) -> None:
 def print_reviewer(result: StudyAnalysis) -> None:
     """Estimates with 95% CIs, between-group contrasts, time points, the population flow
     and the sensitivity table, a line each."""
-    from mscohort.cli.main import out
 
     out.print("[bold]Estimates (95% CI)[/]")
     for r in result.estimates.iter_rows(named=True):
@@ -233,7 +158,6 @@ def print_reviewer(result: StudyAnalysis) -> None:
 def print_secondary(result: StudyAnalysis) -> None:
     """Secondary outcomes in a few lines: paired tests, NEDA shares, milestones."""
     from mscohort.analyse.stats import p_clause
-    from mscohort.cli.main import out
 
     sec = result.secondary
     assert sec is not None

@@ -20,6 +20,7 @@ from mscohort.report.figures import report_figures
 from mscohort.report.plots import Drawn, draw
 from mscohort.report.tables import ReportTable, report_tables
 from mscohort.study import Study
+from mscohort.validate.input_check import InputCheck
 
 FORMATS = ("html", "docx", "xlsx", "md")
 FILE_COLUMNS = {"table": pl.String, "file": pl.String, "sha256": pl.String, "rows": pl.Int64}
@@ -43,25 +44,9 @@ class Provenance:
         digest = (hashlib.sha256(Path(definition_file).read_bytes()).hexdigest()
                   if definition_file is not None else None)
         stamp = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-        return cls(files.select(list(FILE_COLUMNS)).cast(FILE_COLUMNS),
+        return cls(files.select(list(FILE_COLUMNS)).cast(pl.Schema(FILE_COLUMNS)),
                    None if definition_file is None else str(definition_file), digest, imports,
                    __version__, stamp)
-
-
-@dataclass(frozen=True)
-class InputCheck:
-    """The validation summary of the input data shown in the report."""
-
-    source: str
-    issues: pl.DataFrame  #: file, row, patient_id, column, rule, value, severity, message, fix
-    note: str = ""
-
-    def counts(self) -> pl.DataFrame:
-        if self.issues.height == 0:
-            return pl.DataFrame(schema={"severity": pl.String, "rule": pl.String,
-                                        "n": pl.UInt32, "message": pl.String})
-        return (self.issues.group_by("severity", "rule", maintain_order=True)
-                .agg(pl.len().alias("n"), pl.col("message").first()))
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def msfc_changes(a: StudyAnalysis) -> FigureData | None:
         n = v.len()
         if n < 2:
             continue
-        half = stats.t.ppf(0.975, n - 1) * v.std() / math.sqrt(n)  # type: ignore[operator]
+        half = stats.t.ppf(0.975, n - 1) * v.std() / math.sqrt(n)
         rows.append({"measure": label, "n": n, "mean": v.mean(), "ci_low": v.mean() - half,
                      "ci_high": v.mean() + half})
     means = pl.DataFrame(rows, schema={"measure": pl.String, "n": pl.Int64,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 import polars as pl
 from matplotlib.patches import Patch
@@ -26,6 +27,7 @@ from mscohort.report.figures import FigureData
 from mscohort.report.plots import HATCHES, OKABE_ITO, Drawn, _figure
 from mscohort.schema import TABLES
 from mscohort.study import Study
+from mscohort.units import DAYS_PER_YEAR
 from mscohort.vocabulary import BY_NAME
 
 
@@ -46,10 +48,10 @@ def patient_timeline(study: Study, a: StudyAnalysis, patient_id: str) -> Patient
     row = a.outcomes.filter(pl.col("patient_id") == patient_id)
     index = row["index_date"][0] if row.height else None
     edss = derive_edss(s).select("date", "edss", "msss")
-    origin: dt.date | None = index or (edss["date"].min() if edss.height else None)
+    origin = cast("dt.date | None", index or (edss["date"].min() if edss.height else None))
 
     def years(col: str) -> pl.Expr:
-        return ((pl.col(col) - pl.lit(origin)).dt.total_days() / 365.25).alias("time")
+        return ((pl.col(col) - pl.lit(origin)).dt.total_days() / DAYS_PER_YEAR).alias("time")
 
     relapses = s.table("relapses").select(years("onset_date"), "onset_date")
     drugs = (s.table("treatments").with_columns(
