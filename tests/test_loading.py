@@ -51,7 +51,7 @@ def test_a_store_loads_at_its_current_or_an_earlier_version(toy_dir: Path,
 
 def test_exactly_one_source_and_a_version_only_with_a_store(toy_dir: Path,
                                                             tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="give exactly one of --db study.duckdb or --data"):
+    with pytest.raises(UsageError, match=r"give exactly one of --db study\.duckdb or --data"):
         load_input()
     with pytest.raises(UsageError, match="give exactly one of"):
         load_input(db=tmp_path / "s.duckdb", data=toy_dir)

@@ -60,7 +60,7 @@ def report(
             from mscohort.report import write_figures
 
             pictures = write_figures(doc, figures)
-    from mscohort.cli.analyse import print_analysis
+    from mscohort.cli.summary import print_analysis
 
     if not quiet:
         print_analysis(result)
