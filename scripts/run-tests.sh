@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: install mscohort with its test extras, lint, then run pytest.
+# The whole test suite: install mscohort with its test extras, lint, type-check, then run
+# pytest.
 # Usage: bash scripts/run-tests.sh [pytest arguments]
 source "$(dirname "$0")/_venv.sh"
 install_mscohort "[test]"
@@ -9,4 +10,5 @@ install_mscohort "[test]"
 export MSCOHORT_REQUIRE_ORACLES=1
 cd "$ROOT"
 "$VENV/bin/ruff" check src tests benchmarks
+"$VENV/bin/mypy"  # src/mscohort, settings in pyproject.toml [tool.mypy]
 exec "$VENV/bin/python" -m pytest "$@"

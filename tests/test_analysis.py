@@ -171,12 +171,12 @@ def test_paired_tests_table_uses_the_relapse_analysis_set(outcomes) -> None:
 
 # -- the definition file -------------------------------------------------------------------
 @pytest.mark.parametrize(("raw", "match"), [
-    ({"studdy": {}}, r"\[studdy\] is not a section"),
-    ({"index": {"drug": "Tysabry"}}, "index.drug must be a drug of the vocabulary"),
-    ({"follow_up": {"unit": "weeks"}}, "follow_up.unit must be one of"),
-    ({"follow_up": {"end": "cutoff"}}, "cutoff_date must be given"),
-    ({"baseline": {"window_days": -1}}, "baseline.window_days must be a number of days"),
-    ({"change": {"rule": "big"}}, "change.rule must be"),
+    ({"studdy": {}}, r"`\[section\]` must be one of .*; got '\[studdy\]'"),
+    ({"index": {"drug": "Tysabry"}}, "index.drug` must be a drug of the vocabulary"),
+    ({"follow_up": {"unit": "weeks"}}, "follow_up.unit` must be one of"),
+    ({"follow_up": {"end": "cutoff"}}, "cutoff_date` must be given"),
+    ({"baseline": {"window_days": -1}}, "baseline.window_days` must be a number of days"),
+    ({"change": {"rule": "big"}}, "change.rule` must be"),
     ({"index": {"drugs": "x"}}, "unknown key"),
 ])
 def test_bad_definitions_are_usage_errors(raw: dict, match: str) -> None:
@@ -202,7 +202,7 @@ def test_subgroups_by_condition_and_the_relapse_table(outcomes) -> None:
 
 
 def test_subgroup_conditions_are_checked() -> None:
-    with pytest.raises(UsageError, match=r"subgroups\.x must be 'column op number'"):
+    with pytest.raises(UsageError, match=r"subgroups\.x` must be 'column op number'"):
         parse_definition({"subgroups": {"x": "arr_before about 2"}})
     with pytest.raises(UsageError, match="a condition on an outcome column"):
         parse_definition({"subgroups": {"x": "relapse_count > 2"}})

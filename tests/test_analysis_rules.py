@@ -347,19 +347,20 @@ def test_every_error_of_a_definition_file_is_reported_in_one_pass() -> None:
     text = str(info.value)
     for part in (
             "10 errors",
-            r"[studdy] is not a section; must be one of study, index",
-            "follow_up.unit must be one of lunar_month, month, year, day; got 'weeks'",
-            "follow_up.lunar_month must be one of 28_days, synodic; got 'moon'",
-            "relapses.index_day must be one of before, during, neither; got 'after'",
-            "relapses.min_followup_days must be a number of days >= 0; got -1",
-            "prior_treatment.immediate_rule must be one of stopped_last, longest, "
+            "`[section]` must be one of study, index",
+            "got '[studdy]'",
+            "`follow_up.unit` must be one of lunar_month, month, year, day; got 'weeks'",
+            "`follow_up.lunar_month` must be one of 28_days, synodic; got 'moon'",
+            "`relapses.index_day` must be one of before, during, neither; got 'after'",
+            "`relapses.min_followup_days` must be a number of days >= 0; got -1",
+            "`prior_treatment.immediate_rule` must be one of stopped_last, longest, "
             "started_last",
-            "events.preset must be one of msprog, clinical_trial, observational, kappos2020, "
+            "`events.preset` must be one of msprog, clinical_trial, observational, kappos2020, "
             "kappos2020_strict, muller2023; got 'trial'",
             "[events] has unknown key conf_dayz; allowed: preset, baseline",
-            "events.baseline must be one of fixed, roving_impr, roving_wors, roving; got "
+            "`events.baseline` must be one of fixed, roving_impr, roving_wors, roving; got "
             "'rovin'",
-            "neda.window_days must be a number >= 1; got 0"):
+            "`neda.window_days` must be a number >= 1; got 0"):
         assert part in text, part
     assert text.startswith("study definition s.toml: 10 errors:\n")
 
@@ -387,7 +388,7 @@ def test_the_pre_index_window_can_leave_out_the_year_before_the_index(write_stud
     assert "from 730.5 to 365 days before the index date" in methods_text(d)
     from mscohort.errors import UsageError
 
-    with pytest.raises(UsageError, match=r"pre_index_end_days must be below pre_index_days"):
+    with pytest.raises(UsageError, match=r"pre_index_end_days` must be below pre_index_days"):
         parse_definition({"relapses": {"pre_index_days": 365, "pre_index_end_days": 400}})
 
 

@@ -161,7 +161,7 @@ def test_usage_errors_keep_their_brackets(tmp_path: Path, toy_dir: Path) -> None
     bad = tmp_path / "s.toml"
     bad.write_text("[foo]\nx = 1\n")
     code, output = run("analyse", "--study", bad, "--data", toy_dir)
-    assert code == 2 and "[foo] is not a section" in output
+    assert code == 2 and "`[section]` must be one of" in output and "'[foo]'" in output
 
 
 def toy_dir_definition() -> Path:

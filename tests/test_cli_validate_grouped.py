@@ -42,4 +42,4 @@ def test_validate_writes_every_issue_as_csv_and_xlsx(broken_dir: Path, tmp_path:
     assert sum(r[2] for r in summary[1:]) == len(issues) == len(rows) - 1
     assert [r[4] for r in rows[1:]] == [i["rule"] for i in issues]
     code, output = run("validate", broken_dir, "--out", tmp_path / "issues.txt")
-    assert code == 2 and "`--out` must end in .csv or .xlsx" in output
+    assert code == 2 and "`--out` must be a file ending in .csv or .xlsx" in output

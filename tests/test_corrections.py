@@ -175,7 +175,7 @@ def test_one_record_is_corrected_as_a_new_version_keeping_its_other_values(
         "Zürich", "1970-01-15", "month")  # the month-precision birth date is kept as it was
     assert (audit["source"], audit["imported_by"], audit["reason"]) == (
         "web edit", "A. Nurse", "site renamed")
-    with pytest.raises(UsageError, match="`key` must identify one stored record"):
+    with pytest.raises(UsageError, match="`key` must be the key of one stored record"):
         correct_record(db, "edss", {"patient_id": "P1", "date": "1999-01-01"},
                        {"edss": "2.0"}, by="A. Nurse", reason="x")
     with pytest.raises(DataValidationError, match="nothing was imported"):

@@ -126,12 +126,12 @@ def test_mapping_sheet_of_a_workbook(write_study, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("raw", "match"), [
-    ({"visits": {}}, r"\[visits\] is not a canonical table"),
-    ({"edss": {"columns": {"score": "EDSS"}}}, "score is not a column of edss"),
+    ({"visits": {}}, r"`\[table\]` must be a canonical table.*; got \[visits\]"),
+    ({"edss": {"columns": {"score": "EDSS"}}}, r"score \(not a column of edss\)"),
     ({"edss": {"colums": {}}}, "unknown setting"),
-    ({"edss": {"columns": {"edss": ""}}}, "must name a column"),
+    ({"edss": {"columns": {"edss": ""}}}, "must be the name of a column"),
     ({"edss": {"columns": {"edss": "X", "date": "X"}}}, "maps X onto more than one column"),
-    ({"edss": {"file": 3}}, "file must be a text"),
+    ({"edss": {"file": 3}}, "file` must be a text"),
 ])
 def test_bad_mapping_is_a_usage_error(raw: dict, match: str) -> None:
     with pytest.raises(UsageError, match=match):

@@ -140,4 +140,4 @@ def test_data_dictionary_lists_every_column_with_its_type(tmp_path: Path) -> Non
     sex = table.filter(pl.col("column") == "sex").row(0, named=True)
     assert sex["allowed"] == "F, M"
     code, output = run("template", "--out", tmp_path / "t.txt")
-    assert code == 2 and "must end in .xlsx" in output
+    assert code == 2 and "must be a file ending in .xlsx" in output

@@ -158,7 +158,7 @@ def test_export_writes_every_table_typed_as_parquet(toy_dir: Path, tmp_path: Pat
     assert set(TABLES) | {"derived_edss", "derived_msfc"} == names
     assert pl.read_parquet(tmp_path / "pq" / "edss.parquet").equals(edss)
     with StudyStore(db, read_only=True) as store, pytest.raises(
-            UsageError, match="format must be parquet or csv"):
+            UsageError, match="`format` must be parquet or csv"):
         store.export(tmp_path / "x", "xml")
 
 

@@ -9,7 +9,7 @@ catch either.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
     from mscohort.validate.report import ValidationReport
@@ -46,9 +46,49 @@ class DataValidationError(MscohortError, ValueError):
         )
 
 
-def bad_argument(name: str, expected: str, got: Any) -> InvalidArgumentError:
-    """Build the one wording used for every bad argument: "`name` must be ...; got ..."."""
-    return InvalidArgumentError(f"`{name}` must be {expected}; got {got!r}.")
+_E = TypeVar("_E", bound="InvalidArgumentError")
+
+
+@overload
+def bad_argument(name: str, expected: str, got: Any, *, where: str | None = None,
+                 shown: str | None = None, hint: str | None = None) -> InvalidArgumentError: ...
+@overload
+def bad_argument(name: str, expected: str, got: Any, *, where: str | None = None,
+                 error: type[_E], shown: str | None = None, hint: str | None = None) -> _E: ...
+def bad_argument(name: str, expected: str, got: Any, *, where: str | None = None,
+                 error: type[InvalidArgumentError] = InvalidArgumentError,
+                 shown: str | None = None, hint: str | None = None) -> InvalidArgumentError:
+    """Build the one wording used for every bad argument: "`name` must be ...; got ...".
+
+    Parameters
+    ----------
+    name
+        The argument, option (``--as-of``) or setting (``[redcap] exclusive``) at fault.
+    expected
+        What it must be, e.g. "a date YYYY-MM-DD", "one of csv, json".
+    got
+        The value given; shown with ``repr`` unless ``shown`` describes it instead
+        (e.g. "no --reason", a file name).
+    where
+        The file or section the setting was read from, prefixed as "where: ".
+    error
+        The exception class: :class:`UsageError` for a command line or a settings file
+        (the CLI exits with code 2), :class:`InvalidArgumentError` for a Python call.
+    hint
+        What to do, a sentence added after the template.
+    """
+    prefix = f"{where}: " if where else ""
+    value = shown if shown is not None else repr(got)
+    after = f" {hint}" if hint else ""
+    return error(f"{prefix}`{name}` must be {expected}; got {value}.{after}")
+
+
+def bad_usage(name: str, expected: str, got: Any, *, where: str | None = None,
+              shown: str | None = None, hint: str | None = None) -> UsageError:
+    """:func:`bad_argument` as a :class:`UsageError`: a bad command-line option, a bad
+    setting in a file the user wrote, a bad form field (the CLI exits with code 2)."""
+    return bad_argument(name, expected, got, where=where, error=UsageError, shown=shown,
+                        hint=hint)
 
 
 class UnreadableFileError(MscohortError, OSError):
@@ -60,9 +100,10 @@ class StoreWriteError(MscohortError, OSError):
     import was rolled back, so the store is unchanged. The CLI turns it into exit code 3."""
 
 
-def read_toml(path: Path, what: str) -> dict[str, object]:
+def read_toml(path: Path, what: str) -> dict[str, Any]:
     """A TOML settings file (a mapping, a study definition), or :class:`UsageError` saying
-    which file is missing or malformed."""
+    which file is missing or malformed. Its values are as TOML typed them (``Any``): the
+    caller checks each one and says which key is wrong."""
     import tomllib
 
     where = f"{what} {path}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import polars as pl
 
@@ -113,8 +114,8 @@ class Table:
         return tuple(c.name for c in self.columns if c.kind is Kind.DATE)
 
 
-def _c(name: str, kind: Kind, description: str, **kw: object) -> Column:
-    return Column(name, kind, description, **kw)  # type: ignore[arg-type]
+def _c(name: str, kind: Kind, description: str, **kw: Any) -> Column:
+    return Column(name, kind, description, **kw)
 
 
 PID = _c("patient_id", Kind.ID, "Patient identifier, the same in every table.", required=True)

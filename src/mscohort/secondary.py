@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mscohort.errors import UsageError
+from mscohort.errors import UsageError, bad_usage
 from mscohort.schema import EDSS_STEPS
+from mscohort.units import DAYS_PER_YEAR
 
 OPTIC_NEURITIS_EYES = ("exclude", "separate", "include")
 
@@ -34,7 +35,7 @@ class SecondarySettings:
 
     worsening_percent: float = 20.0
     optic_neuritis_eyes: str = "exclude"
-    neda_window_days: float = 730.5
+    neda_window_days: float = 2 * DAYS_PER_YEAR
     mri_rebaseline_days: float = 0.0
     visit_tolerance_days: float = 90.0
     milestones: tuple[float, ...] = (4.0, 6.0)
@@ -43,7 +44,7 @@ class SecondarySettings:
 def _number(where: str, key: str, value: object, low: float, errors: list[str],
             default: float) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool) or not value >= low:
-        errors.append(f"{where}: {key} must be a number >= {low:g}; got {value!r}.")
+        errors.append(str(bad_usage(key, f"a number >= {low:g}", value, where=where)))
         return default
     return float(value)
 
@@ -57,15 +58,16 @@ def parse_secondary(raw: dict[str, dict[str, object]], where: str) -> SecondaryS
     msfc, oct_, neda = raw.get("msfc", {}), raw.get("oct", {}), raw.get("neda", {})
     eyes = oct_.get("optic_neuritis_eyes", base.optic_neuritis_eyes)
     if eyes not in OPTIC_NEURITIS_EYES:
-        errors.append(f"{where}: oct.optic_neuritis_eyes must be one of "
-                      f"{', '.join(OPTIC_NEURITIS_EYES)}; got {eyes!r}.")
+        errors.append(str(bad_usage("oct.optic_neuritis_eyes",
+                                    f"one of {', '.join(OPTIC_NEURITIS_EYES)}", eyes,
+                                    where=where)))
         eyes = base.optic_neuritis_eyes
     steps = raw.get("milestones", {}).get("edss", list(base.milestones))
     if not isinstance(steps, list) or not all(
             isinstance(s, int | float) and not isinstance(s, bool) and float(s) in EDSS_STEPS
             and s > 0 for s in steps):
-        errors.append(f"{where}: milestones.edss must be a list of EDSS steps above 0, "
-                      f"e.g. [4.0, 6.0]; got {steps!r}.")
+        errors.append(str(bad_usage("milestones.edss", "a list of EDSS steps above 0, e.g. "
+                                    "[4.0, 6.0]", steps, where=where)))
         steps = list(base.milestones)
     settings = SecondarySettings(
         worsening_percent=_number(where, "msfc.worsening_percent", msfc.get(

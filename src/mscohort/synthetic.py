@@ -29,6 +29,7 @@ import polars as pl
 from mscohort.errors import bad_argument
 from mscohort.schema import EDSS_STEPS, TABLES
 from mscohort.study import Study
+from mscohort.units import DAYS_PER_YEAR
 
 _STEPS = np.array([s for s in EDSS_STEPS if s < 10])  # 0 .. 9.5
 #: Drugs and the year from which the cohort may receive them (first approvals for MS).
@@ -41,7 +42,7 @@ _APPROVED = np.array(["1993-07-23", "1996-12-20", "2004-11-23", "2010-09-21", "2
 def _table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     schema = TABLES[name].stored_schema()
     missing = [pl.lit(None, dtype=t).alias(c) for c, t in schema.items() if c not in frame.columns]
-    return frame.with_columns(missing).select(list(schema)).cast(schema)  # type: ignore[arg-type]
+    return frame.with_columns(missing).select(list(schema)).cast(pl.Schema(schema))
 
 
 def make_synthetic_cohort(n_patients: int, seed: int = 0,
@@ -71,7 +72,7 @@ def make_synthetic_cohort(n_patients: int, seed: int = 0,
     vdate = start[pid] + offset * day
     # relapses: Poisson counts over the observed span, spaced >= 30 days
     span = (vdate[first + nv - 1] - start) / day + 1
-    nr = rng.poisson(rate * span / 365.25)
+    nr = rng.poisson(rate * span / DAYS_PER_YEAR)
     rp = np.repeat(np.arange(n), nr)
     rday = np.sort(rng.random(rp.size) * np.repeat(span, nr) + rp * 1e6) - rp * 1e6
     rday = np.floor(rday).astype(np.int64)

@@ -75,7 +75,8 @@ def _mapping(tmp_path: Path, old: str, new: str) -> Path:
     ('"relapse_treatment___1"', '"relapse_treatment"', r"is a checkbox: name one of its choices"),
     ('sex = { "1" = "F", "2" = "M" }', 'sex = { "1" = "F" }',
      r"choice code\(s\) 2 of sex are not mapped"),
-    ('[tables.infusions]', '[tables.infusion]', r"\[tables.infusion\] is not a table"),
+    ('[tables.infusions]', '[tables.infusion]',
+     r"`\[tables.<table>\]` must be a canonical table.*; got \[tables.infusion\]"),
 ])
 def test_mapping_mistakes_are_named(tmp_path: Path, old: str, new: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):

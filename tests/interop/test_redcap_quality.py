@@ -171,7 +171,7 @@ def test_the_api_gives_the_study_of_the_export(tmp_path: Path, monkeypatch, valu
     with redcap_server(export, DICTIONARY) as (url, seen):
         r = CliRunner().invoke(app, ["redcap-import", "--url", url, "--mapping",
                                      str(mapping(tmp_path, True)), "--db", str(db)])
-        assert r.exit_code == 2 and "must start with https://" in r.output
+        assert r.exit_code == 2 and "must be an address starting with https://" in r.output
         assert seen == []  # refused before any request: the token never left
         r = CliRunner().invoke(app, ["redcap-import", "--url", url, "--allow-http",
                                      "--mapping", str(mapping(tmp_path, True)),
@@ -191,7 +191,7 @@ def test_ftp_and_other_schemes_are_refused(tmp_path: Path, monkeypatch) -> None:
     r = CliRunner().invoke(app, ["redcap-import", "--url", "ftp://example.org/api/",
                                  "--allow-http", "--mapping", str(mapping(tmp_path, True)),
                                  "--db", str(tmp_path / "s.duckdb")])
-    assert r.exit_code == 2 and "must start with https://" in r.output
+    assert r.exit_code == 2 and "must be an address starting with https://" in r.output
 
 
 def test_a_missing_code_ticked_in_a_checkbox_field_is_reported(tmp_path: Path) -> None:

@@ -35,8 +35,8 @@ def _mapping(tmp_path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     ('sex = "SEX"', 'sex = "GENDER"', r"\[patients\] sex names column 'GENDER'"),
-    ('table = "edss"', 'table = "visits"', r"'visits' is not a table"),
-    ('edss = "EDSS_{n}"', 'edss = "EDSS"', r"must contain \{n\}"),
+    ('table = "edss"', 'table = "visits"', r"`table` must be a canonical table.*; got 'visits'"),
+    ('edss = "EDSS_{n}"', 'edss = "EDSS"', r"patterns that each contain \{n\}"),
     ('fs_pyramidal = "PYR_{n}"', 'fs_pyr = "PYR_{n}"', r"'fs_pyr' is not a column of edss"),
     ('edss = "EDSS_{n}"', 'edss = "SCORE_{n}"', r"has some columns of repeat 1 but not SCORE_1"),
 ])

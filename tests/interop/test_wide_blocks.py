@@ -199,7 +199,7 @@ def test_a_two_row_header_with_merged_block_titles(tmp_path: Path, kind: str) ->
 def test_header_rows_must_be_one_or_two(tmp_path: Path) -> None:
     header, rows, _ = sheet(n_patients=2)
     _write_csv(tmp_path / "registry.csv", header, rows)
-    with pytest.raises(UsageError, match=r"header_rows must be 1 or 2; got 3"):
+    with pytest.raises(UsageError, match=r"header_rows` must be 1 or 2; got 3"):
         read_wide(_mapping(tmp_path, "registry.csv", extra="header_rows = 3"))
 
 

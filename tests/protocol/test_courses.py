@@ -93,7 +93,7 @@ def test_other_drugs_and_patients_are_kept_apart() -> None:
 
 @pytest.mark.parametrize(("text", "match"), [
     ('[[regimen]]\nname = "x"\ndrug = "alemtuzumab"\ncourses = [{ days = 5 }]\n',
-     "a course needs doses_mg"),
+     "`course` must be a table with doses_mg"),
     ('[[regimen]]\nname = "x"\ndrug = "aspirin"\ncourses = [{ doses_mg = [1] }]\n',
      "unknown drug 'aspirin'"),
     ('[[regimen]]\nname = "x"\n', "name, drug and courses are required"),

@@ -81,7 +81,7 @@ def test_other_drugs_are_not_monitored() -> None:
 def test_bad_rules_are_usage_errors(tmp_path: Path) -> None:
     path = tmp_path / "m.toml"
     path.write_text('drug = "alemtuzumab"\n[[panel]]\nname = "x"\n')
-    with pytest.raises(UsageError, match="each \\[\\[panel\\]\\] needs name, tests"):
+    with pytest.raises(UsageError, match="`\\[\\[panel\\]\\]` must be a table with name, tests"):
         load_monitoring(path)
     path.write_text('drug = "aspirin"\n[[panel]]\nname = "x"\ntests = ["a"]\n'
                     'interval_days = 30\n')

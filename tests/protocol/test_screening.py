@@ -126,7 +126,7 @@ def test_without_adverse_event_records_exclusions_cannot_be_judged(write_study) 
 
 @pytest.mark.parametrize(("raw", "match"), [
     ({}, "at least one \\[\\[eligibility.arm\\]\\]"),
-    ({"arm": [{"include": []}]}, "needs a name"),
+    ({"arm": [{"include": []}]}, "`eligibility arm 1` must be a table with a name"),
     ({"arm": [{"name": "a", "include": [{"criterion": "age"}]}]}, "criterion = one of"),
     ({"arm": [{"name": "a", "include": [{"criterion": "edss_between", "lo": 3}]}]},
      "unknown key\\(s\\) lo"),

@@ -43,7 +43,7 @@ def test_the_definition_names_the_primary_endpoint() -> None:
 
 
 def test_a_wrong_primary_endpoint_names_the_key_and_the_allowed_values() -> None:
-    with pytest.raises(UsageError, match=r"analysis.primary must be one of edss_change, "
+    with pytest.raises(UsageError, match=r"analysis.primary` must be one of edss_change, "
                                          r"msss_change, arr_change; got 'edss'"):
         parse_definition({"analysis": {"primary": "edss"}})
     with pytest.raises(UsageError, match=r"\[analysis\] has unknown key"):

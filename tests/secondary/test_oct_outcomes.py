@@ -71,5 +71,5 @@ def test_an_eye_without_a_follow_up_scan_is_not_averaged() -> None:
 def test_an_unknown_optic_neuritis_setting_is_a_usage_error() -> None:
     from mscohort.errors import UsageError
 
-    with pytest.raises(UsageError, match=r"oct\.optic_neuritis_eyes must be one of"):
+    with pytest.raises(UsageError, match=r"oct\.optic_neuritis_eyes` must be one of"):
         _d("pool")

@@ -103,9 +103,9 @@ def test_the_study_analysis_writes_the_secondary_results(tmp_path) -> None:
 
 @pytest.mark.parametrize(("raw", "message"), [
     ({"neda": {"window": 365}}, r"\[neda\] has unknown key\(s\) window"),
-    ({"milestones": {"edss": [4.2]}}, r"milestones.edss must be a list of EDSS steps"),
-    ({"msfc": {"worsening_percent": 0}}, r"msfc.worsening_percent must be a number >= 0.01"),
-    ({"neda": {"window_days": "2y"}}, r"neda.window_days must be a number"),
+    ({"milestones": {"edss": [4.2]}}, r"milestones.edss` must be a list of EDSS steps"),
+    ({"msfc": {"worsening_percent": 0}}, r"msfc.worsening_percent` must be a number >= 0.01"),
+    ({"neda": {"window_days": "2y"}}, r"neda.window_days` must be a number"),
 ])
 def test_secondary_settings_are_checked(raw: dict, message: str) -> None:
     from mscohort.definition import parse_definition

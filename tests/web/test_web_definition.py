@@ -77,16 +77,16 @@ def test_every_wrong_field_is_shown_next_to_it_and_nothing_is_saved(client, app)
         assert m, f"no errors shown next to {name}"
         return m.group(1)
 
-    assert "index.drug must be a drug of the vocabulary" in errors("index__drug")
-    assert "baseline.window_days must be a number of days >= 0; got -3" in errors(
+    assert "index.drug` must be a drug of the vocabulary" in errors("index__drug")
+    assert "baseline.window_days` must be a number of days >= 0; got -3" in errors(
         "baseline__window_days")
-    assert "follow_up.unit must be one of lunar_month, month, year, day; got 'weeks'" in \
+    assert "follow_up.unit` must be one of lunar_month, month, year, day; got 'weeks'" in \
         errors("follow_up__unit")
-    assert "follow_up.cutoff_date must be given when follow_up.end" in errors(
+    assert "follow_up.cutoff_date` must be given when follow_up.end" in errors(
         "follow_up__cutoff_date")
-    assert "timepoints line 2 must be 'name | days | window_days'" in errors("timepoints")
-    assert "events.preset must be one of" in errors("events__preset")
-    assert "analysis.primary must be one of edss_change, msss_change, arr_change, " \
+    assert "timepoints line 2` must be 'name | days | window_days'" in errors("timepoints")
+    assert "events.preset` must be one of" in errors("events__preset")
+    assert "analysis.primary` must be one of edss_change, msss_change, arr_change, " \
         "edss_change_12_months; got 'edss_change_24_months'" in errors("analysis__primary")
     assert "7 error(s)" in page and "nothing was saved" in page
     assert 'value="aspirin"' in page  # what the user typed stays in the form

@@ -30,7 +30,7 @@ def test_a_coordinator_fills_the_definition_form_downloads_it_and_uses_it(
         page.fill("#save_as", "in-years")
         page.click("#save")
         shown = page.locator("#errors-index__drug").inner_text()
-        assert "index.drug must be a drug of the vocabulary" in shown
+        assert "index.drug` must be a drug of the vocabulary" in shown
         assert page.locator("#field-index__drug.invalid").count() == 1
         assert page.locator("#follow_up__unit").input_value() == "year"  # kept
 

@@ -172,7 +172,7 @@ def test_plain_http_and_a_malformed_token_are_refused_before_any_request(client)
         r = client.post("/load/redcap-api", data={"csrf_token": csrf(client),
                                                   "redcap_url": url, "redcap_token": TOKEN})
         page = r.get_data(as_text=True)
-        assert r.status_code == 400 and "must start with https://" in page
+        assert r.status_code == 400 and "must be an address starting with https://" in page
         assert "--redcap-allow-http" in page and TOKEN not in page
         r = client.post("/load/redcap-api", data={
             "csrf_token": csrf(client), "redcap_url": "https://redcap.example.org/api/",

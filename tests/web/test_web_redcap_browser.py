@@ -32,7 +32,7 @@ def test_a_coordinator_loads_a_redcap_export_and_imports_it(live_server: str) ->
         page.fill("#redcap_url", "http://127.0.0.1:9/api/")
         page.fill("#redcap_token", TOKEN)
         page.click("#redcap-fetch")
-        assert "must start with https://" in page.locator(".messages").inner_text()
+        assert "must be an address starting with https://" in page.locator(".messages").inner_text()
         assert page.locator("#redcap_token").input_value() == ""
         assert TOKEN not in page.content()
         assert errors == ["Failed to load resource: the server responded with a status of "

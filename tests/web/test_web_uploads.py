@@ -60,12 +60,12 @@ def test_a_mapping_naming_a_file_elsewhere_on_the_server_is_refused(
     assert r.status == 302
     page = settle(c, r)
     assert page.status == 400
-    assert "[edss] file" in page.text and "must name one of the uploaded files" in page.text
+    assert "[edss] file" in page.text and "must be one of the uploaded files" in page.text
     assert SECRET_ROW not in page.text
     # and the import refuses it too, whatever the page showed
     upload = r.location.rsplit("/", 1)[1]
     done = settle(c, c.post(f"/load/{upload}/import", {"csrf_token": c.csrf()}))
-    assert "must name one of the uploaded files" in done.text
+    assert "must be one of the uploaded files" in done.text
     assert "Nothing was stored." in done.text
     assert not (ws / "study.duckdb").exists()
 
@@ -91,7 +91,8 @@ def test_a_mapping_naming_uploaded_files_is_accepted(tmp_path: Path) -> None:
     assert confined(ok, tmp_path) is ok
     for bad in ("/etc/passwd", "../x.csv", "sub/../../x.csv", "C:\\data\\x.csv",
                 "..\\x.csv"):
-        with pytest.raises(UsageError, match=r"\[edss\] file = .* must name one of the "):
+        with pytest.raises(UsageError, match=r"`\[edss\] file` must be one of the uploaded "
+                                             r"files .*; got "):
             confined(parse_mapping({"edss": {"file": bad}}), tmp_path)
 
 

@@ -17,6 +17,8 @@ measures. Definitions (``docs/analysis.md``):
 
 from __future__ import annotations
 
+from typing import cast
+
 import polars as pl
 
 from mscohort.analyse import formatting as F
@@ -47,7 +49,7 @@ def cohort_description(outcomes: pl.DataFrame, split: Split, unit_label: str) ->
     ok = analysed(outcomes)
     groups = {"all": ok} | split.groups
     phenotypes = outcomes.filter(ok)["phenotype"].drop_nulls().unique().sort().to_list()
-    max_courses = outcomes.filter(ok)["n_courses"].max() or 0
+    max_courses = cast("int | None", outcomes.filter(ok)["n_courses"].max()) or 0
     rows = []
     for group, mask in groups.items():
         sub = outcomes.filter(mask)

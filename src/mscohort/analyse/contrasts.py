@@ -31,6 +31,7 @@ from scipy import stats
 
 from mscohort.analyse.stats import at_precision
 from mscohort.stratify.splits import Split
+from mscohort.units import DAYS_PER_YEAR
 
 CONTRAST_SCHEMA = {
     "split": pl.String, "measure": pl.String, "group": pl.String, "reference": pl.String,
@@ -132,7 +133,7 @@ def split_contrasts(outcomes: pl.DataFrame, split: Split,
         y = stacked[change].to_numpy().astype(float)
         grp = stacked["_g"].to_numpy()
         base = stacked[baseline].to_numpy().astype(float)
-        years = stacked["followup_days"].to_numpy().astype(float) / 365.25
+        years = stacked["followup_days"].to_numpy().astype(float) / DAYS_PER_YEAR
         labels = list(parts)
         adjusted = {BASELINE: ancova(y, grp, base[:, None], labels, reference),
                     BASELINE_FU: ancova(y, grp, np.column_stack([base, years]), labels,

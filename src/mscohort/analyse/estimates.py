@@ -27,6 +27,7 @@ from scipy import stats
 from mscohort.analyse.rates import pooled_rate, rate_ratio, relapse_population
 from mscohort.analyse.stats import as_float, at_precision
 from mscohort.analyse.survival import kaplan_meier
+from mscohort.units import DAYS_PER_YEAR
 
 Z95 = float(stats.norm.ppf(0.975))
 
@@ -158,6 +159,6 @@ def study_estimates(outcomes: pl.DataFrame) -> pl.DataFrame:
     cdw = outcomes.filter(pl.col("time_to_cdw_days").is_not_null())
     for years in (1, 2):
         rows.append(km_at(cdw["time_to_cdw_days"].cast(pl.Float64).to_numpy(),
-                          cdw["cdw_observed"].to_numpy(), years * 365.25)
+                          cdw["cdw_observed"].to_numpy(), years * DAYS_PER_YEAR)
                     .row(f"free of confirmed worsening at {years} year{'s' * (years > 1)}"))
     return pl.DataFrame(rows, schema=ESTIMATE_SCHEMA)

@@ -11,6 +11,8 @@ nothing else parses that text back. Conventions (``docs/report.md``):
 
 from __future__ import annotations
 
+from mscohort.units import UNIT_LABELS
+
 
 def number(x: float | None, decimals: int, signed: bool = False) -> str:
     """``x`` to ``decimals`` decimals ("-" when missing); ``signed``: with its sign, and 0
@@ -120,9 +122,6 @@ def summary(row: dict) -> str:
                          row["signed"])
 
 
-#: The follow-up units of a study definition in words (axis labels, table headers).
-UNIT_LABELS = {"lunar_month": "lunar months", "month": "months", "year": "years",
-               "day": "days"}
 
 
 def unit_label(unit: str) -> str:

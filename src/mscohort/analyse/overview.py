@@ -18,8 +18,7 @@ import polars as pl
 
 from mscohort.analyse.stats import Describe
 from mscohort.study import Study
-
-DAYS_PER_YEAR = 365.25
+from mscohort.units import DAYS_PER_YEAR
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from mscohort.derive.neda import neda
 from mscohort.derive.oct_outcomes import oct_eyes, oct_outcomes
 from mscohort.stratify.splits import Split, analysed
 from mscohort.study import Study
+from mscohort.units import DAYS_PER_YEAR
 
 SHARE = "n/N (%)"
 
@@ -146,13 +147,13 @@ def _km(milestones: pl.DataFrame, outcomes: pl.DataFrame) -> tuple[pl.DataFrame,
             below = times[s <= 0.5]
             # 95% interval of the share reached: 1 - the Greenwood log-log bounds of S(t)
             ci = {f"reached_by_{k}_ci_{side}": (None if bound is None else 1 - bound)
-                  for k, days in (("1_year", 365.25), ("2_years", 730.5))
+                  for k, days in (("1_year", DAYS_PER_YEAR), ("2_years", 2 * DAYS_PER_YEAR))
                   for side, bound in zip(("low", "high"),
                                          (km_at(t, e, days).ci_high, km_at(t, e, days).ci_low),
                                          strict=True)}
             summary.append({"milestone": ms, "group": g, "at_risk": sub.height,
-                            "reached": int(e.sum()), "reached_by_1_year": reached_by(365.25),
-                            "reached_by_2_years": reached_by(730.5), **ci,
+                            "reached": int(e.sum()), "reached_by_1_year": reached_by(DAYS_PER_YEAR),
+                            "reached_by_2_years": reached_by(2 * DAYS_PER_YEAR), **ci,
                             "median_days": float(below[0]) if below.size else None,
                             "p_logrank": test.p if test is not None and g == "all" else None})
     if not curves:
@@ -207,7 +208,7 @@ def secondary_outcomes(study: Study, outcomes: pl.DataFrame, d: StudyDefinition,
                                                       False)]
     if study.table("mri").height:
         shares.append(("neda_mri", "no MRI activity", False))
-    years = d.secondary.neda_window_days / 365.25
+    years = d.secondary.neda_window_days / DAYS_PER_YEAR
     tables["NEDA-3"] = _by_splits(wide, splits, [], shares,
                                   f"No evidence of disease activity over {years:g} years")
     milestones = milestone_outcomes(study, outcomes, d.secondary.milestones,

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -41,6 +42,7 @@ from mscohort.definition import StudyDefinition
 from mscohort.derive.outcomes import patient_outcomes
 from mscohort.stratify.splits import by_conditions
 from mscohort.study import Study
+from mscohort.units import DAYS_PER_HALF_YEAR, DAYS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -111,11 +113,11 @@ VARIANTS: tuple[Variant, ...] = (
             "population: no relapse onset in the 30 days before baseline",
             keep=_baseline_clear),
     Variant("pre-index relapses in months -24 to -12", "relapses.pre_index_end_days = "
-            "365.25", "pre_index_end_days", 365.25),
-    Variant("minimum follow-up 6 months", "population: follow-up >= 182.625 days",
-            keep=_min_followup(182.625)),
-    Variant("minimum follow-up 12 months", "population: follow-up >= 365.25 days",
-            keep=_min_followup(365.25)),
+            f"{DAYS_PER_YEAR}", "pre_index_end_days", DAYS_PER_YEAR),
+    Variant("minimum follow-up 6 months", f"population: follow-up >= {DAYS_PER_HALF_YEAR} days",
+            keep=_min_followup(DAYS_PER_HALF_YEAR)),
+    Variant("minimum follow-up 12 months", f"population: follow-up >= {DAYS_PER_YEAR} days",
+            keep=_min_followup(DAYS_PER_YEAR)),
     Variant("lunar month: the other reading", "follow_up.lunar_month: 28 days <-> synodic "
             "29.53 days", "lunar_month", _other_lunar_month),
     Variant("prior-drug gap limit: the other reading", "prior_treatment.immediate_gap_days: "
@@ -156,7 +158,7 @@ def _ratio(out: pl.DataFrame, mask: pl.Series | None
     return g.height, rr.ratio, rr.ci_low, rr.ci_high
 
 
-def key_results(out: pl.DataFrame, d: StudyDefinition) -> dict[str, object]:
+def key_results(out: pl.DataFrame, d: StudyDefinition) -> dict[str, Any]:
     """The primary result and the relapse rate ratios of one run."""
     measure = primary_measure(d)
     t = paired_tests(out, d).filter(pl.col("measure") == measure).row(0, named=True)
@@ -176,7 +178,7 @@ def key_results(out: pl.DataFrame, d: StudyDefinition) -> dict[str, object]:
             "note": t["note"]}
 
 
-def run_variant(v: Variant, outcomes: pl.DataFrame, c: Context) -> dict[str, object]:
+def run_variant(v: Variant, outcomes: pl.DataFrame, c: Context) -> dict[str, Any]:
     """The key results with one rule changed (:class:`Variant`)."""
     d, out = c.definition, outcomes
     if v.field is not None:
@@ -202,6 +204,6 @@ def sensitivity_table(study: Study, d: StudyDefinition, outcomes: pl.DataFrame,
             continue
         r = run_variant(v, outcomes, c)
         shift = (None if r["estimate"] is None or main["estimate"] is None
-                 else float(r["estimate"]) - float(main["estimate"]))  # type: ignore[arg-type]
+                 else float(r["estimate"]) - float(main["estimate"]))
         rows.append({"variant": v.label, "option": v.option, **r, "shift": shift})
     return pl.DataFrame(rows, schema=SENSITIVITY_SCHEMA)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -43,6 +44,11 @@ def at_precision(values: np.ndarray) -> np.ndarray:
     return np.round(np.asarray(values, dtype=float), PRECISION_DECIMALS) + 0.0
 
 
+def _float(x: Any) -> float | None:
+    """A statistic of a Float64 series (polars types it as any literal) as a float."""
+    return None if x is None else float(x)
+
+
 @dataclass(frozen=True)
 class Describe:
     """n, mean, SD, median, min and max of one measure (missing values left out)."""
@@ -61,7 +67,8 @@ class Describe:
         if v.len() == 0:
             return cls(0, None, None, None, None, None)
         sd = v.std(ddof=1) if v.len() > 1 else None
-        return cls(v.len(), v.mean(), sd, v.median(), v.min(), v.max())  # type: ignore[arg-type]
+        return cls(v.len(), _float(v.mean()), _float(sd), _float(v.median()), _float(v.min()),
+                   _float(v.max()))
 
     def mean_sd_range(self, decimals: int = 1, signed: bool = False) -> str:
         """Mean ± SD (range), n (:func:`mscohort.analyse.formatting.mean_sd_range`)."""

@@ -11,6 +11,7 @@ import json
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
@@ -50,17 +51,12 @@ from mscohort.errors import bad_argument
 from mscohort.ingest.formulas import write_safe_csv
 from mscohort.stratify.splits import Split
 from mscohort.study import Study
-
-_UNITS = {"lunar_month": "lunar months of 28 days", "month": "months of 30.4375 days",
-          "year": "years of 365.25 days", "day": "days"}
-_LUNAR = {"28_days": "lunar months of 28 days (4 weeks; the seed study does not define its "
-                     "lunar month)",
-          "synodic": "synodic lunar months of 29.530589 days"}
+from mscohort.units import UNIT_LABELS, unit_words
 
 
 def unit_text(d: StudyDefinition) -> str:
     """The follow-up unit in words, naming which lunar month is used."""
-    return _LUNAR[d.lunar_month] if d.unit == "lunar_month" else _UNITS[d.unit]
+    return unit_words(d.unit, d.lunar_month)
 
 
 @dataclass(frozen=True)
@@ -176,8 +172,8 @@ def latest_record(study: Study) -> dt.date | None:
     """The latest date of any EDSS, infusion, lab or relapse record: the data cut."""
     days = [study.table(t)[c].max() for t, c in (("edss", "date"), ("infusions", "date"),
                                                   ("labs", "date"), ("relapses", "onset_date"))]
-    days = [d for d in days if d is not None]
-    return max(days) if days else None  # type: ignore[return-value,type-var]
+    known = cast("list[dt.date]", [d for d in days if d is not None])  # Date columns
+    return max(known) if known else None
 
 
 def analyse_study(study: Study, definition: StudyDefinition,
@@ -186,36 +182,30 @@ def analyse_study(study: Study, definition: StudyDefinition,
     regimens (``datasets/protocol/regimens.toml``), safety monitoring and retreatment are
     judged on ``as_of`` (default: the latest record, :func:`latest_record`);
     ``sensitivity``: re-run the analysis for the sensitivity table."""
-    from mscohort.derive.courses import course_table, load_regimens
-    from mscohort.derive.retreatment import retreatment
-    from mscohort.derive.safety import aesi_table, load_monitoring, safety_schedule
+    from mscohort.analyse.protocol import (
+        retreatment_check,
+        safety_check,
+        study_courses,
+    )
+    from mscohort.analyse.protocol import screening as screen
 
-    courses, deviations = course_table(study.table("infusions"), load_regimens(),
-                                       definition.course_gap_days)
+    courses = study_courses(study, definition)
     as_of = as_of or latest_record(study)
-    rules = load_monitoring()
-    protocol = ((as_of, safety_schedule(study.table("infusions"), study.table("labs"), rules,
-                                        as_of),
-                 aesi_table(study.table("adverse_events"), courses, rules),
-                 retreatment(courses, study.table("relapses"), as_of))
-                if as_of is not None else (None, pl.DataFrame(), pl.DataFrame(),
-                                           pl.DataFrame()))
-    screening = pl.DataFrame()
-    if definition.eligibility:
-        from mscohort.derive.screening import parse_eligibility, screen
-
-        screening = screen(study, parse_eligibility(definition.eligibility,
-                                                    definition.source),
-                           course_gap_days=definition.course_gap_days)[0]
+    safety = (safety_check(study, as_of, definition, courses=courses)
+              if as_of is not None else None)
+    retreat = (retreatment_check(study, as_of, definition, courses=courses)
+               if as_of is not None else None)
+    screening = (screen(study, definition).decisions if definition.eligibility
+                 else pl.DataFrame())
     scored = scored_edss(study, definition)
     outcomes = patient_outcomes(study, definition, scored)
     splits = study_splits(outcomes, definition)  # the follow-up split: computed here, once
     followup_split = splits["by follow-up cohort"]
-    curves, logrank = cdw_survival(outcomes, followup_split)
+    survival = cdw_survival(outcomes, followup_split)
+    logrank = survival.logrank
     if logrank is not None:
         logrank = replace(logrank, caveat=FOLLOWUP_SPLIT_CAVEAT)
-    unit = _UNITS[definition.unit].split(" of ")[0]
-    cohort = cohort_description(outcomes, followup_split, unit)
+    cohort = cohort_description(outcomes, followup_split, UNIT_LABELS[definition.unit])
     tables = study_tables(outcomes, definition, splits)
     tables = dict(zip(tables, adjust_frames(list(tables.values())), strict=True))
     secondary = secondary_outcomes(study, outcomes, definition, splits)
@@ -226,8 +216,12 @@ def analyse_study(study: Study, definition: StudyDefinition,
     return StudyAnalysis(
         definition, outcomes, cohort, tables, change_categories(outcomes),
         label_tests(paired_tests(outcomes, definition), definition),
-        relapse_table(outcomes, definition), curves, logrank, courses, deviations, *protocol,
-        screening, secondary,
+        relapse_table(outcomes, definition), survival.curves, logrank,
+        courses=courses.courses, deviations=courses.deviations, as_of=as_of,
+        safety=pl.DataFrame() if safety is None else safety.schedule,
+        aesi=pl.DataFrame() if safety is None else safety.aesi,
+        retreatment=pl.DataFrame() if retreat is None else retreat.table,
+        screening=screening, secondary=secondary,
         estimates=study_estimates(outcomes),
         contrasts=adjust_contrasts(contrast_table(outcomes, list(splits.values()),
                                                   CONTRAST_MEASURES)),

@@ -19,6 +19,7 @@ in the same patients.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -37,6 +38,10 @@ from mscohort.stratify.splits import (
     by_prior_drug,
     by_prior_window,
 )
+from mscohort.units import UNIT_LABELS
+
+if TYPE_CHECKING:
+    from mscohort.analyse.survival import LogRank
 
 TABLE_SCHEMA = {
     "table": pl.String, "split": pl.String, "exclusive": pl.Boolean, "rule": pl.String,
@@ -59,8 +64,7 @@ class Measure:
 
 
 def _label_unit(d: StudyDefinition) -> str:
-    return {"lunar_month": "lunar months", "month": "months", "year": "years",
-            "day": "days"}[d.unit]
+    return UNIT_LABELS[d.unit]
 
 
 def group_table(outcomes: pl.DataFrame, split: Split, measures: list[Measure],
@@ -283,7 +287,14 @@ def _numbers(when: str, d: Describe) -> dict[str, float | int | None]:
             f"min_{when}": d.minimum, f"max_{when}": d.maximum}
 
 
-def cdw_survival(outcomes: pl.DataFrame, split: Split) -> tuple[pl.DataFrame, object]:
+class CdwSurvival(NamedTuple):
+    """The result of :func:`cdw_survival`."""
+
+    curves: pl.DataFrame  #: Kaplan-Meier curves stacked with a ``group`` column
+    logrank: LogRank | None  #: the log-rank test across the groups (None: no group)
+
+
+def cdw_survival(outcomes: pl.DataFrame, split: Split) -> CdwSurvival:
     """Kaplan-Meier time to first confirmed worsening per group of a split (curves stacked
     with a ``group`` column), and the log-rank test across the groups."""
     from mscohort.analyse.survival import kaplan_meier, log_rank
@@ -300,6 +311,6 @@ def cdw_survival(outcomes: pl.DataFrame, split: Split) -> tuple[pl.DataFrame, ob
         events.append(e)
         labels += [name] * g.height
     if not curves:
-        return pl.DataFrame(), None
+        return CdwSurvival(pl.DataFrame(), None)
     test = log_rank(np.concatenate(times), np.concatenate(events), np.array(labels))
-    return pl.concat(curves), test
+    return CdwSurvival(pl.concat(curves), test)

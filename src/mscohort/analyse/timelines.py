@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -66,8 +67,8 @@ class Timelines:
     def patient(self, patient_id: str) -> PatientTimeline:
         """The timeline of ``patient_id`` (empty frames for a patient without records)."""
         origin = self.origins.filter(pl.col("patient_id") == patient_id)
-        first = origin.row(0, named=True) if origin.height else {"origin": None,
-                                                                  "from_index": False}
+        first: dict[str, Any] = (origin.row(0, named=True) if origin.height
+                                 else {"origin": None, "from_index": False})
 
         def own(frame: pl.DataFrame) -> pl.DataFrame:
             return frame.filter(pl.col("patient_id") == patient_id).drop("patient_id")

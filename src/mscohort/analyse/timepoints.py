@@ -23,13 +23,14 @@ reporting missing data in clinical studies).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from mscohort.analyse.estimates import mean_ci
+from mscohort.units import DAYS_PER_MONTH
 
-MONTH_DAYS = 30.4375
 TIMEPOINT_MONTHS = (12, 24, 36, 48)
 TIMEPOINT_SCHEMA = {
     "months": pl.Int64, "with_baseline": pl.Int64, "due": pl.Int64, "assessed": pl.Int64,
@@ -55,16 +56,16 @@ def timepoint_table(outcomes: pl.DataFrame, edss: pl.DataFrame, data_cut: dt.dat
                          cut.cast(pl.Float64).alias("_cut"))
     # lost at the first time point whose window opens after the last observation, if the
     # data cut had reached that window
-    starts = np.array([m * MONTH_DAYS - window_days for m in months])
+    starts = np.array([m * DAYS_PER_MONTH - window_days for m in months])
     last = people["_last"].to_numpy().astype(float)
     first = np.searchsorted(starts, last, side="right")
     lost_at = np.where(first < len(months), np.array([*months, 0])[first], np.inf)
     lost_at = np.where((first < len(months)) & (np.append(starts, np.inf)[first]
                                                 <= people["_cut"].to_numpy()), lost_at, np.inf)
     people = people.with_columns(pl.Series("_lost_at", lost_at))
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for m in months:
-        target = m * MONTH_DAYS
+        target = m * DAYS_PER_MONTH
         near = (visits.filter((pl.col("_off") - target).abs() <= window_days)
                 .sort("patient_id", (pl.col("_off") - target).abs(), "_off")
                 .group_by("patient_id", maintain_order=True).first())

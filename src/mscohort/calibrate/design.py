@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from mscohort.errors import UsageError, read_toml
+from mscohort.errors import UsageError, bad_usage, read_toml
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,12 @@ def load_design(path: str | Path) -> Design:
                                 tuple(c["regimens"]), int(c["min_courses"]),
                                 float(c["relapses_per_year_before"]),
                                 float(c["relapses_per_year_after"]))
-                   for name, c in raw["cohorts"].items()}  # type: ignore[union-attr]
-        drugs = {k: tuple(v) for k, v in raw["drugs"].items()}  # type: ignore[union-attr]
+                   for name, c in raw["cohorts"].items()}
+        drugs = {k: tuple(v) for k, v in raw["drugs"].items()}
         profiles = tuple(
             Profile(p["name"], p["cohort"], int(p["count"]), tuple(p["member_of"]),
                     tuple((str(d), int(a), int(b)) for d, a, b in p["history"]))
-            for p in raw["profile"])  # type: ignore[union-attr]
+            for p in raw["profile"])
         design = Design(dt.date.fromisoformat(study["interim_date"]),
                         int(study["baseline_days_before_index"]),
                         int(study["visit_every_days"]), int(study["seed"]), cohorts, drugs,
@@ -84,7 +84,8 @@ def load_design(path: str | Path) -> Design:
                              f"{p.cohort!r}; the cohorts are {', '.join(cohorts)}.")
         for drug, start, stop in p.history:
             if drug not in drugs or start <= stop:
-                raise UsageError(f"calibration design {path}: profile {p.name!r}: history "
-                                 f"entry {[drug, start, stop]} must name a drug list "
-                                 f"({', '.join(drugs)}) and start before it stops.")
+                raise bad_usage(f"profile {p.name!r}: history entry",
+                                f"[drug list, start, stop] with a drug list of "
+                                f"{', '.join(drugs)} and start before it stops",
+                                [drug, start, stop], where=f"calibration design {path}")
     return design

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from mscohort.errors import UsageError, read_toml
+from mscohort.errors import UsageError, bad_usage, read_toml
 
 _NUM = r"[-+]?\d+(?:\.\d+)?"
 _CELL = re.compile(rf"^(?P<center>{_NUM})(?: ± (?P<sd>{_NUM}))?"
@@ -59,9 +59,8 @@ class PublishedCell:
 def parse_cell(text: str, measure: str, where: str) -> dict[str, Number]:
     m = _CELL.match(text.strip())
     if m is None:
-        raise UsageError(f"{where}: {measure!r} must be printed as 'mean ± SD (min-max)', "
-                         f"'mean ± SD (min to max)', 'median (min-max)' or 'median'; got "
-                         f"{text!r}.")
+        raise bad_usage(measure, "printed as 'mean ± SD (min-max)', 'mean ± SD (min to "
+                        "max)', 'median (min-max)' or 'median'", text, where=where)
     center = "median" if measure.startswith("follow-up") or m["sd"] is None else "mean"
     stats = {center: Number.parse(m["center"])}
     for key in ("sd", "min", "max"):
@@ -74,7 +73,7 @@ def load_published(path: str | Path) -> list[PublishedCell]:
     path = Path(path)
     raw = read_toml(path, "published numbers")
     cells = []
-    for k, c in enumerate(raw.get("cell", []), 1):  # type: ignore[union-attr]
+    for k, c in enumerate(raw.get("cell", []), 1):
         where = f"{path.name}, cell {k}"
         for key in ("table", "group", "n", "values"):
             if key not in c:

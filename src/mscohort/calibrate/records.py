@@ -28,6 +28,7 @@ to be plausible and to leave those values alone:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -36,13 +37,14 @@ from mscohort.calibrate.design import Design
 from mscohort.calibrate.fit import STEPS, Model, Patients, shift_months
 from mscohort.schema import TABLES
 from mscohort.study import Study
+from mscohort.units import DAYS_PER_YEAR
 
 PHENOTYPES = {"ALE-experienced": (("RRMS", "SPMS", "PRMS"), (0.3, 0.5, 0.2)),
               "ALE-naive": (("RRMS", "SPMS", "PRMS"), (0.5, 0.4, 0.1))}
 OLDER_REGIMEN_BEFORE = dt.date(2009, 1, 1)
 
 
-def _days(d: dt.date, k: int) -> dt.date:
+def _days(d: dt.date, k: int | np.integer) -> dt.date:
     return d + dt.timedelta(days=int(k))
 
 
@@ -64,7 +66,7 @@ def _spaced(rng: np.random.Generator, lo: int, hi: int, n: int,
 def build_records(design: Design, model: Model, p: Patients) -> Study:
     rng = np.random.default_rng(design.seed + 1)
     profiles = design.patients()
-    rows: dict[str, list[dict[str, object]]] = {t: [] for t in
+    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in
                                                 ("patients", "edss", "relapses", "treatments",
                                                  "infusions", "labs", "adverse_events")}
     for i, profile in enumerate(profiles):
@@ -105,12 +107,12 @@ def build_records(design: Design, model: Model, p: Patients) -> Study:
         frame = pl.DataFrame(data, infer_schema_length=None)
         tables[name] = frame.with_columns(
             pl.lit(None, dtype=dtype).alias(col) for col, dtype in schema.items()
-            if col not in frame.columns).select(list(schema)).cast(schema)  # type: ignore[arg-type]
+            if col not in frame.columns).select(list(schema)).cast(pl.Schema(schema))
     return Study(tables)
 
 
 def _visits(design: Design, p: Patients, i: int, index: dt.date, base: dt.date,
-            end: dt.date, rng: np.random.Generator, pid: str) -> list[dict[str, object]]:
+            end: dt.date, rng: np.random.Generator, pid: str) -> list[dict[str, Any]]:
     b, f = STEPS[p.base_step[i]], STEPS[p.last_step[i]]
     pre = STEPS[int(np.clip(p.base_step[i] + rng.choice((-1, 0, 0, 1)), 0, STEPS.size - 1))]
     out = [{"patient_id": pid, "date": _days(base, -int(rng.integers(150, 220))), "edss": pre},
@@ -133,7 +135,7 @@ def _relapses(before: float, after: float, index: dt.date, end: dt.date, onset: 
     n_before = max(1, int(rng.poisson(before * 2)))
     days = _spaced(rng, earliest, -40, n_before, visits)
     span = (end - index).days
-    days += _spaced(rng, 30, span - 1, int(rng.poisson(after * span / 365.25)), visits)
+    days += _spaced(rng, 30, span - 1, int(rng.poisson(after * span / DAYS_PER_YEAR)), visits)
     return [{"patient_id": pid, "onset_date": _days(index, d),
              "severity": str(rng.choice(["mild", "moderate", "severe"], p=[0.3, 0.5, 0.2])),
              "steroid_treated": bool(rng.random() < 0.6)} for d in days]
@@ -162,15 +164,15 @@ def _labs(index: dt.date, end: dt.date, rng: np.random.Generator,
     return out
 
 
-def _adverse_events(infusions: list[dict[str, object]], index: dt.date, end: dt.date,
+def _adverse_events(infusions: list[dict[str, Any]], index: dt.date, end: dt.date,
                     rng: np.random.Generator, pid: str) -> list[dict[str, object]]:
     out = []
     starts = [r["date"] for k, r in enumerate(infusions)
-              if k == 0 or (r["date"] - infusions[k - 1]["date"]).days > 30]  # type: ignore[operator]
+              if k == 0 or (r["date"] - infusions[k - 1]["date"]).days > 30]
     for start in starts:
         if rng.random() < 0.5:
             out.append(("infusion-associated rash", "infusion reaction",
-                        _days(start, int(rng.integers(0, 3))), "resolved"))  # type: ignore[arg-type]
+                        _days(start, int(rng.integers(0, 3))), "resolved"))
     span = (end - index).days
     if rng.random() < 0.3 and span > 400:
         out.append(("Graves disease", "thyroid", _days(index, int(rng.integers(365, min(

@@ -29,6 +29,7 @@ import polars as pl
 from mscohort.definition import StudyDefinition
 from mscohort.schema import TABLES
 from mscohort.study import Study
+from mscohort.units import DAYS_PER_YEAR
 
 PROSPECTIVE_COHORT = "ALE-naive"
 
@@ -82,7 +83,7 @@ def secondary_records(study: Study, definition: StudyDefinition,
                             "new_enlarging_t2": None, "gd_enhancing": int(rng.poisson(0.8))})
         for k, (d, e) in enumerate(dates):
             rows["msfc"].append(_msfc(pid, d, e, rng))
-            years = (d - dates[0][0]).days / 365.25
+            years = (d - dates[0][0]).days / DAYS_PER_YEAR
             for eye, (rnfl, gcipl) in eyes.items():
                 rows["oct"].append({
                     "patient_id": pid, "date": d, "eye": eye,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import polars as pl
 import typer
 
+from mscohort.cli.common import err, out, usage_exit
 from mscohort.errors import UsageError
 
 
@@ -29,9 +30,8 @@ def calibrate(
     src/mscohort/datasets/seed). Example: mscohort calibrate --out src/mscohort/datasets/seed
     """
     from mscohort.calibrate.seed import SEED, calibrate, write_seed_study
-    from mscohort.cli.main import _usage, err, out
 
-    kwargs: dict[str, object] = {
+    kwargs: dict[str, Any] = {
         "published": published or SEED / "published.toml",
         "design_path": design or SEED / "design.toml",
         "definition": study or SEED / "study.toml"}
@@ -39,9 +39,9 @@ def calibrate(
         kwargs["steps"] = steps
     try:
         with err.status("Fitting the cohort to the published numbers (about 4 minutes)..."):
-            result = calibrate(**kwargs)  # type: ignore[arg-type]
+            result = calibrate(**kwargs)
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise usage_exit(exc) from None
     written = write_seed_study(result, out_dir)
     c = result.comparison
     misses = c.filter(~pl.col("match"))

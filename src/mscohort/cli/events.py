@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import polars as pl
 import typer
 
-from mscohort.derive.events import EventSettings, RelapseIndependence, detect_events
-from mscohort.derive.events.presets import PRESETS
-from mscohort.errors import DataValidationError, InvalidArgumentError, UsageError
+from mscohort.cli.common import out, usage_exit
+from mscohort.definition.events import PRESET_NAMES
+from mscohort.errors import DataValidationError, InvalidArgumentError, UsageError, bad_usage
 from mscohort.ingest.formulas import write_safe_csv
 
 Opt = typer.Option
@@ -22,20 +21,19 @@ def _pair(text: str | None, name: str) -> tuple[float, float] | None:
     try:
         parts = [float(p) for p in text.split(",")]
     except ValueError:
-        raise UsageError(f"{name} must be 'before,after' in days, e.g. 30,0; got {text!r}.") \
-            from None
+        raise bad_usage(name, "'before,after' in days, e.g. 30,0", text) from None
     if len(parts) == 1:
         return (parts[0], 0.0)
     if len(parts) != 2:
-        raise UsageError(f"{name} must be one or two numbers of days; got {text!r}.")
+        raise bad_usage(name, "one or two numbers of days", text)
     return (parts[0], parts[1])
 
 
-def _indep(text: str | None) -> RelapseIndependence | None:
+def _indep(text: str | None) -> dict[str, Any] | None:
     """``prec=0,0;event=90,30;conf=90,30;prec_type=baseline`` (``none`` for an open end)."""
     if text is None:
         return None
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for part in text.split(";"):
         key, _, val = part.partition("=")
         key = key.strip()
@@ -44,45 +42,12 @@ def _indep(text: str | None) -> RelapseIndependence | None:
         elif key in ("prec", "event", "conf"):
             ends = [v.strip() for v in val.split(",")]
             if len(ends) != 2:
-                raise UsageError(f"--relapse-indep {key} needs two ends; got {val!r}.")
+                raise bad_usage(f"--relapse-indep {key}", "two ends 'low,high'", val)
             values[key] = tuple(None if e.lower() == "none" else float(e) for e in ends)
         else:
-            raise UsageError(f"--relapse-indep: unknown key {key!r}; use prec, event, conf, "
-                             "prec_type.")
-    return RelapseIndependence(**values)  # type: ignore[arg-type]
-
-
-def _load(edss: Path | None, relapses: Path | None, db: Path | None, value: str
-          ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    if db is not None:
-        from mscohort.store import StudyStore
-
-        with StudyStore(db, read_only=True) as store:
-            if value == "edss":
-                visits = store.read("edss")
-            else:
-                visits = store.derived("msfc").rename({_MSFC[value]: value})
-            return visits, store.read("relapses")
-    if edss is None:
-        raise UsageError("give --edss FILE (and --relapses FILE), or --db study.duckdb.")
-    from mscohort.ingest import read_tables
-    from mscohort.validate import check_study
-
-    files = {"edss": edss} | ({"relapses": relapses} if relapses is not None else {})
-    raw = read_tables(files)
-    ids = raw.tables["edss"].frame["patient_id"] if "edss" in raw.tables and \
-        "patient_id" in raw.tables["edss"].frame.columns else pl.Series([], dtype=pl.String)
-    known = pl.DataFrame({"patient_id": ids.drop_nulls().unique(), "birth_date": None,
-                          "birth_date_precision": None},
-                         schema={"patient_id": pl.String, "birth_date": pl.Date,
-                                 "birth_date_precision": pl.String})
-    study, report = check_study(raw, known_patients=known)
-    if not report.ok:
-        raise DataValidationError(report, action="analys")
-    return study.table("edss"), (study.table("relapses") if relapses is not None else None)
-
-
-_MSFC = {"t25fw": "t25fw_s", "nhpt": "nhpt_dom_s"}
+            raise bad_usage("--relapse-indep", "KEY=VALUE with KEY one of prec, event, conf, "
+                            "prec_type", key, shown=f"key {key!r}")
+    return values
 
 
 def events(
@@ -92,7 +57,7 @@ def events(
     db: Annotated[Path | None, Opt(help="Read from a study store instead of files.")] = None,
     out_file: Annotated[Path | None, Opt("--out", help="Write the events to .csv or .parquet "
                                          "(the summary goes beside it).")] = None,
-    preset: Annotated[str, Opt(help=f"Start from: {', '.join(PRESETS)}.")] = "msprog",
+    preset: Annotated[str, Opt(help=f"Start from: {', '.join(PRESET_NAMES)}.")] = "msprog",
     event: Annotated[str | None, Opt(help="firstCDW, firstCDI, first, firstPIRA, firstRAW, "
                                      "multiple.")] = None,
     baseline: Annotated[str | None, Opt(help="fixed, roving_impr, roving_wors, roving.")]
@@ -141,12 +106,13 @@ def events(
     Options have msprog's names. Example: mscohort events --edss edss.csv --relapses
     relapses.csv --preset observational --out events.csv
     """
-    from mscohort.cli.main import _usage, out
+    from mscohort.analyse.disability import event_settings, run_events
     from mscohort.cli.render import print_report
+    from mscohort.loading import load_visits
 
     try:
-        if preset not in PRESETS:
-            raise UsageError(f"--preset must be one of {', '.join(PRESETS)}; got {preset!r}.")
+        if preset not in PRESET_NAMES:
+            raise bad_usage("--preset", f"one of {', '.join(PRESET_NAMES)}", preset)
         changes = {k: v for k, v in {
             "event": event, "baseline": baseline, "proceed_from": proceed_from,
             "sub_threshold_rebl": sub_threshold_rebl, "relapse_rebl": relapse_rebl,
@@ -158,23 +124,21 @@ def events(
             "relapse_to_event": _pair(relapse_to_event, "--relapse-to-event"),
             "relapse_to_conf": _pair(relapse_to_conf, "--relapse-to-conf"),
             "relapse_assoc": _pair(relapse_assoc, "--relapse-assoc"),
-            "relapse_indep": _indep(relapse_indep), "raw_pira": raw_pira,
+            "raw_pira": raw_pira,
             "impute_last_visit": impute_last_visit, "delta": delta,
             "relapse_end_dates": relapse_end_dates,
         }.items() if v is not None}
-        if outcome != "edss":
-            changes |= {"outcome": outcome, "delta": delta or "relative_20"}
         changes["msprog_compat"] = msprog_compat
-        settings: EventSettings = PRESETS[preset].with_(**changes)
-        # name the preset and every option changed from it (summary, methods, explain)
-        settings = settings.with_(name=settings.label(PRESETS[preset]))
-        visits, rel = _load(edss, relapses, db, outcome)
-        result = detect_events(visits, rel, settings, value=outcome)
+        # named after the preset and every option changed from it (summary, methods, explain)
+        settings = event_settings(preset, changes, outcome, _indep(relapse_indep))
+        loaded = load_visits(edss, relapses, db, outcome)
+        run = run_events(loaded.visits, loaded.relapses, settings, outcome, milestone or ())
     except (UsageError, InvalidArgumentError) as exc:
-        raise _usage(UsageError(str(exc))) from None
+        raise usage_exit(UsageError(str(exc))) from None
     except DataValidationError as exc:
         print_report(out, exc.report, None)
         raise typer.Exit(1) from None
+    result, mil = run.result, run.milestones
     s = result.summary
     out.print(f"{s.height} patients: {int((s['cdw'] > 0).sum())} with CDW "
               f"({int(s['cdw'].sum())} events; PIRA {int(s['pira'].sum())}, RAW "
@@ -182,12 +146,7 @@ def events(
               f"({int(s['cdi'].sum())} events); settings: {settings.name}")
     if result.n_dropped:
         out.print(f"{result.n_dropped} assessments without a value were left out")
-    mil = None
-    if milestone:
-        from mscohort.derive.events import milestone_times
-
-        mil = pl.concat([milestone_times(visits, rel, m, settings, value=outcome)
-                         for m in milestone])
+    if mil is not None:
         for m, part in mil.group_by("milestone", maintain_order=True):
             out.print(f"milestone {outcome.upper()} >= {m[0]:g}: reached (confirmed) by "
                       f"{int(part['observed'].sum())} of {part.height} patients")
@@ -197,7 +156,7 @@ def events(
         try:
             out.print(result.explain(explain))
         except InvalidArgumentError as exc:
-            raise _usage(UsageError(str(exc))) from None
+            raise usage_exit(UsageError(str(exc))) from None
     if out_file is not None:
         summary_file = out_file.with_name(out_file.stem + "_summary" + out_file.suffix)
         tables = {out_file: result.events, summary_file: result.summary}
@@ -210,6 +169,7 @@ def events(
             for path, frame in tables.items():
                 write_safe_csv(frame, path)
         else:
-            raise _usage(UsageError(f"--out must end in .csv or .parquet; got {out_file}."))
+            raise usage_exit(bad_usage("--out", "a file ending in .csv or .parquet", out_file,
+                                   shown=str(out_file)))
         out.print(f"wrote {result.events.height} events to {out_file} and the per-patient "
                   f"summary to {summary_file}")

@@ -10,7 +10,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mscohort.errors import UsageError
+from mscohort.cli.common import command_errors, out
+from mscohort.errors import bad_usage
 
 
 def history(
@@ -25,15 +26,12 @@ def history(
 
     Example: mscohort history --db study.duckdb --patient P01
     """
-    from mscohort.cli.analyse import command_errors
-    from mscohort.cli.main import out
     from mscohort.store import StudyStore
 
     with command_errors(), StudyStore(db, read_only=True) as store:
         frame = store.history(patient) if patient is not None else store.audit()
         if patient is not None and frame.height == 0:
-            raise UsageError(f"`--patient` must be a patient with stored records; got "
-                             f"{patient!r}.")
+            raise bad_usage("--patient", "a patient with stored records", patient)
     if as_json:
         out.print_json(frame.write_json())
         return
@@ -75,8 +73,6 @@ def retract(
     Example: mscohort retract --db study.duckdb --table edss --patient P01
     --key date=2020-01-31 --reason "entered twice" --by "A. Nurse"
     """
-    from mscohort.cli.analyse import command_errors
-    from mscohort.cli.main import out
     from mscohort.schema import TABLES
     from mscohort.store import StudyStore
 
@@ -95,25 +91,24 @@ def record_key(table: str, patient: str, pairs: list[str]) -> pl.DataFrame:
     from mscohort.schema import TABLES
 
     if table not in TABLES:
-        raise UsageError(f"`--table` must be one of {', '.join(TABLES)}; got {table!r}.")
+        raise bad_usage("--table", f"one of {', '.join(TABLES)}", table)
     spec = TABLES[table]
     values: dict[str, str] = {"patient_id": patient}
     for pair in pairs:
         column, sep, value = pair.partition("=")
         if not sep or column.strip() not in spec.key or column.strip() == "patient_id":
-            raise UsageError(f"`--key` must be COLUMN=VALUE with COLUMN one of "
-                             f"{', '.join(k for k in spec.key if k != 'patient_id') or 'none'}"
-                             f"; got {pair!r}.")
+            keys = ', '.join(k for k in spec.key if k != 'patient_id') or 'none'
+            raise bad_usage("--key", f"COLUMN=VALUE with COLUMN one of {keys}", pair)
         values[column.strip()] = value.strip()
     absent = [k for k in spec.key if k not in values]
     if absent:
-        raise UsageError(f"`--key` must give every key column of {table}; got no "
-                         f"{', '.join(absent)}.")
+        raise bad_usage("--key", f"given for every key column of {table}", absent,
+                        shown=f"no {', '.join(absent)}")
     schema = spec.stored_schema()
     try:
         return pl.DataFrame({k: [values[k]] for k in spec.key}).with_columns(
             pl.col(k).str.to_date("%Y-%m-%d") if schema[k] == pl.Date() else
             pl.col(k).cast(schema[k]) for k in spec.key)
     except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
-        raise UsageError(f"`--key` values must be typed as the table's key (dates as "
-                         f"YYYY-MM-DD); got {values!r}.") from None
+        raise bad_usage("--key", "values typed as the table's key (dates as YYYY-MM-DD)",
+                        values) from None

@@ -9,17 +9,17 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from mscohort.cli.main import (
+from mscohort.cli.common import (
     AsOfOpt,
     JsonOpt,
     MappingOpt,
-    _as_of,
-    _store_write,
-    _usage,
+    as_of_day,
     err,
     out,
+    store_write_exit,
+    usage_exit,
 )
-from mscohort.errors import DataValidationError, StoreWriteError, UsageError
+from mscohort.errors import DataValidationError, StoreWriteError, UsageError, bad_usage
 from mscohort.ingest import load_mapping
 
 
@@ -55,19 +55,20 @@ def import_(
         accept = None
         if accept_changes:
             if not reason or not by:
-                raise UsageError("`--accept-changes` needs `--reason \"...\"` and "
-                                 "`--by NAME`; got " + ("no --reason" if not reason
-                                                        else "no --by") + ".")
+                raise bad_usage("--accept-changes", 'given with `--reason "..."` and '
+                                "`--by NAME`", None,
+                                shown="no --reason" if not reason else "no --by")
             accept = Acceptance(by, reason, retract_missing)
         elif retract_missing:
-            raise UsageError("`--retract-missing` needs `--accept-changes`; got it alone.")
+            raise bad_usage("--retract-missing", "given with `--accept-changes`", None,
+                            shown="it alone")
         with err.status("Importing the study..."):
-            result = import_folder(path, db, mapping=load_mapping(mapping), as_of=_as_of(as_of),
+            result = import_folder(path, db, mapping=load_mapping(mapping), as_of=as_of_day(as_of),
                                    accept=accept, by=by)
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise usage_exit(exc) from None
     except StoreWriteError as exc:
-        raise _store_write(exc) from None
+        raise store_write_exit(exc) from None
     except ChangesNeedAcceptance as exc:
         if as_json:
             out.print_json(json.dumps({"changed": exc.diff.changed.to_dicts(),

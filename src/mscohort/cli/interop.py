@@ -4,29 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mscohort.cli.common import err, formula_notice, out, store_write_exit, usage_exit
 from mscohort.errors import DataValidationError, StoreWriteError, UsageError
+
+if TYPE_CHECKING:
+    from mscohort.ingest import RawStudy
 
 TermsOpt = Annotated[Path | None, typer.Option(
     help="SDTM terms (TOML) instead of the bundled datasets/interop/sdtm.toml.")]
 
 
-def _import(read: Callable[[], object], db: Path, what: str) -> None:
+def _import(read: Callable[[], RawStudy], db: Path, what: str) -> None:
     """Read with ``read`` (a RawStudy), validate and import, reporting like `mscohort import`."""
-    from mscohort.cli.main import _store_write, _usage, err, out
     from mscohort.cli.render import print_report
     from mscohort.store import import_raw
 
     try:
         with err.status(f"Reading {what} and importing..."):
-            result = import_raw(read(), db)  # type: ignore[arg-type]
+            result = import_raw(read(), db)
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise usage_exit(exc) from None
     except StoreWriteError as exc:
-        raise _store_write(exc) from None
+        raise store_write_exit(exc) from None
     except DataValidationError as exc:
         print_report(out, exc.report, None)
         out.print(f"[bold red]Nothing was imported[/]; {db} is unchanged.")
@@ -48,7 +51,6 @@ def sdtm_export(
     One file per domain; `mscohort sdtm-import` reads them back into the same study.
     Example: mscohort sdtm-export --db study.duckdb --out sdtm/ --format json
     """
-    from mscohort.cli.main import _usage, formula_notice, out
     from mscohort.interop.sdtm_export import write_sdtm
     from mscohort.interop.sdtm_terms import load_terms
     from mscohort.store import StudyStore
@@ -58,7 +60,7 @@ def sdtm_export(
             study = store.study()
         written = write_sdtm(study, out_dir, load_terms(terms), fmt)
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise usage_exit(exc) from None
     out.print(f"wrote {len(written)} SDTM datasets to {out_dir}: "
               + ", ".join(p.name for p in written))
     formula_notice(written)
@@ -125,13 +127,11 @@ def redcap_import(
     import os
     import warnings
 
-    from mscohort.cli.main import err
     from mscohort.interop.redcap import TOKEN_ENV, fetch_redcap, read_redcap
 
-    def read() -> object:
-        if (url is None) == (export is None) or (export is None) != (dictionary is None):
-            raise UsageError("give --export and --dictionary, or --url.")
-        if url is not None:  # kept beside the store: the import log names them with hashes
+    def read() -> RawStudy:
+        if url is not None and export is None and dictionary is None:
+            # kept beside the store: the import log names them with hashes
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
             folder = db.resolve().parent / f"{db.stem}-redcap" / stamp
             with warnings.catch_warnings(record=True) as caught:
@@ -141,6 +141,8 @@ def redcap_import(
             for w in caught:
                 err.print(f"[yellow]warning:[/] {w.message}")
             return read_redcap(*files, mapping)
-        return read_redcap(export, dictionary, mapping)  # type: ignore[arg-type]
+        if url is None and export is not None and dictionary is not None:
+            return read_redcap(export, dictionary, mapping)
+        raise UsageError("give --export and --dictionary, or --url.")
 
     _import(read, db, "the REDCap records")

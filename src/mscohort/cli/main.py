@@ -6,19 +6,26 @@ store could not be written (disk full, read-only file; nothing was imported).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.text import Text
 
 from mscohort._version import __version__
-from mscohort.errors import StoreWriteError, UsageError
+from mscohort.cli.common import (
+    AsOfOpt,
+    JsonOpt,
+    MappingOpt,
+    as_of_day,
+    err,
+    formula_notice,
+    out,
+    usage_exit,
+)
+from mscohort.errors import UsageError, bad_usage
 from mscohort.ingest import load_mapping
 
 app = typer.Typer(
@@ -28,36 +35,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-MappingOpt = Annotated[Path | None, typer.Option(
-    "--mapping", "-m", help="TOML file mapping your file, sheet and column names onto the "
-    "canonical ones (see docs/data-model.md).")]
-AsOfOpt = Annotated[str | None, typer.Option(
-    "--as-of", help="Dates after this day (YYYY-MM-DD) are errors; default today.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-def _as_of(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--as-of must be a date YYYY-MM-DD; got {text!r}.") from None
-
-
-def _usage(exc: UsageError) -> typer.Exit:
-    err.print(f"[bold red]usage error:[/] {escape(str(exc))}")
-    return typer.Exit(2)
-
-
-def _store_write(exc: StoreWriteError) -> typer.Exit:
-    err.print(f"[bold red]store not written:[/] {escape(str(exc))}")
-    return typer.Exit(3)
-
-
 def _version(value: bool) -> None:
     if value:
         out.print(f"mscohort {__version__}")
@@ -93,14 +70,14 @@ def validate(
 
     try:
         if out_file is not None and out_file.suffix.lower() not in FORMATS:
-            raise UsageError(f"`--out` must end in .csv or .xlsx; got {out_file.name!r}.")
+            raise bad_usage("--out", "a file ending in .csv or .xlsx", out_file.name)
         with err.status("Reading and validating the study..."):
             _, _, report = validate_folder(path, mapping=load_mapping(mapping), db=db,
-                                           as_of=_as_of(as_of))
+                                           as_of=as_of_day(as_of))
         if out_file is not None:
             write_issues(report, out_file)
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise usage_exit(exc) from None
     if as_json:
         out.print_json(report.to_json())
     else:
@@ -130,7 +107,7 @@ def summary(
             view = overview(store.study())
             imports = store.imports()
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise usage_exit(exc) from None
     if as_json:
         out.print_json(json.dumps(view.to_dict(), default=str))
         return
@@ -155,7 +132,7 @@ def scores(
         with StudyStore(db, read_only=True) as store:
             derived = store.derived("edss")
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise usage_exit(exc) from None
     if out_file is not None:
         if out_file.suffix.lower() == ".parquet":
             derived.write_parquet(out_file)
@@ -164,7 +141,8 @@ def scores(
 
             write_safe_csv(derived, out_file)
         else:
-            raise _usage(UsageError(f"--out must end in .csv or .parquet; got {out_file}."))
+            raise usage_exit(bad_usage("--out", "a file ending in .csv or .parquet", out_file,
+                                   shown=str(out_file)))
     if as_json:
         out.print_json(derived.write_json())
         return
@@ -254,29 +232,10 @@ def export(
         with StudyStore(db, read_only=True) as store:
             written = store.export(out_dir, fmt)
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise usage_exit(exc) from None
     out.print(f"wrote {len(written)} tables to {out_dir}: "
               + ", ".join(p.name for p in written))
     formula_notice(written)
-
-
-def formula_notice(paths: list[Path]) -> None:
-    """Tell the user which CSV files for programs hold text a spreadsheet would run as a
-    formula (they keep values exactly; docs/store.md, "Formula injection")."""
-    import polars as pl
-
-    from mscohort.ingest.formulas import formula_cells
-
-    counts = {p.name: formula_cells(pl.read_csv(p, infer_schema=False))
-              for p in paths if p.suffix == ".csv" and p.stat().st_size}
-    hits = {name: n for name, n in counts.items() if n}
-    if hits:
-        out.print(Text(
-            "note: " + ", ".join(f"{name} ({n})" for name, n in hits.items()) + " hold values "
-            "that begin with =, +, -, @, tab or CR. These files keep values exactly, for "
-            "programs; a spreadsheet opened by double-click would run them as formulas: "
-            "import them as text (e.g. Excel: Data > From Text/CSV, columns as Text).",
-            style="yellow"))
 
 
 @app.command()
@@ -292,12 +251,12 @@ def upgrade(
     from mscohort.store.duckdb_store import SCHEMA_VERSION
 
     if not db.exists():
-        raise _usage(UsageError(f"study database {db} does not exist."))
+        raise usage_exit(UsageError(f"study database {db} does not exist."))
     try:
         with StudyStore(db):
             pass
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise usage_exit(exc) from None
     out.print(f"{db}: store schema version {SCHEMA_VERSION}")
 
 
@@ -314,7 +273,7 @@ def synth(
     from mscohort.synthetic import make_synthetic_cohort, write_study_folder
 
     if patients < 1:
-        raise _usage(UsageError(f"--patients must be at least 1; got {patients}."))
+        raise usage_exit(bad_usage("--patients", "at least 1", patients))
     with err.status(f"Generating {patients:,} patients..."):
         study = make_synthetic_cohort(patients, seed=seed)
     with err.status("Writing CSV files..."):

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from mscohort.cli.common import command_errors, out
+
 
 def map_(
     path: Annotated[Path, typer.Argument(help="Workbook (.xlsx), study folder or CSV file.")],
@@ -19,8 +21,6 @@ def map_(
 
     Example: mscohort map clinic.xlsx --out mapping.toml
     """
-    from mscohort.cli.analyse import command_errors
-    from mscohort.cli.main import out
     from mscohort.ingest.mapping_toml import mapping_toml
     from mscohort.ingest.propose import propose
 
@@ -44,8 +44,6 @@ def template(
 
     Example: mscohort template --out template.xlsx
     """
-    from mscohort.cli.analyse import command_errors
-    from mscohort.cli.main import out
     from mscohort.ingest.template import write_template
 
     with command_errors():

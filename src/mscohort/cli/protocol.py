@@ -1,18 +1,27 @@
-"""``mscohort courses``: infusion courses, the regimen of each patient, and deviations."""
+"""``mscohort courses``, ``safety``, ``retreatment`` and ``screen``: the protocol checks of
+:mod:`mscohort.analyse.protocol` in the terminal (the report shows the same tables)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
 from rich.table import Table
 
+from mscohort.cli.common import command_errors, out
 from mscohort.ingest.formulas import write_safe_csv
+from mscohort.units import parse_day
+
+if TYPE_CHECKING:
+    from mscohort.definition import StudyDefinition
 
 DB = Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")]
 DATA = Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
+STUDY = Annotated[Path | None, typer.Option(
+    "--study", help="Study definition (TOML): its [index] course_gap_days groups infusions "
+                    "into courses, as in the report (default: 30 days).")]
 
 
 def _counts(title: str, frame: pl.DataFrame, by: tuple[str, ...], name: str) -> Table:
@@ -27,8 +36,6 @@ def _counts(title: str, frame: pl.DataFrame, by: tuple[str, ...], name: str) -> 
 
 def _write(path: Path | None, main: pl.DataFrame, beside: pl.DataFrame, suffix: str) -> None:
     """``main`` as CSV at ``path`` and ``beside`` next to it (``<stem>_<suffix>.csv``)."""
-    from mscohort.cli.main import out
-
     if path is None:
         return
     write_safe_csv(main, path)
@@ -37,13 +44,26 @@ def _write(path: Path | None, main: pl.DataFrame, beside: pl.DataFrame, suffix: 
     out.print(f"wrote {path} and {other}")
 
 
+def _definition(study: Path | None, course_gap_days: float | None = None) -> StudyDefinition:
+    """The study definition of ``--study`` (default: the defaults), with
+    ``--course-gap-days`` when given."""
+    from mscohort.definition import StudyDefinition, load_definition
+
+    definition = load_definition(study) if study is not None else StudyDefinition()
+    if course_gap_days is not None:
+        definition = definition.with_(course_gap_days=course_gap_days)
+    return definition
+
+
 def courses(
     db: DB = None,
     data: DATA = None,
     regimens: Annotated[Path | None, typer.Option(
         help="Regimens (TOML); default: the approved and the seed's older regimen.")] = None,
-    course_gap_days: Annotated[float, typer.Option(
-        help="Infusions at most this many days apart are one course.")] = 30,
+    course_gap_days: Annotated[float | None, typer.Option(
+        help="Infusions at most this many days apart are one course (default: the study "
+             "definition's, else 30).")] = None,
+    study: STUDY = None,
     out_path: Annotated[Path | None, typer.Option(
         "--out", help="Write the course table (CSV); deviations go beside it.")] = None,
 ) -> None:
@@ -51,14 +71,13 @@ def courses(
 
     Example: mscohort courses --db study.duckdb --out courses.csv
     """
-    from mscohort.cli.analyse import command_errors, load_records
-    from mscohort.cli.main import out
-    from mscohort.derive.courses import DEFAULT_REGIMENS, course_table, load_regimens
+    from mscohort.analyse.protocol import study_courses
+    from mscohort.loading import load_input
 
     with command_errors():
-        chosen = load_regimens(regimens or DEFAULT_REGIMENS)
-        records, _, _ = load_records(db, data)
-    table, devs = course_table(records.table("infusions"), chosen, course_gap_days)
+        definition = _definition(study, course_gap_days)
+        loaded = load_input(db, data)
+        table, devs = study_courses(loaded.records, definition, regimens)
     out.print(_counts("Courses by regimen", table, ("regimen", "course"), "courses"))
     out.print(f"{table['patient_id'].n_unique()} patients, {table.height} courses, "
               f"{devs.height} deviations")
@@ -80,30 +99,22 @@ def safety(
                       "beside it.")] = None,
     all_rows: Annotated[bool, typer.Option(
         "--all", help="Print every patient and panel, not only the overdue and due.")] = False,
+    study: STUDY = None,
 ) -> None:
     """Safety monitoring after alemtuzumab: tests done, overdue (with days) and the period
     remaining per patient, and adverse events of special interest by course.
 
     Example: mscohort safety --db study.duckdb --as-of 2014-06-30 --out safety.csv
     """
-    from mscohort.cli.analyse import command_errors, load_records, parse_day
-    from mscohort.cli.main import out
-    from mscohort.derive.courses import course_table, load_regimens
-    from mscohort.derive.safety import (
-        DEFAULT_MONITORING,
-        aesi_table,
-        load_monitoring,
-        safety_schedule,
-    )
+    from mscohort.analyse.protocol import safety_check
+    from mscohort.loading import load_input
 
     with command_errors():
         day = parse_day(as_of)
-        monitoring = load_monitoring(rules or DEFAULT_MONITORING)
-        records, _, _ = load_records(db, data)
-    schedule = safety_schedule(records.table("infusions"), records.table("labs"), monitoring,
-                               day)
-    courses_, _ = course_table(records.table("infusions"), load_regimens())
-    aesi = aesi_table(records.table("adverse_events"), courses_, monitoring)
+        definition = _definition(study)
+        loaded = load_input(db, data)
+        check = safety_check(loaded.records, day, definition, rules)
+    schedule, aesi = check.schedule, check.aesi
     out.print(_counts(f"Safety monitoring as of {day}", schedule, ("panel", "status"),
                       "patients"))
     shown = schedule if all_rows else schedule.filter(pl.col("status").is_in(["overdue",
@@ -130,27 +141,24 @@ def retreatment(
         help="Shortest time since the last infusion, in days.", min=0)] = 365,
     out_path: Annotated[Path | None, typer.Option("--out", help="Write the table (CSV).")]
     = None,
+    study: STUDY = None,
 ) -> None:
     """Patients who meet the as-needed retreatment rule: a relapse after the last course and
     at least 12 months (by default) since its last infusion.
 
     Example: mscohort retreatment --db study.duckdb --as-of 2014-06-30
     """
-
-    from mscohort.cli.analyse import command_errors, load_records, parse_day
-    from mscohort.cli.main import out
-    from mscohort.derive.courses import course_table, load_regimens
-    from mscohort.derive.retreatment import RetreatmentRule
-    from mscohort.derive.retreatment import retreatment as rule_table
+    from mscohort.analyse.protocol import retreatment_check
+    from mscohort.loading import load_input
 
     with command_errors():
         day = parse_day(as_of)
-        records, _, _ = load_records(db, data)
-    rule = RetreatmentRule(min_days_since_last_course=min_days)
-    courses_, _ = course_table(records.table("infusions"), load_regimens())
-    table = rule_table(courses_, records.table("relapses"), day, rule)
+        definition = _definition(study)
+        loaded = load_input(db, data)
+        check = retreatment_check(loaded.records, day, definition, min_days)
+    table = check.table
     meets = table.filter(pl.col("meets_rule"))
-    out.print(f"Retreatment rule ({rule.describe()}) as of {day}: {meets.height} of "
+    out.print(f"Retreatment rule ({check.describe()}) as of {day}: {meets.height} of "
               f"{table.height} treated patients meet it")
     for r in meets.iter_rows(named=True):
         out.print(f"  {r['patient_id']}: {r['reason']}")
@@ -175,23 +183,15 @@ def screen(
 
     Example: mscohort screen --study study.toml --db study.duckdb --out screening.csv
     """
-    from mscohort.cli.analyse import command_errors, load_records, parse_day
-    from mscohort.cli.main import out
+    from mscohort.analyse.protocol import screening
     from mscohort.definition import load_definition
-    from mscohort.derive.screening import parse_eligibility
-    from mscohort.derive.screening import screen as run_screen
+    from mscohort.loading import load_input
 
     with command_errors():
         definition = load_definition(study)
-        if not definition.eligibility:
-            from mscohort.errors import UsageError
-
-            raise UsageError(f"study definition {study} has no [eligibility] table; see "
-                             "docs/protocol.md for the criteria.")
-        rules = parse_eligibility(definition.eligibility, f"study definition {study}")
         day = parse_day(as_of) if as_of else None
-        records, _, _ = load_records(db, data)
-    decisions, details = run_screen(records, rules, day, definition.course_gap_days)
+        loaded = load_input(db, data)
+        decisions, details = screening(loaded.records, definition, day)
     out.print(_counts("Eligibility screening", decisions, ("arm", "decision"), "patients"))
     for r in decisions.filter(pl.col("decision") == "eligible").iter_rows(named=True):
         out.print(f"  eligible for {r['arm']}: {r['patient_id']} (screened {r['screened_on']})")

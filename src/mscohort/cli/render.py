@@ -32,7 +32,7 @@ def print_report(console: Console, report: ValidationReport, limit: int | None) 
     for name in ("rule", "severity", "n", "checks", "what to do"):
         summary.add_column(name, overflow="fold", justify="right" if name == "n" else "left")
     for r in counts.iter_rows(named=True):
-        info = RULES[r["rule"]]  # type: ignore[index]
+        info = RULES[r["rule"]]
         summary.add_row(r["rule"], r["severity"], str(r["n"]), info.summary, info.fix)
     console.print(summary)
     shown = report.issues if limit is None else report.issues.head(limit)
@@ -42,7 +42,7 @@ def print_report(console: Console, report: ValidationReport, limit: int | None) 
     for (rule,), part in shown.group_by("rule", maintain_order=True):
         n = int(counts.filter(pl.col("rule") == rule)["n"][0])
         console.print(Text(f"{rule} ({n} {part['severity'][0]}{'s' * (n != 1)}): "
-                           f"{RULES[rule].fix}", style="bold"))  # type: ignore[index]
+                           f"{RULES[rule].fix}", style="bold"))
         for r in part.iter_rows(named=True):
             line = Text("  ")
             line.append(f"{r['severity'].upper():7}", style="red" if r["severity"] == "error"
@@ -59,7 +59,7 @@ def print_report(console: Console, report: ValidationReport, limit: int | None) 
             line.append(f"  [{r['rule']}]", style="dim")
             console.print(line)
             fix = str(r["fix"])
-            own = "" if fix == RULES[rule].fix else f" {fix[:1].upper()}{fix[1:]}."  # type: ignore[index]
+            own = "" if fix == RULES[rule].fix else f" {fix[:1].upper()}{fix[1:]}."
             console.print(Text(f"           {r['message']}.{own}"))
     if limit is not None and report.issues.height > limit:
         console.print(f"... {report.issues.height - limit} more issues (use --json or --out "

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from mscohort.cli.analyse import AsOfVersionOpt, command_errors, load_records, parse_day
-from mscohort.errors import UsageError
+from mscohort.cli.common import AsOfVersionOpt, command_errors, err, out
+from mscohort.errors import bad_usage
+from mscohort.units import parse_day
 
 
 def report(
@@ -36,30 +37,30 @@ def report(
     Example: mscohort report --study study.toml --db study.duckdb --out report.html
     """
     from mscohort.analyse.study import analyse_study
-    from mscohort.cli.main import err, out
     from mscohort.definition import load_definition
+    from mscohort.loading import load_input
     from mscohort.report import FORMATS, Provenance, build_report
 
     with command_errors():
         chosen = fmt or out_path.suffix.lstrip(".").lower()
         if chosen not in FORMATS:
-            raise UsageError(f"`--format` must be one of {', '.join(FORMATS)} (or give --out a "
-                             f"suffix .html, .docx, .xlsx or .md); got {chosen!r}.")
+            raise bad_usage("--format", f"one of {', '.join(FORMATS)} (or give --out a suffix "
+                            ".html, .docx, .xlsx or .md)", chosen)
         definition = load_definition(study)
         day = parse_day(as_of) if as_of else None
-        records, check, (files, imports) = load_records(db, data, as_of_version)
+        loaded = load_input(db, data, as_of_version)
     with err.status("Analysing..."):
-        result = analyse_study(records, definition, day)
+        result = analyse_study(loaded.records, definition, day)
     with err.status("Drawing figures and writing the report..."):
-        doc = build_report(records, result, input_check=check,
-                           provenance=Provenance.now(files, study, imports),
+        doc = build_report(loaded.records, result, input_check=loaded.check,
+                           provenance=Provenance.now(loaded.files, study, loaded.imports),
                            max_swimmer=max_swimmer)
         written = doc.write(out_path, chosen)
         if figures is not None:
             from mscohort.report import write_figures
 
             pictures = write_figures(doc, figures)
-    from mscohort.cli.analyse import print_analysis
+    from mscohort.cli.summary import print_analysis
 
     if not quiet:
         print_analysis(result)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from mscohort.cli.common import out, usage_exit
 from mscohort.errors import UsageError
 
 
@@ -40,7 +41,6 @@ def serve(
     To serve other computers, set an access token first (at least 16 characters), e.g.
     MSCOHORT_WEB_TOKEN=$(openssl rand -hex 16) mscohort serve --host 0.0.0.0
     """
-    from mscohort.cli.main import _usage, out
     from mscohort.web import WebConfig, create_app
 
     try:
@@ -52,7 +52,7 @@ def serve(
                                             redcap_allow_http=redcap_allow_http)
         app = create_app(config)
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise usage_exit(exc) from None
     import waitress
 
     shown = f"[{host}]" if ":" in host else host

@@ -71,9 +71,10 @@ reported at once, each naming the file, the key and the allowed values.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mscohort.definition.events import EventOptions, parse_events
 from mscohort.definition.keys import (
@@ -82,12 +83,10 @@ from mscohort.definition.keys import (
     IMMEDIATE_RULES,
     INDEX_DATES,
     INDEX_DAY_RELAPSE,
-    LUNAR_MONTHS,
     MSSS_CONVENTIONS,
     MSSS_TABLES,
     PRIMARY_OUTCOMES,
     RELAPSE_ENDS,
-    UNITS,
     section_keys,
 )
 from mscohort.definition.parts import (
@@ -103,14 +102,11 @@ from mscohort.definition.parts import (
 )
 from mscohort.errors import bad_argument, read_toml
 from mscohort.secondary import SecondarySettings, parse_secondary
+from mscohort.units import DAYS_PER_YEAR, LUNAR_MONTHS, UNIT_DAYS, UNITS
 
 __all__ = ["OUTCOME_COLUMNS", "SUBGROUP_OPS", "UNIT_DAYS", "StudyDefinition", "TimePoint",
            "load_definition", "parse_condition", "parse_definition"]
 
-#: Days per follow-up unit; a lunar month is ``follow_up.lunar_month`` (default 28 days: the
-#: seed never defines it, and 4 weeks reproduces its tables).
-UNIT_DAYS = {"day": 1.0, "lunar_month": LUNAR_MONTHS["28_days"], "month": 30.4375,
-             "year": 365.25}
 
 
 @dataclass(frozen=True)
@@ -129,7 +125,7 @@ class StudyDefinition:
     follow_up_min_days: float = 0
     unit: str = "lunar_month"
     lunar_month: str = "28_days"
-    pre_index_days: float = 730.5
+    pre_index_days: float = 2 * DAYS_PER_YEAR
     pre_index_end_days: float = 0
     exclude_regular_corticosteroids: bool = True
     index_day_relapse: str = "before"
@@ -137,7 +133,7 @@ class StudyDefinition:
     relapse_end: str = "last_edss"
     relapse_min_followup_days: float = 90
     change_rule: str = "any_step"
-    prior_window_days: float = 730.5
+    prior_window_days: float = 2 * DAYS_PER_YEAR
     immediate_gap_days: float | None = None  #: None: the prior window
     immediate_rule: str = "stopped_last"
     prior_groups: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
@@ -166,7 +162,7 @@ class StudyDefinition:
         return self.prior_window_days if self.immediate_gap_days is None else \
             self.immediate_gap_days
 
-    def with_(self, **changes: object) -> StudyDefinition:
+    def with_(self, **changes: Any) -> StudyDefinition:
         """A copy with some settings changed (for sensitivity analyses), each checked: a
         field of the definition, one of the allowed values, or a number of days >= 0."""
         from dataclasses import fields, replace
@@ -183,7 +179,7 @@ class StudyDefinition:
                     not isinstance(value, int | float) or isinstance(value, bool)
                     or not value >= 0):
                 raise bad_argument(name, "a number of days >= 0", value)
-        out = replace(self, **changes)  # type: ignore[arg-type]
+        out = replace(self, **changes)
         if out.cutoff_date is None and "cutoff" in (out.follow_up_end, out.relapse_end):
             raise bad_argument("cutoff_date", "given when follow_up_end or relapse_end is "
                                "'cutoff'", None)
@@ -199,7 +195,7 @@ class StudyDefinition:
 
 
 #: The allowed values of each choice field (the same as the keys of the file).
-_FIELD_CHOICES: dict[str, Iterable[str]] = {
+_FIELD_CHOICES: dict[str, Collection[str]] = {
     "index_date": INDEX_DATES, "follow_up_end": FOLLOW_UP_ENDS, "unit": UNITS,
     "lunar_month": tuple(LUNAR_MONTHS), "index_day_relapse": INDEX_DAY_RELAPSE,
     "relapse_end": RELAPSE_ENDS, "change_rule": CHANGE_RULES,
@@ -216,11 +212,10 @@ def _sections(raw: dict[str, object], err: Errors) -> dict[str, dict[str, object
         if section == "timepoints":
             continue
         if section not in allowed:
-            err.messages.append(f"{err.where}: [{section}] is not a section; must be one of "
-                                f"{', '.join(allowed)}.")
+            err.bad("[section]", f"one of {', '.join(allowed)}", f"[{section}]")
             continue
         if not isinstance(value, dict):
-            err.messages.append(f"{err.where}: [{section}] must be a table of settings.")
+            err.bad(f"[{section}]", "a table of settings", value)
             continue
         keys = allowed[section]
         unknown = set(value) - (keys if keys is not None else set(value))
@@ -243,7 +238,7 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
     def get(section: str, key: str, default: object) -> object:
         return sections.get(section, {}).get(key, default)
 
-    def choice(section: str, key: str, allowed: Iterable[str], default: str) -> str:
+    def choice(section: str, key: str, allowed: Collection[str], default: str) -> str:
         value = get(section, key, default)
         if value not in allowed:
             err.bad(f"{section}.{key}", f"one of {', '.join(allowed)}", value)
@@ -311,7 +306,7 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
                                        base.baseline_after_index_days),
         baseline_relapse_free_days=ndays("baseline", "relapse_free_days",
                                          base.baseline_relapse_free_days),
-        follow_up_end=end, cutoff_date=cutoff,  # type: ignore[arg-type]
+        follow_up_end=end, cutoff_date=cutoff,
         follow_up_min_days=ndays("follow_up", "min_days", base.follow_up_min_days),
         unit=choice("follow_up", "unit", UNITS, base.unit),
         lunar_month=choice("follow_up", "lunar_month", LUNAR_MONTHS, base.lunar_month),
@@ -353,7 +348,7 @@ def _primary(raw: dict[str, object], sections: dict[str, dict[str, object]],
     test is exploratory."""
     value = sections.get("analysis", {}).get("primary", "edss_change")
     points = raw.get("timepoints", [])
-    slugs = [TimePoint(str(t["name"])).slug for t in points  # type: ignore[attr-defined]
+    slugs = [TimePoint(str(t["name"])).slug for t in points
              if isinstance(t, dict) and "name" in t] if isinstance(points, list) else []
     allowed = [*PRIMARY_OUTCOMES, *(f"edss_change_{s}" for s in slugs)]
     if value not in allowed:

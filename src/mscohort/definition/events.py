@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TypeGuard
+
+from mscohort.errors import bad_usage
 
 #: Which events are reported (msprog's ``event``).
 EVENTS = ("firstCDW", "firstCDI", "first", "firstPIRA", "firstRAW", "multiple")
@@ -70,7 +73,7 @@ class EventOptions:
         return {"preset": self.preset, **self.options}
 
 
-def _is_number(v: object) -> bool:
+def _is_number(v: object) -> TypeGuard[float]:
     return isinstance(v, int | float) and not isinstance(v, bool) and not math.isnan(v)
 
 
@@ -100,14 +103,15 @@ def _value(name: str, kind: str | tuple[str, ...], v: object) -> object:
             raise ValueError(KIND_TEXT[kind])
         return v
     if kind == "days":
-        if not _is_number(v) or v < 0:  # type: ignore[operator]
+        if not _is_number(v) or v < 0:
             raise ValueError(KIND_TEXT[kind])
-        return float(v)  # type: ignore[arg-type]
+        return float(v)
     if kind == "days_list":
         items = v if isinstance(v, list) else [v]
-        if not items or not all(_is_number(x) and x > 0 and not math.isinf(x) for x in items):
+        days = [x for x in items if _is_number(x) and x > 0 and not math.isinf(x)]
+        if not items or len(days) < len(items):
             raise ValueError(KIND_TEXT[kind])
-        return tuple(float(x) for x in items)
+        return tuple(float(x) for x in days)
     if kind == "pair":
         pair = _pair(v)
         if pair is None:
@@ -135,12 +139,12 @@ def parse_events(raw: object, where: str, errors: list[str]) -> EventOptions:
     """The ``[events]`` section; every wrong key or value is appended to ``errors`` (the
     message names the key and the allowed values)."""
     if not isinstance(raw, dict):
-        errors.append(f"{where}: [events] must be a table of settings.")
+        errors.append(str(bad_usage("[events]", "a table of settings", raw, where=where)))
         return EventOptions()
     preset = raw.get("preset", "msprog")
     if preset not in PRESET_NAMES:
-        errors.append(f"{where}: events.preset must be one of {', '.join(PRESET_NAMES)}; "
-                      f"got {preset!r}.")
+        errors.append(str(bad_usage("events.preset", f"one of {', '.join(PRESET_NAMES)}",
+                                    preset, where=where)))
         preset = "msprog"
     options: dict[str, object] = {}
     for name, value in raw.items():
@@ -154,5 +158,5 @@ def parse_events(raw: object, where: str, errors: list[str]) -> EventOptions:
         try:
             options[name] = _value(name, kind, value)
         except ValueError as exc:
-            errors.append(f"{where}: events.{name} must be {exc}; got {value!r}.")
+            errors.append(str(bad_usage(f"events.{name}", str(exc), value, where=where)))
     return EventOptions(str(preset), options)

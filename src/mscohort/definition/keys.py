@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mscohort.definition.events import EVENT_OPTIONS, KIND_TEXT, PRESET_NAMES
+from mscohort.units import LUNAR_MONTHS, UNITS
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,6 @@ class Key:
         return f"{self.section}.{self.name}"
 
 
-#: Units of follow-up.
-UNITS = ("lunar_month", "month", "year", "day")
-#: What a lunar month is: 4 weeks, or the mean synodic month (new moon to new moon).
-LUNAR_MONTHS = {"28_days": 28.0, "synodic": 29.530589}
 INDEX_DATES = ("first_infusion", "enrolment_date")
 FOLLOW_UP_ENDS = ("last_edss", "cutoff")
 RELAPSE_ENDS = ("last_edss", "last_contact", "cutoff")
@@ -155,7 +152,9 @@ def section_keys() -> dict[str, set[str] | None]:
         if k.section in FREE_SECTIONS:
             out[k.section] = None
         else:
-            out.setdefault(k.section, set()).add(k.name)  # type: ignore[union-attr]
+            names = out.setdefault(k.section, set())
+            if names is not None:
+                names.add(k.name)
     return out
 
 

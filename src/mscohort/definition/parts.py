@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from mscohort.errors import UsageError
+from mscohort.errors import UsageError, bad_argument
 from mscohort.vocabulary import normalise_drug
 
 T = TypeVar("T")
@@ -49,7 +49,7 @@ class Errors:
         self.messages: list[str] = []
 
     def bad(self, key: str, expected: str, got: object) -> None:
-        self.messages.append(f"{self.where}: {key} must be {expected}; got {got!r}.")
+        self.messages.append(str(bad(self.where, key, expected, got)))
 
     def check(self, fn: Callable[..., T], *args: object, default: T) -> T:
         """``fn(*args)``, or ``default`` with its UsageError collected."""
@@ -68,7 +68,8 @@ class Errors:
 
 
 def bad(where: str, key: str, expected: str, got: object) -> UsageError:
-    return UsageError(f"{where}: {key} must be {expected}; got {got!r}.")
+    """The argument template for a key of the definition file ``where``."""
+    return bad_argument(key, expected, got, where=where, error=UsageError)
 
 
 def days(where: str, key: str, value: object) -> float:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from typing import TypeGuard
 
 from mscohort.errors import bad_argument
 
@@ -57,7 +58,7 @@ def _value(value: object) -> str:
                        value)
 
 
-def _is_table_array(value: object) -> bool:
+def _is_table_array(value: object) -> TypeGuard[list[dict[str, object]]]:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
@@ -74,7 +75,7 @@ def dumps(document: dict[str, object]) -> str:
             lines += [f"{_key(kk)} = {_value(vv)}" for kk, vv in v.items()]
     for k, v in document.items():
         if _is_table_array(v):
-            for item in v:  # type: ignore[union-attr]
+            for item in v:
                 lines += ["", f"[[{_key(k)}]]"]
                 lines += [f"{_key(kk)} = {_value(vv)}" for kk, vv in item.items()]
     return "\n".join(lines).lstrip("\n") + "\n"

@@ -23,10 +23,11 @@ import itertools
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import polars as pl
 
-from mscohort.errors import UsageError, read_toml
+from mscohort.errors import UsageError, bad_usage, read_toml
 
 DEFAULT_REGIMENS = Path(str(files("mscohort") / "datasets" / "protocol" / "regimens.toml"))
 COURSE_SCHEMA = {"patient_id": pl.String, "drug": pl.String, "course": pl.Int64,
@@ -79,17 +80,17 @@ def number_courses(infusions: pl.DataFrame, course_gap_days: float = 30) -> pl.D
     return inf.with_columns(new.cum_sum().over("patient_id", "drug").alias("course"))
 
 
-def _spec(raw: dict[str, object], where: str) -> CourseSpec:
+def _spec(raw: dict[str, Any], where: str) -> CourseSpec:
     try:
-        doses = tuple(float(d) for d in raw["doses_mg"])  # type: ignore[union-attr]
-        spec = CourseSpec(doses, float(raw.get("min_interval_days", 0)),  # type: ignore[arg-type]
+        doses = tuple(float(d) for d in raw["doses_mg"])
+        spec = CourseSpec(doses, float(raw.get("min_interval_days", 0)),
                           str(raw.get("interval_from", "start")))
     except (KeyError, TypeError, ValueError):
-        raise UsageError(f"{where}: a course needs doses_mg = [mg, ...] and may have "
-                         f"min_interval_days and interval_from; got {raw!r}.") from None
+        raise bad_usage("course", "a table with doses_mg = [mg, ...] and optional "
+                        "min_interval_days and interval_from", raw, where=where) from None
     if not doses or spec.interval_from not in ("start", "end"):
-        raise UsageError(f"{where}: doses_mg must not be empty and interval_from must be "
-                         f"'start' or 'end'; got {raw!r}.")
+        raise bad_usage("course", "a table with doses_mg not empty and interval_from 'start' "
+                        "or 'end'", raw, where=where)
     return spec
 
 
@@ -100,7 +101,7 @@ def load_regimens(path: str | Path = DEFAULT_REGIMENS) -> tuple[Regimen, ...]:
     path = Path(path)
     raw = read_toml(path, "regimens")
     out = []
-    for k, r in enumerate(raw.get("regimen", []), 1):  # type: ignore[union-attr]
+    for k, r in enumerate(raw.get("regimen", []), 1):
         where = f"regimens {path}, regimen {k}"
         if "name" not in r or "courses" not in r or "drug" not in r:
             raise UsageError(f"{where}: name, drug and courses are required.")
@@ -146,8 +147,15 @@ def _deviations(spec: CourseSpec | None, doses: list[float], dates: list[dt.date
     return out
 
 
+class Courses(NamedTuple):
+    """The courses of :func:`course_table` and their deviations from the regimen."""
+
+    courses: pl.DataFrame  #: one row per course (:data:`COURSE_SCHEMA`)
+    deviations: pl.DataFrame  #: one row per deviation (:data:`DEVIATION_SCHEMA`)
+
+
 def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
-                 course_gap_days: float = 30) -> tuple[pl.DataFrame, pl.DataFrame]:
+                 course_gap_days: float = 30) -> Courses:
     """One row per course with its regimen and deviations, and one row per deviation."""
     drugs = {r.drug for r in regimens}
     inf = number_courses(infusions.filter(pl.col("drug").is_in(list(drugs))), course_gap_days)
@@ -155,20 +163,19 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
         pl.col("date"), pl.col("dose_mg"))
     rows, devs = [], []
     for (pid, drug), part in grouped.group_by("patient_id", "drug", maintain_order=True):
-        courses = part.sort("course").iter_rows(named=True)
-        courses = list(courses)
+        courses = list(part.sort("course").iter_rows(named=True))
         candidates = [r for r in regimens if r.drug == drug]
         first = courses[0]
         regimen = min(candidates, key=lambda r: len(_deviations(
             r.spec(1), first["dose_mg"], first["date"], None, 0, 1, r.name)))
-        previous: dict[str, object] | None = None
+        previous: dict[str, Any] | None = None
         for c in courses:
             spec = regimen.spec(c["course"])
             interval = None
             if previous is not None:
                 ref = (previous["date"][0] if spec is None or spec.interval_from == "start"
                        else previous["date"][-1])
-                interval = (c["date"][0] - ref).days  # type: ignore[operator]
+                interval = (c["date"][0] - ref).days
             found = _deviations(spec, c["dose_mg"], c["date"], interval,
                                 regimen.interval_tolerance_days, c["course"], regimen.name)
             devs += [{"patient_id": pid, "course": c["course"], "code": code,
@@ -181,5 +188,5 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
                 "regimen": regimen.name, "expected": spec.describe() if spec else "none",
                 "n_deviations": len(found), "deviations": "; ".join(m for _, m, _ in found)})
             previous = c
-    return (pl.DataFrame(rows, schema=COURSE_SCHEMA),
-            pl.DataFrame(devs, schema=DEVIATION_SCHEMA))
+    return Courses(pl.DataFrame(rows, schema=COURSE_SCHEMA),
+                   pl.DataFrame(devs, schema=DEVIATION_SCHEMA))

@@ -28,7 +28,7 @@ import polars as pl
 
 from mscohort.definition import StudyDefinition
 from mscohort.derive.anchors import baseline_followup
-from mscohort.derive.timing import DAYS_PER_YEAR
+from mscohort.units import DAYS_PER_YEAR
 
 LAYERS = ("rnfl_um", "gcipl_um")
 

@@ -33,16 +33,20 @@ Definitions (``docs/analysis.md``), for a :class:`~mscohort.definition.StudyDefi
 
 from __future__ import annotations
 
+from typing import cast
+
 import polars as pl
 
 from mscohort.definition import OUTCOME_COLUMNS, StudyDefinition, TimePoint
 from mscohort.derive.assessments import msss_detail
 from mscohort.derive.events.presets import study_event_settings
-from mscohort.derive.events.settings import delta_values
+from mscohort.derive.events.settings import DeltaRule, delta_values
 from mscohort.derive.prior_drugs import abbrev, prior_drugs
 from mscohort.derive.relapse_outcomes import relapse_outcomes
-from mscohort.derive.timing import DAYS_PER_YEAR, completed_years_expr
+from mscohort.derive.severity import Convention
+from mscohort.derive.timing import completed_years_expr
 from mscohort.study import Study
+from mscohort.units import DAYS_PER_YEAR
 
 
 def numbered_infusions(infusions: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
@@ -65,7 +69,8 @@ def _edss_with_msss(study: Study, d: StudyDefinition | None = None) -> pl.DataFr
     default Roxburgh 2005, standard: the ``msss`` column of ``derived_edss``), by
     :func:`mscohort.derive.assessments.msss_detail`, the one place it is computed."""
     d = d or StudyDefinition()
-    return msss_detail(study, d.msss_table, d.msss_convention).drop("msss_reason")
+    convention = cast(Convention, d.msss_convention)  # checked by the definition's parser
+    return msss_detail(study, d.msss_table, convention).drop("msss_reason")
 
 
 def scored_edss(study: Study, d: StudyDefinition) -> pl.DataFrame:
@@ -167,11 +172,13 @@ def patient_outcomes(study: Study, d: StudyDefinition,
         (end - pl.col("index_date")).dt.total_days().alias("followup_days"),
     ).with_columns((pl.col("followup_days") / d.unit_days).alias("followup"))
     # change category
+    thr: pl.Expr | pl.Series
     if d.change_rule == "any_step":
         thr = pl.lit(0.5)
     else:
         b = out["baseline_edss"].fill_null(0.0).to_numpy()
-        thr = pl.Series(delta_values(study_event_settings(d.events).delta, b))
+        rule = cast(DeltaRule, study_event_settings(d.events).delta)  # set by EventSettings
+        thr = pl.Series(delta_values(rule, b))
     out = out.with_columns(
         pl.when(pl.col("edss_change").is_null()).then(None)
         .when(pl.col("edss_change") <= -thr).then(pl.lit("improved"))

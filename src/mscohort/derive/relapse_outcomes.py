@@ -28,8 +28,8 @@ from __future__ import annotations
 import polars as pl
 
 from mscohort.definition import StudyDefinition
-from mscohort.derive.timing import DAYS_PER_YEAR
 from mscohort.study import Study
+from mscohort.units import DAYS_PER_YEAR
 
 #: Tables whose dated records are contacts with the patient (``follow_up_end =
 #: "last_contact"``), and the date column of each.

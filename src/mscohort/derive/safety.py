@@ -23,10 +23,10 @@ from pathlib import Path
 
 import polars as pl
 
-from mscohort.errors import UsageError, read_toml
+from mscohort.errors import bad_usage, read_toml
+from mscohort.units import DAYS_PER_MONTH
 
 DEFAULT_MONITORING = Path(str(files("mscohort") / "datasets" / "protocol" / "monitoring.toml"))
-DAYS_PER_MONTH = 30.4375
 SCHEDULE_SCHEMA = {
     "patient_id": pl.String, "panel": pl.String, "first_infusion": pl.Date,
     "last_infusion": pl.Date, "monitoring_end": pl.Date, "baseline_test": pl.Date,
@@ -60,19 +60,21 @@ def load_monitoring(path: str | Path = DEFAULT_MONITORING) -> Monitoring:
     try:
         panels = tuple(Panel(str(p["name"]), tuple(str(t).lower() for t in p["tests"]),
                              int(p["interval_days"]), int(p.get("grace_days", 0)))
-                       for p in raw["panel"])  # type: ignore[union-attr]
+                       for p in raw["panel"])
         rules = Monitoring(str(raw["drug"]), panels,
-                           float(raw.get("monitor_months_after_last_infusion", 48)),  # type: ignore[arg-type]
-                           int(raw.get("baseline_days_before_first_infusion", 90)))  # type: ignore[arg-type]
+                           float(raw.get("monitor_months_after_last_infusion", 48)),
+                           int(raw.get("baseline_days_before_first_infusion", 90)))
     except (KeyError, TypeError, ValueError) as exc:
-        raise UsageError(f"safety monitoring rules {path}: missing or malformed {exc}; each "
-                         "[[panel]] needs name, tests and interval_days.") from None
+        raise bad_usage("[[panel]]", "a table with name, tests and interval_days (each "
+                        "panel)", None, where=f"safety monitoring rules {path}",
+                        shown=f"missing or malformed {exc}") from None
     drug = normalise_drug(rules.drug)
     if drug is None or not panels:
-        raise UsageError(f"safety monitoring rules {path}: a known drug and at least one "
-                         f"[[panel]] are required; got drug {rules.drug!r}.")
+        raise bad_usage("drug", "a known drug with at least one [[panel]]", rules.drug,
+                        where=f"safety monitoring rules {path}",
+                        shown=f"drug {rules.drug!r} and {len(panels)} panels")
     aesi = tuple((str(k), tuple(str(w).lower() for w in v))
-                 for k, v in raw.get("aesi", {}).items())  # type: ignore[union-attr]
+                 for k, v in raw.get("aesi", {}).items())
     return Monitoring(drug, panels, rules.monitor_months_after_last_infusion,
                       rules.baseline_days_before_first_infusion, aesi)
 

@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple, cast
 
 import polars as pl
 
-from mscohort.errors import UsageError
+from mscohort.errors import UsageError, bad_usage
+from mscohort.study import Study
 from mscohort.vocabulary import BY_NAME, normalise_drug
 
 KINDS = {
@@ -56,7 +58,7 @@ DECISION_SCHEMA = {"patient_id": pl.String, "arm": pl.String, "screened_on": pl.
 class Criterion:
     kind: str
     label: str
-    params: dict[str, object] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,8 @@ class Eligibility:
 
 def _criterion(raw: object, where: str) -> Criterion:
     if not isinstance(raw, dict) or raw.get("criterion") not in KINDS:
-        raise UsageError(f"{where}: a criterion must be a table with criterion = one of "
-                         f"{', '.join(KINDS)}; got {raw!r}.")
+        raise bad_usage("criterion", f"a table with criterion = one of {', '.join(KINDS)}",
+                        raw, where=where)
     kind = str(raw["criterion"])
     params = {k: v for k, v in raw.items() if k not in ("criterion", "label")}
     unknown = set(params) - KINDS[kind]
@@ -79,37 +81,37 @@ def _criterion(raw: object, where: str) -> Criterion:
     if kind == "courses_of":
         drug = normalise_drug(str(params.get("drug", "")))
         if drug is None:
-            raise UsageError(f"{where}: courses_of needs a drug of the vocabulary; got "
-                             f"{params.get('drug')!r}.")
+            raise bad_usage("courses_of drug", "a drug of the vocabulary", params.get("drug"),
+                            where=where)
         params["drug"] = drug
     return Criterion(kind, str(raw.get("label", kind)), params)
 
 
-def parse_eligibility(raw: dict[str, object], where: str = "study definition") -> Eligibility:
+def parse_eligibility(raw: dict[str, Any], where: str = "study definition") -> Eligibility:
     """The ``[eligibility]`` table of a study definition."""
     arms_raw = raw.get("arm", [])
     if not isinstance(arms_raw, list) or not arms_raw:
-        raise UsageError(f"{where}: [eligibility] needs at least one [[eligibility.arm]] "
-                         "with a name and include = [criteria].")
+        raise bad_usage("[eligibility]", "at least one [[eligibility.arm]] with a name and "
+                        "include = [criteria]", arms_raw, where=where)
     arms = {}
     for k, arm in enumerate(arms_raw, 1):
         if not isinstance(arm, dict) or "name" not in arm:
-            raise UsageError(f"{where}: eligibility arm {k} needs a name.")
+            raise bad_usage(f"eligibility arm {k}", "a table with a name", arm, where=where)
         arms[str(arm["name"])] = tuple(_criterion(c, f"{where}, arm {arm['name']!r}")
                                        for c in arm.get("include", []))
     exclude = tuple(_criterion(c, f"{where}, exclusions")
-                    for c in raw.get("exclude", []))  # type: ignore[union-attr]
+                    for c in raw.get("exclude", []))
     return Eligibility(arms, exclude)
 
 
-def _window(frame: pl.DataFrame, col: str, day: dt.date, within: object) -> pl.DataFrame:
+def _window(frame: pl.DataFrame, col: str, day: dt.date, within: float | None) -> pl.DataFrame:
     out = frame.filter(pl.col(col) < day)
     if within is not None:
-        out = out.filter(pl.col(col) >= day - dt.timedelta(days=float(within)))  # type: ignore[arg-type]
+        out = out.filter(pl.col(col) >= day - dt.timedelta(days=float(within)))
     return out
 
 
-def evaluate(c: Criterion, pid: str, day: dt.date, t: dict[str, pl.DataFrame],
+def evaluate(c: Criterion, pid: str, day: dt.date, t: dict[str, dict[str, Any]],
              have_ae: bool) -> tuple[str, str]:
     """(status, evidence) of one criterion for one patient on ``day``."""
     p = c.params
@@ -129,7 +131,7 @@ def evaluate(c: Criterion, pid: str, day: dt.date, t: dict[str, pl.DataFrame],
             found = on
         else:
             found = [str(d) for d in dates]
-        need = int(p.get("min_count", 1))  # type: ignore[arg-type]
+        need = int(p.get("min_count", 1))
         return ("met" if len(found) >= need else "not met",
                 f"{len(found)} relapse(s)" + (f": {', '.join(found)}" if found else ""))
     if c.kind == "prior_dmd":
@@ -138,7 +140,7 @@ def evaluate(c: Criterion, pid: str, day: dt.date, t: dict[str, pl.DataFrame],
         drugs = sorted(set(tr.filter(pl.col("start_date") < day)["drug"]))
         if p.get("approved_only"):
             drugs = [d for d in drugs if d in BY_NAME and BY_NAME[d].approved_for_ms]
-        need = int(p.get("min_count", 1))  # type: ignore[arg-type]
+        need = int(p.get("min_count", 1))
         return ("met" if len(drugs) >= need else "not met",
                 ", ".join(drugs) if drugs else "no prior drug on record")
     if c.kind == "courses_of":
@@ -147,7 +149,7 @@ def evaluate(c: Criterion, pid: str, day: dt.date, t: dict[str, pl.DataFrame],
         starts = sorted(inf.filter((pl.col("drug") == p["drug"]) & (pl.col("date") < day))
                         ["date"])
         lo, hi = p.get("min", 0), p.get("max")
-        ok = len(starts) >= lo and (hi is None or len(starts) <= hi)  # type: ignore[operator]
+        ok = len(starts) >= lo and (hi is None or len(starts) <= hi)
         return ("met" if ok else "not met", f"{len(starts)} course(s) of {p['drug']}"
                 + (f" begun {', '.join(map(str, starts))}" if starts else ""))
     if c.kind == "edss_between":
@@ -157,7 +159,7 @@ def evaluate(c: Criterion, pid: str, day: dt.date, t: dict[str, pl.DataFrame],
         if e.height == 0:
             return "unknown", "no EDSS in the window before the screening day"
         last = e.sort("date").row(-1, named=True)
-        ok = float(p.get("min", 0)) <= last["edss"] <= float(p.get("max", 10))  # type: ignore[arg-type]
+        ok = float(p.get("min", 0)) <= last["edss"] <= float(p.get("max", 10))
         return "met" if ok else "not met", f"EDSS {last['edss']:g} on {last['date']}"
     if c.kind == "cohort_is":
         cohort = t["cohort"].get(pid)
@@ -167,8 +169,8 @@ def evaluate(c: Criterion, pid: str, day: dt.date, t: dict[str, pl.DataFrame],
     # adverse_event
     if not have_ae:
         return "unknown", "the study has no adverse-event records"
-    words = [str(w).lower() for w in p.get("keywords", [])]  # type: ignore[union-attr]
-    skip = {str(o).lower() for o in p.get("outcome_not", [])}  # type: ignore[union-attr]
+    words = [str(w).lower() for w in p.get("keywords", [])]
+    skip = {str(o).lower() for o in p.get("outcome_not", [])}
     ae = _window(t["adverse_events"].get(pid, pl.DataFrame(schema={"onset_date": pl.Date})),
                  "onset_date", day, p.get("within_days"))
     hits = [f"{r['term']} on {r['onset_date']}" for r in ae.iter_rows(named=True)
@@ -177,37 +179,44 @@ def evaluate(c: Criterion, pid: str, day: dt.date, t: dict[str, pl.DataFrame],
     return ("met" if hits else "not met"), ("; ".join(hits) if hits else "none on record")
 
 
-def screen(study: object, eligibility: Eligibility, as_of: dt.date | None = None,
-           course_gap_days: float = 30) -> tuple[pl.DataFrame, pl.DataFrame]:
+class Screening(NamedTuple):
+    """The result of :func:`screen`."""
+
+    decisions: pl.DataFrame  #: one row per patient and arm (:data:`DECISION_SCHEMA`)
+    details: pl.DataFrame  #: one row per patient, arm and criterion (:data:`DETAIL_SCHEMA`)
+
+
+def screen(study: Study, eligibility: Eligibility, as_of: dt.date | None = None,
+           course_gap_days: float = 30) -> Screening:
     """Decisions (one row per patient and arm) and details (one per criterion). The
     screening day is ``as_of``, or each patient's enrolment date, else their first
     infusion, else the latest record."""
     from mscohort.derive.courses import number_courses
 
-    tables = {name: study.table(name) for name in  # type: ignore[attr-defined]
+    tables = {name: study.table(name) for name in
               ("patients", "edss", "relapses", "treatments", "infusions", "adverse_events")}
     tables["courses"] = (number_courses(tables["infusions"], course_gap_days)
                          .group_by("patient_id", "drug", "course").agg(pl.col("date").min()))
     t = {name: {k[0]: v for k, v in f.partition_by("patient_id", as_dict=True).items()}
          if f.height else {} for name, f in tables.items()}
     pats = tables["patients"]
-    t["cohort"] = dict(zip(pats["patient_id"], pats["cohort"], strict=True))  # type: ignore[assignment]
+    t["cohort"] = dict(zip(pats["patient_id"], pats["cohort"], strict=True))
     first_inf = (tables["infusions"].group_by("patient_id").agg(pl.col("date").min())
                  .rows_by_key("patient_id", unique=True))
-    fallback = max((f[c].max() for f, c in ((tables["edss"], "date"),
-                                           (tables["infusions"], "date")) if f.height),
-                   default=dt.date.today())
+    fallback = max((cast(dt.date, f[c].max()) for f, c in ((tables["edss"], "date"),
+                                                          (tables["infusions"], "date"))
+                    if f.height), default=dt.date.today())
     have_ae = tables["adverse_events"].height > 0
     decisions, details = [], []
     for r in pats.iter_rows(named=True):
         pid = r["patient_id"]
-        day = as_of or r["enrolment_date"] or (first_inf[pid][0] if pid in first_inf
-                                               else fallback)
+        day: dt.date = as_of or r["enrolment_date"] or (first_inf[pid][0] if pid in first_inf
+                                                         else fallback)
         for arm, include in eligibility.arms.items():
             results = []
             for role, crits in (("include", include), ("exclude", eligibility.exclude)):
                 for c in crits:
-                    status, evidence = evaluate(c, pid, day, t, have_ae)  # type: ignore[arg-type]
+                    status, evidence = evaluate(c, pid, day, t, have_ae)
                     results.append((role, c, status, evidence))
                     details.append({"patient_id": pid, "arm": arm, "kind": role,
                                     "criterion": c.label, "status": status,
@@ -220,5 +229,5 @@ def screen(study: object, eligibility: Eligibility, as_of: dt.date | None = None
             decisions.append({"patient_id": pid, "arm": arm, "screened_on": day,
                               "decision": decision, "reasons": "; ".join(failed),
                               "missing": "; ".join(missing)})
-    return (pl.DataFrame(decisions, schema=DECISION_SCHEMA),
-            pl.DataFrame(details, schema=DETAIL_SCHEMA))
+    return Screening(pl.DataFrame(decisions, schema=DECISION_SCHEMA),
+                     pl.DataFrame(details, schema=DETAIL_SCHEMA))

@@ -9,10 +9,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
 import polars as pl
 
-DAYS_PER_YEAR = 365.25
+from mscohort.units import DAYS_PER_YEAR
 
 
 def completed_years_expr(start: pl.Expr, end: pl.Expr) -> pl.Expr:
@@ -32,7 +35,7 @@ def julian_years_expr(start: pl.Expr, end: pl.Expr) -> pl.Expr:
     return (end - start).dt.total_days() / DAYS_PER_YEAR
 
 
-def completed_years(start: object, end: object) -> np.ndarray:
+def completed_years(start: Iterable[Any], end: Iterable[Any]) -> np.ndarray:
     """Completed years from each ``start`` date to each ``end`` date, as floats (NaN where
     either is missing). Accepts lists of dates, numpy ``datetime64`` arrays, pandas or
     polars series."""

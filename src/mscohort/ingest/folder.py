@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from mscohort.errors import UnreadableFileError, UsageError
+from mscohort.errors import UnreadableFileError, UsageError, bad_usage
 from mscohort.ingest import readers
 from mscohort.ingest.encoding import encoding_issues
 from mscohort.ingest.mapping import Mapping, TableMapping
@@ -190,10 +190,8 @@ def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
     workbook: Path | None = None
     if root.is_file():
         if readers.file_kind(root) != "xlsx":
-            raise UsageError(
-                f"study path {root} must be a folder or an .xlsx workbook; got a "
-                f"{root.suffix or 'plain'} file."
-            )
+            raise bad_usage("study path", "a folder or an .xlsx workbook", root,
+                            shown=f"{root}, a {root.suffix or 'plain'} file")
         workbook, root = root, root.parent
         files = [workbook]
     else:
@@ -284,7 +282,7 @@ def read_tables(files: dict[str, str | Path], mapping: Mapping | None = None) ->
     for name, path in files.items():
         path = Path(path)
         if name not in TABLES:
-            raise UsageError(f"table must be one of {', '.join(TABLES)}; got {name!r}.")
+            raise bad_usage("table", f"one of {', '.join(TABLES)}", name)
         if not path.is_file():
             raise UsageError(f"{name} file {path} does not exist.")
         root = path.parent

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from mscohort.errors import UsageError, read_toml
+from mscohort.errors import UsageError, bad_usage, read_toml
 from mscohort.schema import TABLES
 
 
@@ -51,16 +52,14 @@ def load_mapping(path: str | Path | None) -> Mapping:
     return parse_mapping(read_toml(path, "mapping file"), f"mapping file {path}")
 
 
-def parse_mapping(raw: dict[str, object], where: str = "mapping") -> Mapping:
+def parse_mapping(raw: dict[str, Any], where: str = "mapping") -> Mapping:
     tables: dict[str, TableMapping] = {}
     for name, spec in raw.items():
         if name not in TABLES:
-            raise UsageError(
-                f"{where}: [{name}] is not a canonical table; must be one of "
-                f"{', '.join(TABLES)}."
-            )
+            raise bad_usage("[table]", f"a canonical table, one of {', '.join(TABLES)}",
+                            name, where=where, shown=f"[{name}]")
         if not isinstance(spec, dict):
-            raise UsageError(f"{where}: [{name}] must be a table of settings.")
+            raise bad_usage(f"[{name}]", "a table of settings", spec, where=where)
         unknown = set(spec) - {"file", "sheet", "columns"}
         if unknown:
             raise UsageError(
@@ -69,22 +68,19 @@ def parse_mapping(raw: dict[str, object], where: str = "mapping") -> Mapping:
             )
         for key in ("file", "sheet"):
             if key in spec and not isinstance(spec[key], str):
-                raise UsageError(f"{where}: [{name}] {key} must be a text; got {spec[key]!r}.")
+                raise bad_usage(f"[{name}] {key}", "a text", spec[key], where=where)
         columns = spec.get("columns", {})
         if not isinstance(columns, dict):
-            raise UsageError(f"{where}: [{name}.columns] must be a table of names.")
+            raise bad_usage(f"[{name}.columns]", "a table of names", columns, where=where)
         canonical = TABLES[name].column_by_name
         for target, source in columns.items():
             if target not in canonical:
-                raise UsageError(
-                    f"{where}: [{name}.columns] {target} is not a column of {name}; must be one "
-                    f"of {', '.join(canonical)}."
-                )
+                raise bad_usage(f"[{name}.columns]", f"keyed by columns of {name}, one of "
+                                f"{', '.join(canonical)}", target, where=where,
+                                shown=f"{target} (not a column of {name})")
             if not isinstance(source, str) or not source.strip():
-                raise UsageError(
-                    f"{where}: [{name}.columns] {target} must name a column of your file; "
-                    f"got {source!r}."
-                )
+                raise bad_usage(f"[{name}.columns] {target}", "the name of a column of your "
+                                "file", source, where=where)
         sources = list(columns.values())
         dupes = sorted({s for s in sources if sources.count(s) > 1})
         if dupes:

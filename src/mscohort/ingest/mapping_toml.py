@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 from mscohort.ingest.propose import Choice, TableProposal
 from mscohort.schema import TABLES
@@ -56,25 +57,25 @@ def mapping_toml(path: str | Path, proposals: list[TableProposal]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def chosen_mapping(tables: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+def chosen_mapping(tables: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """A mapping as :func:`mscohort.ingest.mapping.parse_mapping` reads it, from the
     choices of a form: table -> {"file", "sheet" (or None), "columns": canonical ->
     header}; tables without a file are left out."""
-    out: dict[str, dict[str, object]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for table, spec in tables.items():
         if not spec.get("file"):
             continue
         entry: dict[str, object] = {"file": spec["file"]}
         if spec.get("sheet"):
             entry["sheet"] = spec["sheet"]
-        columns = {c: h for c, h in dict(spec.get("columns", {})).items() if h}  # type: ignore[call-overload]
+        columns = {c: h for c, h in dict(spec.get("columns", {})).items() if h}
         if columns:
             entry["columns"] = columns
         out[table] = entry
     return out
 
 
-def plain_toml(mapping: dict[str, dict[str, object]]) -> str:
+def plain_toml(mapping: dict[str, dict[str, Any]]) -> str:
     """The TOML text of a mapping as :func:`chosen_mapping` returns it."""
     lines = ["# Column mapping chosen in the mscohort web app (docs/data-model.md)."]
     for table, spec in mapping.items():
@@ -84,5 +85,5 @@ def plain_toml(mapping: dict[str, dict[str, object]]) -> str:
         columns = spec.get("columns", {})
         if columns:
             lines.append(f"[{table}.columns]")
-            lines += [f"{c} = {_s(str(h))}" for c, h in dict(columns).items()]  # type: ignore[call-overload]
+            lines += [f"{c} = {_s(str(h))}" for c, h in dict(columns).items()]
     return "\n".join(lines) + "\n"

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import polars as pl
 
-from mscohort.errors import UnreadableFileError, UsageError
+from mscohort.errors import UnreadableFileError, UsageError, bad_usage
 from mscohort.ingest import readers
 from mscohort.ingest.synonyms import column_synonyms, normalise, table_synonyms
 from mscohort.schema import EDSS_STEPS, TABLES, Column, Kind
@@ -86,8 +86,8 @@ def read_sources(path: Path) -> tuple[Path, list[Source]]:
     """The sheets and files of a workbook, a folder or one CSV file (the first
     :data:`SAMPLE_ROWS` rows of each), with the study root they are relative to."""
     if not path.exists():
-        raise UsageError(f"`FILE` must be a workbook, a folder or a CSV file; got {path}, "
-                         "which does not exist.")
+        raise bad_usage("FILE", "a workbook, a folder or a CSV file", path,
+                        shown=f"{path}, which does not exist")
     files = [path] if path.is_file() else sorted(
         p for p in path.iterdir() if p.is_file() and readers.file_kind(p))
     root = path.parent if path.is_file() else path
@@ -105,7 +105,8 @@ def read_sources(path: Path) -> tuple[Path, list[Source]]:
                 sources.append(Source(file.name, None,
                                       readers.read_parquet(file).head(SAMPLE_ROWS)))
             else:
-                raise UsageError(f"`FILE` must be .xlsx, .csv, .tsv or .parquet; got {file.name}.")
+                raise bad_usage("FILE", ".xlsx, .csv, .tsv or .parquet", file.name,
+                                shown=file.name)
         except UnreadableFileError as exc:
             raise UsageError(f"{file.name} cannot be read: {exc}") from None
     return root, sources
@@ -177,7 +178,7 @@ def _column_choices(source: Source, table: str) -> dict[str, list[Choice]]:
             content = content_score(source.frame[header], column)
             if named > 0 and content is None:
                 score = named  # the content cannot tell: the name decides
-            elif named > 0:
+            elif named > 0 and content is not None:
                 score = 0.7 * named + 0.3 * content
                 why = f"{why}; {content:.0%} of values fit"
             elif content is not None and column.kind in (Kind.DATE, Kind.EDSS, Kind.DRUG,

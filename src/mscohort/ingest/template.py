@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from mscohort.errors import UsageError
+from mscohort.errors import bad_usage
 from mscohort.schema import TABLES
 
 
@@ -40,8 +40,8 @@ def write_template(path: str | Path) -> Path:
         data_dictionary().write_csv(path)
         return path
     if suffix != ".xlsx":
-        raise UsageError(f"`--out` must end in .xlsx (empty workbook) or .csv (data "
-                         f"dictionary); got {path.name!r}.")
+        raise bad_usage("--out", "a file ending in .xlsx (empty workbook) or .csv (data "
+                        "dictionary)", path.name)
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
@@ -61,10 +62,10 @@ def write_dataset_json(frame: pl.DataFrame, domain: str, study_id: str, path: Pa
     columns = []
     for name, dtype in frame.schema.items():
         kind = TYPES.get(type(dtype), "string")
-        col = {"itemOID": f"IT.{domain}.{name}", "name": name, "label": label(name),
-               "dataType": kind}
+        col: dict[str, object] = {"itemOID": f"IT.{domain}.{name}", "name": name,
+                                  "label": label(name), "dataType": kind}
         if kind == "string":
-            col["length"] = max(1, int(frame[name].str.len_chars().max() or 1))
+            col["length"] = max(1, cast(int, frame[name].str.len_chars().max()) or 1)
         columns.append(col)
     document = {
         "datasetJSONCreationDateTime": dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -91,7 +92,7 @@ def read_dataset_json(path: Path) -> pl.DataFrame:
             doc.get("rows"), list):
         raise UnreadableFileError(f"{path.name} is not a Dataset-JSON 1.1 dataset (it needs "
                                   "datasetJSONVersion 1.1, columns and rows).")
-    names = []
+    names: list[str] = []
     for i, c in enumerate(doc["columns"], start=1):
         if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"]:
             raise UnreadableFileError(f"{path.name}: column {i} is not an object with a "

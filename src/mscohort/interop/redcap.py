@@ -164,13 +164,14 @@ def _resolve_labels(frame: pl.DataFrame, headers: list[str], fields: dict[str, F
         frame = frame.with_columns(pl.col(EVENT).replace_strict(
             {v: event_of(v, rm.events) for v in found}, default=None))
     if REPEAT in frame.columns:
-        names, lost = forms(fields), {}
-        found = {}
+        names = forms(fields)
+        lost: dict[str, pl.DataFrame] = {}
+        instrument: dict[str, str | None] = {}
         for value in frame[REPEAT].drop_nulls().unique().to_list():
             form = instrument_of(value, names, rm.instruments)
             if form is None:
                 lost[value] = frame.filter(pl.col(REPEAT) == value)
-            found[value] = form
+            instrument[value] = form
         if lost:
             value, rows = next(iter(lost.items()))
             raise UsageError(
@@ -179,7 +180,7 @@ def _resolve_labels(frame: pl.DataFrame, headers: list[str], fields: dict[str, F
                 f"; {rows.height} rows) is neither an instrument of the data dictionary nor "
                 "the label of one; name its instrument in the mapping, e.g. [redcap] "
                 f"instruments = {{ \"{value}\" = \"<instrument>\" }}. Nothing was imported.")
-        frame = frame.with_columns(pl.col(REPEAT).replace_strict(found, default=None))
+        frame = frame.with_columns(pl.col(REPEAT).replace_strict(instrument, default=None))
     return frame
 
 

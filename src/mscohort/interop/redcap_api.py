@@ -15,7 +15,7 @@ import re
 import warnings
 from pathlib import Path
 
-from mscohort.errors import UsageError
+from mscohort.errors import UsageError, bad_usage
 
 TOKEN_ENV = "MSCOHORT_REDCAP_TOKEN"
 _TOKEN = re.compile(r"^[0-9A-Fa-f]{32}$")
@@ -25,21 +25,25 @@ class PlainHttpWarning(UserWarning):
     """The REDCap API is reached over plain http: the token travels unencrypted."""
 
 
+#: What a REDCap API address must be, in the argument template.
+HTTPS = ("an address starting with https:// (over plain http the token travels "
+         "unencrypted)")
+
+
 def check_url(url: str, allow_http: bool = False) -> None:
     """Refuse an address that is not a REDCap API address over https (see module docstring)."""
     if not url.endswith("/api/"):
-        raise UsageError(f"the REDCap API address must end with /api/; got {url!r}.")
+        raise bad_usage("REDCap API address", "an address ending with /api/", url)
     scheme = url.split(":", 1)[0].lower()
     if scheme == "http":
         if not allow_http:
-            raise UsageError(f"the REDCap API address must start with https:// (over plain "
-                             f"http the token travels unencrypted); got {url!r}. Allow it "
-                             "explicitly with --allow-http only for a server you trust on "
-                             "the same machine or network.")
+            raise bad_usage("REDCap API address", HTTPS, url,
+                            hint="Allow it explicitly with --allow-http only for a server you "
+                                 "trust on the same machine or network.")
         warnings.warn(f"the REDCap API at {url} is reached over plain http: the token and "
                       "the records travel unencrypted.", PlainHttpWarning, stacklevel=2)
     elif scheme != "https":
-        raise UsageError(f"the REDCap API address must start with https://; got {url!r}.")
+        raise bad_usage("REDCap API address", "an address starting with https://", url)
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
-from mscohort.errors import UnreadableFileError, UsageError
+from mscohort.errors import UnreadableFileError, UsageError, bad_usage
 from mscohort.ingest import readers
 
 #: the data dictionary's column names as downloaded from the web page -> as the API gives them
@@ -86,8 +86,10 @@ def read_dictionary(path: Path) -> dict[str, Field]:
     frame = frame.rename({k: v for k, v in DICTIONARY_HEADERS.items() if k in frame.columns})
     need = {"field_name", "form_name", "field_type"}
     if not need <= set(frame.columns):
-        raise UsageError(f"{path.name} is not a REDCap data dictionary: it needs the columns "
-                         f"{', '.join(sorted(need))} (or the web download's headers).")
+        raise bad_usage("REDCap data dictionary", f"a CSV file with the columns "
+                        f"{', '.join(sorted(need))} (or the web download's headers)", path.name,
+                        shown=f"{path.name} without "
+                              f"{', '.join(sorted(need - set(frame.columns)))}")
 
     def column(name: str) -> pl.Series:
         return frame[name] if name in frame.columns else pl.Series([None] * frame.height,

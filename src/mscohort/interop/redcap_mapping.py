@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from mscohort.errors import UsageError, read_toml
+from mscohort.errors import UsageError, bad_usage, read_toml
 from mscohort.interop.redcap_dictionary import parse_choices
 from mscohort.schema import TABLES
 
@@ -54,18 +55,18 @@ class RedcapMapping:
 
 def _names(where: str, key: str, value: object) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise UsageError(f"{where}: [redcap] {key} must be a table of names; got {value!r}.")
+        raise bad_usage(f"[redcap] {key}", "a table of names", value, where=where)
     return {str(k): v for k, v in value.items()}
 
 
-def _settings(where: str, raw: object) -> dict[str, object]:
+def _settings(where: str, raw: object) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise UsageError(f"{where}: [redcap] must be a table of settings; got {raw!r}.")
+        raise bad_usage("[redcap]", "a table of settings", raw, where=where)
     unknown = set(raw) - SETTINGS
     if unknown:
         raise UsageError(f"{where}: [redcap] has unknown setting(s) "
                          f"{', '.join(sorted(unknown))}; allowed: {', '.join(sorted(SETTINGS))}.")
-    out: dict[str, object] = {"record_id": str(raw.get("record_id", "record_id"))}
+    out: dict[str, Any] = {"record_id": str(raw.get("record_id", "record_id"))}
     codes = raw.get("missing_codes", {})
     if isinstance(codes, str):  # as REDCap's project setting writes them: "UNK, Unknown | ..."
         codes = parse_choices(codes)
@@ -75,15 +76,14 @@ def _settings(where: str, raw: object) -> dict[str, object]:
     for key, allowed in (("incomplete_forms", INCOMPLETE), ("unknown_stop_date", UNKNOWN_STOP)):
         value = raw.get(key, allowed[0])
         if value not in allowed:
-            raise UsageError(f"{where}: [redcap] {key} must be {' or '.join(allowed)}; "
-                             f"got {value!r}.")
+            raise bad_usage(f"[redcap] {key}", " or ".join(allowed), value, where=where)
         out[key] = value
     exclusive = raw.get("exclusive", {})
     if not isinstance(exclusive, dict) or not all(
             isinstance(v, list) and v for v in exclusive.values()):
-        raise UsageError(f"{where}: [redcap] exclusive must map a checkbox field to a list of "
-                         f"its choice codes, e.g. {{ relapse_treatment = [\"3\"] }}; got "
-                         f"{exclusive!r}.")
+        raise bad_usage("[redcap] exclusive", "a table mapping a checkbox field to a list of "
+                        'its choice codes, e.g. { relapse_treatment = ["3"] }', exclusive,
+                        where=where)
     out["exclusive"] = {str(k): tuple(str(c) for c in v) for k, v in exclusive.items()}
     out["instruments"] = _names(where, "instruments", raw.get("instruments", {}))
     out["events"] = _names(where, "events", raw.get("events", {}))
@@ -101,16 +101,17 @@ def load_redcap_mapping(path: str | Path) -> RedcapMapping:
     maps = []
     tables = raw.get("tables", {})
     if not isinstance(tables, dict):
-        raise UsageError(f"{where}: [tables] must hold one [tables.<table>] per table.")
+        raise bad_usage("[tables]", "one [tables.<table>] per table", tables, where=where)
     for table, spec in tables.items():
         if table not in TABLES:
-            raise UsageError(f"{where}: [tables.{table}] is not a table; must be one of "
-                             f"{', '.join(TABLES)}.")
+            raise bad_usage("[tables.<table>]", f"a canonical table, one of {', '.join(TABLES)}",
+                            table, where=where, shown=f"[tables.{table}]")
         bad = set(spec) - {"form", "event", "columns", "values"}
         if bad or "form" not in spec or not spec.get("columns"):
             extra = f"; unknown: {', '.join(sorted(bad))}" if bad else ""
-            raise UsageError(f"{where}: [tables.{table}] needs form and columns (and may have "
-                             f"event and values){extra}.")
+            raise bad_usage(f"[tables.{table}]", "a table with form and columns (and optional "
+                            "event and values)", sorted(spec), where=where,
+                            shown=f"keys {', '.join(sorted(spec)) or 'none'}{extra}")
         for column in spec["columns"]:
             if column not in TABLES[table].column_by_name or column == "patient_id":
                 raise UsageError(f"{where}: [tables.{table}.columns] {column!r} is not a column "
@@ -119,4 +120,4 @@ def load_redcap_mapping(path: str | Path) -> RedcapMapping:
                              {k: str(v) for k, v in spec["columns"].items()},
                              {k: {str(c): str(v) for c, v in m.items()}
                               for k, m in spec.get("values", {}).items()}))
-    return RedcapMapping(maps, **settings)  # type: ignore[arg-type]
+    return RedcapMapping(maps, **settings)

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import polars as pl
 
-from mscohort.errors import UnreadableFileError, UsageError, read_toml
+from mscohort.errors import UnreadableFileError, UsageError, bad_usage, read_toml
 from mscohort.ingest import readers
 from mscohort.ingest.folder import RawStudy, RawTable
 from mscohort.interop.wide_sheet import serial_dates, two_row_header
@@ -45,8 +45,8 @@ from mscohort.schema import TABLES, Kind
 def _check_columns(where: str, table: str, columns: dict[str, str]) -> None:
     spec = TABLES.get(table)
     if spec is None:
-        raise UsageError(f"{where}: {table!r} is not a table; must be one of "
-                         f"{', '.join(TABLES)}.")
+        raise bad_usage("table", f"a canonical table, one of {', '.join(TABLES)}", table,
+                        where=where)
     for canonical in columns:
         if canonical not in spec.column_by_name or canonical == "patient_id":
             raise UsageError(f"{where}: {canonical!r} is not a column of {table} (the "
@@ -89,14 +89,14 @@ def read_wide(mapping_path: str | Path) -> RawStudy:
     raw = read_toml(mapping_path, "wide-sheet mapping")
     sheet = raw.get("sheet")
     if not isinstance(sheet, dict) or "file" not in sheet or "id" not in sheet:
-        raise UsageError(f"{where}: [sheet] must give file and id.")
+        raise bad_usage("[sheet]", "a table with file and id", sheet, where=where)
     unknown = set(raw) - {"sheet", "patients", "repeat"}
     if unknown:
         raise UsageError(f"{where}: unknown section(s) {', '.join(sorted(unknown))}; allowed: "
                          "sheet, patients, repeat.")
     header_rows = sheet.get("header_rows", 1)
     if header_rows not in (1, 2):
-        raise UsageError(f"{where}: [sheet] header_rows must be 1 or 2; got {header_rows!r}.")
+        raise bad_usage("[sheet] header_rows", "1 or 2", header_rows, where=where)
     path = mapping_path.parent / str(sheet["file"])
     if not path.exists():
         raise UsageError(f"{where}: [sheet] file {path} does not exist.")
@@ -131,11 +131,12 @@ def read_wide(mapping_path: str | Path) -> RawStudy:
         key = f"[[repeat]] {i + 1}"
         table, columns = group.get("table"), group.get("columns")
         if not isinstance(table, str) or not isinstance(columns, dict) or not columns:
-            raise UsageError(f"{where}: {key} must give a table and its columns.")
+            raise bad_usage(key, "a table with a table name and its columns", group,
+                            where=where)
         _check_columns(f"{where}: {key}", table, columns)
         if not all("{n}" in str(v) for v in columns.values()):
-            raise UsageError(f"{where}: {key}: every column pattern must contain {{n}}, "
-                             f"e.g. EDSS_{{n}}.")
+            raise bad_usage(f"{key} columns", "patterns that each contain {n}, e.g. EDSS_{n}",
+                            columns, where=where)
         numbers = _numbers(frame, columns)
         if not numbers:
             first = next(iter(columns.values()))

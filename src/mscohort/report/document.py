@@ -14,12 +14,12 @@ from mscohort.errors import bad_argument
 from mscohort.report.model import (  # noqa: F401  (re-exported)
     FILE_COLUMNS,
     FORMATS,
-    InputCheck,
     Provenance,
     ReportData,
 )
 from mscohort.report.sections import draw, report_figures, report_tables
 from mscohort.study import Study
+from mscohort.validate.input_check import InputCheck
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ Shared by :mod:`mscohort.report.plots`, :mod:`mscohort.report.secondary_plots` a
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 from matplotlib.figure import Figure
 
@@ -17,7 +19,7 @@ LINESTYLES = ("-", "--", ":", "-.")
 MARKERS = ("o", "s", "^", "D", "v", "P")
 
 
-def line_style(i: int) -> dict[str, object]:
+def line_style(i: int) -> dict[str, Any]:
     """Colour, line style and marker of the ``i``-th group (each differs from the next in
     all three)."""
     return {"color": OKABE_ITO[i % len(OKABE_ITO)], "linestyle": LINESTYLES[i % 4],

@@ -27,9 +27,9 @@ import polars as pl
 from mscohort.analyse.formatting import p_text, unit_label
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.study import Study
+from mscohort.units import DAYS_PER_HALF_YEAR
 from mscohort.vocabulary import BY_NAME
 
-HALF_YEAR_DAYS = 365.25 / 2
 MIN_PATIENTS_PER_BIN = 3
 
 
@@ -68,12 +68,12 @@ def trajectories(study: Study, a: StudyAnalysis) -> FigureData:
               .sort("group", "patient_id", "date"))
     bins = points.with_columns(
         pl.when(pl.col("date") == pl.col("baseline_date")).then(0)
-        .when(pl.col("_d") > 0).then((pl.col("_d") / HALF_YEAR_DAYS).round().clip(1))
+        .when(pl.col("_d") > 0).then((pl.col("_d") / DAYS_PER_HALF_YEAR).round().clip(1))
         .otherwise(None).cast(pl.Int64).alias("bin")).drop_nulls("bin")
     means = (bins.group_by("group", "bin", "patient_id").agg(pl.col("edss").mean())
              .group_by("group", "bin").agg(pl.col("edss").mean().alias("mean_edss"),
                                            pl.len().alias("n_patients"))
-             .with_columns((pl.col("bin") * HALF_YEAR_DAYS / a.definition.unit_days)
+             .with_columns((pl.col("bin") * DAYS_PER_HALF_YEAR / a.definition.unit_days)
                            .alias("time"))
              .join(points.group_by("group").agg(pl.col("patient_id").n_unique().alias("_n")),
                    on="group")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import textwrap
 
 import polars as pl
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from mscohort.analyse.study import StudyAnalysis
@@ -30,15 +31,15 @@ def _lines(rows: pl.DataFrame) -> str:
                      for r in rows.iter_rows(named=True))
 
 
-def _box(ax: object, drawn: Drawn, x: float, y: float, text: str, style: dict,
+def _box(ax: Axes, drawn: Drawn, x: float, y: float, text: str, style: dict,
          ha: str = "center", size: int = 9) -> None:
-    artist = ax.text(x, y, text, ha=ha, va="center", fontsize=size,  # type: ignore[attr-defined]
+    artist = ax.text(x, y, text, ha=ha, va="center", fontsize=size,
                      bbox=style)
     drawn._tag(artist, text.replace("\n", " "))
 
 
-def _arrow(ax: object, start: tuple[float, float], end: tuple[float, float]) -> None:
-    ax.annotate("", xy=end, xytext=start,  # type: ignore[attr-defined]
+def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
+    ax.annotate("", xy=end, xytext=start,
                 arrowprops={"arrowstyle": "->", "linewidth": 0.8})
 
 

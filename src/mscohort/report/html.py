@@ -95,7 +95,7 @@ def render_html(report: Report) -> str:
         enabled_extensions=("j2", "html"), default_for_string=True))
     prov = report.provenance
     outcomes = report.analysis.outcomes
-    tooltips: dict[str, str] = {}
+    tooltips: dict[str, str | list[str]] = {}
     for d in report.figures:
         tooltips |= d.tooltips
     imports = prov.imports if prov is not None else None

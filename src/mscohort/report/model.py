@@ -15,6 +15,7 @@ from mscohort._version import __version__
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.report.plots import Drawn
 from mscohort.report.tables import ReportTable
+from mscohort.validate.input_check import InputCheck
 
 FORMATS = ("html", "docx", "xlsx", "md")
 FILE_COLUMNS = {"table": pl.String, "file": pl.String, "sha256": pl.String, "rows": pl.Int64}
@@ -38,25 +39,9 @@ class Provenance:
         digest = (hashlib.sha256(Path(definition_file).read_bytes()).hexdigest()
                   if definition_file is not None else None)
         stamp = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-        return cls(files.select(list(FILE_COLUMNS)).cast(FILE_COLUMNS),
+        return cls(files.select(list(FILE_COLUMNS)).cast(pl.Schema(FILE_COLUMNS)),
                    None if definition_file is None else str(definition_file), digest, imports,
                    __version__, stamp)
-
-
-@dataclass(frozen=True)
-class InputCheck:
-    """The validation summary of the input data shown in the report."""
-
-    source: str
-    issues: pl.DataFrame  #: file, row, patient_id, column, rule, value, severity, message, fix
-    note: str = ""
-
-    def counts(self) -> pl.DataFrame:
-        if self.issues.height == 0:
-            return pl.DataFrame(schema={"severity": pl.String, "rule": pl.String,
-                                        "n": pl.UInt32, "message": pl.String})
-        return (self.issues.group_by("severity", "rule", maintain_order=True)
-                .agg(pl.len().alias("n"), pl.col("message").first()))
 
 
 @dataclass(frozen=True)

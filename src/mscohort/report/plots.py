@@ -13,9 +13,11 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import matplotlib as mpl
 import polars as pl
+from matplotlib.artist import Artist
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -41,30 +43,30 @@ class Drawn:
     figure: Figure
     tooltips: dict[str, str | list[str]] = field(default_factory=dict)
 
-    def _tag(self, artist: object, text: str | list[str]) -> None:
+    def _tag(self, artist: Artist, text: str | list[str]) -> None:
         """Give ``artist`` an SVG id and its tooltip (a list: one per collection item)."""
         gid = f"{self.data.key}-{len(self.tooltips)}"
-        artist.set_gid(gid)  # type: ignore[attr-defined]
+        artist.set_gid(gid)
         self.tooltips[gid] = text
 
-    _files: dict[object, object] = field(default_factory=dict, repr=False)
+    _files: dict[object, Any] = field(default_factory=dict, repr=False)  #: drawn once
 
     def svg(self) -> str:
         if "svg" in self._files:
-            return self._files["svg"]  # type: ignore[return-value]
+            return cast(str, self._files["svg"])
         with mpl.rc_context({"svg.hashsalt": self.data.key, "svg.fonttype": "none"}):
             buf = io.StringIO()
             self.figure.savefig(buf, format="svg", metadata={"Date": None})
         text = buf.getvalue()
         self._files["svg"] = text[text.index("<svg"):]
-        return self._files["svg"]  # type: ignore[return-value]
+        return cast(str, self._files["svg"])
 
     def png(self, dpi: int = 150) -> bytes:
         if ("png", dpi) not in self._files:
             buf = io.BytesIO()
             self.figure.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-            self._files[("png", dpi)] = buf.getvalue()  # type: ignore[index]
-        return self._files[("png", dpi)]  # type: ignore[index,return-value]
+            self._files[("png", dpi)] = buf.getvalue()
+        return self._files[("png", dpi)]
 
 
 def _trajectories(d: FigureData) -> Drawn:

@@ -18,6 +18,7 @@ from mscohort.report.tables import (
     measure_header,
     paired_rows,
 )
+from mscohort.units import UNIT_LABELS
 
 
 def _cell(r: dict, n_group: int) -> str:
@@ -82,8 +83,7 @@ def milestone_table(analysis: StudyAnalysis) -> ReportTable:
         rows.append((f"EDSS >= {r['milestone']:g}", r["group"], str(r["at_risk"]),
                      str(r["reached"]), _reached(r, "1_year"), _reached(r, "2_years"), median,
                      "" if r["p_logrank"] is None else format_p(r["p_logrank"])))
-    units = {"lunar_month": "lunar months", "month": "months", "year": "years",
-             "day": "days"}[analysis.definition.unit]
+    units = UNIT_LABELS[analysis.definition.unit]
     return ReportTable(
         "milestones", "Time to confirmed EDSS milestones",
         ("Milestone", "Group", "At risk", "Reached", "Reached by 1 year (KM, 95% CI)",

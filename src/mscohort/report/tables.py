@@ -10,6 +10,7 @@ lay these tables out; they never compute or round.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import polars as pl
 
@@ -286,7 +287,8 @@ def safety_table(analysis: StudyAnalysis) -> ReportTable:
         counts = [str(part.filter(pl.col("status") == st).height) for st in STATUSES]
         late = part["days_overdue"].drop_nulls()
         baseline = part["baseline_test"].is_not_null().sum()
-        rows.append((panel, *counts, "-" if late.len() == 0 else f"{late.median():.0f}",
+        median = cast("float | None", late.median())
+        rows.append((panel, *counts, "-" if median is None else f"{median:.0f}",
                      f"{baseline}/{part.height}"))
     r = analysis.retreatment
     meets = int(r["meets_rule"].sum()) if r.height else 0

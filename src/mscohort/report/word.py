@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from mscohort.report.model import ReportData as Report
 
 
-def _table(doc: object, t: ReportTable, number: int) -> None:
-    caption = doc.add_paragraph()  # type: ignore[attr-defined]
+def _table(doc: Any, t: ReportTable, number: int) -> None:  # python-docx is untyped
+    caption = doc.add_paragraph()
     caption.add_run(f"Table {number}. ").bold = True
     caption.add_run(t.title)
-    table = doc.add_table(rows=1, cols=len(t.columns))  # type: ignore[attr-defined]
+    table = doc.add_table(rows=1, cols=len(t.columns))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, t.columns, strict=True):
         cell.text = text
@@ -32,7 +32,7 @@ def _table(doc: object, t: ReportTable, number: int) -> None:
         for cell, text in zip(cells, row, strict=True):
             cell.text = text
     for note in t.footnotes:
-        p = doc.add_paragraph()  # type: ignore[attr-defined]
+        p = doc.add_paragraph()
         run = p.add_run(note)
         run.italic = True
         run.font.size = Pt(8)

@@ -115,14 +115,14 @@ def store_diff(con: duckdb.DuckDBPyConnection, study: Study, tables_read: set[st
                     f"FROM _new n JOIN {q(name)} s ON {on} "
                     f"WHERE n.{q(c)} IS DISTINCT FROM s.{q(c)}").pl()
                 if part.height:
-                    changed.append(part.cast(DIFF_SCHEMA))  # type: ignore[arg-type]
+                    changed.append(part.cast(DIFF_SCHEMA))
             if name in tables_read:
                 part = con.sql(
                     f"SELECT '{name}' AS \"table\", s.patient_id, "
                     f"{_key_text('s', spec.key)} AS record FROM {q(name)} s WHERE NOT EXISTS "
                     f"(SELECT 1 FROM _new n WHERE {on}) ORDER BY record").pl()
                 if part.height:
-                    missing.append(part.cast(MISSING_SCHEMA))  # type: ignore[arg-type]
+                    missing.append(part.cast(MISSING_SCHEMA))
         finally:
             con.unregister("_new")
     changed_frame = (pl.concat(changed).sort("table", "file", "row", "column")

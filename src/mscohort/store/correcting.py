@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from mscohort.errors import UsageError
+from mscohort.errors import bad_usage
 from mscohort.ingest import RawStudy, RawTable
 from mscohort.schema import PRECISION_SUFFIX, TABLES
 from mscohort.store.changes import Acceptance
@@ -43,22 +43,22 @@ def correct_record(db: str | Path, table: str, key: dict[str, str], changes: dic
     """
     accept = Acceptance(by, reason)
     if table not in TABLES:
-        raise UsageError(f"`table` must be one of {', '.join(TABLES)}; got {table!r}.")
+        raise bad_usage("table", f"one of {', '.join(TABLES)}", table)
     spec = TABLES[table]
     unknown = sorted(set(changes) - {c.name for c in spec.columns if c.name not in spec.key})
     if unknown:
-        raise UsageError(f"`changes` must name value columns of {table}; got "
-                         f"{', '.join(unknown)} (the key columns cannot change).")
+        raise bad_usage("changes", f"keyed by value columns of {table} (the key columns "
+                        "cannot change)", unknown, shown=", ".join(unknown))
     with StudyStore(db) as store:
         current = store.read(table)
         match = current
         for column, value in key.items():
             if column not in spec.key:
-                raise UsageError(f"`key` must name the key columns of {table} "
-                                 f"({', '.join(spec.key)}); got {column!r}.")
+                raise bad_usage("key", f"keyed by the key columns of {table} "
+                                f"({', '.join(spec.key)})", column)
             match = match.filter(pl.col(column).cast(pl.String) == value)
         if set(key) != set(spec.key) or match.height != 1:
-            raise UsageError(f"`key` must identify one stored record of {table}; got {key!r}.")
+            raise bad_usage("key", f"the key of one stored record of {table}", key)
         record = match.row(0, named=True)
         text = {c.name: _text(record[c.name], record.get(c.name + PRECISION_SUFFIX))
                 for c in spec.columns}

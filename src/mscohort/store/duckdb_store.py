@@ -25,7 +25,7 @@ import polars as pl
 
 from mscohort._version import __version__
 from mscohort.derive.assessments import derive_edss, derive_msfc
-from mscohort.errors import StoreWriteError, UsageError, bad_argument
+from mscohort.errors import StoreWriteError, UsageError, bad_argument, bad_usage
 from mscohort.ingest import Mapping, RawStudy
 from mscohort.schema import TABLES, Table
 from mscohort.store.changes import (
@@ -194,14 +194,14 @@ class StudyStore:
             if with_import_id:
                 raise bad_argument("with_import_id", "False with as_of_version", True)
             frame = self.con.sql(as_of_sql(table, as_of_version)).pl()
-            return frame.cast(spec.stored_schema())  # type: ignore[arg-type]
+            return frame.cast(spec.stored_schema())
         cols = list(spec.stored_columns) + (["import_id"] if with_import_id else [])
         frame = self.con.sql(
             f"SELECT {', '.join(map(_q, cols))} FROM {_q(table)} "
             f"ORDER BY {', '.join(map(_q, spec.key))}"
         ).pl()
         schema = spec.stored_schema() | ({"import_id": pl.Int64()} if with_import_id else {})
-        return frame.cast(schema)  # type: ignore[arg-type]
+        return frame.cast(schema)
 
     def study(self, as_of_version: int | None = None) -> Study:
         """Every table: the current view, or as it was after store version
@@ -216,8 +216,7 @@ class StudyStore:
         current = self.version()
         if isinstance(version, bool) or not isinstance(version, int) \
                 or not 1 <= version <= current:
-            raise UsageError(f"`as_of_version` must be a store version from 1 to {current}; "
-                             f"got {version!r}.")
+            raise bad_usage("as_of_version", f"a store version from 1 to {current}", version)
 
     def history(self, patient_id: str) -> pl.DataFrame:
         """Every version of every record of one patient, oldest first: version, table,
@@ -252,7 +251,7 @@ class StudyStore:
     def derived(self, name: str) -> pl.DataFrame:
         """A derived table: ``edss`` (scores per EDSS assessment) or ``msfc`` (z-scores)."""
         if name not in DERIVED:
-            raise UsageError(f"derived table must be one of {', '.join(DERIVED)}; got {name!r}.")
+            raise bad_usage("name", f"a derived table, one of {', '.join(DERIVED)}", name)
         table = f"derived_{name}"
         exists = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
@@ -265,7 +264,7 @@ class StudyStore:
         """Write every canonical table and every derived table (``derived_<name>``) as
         Parquet (typed, for R, Python or SQL) or CSV; returns the files written."""
         if fmt not in ("parquet", "csv"):
-            raise UsageError(f"format must be parquet or csv; got {fmt!r}.")
+            raise bad_usage("format", "parquet or csv", fmt)
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         frames = {name: self.read(name) for name in TABLES} | {

@@ -32,7 +32,7 @@ def birth_recheck(con: duckdb.DuckDBPyConnection, study: Study,
             cols = ", ".join(f"s.{q(c)}" for c in spec.stored_columns)
             tables[name] = con.sql(
                 f"SELECT {cols} FROM {q(name)} s JOIN _ids i ON s.patient_id = i.patient_id"
-            ).pl().cast(spec.stored_schema())  # type: ignore[arg-type]
+            ).pl().cast(spec.stored_schema())
     finally:
         con.unregister("_ids")
     return corrected_birth_issues(Study(tables), study)

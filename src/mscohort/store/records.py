@@ -4,21 +4,31 @@ read, so that the analysis can be reproduced with ``--as-of-version``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from mscohort.report import InputCheck
 from mscohort.store.duckdb_store import StudyStore
 from mscohort.study import Study
+from mscohort.validate.input_check import InputCheck
 from mscohort.validate.report import ValidationReport
 
 
-def load_store(db: str | Path, as_of_version: int | None = None
-               ) -> tuple[Study, InputCheck, pl.DataFrame, pl.DataFrame]:
-    """(records, input check, files, imports) of the store ``db`` (read only): the current
-    view, or the store as it was after version ``as_of_version``. ``imports`` and ``files``
-    hold the versions read (``imports.import_id.max()`` is the store version)."""
+@dataclass(frozen=True)
+class StoredStudy:
+    """What :func:`load_store` read from a store."""
+
+    records: Study
+    check: InputCheck  #: how the data were validated (at import)
+    files: pl.DataFrame  #: table, file, sha256, rows: every file imported up to ``version``
+    imports: pl.DataFrame  #: the import log up to ``version``
+    version: int  #: the store version read (0: an empty store)
+
+
+def load_store(db: str | Path, as_of_version: int | None = None) -> StoredStudy:
+    """The records, input check, files and import log of the store ``db`` (read only): the
+    current view, or the store as it was after version ``as_of_version``."""
     with StudyStore(db, read_only=True) as store:
         version = store.version() if as_of_version is None else as_of_version
         records = store.study(as_of_version=as_of_version) if version else store.study()
@@ -32,11 +42,5 @@ def load_store(db: str | Path, as_of_version: int | None = None
         "warnings; see the import log under Provenance); a store holds only data that "
         f"passed validation. Store version read: {version}"
         + (" (as of an earlier version)" if as_of_version is not None else "") + "."))
-    return records, check, files, imports
+    return StoredStudy(records, check, files, imports, version)
 
-
-def store_version_read(imports: pl.DataFrame | None) -> int | None:
-    """The store version an analysis read: the last import of its import log."""
-    if imports is None or imports.height == 0:
-        return None
-    return int(imports["import_id"].max())  # type: ignore[arg-type]

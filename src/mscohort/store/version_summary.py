@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from mscohort.errors import UsageError
+from mscohort.errors import bad_usage
 from mscohort.schema import TABLES
 from mscohort.store.duckdb_store import StudyStore
 from mscohort.store.versions import history_name, q
@@ -39,8 +39,7 @@ def version_summary(store: StudyStore, version: int) -> VersionSummary:
     """The summary of store version ``version`` (a :class:`UsageError` when there is none)."""
     audit = store.audit().filter(pl.col("version") == version)
     if isinstance(version, bool) or audit.height != 1:
-        raise UsageError(f"`version` must be a store version from 1 to {store.version()}; "
-                         f"got {version!r}.")
+        raise bad_usage("version", f"a store version from 1 to {store.version()}", version)
     row = audit.row(0, named=True)
     union = " UNION ALL ".join(
         f"SELECT '{name}' AS table_name, patient_id, action FROM {q(history_name(name))} "

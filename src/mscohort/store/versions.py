@@ -27,6 +27,9 @@ US Food and Drug Administration. 21 CFR Part 11, Electronic Records; Electronic 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from mscohort.schema import TABLES, Table
 
 ACTIONS = ("added", "changed", "retracted")
@@ -47,7 +50,7 @@ def history_name(table: str) -> str:
     return f"history_{table}"
 
 
-def history_ddl(spec: Table, sql_types: dict[object, str]) -> str:
+def history_ddl(spec: Table, sql_types: Mapping[Any, str]) -> str:
     """The ``history_<table>`` of ``spec``: its stored columns, ``version`` and ``action``."""
     cols = [
         f"{q(name)} {sql_types[dtype]}" + (" NOT NULL" if name in spec.key else "")

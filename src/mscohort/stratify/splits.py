@@ -17,11 +17,13 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import polars as pl
 
 from mscohort.definition import StudyDefinition
 from mscohort.derive.prior_drugs import NONE_IN_WINDOW
+from mscohort.units import DAYS_PER_YEAR
 from mscohort.vocabulary import BY_NAME
 
 
@@ -47,7 +49,7 @@ def by_median_followup(outcomes: pl.DataFrame, unit: str = "") -> Split:
     """Long-term / short-term at the median follow-up; no groups (and the reason as its rule)
     when no patient has both a baseline and a follow-up EDSS."""
     ok = analysed(outcomes)
-    median = outcomes.filter(ok)["followup"].median()
+    median = cast("float | None", outcomes.filter(ok)["followup"].median())
     if median is None:
         return Split("follow-up", {}, True, NO_ANALYSED)
     long = ok & (outcomes["followup"] > median)
@@ -82,7 +84,7 @@ def by_prior_window(outcomes: pl.DataFrame, d: StudyDefinition) -> Split:
     for t in d.transitions:
         label = " -> ".join([*(BY_NAME[x].abbreviation for x in t), index])
         groups[label] = ok & outcomes["sequence"].str.ends_with(label).fill_null(False)
-    years = d.prior_window_days / 365.25
+    years = d.prior_window_days / DAYS_PER_YEAR
     return Split("drugs within the prior window", groups, False,
                  f"any exposure within {years:g} years before the index date")
 

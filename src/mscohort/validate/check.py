@@ -8,6 +8,7 @@ every file. The result is a typed :class:`~mscohort.study.Study` and a
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 
@@ -73,6 +74,7 @@ def check_study(
     *,
     known_patients: pl.DataFrame | None = None,
     as_of: dt.date | None = None,
+    without_patients: bool = False,
 ) -> tuple[Study, ValidationReport]:
     """Typed tables and every issue of ``raw``.
 
@@ -85,12 +87,17 @@ def check_study(
         count as known and their birth dates are checked against new records.
     as_of
         The date after which any date is in the future; today when not given.
+    without_patients
+        Check the tables on their own, as ``mscohort events`` reads an EDSS and a relapse
+        file: no table is required and patient ids are not looked up in a patients table
+        (``unknown_patient`` is not checked); every other rule applies.
     """
     as_of = as_of or dt.date.today()
     issues: list[pl.DataFrame] = [raw.issues]
     missing = raw.issues.filter(pl.col("rule") == str(Rule.MISSING_COLUMN))
     typed: dict[str, pl.DataFrame] = {}
-    first_import = known_patients is None or known_patients.height == 0
+    first_import = (known_patients is None or known_patients.height == 0) \
+        and not without_patients
     for name, spec in TABLES.items():
         if name not in raw.tables:
             if spec.required_file and first_import and name not in raw.unresolved:
@@ -124,7 +131,8 @@ def check_study(
     known = births["patient_id"]
     for name, frame in typed.items():
         source = raw.tables[name].source
-        issues.extend(relations.unknown_patients(frame, name, source, known))
+        if not without_patients:
+            issues.extend(relations.unknown_patients(frame, name, source, known))
         issues.extend(relations.dates_in_life(frame, name, source, births, as_of))
     if "relapses" in typed:
         issues.extend(relations.relapse_spacing(typed["relapses"], raw.tables["relapses"].source))
@@ -156,9 +164,9 @@ def _patients_unreadable(raw: RawStudy, first_import: bool) -> str | None:
     return None
 
 
-def load_study(raw: RawStudy, **kwargs: object) -> Study:
+def load_study(raw: RawStudy, **kwargs: Any) -> Study:
     """The typed study, or :class:`DataValidationError` listing every error."""
-    study, report = check_study(raw, **kwargs)  # type: ignore[arg-type]
+    study, report = check_study(raw, **kwargs)
     if not report.ok:
         raise DataValidationError(report, action="load")
     return study

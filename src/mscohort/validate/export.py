@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mscohort.errors import UsageError
+from mscohort.errors import bad_usage
 from mscohort.issues import RULES
 from mscohort.validate.report import ValidationReport
 
@@ -23,7 +23,7 @@ def write_issues(report: ValidationReport, path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise UsageError(f"`--out` must end in .csv or .xlsx; got {path.name!r}.")
+        raise bad_usage("--out", "a file ending in .csv or .xlsx", path.name)
     if suffix == ".csv":
         report.issues.write_csv(path)
         return path
@@ -35,7 +35,7 @@ def write_issues(report: ValidationReport, path: str | Path) -> Path:
     summary.title = "Summary"
     summary.append(["rule", "severity", "n", "checks", "what to do"])
     for r in report.counts_by_rule().iter_rows(named=True):
-        info = RULES[r["rule"]]  # type: ignore[index]
+        info = RULES[r["rule"]]
         summary.append([r["rule"], r["severity"], r["n"], info.summary, info.fix])
     issues = book.create_sheet("Issues")
     issues.append(list(report.issues.columns))

@@ -192,4 +192,6 @@ def _range_text(lo: float | None, hi: float | None) -> str:
 
     if lo is not None and hi is not None:
         return f"{fmt(lo)} to {fmt(hi)}"
-    return f"at least {fmt(lo)}" if lo is not None else f"at most {fmt(hi)}"  # type: ignore[arg-type]
+    if lo is not None:
+        return f"at least {fmt(lo)}"
+    return f"at most {fmt(hi)}" if hi is not None else "any value"

@@ -36,6 +36,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from mscohort._version import __version__
 from mscohort.errors import UsageError
@@ -105,7 +106,7 @@ def create_app(config: WebConfig) -> Flask:
             sweep()
 
     @app.before_request
-    def _require_login() -> Response | None:
+    def _require_login() -> WerkzeugResponse | None:
         session.permanent = True
         if not config.login_required or request.endpoint in OPEN_ENDPOINTS:
             return None

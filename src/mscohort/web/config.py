@@ -19,8 +19,9 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from mscohort.errors import UsageError
+from mscohort.errors import UsageError, bad_usage
 
 TOKEN_ENV = "MSCOHORT_WEB_TOKEN"
 MIN_TOKEN_LENGTH = 16
@@ -78,11 +79,11 @@ class WebConfig:
 
     def __post_init__(self) -> None:
         if self.token is not None and len(self.token) < MIN_TOKEN_LENGTH:
-            raise UsageError(f"the access token ({TOKEN_ENV}) must have at least "
-                             f"{MIN_TOKEN_LENGTH} characters.")
+            raise bad_usage(TOKEN_ENV, f"an access token of at least {MIN_TOKEN_LENGTH} "
+                            "characters", None, shown=f"{len(self.token)} characters")
         bad = [h for h in self.allowed_hosts if not HOST_NAME.fullmatch(host_name(h))]
         if bad:
-            raise UsageError(f"`allowed_hosts` must be host names or addresses; got {bad[0]!r}.")
+            raise bad_usage("allowed_hosts", "host names or addresses", bad[0])
         if not is_loopback(self.host) and not self.token:
             raise UsageError(
                 f"refusing to serve patient data on {self.host} without an access token: set "
@@ -110,9 +111,9 @@ class WebConfig:
         return frozenset(names)
 
     @classmethod
-    def from_environment(cls, workspace: Path, host: str, port: int, **kw: object
+    def from_environment(cls, workspace: Path, host: str, port: int, **kw: Any
                          ) -> WebConfig:
         """The settings with the token read from ``MSCOHORT_WEB_TOKEN`` (never an argument,
         so it does not show in the process list or the shell history)."""
         return cls(Path(workspace), host, port, os.environ.get(TOKEN_ENV) or None,
-                   **kw)  # type: ignore[arg-type]
+                   **kw)

@@ -19,12 +19,12 @@ from mscohort.definition.keys import (
     FOLLOW_UP_ENDS,
     INDEX_DATES,
     INDEX_DAY_RELAPSE,
-    LUNAR_MONTHS,
     PRIMARY_OUTCOMES,
     RELAPSE_ENDS,
-    UNITS,
 )
 from mscohort.definition.parts import TimePoint
+from mscohort.errors import bad_usage
+from mscohort.units import LUNAR_MONTHS, UNITS
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def _fmt(value: object) -> str:
 
 def primary_choices(document: Mapping[str, object]) -> tuple[str, ...]:
     points = document.get("timepoints", [])
-    slugs = [TimePoint(str(t["name"])).slug for t in points  # type: ignore[union-attr]
+    slugs = [TimePoint(str(t["name"])).slug for t in points
              if isinstance(t, dict) and "name" in t] if isinstance(points, list) else []
     return (*PRIMARY_OUTCOMES, *(f"edss_change_{s}" for s in slugs))
 
@@ -164,8 +164,8 @@ def _groups(text: str, errors: dict[str, list[str]], path: str) -> dict[str, obj
             continue
         group, found, drugs = line.partition("=")
         if not found or not group.strip() or not drugs.strip():
-            errors.setdefault(path, []).append(
-                f"{path} line {i} must be 'GROUP = drug, drug'; got {line.strip()!r}.")
+            errors.setdefault(path, []).append(str(bad_usage(
+                f"{path} line {i}", "'GROUP = drug, drug'", line.strip())))
             continue
         out[group.strip()] = [d.strip() for d in drugs.split(",") if d.strip()]
     return out
@@ -185,9 +185,9 @@ def _timepoints(text: str, errors: dict[str, list[str]]) -> list[dict[str, objec
                 point["window_days"] = _number(parts[2])
             out.append(point)
         else:
-            errors.setdefault("timepoints", []).append(
-                f"timepoints line {i} must be 'name | days | window_days' or "
-                f"'name | after | after_days'; got {line.strip()!r}.")
+            errors.setdefault("timepoints", []).append(str(bad_usage(
+                f"timepoints line {i}", "'name | days | window_days' or "
+                "'name | after | after_days'", line.strip())))
     return out
 
 
@@ -229,6 +229,6 @@ def errors_by_field(messages: list[str]) -> dict[str, list[str]]:
     for m in messages:
         text = m.strip()
         found = [(hit.start(), f.path) for f in FIELDS if (hit := re.search(
-            rf"(^|[\s:\[]){re.escape(f.path)}([\s.\[\]]|$)", text))]
+            rf"(^|[\s:\[`]){re.escape(f.path)}([\s.\[\]`]|$)", text))]
         out.setdefault(min(found)[1] if found else "", []).append(text)
     return out

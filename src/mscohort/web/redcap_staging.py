@@ -19,7 +19,7 @@ from pathlib import Path
 
 from werkzeug.datastructures import FileStorage
 
-from mscohort.errors import UsageError
+from mscohort.errors import UsageError, bad_usage
 from mscohort.ingest import RawStudy, read_study
 from mscohort.store import Acceptance, ImportResult, import_folder, import_raw
 from mscohort.store.preview import Preview, preview_raw
@@ -125,17 +125,16 @@ def stage_export(ws: Workspace, export: FileStorage | None, dictionary: FileStor
 
 def check_api(url: str, token: str, allow_http: bool) -> list[str]:
     """Why the API address or token cannot be used (never quoting the token)."""
-    from mscohort.interop.redcap_api import check_url
+    from mscohort.interop.redcap_api import HTTPS, check_url
 
     problems = []
     if not _TOKEN.match(token):
         problems.append("the REDCap API token must be 32 hexadecimal characters (REDCap: "
                         "API, your token); the token given is not one.")
     if url.split(":", 1)[0].lower() == "http" and not allow_http:
-        problems.append(f"the REDCap API address must start with https:// (over plain http "
-                        f"the token travels unencrypted); got {url!r}. A server on this "
-                        "machine can be allowed by starting the app with "
-                        "mscohort serve --redcap-allow-http.")
+        problems.append(str(bad_usage(
+            "REDCap API address", HTTPS, url, hint="A server on this machine can be allowed "
+            "by starting the app with mscohort serve --redcap-allow-http.")))
     else:
         try:
             with warnings.catch_warnings():

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from mscohort.analyse.study import StudyAnalysis, analyse_study
 from mscohort.errors import UsageError
+from mscohort.loading import load_input
 from mscohort.report import Provenance, Report, build_report
-from mscohort.store.records import load_store
 from mscohort.study import Study
 from mscohort.web.workspace import STORE_LOCK, Workspace
 
@@ -72,12 +72,13 @@ class ResultCache:
             key = self.key(definition_name, as_of)
             if (cached := self.cached(definition_name, as_of)) is not None:
                 return cached
-            records, _, files, imports = load_store(ws.db)
+            loaded = load_input(db=ws.db)
+        records = loaded.records
         if records.patients.height == 0:
             raise UsageError("the study has no patients yet: load one first.")
         analysis = analyse_study(records, definition, as_of)
         result = Results(records, analysis, definition_name, key,
-                         _provenance=Provenance.now(files, path, imports))
+                         _provenance=Provenance.now(loaded.files, path, loaded.imports))
         with self._lock:
             self._items[key] = result
             while len(self._items) > CACHE_SIZE:

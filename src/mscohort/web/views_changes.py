@@ -131,7 +131,8 @@ def register(app: Flask) -> None:
             lambda: import_job(ws, upload_id, accept, version),
             done_url=url_for("accepted", upload_id=upload_id),
             failed_url=url_for("changes", upload_id=upload_id))
-        return redirect(url_for("job", job_id=job.id, **({} if new else {"again": 1})))
+        return redirect(url_for("job", job_id=job.id) if new
+                        else url_for("job", job_id=job.id, again=1))
 
     @app.get("/load/<upload_id>/accepted")
     def accepted(upload_id: str) -> Any:

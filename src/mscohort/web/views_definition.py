@@ -26,7 +26,7 @@ from flask import (
 
 from mscohort.definition import parse_definition
 from mscohort.definition.writer import dumps
-from mscohort.errors import UsageError, read_toml
+from mscohort.errors import UsageError, bad_usage, read_toml
 from mscohort.web.definition_form import (
     FIELDS,
     document_from_form,
@@ -90,15 +90,15 @@ def register(app: Flask) -> None:
                 errors.setdefault(key, []).extend(msgs)
         if action == "save":
             if not DEFINITION_NAME.match(save_as):
-                errors.setdefault("save_as", []).append(
-                    f"the name must be 1 to 64 letters, digits, '-' or '_'; got {save_as!r}.")
+                errors.setdefault("save_as", []).append(str(bad_usage(
+                    "name", "1 to 64 letters, digits, '-' or '_'", save_as)))
             elif save_as in ws.definitions():
                 errors.setdefault("save_as", []).append(
                     f"a definition called {save_as!r} exists already: choose another name "
                     "(definitions are never overwritten).")
         elif action != "download":
-            errors.setdefault("", []).append(
-                f"the form's action must be save or download; got {action!r}.")
+            errors.setdefault("", []).append(str(bad_usage(
+                "action", "save or download", action)))
         if errors:
             flash(f"The definition has {sum(map(len, errors.values()))} error(s), shown next "
                   "to the fields; nothing was saved.", "error")

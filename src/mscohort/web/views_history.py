@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 from flask import Flask, abort, current_app, flash, redirect, render_template, request, url_for
 
-from mscohort.errors import DataValidationError, InvalidArgumentError, UsageError
+from mscohort.errors import DataValidationError, InvalidArgumentError, UsageError, bad_usage
 from mscohort.schema import TABLES
 from mscohort.store import StudyStore
 from mscohort.store.correcting import correct_record
@@ -75,7 +75,8 @@ def register(app: Flask) -> None:
             chosen = json.loads(form.get("record", ""))
             table, key = str(chosen["table"]), dict(chosen["key"])
             if key.get("patient_id") != patient_id:
-                raise UsageError("the record must be one of this patient's records.")
+                raise bad_usage("record", f"one of the records of {patient_id}",
+                                key.get("patient_id"), shown="a record of another patient")
             with STORE_LOCK:
                 result = correct_record(ws.db, table, key,
                                         {form.get("column", "").strip(): form.get("value", "")},

@@ -54,8 +54,8 @@ def register(app: Flask) -> None:
         except ValueError:
             page = 1
         part = shown.slice((page - 1) * PAGE_SIZE, PAGE_SIZE)
-        counts = [(r["rule"], r["severity"], r["n"], RULES[r["rule"]].summary,  # type: ignore[index]
-                   RULES[r["rule"]].fix)  # type: ignore[index]
+        counts = [(r["rule"], r["severity"], r["n"], RULES[r["rule"]].summary,
+                   RULES[r["rule"]].fix)
                   for r in report.counts_by_rule().iter_rows(named=True)]
         options = {k: sorted({v for v in report.issues[k].to_list() if v is not None})
                    for k in FILTERS}

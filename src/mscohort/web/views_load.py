@@ -89,7 +89,7 @@ def checked(ws: Workspace, staged: Staged) -> tuple[Preview | None, str | None]:
     if done is None:
         raise needed(key, "Checking the files", lambda: _validate(ws, staged),
                      failed_url=url_for("load"))
-    return done.value  # type: ignore[no-any-return]
+    return done.value
 
 
 def _rows(issues: pl.DataFrame) -> list[list[str]]:
@@ -196,7 +196,8 @@ def register(app: Flask) -> None:
             done_url=url_for("cohort", definition=staged.definition_name or "seed"),
             failed_url=url_for("validation", upload_id=upload_id))
         # imported twice at once (another tab, a second click): that import's progress
-        return redirect(url_for("job", job_id=job.id, **({} if new else {"again": 1})))
+        again: dict[str, Any] = {} if new else {"again": 1}
+        return redirect(url_for("job", job_id=job.id, **again))
 
     @app.post("/load/<upload_id>/discard")
     def discard_upload(upload_id: str) -> Any:

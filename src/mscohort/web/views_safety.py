@@ -4,12 +4,13 @@ study definition, safety tests overdue or due (label schedule,
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import polars as pl
 from flask import Flask, flash, redirect, render_template, request, url_for
 
+from mscohort.errors import UsageError
+from mscohort.units import parse_day
 from mscohort.web.views_cohort import results
 
 SAFETY_COLUMNS = ("patient_id", "panel", "status", "days_overdue", "next_due", "last_test",
@@ -32,9 +33,9 @@ def register(app: Flask) -> None:
         as_of = None
         if text:
             try:
-                as_of = dt.date.fromisoformat(text)
-            except ValueError:
-                flash(f"The day must be a date YYYY-MM-DD; got {text!r}.", "error")
+                as_of = parse_day(text, "as_of")
+            except UsageError as exc:
+                flash(str(exc), "error")
                 return redirect(url_for("safety", definition=request.args.get("definition")))
         name = request.args.get("definition") or "seed"
         r = results(name, as_of)

@@ -25,7 +25,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from mscohort.definition import StudyDefinition, load_definition
-from mscohort.errors import UnreadableFileError, UsageError
+from mscohort.errors import UnreadableFileError, UsageError, bad_usage
 from mscohort.ingest import Mapping, load_mapping
 from mscohort.ingest.encoding import decode_bytes
 
@@ -77,9 +77,9 @@ def confined(mapping: Mapping, folder: Path) -> Mapping:
         key = f"the mapping's [{table}] file = {tm.file!r}"
         posix, windows = PurePosixPath(tm.file), PureWindowsPath(tm.file)
         if posix.is_absolute() or windows.drive or windows.root or ".." in windows.parts:
-            raise UsageError(f"{key} must name one of the uploaded files (e.g. "
-                             f"\"{table}.csv\"); paths elsewhere on the server (absolute, or "
-                             "with '..') are refused.")
+            raise bad_usage(f"[{table}] file", f'one of the uploaded files (e.g. "{table}.csv")',
+                            tm.file, where="the mapping", hint="Paths elsewhere on the server "
+                            "(absolute, or with '..') are refused.")
         if not (folder / tm.file).resolve().is_relative_to(root):
             raise UsageError(f"{key} leads out of the upload (a link); name one of the "
                              "uploaded files.")
@@ -187,13 +187,13 @@ class Workspace:
             else:
                 accepted.append((name, content))
         extras: dict[str, bytes] = {}
-        for label, f in (("mapping", mapping), ("definition", definition)):
-            if f is not None and f.filename:
-                content = f.read()
-                why = check_upload("x.toml", content) if f.filename.lower().endswith(
+        for label, extra in (("mapping", mapping), ("definition", definition)):
+            if extra is not None and extra.filename:
+                content = extra.read()
+                why = check_upload("x.toml", content) if extra.filename.lower().endswith(
                     ".toml") else "must be a .toml file"
                 if why:
-                    problems.append(f"{f.filename} ({label}): {why}.")
+                    problems.append(f"{extra.filename} ({label}): {why}.")
                 else:
                     extras[label] = content
         if problems:

@@ -8,6 +8,7 @@ changes, and the settings, with :meth:`EventResult.methods` and :meth:`EventResu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -15,7 +16,7 @@ import polars as pl
 from mscohort.derive.events import primitives as K
 from mscohort.derive.events.kernel import scan
 from mscohort.derive.events.relapse_end import window_distance
-from mscohort.derive.events.settings import EventSettings, delta_values
+from mscohort.derive.events.settings import DeltaRule, EventSettings, delta_values
 from mscohort.errors import bad_argument
 
 _EVENT_CODES = {"firstCDW": K.EV_FIRST_CDW, "firstCDI": K.EV_FIRST_CDI, "first": K.EV_FIRST,
@@ -179,7 +180,7 @@ def run_scan(prep: Prepared, settings: EventSettings, trace_rows: int = 0
     lo = conf - settings.conf_tol_days[0]
     hi = conf + settings.conf_tol_days[1]
     ip, fp = _params(settings)
-    deltas = delta_values(settings.delta, prep.values)  # type: ignore[arg-type]
+    deltas = delta_values(cast(DeltaRule, settings.delta), prep.values)  # set by __post_init__
     ev_int = np.empty((max(n, 1), 7), dtype=np.int64)
     ev_val = np.empty(max(n, 1))
     ev_conf = np.empty((max(n, 1), nm), dtype=np.int64)

@@ -85,9 +85,9 @@ def study_event_settings(options: EventOptions) -> EventSettings:
     if not options.options:
         return preset
     changes = dict(options.options)
-    if isinstance(changes.get("relapse_indep"), dict):
-        changes["relapse_indep"] = replace(preset.relapse_indep,
-                                           **changes["relapse_indep"])  # type: ignore[arg-type]
+    indep = changes.get("relapse_indep")
+    if isinstance(indep, dict):
+        changes["relapse_indep"] = replace(preset.relapse_indep, **indep)
     changed = ", ".join(f"{k} = {_text(v)}" for k, v in options.options.items())
     return preset.with_(**changes, name=f"{preset.name}, with {changed}")
 

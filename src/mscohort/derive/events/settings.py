@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from mscohort.definition.events import (
     SUB_THRESHOLD,
 )
 from mscohort.errors import bad_argument
+from mscohort.units import DAYS_PER_YEAR
 
 Outcome = Literal["edss", "nhpt", "t25fw", "sdmt", "custom"]
 # the allowed values are declared once, with the study definition's [events] section
@@ -33,7 +34,12 @@ __all__ = ["BASELINES", "DELTAS", "EVENTS", "PREC_TYPES", "PROCEED", "SKIP", "SU
 Window = tuple[float | None, float | None]
 
 
-def delta_values(rule: str | Callable[[np.ndarray], np.ndarray], reference: np.ndarray
+#: A clinically meaningful change: a named rule (:data:`DELTAS`) or a function of the
+#: reference value.
+DeltaRule = str | Callable[[np.ndarray], np.ndarray]
+
+
+def delta_values(rule: DeltaRule, reference: np.ndarray
                  ) -> np.ndarray:
     """The minimum clinically meaningful change from each reference value.
 
@@ -111,7 +117,7 @@ class EventSettings:
     relapse_rebl: bool = False
     skip_local_extrema: Literal["none", "strict", "all"] = "none"
     conf_days: tuple[float, ...] = (84,)
-    conf_tol_days: tuple[float, float] = (7, 730.5)
+    conf_tol_days: tuple[float, float] = (7, 2 * DAYS_PER_YEAR)
     require_sust_days: float = 0
     check_intermediate: bool = True
     relapse_to_bl: tuple[float, float] = (30, 0)
@@ -183,9 +189,9 @@ class EventSettings:
         """msprog applies ``bl_geq`` only with post-relapse re-baselining."""
         return self.bl_geq and self.relapse_rebl
 
-    def with_(self, **changes: object) -> EventSettings:
+    def with_(self, **changes: Any) -> EventSettings:
         """A copy with some settings changed (the object itself never changes)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
     def changes_from(self, base: EventSettings) -> dict[str, object]:
         """The options (all but ``name``) whose value differs from ``base``, in field order."""
