@@ -174,6 +174,7 @@ def test_kaplan_meier_and_log_rank_equal_the_pooled_curves(net: Network) -> None
     km = pl.DataFrame(net.result["km_cdw"])
     pooled = net.pooled.km_cdw
     median = net.result["median_followup"]
+    assert median is not None, "no pooled median: the tests need a centre mix that has one"
     small = []
     for group in ("long-term", "short-term"):
         sizes = [(analysed(o) & ((o["followup"] > median) if group == "long-term" else
@@ -199,6 +200,7 @@ def test_kaplan_meier_and_log_rank_equal_the_pooled_curves(net: Network) -> None
 def test_median_follow_up_is_exact(net: Network) -> None:
     out = net.pooled.outcomes
     want = out.filter(analysed(out))["followup"].median()
+    assert want is not None
     assert net.result["median_followup"] == want  # exact, not within a tolerance
     assert net.result["rounds"]["count_rounds"] <= 2 * 17
 
@@ -225,8 +227,10 @@ def test_centres_side_by_side_and_random_effects_against_statsmodels(
         net: Network) -> None:
     from statsmodels.stats.meta_analysis import combine_effects
 
-    rows = net.result["per_centre"]
+    *rows, pooled = net.result["per_centre"]
     assert [r["centre"] for r in rows] == ["mock-1", "mock-2", "mock-3"]  # vantage6's names
+    everyone = net.pooled.outcomes.filter(analysed(net.pooled.outcomes))["edss_change"]
+    assert pooled["centre"] == "pooled" and close(pooled["edss_change_mean"], everyone.mean())
     effects, variances = [], []
     for row, out in zip(rows, centre_outcomes(net), strict=True):
         change = out.filter(analysed(out))["edss_change"].drop_nulls().to_numpy()

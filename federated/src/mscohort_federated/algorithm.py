@@ -30,7 +30,12 @@ from vantage6.algorithm.tools.util import get_env_var
 from mscohort_federated import partials
 from mscohort_federated.central import run_rounds
 from mscohort_federated.disclosure import DEFAULT_MIN_CELL_SIZE, SUPPRESSED, node_policy
-from mscohort_federated.extract import analysis_frame, definition_from_text, load_centre_study
+from mscohort_federated.extract import (
+    FLAGS,
+    analysis_frame,
+    definition_from_text,
+    load_centre_study,
+)
 
 
 @data_extraction
@@ -41,7 +46,22 @@ def extract_outcomes(connection_details: dict[str, str], definition: str) -> pa.
 
 
 def _frame(df: pd.DataFrame) -> pl.DataFrame:
-    return pl.from_pandas(df)
+    """The analysis frame back from the session's pandas frame, with its types: a column
+    that was all missing comes back untyped from pandas (e.g. NEDA's MRI component without
+    MRI data)."""
+    frame = pl.from_pandas(df)
+    typed = []
+    for c in frame.columns:
+        s = frame[c]
+        if c in FLAGS or c.startswith(("g|", "sub|")):
+            if s.dtype != pl.Boolean:
+                s = pl.Series(c, [None if v is None else bool(v) for v in s.to_list()],
+                              dtype=pl.Boolean)
+        elif c != "change_category" and s.dtype != pl.Float64:
+            s = pl.Series(c, [None if v is None else float(v) for v in s.to_list()],
+                          dtype=pl.Float64)
+        typed.append(s)
+    return pl.DataFrame(typed)
 
 
 def _centre() -> int:

@@ -213,13 +213,14 @@ def assemble(definition_text: str, organizations: list[int], names: dict[int, st
                            "mean_change": change.mean if change else None,
                            "status": "exact (median and range suppressed)"})
     km, logrank = survival(followup, organizations)
-    from mscohort_federated.centres import centre_rows, heterogeneity
+    from mscohort_federated.centres import centre_rows, heterogeneity, pooled_row
 
     per_centre = centre_rows(organizations, names, summaries, own)
+    relapses = relapse_rows(summaries, organizations, rates)
     return {"federated": True, "centres": [names[o] for o in organizations],
             "min_cell_size": min_cell_size, "median_followup": median,
             "tables": tables, "tests": tests, "categories": categories,
-            "relapses": relapse_rows(summaries, organizations, rates), "km_cdw": km,
-            "logrank_cdw": logrank, "neda": neda, "per_centre": per_centre,
+            "relapses": relapses, "km_cdw": km, "logrank_cdw": logrank, "neda": neda,
+            "per_centre": [*per_centre, pooled_row(n_analysed, all_cells, relapses)],
             "heterogeneity": heterogeneity(per_centre), "rounds": log,
             "policies": {names[o]: summaries[o].get("policy") for o in organizations}}  # type: ignore[union-attr]

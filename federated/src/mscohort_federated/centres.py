@@ -45,6 +45,22 @@ def centre_rows(organizations: list[int], names: dict[int, str],
     return rows
 
 
+def pooled_row(n_analysed: int | None, cells: list[object],
+               relapses: list[dict[str, object]]) -> dict[str, object]:
+    """The pooled values of the same columns, for the row under the centres."""
+    row: dict[str, object] = {"centre": "pooled", "n_analysed": (
+        SUPPRESSED_TEXT if n_analysed is None else n_analysed)}
+    m = None if any(is_suppressed(c) for c in cells) else add_moments(
+        [c["measures"]["edss_change"] for c in cells])  # type: ignore[index]
+    row |= ({"edss_change_n": m.n, "edss_change_mean": m.mean, "edss_change_sd": m.sd}
+            if m is not None else {"edss_change_mean": SUPPRESSED_TEXT})
+    rel = next((r for r in relapses if r["group"] == "all"), None)
+    if rel is not None and rel.get("status") != SUPPRESSED_TEXT:
+        row |= {k: rel.get(k) for k in ("pooled_before", "pooled_during", "rate_ratio",
+                                        "rate_ratio_ci_low", "rate_ratio_ci_high")}
+    return row
+
+
 def heterogeneity(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     """I^2, Cochran's Q and the DerSimonian-Laird estimate of each main outcome."""
     change = [(r["edss_change_mean"], r["edss_change_var_mean"]) for r in rows

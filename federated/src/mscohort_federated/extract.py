@@ -45,6 +45,9 @@ MEASURES = ("age_at_index", "followup", "baseline_edss", "followup_edss", "edss_
 #: The split of the pooled tables that needs the pooled median follow-up.
 FOLLOWUP_SPLIT = "by follow-up cohort"
 NEDA = ("neda3", "neda_relapse", "neda_cdw", "neda_mri")
+#: The frame's true/false columns (besides the ``g|`` and ``sub|`` groups).
+FLAGS = ("analysed", "cdw_observed", "in_relapse_analysis", "relapse_population", "has_mri",
+         *NEDA)
 
 
 class CentreDataError(ValueError):
