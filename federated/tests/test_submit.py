@@ -94,3 +94,15 @@ def test_the_command_reports_an_unreachable_hub_as_a_usage_error(
     assert result.exit_code == 2, result.output
     assert "the federated analysis did not run" in " ".join(result.output.split())
     assert SECRET not in result.output
+
+
+def test_the_core_command_line_does_not_import_vantage6_where_it_is_installed() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, mscohort.cli.main; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('vantage6', 'mscohort_federated')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
