@@ -37,7 +37,7 @@ def centres(study: Study, shares: tuple[float, ...]) -> list[Study]:
     cuts[-1] = len(ids)
     out = []
     for a, b in itertools.pairwise(cuts):
-        keep = pl.Series(ids[a:b])
+        keep = ids[a:b]
         out.append(Study({name: frame.filter(pl.col("patient_id").is_in(keep))
                           for name, frame in study.tables.items()}))
     return out

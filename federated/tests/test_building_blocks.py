@@ -113,3 +113,23 @@ def test_counts_at_suppresses_a_small_target() -> None:
           "thresholds": [2.5]}]
     assert counts_at(frame, q, 5) == [{"suppressed": True}]
     assert counts_at(frame, q, 3) == [{"n": 4, "counts": [2]}]
+
+
+def test_a_centre_whose_data_fail_validation_says_how_many_errors_and_nothing_else(
+        tmp_path) -> None:
+    import polars as pl
+
+    from mscohort_federated.extract import CentreDataError, load_centre_study
+
+    from .conftest import split_seed
+
+    folders, patients = split_seed(tmp_path)
+    edss = pl.read_csv(folders[2] / "edss.csv", infer_schema=False)
+    edss.with_columns(pl.lit("11.5").alias("edss")).write_csv(folders[2] / "edss.csv")
+    with pytest.raises(CentreDataError, match=r"the centre's data have \d+ validation "
+                       r"error\(s\) \(.+: \d+\); run `mscohort validate`") as info:
+        load_centre_study(str(folders[2]))
+    assert not any(p in str(info.value) for p in patients[2])
+    assert "11.5" not in str(info.value)
+    with pytest.raises(CentreDataError, match=r"is neither a \.duckdb store nor a folder"):
+        load_centre_study(str(tmp_path / "absent"))
