@@ -41,3 +41,9 @@ def test_federate_refuses_a_cell_size_below_1() -> None:
                                  "--min-cell-size", "0"])
     assert result.exit_code == 2
     assert "`--min-cell-size` must be an integer >= 1; got 0" in " ".join(result.output.split())
+
+
+def test_federate_has_help_with_an_example() -> None:
+    result = runner.invoke(app, ["federate", "--help"])
+    assert result.exit_code == 0
+    assert "Example: mscohort federate --study study.toml" in " ".join(result.output.split())
