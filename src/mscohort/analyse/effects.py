@@ -69,7 +69,13 @@ def d_z(differences: pl.Series | np.ndarray, level: float = 0.95) -> EffectSize:
         return EffectSize(None, None, None, n, note="fewer than 2 pairs")
     if np.all(v == v[0]):
         return EffectSize(None, None, None, n, note="no variation: undefined")
-    d = float(v.mean() / v.std(ddof=1))
+    return d_z_of(float(v.mean() / v.std(ddof=1)), n, level)
+
+
+def d_z_of(d: float, n: int, level: float = 0.95) -> EffectSize:
+    """d_z = mean / SD of ``n`` differences (n >= 2, SD > 0) with its noncentral-t
+    interval: the same as :func:`d_z` from the summary (used by the federated analysis,
+    where only the mean, SD and n of the differences are pooled)."""
     t_obs = d * math.sqrt(n)
     a = (1 - level) / 2
     return EffectSize(d, _ncp(t_obs, n - 1, 1 - a) / math.sqrt(n),

@@ -287,6 +287,7 @@ def _register() -> None:
     from mscohort.cli.analyse import analyse
     from mscohort.cli.calibrate import calibrate
     from mscohort.cli.events import events
+    from mscohort.cli.federate import federate
     from mscohort.cli.history import history, retract
     from mscohort.cli.importing import import_
     from mscohort.cli.interop import redcap_import, sdtm_export, sdtm_import, wide_import
@@ -303,6 +304,7 @@ def _register() -> None:
     app.command()(screen)
     app.command()(events)
     app.command()(analyse)
+    app.command()(federate)
     app.command()(report)
     app.command()(serve)
     app.command()(history)

@@ -1,0 +1,16 @@
+"""mscohort's study analysis as a vantage6 algorithm (docs/federated.md).
+
+vantage6 finds the algorithm's functions at the top level of this package.
+"""
+
+from mscohort_federated.algorithm import (
+    central_analysis,
+    extract_outcomes,
+    partial_counts,
+    partial_followup,
+    partial_poisson,
+    partial_summary,
+)
+
+__all__ = ["central_analysis", "extract_outcomes", "partial_counts", "partial_followup",
+           "partial_poisson", "partial_summary"]

@@ -1,0 +1,143 @@
+"""The vantage6 functions of the algorithm image (vantage6 5.x: sessions and dataframes).
+
+* ``extract_outcomes`` (data extraction, at each centre): reads the node's database (a
+  DuckDB study store or a folder of files), validates it with mscohort, derives the
+  per-patient outcomes of the study definition and keeps the analysis frame in the node's
+  session. Nothing is returned to the researcher.
+* ``partial_summary``, ``partial_counts``, ``partial_followup``, ``partial_poisson``
+  (federated, at each centre): aggregates of that frame (:mod:`mscohort_federated.partials`)
+  under the node's disclosure policy (:mod:`mscohort_federated.disclosure`).
+* ``central_analysis`` (central): the rounds of :mod:`mscohort_federated.central`, each a
+  subtask to the centres; returns the federated result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+from vantage6.algorithm.decorator import (
+    algorithm_client,
+    central,
+    data_extraction,
+    dataframe,
+    federated,
+)
+from vantage6.algorithm.tools.util import get_env_var
+
+from mscohort_federated import partials
+from mscohort_federated.central import run_rounds
+from mscohort_federated.disclosure import DEFAULT_MIN_CELL_SIZE, SUPPRESSED, node_policy
+from mscohort_federated.extract import (
+    FLAGS,
+    analysis_frame,
+    definition_from_text,
+    load_centre_study,
+)
+
+
+@data_extraction
+def extract_outcomes(connection_details: dict[str, str], definition: str) -> pa.Table:
+    """The centre's analysis frame (stays in the node's session)."""
+    study = load_centre_study(connection_details["uri"])
+    return analysis_frame(study, definition_from_text(definition)).to_arrow()
+
+
+def _frame(df: pd.DataFrame) -> pl.DataFrame:
+    """The analysis frame back from the session's pandas frame, with its types: a column
+    that was all missing comes back untyped from pandas (e.g. NEDA's MRI component without
+    MRI data)."""
+    frame = pl.from_pandas(df)
+    typed = []
+    for c in frame.columns:
+        s = frame[c]
+        if c in FLAGS or c.startswith(("g|", "sub|")):
+            if s.dtype != pl.Boolean:
+                s = pl.Series(c, [None if v is None else bool(v) for v in s.to_list()],
+                              dtype=pl.Boolean)
+        elif c != "change_category" and s.dtype != pl.Float64:
+            s = pl.Series(c, [None if v is None else float(v) for v in s.to_list()],
+                          dtype=pl.Float64)
+        typed.append(s)
+    return pl.DataFrame(typed)
+
+
+def _centre() -> int:
+    """This node's organization id (vantage6 sets it in the container's environment)."""
+    return int(get_env_var("ORGANIZATION_ID", "0"))
+
+
+def _timepoints(frame: pl.DataFrame) -> list[str]:
+    return [c.removeprefix("edss_") for c in frame.columns
+            if c.startswith("edss_") and c != "edss_change"]
+
+
+@federated
+@dataframe(1)
+def partial_summary(df: pd.DataFrame, min_cell_size: int = DEFAULT_MIN_CELL_SIZE
+                    ) -> dict[str, Any]:
+    policy = node_policy(min_cell_size)
+    frame = _frame(df)
+    return {"organization_id": _centre(), "policy": policy} | partials.summary(
+        frame, _timepoints(frame), policy["min_cell_size"], policy["ranges"])  # type: ignore[arg-type]
+
+
+@federated
+@dataframe(1)
+def partial_counts(df: pd.DataFrame, queries: list[dict[str, Any]],
+                   min_cell_size: int = DEFAULT_MIN_CELL_SIZE) -> dict[str, Any]:
+    policy = node_policy(min_cell_size)
+    if not policy["median_queries"]:
+        return {"organization_id": _centre(), "answers": [dict(SUPPRESSED)] * len(queries)}
+    return {"organization_id": _centre(), "answers": partials.counts_at(
+        _frame(df), queries, policy["min_cell_size"])}  # type: ignore[arg-type]
+
+
+@federated
+@dataframe(1)
+def partial_followup(df: pd.DataFrame, median: float,
+                     min_cell_size: int = DEFAULT_MIN_CELL_SIZE) -> dict[str, Any]:
+    policy = node_policy(min_cell_size)
+    return {"organization_id": _centre()} | partials.followup_split(
+        _frame(df), float(median), policy["min_cell_size"], policy["ranges"])  # type: ignore[arg-type]
+
+
+@federated
+@dataframe(1)
+def partial_poisson(df: pd.DataFrame, betas: dict[str, list[float]],
+                    min_cell_size: int = DEFAULT_MIN_CELL_SIZE) -> dict[str, Any]:
+    policy = node_policy(min_cell_size)
+    return {"organization_id": _centre()} | partials.poisson_terms(
+        _frame(df), betas, policy["min_cell_size"])  # type: ignore[arg-type]
+
+
+@central
+@algorithm_client
+def central_analysis(client: Any, definition: str,
+                     min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
+                     organizations: list[int] | None = None) -> dict[str, Any]:
+    """The federated study analysis over ``organizations`` (default: every organization of
+    the collaboration)."""
+    definition_from_text(definition)  # a bad definition fails here, before any subtask
+    orgs = organizations or [int(o["id"]) for o in client.organization.list()]
+    names = {o: str(client.organization.get(o)["name"]) for o in orgs}
+
+    def ask(method: str, arguments: dict[str, object], targets: list[int]
+            ) -> dict[int, object]:
+        task = client.task.create(method=method, arguments=arguments, organizations=targets,
+                                  name=f"mscohort {method}",
+                                  description="mscohort federated study analysis")
+        results = client.wait_for_results(task_id=task["id"])
+        out: dict[int, object] = {}
+        for r in results:
+            org = int(r.pop("organization_id"))
+            out[org] = r["answers"] if method == "partial_counts" else r
+        missing = set(targets) - set(out)
+        if missing:
+            raise RuntimeError(f"no result from organization(s) {sorted(missing)} for "
+                               f"{method}")
+        return out
+
+    return run_rounds(ask, orgs, names, definition, int(min_cell_size))

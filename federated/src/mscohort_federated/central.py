@@ -1,0 +1,181 @@
+"""The central function's rounds: what it asks the centres, in which order.
+
+1. ``partial_summary``: every aggregate that needs nothing pooled.
+2. Count queries (:mod:`mscohort_federated.bisection`): the exact pooled median follow-up
+   of the analysed patients, which defines the follow-up cohorts.
+3. ``partial_followup``: the follow-up cohorts' cells and event tables at that median.
+4. Count queries again: each table group's median follow-up and its order-statistic
+   interval.
+5. ``partial_poisson``: Newton iterations of the Poisson rate ratio of each relapse group
+   (each centre returns its score, information and score outer products), then one task
+   per centre at the centre's own estimate for the between-centre heterogeneity.
+
+The rounds talk to the centres through ``ask(method, arguments, organizations)``, which
+returns each organization's result by its id: in vantage6 a subtask per round
+(:mod:`mscohort_federated.algorithm`), in tests the same through ``MockAlgorithmClient``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+from scipy import stats
+
+from mscohort_federated.assemble import assemble
+from mscohort_federated.bisection import median_ranks, order_statistics, pooled_n
+from mscohort_federated.disclosure import is_suppressed
+from mscohort_federated.extract import FOLLOWUP_SPLIT
+
+Ask = Callable[[str, dict[str, object], list[int]], dict[int, object]]
+NEWTON_TOLERANCE = 1e-12
+NEWTON_MAX_ITERATIONS = 100
+
+
+def run_rounds(ask: Ask, organizations: list[int], names: dict[int, str],
+               definition_text: str, min_cell_size: int) -> dict[str, object]:
+    """Every round of the module notes; the assembled result (JSON data)."""
+    k = {"min_cell_size": min_cell_size}
+    summaries = ask("partial_summary", k, organizations)
+    log: dict[str, int] = {"count_rounds": 0, "newton_iterations": 0}
+
+    def counts(queries: list[dict[str, object]]) -> list[list[object]]:
+        log["count_rounds"] += 1
+        got = ask("partial_counts", k | {"queries": queries}, organizations)
+        return [got[o] for o in organizations]  # type: ignore[misc]
+
+    fu_target = {"split": "all", "group": "all analysed", "column": "followup"}
+    median = _medians(counts, [fu_target])[0]["median"]
+    followup = (ask("partial_followup", k | {"median": median}, organizations)
+                if median is not None else {o: {} for o in organizations})
+    targets = [fu_target | {"split": key, "group": g}
+               for key, groups in _group_names(summaries).items() for g in groups]
+    if median is not None:
+        targets += [{"split": FOLLOWUP_SPLIT, "group": g, "column": "followup",
+                     "median": median} for g in ("long-term", "short-term")]
+    group_medians = _medians(counts, targets)
+    relapse_groups = _relapse_groups(summaries, organizations)
+    rates, iterations = _newton(ask, organizations, k, relapse_groups)
+    log["newton_iterations"] = iterations
+    own = _centre_rate_ratios(ask, organizations, k, summaries)
+    return assemble(definition_text, organizations, names, summaries, followup, median,
+                    dict(zip([(t["split"], t["group"]) for t in targets], group_medians,
+                             strict=True)), rates, own, min_cell_size, log)
+
+
+def _group_names(summaries: dict[int, object]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for s in summaries.values():
+        for key, groups in s["groups"].items():  # type: ignore[index]
+            if key == "all":
+                continue
+            for g in groups:
+                if g not in out.setdefault(key, []):
+                    out[key].append(g)
+    return out
+
+
+def _medians(counts: Callable[[list[dict[str, object]]], list[list[object]]],
+             targets: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Median and its order-statistic interval of each target (None when suppressed or
+    when a node refuses count queries)."""
+    sizes = pooled_n(counts, targets) if targets else []
+    requests, slots = [], []
+    for i, (t, n) in enumerate(zip(targets, sizes, strict=True)):
+        if not n:
+            continue
+        middle, ci = median_ranks(n)
+        for role, rank in [*(("m", r) for r in middle), *(("ci", r) for r in ci)]:
+            requests.append((t, rank))
+            slots.append((i, role))
+    found, _ = order_statistics(counts, requests) if requests else ([], 0)
+    out: list[dict[str, object]] = [{"n": n, "median": None, "ci_low": None, "ci_high": None}
+                                    for n in sizes]
+    mids: dict[int, list[float]] = {}
+    cis: dict[int, list[float]] = {}
+    for (i, role), x in zip(slots, found, strict=True):
+        (mids if role == "m" else cis).setdefault(i, []).append(x)
+    for i, xs in mids.items():
+        out[i]["median"] = xs[0] if len(xs) == 1 else (xs[0] + xs[1]) / 2
+    for i, xs in cis.items():
+        out[i]["ci_low"], out[i]["ci_high"] = xs
+    return out
+
+
+def _relapse_groups(summaries: dict[int, object], organizations: list[int]) -> list[str]:
+    """Relapse groups that no centre suppressed, with events in both periods and at least
+    2 patients (else mscohort says why there is no ratio)."""
+    names: list[str] = []
+    for s in summaries.values():
+        for g in s["relapses"]:  # type: ignore[index]
+            if g not in names:
+                names.append(g)
+    ok = []
+    for g in names:
+        cells = [summaries[o]["relapses"].get(g, {"n": 0}) for o in organizations]  # type: ignore[index]
+        if any(is_suppressed(c) for c in cells):
+            continue
+        if (sum(c["n"] for c in cells) >= 2 and sum(c.get("events_before", 0) for c in cells)
+                and sum(c.get("events_during", 0) for c in cells)):
+            ok.append(g)
+    return ok
+
+
+def _newton(ask: Ask, organizations: list[int], k: dict[str, object], groups: list[str]
+            ) -> tuple[dict[str, dict[str, object]], int]:
+    """Newton-Raphson on the pooled Poisson likelihood from beta = 0, then the
+    patient-clustered sandwich covariance at the estimate."""
+    beta = {g: [0.0, 0.0] for g in groups}
+    iterations = 0
+    done = not groups
+    while not done and iterations < NEWTON_MAX_ITERATIONS:
+        terms = ask("partial_poisson", k | {"betas": beta}, organizations)
+        iterations += 1
+        done = True
+        for g in groups:
+            grad, info, _ = _sum_terms(terms, organizations, g)
+            step = np.linalg.solve(info, grad)
+            beta[g] = (np.asarray(beta[g]) + step).tolist()
+            done &= bool(np.max(np.abs(step)) < NEWTON_TOLERANCE)
+    terms = ask("partial_poisson", k | {"betas": beta}, organizations) if groups else {}
+    out = {g: _sandwich(beta[g], *_sum_terms(terms, organizations, g)[1:]) for g in groups}
+    return out, iterations
+
+
+def _sum_terms(terms: dict[int, object], organizations: list[int], g: str
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    cells = [terms[o][g] for o in organizations]  # type: ignore[index]
+    return (np.sum([c["gradient"] for c in cells], axis=0),
+            np.sum([c["information"] for c in cells], axis=0),
+            np.sum([c["meat"] for c in cells], axis=0))
+
+
+def _sandwich(beta: list[float], info: np.ndarray, meat: np.ndarray) -> dict[str, object]:
+    """Rate ratio exp(beta_1), its robust SE, 95% interval and Wald p (analyse.rates)."""
+    inv = np.linalg.inv(info)
+    se = math.sqrt((inv @ meat @ inv)[1, 1])
+    z = float(stats.norm.ppf(0.975))
+    p = float(2 * stats.norm.sf(abs(beta[1] / se))) if se > 0 else None
+    return {"log_rr": beta[1], "se": se, "rate_ratio": math.exp(beta[1]),
+            "ci_low": math.exp(beta[1] - z * se), "ci_high": math.exp(beta[1] + z * se),
+            "p": p}
+
+
+def _centre_rate_ratios(ask: Ask, organizations: list[int], k: dict[str, object],
+                        summaries: dict[int, object]) -> dict[int, dict[str, object]]:
+    """Each centre's own rate ratio (all patients of its relapse analysis) and robust SE,
+    at its own estimate: one task per centre (for the heterogeneity measures)."""
+    out: dict[int, dict[str, object]] = {}
+    for o in organizations:
+        c = summaries[o]["relapses"].get("all")  # type: ignore[index]
+        if (not isinstance(c, dict) or is_suppressed(c) or c["n"] < 2
+                or not c["events_before"] or not c["events_during"]):
+            continue
+        r0 = c["events_before"] / c["years_before"]
+        r1 = c["events_during"] / c["years_during"]
+        beta = [math.log(r0), math.log(r1 / r0)]
+        terms = ask("partial_poisson", k | {"betas": {"all": beta}}, [o])
+        _, info, meat = _sum_terms(terms, [o], "all")
+        out[o] = _sandwich(beta, info, meat)
+    return out

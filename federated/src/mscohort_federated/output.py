@@ -1,0 +1,99 @@
+"""Write a federated result as ``mscohort analyse`` writes its results: one CSV (formula-safe)
+and one JSON file per frame, ``settings.json`` (marked federated, with the centres' names,
+the cell size and each node's policy), ``methods.txt`` and a Markdown report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+
+from mscohort.analyse.study import methods_text
+from mscohort.definition import StudyDefinition
+from mscohort.ingest.formulas import write_safe_csv
+
+FRAMES = ("tables", "tests", "categories", "relapses", "km_cdw", "neda", "per_centre",
+          "heterogeneity")
+
+
+def federated_methods(result: dict[str, object]) -> str:
+    centres = ", ".join(result["centres"])  # type: ignore[arg-type]
+    return (
+        f"The analysis was federated over {len(result['centres'])} centres ({centres}) with "  # type: ignore[arg-type]
+        "vantage6: each centre validated and analysed its own records and returned "
+        "aggregates only (counts, sums, centred sums of squares, person-time, event counts "
+        "per time); means, SDs, t-tests, pooled rates, Kaplan-Meier estimates and the "
+        "log-rank test were combined exactly, medians found exactly by bisection over "
+        "counts, and the rate ratio fitted by federated Newton iterations with "
+        "patient-clustered robust errors. Cells with fewer than "
+        f"{result['min_cell_size']} patients at a centre were suppressed (and so were the "
+        "pooled cells built on them); ranges were not released; Wilcoxon tests, which "
+        "need the pooled ranks, were not computed. Heterogeneity between centres is given as "
+        "I² with a DerSimonian-Laird random-effects estimate.")
+
+
+def write_result(result: dict[str, object], definition: StudyDefinition, folder: Path
+                 ) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in FRAMES:
+        frame = pl.DataFrame(result[name], infer_schema_length=None)  # type: ignore[arg-type]
+        write_safe_csv(frame, folder / f"{name}.csv")
+        (folder / f"{name}.json").write_text(json.dumps(result[name], indent=1, default=str))
+        written += [folder / f"{name}.csv", folder / f"{name}.json"]
+    settings = definition.as_dict() | {
+        "federated": True, "centres": result["centres"],
+        "min_cell_size": result["min_cell_size"], "node_policies": result["policies"],
+        "median_followup": result["median_followup"], "logrank_cdw": result["logrank_cdw"],
+        "rounds": result["rounds"]}
+    (folder / "settings.json").write_text(json.dumps(settings, indent=2, default=str))
+    (folder / "methods.txt").write_text(methods_text(definition) + " "
+                                        + federated_methods(result) + "\n")
+    (folder / "report.md").write_text(markdown_report(result, definition))
+    return [*written, folder / "settings.json", folder / "methods.txt", folder / "report.md"]
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1e-3 and v else f"{v:.3f}".rstrip("0").rstrip(".")
+    return str(v).replace("|", "/")
+
+
+def _table(rows: list[dict[str, object]], columns: list[str]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(r.get(c)) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def markdown_report(result: dict[str, object], definition: StudyDefinition) -> str:
+    """The federated result's main tables as one Markdown document."""
+    parts = [f"# {definition.name} (federated)",
+             f"Centres: {', '.join(result['centres'])}. Minimum cell size "  # type: ignore[arg-type]
+             f"{result['min_cell_size']}; \"suppressed\": a centre had fewer patients in the "
+             "cell.", "## Outcome tables",
+             _table(result["tables"], ["table", "group", "measure", "n", "mean", "sd",  # type: ignore[arg-type]
+                                       "median", "ci_low", "ci_high", "p_t", "status"]),
+             "## Paired tests",
+             _table(result["tests"], ["measure", "n", "mean_before", "mean_after",  # type: ignore[arg-type]
+                                      "mean_difference", "ci_low", "ci_high", "p_t", "note",
+                                      "status"]),
+             "## Improved, stable, worsened",
+             _table(result["categories"], ["category", "n", "of", "percent", "status"]),  # type: ignore[arg-type]
+             "## Relapse rates",
+             _table(result["relapses"], ["group", "n", "pooled_before", "pooled_during",  # type: ignore[arg-type]
+                                         "rate_ratio", "rate_ratio_ci_low",
+                                         "rate_ratio_ci_high", "p_rate_ratio", "status"]),
+             "## NEDA-3", _table(result["neda"], ["split", "group", "measure", "n", "k",  # type: ignore[arg-type]
+                                                  "share", "status"]),
+             "## Centres side by side",
+             _table(result["per_centre"], ["centre", "n_analysed", "edss_change_mean",  # type: ignore[arg-type]
+                                           "edss_change_sd", "pooled_before",
+                                           "pooled_during", "rate_ratio"]),
+             "## Heterogeneity",
+             _table(result["heterogeneity"], ["outcome", "k", "i2", "tau2", "random",  # type: ignore[arg-type]
+                                              "random_ci_low", "random_ci_high", "note"]),
+             "## Methods", methods_text(definition) + " " + federated_methods(result)]
+    return "\n\n".join(parts) + "\n"
