@@ -11,8 +11,9 @@ random intercept and slope (u0_i, u1_i) are bivariate normal with an unstructure
 covariance, e_ij normal with variance sigma^2. With a group, ``group``, ``group:time`` and
 ``group:time_after`` terms give each group's slopes and the between-group differences.
 
-Fitted by REML (default; lme4's default) or maximum likelihood with statsmodels
-``MixedLM`` (Lindstrom and Bates 1988); 95% intervals are Wald intervals. A model that does
+Fitted by REML (default; lme4's default) or maximum likelihood
+(:mod:`mscohort.analyse.models.mixed`; statsmodels ``MixedLM`` is the test oracle);
+95% intervals are Wald intervals. A model that does
 not converge, or whose covariance of the estimates is not finite, is reported as not fitted
 with the warnings, and no estimate is given. Checked against ``lme4::lmer`` (tests/data/
 r_models/).
@@ -28,6 +29,7 @@ import polars as pl
 
 from mscohort.analyse.models.data import TrajectoryData
 from mscohort.analyse.models.fitting import estimate_table, run_captured, wald_row
+from mscohort.analyse.models.mixed import fit_mixed
 
 VARIANCE_NAMES = ("intercept", "slope", "intercept_slope_cov", "residual")
 
@@ -58,7 +60,7 @@ class TrajectoryFit:
             f"{self.outcome.upper()} at every assessment was modelled by a piecewise linear "
             "mixed model with a random intercept and slope per patient (unstructured "
             "covariance), time since the index date and a change of slope at the index date, "
-            f"fitted by {fit} (statsmodels MixedLM); slopes are per year with Wald 95% "
+            f"fitted by {fit} (as lme4); slopes are per year with Wald 95% "
             "confidence intervals.")
 
 
@@ -150,31 +152,29 @@ def fit_trajectory(data: TrajectoryData, reml: bool = True) -> TrajectoryFit:
     if np.linalg.matrix_rank(x) < x.shape[1]:
         return not_fitted("the fixed effects are collinear (e.g. a group with no visit "
                           "before the index date)")
-    from statsmodels.regression.mixed_linear_model import MixedLM
-
     y = v["value"].cast(pl.Float64).to_numpy()
-    groups = v["patient_id"].to_numpy()
-    z = x[:, :2]
     caught: list[str] = []
-    result = run_captured(lambda: MixedLM(y, x, groups, exog_re=z).fit(reml=reml),
-                          caught)
+    result = run_captured(lambda: fit_mixed(y, x, x[:, 1], v["patient_id"].to_numpy(),
+                                            reml), caught)
     if result is None:
         return not_fitted("the fit failed", tuple(caught))
     k = len(names)
-    b = np.asarray(result.fe_params)
-    cov = np.asarray(result.cov_params())[:k, :k]
+    b, cov = result.params, result.cov
     if not result.converged or not np.all(np.isfinite(cov)) or not np.all(np.isfinite(b)):
         return not_fitted("the model did not converge (or its covariance is not finite): "
-                          "no estimate", tuple(caught))
+                          f"no estimate ({result.message})", tuple(caught))
+    if result.singular:
+        caught.append("singular fit: a random-effect variance is estimated at 0 (the "
+                      "estimates stand; the random slope may be dropped)")
     se = np.sqrt(np.diag(cov))
     coef = [wald_row(n, np.eye(k)[i], b, cov) for i, n in enumerate(names)]
     for row, s in zip(coef, se, strict=True):
         row["se"] = float(s)
-    re = np.asarray(result.cov_re)
+    re = result.cov_re
     variances = {"intercept": float(re[0, 0]), "slope": float(re[1, 1]),
                  "intercept_slope_cov": float(re[0, 1]), "residual": float(result.scale)}
     return TrajectoryFit(
         converged=True, coefficients=estimate_table(coef),
         slopes=estimate_table(_slope_rows(names, b, cov, levels)), variances=variances,
-        log_likelihood=float(result.llf) if math.isfinite(result.llf) else None,
+        log_likelihood=result.llf if math.isfinite(result.llf) else None,
         curve=_curve(x, names, b, cov, levels), warnings=tuple(caught), **base)
