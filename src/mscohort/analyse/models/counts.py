@@ -88,15 +88,32 @@ def fit_negbin(y: np.ndarray, x: np.ndarray, names: list[str], offset: np.ndarra
     curv = run_captured(lambda: (minus_llf(la + h) - 2 * best.fun + minus_llf(la - h))
                         / h**2, caught)
     se_log = 1 / math.sqrt(curv) if curv is not None and curv > 0 else float("nan")
-    kw = ({"cov_type": "cluster", "cov_kwds": {"groups": clusters, "use_correction": True}}
-          if clusters is not None else {})
-    glm = run_captured(lambda: nb(la, **kw), caught)
+    glm = run_captured(lambda: nb(la), caught)
     if glm is None:
         return None
     alpha = math.exp(la)
-    return NegBinFit(names, np.asarray(glm.params), np.asarray(glm.cov_params()),  # type: ignore[attr-defined]
-                     alpha, alpha * se_log, -float(best.fun), float(pois.llf),
-                     float(pois.pearson_chi2 / pois.df_resid), int(pois.df_resid))
+    params = np.asarray(glm.params)  # type: ignore[attr-defined]
+    cov = np.asarray(glm.cov_params())  # type: ignore[attr-defined]
+    if clusters is not None:
+        cov = cluster_robust(y, x, offset, params, alpha, clusters)
+    return NegBinFit(names, params, cov, alpha, alpha * se_log, -float(best.fun),
+                     float(pois.llf), float(pois.pearson_chi2 / pois.df_resid),
+                     int(pois.df_resid))
+
+
+def cluster_robust(y: np.ndarray, x: np.ndarray, offset: np.ndarray, params: np.ndarray,
+                   alpha: float, clusters: np.ndarray) -> np.ndarray:
+    """CR1 sandwich covariance of NB2 coefficients clustered by ``clusters``:
+    c B (sum_g U_g U_g') B with B = (X'WX)^-1, W = mu / (1 + alpha mu), U_g the sum of the
+    scores x (y - mu) / (1 + alpha mu) of cluster g, c = G/(G-1) (N-1)/(N-K) (as
+    ``sandwich::vcovCL(type = "HC1")``; statsmodels' GLM applies a smaller factor)."""
+    mu = np.exp(x @ params + offset)
+    bread = np.linalg.inv((x * (mu / (1 + alpha * mu))[:, None]).T @ x)
+    _, g = np.unique(clusters, return_inverse=True)
+    u = np.zeros((int(g.max()) + 1, x.shape[1]))
+    np.add.at(u, g, x * ((y - mu) / (1 + alpha * mu))[:, None])
+    n, k, ng = x.shape[0], x.shape[1], u.shape[0]
+    return ng / (ng - 1) * (n - 1) / (n - k) * (bread @ (u.T @ u) @ bread)
 
 
 def _dispersion(model: str, fit: NegBinFit) -> dict[str, object]:
