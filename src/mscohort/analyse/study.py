@@ -19,6 +19,7 @@ from mscohort.analyse.cohort import cohort_description
 from mscohort.analyse.contrasts import contrast_table
 from mscohort.analyse.estimates import study_estimates
 from mscohort.analyse.flow import population_flow
+from mscohort.analyse.models.results import ModelResults, study_models
 from mscohort.analyse.primary import (
     adjust_contrasts,
     adjust_frames,
@@ -84,9 +85,11 @@ class StudyAnalysis:
     timepoints: pl.DataFrame = field(default_factory=pl.DataFrame)  #: 12-48 months, attrition
     flow: pl.DataFrame = field(default_factory=pl.DataFrame)  #: screened -> analysed
     sensitivity: pl.DataFrame = field(default_factory=pl.DataFrame)  #: one rule changed a row
+    models: ModelResults | None = None  #: [models]: mixed and count models
 
     def methods(self) -> str:
-        return methods_text(self.definition)
+        models = self.models.methods() if self.models is not None else ""
+        return methods_text(self.definition) + (f" {models}" if models else "")
 
     def write(self, folder: Path) -> list[Path]:
         """CSV, JSON and Parquet files of every result (Parquet keeps the types and the
@@ -111,6 +114,8 @@ class StudyAnalysis:
                                             if sec.tables else pl.DataFrame()),
                        "secondary_tests": sec.tests, "km_milestones": sec.km_milestones,
                        "milestone_summary": sec.milestone_summary}
+        if self.models is not None:
+            frames |= self.models.frames()
         written = []
         for name, frame in frames.items():
             write_safe_csv(frame, folder / f"{name}.csv")  # opened in spreadsheets
@@ -199,7 +204,8 @@ def analyse_study(study: Study, definition: StudyDefinition,
         flow=population_flow(outcomes, screening, definition.index_drug, secondary.patients),
         sensitivity=(sensitivity_table(study, definition, outcomes, screening)
                      if sensitivity else pl.DataFrame()),
-        warnings=analysis_warnings(outcomes, definition, followup_split))
+        warnings=analysis_warnings(outcomes, definition, followup_split),
+        models=study_models(study, outcomes, definition) if definition.models.fit else None)
 
 
 #: Said next to the log-rank test of the follow-up cohorts (issue #17, error 6).

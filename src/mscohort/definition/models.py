@@ -25,7 +25,7 @@ from mscohort.errors import UsageError
 MODEL_NAMES = ("trajectory", "counts", "between_groups", "time_to_relapse")
 TRAJECTORY_OUTCOMES = ("edss", "msss")
 TRAJECTORY_COVARIATES = ("age", "sex", "duration", "baseline")
-GROUP_COLUMNS = ("cohort", "prior_group", "sex", "phenotype", "")
+GROUP_COLUMNS = ("cohort", "prior_group", "phenotype", "")
 ADJUST_COLUMNS = ("arr_before", "age_at_index", "duration_at_index_years", "baseline_edss",
                   "baseline_msss")
 
