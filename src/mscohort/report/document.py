@@ -17,6 +17,7 @@ from mscohort._version import __version__
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.errors import bad_argument
 from mscohort.report.figures import report_figures
+from mscohort.report.models_section import model_figures, model_tables
 from mscohort.report.plots import Drawn, draw
 from mscohort.report.tables import ReportTable, report_tables
 from mscohort.study import Study
@@ -113,5 +114,7 @@ def build_report(study: Study, analysis: StudyAnalysis, *, input_check: InputChe
                  provenance: Provenance | None = None, max_swimmer: int = 60) -> Report:
     """Tables and drawn figures of ``analysis`` (patient records from ``study``)."""
     figures = [draw(f) for f in report_figures(study, analysis, max_swimmer)]
-    return Report(analysis.definition.name, analysis, report_tables(analysis), figures,
+    figures += model_figures(analysis)
+    return Report(analysis.definition.name, analysis,
+                  [*report_tables(analysis), *model_tables(analysis)], figures,
                   input_check, provenance)

@@ -3,7 +3,7 @@ outcomes, with the settings, the tidy result tables and the methods paragraph.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -25,6 +25,7 @@ class ModelResults:
     trajectory: TrajectoryFit | None = None
     counts: CountModels | None = None
     relapse_time: RelapseTime | None = None
+    visits: pl.DataFrame = field(default_factory=pl.DataFrame)  #: of the trajectory model
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """The result tables, named as their files (``models_*``)."""
@@ -127,10 +128,14 @@ class ModelResults:
 def study_models(study: Study, outcomes: pl.DataFrame, d: StudyDefinition) -> ModelResults:
     """The models ``d.models`` asks for (``[models] fit``)."""
     s = d.models
-    traj = (fit_trajectory(trajectory_data(study, outcomes, s), reml=s.reml)
-            if "trajectory" in s.fit else None)
+    data = trajectory_data(study, outcomes, s) if "trajectory" in s.fit else None
+    traj = fit_trajectory(data, reml=s.reml) if data is not None else None
+    visits = data.visits.select(
+        "patient_id", "time", "value",
+        (pl.col(s.group).cast(pl.String) if s.group else pl.lit("")).alias("group")
+    ) if data is not None else pl.DataFrame()
     counts = (count_models(count_data(outcomes), s.group, s.group_adjust, s.fit)
               if {"counts", "between_groups"} & set(s.fit) else None)
     rt = (relapse_time(first_relapse_data(study, outcomes, s.group, d.index_day_relapse))
           if "time_to_relapse" in s.fit else None)
-    return ModelResults(s, traj, counts, rt)
+    return ModelResults(s, traj, counts, rt, visits)
