@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from mscohort.analyse.models.data import TrajectoryData
-from mscohort.analyse.models.fitting import estimate_table, run_captured, wald_row
+from mscohort.analyse.models.fitting import Z, estimate_table, run_captured, wald_row
 from mscohort.analyse.models.mixed import fit_mixed
 
 VARIANCE_NAMES = ("intercept", "slope", "intercept_slope_cov", "residual")
@@ -111,14 +111,17 @@ def _slope_rows(names: list[str], b: np.ndarray, cov: np.ndarray,
 
 def _curve(x: np.ndarray, names: list[str], b: np.ndarray, cov: np.ndarray,
            levels: list[str]) -> pl.DataFrame:
-    """The fitted mean at the covariates' means, per group, with its 95% band."""
-    lo, hi = float(x[:, 1].min()), float(x[:, 1].max())
-    grid = np.unique(np.r_[np.linspace(lo, hi, 41), 0.0] if lo < 0 < hi else
-                     np.linspace(lo, hi, 41))
+    """The fitted mean at the covariates' means, per group over the group's own time range,
+    with its 95% band."""
     frames = []
+    dummies = [names.index(lev) for lev in levels[1:]]
     for lev in levels or [""]:
-        row = x.mean(axis=0)
-        rows = np.tile(row, (grid.size, 1))
+        mask = (x[:, names.index(lev)] == 1) if lev in levels[1:] else (
+            ~np.any(x[:, dummies] == 1, axis=1) if dummies else np.ones(len(x), bool))
+        lo, hi = float(x[mask, 1].min()), float(x[mask, 1].max())
+        grid = np.unique(np.r_[np.linspace(lo, hi, 41), 0.0] if lo < 0 < hi else
+                         np.linspace(lo, hi, 41))
+        rows = np.tile(x.mean(axis=0), (grid.size, 1))
         rows[:, 0], rows[:, 1], rows[:, 2] = 1.0, grid, np.maximum(grid, 0)
         for other in levels[1:]:
             d = float(other == lev)
@@ -127,8 +130,7 @@ def _curve(x: np.ndarray, names: list[str], b: np.ndarray, cov: np.ndarray,
         fit = rows @ b
         se = np.sqrt(np.einsum("ij,jk,ik->i", rows, cov, rows))
         frames.append(pl.DataFrame({"group": lev, "time": grid, "fit": fit,
-                                    "ci_low": fit - 1.959963984540054 * se,
-                                    "ci_high": fit + 1.959963984540054 * se}))
+                                    "ci_low": fit - Z * se, "ci_high": fit + Z * se}))
     return pl.concat(frames)
 
 
