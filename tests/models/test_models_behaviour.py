@@ -135,3 +135,16 @@ def test_models_section_sets_the_models() -> None:
     assert d.models == ModelSettings(fit=("counts",), covariates=("age", "sex"), group="",
                                      reml=False)
     assert d.as_dict()["models"]["fit"] == ("counts",)
+
+
+def test_msss_trajectory_uses_the_msss_of_the_outcomes() -> None:
+    # the baseline MSSS of the outcomes is the MSSS of the baseline assessment
+    study, _ = check_study(read_study(SEED))
+    d = StudyDefinition()
+    outcomes = patient_outcomes(study, d)
+    data = trajectory_data(study, outcomes, ModelSettings(outcome="msss", group=""), d)
+    base = outcomes.filter(pl.col("excluded_reason").is_null()).select(
+        "patient_id", pl.col("baseline_date").alias("date"), "baseline_msss").drop_nulls()
+    joined = base.join(data.visits, on=["patient_id", "date"], how="inner")
+    assert joined.height > 0
+    assert (joined["value"] == joined["baseline_msss"]).all()

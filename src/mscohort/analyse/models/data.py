@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from mscohort.definition import StudyDefinition
 from mscohort.definition.models import ModelSettings
 from mscohort.study import Study
 
@@ -46,17 +47,19 @@ class TrajectoryData:
         return self.visits["patient_id"].n_unique()
 
 
-def _scores(study: Study, outcome: str) -> pl.DataFrame:
+def _scores(study: Study, outcome: str, d: StudyDefinition | None) -> pl.DataFrame:
     if outcome == "edss":
         return study.table("edss").select("patient_id", "date", pl.col("edss").alias("value"))
-    from mscohort.derive.assessments import derive_edss
+    from mscohort.derive.outcomes import _edss_with_msss
 
-    return derive_edss(study).select("patient_id", "date", pl.col("msss").alias("value"))
+    return _edss_with_msss(study, d).select("patient_id", "date",
+                                            pl.col("msss").alias("value"))
 
 
-def trajectory_data(study: Study, outcomes: pl.DataFrame,
-                    settings: ModelSettings) -> TrajectoryData:
-    """The visits of the trajectory model (module docstring)."""
+def trajectory_data(study: Study, outcomes: pl.DataFrame, settings: ModelSettings,
+                    definition: StudyDefinition | None = None) -> TrajectoryData:
+    """The visits of the trajectory model (module docstring); ``definition``: the MSSS
+    table and convention of ``outcome = "msss"`` (the same as the outcomes' MSSS)."""
     drops: list[tuple[str, int, int]] = []
     pts = outcomes.filter(pl.col("index_date").is_not_null()
                           & pl.col("excluded_reason").is_null())
@@ -75,7 +78,7 @@ def trajectory_data(study: Study, outcomes: pl.DataFrame,
         names = ", ".join(keep[2:])
         drops.append((f"missing a covariate or the group ({names})", missing.height, 0))
         pts = pts.join(missing.select("patient_id"), on="patient_id", how="anti")
-    rows = _scores(study, settings.outcome).join(pts, on="patient_id", how="inner")
+    rows = _scores(study, settings.outcome, definition).join(pts, on="patient_id", how="inner")
     blank = rows.filter(pl.col("value").is_null())
     if blank.height:
         drops.append((f"no {settings.outcome} value", 0, blank.height))

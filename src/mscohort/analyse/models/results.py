@@ -128,7 +128,7 @@ class ModelResults:
 def study_models(study: Study, outcomes: pl.DataFrame, d: StudyDefinition) -> ModelResults:
     """The models ``d.models`` asks for (``[models] fit``)."""
     s = d.models
-    data = trajectory_data(study, outcomes, s) if "trajectory" in s.fit else None
+    data = trajectory_data(study, outcomes, s, d) if "trajectory" in s.fit else None
     traj = fit_trajectory(data, reml=s.reml) if data is not None else None
     visits = data.visits.select(
         "patient_id", "time", "value",
