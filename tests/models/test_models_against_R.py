@@ -2,8 +2,10 @@
 
 The R results (r_results.csv) come from models.R (lme4::lmer, MASS::glm.nb,
 sandwich::vcovCL, a Poisson GLM with patient intercepts, survival::coxph and survfit);
-make_data.py wrote the data. Agreement to 3 significant digits (relative 5e-4); the
-documented differences, each handled below:
+make_data.py wrote the data. The issue asks for 3 significant digits; the tests hold more:
+relative 1e-6 for the count and survival models (the same estimating equations solved to
+1e-8), 1e-4 for lmer (both optimisers stop at their tolerance on a flat likelihood: the
+variances differ from the 5th digit). The documented differences, each handled below:
 
 * lmer's ``vcov`` is sigma^2 (X'V^-1X)^-1, as mscohort's; statsmodels' MixedLM (not the
   engine) uses the observed information and differs in the 4th digit.
@@ -36,12 +38,17 @@ from mscohort.analyse.survival import kaplan_meier
 
 HERE = Path(__file__).parents[1] / "data" / "r_models"
 R = {(m, q): v for m, q, v in pl.read_csv(HERE / "r_results.csv").iter_rows()}
-RTOL = 5e-4  # 3 significant digits
+RTOL = 1e-6
+RTOL_LMER = 1e-4
 ADJUST = ("arr_before", "age_at_index", "duration_at_index_years", "baseline_edss")
 
 
-def close(ours: float, r: float) -> bool:
-    return math.isclose(ours, r, rel_tol=RTOL, abs_tol=1e-9)
+def close(ours: float, r: float, rtol: float = RTOL) -> bool:
+    return math.isclose(ours, r, rel_tol=rtol, abs_tol=1e-12)
+
+
+def close_lmer(ours: float, r: float) -> bool:
+    return close(ours, r, RTOL_LMER)
 
 
 def _trajectory(full: bool) -> TrajectoryData:
@@ -65,25 +72,26 @@ def test_piecewise_mixed_model_against_R_lmer(model: str, full: bool, reml: bool
     # R: lmer(value ~ time + time_after [+ age_at_index + sex + cohort + cohort:time +
     #    cohort:time_after] + (1 + time | patient_id), REML = reml)
     fit = fit_trajectory(_trajectory(full), reml=reml)
+
     assert fit.converged, fit.note
     coef = {r["term"]: r for r in fit.coefficients.iter_rows(named=True)}
     plain = {"(intercept)", "time", "time_after"}
     assert set(coef) == (set(TERMS) if full else plain)
     for term, row in coef.items():
-        assert close(row["estimate"], R[model, f"{TERMS[term]}:estimate"]), term
-        assert close(row["se"], R[model, f"{TERMS[term]}:se"]), term
+        assert close_lmer(row["estimate"], R[model, f"{TERMS[term]}:estimate"]), term
+        assert close_lmer(row["se"], R[model, f"{TERMS[term]}:se"]), term
     v = fit.variances
-    assert close(v["intercept"], R[model, "var_intercept"])
-    assert close(v["slope"], R[model, "var_slope"])
-    assert close(v["intercept_slope_cov"], R[model, "cov_intercept_slope"])
-    assert close(v["residual"], R[model, "var_residual"])
-    assert close(fit.log_likelihood, R[model, "logLik"])
+    assert close_lmer(v["intercept"], R[model, "var_intercept"])
+    assert close_lmer(v["slope"], R[model, "var_slope"])
+    assert close_lmer(v["intercept_slope_cov"], R[model, "cov_intercept_slope"])
+    assert close_lmer(v["residual"], R[model, "var_residual"])
+    assert close_lmer(fit.log_likelihood, R[model, "logLik"])
     after = fit.slopes.row(1, named=True)
     assert after["term"].endswith("slope after")
-    assert close(after["estimate"], R[model, "slope after:estimate"])
-    assert close(after["se"], R[model, "slope after:se"])
+    assert close_lmer(after["estimate"], R[model, "slope after:estimate"])
+    assert close_lmer(after["se"], R[model, "slope after:se"])
     z = stats.norm.ppf(0.975)
-    assert close(after["ci_low"], R[model, "slope after:estimate"]
+    assert close_lmer(after["ci_low"], R[model, "slope after:estimate"]
                  - z * R[model, "slope after:se"])
 
 
