@@ -148,3 +148,16 @@ def test_msss_trajectory_uses_the_msss_of_the_outcomes() -> None:
     joined = base.join(data.visits, on=["patient_id", "date"], how="inner")
     assert joined.height > 0
     assert (joined["value"] == joined["baseline_msss"]).all()
+
+
+def test_no_over_dispersion_reports_alpha_0_without_an_interval() -> None:
+    # every patient has the same counts and time: the variance is below the mean, so the
+    # NB likelihood is largest at alpha -> 0 (the Poisson model)
+    counts = pl.DataFrame({"relapses_before": [2] * 6, "years_before": [2.0] * 6,
+                           "relapses_during": [1] * 6, "years_during": [2.0] * 6})
+    rows, disp = before_after(counts, [])
+    assert disp[0]["alpha"] == 0.0
+    assert disp[0]["alpha_ci_low"] is None and disp[0]["alpha_ci_high"] is None
+    assert math.isclose(rows[0]["ratio"], 0.5, rel_tol=1e-6)
+    # identical patients: the patient-clustered sandwich is 0, so no interval is claimed
+    assert rows[0]["ci_low"] is None and "standard error is 0" in rows[0]["note"]

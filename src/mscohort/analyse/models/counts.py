@@ -145,13 +145,17 @@ def cluster_robust(y: np.ndarray, x: np.ndarray, offset: np.ndarray, params: np.
 
 
 def _dispersion(model: str, fit: NegBinFit) -> dict[str, object]:
+    """alpha with its interval (none at the lower bound exp(-12), where the data show no
+    over-dispersion and alpha is reported as 0), the LR test and Pearson's dispersion."""
     lr = max(2 * (fit.llf - fit.llf_poisson), 0.0)
     z = stats.norm.ppf(0.975)
+    boundary = fit.alpha < math.exp(-11.5)
     # Wald interval on log alpha (delta method), so that it stays positive
     s = fit.alpha_se / fit.alpha if fit.alpha > 0 else float("nan")
-    return {"model": model, "alpha": fit.alpha, "alpha_ci_low": fit.alpha * math.exp(-z * s),
-            "alpha_ci_high": fit.alpha * math.exp(z * s), "lr_chi2": lr,
-            "lr_p": 0.5 * float(stats.chi2.sf(lr, 1)),
+    low, high = ((None, None) if boundary or not math.isfinite(s) else
+                 (fit.alpha * math.exp(-z * s), fit.alpha * math.exp(z * s)))
+    return {"model": model, "alpha": 0.0 if boundary else fit.alpha, "alpha_ci_low": low,
+            "alpha_ci_high": high, "lr_chi2": lr, "lr_p": 0.5 * float(stats.chi2.sf(lr, 1)),
             "pearson_dispersion": fit.pearson_poisson}
 
 
@@ -225,9 +229,14 @@ def before_after(counts: pl.DataFrame, caught: list[str]
         est = wald_row("after", np.array([0.0, 1.0]), fit.params, fit.cov, math.exp)
         q = stats.t.ppf(0.975, n - 1)  # t(G-1) reference distribution
         log_rr, se = math.log(float(est["estimate"])), float(est["se"])  # type: ignore[arg-type]
-        est |= {"ci_low": math.exp(log_rr - q * se), "ci_high": math.exp(log_rr + q * se),
-                "p": float(2 * stats.t.sf(abs(log_rr / se), n - 1))}
-        rows.append(_row("negative binomial (cluster-robust)", comp, n, events, est))
+        note = None
+        if se > 0:
+            est |= {"ci_low": math.exp(log_rr - q * se), "ci_high": math.exp(log_rr + q * se),
+                    "p": float(2 * stats.t.sf(abs(log_rr / se), n - 1))}
+        else:  # every patient's scores cancel (e.g. all have the same counts)
+            est |= {"ci_low": None, "ci_high": None, "p": None}
+            note = "the cluster-robust standard error is 0: no interval"
+        rows.append(_row("negative binomial (cluster-robust)", comp, n, events, est, note))
         disp.append(_dispersion("negative binomial (before/after)", fit))
     informative = (y0 + y1) > 0
     cp = conditional_poisson(y0, t0, y1, t1, caught)
