@@ -161,3 +161,15 @@ def test_no_over_dispersion_reports_alpha_0_without_an_interval() -> None:
     assert math.isclose(rows[0]["ratio"], 0.5, rel_tol=1e-6)
     # identical patients: the patient-clustered sandwich is 0, so no interval is claimed
     assert rows[0]["ci_low"] is None and "standard error is 0" in rows[0]["note"]
+
+
+def test_a_group_without_relapses_gives_no_hazard_ratio() -> None:
+    from mscohort.analyse.models.relapse_time import relapse_time
+
+    data = pl.DataFrame({"patient_id": list("abcd"), "group": ["A", "A", "B", "B"],
+                         "years": [1.0, 2.0, 1.5, 3.0], "relapse": [1, 1, 0, 0]})
+    res = relapse_time(data)
+    assert res.hazard_ratios.height == 0
+    assert res.note == "a group without any relapse: no finite hazard ratio"
+    # Kaplan-Meier rows are event times: group B has none (S = 1 throughout)
+    assert res.km["group"].unique().to_list() == ["A"]

@@ -55,8 +55,15 @@ def wald_row(term: str, c: np.ndarray, b: np.ndarray, cov: np.ndarray,
     var = float(c @ cov @ c)
     se = math.sqrt(var) if var >= 0 else float("nan")
     p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else None
-    return {"term": term, "estimate": transform(est), "se": se,
-            "ci_low": transform(est - Z * se), "ci_high": transform(est + Z * se), "p": p}
+
+    def safe(x: float) -> float:
+        try:
+            return transform(x)
+        except OverflowError:  # exp of a diverging estimate: the bound is infinite
+            return math.inf
+
+    return {"term": term, "estimate": safe(est), "se": se,
+            "ci_low": safe(est - Z * se), "ci_high": safe(est + Z * se), "p": p}
 
 
 def estimate_table(rows: list[dict[str, object]]) -> pl.DataFrame:

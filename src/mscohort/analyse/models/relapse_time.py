@@ -67,6 +67,10 @@ def relapse_time(data: pl.DataFrame) -> RelapseTime:
     if len(levels) < 2 or data["relapse"].sum() == 0:
         return RelapseTime(data, km, estimate_table([]), (),
                            "fewer than 2 groups or no relapse: no Cox model")
+    events = data.group_by("group").agg(pl.col("relapse").sum())
+    if (events["relapse"] == 0).any():  # the partial likelihood has no finite maximum
+        return RelapseTime(data, km, estimate_table([]), (),
+                           "a group without any relapse: no finite hazard ratio")
     from statsmodels.duration.hazard_regression import PHReg
 
     g = data["group"].to_numpy()
