@@ -71,3 +71,23 @@ def test_model_results_are_written_as_files(seed_analysis, tmp_path: Path) -> No
         assert {f"{stem}.csv", f"{stem}.json", f"{stem}.parquet"} <= names
     slopes = pl.read_parquet(tmp_path / "models_trajectory_slopes.parquet")
     assert slopes.equals(a.models.trajectory.slopes)
+
+
+def test_mscohort_analyse_prints_the_models_and_a_bad_models_key_exits_2(
+        toy_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mscohort.cli.main import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["analyse", "--study", str(toy_dir / "study.toml"),
+                                 "--data", str(toy_dir)])
+    assert result.exit_code == 0, result.output
+    assert "Models (95% CI)" in result.output
+    assert "slope after" in result.output and "conditional Poisson" in result.output
+    bad = toy_dir / "bad.toml"
+    bad.write_text((toy_dir / "study.toml").read_text() + '\n[models]\noutcome = "rnfl"\n')
+    result = runner.invoke(app, ["analyse", "--study", str(bad), "--data", str(toy_dir)])
+    assert result.exit_code == 2
+    assert "models.outcome must be one of 'edss', 'msss'; got 'rnfl'" in result.output
+    assert "Traceback" not in result.output
