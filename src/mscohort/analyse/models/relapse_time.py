@@ -5,8 +5,8 @@ from the index date to the first relapse onset after it (on the index day too wh
 ``relapses.index_day = "during"``) within the relapse follow-up, or censored at the end of
 the relapse follow-up (``relapse_followup_end``). Kaplan-Meier with Greenwood log-log
 intervals (:func:`mscohort.analyse.survival.kaplan_meier`); the Cox proportional hazards
-model (Cox 1972) by group, Efron's method for ties (as R's ``coxph``), fitted with
-statsmodels ``PHReg``; hazard ratios with Wald 95% intervals.
+model (Cox 1972) by group, Efron's method for ties (as R's ``coxph``), fitted by
+:mod:`mscohort.analyse.models.cox`; hazard ratios with Wald 95% intervals.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from mscohort.analyse.models.cox import fit_cox
 from mscohort.analyse.models.fitting import estimate_table, run_captured, wald_row
 from mscohort.analyse.survival import kaplan_meier
 from mscohort.study import Study
@@ -71,18 +72,15 @@ def relapse_time(data: pl.DataFrame) -> RelapseTime:
     if (events["relapse"] == 0).any():  # the partial likelihood has no finite maximum
         return RelapseTime(data, km, estimate_table([]), (),
                            "a group without any relapse: no finite hazard ratio")
-    from statsmodels.duration.hazard_regression import PHReg
-
     g = data["group"].to_numpy()
     x = np.column_stack([(g == lev).astype(float) for lev in levels[1:]])
     caught: list[str] = []
-    fit = run_captured(lambda: PHReg(data["years"].to_numpy(), x,
-                                     status=data["relapse"].to_numpy(), ties="efron").fit(),
-                       caught)
-    if fit is None or not np.all(np.isfinite(np.asarray(fit.bse))):
+    fit = run_captured(lambda: fit_cox(data["years"].to_numpy(), data["relapse"].to_numpy(),
+                                       x), caught)
+    if fit is None or not fit.converged or not np.all(np.isfinite(fit.cov)):
         return RelapseTime(data, km, estimate_table([]), tuple(caught),
-                           "the Cox model failed: no estimate")
-    b, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
+                           "the Cox model did not converge: no estimate")
+    b, cov = fit.params, fit.cov
     k = len(levels) - 1
     rows = [wald_row(f"{lev} / {levels[0]}", np.eye(k)[i], b, cov, math.exp)
             for i, lev in enumerate(levels[1:])]
