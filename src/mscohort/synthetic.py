@@ -158,3 +158,76 @@ def write_study_folder(study: Study, folder: str | Path) -> list[Path]:
         frame.select(cols).write_csv(path)
         written.append(path)
     return written
+
+
+def make_model_cohort(n_patients: int, seed: int = 0, *, slope_before: float = 0.15,
+                      slope_change: float = -0.3, rate_before: float = 0.8,
+                      rate_ratio: float = 0.3, dispersion: float = 0.5,
+                      visits: tuple[int, int] = (6, 12)) -> Study:
+    """A cohort with a known truth for the models of ``mscohort.analyse.models``.
+
+    Every patient starts alemtuzumab (12 mg x 5 days; the index date) between 2008 and
+    2015, with disease onset 5-15 years before it. EDSS at ``visits`` (low, high) visits,
+    uniform from 3 years before to 4 years after the index date (one at most 300 days before
+    it), follows the piecewise mixed model
+    ``3.5 + u0 + (slope_before + u1) t + slope_change max(t, 0) + e`` (t in years since the
+    index date; u0 ~ N(0, 1), u1 ~ N(0, 0.15^2), e ~ N(0, 0.5^2)), rounded to the nearest
+    EDSS step and kept within 0-9.5 (rounding a normal of SD 0.5 to steps of 0.5 is unbiased
+    to 1e-8; Sheppard 1898). Relapses are Poisson with a gamma frailty of variance
+    ``dispersion`` shared by both periods (so the counts are negative binomial with
+    alpha = ``dispersion``), at ``rate_before`` a year over the 2 years before the index date
+    and ``rate_before * rate_ratio`` from the day after it to the last EDSS.
+    """
+    if not isinstance(n_patients, int) or n_patients < 1:
+        raise bad_argument("n_patients", "a whole number >= 1", n_patients)
+    if not dispersion > 0 or not rate_before > 0 or not rate_ratio > 0:
+        raise bad_argument("dispersion, rate_before and rate_ratio", "numbers > 0",
+                           (dispersion, rate_before, rate_ratio))
+    rng = np.random.default_rng(seed)
+    n, day = n_patients, np.timedelta64(1, "D")
+    ids = np.char.add("M", np.char.zfill(np.arange(n).astype(str), 6))
+    index = np.datetime64("2008-01-01") + rng.integers(0, 8 * 365, n) * day
+    onset = index - rng.integers(5 * 365, 15 * 365, n) * day
+    birth = onset - rng.integers(18 * 365, 45 * 365, n) * day
+    # visits: one within 300 days before the index date (the baseline), the rest uniform
+    nv = rng.integers(visits[0], visits[1] + 1, n)
+    pid = np.repeat(np.arange(n), nv)
+    first = np.r_[0, np.cumsum(nv)[:-1]]
+    vday = rng.integers(-3 * 365, 4 * 365, pid.size)
+    vday[first] = -rng.integers(1, 300, n)
+    _, keep = np.unique(pid * 10**5 + vday, return_index=True)  # one visit a day
+    pid, vday = pid[keep], vday[keep]
+    t = vday / 365.25
+    u0, u1 = rng.normal(0, 1, n), rng.normal(0, 0.15, n)
+    latent = (3.5 + u0[pid] + (slope_before + u1[pid]) * t + slope_change * np.maximum(t, 0)
+              + rng.normal(0, 0.5, pid.size))
+    edss = np.clip(np.round(latent * 2) / 2, 0, 9.5)
+    last = np.maximum.reduceat(vday, np.r_[0, np.flatnonzero(np.diff(pid)) + 1])
+    # relapses: gamma frailty (mean 1, variance dispersion), Poisson in each period
+    frailty = rng.gamma(1 / dispersion, dispersion, n)
+    years_after = np.maximum(last, 0) / 365.25
+    n_before = rng.poisson(rate_before * frailty * 730 / 365.25)
+    n_after = rng.poisson(rate_before * rate_ratio * frailty * years_after)
+    rb = np.repeat(np.arange(n), n_before)
+    ra = np.repeat(np.arange(n), n_after)
+    rday = np.r_[-rng.integers(1, 731, rb.size),
+                 1 + np.floor(rng.random(ra.size) * np.repeat(np.maximum(last, 1), n_after)
+                              ).astype(np.int64)]
+    rp = np.r_[rb, ra]
+    rday = np.minimum(rday, np.maximum(last[rp], rday.clip(max=0)))
+    inf_p = np.repeat(np.arange(n), 5)
+    patients = pl.DataFrame({
+        "patient_id": ids, "sex": rng.choice(np.array(["F", "M"]), n, p=[0.7, 0.3]),
+        "birth_date": birth, "birth_date_precision": "day", "onset_date": onset,
+        "onset_date_precision": "day", "phenotype": "RRMS",
+        "regular_corticosteroids": False,
+        "cohort": rng.choice(np.array(["A", "B"]), n)})
+    return Study({
+        "patients": _table("patients", patients),
+        "edss": _table("edss", pl.DataFrame({"patient_id": ids[pid],
+                                             "date": index[pid] + vday * day, "edss": edss})),
+        "relapses": _table("relapses", pl.DataFrame({"patient_id": ids[rp],
+                                                     "onset_date": index[rp] + rday * day})),
+        "infusions": _table("infusions", pl.DataFrame({
+            "patient_id": ids[inf_p], "drug": "alemtuzumab",
+            "date": index[inf_p] + np.tile(np.arange(5), n) * day, "dose_mg": 12.0}))})

@@ -20,6 +20,7 @@ from mscohort.analyse.cohort import cohort_description
 from mscohort.analyse.contrasts import contrast_table
 from mscohort.analyse.estimates import study_estimates
 from mscohort.analyse.flow import population_flow
+from mscohort.analyse.models.results import ModelResults, study_models
 from mscohort.analyse.primary import (
     adjust_contrasts,
     adjust_frames,
@@ -112,9 +113,11 @@ class StudyAnalysis:
     def aesi_periods(self) -> tuple[str, ...]:
         """The periods of :attr:`aesi` in time order (``period`` column)."""
         return AESI_PERIODS
+    models: ModelResults | None = None  #: [models]: mixed and count models
 
     def methods(self) -> str:
-        return methods_text(self.definition)
+        models = self.models.methods() if self.models is not None else ""
+        return methods_text(self.definition) + (f" {models}" if models else "")
 
     def write(self, folder: Path) -> list[Path]:
         """CSV, JSON and Parquet files of every result (Parquet keeps the types and the
@@ -141,6 +144,8 @@ class StudyAnalysis:
                        "secondary_tests": sec.tests, "km_milestones": sec.km_milestones,
                        "milestone_summary": sec.milestone_summary,
                        "msfc_means": sec.msfc_means}
+        if self.models is not None:
+            frames |= self.models.frames()
         written = []
         for name, frame in frames.items():
             write_safe_csv(frame, folder / f"{name}.csv")  # opened in spreadsheets
@@ -232,7 +237,8 @@ def analyse_study(study: Study, definition: StudyDefinition,
         warnings=analysis_warnings(outcomes, definition, followup_split),
         followup_groups=split_groups(outcomes, followup_split),
         changes=change_summary(outcomes),
-        timelines=study_timelines(study, outcomes, scored, definition))
+        timelines=study_timelines(study, outcomes, scored, definition),
+        models=study_models(study, outcomes, definition) if definition.models.fit else None)
 
 
 #: Said next to the log-rank test of the follow-up cohorts (issue #17, error 6).

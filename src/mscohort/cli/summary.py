@@ -84,6 +84,10 @@ def print_analysis(result: StudyAnalysis) -> None:
     if result.secondary is not None:
         print_secondary(result)
     print_reviewer(result)
+    if result.models is not None:
+        out.print("[bold]Models (95% CI)[/]")
+        for line in result.models.summary():
+            out.print(Text(line))
 
 
 def print_reviewer(result: StudyAnalysis) -> None:

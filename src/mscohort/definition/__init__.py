@@ -63,6 +63,9 @@ Example (the seed study ships as ``datasets/toy/study.toml``)::
     [neda]                        # and [msfc], [oct], [milestones]: mscohort.secondary
     window_days = 730.5
 
+    [models]                      # mixed and count models (mscohort.definition.models)
+    fit = ["trajectory", "counts", "between_groups", "time_to_relapse"]
+
 Every key, its type, default and meaning: :data:`mscohort.definition.keys.KEYS` (the table of
 ``docs/analysis.md``). Every key is checked, and every wrong section, key or value of a file is
 reported at once, each naming the file, the key and the allowed values.
@@ -89,6 +92,7 @@ from mscohort.definition.keys import (
     RELAPSE_ENDS,
     section_keys,
 )
+from mscohort.definition.models import ModelSettings, parse_models
 from mscohort.definition.parts import (
     OUTCOME_COLUMNS,
     SUBGROUP_OPS,
@@ -148,6 +152,7 @@ class StudyDefinition:
     msss_convention: str = "standard"
     events: EventOptions = field(default_factory=EventOptions)  #: confirmed worsening
     primary: str = "edss_change"  #: [analysis] primary: the primary endpoint
+    models: ModelSettings = field(default_factory=ModelSettings)  #: [models]
     source: str = "defaults"
 
     @property
@@ -189,7 +194,7 @@ class StudyDefinition:
         from dataclasses import asdict
 
         return {k: (v.isoformat() if isinstance(v, dt.date) else
-                    asdict(v) if isinstance(v, SecondarySettings) else
+                    asdict(v) if isinstance(v, SecondarySettings | ModelSettings) else
                     v.as_dict() if isinstance(v, EventOptions) else v)
                 for k, v in self.__dict__.items()}
 
@@ -336,6 +341,8 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
         msss_convention=choice("msss", "convention", MSSS_CONVENTIONS, base.msss_convention),
         events=parse_events(sections.get("events", {}), where, err.messages),
         primary=_primary(raw, sections, err),
+        models=err.check(parse_models, sections.get("models", {}), where,
+                         default=ModelSettings()),
     )
     err.raise_any()
     return definition

@@ -9,6 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mscohort.definition.events import EVENT_OPTIONS, KIND_TEXT, PRESET_NAMES
+from mscohort.definition.models import (
+    ADJUST_COLUMNS,
+    GROUP_COLUMNS,
+    MODEL_NAMES,
+    TRAJECTORY_COVARIATES,
+    TRAJECTORY_OUTCOMES,
+)
 from mscohort.units import LUNAR_MONTHS, UNITS
 
 
@@ -139,6 +146,26 @@ KEYS: tuple[Key, ...] = (
         "follow-up may end this much before the NEDA-3 window does"),
     Key("milestones", "edss", "list of EDSS steps > 0", "[4.0, 6.0]",
         "time to confirmed EDSS milestones"),
+    Key("models", "fit", "list among " + ", ".join(MODEL_NAMES), "all four",
+        "the models of every visit and of relapse counts (docs/models.md); [] for none"),
+    Key("models", "outcome", _one_of(TRAJECTORY_OUTCOMES), '"edss"',
+        "the score of the trajectory model, at every assessment"),
+    Key("models", "covariates", "list among " + ", ".join(TRAJECTORY_COVARIATES), "[]",
+        "adjustments of the trajectory model (age and disease duration at index, sex, "
+        "baseline value)"),
+    Key("models", "group", _one_of(GROUP_COLUMNS[:-1]) + ' or ""', '"cohort"',
+        "the groups of the group x time terms, the between-group ARR and the Cox model "
+        "(\"\": none)"),
+    Key("models", "relapse_free_days", "days >= 0", "30",
+        "assessments less than this long after a relapse onset (or on its day) are left out "
+        "of the trajectory"),
+    Key("models", "before_days", "days >= 0", "1826.25",
+        "assessments more than this long before the index date are left out"),
+    Key("models", "reml", "true or false", "true",
+        "REML (lme4's default) or maximum likelihood for the trajectory"),
+    Key("models", "group_adjust", "list among " + ", ".join(ADJUST_COLUMNS),
+        "[arr_before, age_at_index, duration_at_index_years, baseline_edss]",
+        "adjustments of the between-group negative binomial model"),
 )
 
 #: Sections whose keys are free (any name) or checked elsewhere.

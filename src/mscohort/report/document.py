@@ -17,6 +17,7 @@ from mscohort.report.model import (  # noqa: F401  (re-exported)
     Provenance,
     ReportData,
 )
+from mscohort.report.models_section import model_figures, model_tables
 from mscohort.report.sections import draw, report_figures, report_tables
 from mscohort.study import Study
 from mscohort.validate.input_check import InputCheck
@@ -65,5 +66,7 @@ def build_report(study: Study, analysis: StudyAnalysis, *, input_check: InputChe
                  provenance: Provenance | None = None, max_swimmer: int = 60) -> Report:
     """Tables and drawn figures of ``analysis`` (patient records from ``study``)."""
     figures = [draw(f) for f in report_figures(study, analysis, max_swimmer)]
-    return Report(analysis.definition.name, analysis, report_tables(analysis), figures,
+    figures += model_figures(analysis)
+    return Report(analysis.definition.name, analysis,
+                  [*report_tables(analysis), *model_tables(analysis)], figures,
                   input_check, provenance)

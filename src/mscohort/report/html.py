@@ -62,7 +62,10 @@ def sections(report: Report) -> list[dict[str, object]]:
          "entries": [t for t in tables if t["key"] in group_keys]},
         {"id": "summary-and-tests", "title": "Summary and tests", "kind": "tables",
          "entries": [t for t in tables
-                     if t["key"] not in group_keys | SAFETY | SECONDARY | {"cohort"}]},
+                     if t["key"] not in group_keys | SAFETY | SECONDARY | {"cohort"}
+                     and not t["key"].startswith("models_")]},
+        {"id": "models", "title": "Models", "kind": "tables",
+         "entries": [t for t in tables if t["key"].startswith("models_")]},
         {"id": "secondary-outcomes", "title": "Secondary outcomes", "kind": "tables",
          "entries": [t for t in tables if t["key"] in SECONDARY]},
         {"id": "treatment-and-safety", "title": "Screening, treatment and safety",
