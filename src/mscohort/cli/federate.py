@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from mscohort.errors import UsageError
+from mscohort.errors import UsageError, bad_usage
 
 INSTALL = ("`mscohort federate` needs the federated algorithm package and the vantage6 client "
            "(Python 3.13): pip install \"./federated[client]\" from the mscohort repository "
@@ -36,13 +36,13 @@ def federate(
 
     Example: mscohort federate --study study.toml --config federate.toml --out results/
     """
-    from mscohort.cli.main import _usage, err, out
+    from mscohort.cli.common import err, out, usage_exit
     from mscohort.definition import load_definition
 
     try:
         definition = load_definition(study)
         if min_cell_size < 1:
-            raise UsageError(f"`--min-cell-size` must be an integer >= 1; got {min_cell_size}.")
+            raise bad_usage("--min-cell-size", "an integer >= 1", min_cell_size)
         try:
             from mscohort_federated.output import write_result
             from mscohort_federated.submit import connect, load_settings, run_task
@@ -50,14 +50,14 @@ def federate(
             raise UsageError(f"{INSTALL}; missing: {exc.name}.") from None
         settings = load_settings(config)
     except UsageError as exc:
-        raise _usage(exc) from None
+        raise usage_exit(exc) from None
     try:
         with err.status("connecting to the vantage6 hub ...") as status:
             client, session = connect(settings)
             result = run_task(client, settings, session, study.read_text(), min_cell_size,
                               progress=lambda text: status.update(text))
     except (OSError, RuntimeError) as exc:  # the hub unreachable, a login or task refused
-        raise _usage(UsageError(f"the federated analysis did not run: {exc}")) from None
+        raise usage_exit(UsageError(f"the federated analysis did not run: {exc}")) from None
     written = write_result(result, definition, out_dir)
     out.print(f"federated analysis over {', '.join(result['centres'])}: wrote {len(written)} "
               f"files to {out_dir}")

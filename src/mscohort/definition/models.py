@@ -19,6 +19,7 @@ Definitions and sources: ``docs/models.md``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from mscohort.errors import UsageError
 
@@ -43,10 +44,10 @@ class ModelSettings:
     reml: bool = True
     group_adjust: tuple[str, ...] = ADJUST_COLUMNS[:4]
 
-    def with_(self, **changes: object) -> ModelSettings:
+    def with_(self, **changes: Any) -> ModelSettings:
         from dataclasses import replace
 
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
 
 def _subset(where: str, key: str, value: object, allowed: tuple[str, ...],

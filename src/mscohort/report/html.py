@@ -63,9 +63,9 @@ def sections(report: Report) -> list[dict[str, object]]:
         {"id": "summary-and-tests", "title": "Summary and tests", "kind": "tables",
          "entries": [t for t in tables
                      if t["key"] not in group_keys | SAFETY | SECONDARY | {"cohort"}
-                     and not t["key"].startswith("models_")]},
+                     and not str(t["key"]).startswith("models_")]},
         {"id": "models", "title": "Models", "kind": "tables",
-         "entries": [t for t in tables if t["key"].startswith("models_")]},
+         "entries": [t for t in tables if str(t["key"]).startswith("models_")]},
         {"id": "secondary-outcomes", "title": "Secondary outcomes", "kind": "tables",
          "entries": [t for t in tables if t["key"] in SECONDARY]},
         {"id": "treatment-and-safety", "title": "Screening, treatment and safety",

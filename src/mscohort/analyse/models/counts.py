@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -219,7 +220,7 @@ def before_after(counts: pl.DataFrame, caught: list[str]
     events = int(y0.sum() + y1.sum())
     comp = "after / before the index date"
     if n < 2 or y0.sum() == 0 or y1.sum() == 0:
-        note = "fewer than 2 patients or no relapse in one period: no model"
+        note: str | None = "fewer than 2 patients or no relapse in one period: no model"
         return ([_row(m, comp, n, events, None, note) for m in
                  ("negative binomial (cluster-robust)", "conditional Poisson")], [])
     y = np.r_[y0, y1]
@@ -233,9 +234,10 @@ def before_after(counts: pl.DataFrame, caught: list[str]
         rows.append(_row("negative binomial (cluster-robust)", comp, n, events, None,
                          "the fit failed or did not converge: no estimate"))
     else:
-        est = wald_row("after", np.array([0.0, 1.0]), fit.params, fit.cov, math.exp)
+        est: dict[str, Any] = wald_row("after", np.array([0.0, 1.0]), fit.params, fit.cov,
+                                       math.exp)
         q = stats.t.ppf(0.975, n - 1)  # t(G-1) reference distribution
-        log_rr, se = math.log(float(est["estimate"])), float(est["se"])  # type: ignore[arg-type]
+        log_rr, se = math.log(float(est["estimate"])), float(est["se"])
         note = None
         if se > 0:
             est |= {"ci_low": math.exp(log_rr - q * se), "ci_high": math.exp(log_rr + q * se),

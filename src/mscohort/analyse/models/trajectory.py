@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -138,14 +139,14 @@ def fit_trajectory(data: TrajectoryData, reml: bool = True) -> TrajectoryFit:
     """Fit the piecewise mixed model (module docstring) to ``data``."""
     v = data.visits
     before = int((v["time"] < 0).sum()) if v.height else 0
-    base = {"outcome": data.outcome, "reml": reml, "n_patients": data.n_patients,
+    base: dict[str, Any] = {"outcome": data.outcome, "reml": reml, "n_patients": data.n_patients,
             "n_visits": v.height, "n_visits_before": before,
             "n_visits_after": v.height - before, "dropped": data.dropped}
     empty = estimate_table([])
 
     def not_fitted(note: str, warnings: tuple[str, ...] = ()) -> TrajectoryFit:
         return TrajectoryFit(converged=False, coefficients=empty, slopes=empty,
-                             warnings=warnings, note=note, **base)  # type: ignore[arg-type]
+                             warnings=warnings, note=note, **base)
 
     if data.n_patients < 3 or before == 0 or before == v.height:
         return not_fitted("too few data: a random-slope model needs at least 3 patients "
