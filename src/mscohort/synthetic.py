@@ -197,7 +197,7 @@ def make_model_cohort(n_patients: int, seed: int = 0, *, slope_before: float = 0
     vday[first] = -rng.integers(1, 300, n)
     _, keep = np.unique(pid * 10**5 + vday, return_index=True)  # one visit a day
     pid, vday = pid[keep], vday[keep]
-    t = vday / 365.25
+    t = vday / DAYS_PER_YEAR
     u0, u1 = rng.normal(0, 1, n), rng.normal(0, 0.15, n)
     latent = (3.5 + u0[pid] + (slope_before + u1[pid]) * t + slope_change * np.maximum(t, 0)
               + rng.normal(0, 0.5, pid.size))
@@ -205,8 +205,8 @@ def make_model_cohort(n_patients: int, seed: int = 0, *, slope_before: float = 0
     last = np.maximum.reduceat(vday, np.r_[0, np.flatnonzero(np.diff(pid)) + 1])
     # relapses: gamma frailty (mean 1, variance dispersion), Poisson in each period
     frailty = rng.gamma(1 / dispersion, dispersion, n)
-    years_after = np.maximum(last, 0) / 365.25
-    n_before = rng.poisson(rate_before * frailty * 730 / 365.25)
+    years_after = np.maximum(last, 0) / DAYS_PER_YEAR
+    n_before = rng.poisson(rate_before * frailty * 730 / DAYS_PER_YEAR)
     n_after = rng.poisson(rate_before * rate_ratio * frailty * years_after)
     rb = np.repeat(np.arange(n), n_before)
     ra = np.repeat(np.arange(n), n_after)

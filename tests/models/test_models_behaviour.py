@@ -119,10 +119,10 @@ def test_between_groups_needs_two_groups() -> None:
 
 
 def test_models_section_rejects_unknown_values_naming_the_key() -> None:
-    with pytest.raises(UsageError, match=r"models.fit must be a list of distinct values "
+    with pytest.raises(UsageError, match=r"`models.fit` must be a list of distinct values "
                        r"among trajectory, counts.*; got \['mixed'\]"):
         parse_definition({"models": {"fit": ["mixed"]}})
-    with pytest.raises(UsageError, match=r"models.relapse_free_days must be a number of days "
+    with pytest.raises(UsageError, match=r"`models.relapse_free_days` must be a number of days "
                        r">= 0; got -1"):
         parse_definition({"models": {"relapse_free_days": -1}})
     with pytest.raises(UsageError, match=r"\[models\] has unknown key\(s\) slope"):

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mscohort.errors import UsageError
+from mscohort.errors import UsageError, bad_usage
 
 MODEL_NAMES = ("trajectory", "counts", "between_groups", "time_to_relapse")
 TRAJECTORY_OUTCOMES = ("edss", "msss")
@@ -54,8 +54,8 @@ def _subset(where: str, key: str, value: object, allowed: tuple[str, ...],
             errors: list[str], default: tuple[str, ...]) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(v in allowed for v in value) or len(
             set(value)) != len(value):
-        errors.append(f"{where}: models.{key} must be a list of distinct values among "
-                      f"{', '.join(allowed)}; got {value!r}.")
+        errors.append(str(bad_usage(f"models.{key}", "a list of distinct values among "
+                                    + ", ".join(allowed), value, where=where)))
         return default
     return tuple(str(v) for v in value)
 
@@ -69,22 +69,23 @@ def parse_models(raw: dict[str, object], where: str) -> ModelSettings:
     def choice(key: str, allowed: tuple[str, ...], default: str) -> str:
         value = raw.get(key, default)
         if value not in allowed:
-            errors.append(f"{where}: models.{key} must be one of "
-                          f"{', '.join(repr(a) for a in allowed)}; got {value!r}.")
+            errors.append(str(bad_usage(f"models.{key}", "one of "
+                                        + ", ".join(repr(a) for a in allowed), value,
+                                        where=where)))
             return default
         return str(value)
 
     def days(key: str, default: float) -> float:
         value = raw.get(key, default)
         if not isinstance(value, int | float) or isinstance(value, bool) or not value >= 0:
-            errors.append(f"{where}: models.{key} must be a number of days >= 0; "
-                          f"got {value!r}.")
+            errors.append(str(bad_usage(f"models.{key}", "a number of days >= 0", value,
+                                        where=where)))
             return default
         return float(value)
 
     reml = raw.get("reml", base.reml)
     if not isinstance(reml, bool):
-        errors.append(f"{where}: models.reml must be true or false; got {reml!r}.")
+        errors.append(str(bad_usage("models.reml", "true or false", reml, where=where)))
         reml = base.reml
     settings = ModelSettings(
         fit=_subset(where, "fit", raw.get("fit", list(base.fit)), MODEL_NAMES, errors,

@@ -16,8 +16,9 @@ from matplotlib.collections import LineCollection
 from mscohort.analyse.formatting import estimate_ci, format_p, p_text
 from mscohort.analyse.models.results import ModelResults
 from mscohort.analyse.study import StudyAnalysis
+from mscohort.report.drawing import line_style, new_figure
 from mscohort.report.figures import FigureData
-from mscohort.report.plots import Drawn, _figure, _style
+from mscohort.report.plots import Drawn
 from mscohort.report.tables import ReportTable
 
 MAX_PATIENTS = 100
@@ -114,11 +115,11 @@ def trajectory_figure(m: ModelResults) -> FigureData:
 def draw_trajectory(d: FigureData) -> Drawn:
     points, curve = d.frames["points"], d.frames["curve"]
     groups = sorted(points["group"].unique().to_list()) if points.height else [""]
-    fig = _figure(7.0, 3.0 * len(groups))
+    fig = new_figure(7.0, 3.0 * len(groups))
     drawn = Drawn(d, fig)
     axes = fig.subplots(len(groups), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
     for i, (ax, group) in enumerate(zip(axes, groups, strict=True)):
-        style = _style(i)
+        style = line_style(i)
         sub = points.filter(pl.col("group") == group)
         parts = sub.partition_by("patient_id", maintain_order=True)
         alpha = 0.6 if len(parts) <= 30 else 0.25

@@ -25,8 +25,8 @@ import polars as pl
 from mscohort.definition import StudyDefinition
 from mscohort.definition.models import ModelSettings
 from mscohort.study import Study
+from mscohort.units import DAYS_PER_YEAR
 
-DAYS_PER_YEAR = 365.25
 #: The per-patient column of each covariate (``derive.outcomes``).
 COVARIATE_COLUMNS = {"age": "age_at_index", "sex": "sex", "duration":
                      "duration_at_index_years", "baseline": "baseline_edss"}
@@ -50,9 +50,9 @@ class TrajectoryData:
 def _scores(study: Study, outcome: str, d: StudyDefinition | None) -> pl.DataFrame:
     if outcome == "edss":
         return study.table("edss").select("patient_id", "date", pl.col("edss").alias("value"))
-    from mscohort.derive.outcomes import _edss_with_msss
+    from mscohort.derive.outcomes import scored_edss
 
-    return _edss_with_msss(study, d).select("patient_id", "date",
+    return scored_edss(study, d or StudyDefinition()).select("patient_id", "date",
                                             pl.col("msss").alias("value"))
 
 

@@ -21,8 +21,7 @@ from mscohort.analyse.models.cox import fit_cox
 from mscohort.analyse.models.fitting import estimate_table, run_captured, wald_row
 from mscohort.analyse.survival import kaplan_meier
 from mscohort.study import Study
-
-DAYS_PER_YEAR = 365.25
+from mscohort.units import DAYS_PER_YEAR
 
 
 @dataclass(frozen=True)
