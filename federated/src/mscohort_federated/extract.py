@@ -77,7 +77,7 @@ def load_centre_study(uri: str) -> Study:
 
         if not path.is_file():
             raise CentreDataError(f"the node's database {uri} is not a file.")
-        return load_store(path)[0]
+        return load_store(path).records
     from mscohort.ingest import read_study
     from mscohort.validate.check import check_study
 
