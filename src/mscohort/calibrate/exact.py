@@ -18,7 +18,9 @@ interval of values that print as published (``-0.54`` at 2 decimals: [-0.545, -0
   (an upper bound) and by tangents (lower bounds), so the constraints hold for every cohort
   that prints as published: a relaxation;
 * min and max: no choice outside the interval's far end, and at least one patient inside
-  the interval.
+  the interval;
+* median (odd ``N``): at most ``(N - 1) / 2`` patients below the interval and as many above;
+* improved / stable / worsened: the count of patients with a change below, at or above 0.
 
 What the program leaves out (age, follow-up medians, the calendar of each patient, other
 groups' numbers) only removes constraints, so the program is a relaxation of the fit: when
@@ -51,6 +53,10 @@ from mscohort.derive.severity import msss
 
 #: the measures of a choice, in the order of its value vector
 MEASURES = ("baseline EDSS", "change EDSS", "baseline MSSS", "change MSSS")
+#: counts of patients by the sign of a change (the seed's "improved / stable / worsened",
+#: any 0.5 step: ``change.rule = "any_step"``)
+SHARES = {"improved": lambda v: (v < 0).astype(float), "stable": lambda v: (v == 0).astype(float),
+          "worsened": lambda v: (v > 0).astype(float)}
 DAYS_PER_YEAR = 365.25
 
 
@@ -235,8 +241,17 @@ def _rows(t: Target, cells: list[Cell], opts: list[np.ndarray], offset: np.ndarr
     if t.stat in ("min", "max"):
         hit = member * ((v >= lo - 1e-9) & (v <= hi + 1e-9))
         return [(hit, 1, math.inf)]
+    if t.stat in SHARES:  # patients improved (< 0), stable (0) or worsened (> 0): a count
+        return [(member * SHARES[t.stat](v), lo, hi)]
+    if t.stat == "median":
+        if n % 2 == 0:
+            return []  # the mean of the two middle values: left out (a relaxation)
+        # odd n: at most (n - 1) / 2 values below the interval and as many above it
+        half = (n - 1) / 2
+        return [(member * (v < lo - 1e-9), -math.inf, half),
+                (member * (v > hi + 1e-9), -math.inf, half)]
     if t.stat != "sd":
-        return []  # medians: only of follow-up, not a measure here
+        return []
     # S = sum n v lies in n * [mean interval] when the mean is published, else in n * range
     s_lo, s_hi = ((n * mean[0], n * mean[1]) if mean is not None else
                   (n * float(v[member > 0].min()), n * float(v[member > 0].max())))
@@ -257,8 +272,9 @@ def verify(cells: list[Cell], targets: list[Target],
         m = MEASURES.index(t.measure)
         x = np.array([v[m] for c in cells if t.group in c.groups
                       for v, k in counts[c.name] for _ in range(k)])
-        value = {"mean": x.mean(), "sd": x.std(ddof=1) if x.size > 1 else math.nan,
-                 "min": x.min(), "max": x.max(), "median": np.median(x)}[t.stat]
+        value = ({"mean": x.mean(), "sd": x.std(ddof=1) if x.size > 1 else math.nan,
+                  "min": x.min(), "max": x.max(), "median": np.median(x)}[t.stat]
+                 if t.stat not in SHARES else SHARES[t.stat](x).sum())
         if not t.number.matches(float(value)):
             return False
     return True
