@@ -125,9 +125,16 @@ def cells_of(design: Design, reading: Reading) -> list[Cell]:
         lo, hi = cohort.followup_lunar_months
         out.append(Cell(p.name, p.count,
                         frozenset((*p.member_of, f"by follow-up cohort/{p.cohort}")),
-                        p.baseline_edss or cohort.baseline_edss,
+                        _edss_range(p, cohort),
                         (lo * reading.unit_days, (hi + 0.5) * reading.unit_days)))
     return out
+
+
+def _edss_range(profile: object, cohort: object) -> tuple[float, float]:
+    """The baseline EDSS a profile's patients may have: the profile's or its cohort's
+    ``baseline_edss`` when the design gives one, else every step."""
+    return (getattr(profile, "baseline_edss", None) or getattr(cohort, "baseline_edss", None)
+            or (0.0, 9.5))
 
 
 def targets_of(cells: list[PublishedCell], groups: list[str] | None = None) -> list[Target]:
