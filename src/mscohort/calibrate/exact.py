@@ -57,7 +57,6 @@ MEASURES = ("baseline EDSS", "change EDSS", "baseline MSSS", "change MSSS")
 #: any 0.5 step: ``change.rule = "any_step"``)
 SHARES = {"improved": lambda v: (v < 0).astype(float), "stable": lambda v: (v == 0).astype(float),
           "worsened": lambda v: (v > 0).astype(float)}
-DAYS_PER_YEAR = 365.25
 
 
 @dataclass(frozen=True)

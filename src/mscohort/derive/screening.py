@@ -117,8 +117,8 @@ def _criterion(raw: object, where: str) -> Criterion:
         params["drug"] = drug
     status = params.get("status", "any")
     if status not in AE_STATUS_READINGS:
-        raise UsageError(f"{where}: `status` must be one of {', '.join(AE_STATUS_READINGS)}; "
-                         f"got {status!r}.")
+        raise bad_usage("status", "one of " + ", ".join(AE_STATUS_READINGS), status,
+                        where=where)
     reading = raw.get("reading")
     return Criterion(kind, str(raw.get("label", kind)), params,
                      None if reading is None else str(reading))
@@ -145,8 +145,8 @@ def parse_eligibility(raw: dict[str, Any], where: str = "study definition") -> E
             raise bad_usage(f"eligibility deviation {k}",
                             "a table with patient_id, criterion and reason", dev, where=where)
         if dev["criterion"] not in labels:
-            raise bad_usage(f"eligibility deviation {k}: criterion", "the label of a criterion",
-                            dev["criterion"], where=where)
+            raise bad_usage("criterion", "the label of a criterion", dev["criterion"],
+                            where=f"{where}: eligibility deviation {k}")
         deviations[(str(dev["patient_id"]), str(dev["criterion"]))] = str(dev["reason"])
     return Eligibility(arms, exclude, deviations)
 
