@@ -68,5 +68,5 @@ def test_serve_without_the_option_refuses_plain_http_before_any_request(
         c = Http(base)
         r = c.post("/load/redcap-api", {"csrf_token": c.csrf(), "redcap_url": url,
                                         "redcap_token": TOKEN})
-        assert r.status == 400 and "must start with https://" in r.text
+        assert r.status == 400 and "must be an address starting with https://" in r.text
         assert "--redcap-allow-http" in r.text and seen == []
