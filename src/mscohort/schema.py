@@ -282,7 +282,8 @@ ADVERSE_EVENTS = Table(
         _c("term", Kind.TEXT, "Event term as reported.", required=True),
         _c("category", Kind.TEXT, "Category, e.g. thyroid, infection, infusion reaction."),
         _c("serious", Kind.BOOL, "Serious adverse event."),
-        _c("outcome", Kind.TEXT, "Outcome as recorded."),
+        _c("outcome", Kind.TEXT, "Outcome as recorded, e.g. resolved, ongoing, controlled, "
+           "uncontrolled (screening reads its status: docs/protocol.md)."),
     ),
     key=("patient_id", "onset_date", "term"),
 )

@@ -36,14 +36,21 @@ def population_flow(outcomes: pl.DataFrame, screening: pl.DataFrame, index_drug:
     if screening.height:
         per = screening.group_by("patient_id").agg(
             (pl.col("decision") == "eligible").any().alias("eligible"),
+            ((pl.col("decision") == "protocol deviation").any()
+             & (pl.col("decision") != "eligible").all()).alias("deviation"),
             (pl.col("decision") == "not eligible").all().alias("never"))
         eligible = int(per["eligible"].sum())
+        deviation = int(per["deviation"].sum())
         never = int(per["never"].sum())
         add("eligible", "eligible in at least one arm", eligible)
+        if deviation:
+            add("eligible", "declared protocol deviation", deviation, "excluded",
+                "kept in the main analysis; left out in the sensitivity row 'eligible only'")
         add("eligible", "not eligible in any arm", never, "excluded",
             "kept in the main analysis; left out in the sensitivity row 'eligible only'")
-        add("eligible", "cannot tell (missing data)", per.height - eligible - never,
-            "excluded", "kept in the main analysis")
+        add("eligible", "cannot tell (missing data)",
+            per.height - eligible - deviation - never, "excluded",
+            "kept in the main analysis")
     else:
         add("eligible", "no eligibility criteria in the definition", outcomes.height)
     treated = outcomes.filter(pl.col("index_date").is_not_null())

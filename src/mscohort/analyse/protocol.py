@@ -96,3 +96,11 @@ def screening(study: Study, definition: StudyDefinition, as_of: dt.date | None =
                          "docs/protocol.md for the criteria.")
     rules = parse_eligibility(definition.eligibility, definition.source)
     return screen(study, rules, as_of, definition.course_gap_days)
+
+
+def protocol_readings(definition: StudyDefinition) -> list[str]:
+    """"label: reading" of every eligibility criterion that names its reading of the
+    protocol's words (e.g. ">1 courses" read as 2 or more); empty without ``[eligibility]``."""
+    if not definition.eligibility:
+        return []
+    return parse_eligibility(definition.eligibility, definition.source).readings()

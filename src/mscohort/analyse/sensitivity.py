@@ -12,7 +12,8 @@ Rows (``docs/analysis.md``):
 
 * improved / stable / worsened by the threshold rule instead of any 0.5 step;
 * the relapse subgroup at ">= 2" relapses a year instead of "> 2";
-* eligible patients only (the definition's ``[eligibility]`` screening);
+* eligible patients only (the definition's ``[eligibility]`` screening; a declared protocol
+  deviation is not "eligible", so it is left out);
 * baseline EDSS not within 30 days after a relapse onset (a relapse inflates the baseline
   and so the improvement);
 * pre-index relapses counted in months -24 to -12 only, leaving out the qualifying relapse
@@ -108,7 +109,8 @@ VARIANTS: tuple[Variant, ...] = (
             "change_rule", "threshold"),
     Variant("relapse subgroup at >= instead of >", "subgroups: > as >=", "subgroups",
             _at_least),
-    Variant("eligible patients only", "population: eligible in an arm", keep=_eligible),
+    Variant("eligible patients only", "population: eligible in an arm (declared protocol "
+            "deviations left out)", keep=_eligible),
     Variant("baseline EDSS not within 30 days after a relapse",
             "population: no relapse onset in the 30 days before baseline",
             keep=_baseline_clear),

@@ -178,12 +178,13 @@ def screen(
         "--out", help="Write the decisions (CSV); every criterion's result goes beside it.")]
     = None,
 ) -> None:
-    """Eligibility per patient and arm: eligible, not eligible or cannot tell, with the
-    criterion and record behind each decision and the data that is missing.
+    """Eligibility per patient and arm: eligible, protocol deviation (declared), not eligible
+    or cannot tell, with the criterion and record behind each decision and the data that is
+    missing.
 
     Example: mscohort screen --study study.toml --db study.duckdb --out screening.csv
     """
-    from mscohort.analyse.protocol import screening
+    from mscohort.analyse.protocol import protocol_readings, screening
     from mscohort.definition import load_definition
     from mscohort.loading import load_input
 
@@ -195,4 +196,8 @@ def screen(
     out.print(_counts("Eligibility screening", decisions, ("arm", "decision"), "patients"))
     for r in decisions.filter(pl.col("decision") == "eligible").iter_rows(named=True):
         out.print(f"  eligible for {r['arm']}: {r['patient_id']} (screened {r['screened_on']})")
+    for r in decisions.filter(pl.col("decision") == "protocol deviation").iter_rows(named=True):
+        out.print(f"  protocol deviation in {r['arm']}: {r['patient_id']}: {r['deviations']}")
+    for reading in protocol_readings(definition):
+        out.print(f"  reading of the protocol: {reading}")
     _write(out_path, decisions, details, "criteria")

@@ -134,7 +134,7 @@ KEYS: tuple[Key, ...] = (
     Key("timepoints", "name, days, window_days, after_days", "list of tables", "none",
         "EDSS at a time point: closest to days within window_days, or the last after "
         "after_days"),
-    Key("eligibility", "arm, exclude", "tables", "none",
+    Key("eligibility", "arm, exclude, deviation", "tables", "none",
         "screening criteria (docs/protocol.md)"),
     Key("msfc", "worsening_percent", "number > 0", "20",
         "T25FW / 9-HPT meaningful worsening (docs/secondary-outcomes.md)"),

@@ -19,12 +19,26 @@ every arm. Each criterion is ``{ criterion = "<kind>", label = "...", ...paramet
 * ``cohort_is``: the patient's cohort is ``value``; unknown when it is not recorded.
 * ``adverse_event`` (for exclusions): an adverse event whose category or term contains one
   of ``keywords``, begun before the screening day (``within_days`` before it, if given), and
-  not with an outcome in ``outcome_not``. Unknown when the study has no adverse-event records
-  at all; a patient without any in a study that has them is taken to have none.
+  not with an outcome in ``outcome_not``. ``status`` reads the event's clinical status from
+  its outcome (:mod:`mscohort.derive.ae_status`): ``"uncontrolled"`` counts only events
+  recorded as uncontrolled, ``"ongoing"`` any not resolved; an event whose status does not
+  say (no outcome, "ongoing" for ``"uncontrolled"``) makes the criterion unknown, never met.
+  ``"any"`` (the default) does not read the status. Unknown when the study has no
+  adverse-event records at all; a patient without any in a study that has them is taken to
+  have none.
+
+Every criterion may carry a ``reading``: which reading of the protocol's words its
+parameters encode (">1 courses" read as "2 or more"); it is shown with the criterion.
 
 A criterion is met, not met, or unknown. An arm's decision: "not eligible" if an inclusion
 is not met or an exclusion is met; "eligible" if every inclusion is met and every exclusion
 is not; otherwise "cannot tell".
+
+Protocol deviations are declared, not inferred: ``[[eligibility.deviation]]`` with a
+``patient_id``, the ``criterion`` (its label) and the ``reason`` (for the seed: the published
+number that forces it). A patient whose only failed criteria in an arm are declared deviations
+is a "protocol deviation" for that arm, listed apart from "not eligible" (ICH E3 section
+10.2: protocol deviations are reported, not hidden); the ``deviations`` column names each.
 """
 
 from __future__ import annotations
@@ -35,6 +49,7 @@ from typing import Any, NamedTuple, cast
 
 import polars as pl
 
+from mscohort.derive.ae_status import ae_status
 from mscohort.errors import UsageError, bad_usage
 from mscohort.study import Study
 from mscohort.vocabulary import BY_NAME, normalise_drug
@@ -46,12 +61,20 @@ KINDS = {
     "courses_of": {"drug", "min", "max"},
     "edss_between": {"min", "max", "within_days"},
     "cohort_is": {"value"},
-    "adverse_event": {"keywords", "within_days", "outcome_not"},
+    "adverse_event": {"keywords", "within_days", "outcome_not", "status"},
 }
+#: keys every criterion may have besides its kind's
+COMMON_KEYS = ("reading",)
+#: the ``status`` readings of an ``adverse_event`` criterion
+AE_STATUS_READINGS = ("any", "ongoing", "uncontrolled")
 DETAIL_SCHEMA = {"patient_id": pl.String, "arm": pl.String, "kind": pl.String,
                  "criterion": pl.String, "status": pl.String, "evidence": pl.String}
 DECISION_SCHEMA = {"patient_id": pl.String, "arm": pl.String, "screened_on": pl.Date,
-                   "decision": pl.String, "reasons": pl.String, "missing": pl.String}
+                   "decision": pl.String, "reasons": pl.String, "missing": pl.String,
+                   "deviations": pl.String}
+DETAIL_SCHEMA["reading"] = pl.String
+#: the decisions of an arm, in the order they are reported
+DECISIONS = ("eligible", "protocol deviation", "not eligible", "cannot tell")
 
 
 @dataclass(frozen=True)
@@ -59,12 +82,20 @@ class Criterion:
     kind: str
     label: str
     params: dict[str, Any] = field(default_factory=dict)
+    reading: str | None = None  #: the reading of the protocol's words (">1" as "2 or more")
 
 
 @dataclass(frozen=True)
 class Eligibility:
     arms: dict[str, tuple[Criterion, ...]]
     exclude: tuple[Criterion, ...] = ()
+    #: declared protocol deviations: (patient_id, criterion label) -> reason
+    deviations: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def readings(self) -> list[str]:
+        """"label: reading" of every criterion that names its reading of the protocol."""
+        crits = [c for arm in self.arms.values() for c in arm] + list(self.exclude)
+        return list(dict.fromkeys(f"{c.label}: {c.reading}" for c in crits if c.reading))
 
 
 def _criterion(raw: object, where: str) -> Criterion:
@@ -72,7 +103,7 @@ def _criterion(raw: object, where: str) -> Criterion:
         raise bad_usage("criterion", f"a table with criterion = one of {', '.join(KINDS)}",
                         raw, where=where)
     kind = str(raw["criterion"])
-    params = {k: v for k, v in raw.items() if k not in ("criterion", "label")}
+    params = {k: v for k, v in raw.items() if k not in ("criterion", "label", *COMMON_KEYS)}
     unknown = set(params) - KINDS[kind]
     if unknown:
         raise UsageError(f"{where}: criterion {kind!r} has unknown key(s) "
@@ -84,7 +115,13 @@ def _criterion(raw: object, where: str) -> Criterion:
             raise bad_usage("courses_of drug", "a drug of the vocabulary", params.get("drug"),
                             where=where)
         params["drug"] = drug
-    return Criterion(kind, str(raw.get("label", kind)), params)
+    status = params.get("status", "any")
+    if status not in AE_STATUS_READINGS:
+        raise bad_usage("status", "one of " + ", ".join(AE_STATUS_READINGS), status,
+                        where=where)
+    reading = raw.get("reading")
+    return Criterion(kind, str(raw.get("label", kind)), params,
+                     None if reading is None else str(reading))
 
 
 def parse_eligibility(raw: dict[str, Any], where: str = "study definition") -> Eligibility:
@@ -101,7 +138,17 @@ def parse_eligibility(raw: dict[str, Any], where: str = "study definition") -> E
                                        for c in arm.get("include", []))
     exclude = tuple(_criterion(c, f"{where}, exclusions")
                     for c in raw.get("exclude", []))
-    return Eligibility(arms, exclude)
+    labels = {c.label for crits in (*arms.values(), exclude) for c in crits}
+    deviations = {}
+    for k, dev in enumerate(raw.get("deviation", []), 1):
+        if not isinstance(dev, dict) or set(dev) != {"patient_id", "criterion", "reason"}:
+            raise bad_usage(f"eligibility deviation {k}",
+                            "a table with patient_id, criterion and reason", dev, where=where)
+        if dev["criterion"] not in labels:
+            raise bad_usage("criterion", "the label of a criterion", dev["criterion"],
+                            where=f"{where}: eligibility deviation {k}")
+        deviations[(str(dev["patient_id"]), str(dev["criterion"]))] = str(dev["reason"])
+    return Eligibility(arms, exclude, deviations)
 
 
 def _window(frame: pl.DataFrame, col: str, day: dt.date, within: float | None) -> pl.DataFrame:
@@ -173,10 +220,32 @@ def evaluate(c: Criterion, pid: str, day: dt.date, t: dict[str, dict[str, Any]],
     skip = {str(o).lower() for o in p.get("outcome_not", [])}
     ae = _window(t["adverse_events"].get(pid, pl.DataFrame(schema={"onset_date": pl.Date})),
                  "onset_date", day, p.get("within_days"))
-    hits = [f"{r['term']} on {r['onset_date']}" for r in ae.iter_rows(named=True)
-            if any(w in f"{r.get('category') or ''} {r['term']}".lower() for w in words)
-            and str(r.get("outcome") or "").lower() not in skip]
-    return ("met" if hits else "not met"), ("; ".join(hits) if hits else "none on record")
+    events = [r for r in ae.iter_rows(named=True)
+              if any(w in f"{r.get('category') or ''} {r['term']}".lower() for w in words)
+              and str(r.get("outcome") or "").lower() not in skip]
+    return _status_decision(events, str(p.get("status", "any")))
+
+
+#: per ``status`` reading: the statuses that count, and those that leave it open
+_COUNTS = {"ongoing": ({"ongoing", "controlled", "uncontrolled"}, {"unknown"}),
+           "uncontrolled": ({"uncontrolled"}, {"ongoing", "unknown"})}
+
+
+def _status_decision(events: list[dict[str, object]], reading: str) -> tuple[str, str]:
+    """Met when an event counts under ``reading``; unknown when none does but the status of
+    one does not say; else not met (the events seen, with their status, as evidence)."""
+    if reading == "any":
+        hits = [f"{r['term']} on {r['onset_date']}" for r in events]
+        return ("met" if hits else "not met"), ("; ".join(hits) if hits else "none on record")
+    counts, open_ = _COUNTS[reading]
+    seen = [(ae_status(r.get("outcome")),  # type: ignore[arg-type]
+             f"{r['term']} on {r['onset_date']}") for r in events]
+    if any(s in counts for s, _ in seen):
+        return "met", "; ".join(f"{w} ({s})" for s, w in seen if s in counts)
+    if any(s in open_ for s, _ in seen):
+        return "unknown", "; ".join(f"{w} ({s}): whether {reading} is not recorded"
+                                    for s, w in seen if s in open_)
+    return "not met", "; ".join(f"{w} ({s})" for s, w in seen) if seen else "none on record"
 
 
 class Screening(NamedTuple):
@@ -220,14 +289,20 @@ def screen(study: Study, eligibility: Eligibility, as_of: dt.date | None = None,
                     results.append((role, c, status, evidence))
                     details.append({"patient_id": pid, "arm": arm, "kind": role,
                                     "criterion": c.label, "status": status,
-                                    "evidence": evidence})
-            failed = [f"{c.label}: {e}" for role, c, s, e in results
-                      if (role == "include" and s == "not met")
-                      or (role == "exclude" and s == "met")]
+                                    "evidence": evidence, "reading": c.reading})
+            failing = [(c.label, e) for role, c, s, e in results
+                       if (role == "include" and s == "not met")
+                       or (role == "exclude" and s == "met")]
+            declared = eligibility.deviations
+            failed = [f"{lab}: {e}" for lab, e in failing if (pid, lab) not in declared]
+            deviated = [f"{lab}: {e} (deviation: {declared[(pid, lab)]})"
+                        for lab, e in failing if (pid, lab) in declared]
             missing = [f"{c.label}: {e}" for _, c, s, e in results if s == "unknown"]
-            decision = ("not eligible" if failed else "cannot tell" if missing else "eligible")
+            decision = ("not eligible" if failed else "cannot tell" if missing
+                        else "protocol deviation" if deviated else "eligible")
             decisions.append({"patient_id": pid, "arm": arm, "screened_on": day,
                               "decision": decision, "reasons": "; ".join(failed),
-                              "missing": "; ".join(missing)})
+                              "missing": "; ".join(missing),
+                              "deviations": "; ".join(deviated)})
     return Screening(pl.DataFrame(decisions, schema=DECISION_SCHEMA),
                      pl.DataFrame(details, schema=DETAIL_SCHEMA))

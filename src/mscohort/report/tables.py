@@ -262,22 +262,38 @@ def course_table(analysis: StudyAnalysis) -> ReportTable:
 
 
 STATUSES = ("up to date", "due", "overdue", "completed")
-DECISIONS = ("eligible", "not eligible", "cannot tell")
+DECISIONS = ("eligible", "protocol deviation", "not eligible", "cannot tell")
+
+
+def _readings(eligibility: dict[str, object]) -> list[str]:
+    """"label: reading" of the definition's criteria that name their reading."""
+    crits = [c for arm in eligibility.get("arm", []) for c in arm.get("include", [])]  # type: ignore[attr-defined]
+    crits += list(eligibility.get("exclude", []))  # type: ignore[call-overload]
+    return list(dict.fromkeys(f"{c['label']}: {c['reading']}" for c in crits
+                              if isinstance(c, dict) and "reading" in c and "label" in c))
 
 
 def screening_table(analysis: StudyAnalysis) -> ReportTable:
-    """Eligibility by arm of the study definition's criteria."""
+    """Eligibility by arm of the study definition's criteria; declared protocol deviations
+    apart from ineligibility, each named in a note."""
     s = analysis.screening
     rows = []
     for (arm,), part in s.group_by("arm", maintain_order=True):
         rows.append((arm, *(str(part.filter(pl.col("decision") == d).height)
                             for d in DECISIONS)))
+    notes = ["Each patient against each arm's criteria of the study definition, on their "
+             "enrolment date (else their first infusion); `mscohort screen` lists the "
+             "criterion and record behind every decision and the missing data."]
+    if "deviations" in s.columns:
+        notes += [f"Protocol deviation, {r['arm']}, {r['patient_id']}: {r['deviations']}."
+                  for r in s.filter(pl.col("decision") == "protocol deviation")
+                  .iter_rows(named=True)]
+    notes += [f"Reading of the protocol: {r}." for r in
+              _readings(analysis.definition.eligibility or {})]
     return ReportTable(
-        "screening", "Eligibility screening by arm", ("Arm", "Eligible", "Not eligible",
-                                                      "Cannot tell"), tuple(rows),
-        ("Each patient against each arm's criteria of the study definition, on their "
-         "enrolment date (else their first infusion); `mscohort screen` lists the criterion "
-         "and record behind every decision and the missing data.",))
+        "screening", "Eligibility screening by arm", ("Arm", "Eligible", "Protocol deviation",
+                                                      "Not eligible", "Cannot tell"),
+        tuple(rows), tuple(notes))
 
 
 def safety_table(analysis: StudyAnalysis) -> ReportTable:

@@ -15,7 +15,8 @@ from mscohort.web.views_cohort import results
 
 SAFETY_COLUMNS = ("patient_id", "panel", "status", "days_overdue", "next_due", "last_test",
                   "tests_done", "tests_expected", "last_infusion")
-SCREEN_COLUMNS = ("patient_id", "arm", "screened_on", "decision", "reasons", "missing")
+SCREEN_COLUMNS = ("patient_id", "arm", "screened_on", "decision", "reasons", "missing",
+                  "deviations")
 RETREAT_COLUMNS = ("patient_id", "last_course", "last_infusion", "days_since_last_infusion",
                    "relapses_since", "meets_rule", "reason")
 
