@@ -120,7 +120,7 @@ def make_synthetic_cohort(n_patients: int, seed: int = 0,
     dkeep = dstart <= end64
     treatments = pl.DataFrame({
         "patient_id": ids[dp][dkeep], "drug": drug[dkeep], "start_date": dstart[dkeep],
-        "stop_date": np.where(dstop <= end64, dstop, np.datetime64("NaT"))[dkeep],
+        "stop_date": np.where(dstop <= end64, dstop, np.datetime64("NaT", "D"))[dkeep],
     }).unique(["patient_id", "drug", "start_date"])
     last_stop = dstop[dfirst + nd - 1]
     ale = (rng.random(n) < 0.4) & (last_stop + 400 * day <= end64)
