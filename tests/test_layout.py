@@ -155,16 +155,6 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-#: Packages another change of the same release reworks (the test covers them once merged):
-#: ``calibrate`` (issue #21: the fit is rebuilt).
-REWORKED_ELSEWHERE = {"calibrate": "#21"}
-
-
-def _reworked(module: str) -> bool:
-    parts = module.split(".")
-    return len(parts) > 1 and parts[1] in REWORKED_ELSEWHERE
-
-
 @pytest.mark.parametrize("package", PRESENTATION)
 def test_report_and_web_never_import_derive(package: str) -> None:
     """The report and the web app draw the analysis's results; any import of ``derive``
@@ -191,8 +181,7 @@ def test_no_import_cycles_between_modules() -> None:
     """No module of ``src/`` imports itself through others, function-level imports
     included: each stage's modules form a one-way graph."""
     graph = _import_graph()
-    cycles = [c for c in _cycles(graph) if not all(_reworked(m) for m in c)]
-    assert not cycles
+    assert not _cycles(graph)
 
 
 def test_the_cycle_finder_finds_a_loop_through_a_function_level_import() -> None:
@@ -205,8 +194,6 @@ def test_no_private_names_imported_across_modules() -> None:
     """A ``_name`` is its module's own: no other module imports it."""
     found = []
     for name, path in MODULES.items():
-        if _reworked(name):
-            continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mscohort"):
                 found += [f"{name} imports {node.module}.{a.name}" for a in node.names

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mscohort.calibrate.kernels import _anneal, _errors, _polish
+from mscohort.calibrate.kernels import anneal_kernel, fit_errors, polish_kernel
 from mscohort.calibrate.published import PublishedCell
 from mscohort.derive.severity import msss
 
@@ -119,7 +119,7 @@ class Model:
 
     def errors(self, v: np.ndarray) -> np.ndarray:
         """Distance of every target in units of its last printed digit (0: prints alike)."""
-        return _errors(np.ascontiguousarray(v), self.members, *self._t)
+        return fit_errors(np.ascontiguousarray(v), self.members, *self._t)
 
 
 STAT_CODES = {"mean": 0, "sd": 1, "median": 2, "min": 3, "max": 4}
@@ -166,8 +166,8 @@ def anneal(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
     fu = np.stack(bounds.followup_days).astype(np.int64)
     args = (fu, limits, model.interim.toordinal() - epoch, model.baseline_days,
             model.unit_days, STEPS, _MSSS, model.members, *model._t)
-    _anneal(state, *args, *draws, partner.astype(np.int64), t_start, t_end)
-    cost = _polish(state, *args, cohort.astype(np.int64))
+    anneal_kernel(state, *args, *draws, partner.astype(np.int64), t_start, t_end)
+    cost = polish_kernel(state, *args, cohort.astype(np.int64))
     for k, f in enumerate(("age", "followup_days", "base_step", "last_step", "duration")):
         getattr(p, f)[:] = state[k]
     return float(cost)

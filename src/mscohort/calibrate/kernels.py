@@ -13,7 +13,7 @@ import numpy as np
 
 
 @numba.njit(cache=True)
-def _errors(v: np.ndarray, members: np.ndarray, group: np.ndarray, measure: np.ndarray,
+def fit_errors(v: np.ndarray, members: np.ndarray, group: np.ndarray, measure: np.ndarray,
             stat: np.ndarray, value: np.ndarray, unit: np.ndarray) -> np.ndarray:
     return _errors_of(v, members, group, measure, stat, value, unit,
                       np.ones(group.size, dtype=np.bool_))
@@ -96,7 +96,7 @@ def _ok(state: np.ndarray, i: int, fu: np.ndarray, limits: np.ndarray, n_steps: 
 
 
 @numba.njit(cache=True)
-def _polish(state, fu, limits, interim, base_days, unit_days, steps, table, members,
+def polish_kernel(state, fu, limits, interim, base_days, unit_days, steps, table, members,
             group, measure, stat, value, unit, cohort):
     """Coordinate descent after the annealing: try every value of every variable of every
     patient (follow-up within 60 days) and every swap within a cohort; keep what lowers the
@@ -105,7 +105,7 @@ def _polish(state, fu, limits, interim, base_days, unit_days, steps, table, memb
     v = np.empty((6, n))
     for i in range(n):
         _row(state, i, interim, base_days, unit_days, steps, table, v)
-    cost = _errors(v, members, group, measure, stat, value, unit).sum()
+    cost = fit_errors(v, members, group, measure, stat, value, unit).sum()
     improved = True
     keep = np.empty(5, dtype=np.int64)
     while improved and cost > 0:
@@ -121,7 +121,7 @@ def _polish(state, fu, limits, interim, base_days, unit_days, steps, table, memb
                     if not _ok(state, i, fu, limits, steps.size):
                         continue
                     _row(state, i, interim, base_days, unit_days, steps, table, v)
-                    c = _errors(v, members, group, measure, stat, value, unit).sum()
+                    c = fit_errors(v, members, group, measure, stat, value, unit).sum()
                     if c < best - 1e-12:
                         best, best_x = c, x
                 state[f, i] = best_x
@@ -137,7 +137,7 @@ def _polish(state, fu, limits, interim, base_days, unit_days, steps, table, memb
                     state[f, j] = keep[f]
                 _row(state, i, interim, base_days, unit_days, steps, table, v)
                 _row(state, j, interim, base_days, unit_days, steps, table, v)
-                c = _errors(v, members, group, measure, stat, value, unit).sum()
+                c = fit_errors(v, members, group, measure, stat, value, unit).sum()
                 if c < cost - 1e-12:
                     cost, improved = c, True
                 else:
@@ -168,14 +168,14 @@ def _closest_duration(state, i, msss0, change0, fu, limits, interim, base_days, 
 
 
 @numba.njit(cache=True)
-def _anneal(state, fu, limits, interim, base_days, unit_days, steps, table, members,
+def anneal_kernel(state, fu, limits, interim, base_days, unit_days, steps, table, members,
             group, measure, stat, value, unit, who, kinds, signs, sizes, shifts, jumps,
             accept, partner, t_start, t_end):
     n = state.shape[1]
     v = np.empty((6, n))
     for i in range(n):
         _row(state, i, interim, base_days, unit_days, steps, table, v)
-    err = _errors(v, members, group, measure, stat, value, unit)
+    err = fit_errors(v, members, group, measure, stat, value, unit)
     cost = err.sum()
     total = who.size
     ratio = t_end / t_start
