@@ -13,7 +13,7 @@ import pytest
 from mscohort.analyse.models.counts import before_after, between_groups
 from mscohort.analyse.models.data import DROPPED_SCHEMA, TrajectoryData, trajectory_data
 from mscohort.analyse.models.trajectory import fit_trajectory
-from mscohort.definition import StudyDefinition, parse_definition
+from mscohort.definition import StudyDefinition, load_definition, parse_definition
 from mscohort.definition.models import ModelSettings
 from mscohort.derive.outcomes import patient_outcomes
 from mscohort.errors import UsageError
@@ -173,3 +173,53 @@ def test_a_group_without_relapses_gives_no_hazard_ratio() -> None:
     assert res.note == "a group without any relapse: no finite hazard ratio"
     # Kaplan-Meier rows are event times: group B has none (S = 1 throughout)
     assert res.km["group"].unique().to_list() == ["A"]
+
+
+def _seed_study_and_outcomes() -> tuple[object, pl.DataFrame, StudyDefinition]:
+    study, _ = check_study(read_study(SEED))
+    d = load_definition(SEED / "study.toml")
+    return study, patient_outcomes(study, d), d
+
+
+def test_msfc_trajectory_values_are_the_task_force_z_scores_of_each_visit() -> None:
+    study, outcomes, d = _seed_study_and_outcomes()
+    data = trajectory_data(study, outcomes, ModelSettings(outcome="msfc_z", group=""), d)
+    raw = study.table("msfc")
+    row = raw.filter((pl.col("patient_id") == "TRMS31")
+                     & (pl.col("date") == pl.date(2013, 9, 4))).row(0, named=True)
+    # by hand (Fischer et al. 1999): T25FW mean 13.9 s; 9-HPT hands 27.7 and 28.0 s; PASAT 46
+    z_walk = -(13.9 - 9.5353) / 11.4058
+    z_hand = ((1 / 27.7 + 1 / 28.0) / 2 - 0.0439) / 0.0101
+    z_pasat = (46 - 45.0311) / 12.0771
+    assert (row["t25fw_1_s"], row["nhpt_dom_1_s"], row["pasat3"]) == (14.4, 28.7, 46)
+    got = data.visits.filter((pl.col("patient_id") == "TRMS31")
+                             & (pl.col("date") == pl.date(2013, 9, 4)))["value"]
+    assert got.to_list() == pytest.approx([(z_walk + z_hand + z_pasat) / 3], abs=1e-9)
+    # a visit whose walk could not be completed (code 777) has no composite: counted, not used
+    blank = data.dropped.filter(pl.col("reason") == "no msfc_z value")
+    assert blank["visits"].item() >= 1
+    fit = fit_trajectory(data)
+    assert fit.label == "MSFC z-score" and fit.methods().startswith("MSFC z-score at every")
+
+
+def test_rnfl_trajectory_averages_the_eyes_without_optic_neuritis_of_each_visit() -> None:
+    study, outcomes, d = _seed_study_and_outcomes()
+    data = trajectory_data(study, outcomes, ModelSettings(outcome="rnfl", group=""), d)
+    scans = study.table("oct").to_dicts()
+    on_eyes = {(s["patient_id"], s["eye"]) for s in scans if s["optic_neuritis"]}
+    assert on_eyes, "the seed has optic-neuritis eyes"
+    by_visit: dict[tuple, list[float]] = {}
+    for s in scans:  # by hand: the mean of the scanned eyes never flagged with optic neuritis
+        if (s["patient_id"], s["eye"]) not in on_eyes:
+            by_visit.setdefault((s["patient_id"], s["date"]), []).append(s["rnfl_um"])
+    expected = {k: sum(v) / len(v) for k, v in by_visit.items()}
+    got = {(r["patient_id"], r["date"]): r["value"] for r in data.visits.to_dicts()}
+    assert got and set(got) <= set(expected)
+    assert all(got[k] == pytest.approx(expected[k], abs=1e-9) for k in got)
+    # OCT scans are not left out after a relapse: optic neuritis is the eye rule above
+    assert not data.dropped["reason"].str.contains("relapse").any()
+
+
+def test_baseline_covariate_is_refused_for_scores_without_a_baseline_column() -> None:
+    with pytest.raises(UsageError, match=r"`models\.covariates` must be without \"baseline\""):
+        parse_definition({"models": {"outcome": "rnfl", "covariates": ["age", "baseline"]}})

@@ -86,8 +86,9 @@ def test_mscohort_analyse_prints_the_models_and_a_bad_models_key_exits_2(
     assert "Models (95% CI)" in result.output
     assert "slope after" in result.output and "conditional Poisson" in result.output
     bad = toy_dir / "bad.toml"
-    bad.write_text((toy_dir / "study.toml").read_text() + '\n[models]\noutcome = "rnfl"\n')
+    bad.write_text((toy_dir / "study.toml").read_text() + '\n[models]\noutcome = "t25fw"\n')
     result = runner.invoke(app, ["analyse", "--study", str(bad), "--data", str(toy_dir)])
     assert result.exit_code == 2
-    assert "`models.outcome` must be one of 'edss', 'msss'; got 'rnfl'" in result.output
+    assert ("`models.outcome` must be one of 'edss', 'msss', 'msfc_z', 'rnfl'; got 't25fw'"
+            in result.output)
     assert "Traceback" not in result.output

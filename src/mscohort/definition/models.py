@@ -5,7 +5,7 @@ relapse counts are fitted (``mscohort.analyse.models``), and with what.
 
     [models]
     fit = ["trajectory", "counts", "between_groups", "time_to_relapse"]
-    outcome = "edss"              # or "msss": the trajectory's score at every assessment
+    outcome = "edss"              # or "msss", "msfc_z", "rnfl": the score at every assessment
     covariates = []               # of the trajectory: age, sex, duration, baseline
     group = "cohort"              # an outcome column; "" for none (group x time, group ARR)
     relapse_free_days = 30        # no assessment less than 30 days after a relapse onset
@@ -24,7 +24,9 @@ from typing import Any
 from mscohort.errors import UsageError, bad_usage
 
 MODEL_NAMES = ("trajectory", "counts", "between_groups", "time_to_relapse")
-TRAJECTORY_OUTCOMES = ("edss", "msss")
+TRAJECTORY_OUTCOMES = ("edss", "msss", "msfc_z", "rnfl")
+#: Outcomes whose baseline is a per-patient column of the outcomes (``baseline`` covariate).
+BASELINE_OUTCOMES = ("edss", "msss")
 TRAJECTORY_COVARIATES = ("age", "sex", "duration", "baseline")
 GROUP_COLUMNS = ("cohort", "prior_group", "phenotype", "")
 ADJUST_COLUMNS = ("arr_before", "age_at_index", "duration_at_index_years", "baseline_edss",
@@ -101,6 +103,11 @@ def parse_models(raw: dict[str, object], where: str) -> ModelSettings:
                                                             list(base.group_adjust)),
                              ADJUST_COLUMNS, errors, base.group_adjust),
     )
+    if "baseline" in settings.covariates and settings.outcome not in BASELINE_OUTCOMES:
+        errors.append(str(bad_usage(
+            "models.covariates", "without \"baseline\" when models.outcome is "
+            f"{settings.outcome!r} (a baseline covariate exists for "
+            + " and ".join(BASELINE_OUTCOMES) + ")", list(settings.covariates), where=where)))
     if errors:
         raise UsageError("\n".join(errors))
     return settings

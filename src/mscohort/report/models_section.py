@@ -42,7 +42,7 @@ def trajectory_table(m: ModelResults) -> ReportTable:
                      f"{v['slope']:.3g} (covariance {v['intercept_slope_cov']:.3g}); "
                      f"residual {v['residual']:.3g}.")
     notes += [f"Fit warning: {w}" for w in t.warnings]
-    return ReportTable("models_trajectory", f"Models: {t.outcome.upper()} slope per year "
+    return ReportTable("models_trajectory", f"Models: {t.label} slope per year "
                        "before and after the index date (piecewise linear mixed model)",
                        ("Slope", "Estimate (95% CI)", "p"), rows, tuple(notes))
 
@@ -103,13 +103,13 @@ def trajectory_figure(m: ModelResults) -> FigureData:
     points = pl.concat(parts) if parts else m.visits
     shown = points["patient_id"].n_unique() if points.height else 0
     return FigureData(
-        "models_trajectory", f"{t.outcome.upper()} trajectories and the fitted mean",
-        f"Observed {t.outcome.upper()} of {shown} of {t.n_patients} patients"
+        "models_trajectory", f"{t.label} trajectories and the fitted mean",
+        f"Observed {t.label} of {shown} of {t.n_patients} patients"
         + (f" (at most {MAX_PATIENTS} per group at random)" if shown < t.n_patients else "")
         + "; line: the piecewise mixed model's mean at the covariates' means, band: its 95% "
         "confidence interval" + ("" if t.converged else "; the model did not converge, so "
                                  "no mean is drawn") + ".",
-        {"points": points, "curve": t.curve}, "years from the index date", t.outcome.upper())
+        {"points": points, "curve": t.curve}, "years from the index date", t.label)
 
 
 def draw_trajectory(d: FigureData) -> Drawn:

@@ -7,9 +7,15 @@ with an index date:
 * ``time`` = (assessment date - index date) / 365.25, in years; ``time_after`` =
   max(time, 0), so that a linear model in both has one slope before the index date and
   another after it (piecewise linear, "interrupted time series"; Naumova et al. 2001);
+* the score of a visit: the EDSS step; the global MSSS of the assessment (the outcomes'
+  table and convention); the MSFC z-score (Fischer et al. 1999, ``derive.msfc``); or the
+  peripapillary RNFL thickness (µm), the mean of the eyes scanned that day, eyes with optic
+  neuritis left out unless the definition includes them (``secondary.optic_neuritis_eyes =
+  "include"``; optic neuritis thins the RNFL by itself, Costello et al. 2006);
 * assessments less than ``relapse_free_days`` after a relapse onset (or on its day) are left
-  out, as baselines are (a relapse raises the EDSS for weeks; Kappos et al. 2020), and so
-  are those more than ``before_days`` before the index date;
+  out, as baselines are (a relapse raises the EDSS for weeks; Kappos et al. 2020), except OCT
+  scans (a relapse's effect on the RNFL is optic neuritis, handled by the eye rule above),
+  and so are those more than ``before_days`` before the index date;
 * covariates: ``age`` (age at index, years), ``sex`` (1 for male), ``duration`` (disease
   duration at index, years), ``baseline`` (the baseline value), and the group.
 
@@ -47,13 +53,36 @@ class TrajectoryData:
         return self.visits["patient_id"].n_unique()
 
 
+#: How each outcome is named in tables, figures and the summary.
+OUTCOME_LABELS = {"edss": "EDSS", "msss": "MSSS", "msfc_z": "MSFC z-score",
+                  "rnfl": "RNFL (µm)"}
+
+
+def _rnfl(study: Study, d: StudyDefinition) -> pl.DataFrame:
+    """Per visit, the mean RNFL of the eyes scanned (optic-neuritis eyes as the definition
+    says: any scan of the eye flagged; kept only with ``optic_neuritis_eyes = "include"``)."""
+    scans = study.table("oct")
+    if d.secondary.optic_neuritis_eyes != "include":
+        on = scans.group_by("patient_id", "eye").agg(
+            pl.col("optic_neuritis").fill_null(False).any().alias("_on"))
+        scans = scans.join(on, on=["patient_id", "eye"], how="left").filter(~pl.col("_on"))
+    return scans.group_by("patient_id", "date").agg(pl.col("rnfl_um").mean().alias("value"))
+
+
 def _scores(study: Study, outcome: str, d: StudyDefinition | None) -> pl.DataFrame:
+    d = d or StudyDefinition()
     if outcome == "edss":
         return study.table("edss").select("patient_id", "date", pl.col("edss").alias("value"))
+    if outcome == "msfc_z":
+        from mscohort.derive.msfc import msfc_scores
+
+        return msfc_scores(study.table("msfc")).select("patient_id", "date",
+                                                       pl.col("msfc_z").alias("value"))
+    if outcome == "rnfl":
+        return _rnfl(study, d)
     from mscohort.derive.outcomes import scored_edss
 
-    return scored_edss(study, d or StudyDefinition()).select("patient_id", "date",
-                                            pl.col("msss").alias("value"))
+    return scored_edss(study, d).select("patient_id", "date", pl.col("msss").alias("value"))
 
 
 def trajectory_data(study: Study, outcomes: pl.DataFrame, settings: ModelSettings,
@@ -90,7 +119,7 @@ def trajectory_data(study: Study, outcomes: pl.DataFrame, settings: ModelSetting
         drops.append((f"more than {settings.before_days:g} days before the index date "
                       "(models.before_days)", 0, early.height))
         rows = rows.filter(pl.col("_days") >= -settings.before_days)
-    if settings.relapse_free_days > 0 and rows.height:
+    if settings.relapse_free_days > 0 and rows.height and settings.outcome != "rnfl":
         onsets = study.table("relapses").select("patient_id", "onset_date")
         near = rows.select("patient_id", "date").unique().join(
             onsets, on="patient_id", how="inner").filter(

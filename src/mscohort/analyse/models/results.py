@@ -70,7 +70,7 @@ class ModelResults:
         lines = []
         t = self.trajectory
         if t is not None:
-            head = (f"{t.outcome.upper()} trajectory ({t.n_patients} patients, {t.n_visits} "
+            head = (f"{t.label} trajectory ({t.n_patients} patients, {t.n_visits} "
                     "visits, random intercept and slope)")
             if not t.converged:
                 lines.append(f"{head}: not fitted - {t.note}")

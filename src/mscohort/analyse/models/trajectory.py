@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from mscohort.analyse.models.data import TrajectoryData
+from mscohort.analyse.models.data import OUTCOME_LABELS, TrajectoryData
 from mscohort.analyse.models.fitting import Z, estimate_table, run_captured, wald_row
 from mscohort.analyse.models.mixed import fit_mixed
 
@@ -55,10 +55,15 @@ class TrajectoryFit:
     warnings: tuple[str, ...] = ()
     note: str | None = None  #: why there is no estimate
 
+    @property
+    def label(self) -> str:
+        """The outcome as tables and figures name it (``data.OUTCOME_LABELS``)."""
+        return OUTCOME_LABELS.get(self.outcome, self.outcome.upper())
+
     def methods(self) -> str:
         fit = "restricted maximum likelihood (REML)" if self.reml else "maximum likelihood"
         return (
-            f"{self.outcome.upper()} at every assessment was modelled by a piecewise linear "
+            f"{self.label} at every assessment was modelled by a piecewise linear "
             "mixed model with a random intercept and slope per patient (unstructured "
             "covariance), time since the index date and a change of slope at the index date, "
             f"fitted by {fit} (as lme4); slopes are per year with Wald 95% "
