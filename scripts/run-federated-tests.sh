@@ -5,6 +5,7 @@
 # python3.13 on the PATH, else pyenv's), reinstalls when a pyproject changes, runs ruff
 # (from the main virtualenv, when present) and pytest. Usage:
 #   bash scripts/run-federated-tests.sh [pytest arguments]
+#   bash scripts/run-federated-tests.sh --install-only   # create/update the virtualenv only
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 FED="$ROOT/federated"
@@ -36,6 +37,9 @@ if [ ! -f "$STAMP" ] || [ "$ROOT/pyproject.toml" -nt "$STAMP" ] \
   "$VENV/bin/python" -c 'import mscohort_federated, vantage6.client' \
     || { echo "installing the federated algorithm failed" >&2; exit 1; }
   touch "$STAMP"
+fi
+if [ "${1:-}" = "--install-only" ]; then
+  exit 0
 fi
 if [ -x "$ROOT/.venv/bin/ruff" ]; then
   (cd "$FED" && "$ROOT/.venv/bin/ruff" check src tests)

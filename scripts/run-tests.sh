@@ -14,9 +14,20 @@ cd "$ROOT"
 if [ "$#" -gt 0 ]; then
   exec "$VENV/bin/python" -m pytest "$@"
 fi
-# the whole suite: the core tests, then the federated algorithm's in its own virtualenv
-# (vantage6 needs Python 3.13 and pins old packages: scripts/run-federated-tests.sh)
+# the whole suite: the core tests on every core (pytest-xdist, one worker per CPU; a test
+# file stays on one worker; MSCOHORT_TEST_WORKERS=0 runs them in this process), then the
+# federated algorithm's in its own virtualenv (vantage6 needs Python 3.13 and pins old
+# packages: scripts/run-federated-tests.sh), whose install runs meanwhile.
+FED_LOG=$(mktemp)
+bash "$ROOT/scripts/run-federated-tests.sh" --install-only >"$FED_LOG" 2>&1 &
+FED_INSTALL=$!
 status=0
-"$VENV/bin/python" -m pytest || status=$?
-bash "$ROOT/scripts/run-federated-tests.sh" -q || status=$((status ? status : $?))
-exit "$status"
+"$VENV/bin/python" -m pytest -n "${MSCOHORT_TEST_WORKERS:-auto}" --dist loadfile \
+  || status=$?
+fed=0
+wait "$FED_INSTALL" || fed=$?
+cat "$FED_LOG" >&2; rm -f "$FED_LOG"
+if [ "$fed" -eq 0 ]; then
+  bash "$ROOT/scripts/run-federated-tests.sh" -q || fed=$?
+fi
+exit $((status ? status : fed))
