@@ -1,0 +1,53 @@
+"""The [comparison.outcomes] sub-table of a study definition."""
+
+from __future__ import annotations
+
+import pytest
+
+from mscohort.definition.comparison_outcomes import (
+    OUTCOME_NAMES,
+    OutcomeSettings,
+    outcomes_table,
+    parse_comparison_outcomes,
+)
+from mscohort.errors import UsageError
+
+
+def test_empty_table_gives_the_defaults() -> None:
+    s = parse_comparison_outcomes({}, "study.toml")
+    assert s == OutcomeSettings()
+    assert s.outcomes == OUTCOME_NAMES and s.cdw_conf_days == 168.0
+
+
+def test_values_are_read() -> None:
+    s = parse_comparison_outcomes({"outcomes": ["relapse_rate", "cdw"], "cdw_conf_days": 84,
+                                   "pairwise_censoring": False,
+                                   "sensitivity_calipers": [0.05, 0.2],
+                                   "sensitivity_designs": ["iptw"]}, "study.toml")
+    assert s.outcomes == ("relapse_rate", "cdw") and s.cdw_conf_days == 84.0
+    assert not s.pairwise_censoring and s.sensitivity_calipers == (0.05, 0.2)
+    assert s.sensitivity_designs == ("iptw",)
+
+
+def test_every_wrong_value_is_named_with_its_key() -> None:
+    with pytest.raises(UsageError, match=r"(?s)`comparison.outcomes.pairwise_censoring` must "
+                       r"be true or false; got 'yes'.*study.toml: `comparison.outcomes.outcomes` "
+                       r"must be a list of distinct values among relapse_rate.*got \['arr'\]"
+                       r".*`comparison.outcomes.cdw_conf_days` must be a number of days > 0; "
+                       r"got 0"):
+        parse_comparison_outcomes({"outcomes": ["arr"], "cdw_conf_days": 0,
+                                   "pairwise_censoring": "yes"}, "study.toml")
+
+
+def test_unknown_key_is_refused_with_the_allowed_ones() -> None:
+    with pytest.raises(UsageError, match=r"unknown key\(s\) caliper; allowed: cdw_conf_days"):
+        parse_comparison_outcomes({"caliper": 0.2}, "study.toml")
+    with pytest.raises(UsageError, match=r"`comparison.outcomes.sensitivity_calipers` must be "
+                       r"a list of numbers > 0; got"):
+        parse_comparison_outcomes({"sensitivity_calipers": [-1]}, "study.toml")
+
+
+def test_outcomes_table_is_read_from_the_comparison_section() -> None:
+    assert outcomes_table({"comparison": {"outcomes": {"cdw_conf_days": 84}}}) == {
+        "cdw_conf_days": 84}
+    assert outcomes_table({}) == {}
