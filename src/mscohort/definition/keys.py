@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mscohort.definition.comparison import COMPARISON_KEY_ROWS
 from mscohort.definition.events import EVENT_OPTIONS, KIND_TEXT, PRESET_NAMES
 from mscohort.definition.models import (
     ADJUST_COLUMNS,
@@ -166,6 +167,7 @@ KEYS: tuple[Key, ...] = (
     Key("models", "group_adjust", "list among " + ", ".join(ADJUST_COLUMNS),
         "[arr_before, age_at_index, duration_at_index_years, baseline_edss]",
         "adjustments of the between-group negative binomial model"),
+    *(Key("comparison", *row) for row in COMPARISON_KEY_ROWS),
 )
 
 #: Sections whose keys are free (any name) or checked elsewhere.
