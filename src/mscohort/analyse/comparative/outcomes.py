@@ -105,16 +105,18 @@ def relapse_rate_rows(cohort: ComparisonCohort, fu: FollowUp) -> pl.DataFrame:
     rows = []
     for family, label in (("poisson", "Poisson"), ("negbin", "negative binomial")):
         model = f"{label}, CR1 errors by {by}"
-        if tr.sum() == 0 or (~tr).sum() == 0 or y.sum() == 0:
+        if y[tr].sum() == 0 or y[~tr].sum() == 0:
             rows.append(_empty("relapse_rate", model, "rate ratio",
-                               "no relapse or an empty group: no model", **counts))
+                               "no relapse in a group: no estimate", **counts))
             continue
         x = np.column_stack([np.ones(t.height), tr.astype(float)])
         fit = fit_rate(y, x, yrs, w, clusters, family)
+        if not fit.converged:
+            rows.append(_empty("relapse_rate", model, "rate ratio", "; ".join(filter(None, [
+                note, "the fit did not converge: no estimate"])), **counts))
+            continue
         est = fit.ratio(1)
-        extra = None if fit.converged else "the fit did not converge"
-        if family == "negbin":
-            extra = "; ".join(filter(None, [extra, f"alpha = {fit.alpha:.4g}"]))
+        extra = f"alpha = {fit.alpha:.4g}" if family == "negbin" else None
         row = dict.fromkeys(OUTCOME_SCHEMA) | counts | {
             "outcome": "relapse_rate", "model": model, "measure": "rate ratio",
             "estimate": est["ratio"], "ci_low": est["ci_low"], "ci_high": est["ci_high"],
@@ -145,12 +147,18 @@ def time_to_event_rows(cohort: ComparisonCohort, fu: FollowUp, times: pl.DataFra
         curves.append(km.with_columns(pl.lit(outcome).alias("outcome"),
                                       pl.lit(g).alias("group")).select(*CURVE_SCHEMA))
     curve = pl.concat(curves) if curves else pl.DataFrame(schema=CURVE_SCHEMA)
-    if (ev[tr].sum() == 0 and ev[~tr].sum() == 0) or tr.sum() == 0 or (~tr).sum() == 0:
+    if ev[tr].sum() == 0 or ev[~tr].sum() == 0:
+        # no event in a group: the partial likelihood has no maximum (the ratio is 0 or
+        # infinite), so no estimate is reported
         row = _empty(outcome, model, "hazard ratio",
-                     "; ".join(filter(None, [note, "no event or an empty group: no model"])),
+                     "; ".join(filter(None, [note, "no event in a group: no estimate"])),
                      **counts)
         return OutcomeRows(pl.DataFrame([row], schema=OUTCOME_SCHEMA, orient="row"), curve)
     fit = fit_weighted_cox(time, ev, tr.astype(float)[:, None], w, clusters)
+    if not fit.converged:
+        row = _empty(outcome, model, "hazard ratio", "; ".join(filter(None, [
+            note, "the Cox fit did not converge: no estimate"])), **counts)
+        return OutcomeRows(pl.DataFrame([row], schema=OUTCOME_SCHEMA, orient="row"), curve)
     b, se = float(fit.params[0]), math.sqrt(float(fit.robust_cov[0, 0]))
     z = float(stats.norm.ppf(0.975))
     ok = se > 0 and math.isfinite(b)
@@ -159,8 +167,7 @@ def time_to_event_rows(cohort: ComparisonCohort, fu: FollowUp, times: pl.DataFra
         "estimate": math.exp(b), "ci_low": math.exp(b - z * se) if ok else None,
         "ci_high": math.exp(b + z * se) if ok else None,
         "p": float(2 * stats.norm.sf(abs(b / se))) if ok else None,
-        "note": "; ".join(filter(None, [note, None if fit.converged else
-                                        "the fit did not converge"])) or None}
+        "note": note}
     rare = ev.mean() < RARE_BELOW if ev.size else True
     return OutcomeRows(pl.DataFrame([_with_evalue(row, "hazard_ratio", bool(rare))],
                                     schema=OUTCOME_SCHEMA, orient="row"), curve)

@@ -96,7 +96,8 @@ class ComparativeResult:
                 f"{s.cdw_conf_days:g} days from each episode's baseline EDSS (the last "
                 f"at most {s.edss_baseline_days:g} days before the start); an event "
                 "counted when its onset and its confirmation fell within follow-up. "
-                + methods_text(self.event_settings))
+                + methods_text(self.event_settings.with_(
+                    event="firstCDW", conf_days=(s.cdw_conf_days,))))
         if "discontinuation" in s.outcomes:
             parts.append("Treatment discontinuation was the stop or switch of the drug.")
         parts.append(
@@ -114,13 +115,15 @@ class ComparativeResult:
 def comparative_outcomes(cohort: ComparisonCohort, relapses: pl.DataFrame,
                          edss: pl.DataFrame, event_settings: EventSettings,
                          settings: OutcomeSettings | None = None,
-                         name: str = "comparison") -> ComparativeResult:
+                         name: str = "comparison", censor_at_stop: bool = False
+                         ) -> ComparativeResult:
     """Every outcome of ``settings.outcomes`` on ``cohort`` (the module docstrings of
     :mod:`~mscohort.analyse.comparative.followup`, ``.outcomes`` and ``.episode_events``
-    give the definitions)."""
+    give the definitions). ``censor_at_stop``: follow-up ends at a stop or switch (the
+    design's ``end_date`` usually has it already; stated in the methods)."""
     settings = settings or OutcomeSettings()
     pairwise = settings.pairwise_censoring and cohort.design == "match"
-    fu = follow_up(cohort, relapses, pairwise=pairwise)
+    fu = follow_up(cohort, relapses, pairwise=pairwise, censor_at_stop=censor_at_stop)
     tables, curves = [], []
     for outcome in settings.outcomes:
         if outcome == "relapse_rate":
