@@ -52,7 +52,7 @@ def test_compare_writes_outcomes_curves_sensitivity_and_methods(tmp_path: Path,
     for phrase in ("pairwise censored", "CR1", "Lin and", "Efron", "168 days",
                    "VanderWeele and Ding 2017", "caliper of 0.1 SD"):
         assert phrase in methods
-    assert "wrote 23 files" in output
+    assert "wrote 26 files" in output
 
 
 def test_compare_without_a_comparison_section_exits_2(tmp_path: Path, study_dir: Path

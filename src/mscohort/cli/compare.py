@@ -35,6 +35,7 @@ def compare(
     from mscohort.analyse.comparative.analysis import compare_study
     from mscohort.definition import load_definition
     from mscohort.definition.comparison_outcomes import (
+        outcome_settings_of,
         outcomes_table,
         parse_comparison_outcomes,
     )
@@ -48,7 +49,9 @@ def compare(
                             study, shown=f"{study} without [comparison]",
                             hint="See docs/comparative.md for its keys.")
         where = f"study definition {study}"
-        settings = parse_comparison_outcomes(outcomes_table(read_toml(study, where)), where)
+        settings = (outcome_settings_of(definition.comparison)
+                    if hasattr(definition.comparison, "outcomes") else
+                    parse_comparison_outcomes(outcomes_table(read_toml(study, where)), where))
         loaded = load_input(db, data, as_of_version)
     try:
         with err.status("comparing ...") as status:

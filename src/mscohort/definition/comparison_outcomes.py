@@ -129,3 +129,10 @@ def outcomes_table(definition_raw: dict[str, object]) -> dict[str, object]:
     comparison = definition_raw.get("comparison", {})
     sub = comparison.get("outcomes", {}) if isinstance(comparison, dict) else {}
     return sub if isinstance(sub, dict) else {"outcomes": sub}
+
+
+def outcome_settings_of(comparison: object) -> OutcomeSettings:
+    """The ``[comparison.outcomes]`` settings carried by a parsed ``[comparison]``
+    (its ``outcomes`` field), or the defaults when it carries none."""
+    settings = getattr(comparison, "outcomes", None)
+    return settings if isinstance(settings, OutcomeSettings) else OutcomeSettings()

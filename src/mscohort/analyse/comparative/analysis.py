@@ -23,7 +23,7 @@ from mscohort.analyse.comparative.results import (
     comparative_outcomes,
     sensitivity_table,
 )
-from mscohort.definition.comparison_outcomes import OutcomeSettings
+from mscohort.definition.comparison_outcomes import OutcomeSettings, outcome_settings_of
 from mscohort.derive.events.presets import study_event_settings
 from mscohort.errors import InvalidArgumentError
 from mscohort.ingest.formulas import write_safe_csv
@@ -57,6 +57,7 @@ class ComparativeAnalysis:
                             schema={"step": pl.String, "episodes": pl.Int64})
         return {"comparison_outcomes": self.result.table,
                 "comparison_curves": self.result.curves,
+                "comparison_at_risk": self.result.at_risk,
                 "comparison_sensitivity": self.result.sensitivity,
                 "comparison_balance": self.design.balance,
                 "comparison_flow": flow,
@@ -95,7 +96,7 @@ def compare_study(study: Study, definition: StudyDefinition,
                   progress: Callable[[str], None] | None = None) -> ComparativeAnalysis:
     """The design, outcomes and sensitivity analyses of the definition's ``[comparison]``
     (module docstring); ``progress`` is told each step as it starts."""
-    settings = settings or OutcomeSettings()
+    settings = settings or outcome_settings_of(definition.comparison)
     say = progress or (lambda _: None)
     say("design: episodes, covariates, propensity score, matching or weighting")
     design = comparison_design(study, definition)

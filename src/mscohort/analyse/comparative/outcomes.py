@@ -52,6 +52,10 @@ CURVE_SCHEMA: dict[str, pl.DataType] = {
     "events_weighted": pl.Float64(), "survival": pl.Float64(),
     "cumulative_incidence": pl.Float64(),
 }
+#: Numbers at risk are counted at these years from the episode start.
+AT_RISK_YEARS = (0, 1, 2, 3, 4, 5)
+AT_RISK_SCHEMA: dict[str, pl.DataType] = {"outcome": pl.String(), "group": pl.String(),
+                                          "year": pl.Int64(), "at_risk": pl.Int64()}
 #: An outcome is "rare" for the E-value's hazard-ratio conversion below this proportion.
 RARE_BELOW = 0.15
 
@@ -62,6 +66,7 @@ class OutcomeRows:
 
     table: pl.DataFrame  #: OUTCOME_SCHEMA
     curves: pl.DataFrame  #: CURVE_SCHEMA
+    at_risk: pl.DataFrame  #: AT_RISK_SCHEMA: episodes with time >= each year, by group
 
 
 def clusters_of(cohort: ComparisonCohort, table: pl.DataFrame) -> tuple[np.ndarray, str]:
@@ -147,18 +152,24 @@ def time_to_event_rows(cohort: ComparisonCohort, fu: FollowUp, times: pl.DataFra
         curves.append(km.with_columns(pl.lit(outcome).alias("outcome"),
                                       pl.lit(g).alias("group")).select(*CURVE_SCHEMA))
     curve = pl.concat(curves) if curves else pl.DataFrame(schema=CURVE_SCHEMA)
+    risk = pl.DataFrame([{"outcome": outcome, "group": g, "year": y,
+                          "at_risk": int((time[m] >= y * 365.25).sum())}
+                         for g, m in ((cohort.treated, tr), (cohort.control, ~tr))
+                         for y in AT_RISK_YEARS], schema=AT_RISK_SCHEMA, orient="row")
     if ev[tr].sum() == 0 or ev[~tr].sum() == 0:
         # no event in a group: the partial likelihood has no maximum (the ratio is 0 or
         # infinite), so no estimate is reported
         row = _empty(outcome, model, "hazard ratio",
                      "; ".join(filter(None, [note, "no event in a group: no estimate"])),
                      **counts)
-        return OutcomeRows(pl.DataFrame([row], schema=OUTCOME_SCHEMA, orient="row"), curve)
+        return OutcomeRows(pl.DataFrame([row], schema=OUTCOME_SCHEMA, orient="row"), curve,
+                           risk)
     fit = fit_weighted_cox(time, ev, tr.astype(float)[:, None], w, clusters)
     if not fit.converged:
         row = _empty(outcome, model, "hazard ratio", "; ".join(filter(None, [
             note, "the Cox fit did not converge: no estimate"])), **counts)
-        return OutcomeRows(pl.DataFrame([row], schema=OUTCOME_SCHEMA, orient="row"), curve)
+        return OutcomeRows(pl.DataFrame([row], schema=OUTCOME_SCHEMA, orient="row"), curve,
+                           risk)
     b, se = float(fit.params[0]), math.sqrt(float(fit.robust_cov[0, 0]))
     z = float(stats.norm.ppf(0.975))
     ok = se > 0 and math.isfinite(b)
@@ -170,4 +181,4 @@ def time_to_event_rows(cohort: ComparisonCohort, fu: FollowUp, times: pl.DataFra
         "note": note}
     rare = ev.mean() < RARE_BELOW if ev.size else True
     return OutcomeRows(pl.DataFrame([_with_evalue(row, "hazard_ratio", bool(rare))],
-                                    schema=OUTCOME_SCHEMA, orient="row"), curve)
+                                    schema=OUTCOME_SCHEMA, orient="row"), curve, risk)

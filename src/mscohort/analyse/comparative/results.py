@@ -22,6 +22,7 @@ from mscohort.analyse.comparative.episode_events import (
 )
 from mscohort.analyse.comparative.followup import FollowUp, first_relapse, follow_up
 from mscohort.analyse.comparative.outcomes import (
+    AT_RISK_SCHEMA,
     CURVE_SCHEMA,
     OUTCOME_SCHEMA,
     RARE_BELOW,
@@ -57,6 +58,7 @@ class ComparativeResult:
     followup: FollowUp
     settings: OutcomeSettings
     event_settings: EventSettings
+    at_risk: pl.DataFrame  #: :data:`~mscohort.analyse.comparative.outcomes.AT_RISK_SCHEMA`
     sensitivity: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=SENSITIVITY_SCHEMA))
 
@@ -124,7 +126,7 @@ def comparative_outcomes(cohort: ComparisonCohort, relapses: pl.DataFrame,
     settings = settings or OutcomeSettings()
     pairwise = settings.pairwise_censoring and cohort.design == "match"
     fu = follow_up(cohort, relapses, pairwise=pairwise, censor_at_stop=censor_at_stop)
-    tables, curves = [], []
+    tables, curves, risks = [], [], []
     for outcome in settings.outcomes:
         if outcome == "relapse_rate":
             tables.append(relapse_rate_rows(cohort, fu))
@@ -144,11 +146,13 @@ def comparative_outcomes(cohort: ComparisonCohort, relapses: pl.DataFrame,
         rows = time_to_event_rows(cohort, fu, times, outcome, note)
         tables.append(rows.table)
         curves.append(rows.curves)
+        risks.append(rows.at_risk)
     return ComparativeResult(
         name, cohort.design, cohort.treated, cohort.control,
         pl.concat(tables) if tables else pl.DataFrame(schema=OUTCOME_SCHEMA),
         pl.concat(curves) if curves else pl.DataFrame(schema=CURVE_SCHEMA),
-        fu, settings, event_settings)
+        fu, settings, event_settings,
+        pl.concat(risks) if risks else pl.DataFrame(schema=AT_RISK_SCHEMA))
 
 
 def sensitivity_table(cohorts: Mapping[str, ComparisonCohort], relapses: pl.DataFrame,
