@@ -26,8 +26,9 @@ Definitions (``docs/comparative.md``):
 
 References
 ----------
-Kalincik T, et al. Comparison of alemtuzumab with natalizumab, fingolimod, and interferon beta
-for multiple sclerosis: a longitudinal study. Lancet Neurol 2017;16:271-281.
+Kalincik T, et al. Treatment effectiveness of alemtuzumab compared with natalizumab,
+fingolimod, and interferon beta in relapsing-remitting multiple sclerosis: a cohort study.
+Lancet Neurol 2017;16:271-281.
 """
 
 from __future__ import annotations
