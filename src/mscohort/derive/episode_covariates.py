@@ -54,11 +54,11 @@ class Covariates:
 def baseline_covariates(study: Study, episodes: pl.DataFrame, course_gap_days: float = 30,
                         edss_window_days: float = 182.625) -> pl.DataFrame:
     """``episodes`` with every covariate of the module Notes (nulls where unknown)."""
-    ep = count_before(episodes, study.table("relapses"), "onset_date", DAYS_PER_YEAR,
-                      "relapses_12m")
-    ep = count_before(ep, study.table("relapses"), "onset_date", 2 * DAYS_PER_YEAR,
-                      "relapses_24m")
-    ep = last_before(ep, study.table("edss"), "date", "edss", edss_window_days, "edss")
+    relapses = study.lineage("relapses").select("patient_id", "onset_date")
+    ep = count_before(episodes, relapses, "onset_date", DAYS_PER_YEAR, "relapses_12m")
+    ep = count_before(ep, relapses, "onset_date", 2 * DAYS_PER_YEAR, "relapses_24m")
+    ep = last_before(ep, study.lineage("edss").select("patient_id", "date", "edss"), "date",
+                     "edss", edss_window_days, "edss")
     starts = drug_starts(study, course_gap_days).select("patient_id", "drug", "start_date")
     prior = ep.select("episode_id", "patient_id", "start_date").join(
         starts.rename({"start_date": "_s", "drug": "_drug"}), on="patient_id").filter(
@@ -68,7 +68,7 @@ def baseline_covariates(study: Study, episodes: pl.DataFrame, course_gap_days: f
     last = prior.sort("_s", "_drug").group_by("episode_id").agg(
         pl.col("_drug").last().alias("last_prior_drug"))
     years = DAYS_PER_YEAR
-    pat = study.patients.select("patient_id", "sex", "birth_date", "onset_date",
+    pat = study.lineage("patients").select("patient_id", "sex", "birth_date", "onset_date",
                                 "phenotype", "site")
     return ep.join(n_prior, on="episode_id", how="left").join(
         last, on="episode_id", how="left").join(pat, on="patient_id", how="left") \

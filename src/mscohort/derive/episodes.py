@@ -26,8 +26,9 @@ Definitions (``docs/comparative.md``):
 
 References
 ----------
-Kalincik T, et al. Comparison of alemtuzumab with natalizumab, fingolimod, and interferon beta
-for multiple sclerosis: a longitudinal study. Lancet Neurol 2017;16:271-281.
+Kalincik T, et al. Treatment effectiveness of alemtuzumab compared with natalizumab,
+fingolimod, and interferon beta in relapsing-remitting multiple sclerosis: a cohort study.
+Lancet Neurol 2017;16:271-281.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from dataclasses import dataclass
 import polars as pl
 
 from mscohort.definition.comparison import ComparisonSettings
-from mscohort.derive.courses import number_courses
 from mscohort.study import Study
 from mscohort.units import DAYS_PER_YEAR
 
@@ -80,27 +80,40 @@ class Episodes:
         return counts
 
 
+def _frame(study: Study, name: str, *columns: str) -> pl.DataFrame:
+    """Columns of a table as stored, unsorted (sorting by the key is left to the caller)."""
+    return study.lineage(name).select(columns)
+
+
 def drug_starts(study: Study, course_gap_days: float = 30) -> pl.DataFrame:
-    """Every start of a drug (module Notes): patient_id, drug, start_date, stop_date."""
-    tr = study.table("treatments").select("patient_id", "drug", "start_date", "stop_date")
-    inf = number_courses(study.table("infusions"), course_gap_days)
-    courses = inf.group_by("patient_id", "drug", "course").agg(
-        pl.col("date").min().alias("start_date")).select(
-        "patient_id", "drug", "start_date", pl.lit(None, pl.Date).alias("stop_date"))
+    """Every start of a drug (module Notes): patient_id, drug, start_date, stop_date.
+
+    Courses follow :func:`mscohort.derive.courses.number_courses`' rule (an infusion more
+    than ``course_gap_days`` after the previous one of the same drug starts a course),
+    computed here without window functions for registry-scale speed."""
+    tr = _frame(study, "treatments", "patient_id", "drug", "start_date", "stop_date")
+    inf = _frame(study, "infusions", "patient_id", "drug", "date").sort(
+        "patient_id", "drug", "date")
+    pid, drug_, date = pl.col("patient_id"), pl.col("drug"), pl.col("date")
+    first = ((pid != pid.shift(1)) | (drug_ != drug_.shift(1))
+             | ((date - date.shift(1)).dt.total_days() > course_gap_days)).fill_null(True)
+    courses = inf.filter(first).select(
+        "patient_id", "drug", date.alias("start_date"),
+        pl.lit(None, pl.Date).alias("stop_date"))
     return pl.concat([tr, courses]).sort("patient_id", "start_date", "drug")
 
 
 def end_of_data(study: Study, cutoff: dt.date | None = None) -> pl.DataFrame:
     """The patient's last record of any kind, at most ``cutoff``: patient_id, end_of_data."""
-    parts = [study.table("edss").select("patient_id", pl.col("date").alias("d")),
-             study.table("relapses").select("patient_id", pl.col("onset_date").alias("d")),
-             study.table("treatments").select("patient_id", pl.col("start_date").alias("d")),
-             study.table("treatments").select("patient_id", pl.col("stop_date").alias("d")),
-             study.table("infusions").select("patient_id", pl.col("date").alias("d"))]
-    frame = pl.concat(parts).drop_nulls("d")
+    parts = [(name, col) for name, cols in (
+        ("edss", ("date",)), ("relapses", ("onset_date",)),
+        ("treatments", ("start_date", "stop_date")), ("infusions", ("date",)))
+        for col in cols]
+    frame = pl.concat([study.lineage(name).lazy().select("patient_id", pl.col(col).alias("d"))
+                       for name, col in parts]).drop_nulls("d")
     if cutoff is not None:
         frame = frame.filter(pl.col("d") <= cutoff)
-    return frame.group_by("patient_id").agg(pl.col("d").max().alias("end_of_data"))
+    return frame.group_by("patient_id").agg(pl.col("d").max().alias("end_of_data")).collect()
 
 
 def candidate_episodes(study: Study, settings: ComparisonSettings, *,
@@ -110,15 +123,18 @@ def candidate_episodes(study: Study, settings: ComparisonSettings, *,
     starts = drug_starts(study, course_gap_days)
     if cutoff is not None:
         starts = starts.filter(pl.col("start_date") <= cutoff)
-    prev = pl.col("drug").shift(1).over("patient_id")
+    # starts are sorted by patient and date: a run of one drug begins where the patient or
+    # the drug changes (no window functions: this is the hot path at registry scale)
+    pid, drug_ = pl.col("patient_id"), pl.col("drug")
     starts = starts.with_columns(
-        run=(prev.is_null() | (prev != pl.col("drug"))).cast(pl.Int64).cum_sum()
-        .over("patient_id"))
-    runs = starts.group_by("patient_id", "run").agg(
-        pl.col("drug").first(), pl.col("start_date").first(),
-        pl.col("stop_date").last().alias("recorded_stop")).sort("patient_id", "run")
+        run=((pid != pid.shift(1)) | (drug_ != drug_.shift(1))).fill_null(True)
+        .cast(pl.Int64).cum_sum())
+    runs = starts.group_by("run", maintain_order=True).agg(
+        pl.col("patient_id").first(), pl.col("drug").first(), pl.col("start_date").first(),
+        pl.col("stop_date").last().alias("recorded_stop"))
     runs = runs.with_columns(
-        pl.col("start_date").shift(-1).over("patient_id").alias("switch_date"))
+        pl.when(pid.shift(-1) == pid).then(pl.col("start_date").shift(-1))
+        .alias("switch_date"))
     compared = (settings.treated, *settings.comparators)
     ep = runs.filter(pl.col("drug").is_in(compared)).with_columns(
         pl.min_horizontal("recorded_stop", "switch_date").alias("stop_date"),
@@ -149,18 +165,30 @@ def count_before(episodes: pl.DataFrame, events: pl.DataFrame, date_col: str,
         pl.col(name).fill_null(0))
 
 
+def _keys(patient: pl.Expr, date: pl.Expr, codes: pl.Enum) -> pl.Expr:
+    """One sortable integer per (patient, day): the patient's code, then the day."""
+    return (patient.cast(codes).to_physical().cast(pl.Int64) * (1 << 20)
+            + date.cast(pl.Int64) + (1 << 19))
+
+
 def last_before(episodes: pl.DataFrame, table: pl.DataFrame, date_col: str, value: str,
                 days: float, name: str) -> pl.DataFrame:
     """``episodes`` with ``name``: ``value`` of the patient's last row of ``table`` dated at
-    most ``days`` before the episode start (the start day included), else null."""
-    right = table.select("patient_id", pl.col(date_col).alias("_d"),
-                         pl.col(value).alias(name)).drop_nulls().sort("_d")
-    out = episodes.sort("start_date").join_asof(
-        right, left_on="start_date", right_on="_d", by="patient_id", strategy="backward",
-        check_sortedness=False)
-    far = (pl.col("start_date") - pl.col("_d")).dt.total_days() > days
+    most ``days`` before the episode start (the start day included), else null.
+
+    An as-of join on one integer key per (patient, day) (a join ``by`` patient is several
+    times slower at registry scale); a match of another patient is discarded."""
+    codes = pl.Enum(pl.concat([episodes["patient_id"], table["patient_id"]]).unique().sort())
+    right = table.select(pl.col("patient_id").alias("_p"), pl.col(date_col).alias("_d"),
+                         pl.col(value).alias(name)).drop_nulls().with_columns(
+        _k=_keys(pl.col("_p"), pl.col("_d"), codes)).sort("_k")
+    left = episodes.with_columns(_k=_keys(pl.col("patient_id"), pl.col("start_date"), codes)
+                                 ).sort("_k")
+    out = left.join_asof(right, on="_k", strategy="backward")
+    far = (pl.col("_p") != pl.col("patient_id")) | (
+        (pl.col("start_date") - pl.col("_d")).dt.total_days() > days)
     return out.with_columns(pl.when(far).then(None).otherwise(pl.col(name)).alias(name)) \
-        .drop("_d")
+        .drop("_d", "_p", "_k")
 
 
 def treatment_episodes(study: Study, settings: ComparisonSettings, *,
@@ -179,10 +207,11 @@ def treatment_episodes(study: Study, settings: ComparisonSettings, *,
     """
     s = settings
     ep = candidate_episodes(study, s, course_gap_days=course_gap_days, cutoff=cutoff)
-    ep = count_before(ep, study.table("relapses"), "onset_date", s.prior_relapse_days,
-                      "_prior_relapses")
-    ep = last_before(ep, study.table("edss"), "date", "edss", s.edss_window_days, "_edss")
-    ep = ep.join(study.patients.select("patient_id", "birth_date"), on="patient_id",
+    ep = count_before(ep, _frame(study, "relapses", "patient_id", "onset_date"), "onset_date",
+                      s.prior_relapse_days, "_prior_relapses")
+    ep = last_before(ep, _frame(study, "edss", "patient_id", "date", "edss"), "date", "edss",
+                     s.edss_window_days, "_edss")
+    ep = ep.join(_frame(study, "patients", "patient_id", "birth_date"), on="patient_id",
                  how="left").with_columns(
         ((pl.col("start_date") - pl.col("birth_date")).dt.total_days() / DAYS_PER_YEAR)
         .alias("_age"),

@@ -52,6 +52,7 @@ class Design:
     matrix: np.ndarray
     columns: tuple[str, ...]
     term_of: tuple[str, ...]  #: the term each column comes from ("(Intercept)" first)
+    reference: tuple[tuple[str, str], ...] = ()  #: (term, reference level) of categoricals
 
 
 def design_matrix(table: pl.DataFrame, terms: tuple[str, ...],
@@ -60,6 +61,7 @@ def design_matrix(table: pl.DataFrame, terms: tuple[str, ...],
     (the first level in sorted order is the reference; column ``term=level``)."""
     cols: list[np.ndarray] = [np.ones(table.height)]
     names, term_of = ["(Intercept)"], ["(Intercept)"]
+    reference: list[tuple[str, str]] = []
     for term in terms:
         values = table[term]
         if values.null_count():
@@ -70,6 +72,7 @@ def design_matrix(table: pl.DataFrame, terms: tuple[str, ...],
             if len(levels) < 2:
                 raise bad_argument(term, "a covariate with at least two values", levels)
             text = values.cast(pl.String).to_numpy()
+            reference.append((term, levels[0]))
             for level in levels[1:]:
                 cols.append((text == level).astype(float))
                 names.append(f"{term}={level}")
@@ -82,7 +85,7 @@ def design_matrix(table: pl.DataFrame, terms: tuple[str, ...],
             cols.append(x)
             names.append(term)
             term_of.append(term)
-    return Design(np.column_stack(cols), tuple(names), tuple(term_of))
+    return Design(np.column_stack(cols), tuple(names), tuple(term_of), tuple(reference))
 
 
 @dataclass(frozen=True)
@@ -106,9 +109,14 @@ class PropensityModel:
 
 
 def _binary_separation(design: Design, y: np.ndarray) -> list[str]:
+    """Indicators (every level of a categorical term, the reference too) with all their
+    episodes in one arm, or none of them outside it."""
     out = []
-    for j, name in enumerate(design.columns[1:], start=1):
-        x = design.matrix[:, j]
+    cols = [(name, design.matrix[:, j]) for j, name in enumerate(design.columns) if j]
+    for term, level in design.reference:
+        own = [j for j, t in enumerate(design.term_of) if t == term]
+        cols.insert(0, (f"{term}={level}", 1 - design.matrix[:, own].sum(axis=1)))
+    for name, x in cols:
         if not np.all((x == 0) | (x == 1)):
             continue
         for value in (0.0, 1.0):
@@ -143,9 +151,9 @@ def fit_logistic(design: Design, y: np.ndarray) -> PropensityModel:
         w = p * (1 - p)
         info = x.T @ (x * w[:, None])
         beta = beta + np.linalg.solve(info, x.T @ (y - p))
-        p = expit(x @ beta)
-        with np.errstate(divide="ignore"):
-            dev = -2 * float(np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)))
+        eta = x @ beta
+        p = expit(eta)
+        dev = 2 * float(np.sum(np.logaddexp(0, eta) - y * eta))  # -2 log L, overflow-safe
         if abs(dev - dev_old) < 1e-12 * (abs(dev) + 0.1):
             break
         dev_old = dev
