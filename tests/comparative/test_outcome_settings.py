@@ -51,3 +51,13 @@ def test_outcomes_table_is_read_from_the_comparison_section() -> None:
     assert outcomes_table({"comparison": {"outcomes": {"cdw_conf_days": 84}}}) == {
         "cdw_conf_days": 84}
     assert outcomes_table({}) == {}
+
+
+def test_docs_list_every_outcomes_key() -> None:
+    from pathlib import Path
+
+    from mscohort.definition.comparison_outcomes import OUTCOME_KEY_ROWS
+
+    docs = (Path(__file__).parents[2] / "docs" / "comparative.md").read_text()
+    for name, *_ in OUTCOME_KEY_ROWS:
+        assert f"`comparison.outcomes.{name}`" in docs, name
