@@ -73,7 +73,8 @@ def clusters_of(cohort: ComparisonCohort, table: pl.DataFrame) -> tuple[np.ndarr
     """The cluster of each row: the matched set (matched designs), else the patient."""
     if cohort.design == "match" and table["pair_id"].null_count() == 0:
         return table["pair_id"].to_numpy(), "matched set"
-    return table["patient_id"].to_numpy(), "patient"
+    # integer codes of the patients (np.unique on strings is slow at registry scale)
+    return table["patient_id"].rank("dense").to_numpy(), "patient"
 
 
 def _with_evalue(row: dict[str, object], kind: str, rare: bool) -> dict[str, object]:
