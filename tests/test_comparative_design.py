@@ -12,10 +12,11 @@ from mscohort.analyse.comparative.cohort import COHORT_SCHEMA, ComparisonCohort
 from mscohort.analyse.comparative.design import comparison_design
 from mscohort.definition import StudyDefinition
 from mscohort.definition.comparison import ComparisonSettings
-from mscohort.errors import InvalidArgumentError
+from mscohort.errors import InvalidArgumentError, UsageError
 from mscohort.study import Study
 from mscohort.synthetic_comparative import make_comparative_cohort
 from tests.oracles import oracle
+from tests.test_comparative_episodes import SETTINGS, toy_study
 
 TRUE_RATE_RATIO, TRUE_HAZARD_RATIO = 0.6, 0.7
 
@@ -126,3 +127,17 @@ def test_with_replacement_a_reused_control_has_one_row_per_set(cohort: Study) ->
 def test_a_definition_without_comparison_is_refused(cohort: Study) -> None:
     with pytest.raises(InvalidArgumentError, match="without \\[comparison\\]"):
         comparison_design(cohort, StudyDefinition())
+
+
+def test_definition_errors_of_the_design_are_usage_errors_naming_the_key(
+        cohort: Study) -> None:
+    # no episode of fingolimod in the cohort
+    with pytest.raises(UsageError, match="`comparison` must be a definition with eligible "
+                       "episodes of fingolimod; got none after eligibility"):
+        comparison_design(cohort, StudyDefinition(comparison=ComparisonSettings(
+            comparators=("fingolimod",))))
+    # the toy study: the only women are treated; separation names the level
+    toy = toy_study()
+    with pytest.raises(UsageError, match=r"separated by: sex=F \(all in arm 1\)"):
+        comparison_design(toy, StudyDefinition(comparison=SETTINGS.with_(
+            episodes="all", covariates=["age", "sex"])))
