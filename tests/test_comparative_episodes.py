@@ -212,3 +212,20 @@ def test_a_missing_numeric_covariate_gets_the_observed_mean_and_an_indicator() -
     assert cov.table["edss"].to_list() == pytest.approx([3.0, 11.5 / 3, 4.0, 4.5], abs=1e-12)
     assert cov.terms == ("age", "edss", "edss_missing")
     assert cov.missing.row(1) == ("edss", 1, 0, 1)
+
+
+def test_course_starts_follow_the_course_rule_of_number_courses() -> None:
+    # drug_starts numbers courses itself (no window functions); the rule is number_courses'
+    from mscohort.derive.courses import number_courses
+    from mscohort.derive.episodes import drug_starts
+
+    study = toy_study()
+    for gap in (0, 30, 400):
+        courses = number_courses(study.table("infusions"), gap).group_by(
+            "patient_id", "drug", "course").agg(pl.col("date").min().alias("start_date"))
+        mine = drug_starts(study, gap).filter(pl.col("stop_date").is_null()
+                                              & pl.col("drug").eq("alemtuzumab"))
+        expected = set(courses.select("patient_id", "start_date").rows())
+        # E's alemtuzumab is also in treatments (ongoing): the same start twice
+        assert set(mine.select("patient_id", "start_date").rows()) == expected, gap
+        assert mine.height == len(expected) + 1

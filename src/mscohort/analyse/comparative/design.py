@@ -67,9 +67,10 @@ class ComparisonDesign:
     def methods(self) -> str:
         """A methods paragraph with every choice of the design."""
         s = self.settings
+        which = ("the first eligible episode of each patient" if s.episodes == "first"
+                 else "every eligible episode")
         text = (f"Episodes of {s.treated} were compared with episodes of {s.control_label} "
-                f"({'the first eligible episode of each patient' if s.episodes == 'first' else 'every eligible episode'}). "  # noqa: E501
-                f"The propensity score was estimated by logistic regression on "
+                f"({which}). The propensity score was estimated by logistic regression on "
                 f"{', '.join(self.covariates.terms)} (missing values: {s.missing}). ")
         if self.match is not None:
             cal = (f"within a caliper of {s.caliper_sd:g} SD of the logit of the propensity "
