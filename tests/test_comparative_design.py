@@ -141,3 +141,20 @@ def test_definition_errors_of_the_design_are_usage_errors_naming_the_key(
     with pytest.raises(UsageError, match=r"separated by: sex=F \(all in arm 1\)"):
         comparison_design(toy, StudyDefinition(comparison=SETTINGS.with_(
             episodes="all", covariates=["age", "sex"])))
+
+
+def test_missing_indicators_enter_the_score_and_the_balance_table(cohort: Study) -> None:
+    # baseline EDSS 14-90 days before the start: a 30-day window leaves most missing
+    settings = ComparisonSettings(design="overlap", require_edss=False, edss_window_days=30,
+                                  missing="indicator", covariates=("age", "edss",
+                                                                   "relapses_12m"))
+    result = comparison_design(cohort, StudyDefinition(comparison=settings))
+    assert result.covariates.terms == ("age", "edss", "relapses_12m", "edss_missing")
+    missing = result.covariates.missing.filter(pl.col("covariate") == "edss")
+    n_missing = int(missing["n_missing"][0])
+    assert 0 < n_missing < result.covariates.table.height
+    assert int(result.covariates.table["edss_missing"].sum()) == n_missing
+    assert "edss_missing" in result.balance["covariate"].to_list()
+    assert "edss_missing" in result.cohort.episodes.columns
+    # overlap weights balance every term of the score exactly (Li et al. 2018)
+    assert result.balance["smd_after"].abs().max() < 1e-9
