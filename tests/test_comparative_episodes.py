@@ -163,6 +163,11 @@ def test_the_cutoff_date_ends_the_data() -> None:
     a = result.episodes.filter(pl.col("patient_id") == "A")
     assert a["end_date"].to_list() == [D("2011-03-03")]  # A's last infusion before it
     assert "E" not in result.episodes["patient_id"].to_list()  # started after it
+    # D's natalizumab stopped 2011-01-01, before it; B's switch of 2013-10-01 is after it
+    late = treatment_episodes(toy_study(), SETTINGS, cutoff=D("2012-06-30")).episodes
+    stops = dict(zip(late["episode_id"].to_list(), late["stop_date"].to_list(), strict=True))
+    assert stops["D:natalizumab:2010-01-01"] == D("2011-01-01")
+    assert stops["B:natalizumab:2012-01-01"] is None
 
 
 def test_baseline_covariates_at_the_episode_start_by_hand() -> None:
