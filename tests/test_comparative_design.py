@@ -12,10 +12,11 @@ from mscohort.analyse.comparative.cohort import COHORT_SCHEMA, ComparisonCohort
 from mscohort.analyse.comparative.design import comparison_design
 from mscohort.definition import StudyDefinition
 from mscohort.definition.comparison import ComparisonSettings
-from mscohort.errors import InvalidArgumentError
+from mscohort.errors import InvalidArgumentError, UsageError
 from mscohort.study import Study
 from mscohort.synthetic_comparative import make_comparative_cohort
 from tests.oracles import oracle
+from tests.test_comparative_episodes import SETTINGS, toy_study
 
 TRUE_RATE_RATIO, TRUE_HAZARD_RATIO = 0.6, 0.7
 
@@ -126,3 +127,34 @@ def test_with_replacement_a_reused_control_has_one_row_per_set(cohort: Study) ->
 def test_a_definition_without_comparison_is_refused(cohort: Study) -> None:
     with pytest.raises(InvalidArgumentError, match="without \\[comparison\\]"):
         comparison_design(cohort, StudyDefinition())
+
+
+def test_definition_errors_of_the_design_are_usage_errors_naming_the_key(
+        cohort: Study) -> None:
+    # no episode of fingolimod in the cohort
+    with pytest.raises(UsageError, match="`comparison` must be a definition with eligible "
+                       "episodes of fingolimod; got none after eligibility"):
+        comparison_design(cohort, StudyDefinition(comparison=ComparisonSettings(
+            comparators=("fingolimod",))))
+    # the toy study: the only women are treated; separation names the level
+    toy = toy_study()
+    with pytest.raises(UsageError, match=r"separated by: sex=F \(all in arm 1\)"):
+        comparison_design(toy, StudyDefinition(comparison=SETTINGS.with_(
+            episodes="all", covariates=["age", "sex"])))
+
+
+def test_missing_indicators_enter_the_score_and_the_balance_table(cohort: Study) -> None:
+    # baseline EDSS 14-90 days before the start: a 30-day window leaves most missing
+    settings = ComparisonSettings(design="overlap", require_edss=False, edss_window_days=30,
+                                  missing="indicator", covariates=("age", "edss",
+                                                                   "relapses_12m"))
+    result = comparison_design(cohort, StudyDefinition(comparison=settings))
+    assert result.covariates.terms == ("age", "edss", "relapses_12m", "edss_missing")
+    missing = result.covariates.missing.filter(pl.col("covariate") == "edss")
+    n_missing = int(missing["n_missing"][0])
+    assert 0 < n_missing < result.covariates.table.height
+    assert int(result.covariates.table["edss_missing"].sum()) == n_missing
+    assert "edss_missing" in result.balance["covariate"].to_list()
+    assert "edss_missing" in result.cohort.episodes.columns
+    # overlap weights balance every term of the score exactly (Li et al. 2018)
+    assert result.balance["smd_after"].abs().max() < 1e-9

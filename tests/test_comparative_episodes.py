@@ -163,6 +163,11 @@ def test_the_cutoff_date_ends_the_data() -> None:
     a = result.episodes.filter(pl.col("patient_id") == "A")
     assert a["end_date"].to_list() == [D("2011-03-03")]  # A's last infusion before it
     assert "E" not in result.episodes["patient_id"].to_list()  # started after it
+    # D's natalizumab stopped 2011-01-01, before it; B's switch of 2013-10-01 is after it
+    late = treatment_episodes(toy_study(), SETTINGS, cutoff=D("2012-06-30")).episodes
+    stops = dict(zip(late["episode_id"].to_list(), late["stop_date"].to_list(), strict=True))
+    assert stops["D:natalizumab:2010-01-01"] == D("2011-01-01")
+    assert stops["B:natalizumab:2012-01-01"] is None
 
 
 def test_baseline_covariates_at_the_episode_start_by_hand() -> None:
@@ -212,3 +217,20 @@ def test_a_missing_numeric_covariate_gets_the_observed_mean_and_an_indicator() -
     assert cov.table["edss"].to_list() == pytest.approx([3.0, 11.5 / 3, 4.0, 4.5], abs=1e-12)
     assert cov.terms == ("age", "edss", "edss_missing")
     assert cov.missing.row(1) == ("edss", 1, 0, 1)
+
+
+def test_course_starts_follow_the_course_rule_of_number_courses() -> None:
+    # drug_starts numbers courses itself (no window functions); the rule is number_courses'
+    from mscohort.derive.courses import number_courses
+    from mscohort.derive.episodes import drug_starts
+
+    study = toy_study()
+    for gap in (0, 30, 400):
+        courses = number_courses(study.table("infusions"), gap).group_by(
+            "patient_id", "drug", "course").agg(pl.col("date").min().alias("start_date"))
+        mine = drug_starts(study, gap).filter(pl.col("stop_date").is_null()
+                                              & pl.col("drug").eq("alemtuzumab"))
+        expected = set(courses.select("patient_id", "start_date").rows())
+        # E's alemtuzumab is also in treatments (ongoing): the same start twice
+        assert set(mine.select("patient_id", "start_date").rows()) == expected, gap
+        assert mine.height == len(expected) + 1

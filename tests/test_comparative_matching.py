@@ -109,3 +109,17 @@ def test_bad_matching_arguments_are_named() -> None:
         nearest_match(LOGIT, TREAT * 2)
     with pytest.raises(InvalidArgumentError, match="`distance` must be finite numbers"):
         nearest_match(np.r_[LOGIT[:-1], np.nan], TREAT)
+
+
+def test_controls_with_equal_scores_go_in_row_order_as_matchit() -> None:
+    # R: d <- data.frame(t = c(1, 0, 1, 0, 0), lp = c(0, -0.5, 0.3, -0.5, -0.5), x = 1:5)
+    #    matchit(t ~ x, data = d, distance = d$lp, mahvars = ~lp)$match.matrix
+    #    -> row 3 takes row 2, row 1 takes row 4 (MatchIt 4.5.1); with replace = TRUE,
+    #    ratio = 2: rows 1 and 3 both take rows 2 and 4
+    logit = np.array([0.0, -0.5, 0.3, -0.5, -0.5])
+    treat = np.array([1, 0, 1, 0, 0])
+    match = nearest_match(logit, treat, caliper_sd=0)
+    assert _pairs(match) == {(2, 1), (0, 3)}
+    # with replacement and 1:2 the two nearest are the first two rows of the tie
+    both = nearest_match(logit, treat, caliper_sd=0, replace=True, ratio=2)
+    assert _pairs(both) == {(2, 1), (2, 3), (0, 1), (0, 3)}

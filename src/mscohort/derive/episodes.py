@@ -14,7 +14,8 @@ Definitions (``docs/comparative.md``):
 * ``stop_date``: the earlier of the recorded stop of the episode's last row (none for an
   infused drug or an ongoing one) and the start of the next different drug (a switch).
 * End of data: the patient's last record of any kind (EDSS, relapse onset, treatment start
-  or stop, infusion), at most the study's ``cutoff_date``. ``end_date`` is the end of data,
+  or stop, infusion), at most the study's ``cutoff_date`` (a stop after it is unknown at
+  it: the episode is ongoing). ``end_date`` is the end of data,
   or the stop/switch when ``censor_at_stop`` and the episode stopped before it.
 * Eligibility, each failed criterion one row of :attr:`Episodes.exclusions`:
   ``prior_relapses`` (fewer than ``min_prior_relapses`` relapse onsets within
@@ -142,6 +143,9 @@ def candidate_episodes(study: Study, settings: ComparisonSettings, *,
         pl.concat_str([pl.col("patient_id"), pl.col("drug"),
                        pl.col("start_date").dt.strftime("%Y-%m-%d")], separator=":")
         .alias("episode_id"))
+    if cutoff is not None:  # a stop after the cut-off is not known at it: ongoing
+        ep = ep.with_columns(pl.when(pl.col("stop_date") <= cutoff).then(pl.col("stop_date"))
+                             .alias("stop_date"))
     ep = ep.join(end_of_data(study, cutoff), on="patient_id", how="left")
     end = pl.col("end_of_data")
     if settings.censor_at_stop:

@@ -37,7 +37,7 @@ from mscohort.analyse.comparative.weights import Weights, weigh
 from mscohort.definition.comparison import ComparisonSettings
 from mscohort.derive.episode_covariates import Covariates, episode_covariates
 from mscohort.derive.episodes import Episodes, treatment_episodes
-from mscohort.errors import bad_argument
+from mscohort.errors import InvalidArgumentError, UsageError, bad_argument, bad_usage
 
 if TYPE_CHECKING:
     from mscohort.definition import StudyDefinition
@@ -67,9 +67,10 @@ class ComparisonDesign:
     def methods(self) -> str:
         """A methods paragraph with every choice of the design."""
         s = self.settings
+        which = ("the first eligible episode of each patient" if s.episodes == "first"
+                 else "every eligible episode")
         text = (f"Episodes of {s.treated} were compared with episodes of {s.control_label} "
-                f"({'the first eligible episode of each patient' if s.episodes == 'first' else 'every eligible episode'}). "  # noqa: E501
-                f"The propensity score was estimated by logistic regression on "
+                f"({which}). The propensity score was estimated by logistic regression on "
                 f"{', '.join(self.covariates.terms)} (missing values: {s.missing}). ")
         if self.match is not None:
             cal = (f"within a caliper of {s.caliper_sd:g} SD of the logit of the propensity "
@@ -104,11 +105,18 @@ def comparison_design(study: Study, definition: StudyDefinition) -> ComparisonDe
     t = table["treatment"].to_numpy().astype(int)
     for arm, name in ((1, s.treated), (0, s.control_label)):
         if not (t == arm).any():
-            raise bad_argument("comparison", f"eligible episodes of {name}", 0,
-                               shown="none after eligibility",
-                               hint="Check the drugs and the eligibility criteria.")
+            raise bad_usage("comparison", f"a definition with eligible episodes of {name}",
+                            0, where=definition.source, shown="none after eligibility",
+                            hint="Check the drugs and the eligibility criteria (the "
+                            "exclusions of treatment_episodes name them).")
     flow |= {"analysed_treated": int((t == 1).sum()), "analysed_control": int((t == 0).sum())}
-    model = propensity_score(table, cov.terms, cov.categorical)
+    try:
+        model = propensity_score(table, cov.terms, cov.categorical)
+    except UsageError:
+        raise
+    except InvalidArgumentError as exc:  # a covariate without two values, or missing
+        raise bad_usage("comparison.covariates", "covariates the propensity score can use",
+                        list(cov.terms), where=definition.source, hint=str(exc)) from exc
     match: Match | None = None
     weights: Weights | None = None
     if s.design == "match":

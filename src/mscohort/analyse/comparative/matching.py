@@ -16,7 +16,10 @@ its output on a committed fixture (tests/data/r_matchit/):
 * 1:k without replacement is done in k rounds: every treated episode gets its first control
   before any gets its second; a treated episode without an eligible control in a round gets
   no more (MatchIt's rounds). With replacement each treated episode takes its k nearest
-  eligible controls. Ties in distance go to the control first in row order;
+  eligible controls. Ties in distance go to the control first in row order (as MatchIt
+  does for controls with equal scores; MatchIt compares distances after scaling, so that
+  controls at equal distances on either side of a treated episode may be ordered by
+  rounding there);
 * treated episodes without a control within the caliper are dropped for lack of overlap;
 * weights (MatchIt's, ATT): a matched treated episode weighs 1; a control weighs the sum over
   its matched sets of 1 / (controls in the set), then control weights are scaled to sum to
@@ -130,7 +133,7 @@ def nearest_match(distance: np.ndarray, treat: np.ndarray, *, ratio: int = 1,
     sets: list[tuple[int, int]] = []  # (treated row, control row)
     if replace:
         for i in seq:
-            sets += [(int(i), int(cs[j])) for j in _k_nearest(dc, d[i], ratio, caliper)]
+            sets += [(int(i), int(cs[j])) for j in _k_nearest(dc, cs, d[i], ratio, caliper)]
     else:
         free = _Free(cs.size)
         active = {int(i): True for i in seq}
@@ -158,6 +161,8 @@ def _nearest_free(free: _Free, dc: np.ndarray, cs: np.ndarray, x: float,
     pos = int(np.searchsorted(dc, x, side="left"))
     right = free.find_right(pos) if pos < dc.size else dc.size
     left = free.find_left(pos - 1) if pos > 0 else -1
+    if left >= 0:  # among equal distances the first free control in row order
+        left = free.find_right(int(np.searchsorted(dc, dc[left], side="left")))
     best, best_gap = -1, np.inf
     for j in (left, right):
         if 0 <= j < dc.size:
@@ -167,22 +172,32 @@ def _nearest_free(free: _Free, dc: np.ndarray, cs: np.ndarray, x: float,
     return best
 
 
-def _k_nearest(dc: np.ndarray, x: float, k: int, caliper: float) -> list[int]:
+def _k_nearest(dc: np.ndarray, cs: np.ndarray, x: float, k: int, caliper: float
+               ) -> list[int]:
+    """The k nearest positions within the caliper; equal distances in row order."""
     pos = int(np.searchsorted(dc, x, side="left"))
     lo, hi = pos - 1, pos
-    out: list[int] = []
-    while len(out) < k and (lo >= 0 or hi < dc.size):
+    gaps: list[float] = []
+    while len(gaps) < k and (lo >= 0 or hi < dc.size):
         gl = x - dc[lo] if lo >= 0 else np.inf
         gh = dc[hi] - x if hi < dc.size else np.inf
-        j = lo if gl < gh else hi
         if min(gl, gh) > caliper:
             break
-        out.append(j)
-        if j == lo:
+        gaps.append(min(gl, gh))
+        if gl < gh:
             lo -= 1
         else:
             hi += 1
-    return out
+    if not gaps:
+        return []
+    # every position as near as the k-th (ties at the edge), then by distance and row
+    edge = gaps[-1]
+    a = int(np.searchsorted(dc, x - edge, side="left"))
+    b = int(np.searchsorted(dc, x + edge, side="right"))
+    near = np.arange(a, b)
+    near = near[np.abs(dc[near] - x) <= edge]
+    order = np.lexsort((cs[near], np.abs(dc[near] - x)))
+    return near[order][:k].tolist()
 
 
 def matching_weights(pairs: pl.DataFrame, n: int) -> np.ndarray:

@@ -35,14 +35,15 @@ import numpy as np
 import polars as pl
 from scipy.special import expit
 
-from mscohort.errors import InvalidArgumentError, bad_argument
+from mscohort.errors import UsageError, bad_argument
 
 MAX_ITER = 50
 _EDGE = 1e-10
 
 
-class SeparationError(InvalidArgumentError):
-    """The treatment is (quasi-)completely separated by some terms of the model."""
+class SeparationError(UsageError):
+    """The treatment is (quasi-)completely separated by some terms of the model: a choice
+    of ``[comparison] covariates`` to change (a usage error, exit code 2)."""
 
 
 @dataclass(frozen=True)
