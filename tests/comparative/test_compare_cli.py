@@ -70,12 +70,20 @@ def test_compare_names_a_bad_outcomes_key_and_exits_2(tmp_path: Path, study_dir:
     assert "`comparison.outcomes.cdw_conf_days` must be a number of days > 0; got -1" in output
 
 
-def test_compare_with_no_eligible_comparator_exits_1(tmp_path: Path, study_dir: Path
-                                                     ) -> None:
+def test_compare_with_no_eligible_comparator_exits_2_naming_the_drug(
+        tmp_path: Path, study_dir: Path) -> None:
+    # the definition asks for what the data do not hold: a usage error of the definition
     code, output, _ = _run(tmp_path, study_dir, DEFINITION.replace(
         '["natalizumab", "fingolimod"]', '["cladribine"]'))
+    assert code == 2, output
+    assert "eligible episodes of cladribine" in output
+
+
+def test_compare_on_data_that_break_the_rules_exits_1(tmp_path: Path, broken_dir: Path
+                                                      ) -> None:
+    code, output, out = _run(tmp_path, broken_dir, DEFINITION)
     assert code == 1, output
-    assert "no comparison" in output
+    assert not out.exists()
 
 
 def test_compare_help_has_an_example() -> None:

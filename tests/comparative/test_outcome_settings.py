@@ -7,7 +7,6 @@ import pytest
 from mscohort.definition.comparison_outcomes import (
     OUTCOME_NAMES,
     OutcomeSettings,
-    outcomes_table,
     parse_comparison_outcomes,
 )
 from mscohort.errors import UsageError
@@ -47,10 +46,17 @@ def test_unknown_key_is_refused_with_the_allowed_ones() -> None:
         parse_comparison_outcomes({"sensitivity_calipers": [-1]}, "study.toml")
 
 
-def test_outcomes_table_is_read_from_the_comparison_section() -> None:
-    assert outcomes_table({"comparison": {"outcomes": {"cdw_conf_days": 84}}}) == {
-        "cdw_conf_days": 84}
-    assert outcomes_table({}) == {}
+def test_comparison_section_carries_its_outcomes_table() -> None:
+    from mscohort.definition import parse_definition
+
+    d = parse_definition({"comparison": {"outcomes": {"cdw_conf_days": 84,
+                                                      "outcomes": ["cdw"]}}})
+    assert d.comparison is not None
+    assert d.comparison.outcomes == OutcomeSettings(cdw_conf_days=84.0, outcomes=("cdw",))
+    # with_ round-trips the sub-table
+    assert d.comparison.with_(design="iptw").outcomes == d.comparison.outcomes
+    with pytest.raises(UsageError, match=r"`comparison\.outcomes\.cdw_conf_days` must be"):
+        parse_definition({"comparison": {"outcomes": {"cdw_conf_days": "six months"}}})
 
 
 def test_docs_list_every_outcomes_key() -> None:

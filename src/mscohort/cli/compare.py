@@ -34,12 +34,7 @@ def compare(
     """
     from mscohort.analyse.comparative.analysis import compare_study
     from mscohort.definition import load_definition
-    from mscohort.definition.comparison_outcomes import (
-        outcome_settings_of,
-        outcomes_table,
-        parse_comparison_outcomes,
-    )
-    from mscohort.errors import read_toml
+    from mscohort.definition.comparison_outcomes import outcome_settings_of
     from mscohort.loading import load_input
 
     with command_errors():
@@ -48,10 +43,7 @@ def compare(
             raise bad_usage("--study", "a study definition with a [comparison] section",
                             study, shown=f"{study} without [comparison]",
                             hint="See docs/comparative.md for its keys.")
-        where = f"study definition {study}"
-        settings = (outcome_settings_of(definition.comparison)
-                    if hasattr(definition.comparison, "outcomes") else
-                    parse_comparison_outcomes(outcomes_table(read_toml(study, where)), where))
+        settings = outcome_settings_of(definition.comparison)
         loaded = load_input(db, data, as_of_version)
     try:
         with err.status("comparing ...") as status:

@@ -33,9 +33,10 @@ this parser leaves that sub-table alone. Definitions and sources: ``docs/compara
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mscohort.definition.comparison_outcomes import OutcomeSettings, parse_comparison_outcomes
 from mscohort.errors import UsageError, bad_usage
 from mscohort.vocabulary import normalise_drug
 
@@ -122,6 +123,8 @@ class ComparisonSettings:
     stabilised: bool = True
     trim_percentiles: tuple[float, float] = (0.0, 100.0)
     ps_bounds: tuple[float, float] = (0.0, 1.0)
+    #: [comparison.outcomes] (definition/comparison_outcomes.py)
+    outcomes: OutcomeSettings = field(default_factory=OutcomeSettings)
 
     @property
     def control_label(self) -> str:
@@ -219,6 +222,11 @@ def parse_comparison(raw: dict[str, object], where: str) -> ComparisonSettings:
     age_max = number("age_max", "a number of years >= 0")
     if age_max < age_min:
         bad("age_max", f"at least age_min ({age_min:g})", age_max)
+    try:
+        outcomes = parse_comparison_outcomes(raw.get(OUTCOMES_TABLE, {}), where)  # type: ignore[arg-type]
+    except UsageError as exc:
+        errors.extend(str(exc).splitlines())
+        outcomes = base.outcomes
     settings = ComparisonSettings(
         treated=treated, comparators=comparators,
         episodes=choice("episodes", EPISODE_CHOICES),
@@ -236,7 +244,7 @@ def parse_comparison(raw: dict[str, object], where: str) -> ComparisonSettings:
         replacement=flag("replacement"), order=choice("order", ORDER_CHOICES),
         estimand=choice("estimand", ESTIMANDS), stabilised=flag("stabilised"),
         trim_percentiles=bounds("trim_percentiles", 100.0),
-        ps_bounds=bounds("ps_bounds", 1.0),
+        ps_bounds=bounds("ps_bounds", 1.0), outcomes=outcomes,
     )
     if errors:
         raise UsageError("\n".join(errors))

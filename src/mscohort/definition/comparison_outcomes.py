@@ -67,6 +67,9 @@ def parse_comparison_outcomes(raw: dict[str, object], where: str) -> OutcomeSett
     reported in one :class:`~mscohort.errors.UsageError` naming the key."""
     base = OutcomeSettings()
     errors: list[str] = []
+    if not isinstance(raw, dict):
+        raise bad_usage("[comparison.outcomes]", "a table of settings", raw, where=where)
+    raw = {k: list(v) if isinstance(v, tuple) else v for k, v in raw.items()}
     allowed = {row[0] for row in OUTCOME_KEY_ROWS}
     unknown = sorted(set(raw) - allowed)
     if unknown:
@@ -121,14 +124,6 @@ def parse_comparison_outcomes(raw: dict[str, object], where: str) -> OutcomeSett
     if errors:
         raise UsageError("\n".join(errors))
     return settings
-
-
-def outcomes_table(definition_raw: dict[str, object]) -> dict[str, object]:
-    """The raw ``[comparison.outcomes]`` sub-table of a parsed TOML definition ({} when
-    absent)."""
-    comparison = definition_raw.get("comparison", {})
-    sub = comparison.get("outcomes", {}) if isinstance(comparison, dict) else {}
-    return sub if isinstance(sub, dict) else {"outcomes": sub}
 
 
 def outcome_settings_of(comparison: object) -> OutcomeSettings:
