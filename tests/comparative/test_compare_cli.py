@@ -90,3 +90,19 @@ def test_compare_help_has_an_example() -> None:
     r = CliRunner().invoke(app, ["compare", "--help"])
     assert r.exit_code == 0
     assert "Example: mscohort compare --study study.toml --db study.duckdb" in r.output
+
+
+def test_compare_reads_a_study_store(tmp_path: Path, study_dir: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    r = CliRunner().invoke(app, ["import", str(study_dir), "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    (tmp_path / "study.toml").write_text(DEFINITION + "[comparison.outcomes]\n"
+                                         'outcomes = ["relapse_rate"]\n'
+                                         "sensitivity_designs = []\n")
+    r = CliRunner().invoke(app, ["compare", "--study", str(tmp_path / "study.toml"),
+                                 "--db", str(db), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    table = pl.read_csv(tmp_path / "out" / "comparison_outcomes.csv")
+    assert table["outcome"].to_list() == ["relapse_rate", "relapse_rate"]
+    sens = pl.read_csv(tmp_path / "out" / "comparison_sensitivity.csv")
+    assert set(sens["analysis"]) == {"main: matching, caliper 0.1 SD"}
