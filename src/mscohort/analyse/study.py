@@ -17,9 +17,11 @@ import polars as pl
 
 from mscohort._version import __version__
 from mscohort.analyse.cohort import cohort_description
+from mscohort.analyse.comparative.analysis import ComparativeAnalysis, compare_study
 from mscohort.analyse.contrasts import contrast_table
 from mscohort.analyse.estimates import study_estimates
 from mscohort.analyse.flow import population_flow
+from mscohort.analyse.json_safe import json_safe
 from mscohort.analyse.models.results import ModelResults, study_models
 from mscohort.analyse.primary import (
     adjust_contrasts,
@@ -114,10 +116,11 @@ class StudyAnalysis:
         """The periods of :attr:`aesi` in time order (``period`` column)."""
         return AESI_PERIODS
     models: ModelResults | None = None  #: [models]: mixed and count models
+    comparison: ComparativeAnalysis | None = None  #: [comparison]: design and outcomes
 
     def methods(self) -> str:
-        models = self.models.methods() if self.models is not None else ""
-        return methods_text(self.definition) + (f" {models}" if models else "")
+        extra = [x.methods() for x in (self.models, self.comparison) if x is not None]
+        return " ".join([methods_text(self.definition), *filter(None, extra)])
 
     def write(self, folder: Path) -> list[Path]:
         """CSV, JSON and Parquet files of every result (Parquet keeps the types and the
@@ -146,6 +149,8 @@ class StudyAnalysis:
                        "msfc_means": sec.msfc_means}
         if self.models is not None:
             frames |= self.models.frames()
+        if self.comparison is not None:
+            frames |= self.comparison.frames()
         written = []
         for name, frame in frames.items():
             write_safe_csv(frame, folder / f"{name}.csv")  # opened in spreadsheets
@@ -156,21 +161,10 @@ class StudyAnalysis:
         settings = self.definition.as_dict() | {
             "event_settings": study_event_settings(self.definition.events).as_dict(),
             "warnings": list(self.warnings), "mscohort_version": __version__}
-        (folder / "settings.json").write_text(json.dumps(_json_safe(settings), indent=2,
+        (folder / "settings.json").write_text(json.dumps(json_safe(settings), indent=2,
                                                          default=str, allow_nan=False))
         (folder / "methods.txt").write_text(self.methods() + "\n")
         return [*written, folder / "settings.json", folder / "methods.txt"]
-
-
-def _json_safe(value: object) -> object:
-    """Infinite and undefined numbers as the strings "inf", "-inf", "nan" (JSON has none)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 def latest_record(study: Study) -> dt.date | None:
@@ -238,7 +232,8 @@ def analyse_study(study: Study, definition: StudyDefinition,
         followup_groups=split_groups(outcomes, followup_split),
         changes=change_summary(outcomes),
         timelines=study_timelines(study, outcomes, scored, definition),
-        models=study_models(study, outcomes, definition) if definition.models.fit else None)
+        models=study_models(study, outcomes, definition) if definition.models.fit else None,
+        comparison=compare_study(study, definition) if definition.comparison else None)
 
 
 #: Said next to the log-rank test of the follow-up cohorts (issue #17, error 6).

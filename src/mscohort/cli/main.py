@@ -286,6 +286,7 @@ def synth(
 def _register() -> None:
     from mscohort.cli.analyse import analyse
     from mscohort.cli.calibrate import calibrate
+    from mscohort.cli.compare import compare
     from mscohort.cli.events import events
     from mscohort.cli.federate import federate
     from mscohort.cli.history import history, retract
@@ -304,6 +305,7 @@ def _register() -> None:
     app.command()(screen)
     app.command()(events)
     app.command()(analyse)
+    app.command()(compare)
     app.command()(federate)
     app.command()(report)
     app.command()(serve)

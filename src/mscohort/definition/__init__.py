@@ -79,6 +79,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mscohort.definition.comparison import ComparisonSettings, parse_comparison
 from mscohort.definition.events import EventOptions, parse_events
 from mscohort.definition.keys import (
     CHANGE_RULES,
@@ -153,6 +154,7 @@ class StudyDefinition:
     events: EventOptions = field(default_factory=EventOptions)  #: confirmed worsening
     primary: str = "edss_change"  #: [analysis] primary: the primary endpoint
     models: ModelSettings = field(default_factory=ModelSettings)  #: [models]
+    comparison: ComparisonSettings | None = None  #: [comparison]: the comparative design
     source: str = "defaults"
 
     @property
@@ -194,7 +196,8 @@ class StudyDefinition:
         from dataclasses import asdict
 
         return {k: (v.isoformat() if isinstance(v, dt.date) else
-                    asdict(v) if isinstance(v, SecondarySettings | ModelSettings) else
+                    asdict(v) if isinstance(v, SecondarySettings | ModelSettings
+                                          | ComparisonSettings) else
                     v.as_dict() if isinstance(v, EventOptions) else v)
                 for k, v in self.__dict__.items()}
 
@@ -224,7 +227,7 @@ def _sections(raw: dict[str, object], err: Errors) -> dict[str, dict[str, object
             continue
         keys = allowed[section]
         unknown = set(value) - (keys if keys is not None else set(value))
-        if unknown and section != "events":  # [events]: parse_events names them
+        if unknown and section not in ("events", "comparison"):  # their parsers name them
             err.messages.append(f"{err.where}: [{section}] has unknown key(s) "
                                 f"{', '.join(sorted(unknown))}; allowed: "
                                 f"{', '.join(sorted(keys or []))}.")
@@ -343,6 +346,8 @@ def parse_definition(raw: dict[str, object], where: str = "study definition"
         primary=_primary(raw, sections, err),
         models=err.check(parse_models, sections.get("models", {}), where,
                          default=ModelSettings()),
+        comparison=(err.check(parse_comparison, sections["comparison"], where, default=None)
+                    if "comparison" in sections else None),
     )
     err.raise_any()
     return definition

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mscohort.definition.comparison import COMPARISON_KEY_ROWS
+from mscohort.definition.comparison_outcomes import OUTCOME_KEY_ROWS
 from mscohort.definition.events import EVENT_OPTIONS, KIND_TEXT, PRESET_NAMES
 from mscohort.definition.models import (
     ADJUST_COLUMNS,
@@ -166,6 +168,8 @@ KEYS: tuple[Key, ...] = (
     Key("models", "group_adjust", "list among " + ", ".join(ADJUST_COLUMNS),
         "[arr_before, age_at_index, duration_at_index_years, baseline_edss]",
         "adjustments of the between-group negative binomial model"),
+    *(Key("comparison", *row) for row in COMPARISON_KEY_ROWS),
+    *(Key("comparison.outcomes", *row) for row in OUTCOME_KEY_ROWS),
 )
 
 #: Sections whose keys are free (any name) or checked elsewhere.
@@ -176,6 +180,8 @@ def section_keys() -> dict[str, set[str] | None]:
     """Allowed keys of each section (``None``: any key)."""
     out: dict[str, set[str] | None] = {}
     for k in KEYS:
+        if "." in k.section:  # a sub-table, checked by its section's parser
+            continue
         if k.section in FREE_SECTIONS:
             out[k.section] = None
         else:

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.report import tables as T
+from mscohort.report.comparative_section import (
+    DRAW_KEYS,
+    comparative_figures,
+    comparative_tables,
+    draw_comparative,
+)
 from mscohort.report.figures import (
     FigureData,
     arr_pairs,
@@ -66,6 +72,7 @@ TABLES: tuple[TableSection, ...] = (
     TableSection("safety", lambda a: [T.safety_table(a)], lambda a: a.safety.height > 0),
     TableSection("aesi", lambda a: [T.aesi_report_table(a)], lambda a: a.aesi.height > 0),
     TableSection("secondary", secondary_report_tables),
+    TableSection("comparison", comparative_tables, lambda a: a.comparison is not None),
 )
 
 #: Every figure of the report, in reading order.
@@ -79,11 +86,13 @@ FIGURES: tuple[FigureSection, ...] = (
     FigureSection("swimmer", lambda s, a, n: [swimmer(s, a, n)]),
     FigureSection("secondary", lambda s, a, n: secondary_figures(s, a)),
     FigureSection("flow", lambda s, a, n: [flow_figure(a)]),
+    FigureSection("comparison", lambda s, a, n: comparative_figures(a)),
 )
 
 #: How each figure key is drawn.
 DRAW: dict[str, Callable[[FigureData], Drawn]] = {**MAIN_DRAW, **SECONDARY_DRAW,
-                                                  "flow": draw_flow}
+                                                  "flow": draw_flow,
+                                                  **dict.fromkeys(DRAW_KEYS, draw_comparative)}
 
 
 def report_tables(analysis: StudyAnalysis) -> list[ReportTable]:

@@ -1,0 +1,163 @@
+"""The comparative design in one call: episodes, baseline covariates, propensity score,
+matching or weighting, and balance (issue #25; ``docs/comparative.md``).
+
+Notes
+-----
+:func:`comparison_design` runs, with the ``[comparison]`` settings of the definition:
+
+1. :func:`mscohort.derive.episodes.treatment_episodes` (eligibility, the first eligible
+   episode or all);
+2. :func:`mscohort.derive.episode_covariates.episode_covariates` (missing values excluded
+   or given indicators);
+3. :func:`mscohort.analyse.comparative.propensity.propensity_score` on the covariates;
+4. ``design = "match"``: :func:`~mscohort.analyse.comparative.matching.nearest_match` on the
+   logit; ``"iptw"`` / ``"overlap"``: :func:`~mscohort.analyse.comparative.weights.weigh`;
+5. :func:`~mscohort.analyse.comparative.balance.balance_table` before and after, with the
+   pooled SD of the unadjusted groups (Austin 2009).
+
+The cohort (:class:`~mscohort.analyse.comparative.cohort.ComparisonCohort`) has one row per
+analysed episode; matched with replacement, a control matched into several sets has one
+row per set (``pair_id``), its MatchIt weight split over them in proportion to its share of
+each set (the rows of an episode sum to its matching weight).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from mscohort.analyse.comparative.balance import BALANCED_SMD, balance_columns, balance_table
+from mscohort.analyse.comparative.cohort import COHORT_SCHEMA, ComparisonCohort
+from mscohort.analyse.comparative.matching import Match, nearest_match
+from mscohort.analyse.comparative.propensity import PropensityModel, propensity_score
+from mscohort.analyse.comparative.weights import Weights, weigh
+from mscohort.definition.comparison import ComparisonSettings
+from mscohort.derive.episode_covariates import Covariates, episode_covariates
+from mscohort.derive.episodes import Episodes, treatment_episodes
+from mscohort.errors import InvalidArgumentError, UsageError, bad_argument, bad_usage
+
+if TYPE_CHECKING:
+    from mscohort.definition import StudyDefinition
+    from mscohort.study import Study
+
+
+@dataclass(frozen=True)
+class ComparisonDesign:
+    """The design's results, each with the settings that made it (module Notes)."""
+
+    cohort: ComparisonCohort
+    balance: pl.DataFrame  #: :data:`~mscohort.analyse.comparative.balance.BALANCE_SCHEMA`
+    flow: dict[str, int]  #: counts from candidate episodes to the analysed cohort
+    episodes: Episodes
+    covariates: Covariates
+    model: PropensityModel
+    match: Match | None
+    weights: Weights | None
+    dropped: pl.DataFrame  #: episodes left out for lack of overlap (episode_id, reason)
+    settings: ComparisonSettings
+
+    @property
+    def balanced(self) -> bool:
+        """Every |SMD| after adjustment below 0.1 (Austin 2009)."""
+        return bool((self.balance["smd_after"].abs() < BALANCED_SMD).all())
+
+    def methods(self) -> str:
+        """A methods paragraph with every choice of the design."""
+        s = self.settings
+        which = ("the first eligible episode of each patient" if s.episodes == "first"
+                 else "every eligible episode")
+        text = (f"Episodes of {s.treated} were compared with episodes of {s.control_label} "
+                f"({which}). The propensity score was estimated by logistic regression on "
+                f"{', '.join(self.covariates.terms)} (missing values: {s.missing}). ")
+        if self.match is not None:
+            cal = (f"within a caliper of {s.caliper_sd:g} SD of the logit of the propensity "
+                   f"score ({self.match.caliper:.4f})" if s.caliper_sd > 0 else "without a caliper")
+            text += (f"Episodes were matched 1:{s.ratio} {'with' if s.replacement else 'without'}"
+                     f" replacement by nearest neighbour on the logit of the propensity score "
+                     f"{cal}, treated episodes in {s.order} order (MatchIt 4.5 conventions). ")
+        elif self.weights is not None:
+            text += self.weights.methods() + " "
+        return text + ("Balance was assessed by standardised mean differences with the pooled "
+                       "SD of the unadjusted groups (Austin 2009).")
+
+
+def _cohort_frame(table: pl.DataFrame, terms: tuple[str, ...], ps: np.ndarray,
+                  pair_id: pl.Series, weight: pl.Series) -> pl.DataFrame:
+    base = table.with_columns(ps=pl.Series(ps), pair_id=pair_id, weight=weight)
+    return base.select([pl.col(c).cast(t) for c, t in COHORT_SCHEMA.items()] + list(terms))
+
+
+def comparison_design(study: Study, definition: StudyDefinition) -> ComparisonDesign:
+    """Episodes, covariates, propensity score, matching or weighting and balance of the
+    definition's ``[comparison]`` (module Notes)."""
+    s = definition.comparison
+    if s is None:
+        raise bad_argument("definition", "a study definition with a [comparison] section",
+                           definition.source, shown=f"{definition.source} without [comparison]")
+    eps = treatment_episodes(study, s, course_gap_days=definition.course_gap_days,
+                             cutoff=definition.cutoff_date)
+    cov = episode_covariates(study, eps.eligible, s, definition.course_gap_days)
+    table = cov.table
+    flow = eps.flow() | {"excluded_missing_covariate": cov.exclusions["episode_id"].n_unique()}
+    t = table["treatment"].to_numpy().astype(int)
+    for arm, name in ((1, s.treated), (0, s.control_label)):
+        if not (t == arm).any():
+            raise bad_usage("comparison", f"a definition with eligible episodes of {name}",
+                            0, where=definition.source, shown="none after eligibility",
+                            hint="Check the drugs and the eligibility criteria (the "
+                            "exclusions of treatment_episodes name them).")
+    flow |= {"analysed_treated": int((t == 1).sum()), "analysed_control": int((t == 0).sum())}
+    try:
+        model = propensity_score(table, cov.terms, cov.categorical)
+    except UsageError:
+        raise
+    except InvalidArgumentError as exc:  # a covariate without two values, or missing
+        raise bad_usage("comparison.covariates", "covariates the propensity score can use",
+                        list(cov.terms), where=definition.source, hint=str(exc)) from exc
+    match: Match | None = None
+    weights: Weights | None = None
+    if s.design == "match":
+        match = nearest_match(model.logit, t, ratio=s.ratio, replace=s.replacement,
+                              caliper_sd=s.caliper_sd, order=s.order)
+        unit_w = match.weights
+        pairs = match.pairs
+        share = pairs.group_by("set_id").agg(pl.len().alias("k")).with_columns(
+            (1.0 / pl.col("k")).alias("share"))
+        ctrl = pairs.join(share, on="set_id").select(
+            pl.col("control").alias("row"), "set_id", "share")
+        total = ctrl.group_by("row").agg(pl.col("share").sum().alias("tot"))
+        ctrl = ctrl.join(total, on="row").with_columns(
+            (pl.col("share") / pl.col("tot")).alias("part"))
+        treated = pairs.select(pl.col("treated").alias("row"), "set_id").unique()
+        rows = pl.concat([treated.with_columns(part=pl.lit(1.0)),
+                          ctrl.select("row", "set_id", "part")]).sort("set_id", "row")
+        idx = rows["row"].to_numpy()
+        frame = _cohort_frame(table[idx], cov.terms, model.ps[idx],
+                              rows["set_id"].alias("pair_id"),
+                              pl.Series("weight", unit_w[idx] * rows["part"].to_numpy()))
+        drop_rows = match.dropped_treated(t)
+        reason = "no comparator episode within the caliper"
+        flow |= {"matched_treated": int((match.matched & (t == 1)).sum()),
+                 "matched_control": int((match.matched & (t == 0)).sum()),
+                 "dropped_treated_no_overlap": int(drop_rows.size),
+                 "matched_sets": int(pairs["set_id"].n_unique())}
+    else:
+        weights = weigh(model.ps, t, method="overlap" if s.design == "overlap" else "iptw",
+                        estimand=s.estimand, stabilised=s.stabilised,
+                        trim_percentiles=s.trim_percentiles, ps_bounds=s.ps_bounds)
+        unit_w = weights.weights
+        kept = np.flatnonzero(weights.kept)
+        frame = _cohort_frame(table[kept], cov.terms, model.ps[kept],
+                              pl.Series("pair_id", [None] * kept.size, pl.Int64),
+                              pl.Series("weight", unit_w[kept]))
+        drop_rows = np.flatnonzero(~weights.kept)
+        reason = f"propensity score outside {s.ps_bounds[0]:g}-{s.ps_bounds[1]:g}"
+        flow |= {"dropped_outside_ps_bounds": int(drop_rows.size)}
+    dropped = table[drop_rows].select("episode_id", "patient_id", "drug").with_columns(
+        reason=pl.lit(reason))
+    cohort = ComparisonCohort(frame, s.design, s.treated, s.control_label, cov.terms)
+    balance = balance_table(balance_columns(table, cov.terms, cov.categorical), t, unit_w)
+    return ComparisonDesign(cohort, balance, flow, eps, cov, model, match, weights, dropped, s)

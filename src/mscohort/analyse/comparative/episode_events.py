@@ -1,0 +1,93 @@
+"""Times to confirmed disability worsening and improvement, and to treatment
+discontinuation, of each episode of a comparison cohort.
+
+Notes
+-----
+* **Confirmed disability worsening (CDW) and improvement (CDI)** after the episode start:
+  the study's event settings (``[events]``; :func:`mscohort.derive.events.detect_events`)
+  with the first event of the kind (``firstCDW`` or ``firstCDI``) and the confirmation at
+  ``conf_days`` (168 days: 6-month confirmation, Kalincik et al. 2017), run on each
+  episode's own visits: the episode's baseline is the last EDSS on or before the start
+  and at most ``baseline_days`` before it (180 days), followed by every EDSS up to the end
+  of follow-up. An event counts when both its onset and its confirmation fall within
+  follow-up; its time is from the start to the onset. Episodes without a baseline EDSS
+  are left out of these two outcomes (counted in the note).
+* **Treatment discontinuation**: the time from the start to ``stop_date`` (a stop or a
+  switch) when it falls within follow-up, else censored at the end of follow-up.
+
+References
+----------
+Kalincik T, Brown JWL, Robertson N, et al. Lancet Neurol 2017;16:271-281. Montobbio N et al.
+Mult Scler 2024 (msprog).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mscohort.analyse.comparative.followup import FollowUp
+from mscohort.derive.events import detect_events
+from mscohort.derive.events.settings import EventSettings
+
+#: The columns of every time-to-event table of this module.
+TIME_SCHEMA = {"episode_id": pl.String, "time_days": pl.Float64, "event": pl.Boolean}
+
+
+def discontinuation_times(fu: FollowUp) -> pl.DataFrame:
+    """Time to ``stop_date`` within follow-up (module Notes)."""
+    t = fu.table
+    stopped = pl.col("stop_date").is_not_null() & (pl.col("stop_date") <= pl.col("fu_end"))
+    return t.select(
+        "episode_id",
+        pl.when(stopped).then((pl.col("stop_date") - pl.col("start_date")).dt.total_days()
+                              .cast(pl.Float64)).otherwise(pl.col("fu_days"))
+        .alias("time_days"),
+        stopped.alias("event"))
+
+
+def disability_times(fu: FollowUp, edss: pl.DataFrame, relapses: pl.DataFrame | None,
+                     settings: EventSettings, kind: str = "worsening",
+                     conf_days: float = 168.0, baseline_days: float = 180.0
+                     ) -> tuple[pl.DataFrame, int]:
+    """Time to the first confirmed worsening (``kind="worsening"``) or improvement of
+    each episode with a baseline EDSS, and the number of episodes without one (module
+    Notes). ``edss``: ``patient_id``, ``date``, ``edss``."""
+    event = {"worsening": "firstCDW", "improvement": "firstCDI"}[kind]
+    s = settings.with_(event=event, conf_days=(conf_days,), name=settings.name)
+    ep = fu.table.select("episode_id", "patient_id", "start_date", "fu_end", "fu_days")
+    v = (ep.join(edss.select("patient_id", "date", "edss").drop_nulls(), on="patient_id")
+         .filter((pl.col("date") <= pl.col("fu_end"))
+                 & (pl.col("date") >= pl.col("start_date")
+                    - pl.duration(days=round(baseline_days)))))
+    base = (v.filter(pl.col("date") <= pl.col("start_date"))
+            .group_by("episode_id").agg(pl.col("date").max().alias("bl_date")))
+    v = (v.join(base, on="episode_id").filter(pl.col("date") >= pl.col("bl_date"))
+         .select(pl.col("episode_id").alias("patient_id"), "date", "edss")
+         .sort("patient_id", "date"))
+    n_without = ep.height - base.height
+    rel = None
+    if relapses is not None:
+        rel = (ep.select("episode_id", "patient_id")
+               .join(relapses.select("patient_id", "onset_date").drop_nulls(),
+                     on="patient_id")
+               .select(pl.col("episode_id").alias("patient_id"), "onset_date"))
+    label = f"conf{round(conf_days)}_date"
+    found = pl.DataFrame(schema={"episode_id": pl.String, "onset": pl.Date})
+    if v.height:
+        events = detect_events(v, rel, s).events
+        conf_col = next((c for c in events.columns
+                         if c.startswith("conf") and c.endswith("_date")), label)
+        found = (events.join(ep.select(pl.col("episode_id").alias("patient_id"), "fu_end"),
+                             on="patient_id")
+                 .filter((pl.col("date") <= pl.col("fu_end"))
+                         & (pl.col(conf_col) <= pl.col("fu_end")))
+                 .group_by("patient_id").agg(pl.col("date").min().alias("onset"))
+                 .rename({"patient_id": "episode_id"}))
+    out = (ep.join(base.select("episode_id"), on="episode_id")
+           .join(found, on="episode_id", how="left")
+           .select("episode_id",
+                   pl.when(pl.col("onset").is_null()).then(pl.col("fu_days"))
+                   .otherwise((pl.col("onset") - pl.col("start_date")).dt.total_days()
+                              .cast(pl.Float64)).alias("time_days"),
+                   pl.col("onset").is_not_null().alias("event")))
+    return out.cast(TIME_SCHEMA), n_without  # type: ignore[arg-type]

@@ -1,0 +1,55 @@
+"""The report's Comparison section: shown only with [comparison]; flow, balance, outcomes,
+sensitivity tables, the love plot and the cumulative-incidence curves with numbers at risk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mscohort.analyse.study import analyse_study
+from mscohort.definition import parse_definition
+from mscohort.report.document import build_report
+from mscohort.synthetic import make_synthetic_cohort
+
+DEFINITION = {"comparison": {"treated": "alemtuzumab",
+                             "comparators": ["natalizumab", "fingolimod"],
+                             "covariates": ["age", "sex", "edss", "relapses_12m"]}}
+
+
+@pytest.fixture(scope="module")
+def study():
+    return make_synthetic_cohort(1500, seed=5)
+
+
+def test_report_has_the_comparison_section_with_every_part(study, tmp_path: Path) -> None:
+    analysis = analyse_study(study, parse_definition(DEFINITION))
+    report = build_report(study, analysis)
+    keys = [t.key for t in report.tables if t.key.startswith("comparison")]
+    assert keys == ["comparison_flow", "comparison_balance", "comparison_outcomes",
+                         "comparison_sensitivity"]
+    figures = [f.data.key for f in report.figures]
+    assert {"comparison_love", "comparison_ci_first_relapse", "comparison_ci_cdw",
+            "comparison_ci_cdi", "comparison_ci_discontinuation"} <= set(figures)
+    outcome = next(t for t in report.tables if t.key == "comparison_outcomes")
+    first = outcome.rows[0]
+    assert first[0] == "annualised relapse rate" and first[1].startswith("Poisson")
+    c = analysis.comparison
+    assert c is not None
+    # numbers at risk at year 0: every episode of the group
+    risk = c.result.at_risk.filter(outcome="first_relapse", year=0)
+    n_treated = c.result.followup.table.filter(treatment=1).height
+    assert risk.filter(group="alemtuzumab")["at_risk"].item() == n_treated
+    assert "pairwise censored" in analysis.methods()
+    written = report.write(tmp_path / "report.html")
+    html = written[0].read_text()
+    assert "Comparison: outcomes, alemtuzumab vs natalizumab or fingolimod" in html
+    assert "numbers at risk" in html
+
+
+def test_report_without_comparison_has_no_comparison_section(study) -> None:
+    analysis = analyse_study(study, parse_definition({}))
+    assert analysis.comparison is None
+    report = build_report(study, analysis)
+    assert not [t for t in report.tables if t.key.startswith("comparison")]
+    assert not [f for f in report.figures if f.data.key.startswith("comparison")]
