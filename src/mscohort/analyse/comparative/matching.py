@@ -190,8 +190,12 @@ def _k_nearest(dc: np.ndarray, cs: np.ndarray, x: float, k: int, caliper: float
             hi += 1
     if not gaps:
         return []
-    # every position as near as the k-th (ties at the edge), then by distance and row
     edge = gaps[-1]
+    gl = x - dc[lo] if lo >= 0 else np.inf
+    gh = dc[hi] - x if hi < dc.size else np.inf
+    if min(gl, gh) > edge:  # no tie at the edge: the walk found them
+        return [*range(lo + 1, hi)]
+    # every position as near as the k-th (ties at the edge), then by distance and row
     a = int(np.searchsorted(dc, x - edge, side="left"))
     b = int(np.searchsorted(dc, x + edge, side="right"))
     near = np.arange(a, b)
