@@ -176,10 +176,16 @@ def test_schema_lists_tables_drugs_and_rules() -> None:
     assert "conflicts_with_store" in run("schema", "--rules")[1]
 
 
-@pytest.mark.parametrize("command", ["validate", "import", "summary", "scores", "events", "analyse",
-                                     "synth", "export",
-                                     "schema", "example", "report", "calibrate", "courses",
-                                     "safety", "retreatment", "screen"])
+COMMANDS = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
+
+
+def test_the_command_list_holds_the_documented_commands() -> None:
+    assert {"validate", "import", "summary", "scores", "events", "analyse", "synth", "export",
+            "schema", "example", "report", "calibrate", "courses", "safety", "retreatment",
+            "screen", "compare", "federate", "serve", "history"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(command: str) -> None:
     code, output = run(command, "--help")
     assert code == 0 and "Example: mscohort" in output

@@ -6,6 +6,7 @@ import pytest
 
 from mscohort.definition import parse_definition
 from mscohort.definition.comparison import ComparisonSettings, parse_comparison
+from mscohort.definition.comparison_outcomes import OutcomeSettings
 from mscohort.errors import UsageError
 
 
@@ -31,10 +32,13 @@ def test_comparison_keys_are_read_with_their_types() -> None:
     assert d.as_dict()["comparison"]["ratio"] == 2
 
 
-def test_the_outcomes_sub_table_is_left_to_the_outcome_stage() -> None:
+def test_the_outcomes_sub_table_is_parsed_into_the_outcome_settings() -> None:
     d = parse_definition({"comparison": {"design": "overlap",
-                                         "outcomes": {"anything": 1}}})
-    assert d.comparison == ComparisonSettings(design="overlap")
+                                         "outcomes": {"pairwise_censoring": False}}})
+    assert d.comparison == ComparisonSettings(
+        design="overlap", outcomes=OutcomeSettings(pairwise_censoring=False))
+    with pytest.raises(UsageError, match=r"\[comparison\.outcomes\] has unknown key\(s\) anything"):
+        parse_definition({"comparison": {"outcomes": {"anything": 1}}})
 
 
 def test_every_wrong_comparison_value_is_named_at_once() -> None:

@@ -34,7 +34,7 @@ from mscohort.definition.comparison import (
 )
 from mscohort.derive.episodes import EXCLUSION_SCHEMA, count_before, drug_starts, last_before
 from mscohort.study import Study
-from mscohort.units import DAYS_PER_YEAR
+from mscohort.units import DAYS_PER_HALF_YEAR, DAYS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Covariates:
 
 
 def baseline_covariates(study: Study, episodes: pl.DataFrame, course_gap_days: float = 30,
-                        edss_window_days: float = 182.625) -> pl.DataFrame:
+                        edss_window_days: float = DAYS_PER_HALF_YEAR) -> pl.DataFrame:
     """``episodes`` with every covariate of the module Notes (nulls where unknown)."""
     relapses = study.lineage("relapses").select("patient_id", "onset_date")
     ep = count_before(episodes, relapses, "onset_date", DAYS_PER_YEAR, "relapses_12m")

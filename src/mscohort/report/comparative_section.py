@@ -19,6 +19,7 @@ from mscohort.report.drawing import line_style, new_figure
 from mscohort.report.figures import FigureData
 from mscohort.report.plots import Drawn
 from mscohort.report.tables import ReportTable
+from mscohort.units import DAYS_PER_YEAR
 
 #: |SMD| below this is balanced (Austin 2009), drawn as a dashed line on the love plot.
 BALANCED_SMD = 0.1
@@ -150,11 +151,11 @@ def draw_incidence(d: FigureData) -> Drawn:
     drawn = Drawn(d, fig)
     ax, tab = fig.subplots(2, 1, height_ratios=[3, 1], sharex=True)
     groups = risk["group"].unique(maintain_order=True).to_list()
-    last = float(curves["time_days"].to_numpy().max(initial=0.0)) / 365.25
+    last = float(curves["time_days"].to_numpy().max(initial=0.0)) / DAYS_PER_YEAR
     years = [y for y in risk["year"].unique(maintain_order=True).to_list() if y <= last + 1]
     for i, g in enumerate(groups):
         sub = curves.filter(pl.col("group") == g)
-        x = np.r_[0.0, sub["time_days"].to_numpy() / 365.25]
+        x = np.r_[0.0, sub["time_days"].to_numpy() / DAYS_PER_YEAR]
         yv = np.r_[0.0, sub["cumulative_incidence"].to_numpy()]
         style = line_style(i)
         (line,) = ax.step(x, yv, where="post", color=style["color"],

@@ -33,6 +33,7 @@ from mscohort.analyse.comparative.evalue import e_value
 from mscohort.analyse.comparative.followup import FollowUp
 from mscohort.analyse.comparative.ratemodels import fit_rate
 from mscohort.analyse.comparative.wcox import fit_weighted_cox, weighted_km
+from mscohort.units import DAYS_PER_YEAR
 
 #: The outcome table's columns (one row per outcome and model).
 OUTCOME_SCHEMA: dict[str, pl.DataType] = {
@@ -145,8 +146,8 @@ def time_to_event_rows(cohort: ComparisonCohort, fu: FollowUp, times: pl.DataFra
     model = f"Cox (Efron), Lin-Wei robust errors by {by}"
     counts = {"n_treated": int(tr.sum()), "n_control": int((~tr).sum()),
               "events_treated": int(ev[tr].sum()), "events_control": int(ev[~tr].sum()),
-              "years_treated": float(w[tr] @ time[tr]) / 365.25,
-              "years_control": float(w[~tr] @ time[~tr]) / 365.25}
+              "years_treated": float(w[tr] @ time[tr]) / DAYS_PER_YEAR,
+              "years_control": float(w[~tr] @ time[~tr]) / DAYS_PER_YEAR}
     curves = []
     for g, m in ((cohort.treated, tr), (cohort.control, ~tr)):
         km = weighted_km(time[m], ev[m], w[m]).rename({"time": "time_days"})
@@ -154,7 +155,7 @@ def time_to_event_rows(cohort: ComparisonCohort, fu: FollowUp, times: pl.DataFra
                                       pl.lit(g).alias("group")).select(*CURVE_SCHEMA))
     curve = pl.concat(curves) if curves else pl.DataFrame(schema=CURVE_SCHEMA)
     risk = pl.DataFrame([{"outcome": outcome, "group": g, "year": y,
-                          "at_risk": int((time[m] >= y * 365.25).sum())}
+                          "at_risk": int((time[m] >= y * DAYS_PER_YEAR).sum())}
                          for g, m in ((cohort.treated, tr), (cohort.control, ~tr))
                          for y in AT_RISK_YEARS], schema=AT_RISK_SCHEMA, orient="row")
     if ev[tr].sum() == 0 or ev[~tr].sum() == 0:
