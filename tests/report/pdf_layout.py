@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,8 +34,9 @@ class Page:
 
 
 def normalise(text: str) -> str:
-    """PDF text as typed: the non-breaking hyphen and space read as "-" and " "."""
-    return text.replace("\u2011", "-").replace("\u00a0", " ").strip()
+    """PDF text as typed: ligatures ("ﬁ") as letters (NFKC), the non-breaking hyphen and
+    space as "-" and " "."""
+    return unicodedata.normalize("NFKC", text).replace("\u2011", "-").strip()
 
 
 def read_pages(pdf: Path) -> list[Page]:
