@@ -14,16 +14,16 @@ from docx.oxml.ns import qn
 from docx.shared import Inches
 
 from mscohort.report import Report
-from mscohort.report.sections import numbered_tables
-from mscohort.report.word_layout import (
+from mscohort.report.page_layout import (
     CAPTION_ALLOWANCE_IN,
     CELL_PAD_IN,
     CHAR_IN,
     LANDSCAPE_WIDTH_IN,
     PORTRAIT_WIDTH_IN,
     column_widths,
-    figure_size,
 )
+from mscohort.report.sections import numbered_tables
+from mscohort.report.word_layout import figure_size
 from tests.report.pdf_layout import Box, Page, read_pages, render_pdf
 
 

@@ -127,6 +127,22 @@ def arr_pairs(a: StudyAnalysis) -> FigureData:
                       {"pairs": data, "means": means}, "", "relapses per year")
 
 
+def at_risk(times: pl.DataFrame, n_ticks: int = 6) -> pl.DataFrame:
+    """Numbers at risk under a Kaplan-Meier plot: for each group (``group``, ``time`` of every
+    patient's event or censoring) and each time point t of a round grid from 0 to the last
+    time, the patients with time >= t (the risk set at t; R ``summary(survfit, times)``
+    ``n.risk``, lifelines' ``event_table``)."""
+    from matplotlib.ticker import MaxNLocator
+
+    last = float(times["time"].max()) if times.height else 0.0
+    grid = [float(t) for t in MaxNLocator(nbins=n_ticks, steps=[1, 2, 2.5, 5, 10])
+            .tick_values(0.0, max(last, 1e-9)) if 0.0 <= t <= last] or [0.0]
+    rows = [{"group": g, "time": t, "n_at_risk": int((part["time"] >= t).sum())}
+            for (g,), part in times.group_by("group", maintain_order=True) for t in grid]
+    return pl.DataFrame(rows, schema={"group": pl.String, "time": pl.Float64,
+                                      "n_at_risk": pl.Int64})
+
+
 def km_cdw(a: StudyAnalysis) -> FigureData:
     unit = a.definition.unit_days
     curves = (a.km_cdw.with_columns((pl.col("time") / unit).alias("time"))
@@ -138,14 +154,18 @@ def km_cdw(a: StudyAnalysis) -> FigureData:
                 .join(followup_groups(a), on="patient_id")
                 .select("group", "patient_id",
                         (pl.col("time_to_cdw_days") / unit).alias("time")).sort("group", "time"))
+    times = (a.outcomes.filter(pl.col("time_to_cdw_days").is_not_null())
+             .join(followup_groups(a), on="patient_id")
+             .select("group", (pl.col("time_to_cdw_days") / unit).alias("time")))
     test = a.logrank_cdw
     logrank = ("" if test is None else f" Log-rank {p_text(test.p)}"
                + (f" ({test.note})" if test.note else "")
                + (f": {test.caveat}." if test.caveat else "."))
     return FigureData("km_cdw", "Time to first confirmed EDSS worsening",
-                      "Kaplan-Meier estimate by follow-up cohort; ticks: censored patients."
-                      + logrank,
-                      {"curves": curves, "censored": censored},
+                      "Kaplan-Meier estimate by follow-up cohort with its 95% pointwise "
+                      "confidence band (Greenwood, log-log); ticks: censored patients; below: "
+                      "numbers at risk." + logrank,
+                      {"curves": curves, "censored": censored, "at_risk": at_risk(times)},
                       f"time from index ({_unit(a)})", "free of confirmed worsening")
 
 
@@ -203,9 +223,11 @@ def swimmer(study: Study, a: StudyAnalysis, max_patients: int = 60) -> FigureDat
 
 
 def report_figures(study: Study, a: StudyAnalysis, max_swimmer: int = 60) -> list[FigureData]:
+    from mscohort.report.category_figure import category_bars
     from mscohort.report.flow_figure import flow_figure
     from mscohort.report.secondary_figures import secondary_figures
 
-    return [trajectories(study, a), waterfall(a), msss_change(a), arr_pairs(a), km_cdw(a),
+    return [trajectories(study, a), waterfall(a), category_bars(a), msss_change(a),
+            arr_pairs(a), km_cdw(a),
             forest(a), swimmer(study, a, max_swimmer), *secondary_figures(study, a),
             flow_figure(a)]

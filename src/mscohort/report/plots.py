@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
 
 import matplotlib as mpl
 import polars as pl
@@ -56,7 +57,7 @@ class Drawn:
             buf = io.StringIO()
             self.figure.savefig(buf, format="svg", metadata={"Date": None})
         text = buf.getvalue()
-        self._files["svg"] = text[text.index("<svg"):]
+        self._files["svg"] = accessible_svg(text[text.index("<svg"):], self.data)
         return self._files["svg"]  # type: ignore[return-value]
 
     def png(self, dpi: int = 150) -> bytes:
@@ -65,6 +66,18 @@ class Drawn:
             self.figure.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
             self._files[("png", dpi)] = buf.getvalue()  # type: ignore[index]
         return self._files[("png", dpi)]  # type: ignore[index,return-value]
+
+
+def accessible_svg(svg: str, d: FigureData) -> str:
+    """``svg`` named for screen readers: ``role="group"`` (its tooltip elements stay
+    reachable), a ``<title>`` (the figure's title)
+    and a ``<desc>`` (its caption) as the first children, referenced by ``aria-labelledby``
+    (WAI-ARIA Graphics Module; SVG 2, 5.9)."""
+    end = svg.index(">", svg.index("<svg")) + 1
+    ids = f"{d.key}-svg-title {d.key}-svg-desc"
+    head = svg[:end - 1] + f' role="group" aria-labelledby="{ids}">'
+    return (head + f'<title id="{d.key}-svg-title">{escape(d.title)}</title>'
+            f'<desc id="{d.key}-svg-desc">{escape(d.caption)}</desc>' + svg[end:])
 
 
 def _style(i: int) -> dict[str, object]:
@@ -203,62 +216,6 @@ def step_points(curve: pl.DataFrame, last_time: float) -> tuple[list[float], lis
     return xs, ys
 
 
-def _km(d: FigureData) -> Drawn:
-    curves, censored = d.frames["curves"], d.frames["censored"]
-    drawn = Drawn(d, _figure())
-    ax = drawn.figure.subplots()
-    groups = list(dict.fromkeys([*_groups(curves), *_groups(censored)]))
-    for i, group in enumerate(groups):
-        s = _style(i)
-        c = curves.filter(pl.col("group") == group) if curves.height else curves
-        cens = censored.filter(pl.col("group") == group)
-        last = max([0.0, *cens["time"].to_list(), *(c["time"].to_list() if c.height else [])])
-        xs, ys = step_points(c, last)
-        (line,) = ax.step(xs, ys, where="post", color=s["color"], linestyle=s["linestyle"],
-                          linewidth=2, label=group)
-        drawn._tag(line, f"{group}: {int(c['events'].sum()) if c.height else 0} events")
-        if cens.height:
-            at = [ys[max(j for j, x in enumerate(xs) if x <= t)] for t in cens["time"]]
-            ax.plot(cens["time"], at, linestyle="none", marker="|", markersize=9,
-                    color=s["color"])
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel(d.x_label)
-    ax.set_ylabel(d.y_label)
-    if groups:
-        ax.legend(frameon=False)
-    return drawn
-
-
-def _forest(d: FigureData) -> Drawn:
-    rows = d.frames["rows"]
-    measures = rows["measure"].unique(maintain_order=True).to_list() or ["change EDSS"]
-    tables = rows["table"].unique(maintain_order=True).to_list()
-    per_panel = rows.height / max(len(measures), 1)
-    drawn = Drawn(d, _figure(5.0 * len(measures), max(3.0, 0.28 * per_panel + 1.8)))
-    axes = drawn.figure.subplots(1, len(measures), sharey=True, squeeze=False)[0]
-    labels: list[str] = []
-    for ax, measure in zip(axes, measures, strict=True):
-        sub = rows.filter(pl.col("measure") == measure)
-        labels = [f"{r['group']} ({r['n']})" for r in sub.iter_rows(named=True)]
-        for y, r in enumerate(sub.iter_rows(named=True)):
-            s = _style(tables.index(r["table"]))
-            (line,) = ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=s["color"],
-                              linewidth=1.5)
-            ax.plot(r["mean"], y, marker=s["marker"], color=s["color"], linestyle="none")
-            drawn._tag(line, f"{r['table']}: {r['group']}, n={r['n']}, mean {r['mean']:+.2f} "
-                             f"(95% CI {r['ci_low']:+.2f} to {r['ci_high']:+.2f})")
-        ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(f"{measure} (95% CI)")
-    axes[0].set_yticks(range(len(labels)), labels, fontsize=8)
-    axes[0].invert_yaxis()  # shared: once inverts every panel
-    handles = [Line2D([], [], color=_style(i)["color"], marker=_style(i)["marker"], label=t)
-               for i, t in enumerate(tables)]
-    if handles:
-        drawn.figure.legend(handles=handles, loc="outside lower center", frameon=False,
-                            fontsize=7, ncols=2)
-    return drawn
-
-
 def _swimmer(d: FigureData) -> Drawn:
     patients, drugs = d.frames["patients"], d.frames["drugs"]
     courses, relapses = d.frames["courses"], d.frames["relapses"]
@@ -309,7 +266,7 @@ def _swimmer(d: FigureData) -> Drawn:
 
 DRAW: dict[str, Callable[[FigureData], Drawn]] = {
     "trajectories": _trajectories, "waterfall": _waterfall, "msss_change": _msss,
-    "arr_pairs": _arr, "km_cdw": _km, "forest": _forest, "swimmer": _swimmer,
+    "arr_pairs": _arr, "swimmer": _swimmer,
 }
 
 
@@ -317,6 +274,18 @@ def draw(d: FigureData) -> Drawn:
     """Draw one figure of :func:`mscohort.report.figures.report_figures`."""
     if d.key in DRAW:
         drawn = DRAW[d.key](d)
+    elif d.key == "categories":
+        from mscohort.report.category_figure import draw_categories
+
+        drawn = draw_categories(d)
+    elif d.key == "forest":
+        from mscohort.report.forest_plot import draw_forest
+
+        drawn = draw_forest(d)
+    elif d.key == "km_cdw":
+        from mscohort.report.km_plot import draw_km
+
+        drawn = draw_km(d)
     elif d.key == "flow":
         from mscohort.report.flow_figure import draw_flow
 

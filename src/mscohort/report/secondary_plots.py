@@ -11,7 +11,8 @@ import polars as pl
 from matplotlib.collections import LineCollection
 
 from mscohort.report.figures import FigureData
-from mscohort.report.plots import Drawn, _figure, _groups, _km, _style
+from mscohort.report.km_plot import draw_km
+from mscohort.report.plots import Drawn, _figure, _groups, _style
 
 
 def _rnfl(d: FigureData) -> Drawn:
@@ -69,4 +70,4 @@ def _msfc(d: FigureData) -> Drawn:
 
 
 DRAW: dict[str, Callable[[FigureData], Drawn]] = {
-    "rnfl": _rnfl, "msfc_changes": _msfc, "km_milestones": _km}
+    "rnfl": _rnfl, "msfc_changes": _msfc, "km_milestones": draw_km}
