@@ -121,8 +121,9 @@ def test_figures_are_written_as_svg_and_png(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "fig").iterdir())
     # the seven main figures, then MSFC changes and RNFL per eye (the toy has both), then
-    # the population flow
-    assert len(names) == 20 and "figure2_waterfall.png" in names
+    # the population flow, then the improved / stable / worsened bars
+    assert len(names) == 22 and "figure2_waterfall.png" in names
+    assert "figure11_categories.svg" in names
     assert {"figure8_msfc_changes.svg", "figure9_rnfl.png", "figure10_flow.png"} <= set(names)
     assert (tmp_path / "fig" / "figure2_waterfall.png").read_bytes()[:4] == b"\x89PNG"
     assert "Outcome by follow-up cohort" not in result.output  # --quiet

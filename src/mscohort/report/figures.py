@@ -227,7 +227,8 @@ def report_figures(study: Study, a: StudyAnalysis, max_swimmer: int = 60) -> lis
     from mscohort.report.flow_figure import flow_figure
     from mscohort.report.secondary_figures import secondary_figures
 
-    return [trajectories(study, a), waterfall(a), category_bars(a), msss_change(a),
-            arr_pairs(a), km_cdw(a),
+    # the category bars came after the numbering of the others was settled: last, so that
+    # figure numbers already cited keep theirs
+    return [trajectories(study, a), waterfall(a), msss_change(a), arr_pairs(a), km_cdw(a),
             forest(a), swimmer(study, a, max_swimmer), *secondary_figures(study, a),
-            flow_figure(a)]
+            flow_figure(a), category_bars(a)]

@@ -30,6 +30,7 @@ LINESTYLES = ("-", "--", ":", "-.")
 MARKERS = ("o", "s", "^", "D", "v", "P")
 HATCHES = ("", "///", "...", "xxx", "\\\\\\", "++")
 HATCH_MAX_BARS = 200
+SWIMMER_MAX_HEIGHT_IN = 9.0
 CATEGORY_STYLE = {"improved": ("#0072B2", ""), "stable": ("#999999", "..."),
                   "worsened": ("#D55E00", "///")}
 
@@ -222,7 +223,10 @@ def _swimmer(d: FigureData) -> Drawn:
     ids = patients["patient_id"].to_list()
     row = {pid: i for i, pid in enumerate(ids)}
     labels = drugs["label"].unique().sort().to_list()
-    drawn = Drawn(d, _figure(8.0, max(3.0, 0.22 * len(ids) + 1.5)))
+    # at most SWIMMER_MAX_HEIGHT_IN tall (a page): rows closer, labels no larger than a row
+    height = min(SWIMMER_MAX_HEIGHT_IN, max(3.0, 0.22 * len(ids) + 1.5))
+    label_pt = max(5.0, min(7.0, 0.75 * 72 * (height - 1.5) / max(len(ids), 1)))
+    drawn = Drawn(d, _figure(8.0, height))
     ax = drawn.figure.subplots()
     handles: list[object] = []
     ax.hlines(range(len(ids)), 0, patients["followup"], color="#777777", linewidth=1.0)
@@ -253,10 +257,11 @@ def _swimmer(d: FigureData) -> Drawn:
         if r["edss_change"] is not None:
             change = "0" if r["edss_change"] == 0 else f"{r['edss_change']:+g}"
             ax.annotate(change, (r["followup"], row[r["patient_id"]]),
-                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
+                        xytext=(4, 0), textcoords="offset points", va="center",
+                        fontsize=label_pt)
     ax.autoscale_view()
     ax.axvline(0, color="black", linewidth=0.6, linestyle=":")
-    ax.set_yticks(range(len(ids)), ids, fontsize=7)
+    ax.set_yticks(range(len(ids)), ids, fontsize=label_pt)
     ax.invert_yaxis()
     ax.set_xlabel(d.x_label)
     ax.legend(handles=handles, frameon=False, fontsize=7, loc="upper left",
