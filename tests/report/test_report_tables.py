@@ -98,7 +98,9 @@ def test_every_table_has_a_title_headers_and_rows_of_its_width(toy) -> None:
                                        "relapses", "estimates", "within_groups", "contrasts",
                                        "timepoints", "flow", "sensitivity", "courses",
                                        "safety", "aesi", "msfc", "oct", "neda",
-                                       "oct_eyes", "secondary_paired", "milestones"]
+                                       "oct_eyes", "secondary_paired", "milestones",
+                                       "models_trajectory", "models_rate_ratios",
+                                       "models_relapse_time"]
     for t in tables:
         assert t.title and t.rows
         assert all(len(r) == len(t.columns) for r in t.rows), t.key

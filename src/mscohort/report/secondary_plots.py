@@ -14,6 +14,7 @@ from mscohort.report.drawing import group_names as _groups
 from mscohort.report.drawing import line_style as _style
 from mscohort.report.drawing import new_figure as _figure
 from mscohort.report.figures import FigureData
+from mscohort.report.km_plot import draw_km
 from mscohort.report.plots import Drawn
 
 
@@ -71,5 +72,5 @@ def _msfc(d: FigureData) -> Drawn:
     return drawn
 
 
-#: The milestones' Kaplan-Meier curves are drawn as the main one (``plots.DRAW``).
-DRAW: dict[str, Callable[[FigureData], Drawn]] = {"rnfl": _rnfl, "msfc_changes": _msfc}
+DRAW: dict[str, Callable[[FigureData], Drawn]] = {
+    "rnfl": _rnfl, "msfc_changes": _msfc, "km_milestones": draw_km}
