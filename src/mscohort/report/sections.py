@@ -43,6 +43,7 @@ from mscohort.report.reviewer_tables import reviewer_tables
 from mscohort.report.secondary_figures import secondary_figures
 from mscohort.report.secondary_plots import DRAW as SECONDARY_DRAW
 from mscohort.report.secondary_tables import secondary_report_tables
+from mscohort.report.table_one_table import table_one_tables
 from mscohort.report.tables import ReportTable
 from mscohort.study import Study
 
@@ -84,6 +85,7 @@ def _has(frame_name: str) -> Callable[[StudyAnalysis], bool]:
 #: no patient has one, has no table).
 TABLES: tuple[TableSection, ...] = (
     TableSection("cohort", lambda a: [T.cohort_table(a)], heading="cohort"),
+    TableSection("table_one", table_one_tables, heading="cohort"),
     TableSection("groups", lambda a: [T.group_table(k, f) for k, f in a.tables.items()
                                       if f.height], heading="outcome-tables"),
     TableSection("summary", lambda a: [T.summary_table(a)]),
