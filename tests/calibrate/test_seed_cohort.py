@@ -128,5 +128,5 @@ def test_the_seed_example_shows_the_secondary_outcomes_of_the_prospective_arm(
     assert "NEDA-3, n/N (%)" in neda and "no MRI activity, n/N (%)" in neda
     # RNFL thins in the synthetic arm (0.6 um a year): the mean annualised change is negative
     oct_ = sec.tables["OCT"].filter((pl.col("group") == "all analysed") & (
-        pl.col("measure") == "annualised change RNFL (um/year)")).row(0, named=True)
+        pl.col("measure") == "annualised change RNFL (\u00b5m/year)")).row(0, named=True)
     assert oct_["mean"] < 0 and oct_["n"] >= 15

@@ -166,3 +166,21 @@ def test_groups_differ_by_more_than_colour(toy) -> None:
     shapes = {h.get_paths()[0].vertices.round(3).tobytes() for h in handles}
     assert len(shapes) == len(labels) == 2  # marker shapes differ, not only colours
     assert OKABE_ITO[0] == "#0072B2"
+
+
+def test_swimmer_of_sixty_patients_fits_a_page_with_labels_no_taller_than_a_row() -> None:
+    ids = [f"P{i:02d}" for i in range(60)]
+    empty = pl.DataFrame(schema={"patient_id": pl.String, "time": pl.Float64})
+    data = FigureData("swimmer", "t", "c", {
+        "patients": pl.DataFrame({"patient_id": ids, "followup": [10.0] * 60,
+                                  "edss_change": [0.5] * 60}),
+        "drugs": pl.DataFrame({"patient_id": ids, "drug": ["x"] * 60, "label": ["X"] * 60,
+                               "start": [0.0] * 60, "stop": [5.0] * 60}),
+        "courses": empty, "relapses": empty})
+    fig = draw(data).figure
+    _, height = fig.get_size_inches()
+    assert height == 9.0  # 0.22 x 60 + 1.5 = 14.7 in, capped at a page
+    # rows: (9 - 1.5) in / 60 = 9 pt apart; labels 0.75 of that: 6.75 pt
+    sizes = {t.get_fontsize() for t in fig.axes[0].get_yticklabels()}
+    assert len(sizes) == 1
+    assert sizes.pop() == pytest.approx(0.75 * 72 * 7.5 / 60, abs=1e-6)

@@ -121,10 +121,12 @@ def test_figures_are_written_as_svg_and_png(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "fig").iterdir())
     # the seven main figures, then MSFC changes and RNFL per eye (the toy has both), then
-    # the population flow, then the Models section's trajectory figure (docs/models.md)
-    assert len(names) == 22 and "figure2_waterfall.png" in names
+    # the population flow, then the improved / stable / worsened bars, then the Models
+    # section's trajectory figure (docs/models.md)
+    assert len(names) == 24 and "figure2_waterfall.png" in names
+    assert "figure11_categories.svg" in names
     assert {"figure8_msfc_changes.svg", "figure9_rnfl.png", "figure10_flow.png",
-            "figure11_models_trajectory.svg"} <= set(names)
+            "figure12_models_trajectory.svg"} <= set(names)
     assert (tmp_path / "fig" / "figure2_waterfall.png").read_bytes()[:4] == b"\x89PNG"
     assert "Outcome by follow-up cohort" not in result.output  # --quiet
 

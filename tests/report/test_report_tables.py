@@ -94,11 +94,14 @@ def test_summary_table_states_counts_shares_and_the_test(toy_report) -> None:
 def test_every_table_has_a_title_headers_and_rows_of_its_width(toy) -> None:
     _, analysis = toy
     tables = report_tables(analysis)
-    assert [t.key for t in tables] == ["cohort", *analysis.tables, "summary", "paired",
+    assert [t.key for t in tables] == ["cohort", "table_one", *analysis.tables, "summary",
+                                       "paired",
                                        "relapses", "estimates", "within_groups", "contrasts",
                                        "timepoints", "flow", "sensitivity", "courses",
                                        "safety", "aesi", "msfc", "oct", "neda",
-                                       "oct_eyes", "secondary_paired", "milestones"]
+                                       "oct_eyes", "secondary_paired", "milestones",
+                                       "models_trajectory", "models_rate_ratios",
+                                       "models_relapse_time"]
     for t in tables:
         assert t.title and t.rows
         assert all(len(r) == len(t.columns) for r in t.rows), t.key

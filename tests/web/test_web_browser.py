@@ -68,7 +68,7 @@ def test_a_new_user_goes_from_upload_to_tables_patients_safety_and_a_report(
         assert page.locator("h1").inner_text().startswith("Patient TRMS")
         assert page.locator("#timeline svg").is_visible()
         assert "reference:" in page.locator("#explanation").inner_text()
-        assert page.locator("#outcomes th").get_by_text("edss_change", exact=True).count() == 1
+        assert page.locator("#outcomes th").get_by_text("EDSS change", exact=True).count() == 1
 
         # screening and safety as of a chosen day
         page.click("nav >> text=Screening and safety")

@@ -137,7 +137,11 @@ def test_patient_page_shows_timeline_events_and_outcomes(client, seed_analysis) 
     row = seed_analysis.outcomes.filter(pl.col("cdw_observed")).row(0, named=True)
     page = client.get(f"/patients/{row['patient_id']}").get_data(as_text=True)
     assert "<svg" in page and 'id="events"' in page and "reference:" in page
-    assert f"<th scope=\"row\">edss_change</th><td>{row['edss_change']:.2f}</td>" in page
+    # labelled from the one label dictionary, EDSS at one decimal with its sign
+    # (definition/labels.py; e.g. +1.5)
+    change = f"{row['edss_change']:+.1f}" if row["edss_change"] else "0.0"
+    assert f"<th scope=\"row\">EDSS change</th><td>{change}</td>" in page
+    assert "edss_change" not in page and "arr_before" not in page
     assert client.get("/patients/NOBODY").status_code == 404
 
 

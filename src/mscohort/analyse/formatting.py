@@ -11,6 +11,9 @@ nothing else parses that text back. Conventions (``docs/report.md``):
 
 from __future__ import annotations
 
+import datetime as dt
+
+from mscohort.definition.labels import column_label
 from mscohort.units import UNIT_LABELS
 
 
@@ -122,6 +125,25 @@ def summary(row: dict) -> str:
                          row["signed"])
 
 
+def column_value(name: str, value: object) -> str:
+    """One value of column ``name`` as every page prints it: a number at the column's
+    precision (:func:`mscohort.definition.labels.column_label`; EDSS "5.5", MSSS "6.49",
+    a change signed), a date as YYYY-MM-DD, yes/no for a flag, a list joined by "; ", ""
+    when missing."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    spec = column_label(name)
+    if isinstance(value, int | float) and spec.decimals is not None:
+        return number(float(value), spec.decimals, spec.signed)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "; ".join(map(str, value))
+    return str(value)
 
 
 def unit_label(unit: str) -> str:

@@ -27,6 +27,7 @@ from mscohort.analyse.tables import (
     with_text,
 )
 from mscohort.definition import StudyDefinition
+from mscohort.definition.labels import MICROMETRE
 from mscohort.derive.events.presets import study_event_settings
 from mscohort.derive.milestone_outcomes import milestone_outcomes
 from mscohort.derive.msfc_outcomes import msfc_outcomes
@@ -53,9 +54,10 @@ def oct_measures(layers: tuple[str, ...]) -> list[Measure]:
     out = []
     for layer in layers:
         name = layer.removesuffix("_um").upper()
-        out += [Measure(f"{layer}_baseline", f"baseline {name} (um)", 1),
-                Measure(f"{layer}_change", f"change {name} (um)", 1, signed=True),
-                Measure(f"{layer}_change_per_year", f"annualised change {name} (um/year)", 2,
+        out += [Measure(f"{layer}_baseline", f"baseline {name} ({MICROMETRE})", 1),
+                Measure(f"{layer}_change", f"change {name} ({MICROMETRE})", 1, signed=True),
+                Measure(f"{layer}_change_per_year",
+                        f"annualised change {name} ({MICROMETRE}/year)", 2,
                         signed=True)]
     return out
 
@@ -199,7 +201,7 @@ def secondary_outcomes(study: Study, outcomes: pl.DataFrame, d: StudyDefinition,
                                             "OCT per eye").with_columns(
             pl.lit(None, pl.Float64).alias(c) for c in ("p_t", "d_z", "d_z_ci_low",
                                                          "d_z_ci_high"))
-        pairs += [(f"{layer.removesuffix('_um').upper()} (um, mean of eyes)", layer)
+        pairs += [(f"{layer.removesuffix('_um').upper()} ({MICROMETRE}, mean of eyes)", layer)
                   for layer in layers]
     neda_rows = neda(outcomes, study.table("relapses"), study.table("mri"), d)
     wide = wide.join(neda_rows, on="patient_id", how="left")

@@ -53,6 +53,19 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray) -> pl.DataFrame:
                         ).with_columns(pl.col("ci_low", "ci_high").fill_nan(None))
 
 
+def numbers_at_risk(times: pl.DataFrame, grid: list[float]) -> pl.DataFrame:
+    """The risk set under a Kaplan-Meier plot: for each group of ``times`` (``group``,
+    ``time`` of every patient's event or censoring) and each time t of ``grid``, the patients
+    still followed at t (time >= t, as :func:`kaplan_meier`'s ``at_risk``; R
+    ``summary(survfit, times)$n.risk``, lifelines' ``at_risk`` of ``event_table``)."""
+    rows = [{"group": g, "time": float(t), "n_at_risk": int(n)}
+            for (g,), part in times.group_by("group", maintain_order=True)
+            for t, n in zip(grid, _at_risk(part["time"].to_numpy().astype(float),
+                                           np.asarray(grid, dtype=float)), strict=True)]
+    return pl.DataFrame(rows, schema={"group": pl.String, "time": pl.Float64,
+                                      "n_at_risk": pl.Int64})
+
+
 @dataclass(frozen=True)
 class LogRank:
     chi2: float | None

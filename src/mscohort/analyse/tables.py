@@ -174,6 +174,20 @@ def change_categories(outcomes: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def change_categories_by_group(outcomes: pl.DataFrame, groups: pl.DataFrame,
+                               overall: str) -> pl.DataFrame:
+    """:func:`change_categories` (``group``, ``category``, ``n``, ``of``) of all analysed
+    patients (group ``overall``), then of each group of ``groups`` (``patient_id`` ->
+    ``group``) in the order first met."""
+    parts = [change_categories(outcomes).with_columns(pl.lit(overall).alias("group"))]
+    for (g,), ids in groups.group_by("group", maintain_order=True):
+        parts.append(change_categories(outcomes.filter(
+            pl.col("patient_id").is_in(ids["patient_id"].implode())))
+            .with_columns(pl.lit(g).alias("group")))
+    return pl.concat(parts).select("group", "category", pl.col("n").cast(pl.Int64),
+                                   pl.col("of").cast(pl.Int64))
+
+
 def paired_tests(outcomes: pl.DataFrame, d: StudyDefinition | None = None) -> pl.DataFrame:
     """EDSS and MSSS at baseline vs follow-up (and EDSS at each time point), and ARR before
     vs during follow-up."""

@@ -17,7 +17,6 @@ from mscohort.report.model import (  # noqa: F401  (re-exported)
     Provenance,
     ReportData,
 )
-from mscohort.report.models_section import model_figures, model_tables
 from mscohort.report.sections import draw, report_figures, report_tables
 from mscohort.study import Study
 from mscohort.validate.input_check import InputCheck
@@ -66,7 +65,5 @@ def build_report(study: Study, analysis: StudyAnalysis, *, input_check: InputChe
                  provenance: Provenance | None = None, max_swimmer: int = 60) -> Report:
     """Tables and drawn figures of ``analysis`` (patient records from ``study``)."""
     figures = [draw(f) for f in report_figures(study, analysis, max_swimmer)]
-    figures += model_figures(analysis)
-    return Report(analysis.definition.name, analysis,
-                  [*report_tables(analysis), *model_tables(analysis)], figures,
+    return Report(analysis.definition.name, analysis, report_tables(analysis), figures,
                   input_check, provenance)

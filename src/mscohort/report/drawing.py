@@ -1,9 +1,11 @@
 """What every figure module draws with: the Okabe-Ito palette with line styles and
 markers (Okabe and Ito 2008, "Color Universal Design": nothing depends on colour alone), a
-new constrained-layout figure, and the groups of a figure's frame in order.
+new constrained-layout figure, the groups of a figure's frame in order, and the panels and
+faint per-patient lines of a trajectory figure.
 
-Shared by :mod:`mscohort.report.plots`, :mod:`mscohort.report.secondary_plots` and
-:mod:`mscohort.report.timeline`, so that none of them imports another's private names.
+Shared by :mod:`mscohort.report.plots`, :mod:`mscohort.report.secondary_plots`,
+:mod:`mscohort.report.models_section` and :mod:`mscohort.report.timeline`, so that none of
+them imports another's private names and every trajectory figure is drawn alike.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
@@ -34,3 +38,36 @@ def new_figure(width: float = 7.0, height: float = 4.0) -> Figure:
 def group_names(frame: pl.DataFrame) -> list[str]:
     """The ``group`` values of ``frame`` in the order first met (none for an empty frame)."""
     return frame["group"].unique(maintain_order=True).to_list() if frame.height else []
+
+
+#: Per-patient lines: grey, thin, and fainter when many overlap (above ``FAINT_ABOVE``
+#: patients in a panel), so the group's line drawn over them stays readable.
+PATIENT_GREY = "#888888"
+PATIENT_ALPHA = 0.6
+FAINT_ALPHA = 0.25
+FAINT_ABOVE = 30
+
+
+def trajectory_panels(fig: Figure, groups: list[str]) -> list[Axes]:
+    """One panel per group, stacked, sharing both axes, each with the index date (time 0)
+    marked by a dotted vertical line."""
+    axes = fig.subplots(len(groups), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
+    for ax in axes:
+        ax.axvline(0, color="black", linewidth=0.6, linestyle=":")
+    return list(axes)
+
+
+def patient_lines(ax: Axes, points: pl.DataFrame, value: str,
+                  label: str = "") -> tuple[LineCollection, list[str]]:
+    """Each patient's ``value`` over ``time`` (``points``: ``patient_id``, ``time``,
+    ``value``, sorted by time within a patient) as one faint grey line, drawn as a single
+    collection whatever the cohort size; with one tooltip text per line, in drawing order
+    ("P01: EDSS 2, 2.5")."""
+    parts = points.partition_by("patient_id", maintain_order=True) if points.height else []
+    lines = LineCollection([p.select("time", value).to_numpy() for p in parts],
+                           colors=PATIENT_GREY, linewidths=0.7,
+                           alpha=PATIENT_ALPHA if len(parts) <= FAINT_ABOVE else FAINT_ALPHA)
+    ax.add_collection(lines)
+    prefix = f"{label} " if label else ""
+    return lines, [f"{p['patient_id'][0]}: {prefix}" + ", ".join(f"{e:g}" for e in p[value])
+                   for p in parts]

@@ -13,6 +13,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from mscohort.report.sections import numbered_tables
+
 if TYPE_CHECKING:
     from mscohort.report.model import ReportData as Report
 
@@ -55,7 +57,8 @@ def write_xlsx(report: Report, path: Path) -> list[Path]:
     wb = Workbook()
     wb.remove(wb.active)
     taken: set[str] = set()
-    for i, t in enumerate(report.tables, 1):
+    for nt in numbered_tables(report):
+        i, t = nt.number, nt.table
         ws = wb.create_sheet(sheet_name(t.title, taken))
         _append(ws, [f"Table {i}. {t.title}"])
         ws["A1"].font = Font(bold=True, size=12)

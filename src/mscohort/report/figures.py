@@ -26,6 +26,7 @@ import polars as pl
 
 from mscohort.analyse.formatting import p_text, unit_label
 from mscohort.analyse.study import StudyAnalysis
+from mscohort.analyse.survival import numbers_at_risk
 from mscohort.study import Study
 from mscohort.units import DAYS_PER_HALF_YEAR
 from mscohort.vocabulary import BY_NAME
@@ -120,6 +121,18 @@ def arr_pairs(a: StudyAnalysis) -> FigureData:
                       {"pairs": data, "means": means}, "", "relapses per year")
 
 
+def at_risk(times: pl.DataFrame, n_ticks: int = 6) -> pl.DataFrame:
+    """Numbers at risk under a Kaplan-Meier plot at the round ticks of its time axis (from 0
+    to the last time): the analysis' risk sets
+    (:func:`mscohort.analyse.survival.numbers_at_risk`) at the grid the figure draws."""
+    from matplotlib.ticker import MaxNLocator
+
+    last = float(times["time"].to_numpy().max()) if times.height else 0.0
+    grid = [float(t) for t in MaxNLocator(nbins=n_ticks, steps=[1, 2, 2.5, 5, 10])
+            .tick_values(0.0, max(last, 1e-9)) if 0.0 <= t <= last] or [0.0]
+    return numbers_at_risk(times, grid)
+
+
 def km_cdw(a: StudyAnalysis) -> FigureData:
     unit = a.definition.unit_days
     curves = (a.km_cdw.with_columns((pl.col("time") / unit).alias("time"))
@@ -131,14 +144,18 @@ def km_cdw(a: StudyAnalysis) -> FigureData:
                 .join(followup_groups(a), on="patient_id")
                 .select("group", "patient_id",
                         (pl.col("time_to_cdw_days") / unit).alias("time")).sort("group", "time"))
+    times = (a.outcomes.filter(pl.col("time_to_cdw_days").is_not_null())
+             .join(followup_groups(a), on="patient_id")
+             .select("group", (pl.col("time_to_cdw_days") / unit).alias("time")))
     test = a.logrank_cdw
     logrank = ("" if test is None else f" Log-rank {p_text(test.p)}"
                + (f" ({test.note})" if test.note else "")
                + (f": {test.caveat}." if test.caveat else "."))
     return FigureData("km_cdw", "Time to first confirmed EDSS worsening",
-                      "Kaplan-Meier estimate by follow-up cohort; ticks: censored patients."
-                      + logrank,
-                      {"curves": curves, "censored": censored},
+                      "Kaplan-Meier estimate by follow-up cohort with its 95% pointwise "
+                      "confidence band (Greenwood, log-log); ticks: censored patients; below: "
+                      "numbers at risk." + logrank,
+                      {"curves": curves, "censored": censored, "at_risk": at_risk(times)},
                       f"time from index ({_unit(a)})", "free of confirmed worsening")
 
 

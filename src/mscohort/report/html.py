@@ -14,16 +14,17 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 from jinja2 import Environment, FunctionLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from mscohort._version import __version__
+from mscohort.report.page_layout import NUMBER_HYPHEN, column_widths
+from mscohort.report.sections import definition_label, table_sections
 from mscohort.stratify.splits import analysed
 
 if TYPE_CHECKING:
     from mscohort.report.model import ReportData as Report
 
 MAX_ISSUES = 500
-SAFETY = {"screening", "courses", "safety", "aesi"}
-SECONDARY = {"msfc", "oct", "oct_eyes", "neda", "secondary_paired", "milestones"}
 _TEMPLATES = files("mscohort") / "report" / "templates"
 
 
@@ -41,36 +42,37 @@ def keep_together(cell: str) -> str:
     return cell.replace(" ± ", "\u00a0±\u00a0").replace(" to ", "\u00a0to\u00a0")
 
 
+def nowrap_numbers(cell: str) -> Markup:
+    """``cell`` escaped, every word with a hyphen inside a number ("(1.70-9.63)", "-0.7",
+    dates) in a ``<span class="nw">`` that never breaks: a line wraps between words, never
+    inside a number or range (the text itself is unchanged, so copying and sorting work)."""
+    parts = re.split(r"(\s+)", keep_together(cell))
+    return Markup("").join(
+        Markup('<span class="nw">{}</span>').format(w) if NUMBER_HYPHEN.search(w) else escape(w)
+        for w in parts)
+
+
 def _rows(frame: pl.DataFrame) -> list[list[str]]:
     return [["" if v is None else str(v) for v in row] for row in frame.iter_rows()]
 
 
 def sections(report: Report) -> list[dict[str, object]]:
-    """The report's sections in order, each with its items (tables or figures) numbered."""
-    group_keys = set(report.analysis.tables)
-    tables = [{"id": f"table-{_slug(t.key)}", "number": i, "title": t.title, "key": t.key,
-               "columns": t.columns, "footnotes": t.footnotes,
-               "rows": [[keep_together(c) for c in row] for row in t.rows]}
-              for i, t in enumerate(report.tables, 1)]
+    """The report's sections in order, each with its items (tables or figures) numbered as
+    in every other format (:func:`mscohort.report.sections.table_sections`)."""
+    table_parts: list[dict[str, object]] = [
+        {"id": s.id, "title": s.title, "kind": "tables",
+         "entries": [{"id": f"table-{_slug(nt.table.key)}", "number": nt.number,
+                      "title": nt.table.title, "key": nt.table.key,
+                      "columns": nt.table.columns, "footnotes": nt.table.footnotes,
+                      "wide": column_widths(nt.table.columns, nt.table.rows).landscape,
+                      "rows": [[nowrap_numbers(c) for c in row] for row in nt.table.rows]}
+                     for nt in s.tables]}
+        for s in table_sections(report)]
     figures = [{"id": f"figure-{d.data.key}", "number": i, "key": d.data.key,
                 "title": d.data.title, "caption": d.data.caption, "svg": d.svg()}
                for i, d in enumerate(report.figures, 1)]
     return [
-        {"id": "cohort", "title": "Cohort", "kind": "tables",
-         "entries": [t for t in tables if t["key"] == "cohort"]},
-        {"id": "outcome-tables", "title": "Outcome tables", "kind": "tables",
-         "entries": [t for t in tables if t["key"] in group_keys]},
-        {"id": "summary-and-tests", "title": "Summary and tests", "kind": "tables",
-         "entries": [t for t in tables
-                     if t["key"] not in group_keys | SAFETY | SECONDARY | {"cohort"}
-                     and not str(t["key"]).startswith("models_")]},
-        {"id": "models", "title": "Models", "kind": "tables",
-         "entries": [t for t in tables if str(t["key"]).startswith("models_")]},
-        {"id": "secondary-outcomes", "title": "Secondary outcomes", "kind": "tables",
-         "entries": [t for t in tables if t["key"] in SECONDARY]},
-        {"id": "treatment-and-safety", "title": "Screening, treatment and safety",
-         "kind": "tables",
-         "entries": [t for t in tables if t["key"] in SAFETY]},
+        *table_parts,
         {"id": "figures", "title": "Figures", "kind": "figures", "entries": figures},
         {"id": "methods", "title": "Methods", "kind": "methods", "entries": []},
         {"id": "input-data", "title": "Input data", "kind": "input", "entries": []},
@@ -105,8 +107,7 @@ def render_html(report: Report) -> str:
     return env.get_template("report.html.j2").render(
         title=report.title, version=prov.mscohort_version if prov else __version__,
         generated_at=prov.generated_at if prov else "",
-        definition_source=(prov.definition_file if prov and prov.definition_file
-                           else report.analysis.definition.source),
+        definition_source=definition_label(report),
         definition_sha256=prov.definition_sha256 if prov else None,
         n_patients=outcomes.height, n_analysed=int(analysed(outcomes).sum()),
         sections=sections(report), methods=report.methods(), input_check=_input_check(report),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mscohort.report.sections import numbered_tables
 from mscohort.report.tables import ReportTable
 
 if TYPE_CHECKING:
@@ -30,8 +31,8 @@ def write_markdown(report: Report, path: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     parts = [f"# {report.title}", ""]
     parts += ["## Tables", ""]
-    for i, t in enumerate(report.tables, 1):
-        parts += [markdown_table(t, i), ""]
+    for nt in numbered_tables(report):
+        parts += [markdown_table(nt.table, nt.number), ""]
     parts += ["## Figures", ""]
     written = []
     for i, d in enumerate(report.figures, 1):

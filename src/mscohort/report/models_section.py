@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from matplotlib.collections import LineCollection
 
 from mscohort.analyse.formatting import estimate_ci, format_p, p_text
 from mscohort.analyse.models.results import ModelResults
 from mscohort.analyse.study import StudyAnalysis
-from mscohort.report.drawing import line_style, new_figure
+from mscohort.report.drawing import line_style, new_figure, patient_lines, trajectory_panels
 from mscohort.report.figures import FigureData
 from mscohort.report.plots import Drawn
 from mscohort.report.tables import ReportTable
@@ -117,17 +116,12 @@ def draw_trajectory(d: FigureData) -> Drawn:
     groups = sorted(points["group"].unique().to_list()) if points.height else [""]
     fig = new_figure(7.0, 3.0 * len(groups))
     drawn = Drawn(d, fig)
-    axes = fig.subplots(len(groups), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
+    axes = trajectory_panels(fig, groups)
     for i, (ax, group) in enumerate(zip(axes, groups, strict=True)):
         style = line_style(i)
         sub = points.filter(pl.col("group") == group)
-        parts = sub.partition_by("patient_id", maintain_order=True)
-        alpha = 0.6 if len(parts) <= 30 else 0.25
-        lines = LineCollection([p.select("time", "value").to_numpy() for p in parts],
-                               colors="#888888", linewidths=0.6, alpha=alpha)
-        ax.add_collection(lines)
-        drawn._tag(lines, [f"{p['patient_id'][0]}: " + ", ".join(f"{e:g}" for e in p["value"])
-                           for p in parts])
+        lines, tips = patient_lines(ax, sub, "value")
+        drawn._tag(lines, tips)
         c = curve.filter(pl.col("group") == group) if curve.height else curve
         if c.height:
             band = ax.fill_between(c["time"], c["ci_low"], c["ci_high"],
@@ -136,18 +130,19 @@ def draw_trajectory(d: FigureData) -> Drawn:
             (line,) = ax.plot(c["time"], c["fit"], color=style["color"], linewidth=2.5,
                               linestyle=style["linestyle"], label="fitted mean")
             drawn._tag(line, f"{group or 'all'}: fitted mean")
-        ax.set_title(f"{group} (n={len(parts)} shown)" if group else f"n={len(parts)} shown",
+        shown = sub["patient_id"].n_unique() if sub.height else 0
+        ax.set_title(f"{group} (n={shown} shown)" if group else f"n={shown} shown",
                      loc="left", fontsize=10)
         ax.set_ylabel(d.y_label)
-        ax.axvline(0, color="black", linewidth=0.6, linestyle=":")
         ax.autoscale_view()
     axes[-1].set_xlabel(d.x_label)
-    fig.suptitle(d.title, x=0.02, ha="left", fontsize=11)
     return drawn
 
 
-def model_figures(a: StudyAnalysis) -> list[Drawn]:
+def model_figures(a: StudyAnalysis) -> list[FigureData]:
+    """The data of the models' figure (none when the trajectory model was not asked for);
+    drawn by :func:`draw_trajectory` through the report's registry (``report.sections``)."""
     m = a.models
     if m is None or m.trajectory is None or m.visits.height == 0:
         return []
-    return [draw_trajectory(trajectory_figure(m))]
+    return [trajectory_figure(m)]

@@ -14,6 +14,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
+from xml.sax.saxutils import escape
 
 import matplotlib as mpl
 import polars as pl
@@ -23,7 +24,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from mscohort.report.drawing import LINESTYLES, MARKERS, OKABE_ITO  # noqa: F401
+from mscohort.report.drawing import (  # noqa: F401  (LINESTYLES, MARKERS re-exported)
+    LINESTYLES,
+    MARKERS,
+    OKABE_ITO,
+    patient_lines,
+    trajectory_panels,
+)
 from mscohort.report.drawing import group_names as _groups
 from mscohort.report.drawing import line_style as _style
 from mscohort.report.drawing import new_figure as _figure
@@ -31,6 +38,7 @@ from mscohort.report.figures import FigureData
 
 HATCHES = ("", "///", "...", "xxx", "\\\\\\", "++")
 HATCH_MAX_BARS = 200
+SWIMMER_MAX_HEIGHT_IN = 9.0
 CATEGORY_STYLE = {"improved": ("#0072B2", ""), "stable": ("#999999", "..."),
                   "worsened": ("#D55E00", "///")}
 
@@ -58,7 +66,7 @@ class Drawn:
             buf = io.StringIO()
             self.figure.savefig(buf, format="svg", metadata={"Date": None})
         text = buf.getvalue()
-        self._files["svg"] = text[text.index("<svg"):]
+        self._files["svg"] = accessible_svg(text[text.index("<svg"):], self.data)
         return cast(str, self._files["svg"])
 
     def png(self, dpi: int = 150) -> bytes:
@@ -69,21 +77,29 @@ class Drawn:
         return self._files[("png", dpi)]
 
 
+def accessible_svg(svg: str, d: FigureData) -> str:
+    """``svg`` named for screen readers: ``role="group"`` (its tooltip elements stay
+    reachable), a ``<title>`` (the figure's title)
+    and a ``<desc>`` (its caption) as the first children, referenced by ``aria-labelledby``
+    (WAI-ARIA Graphics Module; SVG 2, 5.9)."""
+    end = svg.index(">", svg.index("<svg")) + 1
+    ids = f"{d.key}-svg-title {d.key}-svg-desc"
+    head = svg[:end - 1] + f' role="group" aria-labelledby="{ids}">'
+    return (head + f'<title id="{d.key}-svg-title">{escape(d.title)}</title>'
+            f'<desc id="{d.key}-svg-desc">{escape(d.caption)}</desc>' + svg[end:])
+
+
 def _trajectories(d: FigureData) -> Drawn:
     points, means = d.frames["points"], d.frames["means"]
     groups = _groups(points) or ["no patients"]
     fig = _figure(7.0, 3.2 * len(groups))
     drawn = Drawn(d, fig)
-    axes = fig.subplots(len(groups), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
+    axes = trajectory_panels(fig, groups)
     for i, (ax, group) in enumerate(zip(axes, groups, strict=True)):
         style = _style(i)
         sub = points.filter(pl.col("group") == group)
-        parts = sub.partition_by("patient_id", maintain_order=True)
-        lines = LineCollection([p.select("time", "edss").to_numpy() for p in parts],
-                               colors="#888888", linewidths=0.7, alpha=0.6)
-        ax.add_collection(lines)
-        drawn._tag(lines, [f"{p['patient_id'][0]}: EDSS "
-                           + ", ".join(f"{e:g}" for e in p["edss"]) for p in parts])
+        lines, tips = patient_lines(ax, sub, "edss", "EDSS")
+        drawn._tag(lines, tips)
         m = means.filter(pl.col("group") == group)
         (line,) = ax.plot(m["time"], m["mean_edss"], color=style["color"], linewidth=2.5,
                           linestyle=style["linestyle"], marker=style["marker"],
@@ -92,7 +108,6 @@ def _trajectories(d: FigureData) -> Drawn:
         ax.set_title(f"{group} (n={sub['patient_id'].n_unique()})", loc="left", fontsize=10)
         ax.set_ylabel(d.y_label)
         ax.set_ylim(0, 10)
-        ax.axvline(0, color="black", linewidth=0.6, linestyle=":")
     axes[-1].set_xlabel(d.x_label)
     return drawn
 
@@ -191,69 +206,16 @@ def step_points(curve: pl.DataFrame, last_time: float) -> tuple[list[float], lis
     return xs, ys
 
 
-def _km(d: FigureData) -> Drawn:
-    curves, censored = d.frames["curves"], d.frames["censored"]
-    drawn = Drawn(d, _figure())
-    ax = drawn.figure.subplots()
-    groups = list(dict.fromkeys([*_groups(curves), *_groups(censored)]))
-    for i, group in enumerate(groups):
-        s = _style(i)
-        c = curves.filter(pl.col("group") == group) if curves.height else curves
-        cens = censored.filter(pl.col("group") == group)
-        last = max([0.0, *cens["time"].to_list(), *(c["time"].to_list() if c.height else [])])
-        xs, ys = step_points(c, last)
-        (line,) = ax.step(xs, ys, where="post", color=s["color"], linestyle=s["linestyle"],
-                          linewidth=2, label=group)
-        drawn._tag(line, f"{group}: {int(c['events'].sum()) if c.height else 0} events")
-        if cens.height:
-            at = [ys[max(j for j, x in enumerate(xs) if x <= t)] for t in cens["time"]]
-            ax.plot(cens["time"], at, linestyle="none", marker="|", markersize=9,
-                    color=s["color"])
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel(d.x_label)
-    ax.set_ylabel(d.y_label)
-    if groups:
-        ax.legend(frameon=False)
-    return drawn
-
-
-def _forest(d: FigureData) -> Drawn:
-    rows = d.frames["rows"]
-    measures = rows["measure"].unique(maintain_order=True).to_list() or ["change EDSS"]
-    tables = rows["table"].unique(maintain_order=True).to_list()
-    per_panel = rows.height / max(len(measures), 1)
-    drawn = Drawn(d, _figure(5.0 * len(measures), max(3.0, 0.28 * per_panel + 1.8)))
-    axes = drawn.figure.subplots(1, len(measures), sharey=True, squeeze=False)[0]
-    labels: list[str] = []
-    for ax, measure in zip(axes, measures, strict=True):
-        sub = rows.filter(pl.col("measure") == measure)
-        labels = [f"{r['group']} ({r['n']})" for r in sub.iter_rows(named=True)]
-        for y, r in enumerate(sub.iter_rows(named=True)):
-            s = _style(tables.index(r["table"]))
-            (line,) = ax.plot([r["ci_low"], r["ci_high"]], [y, y], color=s["color"],
-                              linewidth=1.5)
-            ax.plot(r["mean"], y, marker=s["marker"], color=s["color"], linestyle="none")
-            drawn._tag(line, f"{r['table']}: {r['group']}, n={r['n']}, mean {r['mean']:+.2f} "
-                             f"(95% CI {r['ci_low']:+.2f} to {r['ci_high']:+.2f})")
-        ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(f"{measure} (95% CI)")
-    axes[0].set_yticks(range(len(labels)), labels, fontsize=8)
-    axes[0].invert_yaxis()  # shared: once inverts every panel
-    handles = [Line2D([], [], color=_style(i)["color"], marker=_style(i)["marker"], label=t)
-               for i, t in enumerate(tables)]
-    if handles:
-        drawn.figure.legend(handles=handles, loc="outside lower center", frameon=False,
-                            fontsize=7, ncols=2)
-    return drawn
-
-
 def _swimmer(d: FigureData) -> Drawn:
     patients, drugs = d.frames["patients"], d.frames["drugs"]
     courses, relapses = d.frames["courses"], d.frames["relapses"]
     ids = patients["patient_id"].to_list()
     row = {pid: i for i, pid in enumerate(ids)}
     labels = drugs["label"].unique().sort().to_list()
-    drawn = Drawn(d, _figure(8.0, max(3.0, 0.22 * len(ids) + 1.5)))
+    # at most SWIMMER_MAX_HEIGHT_IN tall (a page): rows closer, labels no larger than a row
+    height = min(SWIMMER_MAX_HEIGHT_IN, max(3.0, 0.22 * len(ids) + 1.5))
+    label_pt = max(5.0, min(7.0, 0.75 * 72 * (height - 1.5) / max(len(ids), 1)))
+    drawn = Drawn(d, _figure(8.0, height))
     ax = drawn.figure.subplots()
     handles: list[object] = []
     ax.hlines(range(len(ids)), 0, patients["followup"], color="#777777", linewidth=1.0)
@@ -284,10 +246,11 @@ def _swimmer(d: FigureData) -> Drawn:
         if r["edss_change"] is not None:
             change = "0" if r["edss_change"] == 0 else f"{r['edss_change']:+g}"
             ax.annotate(change, (r["followup"], row[r["patient_id"]]),
-                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
+                        xytext=(4, 0), textcoords="offset points", va="center",
+                        fontsize=label_pt)
     ax.autoscale_view()
     ax.axvline(0, color="black", linewidth=0.6, linestyle=":")
-    ax.set_yticks(range(len(ids)), ids, fontsize=7)
+    ax.set_yticks(range(len(ids)), ids, fontsize=label_pt)
     ax.invert_yaxis()
     ax.set_xlabel(d.x_label)
     ax.legend(handles=handles, frameon=False, fontsize=7, loc="upper left",
@@ -297,6 +260,5 @@ def _swimmer(d: FigureData) -> Drawn:
 
 DRAW: dict[str, Callable[[FigureData], Drawn]] = {
     "trajectories": _trajectories, "waterfall": _waterfall, "msss_change": _msss,
-    "arr_pairs": _arr, "km_cdw": _km, "forest": _forest, "swimmer": _swimmer,
-    "km_milestones": _km,
+    "arr_pairs": _arr, "swimmer": _swimmer,
 }

@@ -18,6 +18,7 @@ import polars as pl
 from mscohort.analyse.formatting import unit_label
 from mscohort.analyse.secondary import MSFC_CHANGES
 from mscohort.analyse.study import StudyAnalysis
+from mscohort.definition.labels import MICROMETRE
 from mscohort.report.figures import FigureData
 from mscohort.study import Study
 
@@ -40,7 +41,8 @@ def rnfl_trajectories(study: Study, a: StudyAnalysis) -> FigureData | None:
         "rnfl", "Retinal nerve fibre layer per eye",
         "One line per eye from its baseline to its follow-up scan; panels by eye group "
         f"(optic-neuritis eyes: {a.definition.secondary.optic_neuritis_eyes}).",
-        {"points": points}, f"time from index ({unit_label(a.definition.unit)})", "RNFL (um)")
+        {"points": points}, f"time from index ({unit_label(a.definition.unit)})",
+        f"RNFL ({MICROMETRE})")
 
 
 def msfc_changes(a: StudyAnalysis) -> FigureData | None:

@@ -10,10 +10,12 @@ import numpy as np
 import polars as pl
 from matplotlib.collections import LineCollection
 
+from mscohort.definition.labels import MICROMETRE
 from mscohort.report.drawing import group_names as _groups
 from mscohort.report.drawing import line_style as _style
 from mscohort.report.drawing import new_figure as _figure
 from mscohort.report.figures import FigureData
+from mscohort.report.km_plot import draw_km
 from mscohort.report.plots import Drawn
 
 
@@ -31,7 +33,7 @@ def _rnfl(d: FigureData) -> Drawn:
                                alpha=0.7)
         ax.add_collection(lines)
         drawn._tag(lines, [f"{p['patient_id'][0]} {p['eye'][0]}: RNFL "
-                           + ", ".join(f"{x:g}" for x in p["rnfl_um"]) + " um"
+                           + ", ".join(f"{x:g}" for x in p["rnfl_um"]) + f" {MICROMETRE}"
                            for p in parts])
         ax.autoscale_view()
         ax.set_title(f"{group} (n={len(parts)} eyes)", loc="left", fontsize=10)
@@ -71,5 +73,5 @@ def _msfc(d: FigureData) -> Drawn:
     return drawn
 
 
-#: The milestones' Kaplan-Meier curves are drawn as the main one (``plots.DRAW``).
-DRAW: dict[str, Callable[[FigureData], Drawn]] = {"rnfl": _rnfl, "msfc_changes": _msfc}
+DRAW: dict[str, Callable[[FigureData], Drawn]] = {
+    "rnfl": _rnfl, "msfc_changes": _msfc, "km_milestones": draw_km}

@@ -31,6 +31,8 @@ class ReportTable:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     footnotes: tuple[str, ...] = ()
+    #: the heading it is printed under (``report.sections.HEADINGS``; set by the registry)
+    section: str = ""
 
     def to_frame(self) -> pl.DataFrame:
         names = _unique(self.columns)

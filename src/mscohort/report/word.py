@@ -1,5 +1,11 @@
 """The report as a Word document (.docx): real, editable Word tables, the figures as PNG, the
-methods and the provenance. Written with python-docx; opens in Word and LibreOffice."""
+methods and the provenance. Written with python-docx; opens in Word and LibreOffice.
+
+Laid out for submission (:mod:`mscohort.report.word_layout`): journal tables (three rules,
+header repeated, rows kept whole), wide tables on landscape pages, captions kept with their
+table or figure, figures scaled to the printable area, tables and figures numbered as in the
+other formats (:mod:`mscohort.report.sections`) and listed after the title.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +15,47 @@ from typing import TYPE_CHECKING, Any
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Inches, Pt
+from docx.shared import Pt
 
+from mscohort.report.sections import definition_label, table_sections
 from mscohort.report.tables import ReportTable
+from mscohort.report.word_layout import (
+    column_widths,
+    figure_size,
+    journal_style,
+    page_setup,
+    set_orientation,
+    write_text,
+)
 
 if TYPE_CHECKING:
     from mscohort.report.model import ReportData as Report
+    from mscohort.report.plots import Drawn
+
+# python-docx is untyped: its document, paragraphs and tables are ``Any`` here
 
 
-def _table(doc: Any, t: ReportTable, number: int) -> None:  # python-docx is untyped
-    caption = doc.add_paragraph()
-    caption.add_run(f"Table {number}. ").bold = True
-    caption.add_run(t.title)
+def _caption(doc: Any, label: str, title: str) -> Any:
+    p = doc.add_paragraph()
+    p.add_run(f"{label}. ").bold = True
+    p.add_run(title)
+    return p
+
+
+def _table(doc: Any, t: ReportTable, number: int) -> None:
+    """Table ``number``: caption, journal-style table and footnotes, on a landscape page
+    when it is too wide for a portrait one."""
+    layout = column_widths(t.columns, t.rows)
+    set_orientation(doc, layout.landscape)
+    caption = _caption(doc, f"Table {number}", t.title)
+    caption.paragraph_format.keep_with_next = True
     table = doc.add_table(rows=1, cols=len(t.columns))
-    table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, t.columns, strict=True):
-        cell.text = text
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
+        write_text(cell.paragraphs[0], text, bold=True)
     for row in t.rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.text = text
+        for cell, text in zip(table.add_row().cells, row, strict=True):
+            write_text(cell.paragraphs[0], text)
+    journal_style(table, layout)
     for note in t.footnotes:
         p = doc.add_paragraph()
         run = p.add_run(note)
@@ -38,45 +63,73 @@ def _table(doc: Any, t: ReportTable, number: int) -> None:  # python-docx is unt
         run.font.size = Pt(8)
 
 
+def _figure(doc: Any, d: Drawn, number: int) -> None:
+    """The figure scaled to the printable area, kept on the page of its caption below it."""
+    width, height = figure_size(*d.figure.get_size_inches())
+    doc.add_picture(io.BytesIO(d.png(dpi=150)), width=width, height=height)
+    picture = doc.paragraphs[-1]
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    picture.paragraph_format.keep_with_next = True
+    _caption(doc, f"Figure {number}", f"{d.data.title}. {d.data.caption}")
+
+
+def _contents(doc: Any, report: Report) -> None:
+    """The numbered tables and figures, listed after the title so the text refers to them."""
+    doc.add_heading("Contents", level=1)
+    for section in table_sections(report):
+        for nt in section.tables:
+            doc.add_paragraph(f"Table {nt.number}. {nt.table.title}",
+                              style="List Paragraph")
+    for i, d in enumerate(report.figures, 1):
+        doc.add_paragraph(f"Figure {i}. {d.data.title}", style="List Paragraph")
+
+
 def write_docx(report: Report, path: Path) -> list[Path]:
     doc = Document()
+    page_setup(doc)
     doc.add_heading(report.title, level=0)
     outcomes = report.analysis.outcomes
-    doc.add_paragraph(f"{outcomes.height} patients; study definition "
-                      f"{report.analysis.definition.source}.")
-    doc.add_heading("Tables", level=1)
-    for i, t in enumerate(report.tables, 1):
-        _table(doc, t, i)
+    doc.add_paragraph(f"{outcomes.height} patients; study definition: "
+                      f"{definition_label(report)}.")
+    _contents(doc, report)
+    for section in table_sections(report):
+        if not section.tables:
+            continue
+        set_orientation(doc, column_widths(section.tables[0].table.columns,
+                                           section.tables[0].table.rows).landscape)
+        doc.add_heading(section.title, level=1).paragraph_format.keep_with_next = True
+        for nt in section.tables:
+            _table(doc, nt.table, nt.number)
+    set_orientation(doc, False)
     doc.add_heading("Figures", level=1)
     for i, d in enumerate(report.figures, 1):
-        doc.add_picture(io.BytesIO(d.png(dpi=150)), width=Inches(6.3))
-        doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        p = doc.add_paragraph()
-        p.add_run(f"Figure {i}. ").bold = True
-        p.add_run(f"{d.data.title}. {d.data.caption}")
+        _figure(doc, d, i)
     doc.add_heading("Methods", level=1)
     doc.add_paragraph(report.methods())
+    extra = len(report.tables)
     if report.input_check is not None:
         doc.add_heading("Input data", level=1)
         issues = report.input_check.issues
         doc.add_paragraph(f"Checked: {report.input_check.source}. {issues.height} issues.")
         counts = report.input_check.counts()
         if counts.height:
+            extra += 1
             _table(doc, ReportTable("issues", "Validation issues by rule",
                                     tuple(counts.columns),
                                     tuple(tuple(str(v) for v in r) for r in counts.iter_rows())),
-                   len(report.tables) + 1)
+                   extra)
     prov = report.provenance
     if prov is not None:
+        set_orientation(doc, False)
         doc.add_heading("Provenance", level=1)
         doc.add_paragraph(f"mscohort {prov.mscohort_version}; generated {prov.generated_at}; "
                           f"study definition {prov.definition_file} (SHA-256 "
                           f"{prov.definition_sha256}).")
         if prov.files.height:
+            extra += 1
             _table(doc, ReportTable("files", "Input files", tuple(prov.files.columns),
                                     tuple(tuple(str(v) for v in r)
-                                          for r in prov.files.iter_rows())),
-                   len(report.tables) + 2)
+                                          for r in prov.files.iter_rows())), extra)
     doc.core_properties.title = report.title
     doc.core_properties.author = "mscohort"
     doc.save(str(path))

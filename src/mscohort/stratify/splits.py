@@ -22,6 +22,7 @@ from typing import cast
 import polars as pl
 
 from mscohort.definition import StudyDefinition
+from mscohort.definition.labels import heading
 from mscohort.derive.prior_drugs import NONE_IN_WINDOW
 from mscohort.units import DAYS_PER_YEAR
 from mscohort.vocabulary import BY_NAME
@@ -122,4 +123,5 @@ def by_band(outcomes: pl.DataFrame, column: str, edges: tuple[float, ...]) -> Sp
         upper = (outcomes[column] <= hi) if last else (outcomes[column] < hi)
         groups[f"{lo:g} to {'' if last else '<'}{hi:g}"] = ok & (
             (outcomes[column] >= lo) & upper).fill_null(False)
-    return Split(f"{column} band", groups, True, f"{column} in bands with edges {edges}")
+    return Split(f"{column} band", groups, True,
+                 f"{heading(column)} in bands {', '.join(groups)}")

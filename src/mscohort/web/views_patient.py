@@ -13,6 +13,8 @@ from typing import Any
 import polars as pl
 from flask import Flask, abort, render_template, request
 
+from mscohort.analyse.formatting import column_value
+from mscohort.definition.labels import heading
 from mscohort.report.timeline import draw_timeline, patient_timeline
 from mscohort.web.views_cohort import results
 
@@ -20,14 +22,9 @@ LIST_COLUMNS = ("patient_id", "cohort", "index_date", "baseline_edss", "followup
                 "edss_change", "change_category", "arr_before", "arr_during", "excluded_reason")
 
 
-def _text(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v:.2f}"
-    if isinstance(v, list):
-        return "; ".join(map(str, v))
-    return str(v)
+def _row(columns: list[str], values: tuple) -> list[str]:
+    """One row printed as every page prints these columns (``analyse.formatting``)."""
+    return [column_value(c, v) for c, v in zip(columns, values, strict=True)]
 
 
 def register(app: Flask) -> None:
@@ -35,8 +32,9 @@ def register(app: Flask) -> None:
     def patients() -> Any:
         r = results()
         o = r.analysis.outcomes.select(LIST_COLUMNS)
-        rows = [[_text(v) for v in row] for row in o.iter_rows()]
-        return render_template("patients.html", columns=LIST_COLUMNS, rows=rows,
+        rows = [_row(list(LIST_COLUMNS), row) for row in o.iter_rows()]
+        return render_template("patients.html", columns=[heading(c) for c in LIST_COLUMNS],
+                               rows=rows,
                                definition=r.definition_name)
 
     @app.get("/patients/<path:patient_id>", merge_slashes=False)
@@ -57,10 +55,11 @@ def register(app: Flask) -> None:
             sec = r.analysis.secondary.patients.filter(pl.col("patient_id") == patient_id)
             if sec.height:
                 values |= {k: v for k, v in sec.row(0, named=True).items() if v is not None}
-        events = [[_text(v) for v in e] for e in t.events.drop("time").iter_rows()]
+        event_columns = [c for c in t.events.columns if c != "time"]
+        events = [_row(event_columns, e) for e in t.events.drop("time").iter_rows()]
         return render_template(
             "patient.html", patient_id=patient_id, svg=drawn.svg(), tooltips=drawn.tooltips,
             caption=t.figure.caption, explanation=t.explanation,
-            event_columns=[c for c in t.events.columns if c != "time"], events=events,
-            outcomes=[(k, _text(v)) for k, v in values.items()],
+            event_columns=[heading(c) for c in event_columns], events=events,
+            outcomes=[(heading(k), column_value(k, v)) for k, v in values.items()],
             definition=r.definition_name)

@@ -14,6 +14,16 @@
       box.style.left = (e.pageX + 12) + "px"; box.style.top = (e.pageY + 12) + "px";
     });
     el.addEventListener("mouseleave", function () { box.hidden = true; });
+    // keyboard: Tab reaches every element with a tooltip; focus shows it beside the element
+    el.setAttribute("tabindex", "0");
+    el.setAttribute("aria-label", text);
+    el.addEventListener("focus", function () {
+      var r = el.getBoundingClientRect();
+      box.textContent = text; box.hidden = false;
+      box.style.left = (r.right + window.scrollX + 8) + "px";
+      box.style.top = (r.top + window.scrollY) + "px";
+    });
+    el.addEventListener("blur", function () { box.hidden = true; });
   }
   // one text: the element with the id; a list: the collection's items, in drawing order
   // (matplotlib writes each item as a <use> of a shared path, or as its own <path>)
@@ -50,5 +60,16 @@
       });
     });
   });
+  // a table wider than its box scrolls sideways: say so above it and shade the cut edge
+  function hints() {
+    Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      wrap.classList.toggle("scrolls", scrolls);
+      var hint = wrap.previousElementSibling;
+      if (hint && hint.classList.contains("scroll-hint")) { hint.hidden = !scrolls; }
+    });
+  }
+  hints();
+  window.addEventListener("resize", hints);
   document.body.setAttribute("data-ready", "1");
 }());

@@ -1,0 +1,88 @@
+"""Draw a Kaplan-Meier figure: step curves from S = 1 with their 95% pointwise confidence
+band, censoring ticks, and the numbers at risk in a table under the time axis (one row per
+group, one column per time tick), as journals ask for (Pocock, Clayton and Altman 2002,
+"Survival plots of time-to-event outcomes in clinical trials", Lancet 359:1686-9).
+
+The band is the analysis' Greenwood interval on the log(-log S) scale
+(:func:`mscohort.analyse.survival.kaplan_meier`, as lifelines' default), drawn as a step
+area; a time where the interval is not defined (S = 1, or S = 0) has no band.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mscohort.report.drawing import group_names, line_style, new_figure
+from mscohort.report.figures import FigureData
+from mscohort.report.plots import Drawn, step_points
+
+
+def _band(curve: pl.DataFrame, last: float) -> tuple[list[float], list[float], list[float]]:
+    """x, low, high of the confidence band as steps (where='post') from 0 to ``last``; a time
+    without an interval (S = 1 before the first event) has a band of zero width at S."""
+    xs, lo, hi = [0.0], [1.0], [1.0]
+    for r in curve.iter_rows(named=True):
+        xs.append(float(r["time"]))
+        lo.append(r["survival"] if r.get("ci_low") is None else float(r["ci_low"]))
+        hi.append(r["survival"] if r.get("ci_high") is None else float(r["ci_high"]))
+    xs.append(max(last, xs[-1]))
+    lo.append(lo[-1])
+    hi.append(hi[-1])
+    return xs, lo, hi
+
+
+def draw_km(d: FigureData) -> Drawn:
+    curves, censored = d.frames["curves"], d.frames["censored"]
+    risk = d.frames.get("at_risk")
+    groups = list(dict.fromkeys([*group_names(curves), *group_names(censored),
+                                 *(group_names(risk) if risk is not None else [])]))
+    rows = len(groups) if risk is not None and risk.height else 0
+    fig = new_figure(7.0, 4.0 + 0.3 * rows)
+    drawn = Drawn(d, fig)
+    if rows:
+        ax, table = fig.subplots(2, 1, sharex=True,
+                                 gridspec_kw={"height_ratios": [4.0, 0.45 + 0.3 * rows]})
+    else:
+        ax, table = fig.subplots(), None
+    for i, group in enumerate(groups):
+        s = line_style(i)
+        c = curves.filter(pl.col("group") == group) if curves.height else curves
+        cens = censored.filter(pl.col("group") == group)
+        last = max([0.0, *cens["time"].to_list(), *(c["time"].to_list() if c.height else [])])
+        xs, ys = step_points(c, last)
+        (line,) = ax.step(xs, ys, where="post", color=s["color"], linestyle=s["linestyle"],
+                          linewidth=2, label=group)
+        drawn._tag(line, f"{group}: {int(c['events'].sum()) if c.height else 0} events")
+        if c.height and "ci_low" in c.columns:
+            bx, lo, hi = _band(c, last)
+            band = ax.fill_between(bx, lo, hi, step="post", color=s["color"], alpha=0.15,
+                                   linewidth=0, label=f"{group} 95% CI")
+            band.set_gid(f"{d.key}-band-{i}")
+        if cens.height:
+            at = [ys[max(j for j, x in enumerate(xs) if x <= t)] for t in cens["time"]]
+            ax.plot(cens["time"], at, linestyle="none", marker="|", markersize=9,
+                    color=s["color"])
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel(d.y_label)
+    if groups:
+        ax.legend(frameon=False)
+    if table is None or risk is None:
+        ax.set_xlabel(d.x_label)
+        return drawn
+    ticks = risk["time"].unique(maintain_order=True).to_list()
+    ax.set_xticks(ticks)
+    ax.tick_params(labelbottom=True)
+    table.set_ylim(rows - 0.5, -0.5)
+    table.set_yticks(range(rows), groups, fontsize=8)
+    for i, group in enumerate(groups):
+        table.get_yticklabels()[i].set_color(line_style(i)["color"])
+        for r in risk.filter(pl.col("group") == group).iter_rows(named=True):
+            table.text(r["time"], i, str(r["n_at_risk"]), ha="center", va="center",
+                       fontsize=8, gid=f"{d.key}-at-risk-{i}")
+    table.set_title("Number at risk", loc="left", fontsize=8)
+    table.tick_params(axis="x", length=0, labelbottom=False)
+    table.tick_params(axis="y", length=0)
+    for side in table.spines.values():
+        side.set_visible(False)
+    ax.set_xlabel(d.x_label)
+    return drawn
