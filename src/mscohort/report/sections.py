@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING
 
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.report import tables as T
+from mscohort.report.category_figure import category_bars, draw_categories
 from mscohort.report.comparative_section import (
     DRAW_KEYS,
     comparative_figures,
     comparative_tables,
     draw_comparative,
 )
-from mscohort.report.category_figure import category_bars, draw_categories
 from mscohort.report.figures import (
     FigureData,
     arr_pairs,
