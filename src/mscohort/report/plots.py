@@ -127,15 +127,24 @@ def _waterfall(d: FigureData) -> Drawn:
         if sub.height == 0:
             continue
         x = sub["x"].cast(pl.Float64).to_list()
-        # the sign already tells the category apart in greyscale; hatches help small cohorts
-        rects = PolyCollection(_rectangles(x, [0.0] * sub.height, sub["edss_change"].to_list(),
-                                           0.8), facecolors=colour,
-                               hatch=hatch if bars.height <= HATCH_MAX_BARS else None,
-                               edgecolors="black", label=category,
-                               linewidths=0.3 if bars.height <= HATCH_MAX_BARS else 0.0)
-        ax.add_collection(rects)
-        drawn._tag(rects, [f"{r['patient_id']}: EDSS change {r['edss_change']:+g} ({category})"
-                           for r in sub.iter_rows(named=True)])
+        if bars.height <= HATCH_MAX_BARS:
+            rects = PolyCollection(_rectangles(x, [0.0] * sub.height,
+                                               sub["edss_change"].to_list(), 0.8),
+                                   facecolors=colour, hatch=hatch, edgecolors="black",
+                                   label=category, linewidths=0.3)
+            ax.add_collection(rects)
+            drawn._tag(rects, [f"{r['patient_id']}: EDSS change {r['edss_change']:+g} "
+                               f"({category})" for r in sub.iter_rows(named=True)])
+        else:
+            # too many bars to hatch one by one: the category's bars as one stepped area
+            # (the bars are sorted, so a category's bars are side by side), hatch kept
+            # each bar one unit wide, from x - 0.5 to x + 0.5
+            heights = sub["edss_change"].to_list()
+            area = ax.fill_between([v - 0.5 for v in [*x, x[-1] + 1]], 0.0,
+                                   [*heights, heights[-1]], step="post",
+                                   facecolor=colour, hatch=hatch, edgecolor="black",
+                                   linewidth=0.3, label=category)
+            drawn._tag(area, f"{category}: {sub.height} patients")
         zero = sub.filter(pl.col("edss_change") == 0)
         if zero.height:  # a bar of height 0 is invisible: mark the patients
             ax.scatter(zero["x"], [0.0] * zero.height, marker="D", s=18, color=colour,
