@@ -15,6 +15,9 @@ the measures of :data:`MEASURES`
 ``g|<split>|<group>``
     membership of each group of the study's splits that a centre can decide alone (all but
     the follow-up cohorts, which need the pooled median).
+``x|<split>``
+    the split's name (as the pooled contrasts table names it) when its groups are
+    exclusive, else empty (the between-group contrasts compare exclusive splits only).
 ``sub|<name>``
     the study definition's relapse subgroups.
 ``neda3``, ``neda_relapse``, ``neda_cdw``, ``neda_mri``
@@ -41,7 +44,7 @@ from mscohort.study import Study
 MEASURES = ("age_at_index", "followup", "baseline_edss", "followup_edss", "edss_change",
             "baseline_msss", "followup_msss", "msss_change", "relapses_before",
             "years_before", "relapses_during", "years_during", "arr_before", "arr_during",
-            "time_to_cdw_days")
+            "time_to_cdw_days", "followup_days")
 #: The split of the pooled tables that needs the pooled median follow-up.
 FOLLOWUP_SPLIT = "by follow-up cohort"
 NEDA = ("neda3", "neda_relapse", "neda_cdw", "neda_mri")
@@ -116,6 +119,8 @@ def analysis_frame(study: Study, definition: StudyDefinition) -> pl.DataFrame:
             continue
         for group, mask in split.groups.items():
             cols[f"g|{key}|{group}"] = mask
+        cols[f"x|{key}"] = pl.Series([split.name if split.exclusive else ""]
+                                     * outcomes.height, dtype=pl.String)
     for name, mask in by_conditions(outcomes, d.subgroups).groups.items():
         cols[f"sub|{name}"] = mask
     frame = pl.DataFrame(cols)
