@@ -5,7 +5,8 @@
    of the analysed patients, which defines the follow-up cohorts.
 3. ``partial_followup``: the follow-up cohorts' cells and event tables at that median.
 4. Count queries again: each table group's median follow-up and its order-statistic
-   interval.
+   interval, and the medians of the estimates table
+   (:mod:`mscohort_federated.estimates`).
 5. ``partial_poisson``: Newton iterations of the Poisson rate ratio of each relapse group
    (each centre returns its score, information and score outer products), then one task
    per centre at the centre's own estimate for the between-centre heterogeneity.
@@ -32,6 +33,7 @@ from mscohort_federated.bisection import median_ranks, order_statistics, pooled_
 from mscohort_federated.combine import SUPPRESSED_TEXT
 from mscohort_federated.contrasts import contrast_rows
 from mscohort_federated.disclosure import is_suppressed
+from mscohort_federated.estimates import estimate_rows, median_targets
 from mscohort_federated.extract import FOLLOWUP_SPLIT, definition_from_text
 from mscohort_federated.multiplicity import with_holm
 from mscohort_federated.negbin import fit_rounds
@@ -62,13 +64,18 @@ def run_rounds(ask: Ask, organizations: list[int], names: dict[int, str],
     if median is not None:
         targets += [{"split": FOLLOWUP_SPLIT, "group": g, "column": "followup",
                      "median": median} for g in ("long-term", "short-term")]
-    group_medians = _medians(counts, targets)
+    group_medians = _medians(counts, targets + median_targets())
+    overall = {str(t["column"]): m for t, m in zip(median_targets(),
+                                                   group_medians[len(targets):], strict=True)}
+    group_medians = group_medians[:len(targets)]
     relapse_groups = _relapse_groups(summaries, organizations)
     rates, iterations = _newton(ask, organizations, k, relapse_groups)
     log["newton_iterations"] = iterations
     own = _centre_rate_ratios(ask, organizations, k, summaries)
     models = count_model_rows(ask, organizations, k, definition_text, log)
     sums = ask("partial_contrasts", k | {"median": median}, organizations)
+    models["estimates"] = estimate_rows([summaries[o] for o in organizations], overall,  # type: ignore[misc]
+                                        rates)
     models["contrasts"] = contrast_rows([sums[o]["contrasts"] for o in organizations])  # type: ignore[index]
     result = assemble(definition_text, organizations, names, summaries, followup, median,
                       dict(zip([(t["split"], t["group"]) for t in targets], group_medians,
