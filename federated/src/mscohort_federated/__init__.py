@@ -8,6 +8,7 @@ from mscohort_federated.algorithm import (
     extract_outcomes,
     partial_contrasts,
     partial_counts,
+    partial_flow,
     partial_followup,
     partial_negbin,
     partial_poisson,
@@ -15,4 +16,5 @@ from mscohort_federated.algorithm import (
 )
 
 __all__ = ["central_analysis", "extract_outcomes", "partial_contrasts", "partial_counts",
-           "partial_followup", "partial_negbin", "partial_poisson", "partial_summary"]
+           "partial_flow", "partial_followup", "partial_negbin", "partial_poisson",
+           "partial_summary"]

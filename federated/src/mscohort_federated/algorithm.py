@@ -5,8 +5,9 @@
   per-patient outcomes of the study definition and keeps the analysis frame in the node's
   session. Nothing is returned to the researcher.
 * ``partial_summary``, ``partial_counts``, ``partial_followup``, ``partial_poisson``,
-  ``partial_negbin``, ``partial_contrasts`` (federated, at each centre): aggregates of that
-  frame (:mod:`mscohort_federated.partials`, ``negbin``, ``contrasts``) under the node's
+  ``partial_negbin``, ``partial_contrasts``, ``partial_flow`` (federated, at each centre):
+  aggregates of that frame (:mod:`mscohort_federated.partials`, ``negbin``, ``contrasts``,
+  ``flow``) under the node's
   disclosure policy (:mod:`mscohort_federated.disclosure`).
 * ``central_analysis`` (central): the rounds of :mod:`mscohort_federated.central`, each a
   subtask to the centres; returns the federated result.
@@ -38,6 +39,7 @@ from mscohort_federated.extract import (
     definition_from_text,
     load_centre_study,
 )
+from mscohort_federated.flow import flow_counts
 from mscohort_federated.negbin import negbin_terms
 
 
@@ -56,13 +58,13 @@ def _frame(df: pd.DataFrame) -> pl.DataFrame:
     typed = []
     for c in frame.columns:
         s = frame[c]
-        if c in FLAGS or c.startswith(("g|", "sub|")):
+        if c in FLAGS or c.startswith(("g|", "sub|", "flow|")):
             if s.dtype != pl.Boolean:
                 s = pl.Series(c, [None if v is None else bool(v) for v in s.to_list()],
                               dtype=pl.Boolean)
-        elif c.startswith("x|"):
-            s = pl.Series(c, ["" if v is None else str(v) for v in s.to_list()],
-                          dtype=pl.String)
+        elif c.startswith("x|") or c == "excluded_reason":
+            s = pl.Series(c, [(None if c == "excluded_reason" else "") if v is None
+                              else str(v) for v in s.to_list()], dtype=pl.String)
         elif c != "change_category" and s.dtype != pl.Float64:
             s = pl.Series(c, [None if v is None else float(v) for v in s.to_list()],
                           dtype=pl.Float64)
@@ -136,6 +138,15 @@ def partial_contrasts(df: pd.DataFrame, median: float | None,
     policy = node_policy(min_cell_size)
     return {"organization_id": _centre(), "contrasts": contrast_sums(
         _frame(df), None if median is None else float(median), policy["min_cell_size"])}  # type: ignore[arg-type]
+
+
+@federated
+@dataframe(1)
+def partial_flow(df: pd.DataFrame, index_drug: str,
+                 min_cell_size: int = DEFAULT_MIN_CELL_SIZE) -> dict[str, Any]:
+    policy = node_policy(min_cell_size)
+    return {"organization_id": _centre(), "flow": flow_counts(
+        _frame(df), str(index_drug), policy["min_cell_size"])}  # type: ignore[arg-type]
 
 
 @central

@@ -35,6 +35,7 @@ from mscohort_federated.contrasts import contrast_rows
 from mscohort_federated.disclosure import is_suppressed
 from mscohort_federated.estimates import estimate_rows, median_targets
 from mscohort_federated.extract import FOLLOWUP_SPLIT, definition_from_text
+from mscohort_federated.flow import flow_rows
 from mscohort_federated.multiplicity import with_holm
 from mscohort_federated.negbin import fit_rounds
 
@@ -76,6 +77,9 @@ def run_rounds(ask: Ask, organizations: list[int], names: dict[int, str],
     sums = ask("partial_contrasts", k | {"median": median}, organizations)
     models["estimates"] = estimate_rows([summaries[o] for o in organizations], overall,  # type: ignore[misc]
                                         rates)
+    flows = ask("partial_flow", k | {"index_drug": definition_from_text(
+        definition_text).index_drug}, organizations)
+    models["flow"] = flow_rows([flows[o]["flow"] for o in organizations])  # type: ignore[index]
     models["contrasts"] = contrast_rows([sums[o]["contrasts"] for o in organizations])  # type: ignore[index]
     result = assemble(definition_text, organizations, names, summaries, followup, median,
                       dict(zip([(t["split"], t["group"]) for t in targets], group_medians,

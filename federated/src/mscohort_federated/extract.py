@@ -20,6 +20,8 @@ the measures of :data:`MEASURES`
     exclusive, else empty (the between-group contrasts compare exclusive splits only).
 ``sub|<name>``
     the study definition's relapse subgroups.
+``flow|...``, ``excluded_reason``
+    what the population flow's boxes read (:mod:`mscohort_federated.flow`).
 ``neda3``, ``neda_relapse``, ``neda_cdw``, ``neda_mri``
     NEDA-3 and its components (:func:`mscohort.derive.neda.neda`).
 """
@@ -39,6 +41,7 @@ from mscohort.derive.outcomes import patient_outcomes
 from mscohort.errors import UsageError
 from mscohort.stratify.splits import analysed, by_conditions
 from mscohort.study import Study
+from mscohort_federated.flow import flow_columns
 
 #: The per-patient numbers the partial functions aggregate.
 MEASURES = ("age_at_index", "followup", "baseline_edss", "followup_edss", "edss_change",
@@ -123,12 +126,28 @@ def analysis_frame(study: Study, definition: StudyDefinition) -> pl.DataFrame:
                                      * outcomes.height, dtype=pl.String)
     for name, mask in by_conditions(outcomes, d.subgroups).groups.items():
         cols[f"sub|{name}"] = mask
+    cols |= flow_columns(outcomes, _screening(study, d), _secondary(study, outcomes, d))
     frame = pl.DataFrame(cols)
     joined = outcomes.select("patient_id").join(neda_rows, on="patient_id", how="left")
     for c in NEDA:
         values = joined[c] if c in joined.columns else pl.Series(c, [None] * frame.height)
         frame = frame.with_columns(values.cast(pl.Boolean).alias(c))
     return frame.with_columns(pl.lit(has_mri).alias("has_mri"))
+
+
+def _screening(study: Study, d: StudyDefinition) -> pl.DataFrame:
+    """The screening decisions (one row per patient and arm), as ``mscohort analyse``."""
+    if not d.eligibility:
+        return pl.DataFrame()
+    from mscohort.analyse.protocol import screening
+
+    return screening(study, d).decisions
+
+
+def _secondary(study: Study, outcomes: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
+    from mscohort.analyse.secondary import secondary_outcomes
+
+    return secondary_outcomes(study, outcomes, d).patients
 
 
 def split_groups(frame: pl.DataFrame) -> dict[str, list[str]]:

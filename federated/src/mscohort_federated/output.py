@@ -16,7 +16,7 @@ from mscohort.ingest.formulas import write_safe_csv
 
 FRAMES = ("tables", "tests", "categories", "relapses", "km_cdw", "neda", "per_centre",
           "heterogeneity", "models_rate_ratios", "models_dispersion", "multiplicity",
-          "contrasts", "estimates")
+          "contrasts", "estimates", "flow")
 
 
 def federated_methods(result: dict[str, object]) -> str:
@@ -85,6 +85,7 @@ def _table(rows: list[dict[str, object]], columns: list[str]) -> str:
 
 #: The report's sections: title, result frame and its columns (Markdown and HTML alike).
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Population flow", "flow", ("stage", "box", "n", "kind", "note", "status")),
     ("Estimates", "estimates", ("measure", "estimate", "ci_low", "ci_high", "n", "method",
                                 "note")),
     ("Outcome tables", "tables", ("table", "group", "measure", "n", "mean", "sd", "median",
