@@ -21,7 +21,10 @@ from pathlib import Path
 import polars as pl
 from mscohort_federated import partials
 from mscohort_federated.central import run_rounds
+from mscohort_federated.contrasts import contrast_sums
 from mscohort_federated.extract import analysis_frame, definition_from_text
+from mscohort_federated.flow import flow_counts
+from mscohort_federated.negbin import negbin_terms
 
 from mscohort.study import Study
 from mscohort.synthetic import make_synthetic_cohort
@@ -70,6 +73,12 @@ def main() -> None:
                 r = partials.counts_at(f, arguments["queries"], k)
             elif method == "partial_followup":
                 r = partials.followup_split(f, float(arguments["median"]), k, False)
+            elif method == "partial_negbin":
+                r = negbin_terms(f, arguments["b"], arguments["log_alpha"], k)
+            elif method == "partial_contrasts":
+                r = {"contrasts": contrast_sums(f, arguments["median"], k)}
+            elif method == "partial_flow":
+                r = {"flow": flow_counts(f, arguments["index_drug"], k)}
             else:
                 r = partials.poisson_terms(f, arguments["betas"], k)
             data = json.dumps(r)

@@ -6,11 +6,15 @@ vantage6 finds the algorithm's functions at the top level of this package.
 from mscohort_federated.algorithm import (
     central_analysis,
     extract_outcomes,
+    partial_contrasts,
     partial_counts,
+    partial_flow,
     partial_followup,
+    partial_negbin,
     partial_poisson,
     partial_summary,
 )
 
-__all__ = ["central_analysis", "extract_outcomes", "partial_counts", "partial_followup",
-           "partial_poisson", "partial_summary"]
+__all__ = ["central_analysis", "extract_outcomes", "partial_contrasts", "partial_counts",
+           "partial_flow", "partial_followup", "partial_negbin", "partial_poisson",
+           "partial_summary"]

@@ -4,9 +4,11 @@
   DuckDB study store or a folder of files), validates it with mscohort, derives the
   per-patient outcomes of the study definition and keeps the analysis frame in the node's
   session. Nothing is returned to the researcher.
-* ``partial_summary``, ``partial_counts``, ``partial_followup``, ``partial_poisson``
-  (federated, at each centre): aggregates of that frame (:mod:`mscohort_federated.partials`)
-  under the node's disclosure policy (:mod:`mscohort_federated.disclosure`).
+* ``partial_summary``, ``partial_counts``, ``partial_followup``, ``partial_poisson``,
+  ``partial_negbin``, ``partial_contrasts``, ``partial_flow`` (federated, at each centre):
+  aggregates of that frame (:mod:`mscohort_federated.partials`, ``negbin``, ``contrasts``,
+  ``flow``) under the node's
+  disclosure policy (:mod:`mscohort_federated.disclosure`).
 * ``central_analysis`` (central): the rounds of :mod:`mscohort_federated.central`, each a
   subtask to the centres; returns the federated result.
 """
@@ -29,6 +31,7 @@ from vantage6.algorithm.tools.util import get_env_var
 
 from mscohort_federated import partials
 from mscohort_federated.central import run_rounds
+from mscohort_federated.contrasts import contrast_sums
 from mscohort_federated.disclosure import DEFAULT_MIN_CELL_SIZE, SUPPRESSED, node_policy
 from mscohort_federated.extract import (
     FLAGS,
@@ -36,6 +39,8 @@ from mscohort_federated.extract import (
     definition_from_text,
     load_centre_study,
 )
+from mscohort_federated.flow import flow_counts
+from mscohort_federated.negbin import negbin_terms
 
 
 @data_extraction
@@ -53,10 +58,13 @@ def _frame(df: pd.DataFrame) -> pl.DataFrame:
     typed = []
     for c in frame.columns:
         s = frame[c]
-        if c in FLAGS or c.startswith(("g|", "sub|")):
+        if c in FLAGS or c.startswith(("g|", "sub|", "flow|")):
             if s.dtype != pl.Boolean:
                 s = pl.Series(c, [None if v is None else bool(v) for v in s.to_list()],
                               dtype=pl.Boolean)
+        elif c.startswith("x|") or c == "excluded_reason":
+            s = pl.Series(c, [(None if c == "excluded_reason" else "") if v is None
+                              else str(v) for v in s.to_list()], dtype=pl.String)
         elif c != "change_category" and s.dtype != pl.Float64:
             s = pl.Series(c, [None if v is None else float(v) for v in s.to_list()],
                           dtype=pl.Float64)
@@ -111,6 +119,34 @@ def partial_poisson(df: pd.DataFrame, betas: dict[str, list[float]],
     policy = node_policy(min_cell_size)
     return {"organization_id": _centre()} | partials.poisson_terms(
         _frame(df), betas, policy["min_cell_size"])  # type: ignore[arg-type]
+
+
+@federated
+@dataframe(1)
+def partial_negbin(df: pd.DataFrame, b: list[float], log_alpha: float | None,
+                   min_cell_size: int = DEFAULT_MIN_CELL_SIZE) -> dict[str, Any]:
+    policy = node_policy(min_cell_size)
+    return {"organization_id": _centre()} | negbin_terms(
+        _frame(df), [float(v) for v in b], None if log_alpha is None else float(log_alpha),
+        policy["min_cell_size"])  # type: ignore[arg-type]
+
+
+@federated
+@dataframe(1)
+def partial_contrasts(df: pd.DataFrame, median: float | None,
+                      min_cell_size: int = DEFAULT_MIN_CELL_SIZE) -> dict[str, Any]:
+    policy = node_policy(min_cell_size)
+    return {"organization_id": _centre(), "contrasts": contrast_sums(
+        _frame(df), None if median is None else float(median), policy["min_cell_size"])}  # type: ignore[arg-type]
+
+
+@federated
+@dataframe(1)
+def partial_flow(df: pd.DataFrame, index_drug: str,
+                 min_cell_size: int = DEFAULT_MIN_CELL_SIZE) -> dict[str, Any]:
+    policy = node_policy(min_cell_size)
+    return {"organization_id": _centre(), "flow": flow_counts(
+        _frame(df), str(index_drug), policy["min_cell_size"])}  # type: ignore[arg-type]
 
 
 @central

@@ -5,10 +5,15 @@
    of the analysed patients, which defines the follow-up cohorts.
 3. ``partial_followup``: the follow-up cohorts' cells and event tables at that median.
 4. Count queries again: each table group's median follow-up and its order-statistic
-   interval.
+   interval, and the medians of the estimates table
+   (:mod:`mscohort_federated.estimates`).
 5. ``partial_poisson``: Newton iterations of the Poisson rate ratio of each relapse group
    (each centre returns its score, information and score outer products), then one task
    per centre at the centre's own estimate for the between-centre heterogeneity.
+6. ``partial_contrasts``: the between-group contrasts' cross-products
+   (:mod:`mscohort_federated.contrasts`).
+7. ``partial_negbin`` (when the definition's ``[models] fit`` has "counts"): the negative
+   binomial before/after rate ratio (:mod:`mscohort_federated.negbin`).
 
 The rounds talk to the centres through ``ask(method, arguments, organizations)``, which
 returns each organization's result by its id: in vantage6 a subtask per round
@@ -25,8 +30,14 @@ from scipy import stats
 
 from mscohort_federated.assemble import assemble
 from mscohort_federated.bisection import median_ranks, order_statistics, pooled_n
+from mscohort_federated.combine import SUPPRESSED_TEXT
+from mscohort_federated.contrasts import contrast_rows
 from mscohort_federated.disclosure import is_suppressed
-from mscohort_federated.extract import FOLLOWUP_SPLIT
+from mscohort_federated.estimates import estimate_rows, median_targets
+from mscohort_federated.extract import FOLLOWUP_SPLIT, definition_from_text
+from mscohort_federated.flow import flow_rows
+from mscohort_federated.multiplicity import with_holm
+from mscohort_federated.negbin import fit_rounds
 
 Ask = Callable[[str, dict[str, object], list[int]], dict[int, object]]
 NEWTON_TOLERANCE = 1e-12
@@ -54,14 +65,26 @@ def run_rounds(ask: Ask, organizations: list[int], names: dict[int, str],
     if median is not None:
         targets += [{"split": FOLLOWUP_SPLIT, "group": g, "column": "followup",
                      "median": median} for g in ("long-term", "short-term")]
-    group_medians = _medians(counts, targets)
+    group_medians = _medians(counts, targets + median_targets())
+    overall = {str(t["column"]): m for t, m in zip(median_targets(),
+                                                   group_medians[len(targets):], strict=True)}
+    group_medians = group_medians[:len(targets)]
     relapse_groups = _relapse_groups(summaries, organizations)
     rates, iterations = _newton(ask, organizations, k, relapse_groups)
     log["newton_iterations"] = iterations
     own = _centre_rate_ratios(ask, organizations, k, summaries)
-    return assemble(definition_text, organizations, names, summaries, followup, median,
-                    dict(zip([(t["split"], t["group"]) for t in targets], group_medians,
-                             strict=True)), rates, own, min_cell_size, log)
+    models = count_model_rows(ask, organizations, k, definition_text, log)
+    sums = ask("partial_contrasts", k | {"median": median}, organizations)
+    models["estimates"] = estimate_rows([summaries[o] for o in organizations], overall,  # type: ignore[misc]
+                                        rates)
+    flows = ask("partial_flow", k | {"index_drug": definition_from_text(
+        definition_text).index_drug}, organizations)
+    models["flow"] = flow_rows([flows[o]["flow"] for o in organizations])  # type: ignore[index]
+    models["contrasts"] = contrast_rows([sums[o]["contrasts"] for o in organizations])  # type: ignore[index]
+    result = assemble(definition_text, organizations, names, summaries, followup, median,
+                      dict(zip([(t["split"], t["group"]) for t in targets], group_medians,
+                               strict=True)), rates, own, min_cell_size, log) | models
+    return with_holm(result, definition_from_text(definition_text))
 
 
 def _group_names(summaries: dict[int, object]) -> dict[str, list[str]]:
@@ -179,3 +202,30 @@ def _centre_rate_ratios(ask: Ask, organizations: list[int], k: dict[str, object]
         _, info, meat = _sum_terms(terms, [o], "all")
         out[o] = _sandwich(beta, info, meat)
     return out
+
+
+def count_model_rows(ask: Ask, organizations: list[int], k: dict[str, object],
+                     definition_text: str, log: dict[str, int]) -> dict[str, object]:
+    """The negative binomial before/after rate ratio and its dispersion row (the pooled
+    ``models_rate_ratios`` and ``models_dispersion``) when the definition fits "counts";
+    a "suppressed" row when a centre has 1 to ``min_cell_size`` - 1 patients in the
+    relapse population."""
+    if "counts" not in definition_from_text(definition_text).models.fit:
+        return {"models_rate_ratios": [], "models_dispersion": []}
+
+    def round_(arguments: dict[str, object]) -> list[dict[str, object]]:
+        got = ask("partial_negbin", k | arguments, organizations)
+        return [got[o] for o in organizations]  # type: ignore[misc]
+
+    ratio, dispersion, rounds = fit_rounds(round_)
+    log["negbin_rounds"] = rounds
+    model = "negative binomial (cluster-robust)"
+    if ratio is None:
+        first = round_({"b": [0.0, 0.0], "log_alpha": None})
+        status = (SUPPRESSED_TEXT if any(is_suppressed(p) for p in first) else
+                  "fewer than 2 patients or no relapse in one period: no model")
+        return {"models_rate_ratios": [{"model": model, "comparison":
+                                        "after / before the index date", "status": status}],
+                "models_dispersion": []}
+    return {"models_rate_ratios": [ratio | {"status": "exact"}],
+            "models_dispersion": [dispersion | {"status": "exact"}]}

@@ -15,8 +15,13 @@ the measures of :data:`MEASURES`
 ``g|<split>|<group>``
     membership of each group of the study's splits that a centre can decide alone (all but
     the follow-up cohorts, which need the pooled median).
+``x|<split>``
+    the split's name (as the pooled contrasts table names it) when its groups are
+    exclusive, else empty (the between-group contrasts compare exclusive splits only).
 ``sub|<name>``
     the study definition's relapse subgroups.
+``flow|...``, ``excluded_reason``
+    what the population flow's boxes read (:mod:`mscohort_federated.flow`).
 ``neda3``, ``neda_relapse``, ``neda_cdw``, ``neda_mri``
     NEDA-3 and its components (:func:`mscohort.derive.neda.neda`).
 """
@@ -36,12 +41,13 @@ from mscohort.derive.outcomes import patient_outcomes
 from mscohort.errors import UsageError
 from mscohort.stratify.splits import analysed, by_conditions
 from mscohort.study import Study
+from mscohort_federated.flow import flow_columns
 
 #: The per-patient numbers the partial functions aggregate.
 MEASURES = ("age_at_index", "followup", "baseline_edss", "followup_edss", "edss_change",
             "baseline_msss", "followup_msss", "msss_change", "relapses_before",
             "years_before", "relapses_during", "years_during", "arr_before", "arr_during",
-            "time_to_cdw_days")
+            "time_to_cdw_days", "followup_days")
 #: The split of the pooled tables that needs the pooled median follow-up.
 FOLLOWUP_SPLIT = "by follow-up cohort"
 NEDA = ("neda3", "neda_relapse", "neda_cdw", "neda_mri")
@@ -116,14 +122,32 @@ def analysis_frame(study: Study, definition: StudyDefinition) -> pl.DataFrame:
             continue
         for group, mask in split.groups.items():
             cols[f"g|{key}|{group}"] = mask
+        cols[f"x|{key}"] = pl.Series([split.name if split.exclusive else ""]
+                                     * outcomes.height, dtype=pl.String)
     for name, mask in by_conditions(outcomes, d.subgroups).groups.items():
         cols[f"sub|{name}"] = mask
+    cols |= flow_columns(outcomes, _screening(study, d), _secondary(study, outcomes, d))
     frame = pl.DataFrame(cols)
     joined = outcomes.select("patient_id").join(neda_rows, on="patient_id", how="left")
     for c in NEDA:
         values = joined[c] if c in joined.columns else pl.Series(c, [None] * frame.height)
         frame = frame.with_columns(values.cast(pl.Boolean).alias(c))
     return frame.with_columns(pl.lit(has_mri).alias("has_mri"))
+
+
+def _screening(study: Study, d: StudyDefinition) -> pl.DataFrame:
+    """The screening decisions (one row per patient and arm), as ``mscohort analyse``."""
+    if not d.eligibility:
+        return pl.DataFrame()
+    from mscohort.analyse.protocol import screening
+
+    return screening(study, d).decisions
+
+
+def _secondary(study: Study, outcomes: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
+    from mscohort.analyse.secondary import secondary_outcomes
+
+    return secondary_outcomes(study, outcomes, d).patients
 
 
 def split_groups(frame: pl.DataFrame) -> dict[str, list[str]]:

@@ -1,6 +1,7 @@
 """Write a federated result as ``mscohort analyse`` writes its results: one CSV (formula-safe)
 and one JSON file per frame, ``settings.json`` (marked federated, with the centres' names,
-the cell size and each node's policy), ``methods.txt`` and a Markdown report."""
+the cell size and each node's policy), ``methods.txt`` and the report as Markdown and as
+one self-contained HTML file (:mod:`mscohort_federated.report_html`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from mscohort.definition import StudyDefinition
 from mscohort.ingest.formulas import write_safe_csv
 
 FRAMES = ("tables", "tests", "categories", "relapses", "km_cdw", "neda", "per_centre",
-          "heterogeneity")
+          "heterogeneity", "models_rate_ratios", "models_dispersion", "multiplicity",
+          "contrasts", "estimates", "flow")
 
 
 def federated_methods(result: dict[str, object]) -> str:
@@ -25,8 +27,12 @@ def federated_methods(result: dict[str, object]) -> str:
         "aggregates only (counts, sums, centred sums of squares, person-time, event counts "
         "per time); means, SDs, t-tests, pooled rates, Kaplan-Meier estimates and the "
         "log-rank test were combined exactly, medians found exactly by bisection over "
-        "counts, and the rate ratio fitted by federated Newton iterations with "
-        "patient-clustered robust errors. Cells with fewer than "
+        "counts, the Poisson rate ratio fitted by federated Newton iterations and the "
+        "negative binomial rate ratio by federated Fisher scoring with a Newton search of "
+        "the profile likelihood of alpha, both with patient-clustered robust errors, and "
+        "the between-group ANCOVA from each group's summed cross-products. Holm's "
+        "adjustment covers the tests done; suppressed tests are out of their family. "
+        "Cells with fewer than "
         f"{result['min_cell_size']} patients at a centre were suppressed (and so were the "
         "pooled cells built on them); ranges were not released; Wilcoxon tests, which "
         "need the pooled ranks, were not computed. Heterogeneity between centres is given as "
@@ -51,15 +57,24 @@ def write_result(result: dict[str, object], definition: StudyDefinition, folder:
     (folder / "methods.txt").write_text(methods_text(definition) + " "
                                         + federated_methods(result) + "\n")
     (folder / "report.md").write_text(markdown_report(result, definition))
-    return [*written, folder / "settings.json", folder / "methods.txt", folder / "report.md"]
+    from mscohort_federated.report_html import html_report
+
+    (folder / "report.html").write_text(html_report(result, definition), encoding="utf-8")
+    return [*written, folder / "settings.json", folder / "methods.txt", folder / "report.md",
+            folder / "report.html"]
 
 
-def _cell(v: object) -> str:
+def cell_text(v: object) -> str:
+    """A value as the report prints it (3 decimals, small values in 3 significant digits)."""
     if v is None:
         return ""
     if isinstance(v, float):
         return f"{v:.3g}" if abs(v) < 1e-3 and v else f"{v:.3f}".rstrip("0").rstrip(".")
-    return str(v).replace("|", "/")
+    return str(v)
+
+
+def _cell(v: object) -> str:
+    return cell_text(v).replace("|", "/")
 
 
 def _table(rows: list[dict[str, object]], columns: list[str]) -> str:
@@ -68,32 +83,50 @@ def _table(rows: list[dict[str, object]], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+#: The report's sections: title, result frame and its columns (Markdown and HTML alike).
+SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Population flow", "flow", ("stage", "box", "n", "kind", "note", "status")),
+    ("Estimates", "estimates", ("measure", "estimate", "ci_low", "ci_high", "n", "method",
+                                "note")),
+    ("Outcome tables", "tables", ("table", "group", "measure", "n", "mean", "sd", "median",
+                                  "ci_low", "ci_high", "p_t", "p_holm", "status")),
+    ("Paired tests", "tests", ("measure", "n", "mean_before", "mean_after",
+                               "mean_difference", "ci_low", "ci_high", "p_t", "role",
+                               "p_holm", "note", "status")),
+    ("Between-group contrasts", "contrasts", ("split", "measure", "group", "reference",
+                                              "adjustment", "n_group", "n_reference",
+                                              "estimate", "ci_low", "ci_high", "p", "p_holm",
+                                              "note", "status")),
+    ("Multiplicity (Holm)", "multiplicity", ("family", "tests", "suppressed", "note")),
+    ("Improved, stable, worsened", "categories", ("category", "n", "of", "percent",
+                                                  "status")),
+    ("Relapse rates", "relapses", ("group", "n", "pooled_before", "pooled_during",
+                                   "rate_ratio", "rate_ratio_ci_low", "rate_ratio_ci_high",
+                                   "p_rate_ratio", "status")),
+    ("Negative binomial rate ratio (after / before)", "models_rate_ratios",
+     ("model", "n_patients", "events", "ratio", "ci_low", "ci_high", "p", "status")),
+    ("Over-dispersion", "models_dispersion", ("model", "alpha", "alpha_ci_low",
+                                              "alpha_ci_high", "lr_chi2", "lr_p",
+                                              "pearson_dispersion")),
+    ("NEDA-3", "neda", ("split", "group", "measure", "n", "k", "share", "status")),
+    ("Centres side by side", "per_centre", ("centre", "n_analysed", "edss_change_mean",
+                                            "edss_change_sd", "pooled_before",
+                                            "pooled_during", "rate_ratio")),
+    ("Heterogeneity", "heterogeneity", ("outcome", "k", "i2", "tau2", "random",
+                                        "random_ci_low", "random_ci_high", "note")),
+)
+
+
+def intro(result: dict[str, object]) -> str:
+    return (f"Centres: {', '.join(result['centres'])}. Minimum cell size "  # type: ignore[arg-type]
+            f"{result['min_cell_size']}; \"suppressed\": a centre had fewer patients in the "
+            "cell.")
+
+
 def markdown_report(result: dict[str, object], definition: StudyDefinition) -> str:
     """The federated result's main tables as one Markdown document."""
-    parts = [f"# {definition.name} (federated)",
-             f"Centres: {', '.join(result['centres'])}. Minimum cell size "  # type: ignore[arg-type]
-             f"{result['min_cell_size']}; \"suppressed\": a centre had fewer patients in the "
-             "cell.", "## Outcome tables",
-             _table(result["tables"], ["table", "group", "measure", "n", "mean", "sd",  # type: ignore[arg-type]
-                                       "median", "ci_low", "ci_high", "p_t", "status"]),
-             "## Paired tests",
-             _table(result["tests"], ["measure", "n", "mean_before", "mean_after",  # type: ignore[arg-type]
-                                      "mean_difference", "ci_low", "ci_high", "p_t", "note",
-                                      "status"]),
-             "## Improved, stable, worsened",
-             _table(result["categories"], ["category", "n", "of", "percent", "status"]),  # type: ignore[arg-type]
-             "## Relapse rates",
-             _table(result["relapses"], ["group", "n", "pooled_before", "pooled_during",  # type: ignore[arg-type]
-                                         "rate_ratio", "rate_ratio_ci_low",
-                                         "rate_ratio_ci_high", "p_rate_ratio", "status"]),
-             "## NEDA-3", _table(result["neda"], ["split", "group", "measure", "n", "k",  # type: ignore[arg-type]
-                                                  "share", "status"]),
-             "## Centres side by side",
-             _table(result["per_centre"], ["centre", "n_analysed", "edss_change_mean",  # type: ignore[arg-type]
-                                           "edss_change_sd", "pooled_before",
-                                           "pooled_during", "rate_ratio"]),
-             "## Heterogeneity",
-             _table(result["heterogeneity"], ["outcome", "k", "i2", "tau2", "random",  # type: ignore[arg-type]
-                                              "random_ci_low", "random_ci_high", "note"]),
-             "## Methods", methods_text(definition) + " " + federated_methods(result)]
+    parts = [f"# {definition.name} (federated)", intro(result)]
+    for title, key, columns in SECTIONS:
+        parts += [f"## {title}", _table(result.get(key, []), list(columns))]  # type: ignore[arg-type]
+    parts += ["## Methods", methods_text(definition) + " " + federated_methods(result)]
     return "\n\n".join(parts) + "\n"

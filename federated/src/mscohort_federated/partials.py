@@ -108,7 +108,9 @@ def summary(frame: pl.DataFrame, timepoints: list[str], k: int, ranges: bool
         categories[cat] = ({"n": count(sub.height, k),
                             "change": moments(values(sub, "edss_change"), k, ranges)}
                            if not small(sub.height, k) else dict(SUPPRESSED))
+    timed = frame.filter(pl.col("time_to_cdw_days").is_not_null())
     return {"n_patients": count(frame.height, k), "n_analysed": count(ok.height, k),
+            "km_all": dict(SUPPRESSED) if small(timed.height, k) else event_table(timed),
             "has_mri": bool(frame["has_mri"].any()) if frame.height else False,
             "groups": groups, "tests": tests, "categories": categories,
             "relapses": relapse_groups(frame, k, ranges)}

@@ -57,15 +57,24 @@ class Difference:
 def welch(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> Difference:
     """mean(x) - mean(y) with Welch's t interval and test."""
     x, y = at_precision(np.asarray(x, float)), at_precision(np.asarray(y, float))
-    test = "Welch t-test"
     if x.size < 2 or y.size < 2:
-        return Difference(None, None, None, None, test, "fewer than 2 patients in a group")
-    vx, vy = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
-    diff = float(x.mean() - y.mean())
+        return Difference(None, None, None, None, "Welch t-test",
+                          "fewer than 2 patients in a group")
+    return welch_from_moments(x.size, float(x.mean()), float(x.var(ddof=1)), y.size,
+                              float(y.mean()), float(y.var(ddof=1)), level)
+
+
+def welch_from_moments(nx: int, mean_x: float, var_x: float, ny: int, mean_y: float,
+                       var_y: float, level: float = 0.95) -> Difference:
+    """Welch's t interval and test of mean_x - mean_y from each group's n, mean and
+    variance (ddof 1; both n >= 2): se = sqrt(var_x/nx + var_y/ny), Satterthwaite df."""
+    test = "Welch t-test"
+    vx, vy = var_x / nx, var_y / ny
+    diff = mean_x - mean_y
     se = math.sqrt(vx + vy)
     if se == 0:
         return Difference(diff, None, None, None, test, "no variation: no test")
-    df = (vx + vy) ** 2 / (vx ** 2 / (x.size - 1) + vy ** 2 / (y.size - 1))
+    df = (vx + vy) ** 2 / (vx ** 2 / (nx - 1) + vy ** 2 / (ny - 1))
     half = float(stats.t.ppf(0.5 + level / 2, df)) * se
     return Difference(diff, diff - half, diff + half,
                       float(2 * stats.t.sf(abs(diff / se), df)), test)
@@ -82,8 +91,16 @@ def ols_coefficients(y: np.ndarray, x: np.ndarray, level: float = 0.95
     xtx_inv = np.linalg.inv(x.T @ x)
     beta = xtx_inv @ x.T @ y
     resid = y - x @ beta
-    df = n - k
-    sigma2 = float(resid @ resid) / df
+    return ols_inference(beta, xtx_inv, float(resid @ resid), n, level)
+
+
+def ols_inference(beta: np.ndarray, xtx_inv: np.ndarray, rss: float, n: int,
+                  level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The t intervals and two-sided p-values of OLS coefficients ``beta`` from (X'X)^-1, the
+    residual sum of squares and n: sigma^2 = rss / (n - k), se = sqrt(diag (X'X)^-1
+    sigma^2), t(n - k) (p NaN where se is 0)."""
+    df = n - beta.size
+    sigma2 = rss / df
     se = np.sqrt(np.diag(xtx_inv) * sigma2)
     crit = float(stats.t.ppf(0.5 + level / 2, df))
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -76,10 +76,10 @@ def _irls(y: np.ndarray, x: np.ndarray, offset: np.ndarray, alpha: float,
         if np.max(np.abs(step)) < 1e-10:
             break
     mu = np.exp(x @ b + offset)
-    return b, (x * (mu / (1 + alpha * mu))[:, None]).T @ x, _nb_llf(y, mu, alpha)
+    return b, (x * (mu / (1 + alpha * mu))[:, None]).T @ x, nb_llf(y, mu, alpha)
 
 
-def _nb_llf(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
+def nb_llf(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
     """The NB2 log-likelihood (Poisson when alpha = 0)."""
     from scipy.special import gammaln
 
@@ -145,7 +145,7 @@ def cluster_robust(y: np.ndarray, x: np.ndarray, offset: np.ndarray, params: np.
     return ng / (ng - 1) * (n - 1) / (n - k) * (bread @ (u.T @ u) @ bread)
 
 
-def _dispersion(model: str, fit: NegBinFit) -> dict[str, object]:
+def dispersion_row(model: str, fit: NegBinFit) -> dict[str, object]:
     """alpha with its interval (none at the lower bound exp(-12), where the data show no
     over-dispersion and alpha is reported as 0), the LR test and Pearson's dispersion."""
     lr = max(2 * (fit.llf - fit.llf_poisson), 0.0)
@@ -208,6 +208,27 @@ def conditional_poisson(y0: np.ndarray, t0: np.ndarray, y1: np.ndarray, t1: np.n
                     np.array([[1 / float(np.sum(n * p * (1 - p)))]]), math.exp)
 
 
+def robust_ratio_rows(fit: NegBinFit, n: int, events: int
+                      ) -> tuple[dict[str, object], dict[str, object]]:
+    """The after/before rate ratio row of a before/after NB2 fit with patient-clustered
+    (CR1) covariance, its t(G-1) interval and p (G = ``n`` patients; Cameron and Miller
+    2015), and the fit's over-dispersion row (:func:`dispersion_row`)."""
+    comp = "after / before the index date"
+    est: dict[str, Any] = wald_row("after", np.array([0.0, 1.0]), fit.params, fit.cov,
+                                   math.exp)
+    q = stats.t.ppf(0.975, n - 1)  # t(G-1) reference distribution
+    log_rr, se = math.log(float(est["estimate"])), float(est["se"])
+    note = None
+    if se > 0:
+        est |= {"ci_low": math.exp(log_rr - q * se), "ci_high": math.exp(log_rr + q * se),
+                "p": float(2 * stats.t.sf(abs(log_rr / se), n - 1))}
+    else:  # every patient's scores cancel (e.g. all have the same counts)
+        est |= {"ci_low": None, "ci_high": None, "p": None}
+        note = "the cluster-robust standard error is 0: no interval"
+    return (_row("negative binomial (cluster-robust)", comp, n, events, est, note),
+            dispersion_row("negative binomial (before/after)", fit))
+
+
 def before_after(counts: pl.DataFrame, caught: list[str]
                  ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """The after/before rate ratio by negative binomial (cluster-robust, t(G-1)) and by
@@ -234,19 +255,9 @@ def before_after(counts: pl.DataFrame, caught: list[str]
         rows.append(_row("negative binomial (cluster-robust)", comp, n, events, None,
                          "the fit failed or did not converge: no estimate"))
     else:
-        est: dict[str, Any] = wald_row("after", np.array([0.0, 1.0]), fit.params, fit.cov,
-                                       math.exp)
-        q = stats.t.ppf(0.975, n - 1)  # t(G-1) reference distribution
-        log_rr, se = math.log(float(est["estimate"])), float(est["se"])
-        note = None
-        if se > 0:
-            est |= {"ci_low": math.exp(log_rr - q * se), "ci_high": math.exp(log_rr + q * se),
-                    "p": float(2 * stats.t.sf(abs(log_rr / se), n - 1))}
-        else:  # every patient's scores cancel (e.g. all have the same counts)
-            est |= {"ci_low": None, "ci_high": None, "p": None}
-            note = "the cluster-robust standard error is 0: no interval"
-        rows.append(_row("negative binomial (cluster-robust)", comp, n, events, est, note))
-        disp.append(_dispersion("negative binomial (before/after)", fit))
+        row, dispersion = robust_ratio_rows(fit, n, events)
+        rows.append(row)
+        disp.append(dispersion)
     informative = (y0 + y1) > 0
     cp = conditional_poisson(y0, t0, y1, t1, caught)
     if cp is None:
@@ -292,7 +303,7 @@ def between_groups(counts: pl.DataFrame, group: str, adjust: tuple[str, ...],
             for i, (c, lev) in enumerate(zip(comps, levels[1:], strict=True))]
     terms = pl.DataFrame([wald_row(nm, np.eye(k)[i], fit.params, fit.cov, math.exp)
                           for i, nm in enumerate(names)])
-    return rows, [_dispersion("negative binomial (between groups)", fit)], terms
+    return rows, [dispersion_row("negative binomial (between groups)", fit)], terms
 
 
 def count_models(counts: pl.DataFrame, group: str, adjust: tuple[str, ...],
