@@ -16,6 +16,10 @@ from mscohort.ingest.formulas import write_safe_csv
 Opt = typer.Option
 
 
+#: The stages of ``mscohort events`` on its progress bar.
+EVENT_STAGES = ("reading the assessments", "detecting events")
+
+
 def _pair(text: str | None, name: str) -> tuple[float, float] | None:
     if text is None:
         return None
@@ -141,7 +145,8 @@ def events(
     Options have msprog's names. Example: mscohort events --edss edss.csv --relapses
     relapses.csv --preset observational --out events.csv
     """
-    from mscohort.cli.main import _usage, out
+    from mscohort.cli.main import _usage, err, out
+    from mscohort.cli.progress import stage_bar
     from mscohort.cli.render import print_report
 
     try:
@@ -168,8 +173,11 @@ def events(
         settings: EventSettings = PRESETS[preset].with_(**changes)
         # name the preset and every option changed from it (summary, methods, explain)
         settings = settings.with_(name=settings.label(PRESETS[preset]))
-        visits, rel = _load(edss, relapses, db, outcome)
-        result = detect_events(visits, rel, settings, value=outcome)
+        with stage_bar(err, "Events", EVENT_STAGES) as progress:
+            progress(EVENT_STAGES[0])
+            visits, rel = _load(edss, relapses, db, outcome)
+            progress(EVENT_STAGES[1])
+            result = detect_events(visits, rel, settings, value=outcome)
     except (UsageError, InvalidArgumentError) as exc:
         raise _usage(UsageError(str(exc))) from None
     except DataValidationError as exc:

@@ -48,8 +48,10 @@ def import_(
 
     Example: mscohort import clinic_export/ --db study.duckdb --by "A. Nurse"
     """
+    from mscohort.cli.progress import stage_bar
     from mscohort.cli.render import print_report
     from mscohort.store import Acceptance, ChangesNeedAcceptance, import_folder
+    from mscohort.store.writing import IMPORT_STAGES
 
     try:
         accept = None
@@ -61,9 +63,9 @@ def import_(
             accept = Acceptance(by, reason, retract_missing)
         elif retract_missing:
             raise UsageError("`--retract-missing` needs `--accept-changes`; got it alone.")
-        with err.status("Importing the study..."):
+        with stage_bar(err, "Importing", IMPORT_STAGES) as progress:
             result = import_folder(path, db, mapping=load_mapping(mapping), as_of=_as_of(as_of),
-                                   accept=accept, by=by)
+                                   accept=accept, by=by, progress=progress)
     except UsageError as exc:
         raise _usage(exc) from None
     except StoreWriteError as exc:
