@@ -14,10 +14,13 @@ import polars as pl
 from flask import Flask, abort, render_template, request
 
 from mscohort.report.timeline import draw_timeline, patient_timeline
+from mscohort.web.paging import list_page
 from mscohort.web.views_cohort import results
 
 LIST_COLUMNS = ("patient_id", "cohort", "index_date", "baseline_edss", "followup_edss",
                 "edss_change", "change_category", "arr_before", "arr_during", "excluded_reason")
+#: Columns of the patient list that filter by value (a drop-down each).
+LIST_FILTERS = ("cohort", "change_category")
 
 
 def _text(v: object) -> str:
@@ -35,8 +38,11 @@ def register(app: Flask) -> None:
     def patients() -> Any:
         r = results()
         o = r.analysis.outcomes.select(LIST_COLUMNS)
-        rows = [[_text(v) for v in row] for row in o.iter_rows()]
-        return render_template("patients.html", columns=LIST_COLUMNS, rows=rows,
+        listing = list_page(o, LIST_COLUMNS, request.args, prefix="patients",
+                            default_sort="patient_id", filter_columns=LIST_FILTERS, text=_text)
+        filters = {c: sorted(str(v) for v in o[c].unique().drop_nulls().to_list())
+                   for c in LIST_FILTERS}
+        return render_template("patients.html", listing=listing, filters=filters,
                                definition=r.definition_name)
 
     @app.get("/patients/<path:patient_id>", merge_slashes=False)

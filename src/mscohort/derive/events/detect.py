@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from mscohort.derive.events import primitives as K
+from mscohort.derive.events.batches import scan_in_batches
 from mscohort.derive.events.kernel import scan
 from mscohort.derive.events.relapse_end import window_distance
 from mscohort.derive.events.settings import DeltaRule, EventSettings, delta_values
@@ -173,27 +174,39 @@ def _params(s: EventSettings) -> tuple[np.ndarray, np.ndarray]:
 
 def run_scan(prep: Prepared, settings: EventSettings, trace_rows: int = 0
              ) -> tuple[np.ndarray, ...]:
-    """Run the compiled scan; returns the raw event, unconfirmed and trace arrays."""
-    n = prep.days.size
+    """Run the compiled scan; returns the raw event, unconfirmed and trace arrays.
+
+    Without trace rows the patients are scanned in batches on every core numba may use
+    (:mod:`.batches`); the result is the same.
+    """
     nm = len(settings.conf_days)
     conf = np.array(settings.conf_days, dtype=np.float64)
     lo = conf - settings.conf_tol_days[0]
     hi = conf + settings.conf_tol_days[1]
     ip, fp = _params(settings)
     deltas = delta_values(cast(DeltaRule, settings.delta), prep.values)  # set by __post_init__
-    ev_int = np.empty((max(n, 1), 7), dtype=np.int64)
-    ev_val = np.empty(max(n, 1))
-    ev_conf = np.empty((max(n, 1), nm), dtype=np.int64)
-    ev_pconf = np.empty((max(n, 1), nm), dtype=np.int64)
-    un_int = np.empty((max(n, 1), 3), dtype=np.int64)
-    un_val = np.empty(max(n, 1))
+    rwin = prep.window_distance()
+    indep = settings.relapse_indep.array()
     tr = np.empty((trace_rows, 3), dtype=np.int64)
-    nev, nun, ntr = scan(prep.offsets, prep.days, prep.values, deltas, prep.validconf,
-                           prep.roffsets, prep.rdays, prep.window_distance(), ip, fp, lo, hi,
-                           settings.relapse_indep.array(), settings.seed, ev_int, ev_val,
-                           ev_conf, ev_pconf, un_int, un_val, tr)
-    return (ev_int[:nev], ev_val[:nev], ev_conf[:nev], ev_pconf[:nev], un_int[:nun],
-            un_val[:nun], tr[:min(ntr, trace_rows)])
+
+    def run(offsets: np.ndarray, roffsets: np.ndarray, ev_int: np.ndarray,
+            ev_val: np.ndarray, ev_conf: np.ndarray, ev_pconf: np.ndarray,
+            un_int: np.ndarray, un_val: np.ndarray) -> tuple[int, int, int]:
+        nev, nun, ntr = scan(offsets, prep.days, prep.values, deltas, prep.validconf,
+                             roffsets, prep.rdays, rwin, ip, fp, lo, hi, indep,
+                             settings.seed, ev_int, ev_val, ev_conf, ev_pconf, un_int,
+                             un_val, tr)
+        return nev, nun, ntr
+
+    random = 0 < fp[K.F_IMPUTE_P] < 1
+    if trace_rows == 0:
+        return (*scan_in_batches(prep.offsets, prep.roffsets, nm, random, run), tr)
+    n = max(prep.days.size, 1)
+    out = (np.empty((n, 7), dtype=np.int64), np.empty(n), np.empty((n, nm), dtype=np.int64),
+           np.empty((n, nm), dtype=np.int64), np.empty((n, 3), dtype=np.int64), np.empty(n))
+    nev, nun, ntr = run(prep.offsets, prep.roffsets, *out)
+    return (out[0][:nev], out[1][:nev], out[2][:nev], out[3][:nev], out[4][:nun],
+            out[5][:nun], tr[:min(ntr, trace_rows)])
 
 
 def as_dates(days: np.ndarray, ok: np.ndarray | None = None) -> pl.Series:
