@@ -15,6 +15,10 @@ from mscohort.ingest.formulas import write_safe_csv
 Opt = typer.Option
 
 
+#: The stages of ``mscohort events`` on its progress bar.
+EVENT_STAGES = ("reading the assessments", "detecting events")
+
+
 def _pair(text: str | None, name: str) -> tuple[float, float] | None:
     if text is None:
         return None
@@ -107,6 +111,8 @@ def events(
     relapses.csv --preset observational --out events.csv
     """
     from mscohort.analyse.disability import event_settings, run_events
+    from mscohort.cli.common import err
+    from mscohort.cli.progress import stage_bar
     from mscohort.cli.render import print_report
     from mscohort.loading import load_visits
 
@@ -131,8 +137,11 @@ def events(
         changes["msprog_compat"] = msprog_compat
         # named after the preset and every option changed from it (summary, methods, explain)
         settings = event_settings(preset, changes, outcome, _indep(relapse_indep))
-        loaded = load_visits(edss, relapses, db, outcome)
-        run = run_events(loaded.visits, loaded.relapses, settings, outcome, milestone or ())
+        with stage_bar(err, "Events", EVENT_STAGES) as progress:
+            progress(EVENT_STAGES[0])
+            loaded = load_visits(edss, relapses, db, outcome)
+            progress(EVENT_STAGES[1])
+            run = run_events(loaded.visits, loaded.relapses, settings, outcome, milestone or ())
     except (UsageError, InvalidArgumentError) as exc:
         raise usage_exit(UsageError(str(exc))) from None
     except DataValidationError as exc:

@@ -48,8 +48,10 @@ def import_(
 
     Example: mscohort import clinic_export/ --db study.duckdb --by "A. Nurse"
     """
+    from mscohort.cli.progress import stage_bar
     from mscohort.cli.render import print_report
     from mscohort.store import Acceptance, ChangesNeedAcceptance, import_folder
+    from mscohort.store.writing import IMPORT_STAGES
 
     try:
         accept = None
@@ -62,9 +64,9 @@ def import_(
         elif retract_missing:
             raise bad_usage("--retract-missing", "given with `--accept-changes`", None,
                             shown="it alone")
-        with err.status("Importing the study..."):
+        with stage_bar(err, "Importing", IMPORT_STAGES) as progress:
             result = import_folder(path, db, mapping=load_mapping(mapping), as_of=as_of_day(as_of),
-                                   accept=accept, by=by)
+                                   accept=accept, by=by, progress=progress)
     except UsageError as exc:
         raise usage_exit(exc) from None
     except StoreWriteError as exc:

@@ -73,14 +73,19 @@ def _separator(path: Path, text: str) -> str:
 def read_csv(path: Path) -> pl.DataFrame:
     """A delimited text file (comma, semicolon or tab, detected from the header line) in
     UTF-8, UTF-16 or Windows-1252/Latin-1 (see :mod:`mscohort.ingest.encoding`)."""
-    from mscohort.ingest.encoding import decode_file
+    from mscohort.ingest.encoding import decode_file, file_encoding
 
-    text = decode_file(path).text.removeprefix("\ufeff")
-    if not text.strip():
+    if file_encoding(path) in ("utf-8", "utf-8-sig"):  # the bytes as they are: no copy
+        data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    else:
+        data = decode_file(path).text.removeprefix("\ufeff").encode("utf-8")
+    end = data.find(b"\n")
+    header = data[:end if end >= 0 else None].decode("utf-8")
+    if not data or data.isspace():
         raise UnreadableFileError(f"{path.name} is empty.")
     try:
         frame = pl.read_csv(
-            text.encode("utf-8"), separator=_separator(path, text), infer_schema=False,
+            data, separator=_separator(path, header), infer_schema=False,
             truncate_ragged_lines=False,
         )
     except Exception as exc:  # polars raises several types for malformed text

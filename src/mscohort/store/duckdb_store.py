@@ -17,6 +17,7 @@ Guarantees (tested):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -49,8 +50,15 @@ from mscohort.validate.check import KNOWN_PATIENT_COLUMNS
 #: 2: patients.enrolment_date; 3: mri table, oct.optic_neuritis; 4: record versions
 #: (``history_<table>``, ``import_audit``: corrections and retractions with who and why)
 SCHEMA_VERSION = "4"
+#: DuckDB's memory for one store connection (its default is 80% of the machine's memory,
+#: which lets one import of a registry take what other programs need); beyond it DuckDB
+#: spills to ``<store>.tmp`` next to the file.
+STORE_MEMORY_LIMIT = "3GB"
 #: Derived tables kept in the store (``derived_<name>``), recomputed at every import.
 DERIVED = {"edss": derive_edss, "msfc": derive_msfc}
+#: The stored tables the derived tables are computed from (only these are read back;
+#: ``derived_edss`` reads its patients in batches).
+DERIVED_FROM = ("patients", "edss", "msfc")
 
 _SQL_TYPES = {
     pl.String(): "VARCHAR",
@@ -107,7 +115,8 @@ class StudyStore:
         if read_only and not self.path.exists():
             raise UsageError(f"study database {self.path} does not exist; run `mscohort import`.")
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = duckdb.connect(str(self.path), read_only=read_only,
+                                      config={"memory_limit": STORE_MEMORY_LIMIT})
         except duckdb.Error as exc:
             raise UsageError(f"{self.path} cannot be opened as a DuckDB study store: {exc}") \
                 from None
@@ -281,9 +290,15 @@ class StudyStore:
 
     def _refresh_derived(self) -> None:
         """Recompute every derived table from the stored study (inside the caller's
-        transaction): local scores depend on the whole cohort."""
-        study = self.study()
+        transaction): local scores depend on the whole cohort. ``derived_edss`` is made a
+        batch of patients at a time (:mod:`mscohort.store.derived`)."""
+        from mscohort.store.derived import refresh_derived_edss
+
+        refresh_derived_edss(self.con)
+        study = Study({name: self.read(name) for name in DERIVED_FROM if name != "edss"})
         for name, derive in DERIVED.items():
+            if name == "edss":
+                continue
             frame = derive(study)
             self.con.register("_derived", frame.to_arrow())
             try:
@@ -311,13 +326,14 @@ class StudyStore:
         self, study: Study, raw: RawStudy, report: ValidationReport,
         *, mapping: Mapping | None = None, as_of: dt.date | None = None,
         accept: Acceptance | None = None, by: str | None = None, source: str | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> ImportResult:
         """Store ``study`` as a new store version, in one transaction (see
         :func:`mscohort.store.writing.add_study`)."""
         from mscohort.store.writing import add_study
 
         return add_study(self, study, raw, report, mapping=mapping, as_of=as_of,
-                         accept=accept, by=by, source=source)
+                         accept=accept, by=by, source=source, progress=progress)
 
     def retract(self, table: str, keys: pl.DataFrame, *, by: str, reason: str) -> int:
         """Retract records as a new store version (see

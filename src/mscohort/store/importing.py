@@ -8,14 +8,28 @@ SDTM datasets or a wide sheet (:func:`import_raw`); :func:`validate_folder` and
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from mscohort.ingest import Mapping, RawStudy, read_study
 from mscohort.store.changes import Acceptance, conflict_issues
 from mscohort.store.duckdb_store import ImportResult, StudyStore
 from mscohort.store.preview import preview_raw
+from mscohort.store.writing import IMPORT_STAGES
 from mscohort.study import Study
 from mscohort.validate import ValidationReport, check_study
+
+#: Issues an import keeps of each rule (every rule is counted): a registry with a warning
+#: on a million rows does not hold a million issues; ``validate --out`` writes them all.
+ISSUES_KEPT_PER_RULE = 1000
+
+
+def _files_only(raw: RawStudy) -> RawStudy:
+    """``raw`` without the text of its tables (an empty frame each): what the store keeps of
+    the files read (name, SHA-256, root) once validation has typed them."""
+    return replace(raw, tables={name: replace(t, frame=t.frame.clear())
+                                for name, t in raw.tables.items()})
 
 
 def validate_folder(
@@ -44,29 +58,38 @@ def validate_raw(raw: RawStudy, *, db: str | Path | None = None, as_of: dt.date 
 def import_folder(
     path: str | Path, db: str | Path, *, mapping: Mapping | None = None,
     as_of: dt.date | None = None, accept: Acceptance | None = None, by: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ImportResult:
     """Validate the study at ``path`` and add it to the store ``db``: all of it or nothing.
 
     Changed values are corrections, applied only with ``accept`` (who and why); ``by``
-    names who imports when nothing changes (recorded in the audit trail).
+    names who imports when nothing changes (recorded in the audit trail). ``progress``
+    is told each stage as it begins (:data:`IMPORT_STAGES`).
     """
+    if progress is not None:
+        progress(IMPORT_STAGES[0])
     return import_raw(read_study(path, mapping), db, mapping=mapping, as_of=as_of,
-                      accept=accept, by=by)
+                      accept=accept, by=by, progress=progress)
 
 
 def import_raw(raw: RawStudy, db: str | Path, *, mapping: Mapping | None = None,
                as_of: dt.date | None = None, accept: Acceptance | None = None,
-               by: str | None = None) -> ImportResult:
+               by: str | None = None, progress: Callable[[str], None] | None = None
+               ) -> ImportResult:
     """Validate tables already read (a folder, SDTM datasets, a wide sheet) and add them to
     the store ``db``: all of it or nothing. A failed first import leaves no store file
     behind (a failed later one leaves the store as it was)."""
     fresh = not Path(db).exists()
     try:
         with StudyStore(db) as store:
+            if progress is not None:
+                progress(IMPORT_STAGES[1])
             study, report = check_study(raw, known_patients=store.known_patients(),
                                         as_of=as_of)
+            report = report.bounded(ISSUES_KEPT_PER_RULE)
+            raw = _files_only(raw)  # the text of the tables is not stored: let it go
             return store.add(study, raw, report, mapping=mapping, as_of=as_of,
-                             accept=accept, by=by)
+                             accept=accept, by=by, progress=progress)
     except BaseException:
         if fresh:  # the file this import created holds no data: remove it
             for path in (Path(db), Path(f"{db}.wal")):

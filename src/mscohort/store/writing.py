@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -31,6 +32,10 @@ from mscohort.validate.report import ValidationReport
 if TYPE_CHECKING:
     from mscohort.store.duckdb_store import StudyStore
 
+#: The stages of an import, as a ``progress`` callback is told them.
+IMPORT_STAGES = ("reading", "validating", "comparing with the store", "writing",
+                 "deriving scores")
+
 
 def _next_version(store: StudyStore) -> int:
     return store._scalar("SELECT coalesce(max(import_id), 0) + 1 FROM imports")
@@ -40,6 +45,7 @@ def add_study(
     store: StudyStore, study: Study, raw: RawStudy, report: ValidationReport,
     *, mapping: Mapping | None = None, as_of: dt.date | None = None,
     accept: Acceptance | None = None, by: str | None = None, source: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ImportResult:
     """Store ``study`` as a new store version, in one transaction: new records are
     added; changed records are corrections, applied only when ``accept`` is given
@@ -53,8 +59,10 @@ def add_study(
     when stored values would change without ``accept``.
     """
     rows_read = {name: study.lineage(name).height for name in TABLES}
+    tell = progress or (lambda stage: None)
     store.con.execute("BEGIN TRANSACTION")
     try:
+        tell(IMPORT_STAGES[2])
         diff = store.diff(study, set(raw.tables))
         births = birth_recheck(store.con, study, diff)  # a corrected birth date
         if births or not report.ok:
@@ -64,6 +72,7 @@ def add_study(
             raise ChangesNeedAcceptance(ValidationReport.from_issues(
                 [report.issues, *conflict_issues(diff)], report.source), diff)
         version = _next_version(store)
+        tell(IMPORT_STAGES[3])
         counts = apply_changes(store.con, study, version, diff, accept)
         orphans = orphan_issues(store.con)
         if orphans:
@@ -74,6 +83,7 @@ def add_study(
         if not any(sum(c) for c in counts.values()):
             store.con.execute("ROLLBACK")
             return ImportResult(None, rows_read, added, report)
+        tell(IMPORT_STAGES[4])
         _record(store, version, source or str(raw.root.resolve()),
                 mapping.source if mapping else None, as_of, report.n_warnings,
                 accept.by if accept else by, accept.reason if accept else None,

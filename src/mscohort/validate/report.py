@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from mscohort.errors import bad_argument
 from mscohort.issues import ISSUE_SCHEMA, RULES, Severity
 
 #: Columns of :attr:`ValidationReport.issues`, in order.
@@ -23,6 +24,9 @@ class ValidationReport:
 
     issues: pl.DataFrame
     source: str = ""
+    #: severity, rule and number of every issue found, when ``issues`` keeps only the
+    #: first rows of each rule (:meth:`bounded`); None when ``issues`` holds them all
+    counts: pl.DataFrame | None = None
 
     @classmethod
     def from_issues(cls, frames: list[pl.DataFrame], source: str = "") -> ValidationReport:
@@ -45,6 +49,27 @@ class ValidationReport:
         )
         return cls(issues, source)
 
+    def bounded(self, rows_per_rule: int) -> ValidationReport:
+        """This report keeping only the first ``rows_per_rule`` issues of each rule (in
+        report order) and the count of every rule: a registry's report stays small in
+        memory. ``mscohort validate --out issues.csv`` writes every issue."""
+        if isinstance(rows_per_rule, bool) or not isinstance(rows_per_rule, int) \
+                or rows_per_rule < 0:
+            raise bad_argument("rows_per_rule", "a whole number >= 0", rows_per_rule)
+        counts = self.counts_by_rule()
+        kept = self.issues.filter(pl.int_range(pl.len()).over("rule") < rows_per_rule)
+        return ValidationReport(kept, self.source, counts)
+
+    @property
+    def truncated(self) -> bool:
+        """True when some issues are counted but not kept (see :meth:`bounded`)."""
+        return self.counts is not None and int(self.counts["n"].sum()) > self.issues.height
+
+    def _count(self, severity: Severity) -> int:
+        if self.counts is None:
+            return self.issues.filter(pl.col("severity") == str(severity)).height
+        return int(self.counts.filter(pl.col("severity") == str(severity))["n"].sum())
+
     @property
     def errors(self) -> pl.DataFrame:
         return self.issues.filter(pl.col("severity") == str(Severity.ERROR))
@@ -55,11 +80,11 @@ class ValidationReport:
 
     @property
     def n_errors(self) -> int:
-        return self.errors.height
+        return self._count(Severity.ERROR)
 
     @property
     def n_warnings(self) -> int:
-        return self.warnings.height
+        return self._count(Severity.WARNING)
 
     @property
     def ok(self) -> bool:
@@ -67,19 +92,24 @@ class ValidationReport:
         return self.n_errors == 0
 
     def counts_by_rule(self) -> pl.DataFrame:
+        if self.counts is not None:
+            return self.counts
         return (
             self.issues.group_by(["severity", "rule"]).len("n")
             .sort(["severity", "n"], descending=[False, True])
         )
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "source": self.source,
             "ok": self.ok,
             "n_errors": self.n_errors,
             "n_warnings": self.n_warnings,
             "issues": self.issues.to_dicts(),
         }
+        if self.truncated:
+            out["counts_by_rule"] = self.counts_by_rule().to_dicts()
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -106,4 +136,8 @@ class ValidationReport:
             )
         if limit is not None and self.issues.height > limit:
             lines.append(f"... and {self.issues.height - limit} more (see --json)")
+        if self.truncated:
+            total = int(self.counts_by_rule()["n"].sum())
+            lines.append(f"({self.issues.height} of the {total} issues are kept, the first of "
+                         "each rule; `mscohort validate --out issues.csv` lists every one)")
         return "\n".join(lines)

@@ -16,15 +16,13 @@ from flask import Flask, abort, render_template, request
 from mscohort.analyse.formatting import column_value
 from mscohort.definition.labels import heading
 from mscohort.report.timeline import draw_timeline, patient_timeline
+from mscohort.web.paging import list_page
 from mscohort.web.views_cohort import results
 
 LIST_COLUMNS = ("patient_id", "cohort", "index_date", "baseline_edss", "followup_edss",
                 "edss_change", "change_category", "arr_before", "arr_during", "excluded_reason")
-
-
-def _row(columns: list[str], values: tuple) -> list[str]:
-    """One row printed as every page prints these columns (``analyse.formatting``)."""
-    return [column_value(c, v) for c, v in zip(columns, values, strict=True)]
+#: Columns of the patient list that filter by value (a drop-down each).
+LIST_FILTERS = ("cohort", "change_category")
 
 
 def register(app: Flask) -> None:
@@ -32,9 +30,12 @@ def register(app: Flask) -> None:
     def patients() -> Any:
         r = results()
         o = r.analysis.outcomes.select(LIST_COLUMNS)
-        rows = [_row(list(LIST_COLUMNS), row) for row in o.iter_rows()]
-        return render_template("patients.html", columns=[heading(c) for c in LIST_COLUMNS],
-                               rows=rows,
+        listing = list_page(o, LIST_COLUMNS, request.args, prefix="patients",
+                            default_sort="patient_id", filter_columns=LIST_FILTERS,
+                            text=column_value, heading=heading)
+        filters = {c: sorted(str(v) for v in o[c].unique().drop_nulls().to_list())
+                   for c in LIST_FILTERS}
+        return render_template("patients.html", listing=listing, filters=filters,
                                definition=r.definition_name)
 
     @app.get("/patients/<path:patient_id>", merge_slashes=False)

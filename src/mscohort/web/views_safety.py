@@ -11,6 +11,7 @@ from flask import Flask, flash, redirect, render_template, request, url_for
 
 from mscohort.errors import UsageError
 from mscohort.units import parse_day
+from mscohort.web.paging import list_page
 from mscohort.web.views_cohort import results
 
 SAFETY_COLUMNS = ("patient_id", "panel", "status", "days_overdue", "next_due", "last_test",
@@ -21,10 +22,13 @@ RETREAT_COLUMNS = ("patient_id", "last_course", "last_infusion", "days_since_las
                    "relapses_since", "meets_rule", "reason")
 
 
-def _rows(frame: pl.DataFrame, columns: tuple[str, ...]) -> list[list[str]]:
-    if frame.height == 0:
-        return []
-    return [["" if v is None else str(v) for v in r] for r in frame.select(columns).iter_rows()]
+def _cell(column: str, v: object) -> str:
+    return "" if v is None else str(v)
+
+
+def _options(frame: pl.DataFrame, columns: tuple[str, ...]) -> dict[str, list[str]]:
+    return {c: sorted(str(v) for v in frame[c].unique().drop_nulls().to_list())
+            for c in columns if c in frame.columns}
 
 
 def register(app: Flask) -> None:
@@ -42,12 +46,22 @@ def register(app: Flask) -> None:
         r = results(name, as_of)
         a = r.analysis
         late = (a.safety.filter(pl.col("status").is_in(["overdue", "due"]))
-                .sort(pl.col("days_overdue").fill_null(0), descending=True)
                 if a.safety.height else a.safety)
+        args = request.args
+        lists = {
+            "late": list_page(late, SAFETY_COLUMNS, args, prefix="late",
+                              default_sort="days_overdue", default_desc=True,
+                              filter_columns=("panel", "status"), text=_cell),
+            "screening": list_page(a.screening, SCREEN_COLUMNS, args, prefix="screening",
+                                   default_sort="patient_id",
+                                   filter_columns=("arm", "decision"), text=_cell),
+            "retreatment": list_page(a.retreatment, RETREAT_COLUMNS, args,
+                                     prefix="retreatment", default_sort="patient_id",
+                                     filter_columns=("meets_rule",), text=_cell),
+        }
+        filters = {"late": _options(late, ("panel", "status")),
+                   "screening": _options(a.screening, ("arm", "decision")),
+                   "retreatment": _options(a.retreatment, ("meets_rule",))}
         return render_template(
-            "safety.html", as_of=a.as_of, definition=name,
-            screening=_rows(a.screening, SCREEN_COLUMNS), screen_columns=SCREEN_COLUMNS,
-            late=_rows(late, SAFETY_COLUMNS), safety_columns=SAFETY_COLUMNS,
-            n_schedules=a.safety.height,
-            retreatment=_rows(a.retreatment, RETREAT_COLUMNS),
-            retreat_columns=RETREAT_COLUMNS)
+            "safety.html", as_of=a.as_of, definition=name, lists=lists, filters=filters,
+            n_schedules=a.safety.height)

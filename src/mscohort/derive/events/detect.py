@@ -14,7 +14,14 @@ import numpy as np
 import polars as pl
 
 from mscohort.derive.events import primitives as K
+from mscohort.derive.events.batches import scan_in_batches
 from mscohort.derive.events.kernel import scan
+from mscohort.derive.events.ordering import (
+    offsets_of,
+    order_by_patient_day,
+    patient_numbers,
+    shared_days,
+)
 from mscohort.derive.events.relapse_end import window_distance
 from mscohort.derive.events.settings import DeltaRule, EventSettings, delta_values
 from mscohort.errors import bad_argument
@@ -79,51 +86,54 @@ def prepare(visits: pl.DataFrame, relapses: pl.DataFrame | None, value: str,
     n_before = v.height
     v = v.filter(pl.col(value).is_not_null() & pl.col("date").is_not_null()
                  & pl.col("patient_id").is_not_null())
-    dupes = v.filter(pl.struct("patient_id", "date").is_duplicated())
-    if dupes.height:
-        shown = ", ".join(f"{p} {d}" for p, d in dupes.select("patient_id", "date")
-                          .unique().head(5).iter_rows())
-        raise bad_argument("visits", "one assessment per patient and day (same-day visits are "
-                           "never merged silently)", f"{dupes.height} rows on shared days: "
-                           f"{shown}")
-    v = v.sort("patient_id", "date")
-    ids_col = v["patient_id"]
-    starts = np.flatnonzero(np.r_[True, ids_col[1:].to_numpy() != ids_col[:-1].to_numpy()]) \
-        if v.height else np.array([], dtype=np.int64)
-    offsets = np.r_[starts, v.height].astype(np.int64)
-    ids = ids_col.gather(starts).to_list() if v.height else []
-    days = _days(v["date"])
-    values = v[value].cast(pl.Float64).to_numpy()
-    validconf = (v["validconf"].cast(pl.Boolean).fill_null(False).to_numpy()
-                 if "validconf" in v.columns else np.ones(v.height, dtype=np.bool_))
-    # relapses, per patient, in the same patient order
-    rends = np.array([], dtype=np.float64) if end_dates else None
-    if relapses is None or relapses.height == 0:
-        rdays = np.array([], dtype=np.float64)
-        roffsets = np.zeros(len(ids) + 1, dtype=np.int64)
-    else:
+    r = None
+    if relapses is not None and relapses.height:
         date_col = "onset_date" if "onset_date" in relapses.columns else "date"
         if end_dates and "end_date" not in relapses.columns:
             raise bad_argument("relapses", "a table with an `end_date` column when "
                                "relapse_end_dates=True", f"columns {relapses.columns}")
-        index = pl.DataFrame({"patient_id": pl.Series(ids, dtype=pl.String),
-                              "_p": np.arange(len(ids))})
         end = pl.col("end_date").cast(pl.Date) if end_dates else pl.lit(None, pl.Date)
         r = (relapses.select(pl.col("patient_id").cast(pl.String), pl.col(date_col)
-                             .alias("_d"), end.alias("_e"))
-             .drop_nulls(["patient_id", "_d"]).join(index, on="patient_id", how="inner")
-             .sort("_p", "_d"))
+                             .cast(pl.Date).alias("_d"), end.alias("_e"))
+             .drop_nulls(["patient_id", "_d"]))
+    # patients numbered in identifier order, visits ordered by patient and day (ordering.py)
+    numbers = patient_numbers(v["patient_id"], None if r is None else r["patient_id"])
+    vday = v["date"].cast(pl.Date).cast(pl.Int64).to_numpy()
+    order = order_by_patient_day(numbers.visits, vday)
+    pnum, vday = numbers.visits[order], vday[order]
+    shared = shared_days(pnum, vday)
+    if shared.any():
+        rows = v[order[shared]].select("patient_id", pl.col("date").cast(pl.Date))
+        shown = ", ".join(f"{p} {d}" for p, d in rows.unique(maintain_order=True)
+                          .head(5).iter_rows())
+        raise bad_argument("visits", "one assessment per patient and day (same-day visits are "
+                           "never merged silently)", f"{rows.height} rows on shared days: "
+                           f"{shown}")
+    offsets = offsets_of(pnum, numbers.n)
+    ids = v["patient_id"].gather(order[offsets[:-1]]).to_list() if v.height else []
+    days = vday.astype(np.float64)
+    values = v[value].cast(pl.Float64).to_numpy()[order]
+    validconf = (v["validconf"].cast(pl.Boolean).fill_null(False).to_numpy()[order]
+                 if "validconf" in v.columns else np.ones(v.height, dtype=np.bool_))
+    # relapses, per patient, in the same patient order
+    rends = np.array([], dtype=np.float64) if end_dates else None
+    if r is None:
+        rdays = np.array([], dtype=np.float64)
+        roffsets = np.zeros(len(ids) + 1, dtype=np.int64)
+    else:
+        mine = np.flatnonzero(numbers.relapses >= 0)  # relapses of patients with visits
+        rday = r["_d"].cast(pl.Int64).to_numpy()
+        rows = mine[order_by_patient_day(numbers.relapses[mine], rday[mine])]
         if end_dates:
-            _check_ends(r)
-        rd = _days(r["_d"])
-        re = r["_e"].cast(pl.Int64).cast(pl.Float64).fill_null(np.nan).to_numpy()
-        rp = r["_p"].to_numpy()
+            _check_ends(r[rows])
+        rd = rday[rows].astype(np.float64)
+        re = r["_e"].cast(pl.Int64).cast(pl.Float64).fill_null(np.nan).to_numpy()[rows]
+        rp = numbers.relapses[rows]
         if drop_relapses_before_days is not None:
             first = days[offsets[:-1]]
             keep = rd >= first[rp] - drop_relapses_before_days
             rd, rp, re = rd[keep], rp[keep], re[keep]
-        counts = np.bincount(rp, minlength=len(ids))
-        roffsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+        roffsets = offsets_of(rp, len(ids))
         rdays = rd
         rends = re if end_dates else None
     return Prepared(ids, offsets, days, values, validconf, roffsets, rdays,
@@ -173,27 +183,39 @@ def _params(s: EventSettings) -> tuple[np.ndarray, np.ndarray]:
 
 def run_scan(prep: Prepared, settings: EventSettings, trace_rows: int = 0
              ) -> tuple[np.ndarray, ...]:
-    """Run the compiled scan; returns the raw event, unconfirmed and trace arrays."""
-    n = prep.days.size
+    """Run the compiled scan; returns the raw event, unconfirmed and trace arrays.
+
+    Without trace rows the patients are scanned in batches on every core numba may use
+    (:mod:`.batches`); the result is the same.
+    """
     nm = len(settings.conf_days)
     conf = np.array(settings.conf_days, dtype=np.float64)
     lo = conf - settings.conf_tol_days[0]
     hi = conf + settings.conf_tol_days[1]
     ip, fp = _params(settings)
     deltas = delta_values(cast(DeltaRule, settings.delta), prep.values)  # set by __post_init__
-    ev_int = np.empty((max(n, 1), 7), dtype=np.int64)
-    ev_val = np.empty(max(n, 1))
-    ev_conf = np.empty((max(n, 1), nm), dtype=np.int64)
-    ev_pconf = np.empty((max(n, 1), nm), dtype=np.int64)
-    un_int = np.empty((max(n, 1), 3), dtype=np.int64)
-    un_val = np.empty(max(n, 1))
+    rwin = prep.window_distance()
+    indep = settings.relapse_indep.array()
     tr = np.empty((trace_rows, 3), dtype=np.int64)
-    nev, nun, ntr = scan(prep.offsets, prep.days, prep.values, deltas, prep.validconf,
-                           prep.roffsets, prep.rdays, prep.window_distance(), ip, fp, lo, hi,
-                           settings.relapse_indep.array(), settings.seed, ev_int, ev_val,
-                           ev_conf, ev_pconf, un_int, un_val, tr)
-    return (ev_int[:nev], ev_val[:nev], ev_conf[:nev], ev_pconf[:nev], un_int[:nun],
-            un_val[:nun], tr[:min(ntr, trace_rows)])
+
+    def run(offsets: np.ndarray, roffsets: np.ndarray, ev_int: np.ndarray,
+            ev_val: np.ndarray, ev_conf: np.ndarray, ev_pconf: np.ndarray,
+            un_int: np.ndarray, un_val: np.ndarray) -> tuple[int, int, int]:
+        nev, nun, ntr = scan(offsets, prep.days, prep.values, deltas, prep.validconf,
+                             roffsets, prep.rdays, rwin, ip, fp, lo, hi, indep,
+                             settings.seed, ev_int, ev_val, ev_conf, ev_pconf, un_int,
+                             un_val, tr)
+        return nev, nun, ntr
+
+    random = 0 < fp[K.F_IMPUTE_P] < 1
+    if trace_rows == 0:
+        return (*scan_in_batches(prep.offsets, prep.roffsets, nm, random, run), tr)
+    n = max(prep.days.size, 1)
+    out = (np.empty((n, 7), dtype=np.int64), np.empty(n), np.empty((n, nm), dtype=np.int64),
+           np.empty((n, nm), dtype=np.int64), np.empty((n, 3), dtype=np.int64), np.empty(n))
+    nev, nun, ntr = run(prep.offsets, prep.roffsets, *out)
+    return (out[0][:nev], out[1][:nev], out[2][:nev], out[3][:nev], out[4][:nun],
+            out[5][:nun], tr[:min(ntr, trace_rows)])
 
 
 def as_dates(days: np.ndarray, ok: np.ndarray | None = None) -> pl.Series:
@@ -252,23 +274,32 @@ def build_events(prep: Prepared, raw: tuple[np.ndarray, ...], settings: EventSet
                               if frame[c].dtype == pl.Float64)
 
 
-def build_summary(prep: Prepared, events: pl.DataFrame) -> pl.DataFrame:
-    ids = pl.DataFrame({"patient_id": pl.Series(prep.ids, dtype=pl.String)})
+def build_summary(prep: Prepared, events: pl.DataFrame, patient: np.ndarray
+                  ) -> pl.DataFrame:
+    """One row per patient: the sequence of event labels (by event number), counts of CDI,
+    CDW, RAW and PIRA, and the follow-up. ``patient``: each event's patient number (the
+    scan's), so that events are grouped by integers, not by identifier text."""
+    n = len(prep.ids)
     t = prep.days
-    fu = t[prep.offsets[1:] - 1] - t[prep.offsets[:-1]] if prep.ids else np.array([])
-    labels = events.with_columns(
+    fu = t[prep.offsets[1:] - 1] - t[prep.offsets[:-1]] if n else np.array([])
+    per = (events.select(
+        pl.Series("_p", patient, dtype=pl.Int64), "nevent",
         pl.when(pl.col("event_type") == "CDI").then(pl.lit("CDI"))
         .when(pl.col("cdw_type") == "undefined").then(pl.lit("CDW"))
-        .otherwise(pl.col("cdw_type")).alias("_label"))
-    per = labels.group_by("patient_id").agg(
-        pl.col("_label").sort_by("nevent").str.join(", ").alias("event_sequence"),
-        (pl.col("event_type") == "CDI").sum().alias("cdi"),
-        (pl.col("event_type") == "CDW").sum().alias("cdw"),
-        (pl.col("cdw_type") == "RAW").sum().alias("raw"),
-        (pl.col("cdw_type") == "PIRA").sum().alias("pira"),
-    )
-    return (ids.with_columns(pl.Series("total_fu_days", fu))
-            .join(per, on="patient_id", how="left")
+        .otherwise(pl.col("cdw_type")).alias("_label"),
+        (pl.col("event_type") == "CDI").alias("cdi"),
+        (pl.col("event_type") == "CDW").alias("cdw"),
+        (pl.col("cdw_type") == "RAW").alias("raw"),
+        (pl.col("cdw_type") == "PIRA").alias("pira"))
+        .sort("_p", "nevent", maintain_order=True)
+        .group_by("_p", maintain_order=True)
+        .agg(pl.col("_label").alias("event_sequence"),
+             *(pl.col(c).sum() for c in ("cdi", "cdw", "raw", "pira")))
+        .with_columns(pl.col("event_sequence").list.join(", ")))
+    base = pl.DataFrame({"_p": pl.Series(np.arange(n), dtype=pl.Int64),
+                         "patient_id": pl.Series(prep.ids, dtype=pl.String),
+                         "total_fu_days": pl.Series(fu, dtype=pl.Float64)})
+    return (base.join(per, on="_p", how="left", maintain_order="left")
             .with_columns(pl.col("event_sequence").fill_null(""),
                           *(pl.col(c).fill_null(0).cast(pl.Int64)
                             for c in ("cdi", "cdw", "raw", "pira")))

@@ -18,7 +18,7 @@ import numpy as np
 from mscohort.derive.events import primitives as P  # the scan's codes and helpers
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def scan(offsets, t, xs, dvs, vc, roffsets, rt, rwin, ip, fp, conf_lo, conf_hi, indep, seed,
          ev_int, ev_val, ev_conf, ev_pconf, un_int, un_val, tr):  # pragma: no cover
     """Scan every patient; returns (number of events, unconfirmed changes, trace rows).

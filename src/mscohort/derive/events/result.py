@@ -75,7 +75,8 @@ def detect_events(visits: pl.DataFrame, relapses: pl.DataFrame | None = None,
                    end_dates=settings.relapse_end_dates)
     raw = run_scan(prep, settings)
     events = build_events(prep, raw, settings)
-    return EventResult(events, build_summary(prep, events), build_unconfirmed(prep, raw),
+    return EventResult(events, build_summary(prep, events, raw[0][:, 0]),
+                       build_unconfirmed(prep, raw),
                        settings, value, prep.n_dropped, visits, relapses)
 
 

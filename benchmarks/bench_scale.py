@@ -1,0 +1,88 @@
+"""Benchmark: the registry pipeline end to end, one child process per step (issue #23).
+
+Runs ``mscohort synth``, ``import`` (full validation, one transaction), ``events``,
+``analyse`` and ``report`` on a synthetic cohort of ``--patients`` patients, each as its own
+``mscohort`` process, and prints the wall time and the peak resident memory (RSS) of each
+step: the RSS is the child's own ``ru_maxrss`` (``os.wait4``), so steps do not mask each
+other. ``--steps`` picks a subset (later steps need the earlier ones' files). Example:
+
+    .venv/bin/python benchmarks/bench_scale.py --patients 300000
+    .venv/bin/python benchmarks/bench_scale.py --patients 100000 --steps synth,import
+
+The analysis and report use the toy study definition (every synthetic patient treated with
+alemtuzumab is analysed). ``--keep DIR`` keeps the files (the store, events, report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.resources import files
+from pathlib import Path
+
+STEPS = ("synth", "import", "events", "analyse", "report")
+
+
+def commands(n: int, work: Path) -> dict[str, list[str]]:
+    """The ``mscohort`` arguments of each step."""
+    study = str(Path(str(files("mscohort") / "datasets" / "toy")) / "study.toml")
+    db = str(work / "study.duckdb")
+    return {
+        "synth": ["synth", "--patients", str(n), "--out", str(work / "synth"), "--seed", "1"],
+        "import": ["import", str(work / "synth"), "--db", db, "--by", "bench",
+                   "--as-of", "2026-01-01"],
+        "events": ["events", "--db", db, "--out", str(work / "events.csv")],
+        "analyse": ["analyse", "--study", study, "--db", db, "--out", str(work / "results")],
+        "report": ["report", "--study", study, "--db", db, "--out", str(work / "report.html")],
+    }
+
+
+def run_step(args: list[str], log: Path) -> tuple[float, float, int]:
+    """Run ``mscohort args`` as a child process: (seconds, peak RSS in MB, exit code)."""
+    exe = Path(sys.executable).with_name("mscohort")
+    t0 = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen([str(exe), *args], stdout=out, stderr=subprocess.STDOUT,
+                                env=os.environ | {"COLUMNS": "120"})
+        _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss / 1024, proc.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--steps", default=",".join(STEPS),
+                        help=f"comma-separated subset of {', '.join(STEPS)}")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="work in this folder and keep it (default: a temporary one)")
+    args = parser.parse_args()
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    unknown = [s for s in steps if s not in STEPS]
+    if unknown:
+        parser.error(f"`--steps` must be among {', '.join(STEPS)}; got {', '.join(unknown)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        todo = commands(args.patients, work)
+        print(f"{args.patients:,} patients; {os.cpu_count()} cores; work folder {work}")
+        print("| step | time (s) | peak RSS (MB) | exit |\n|---|---:|---:|---:|")
+        for step in steps:
+            seconds, rss, code = run_step(todo[step], work / f"{step}.log")
+            print(f"| {step} | {seconds:,.1f} | {rss:,.0f} | {code} |", flush=True)
+            if code != 0:
+                print((work / f"{step}.log").read_text()[-3000:])
+                break
+        if (work / "synth").exists():
+            rows = {p.stem: sum(1 for _ in p.open()) - 1
+                    for p in sorted((work / "synth").glob("*.csv"))}
+            print("rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
+
+
+if __name__ == "__main__":
+    main()
