@@ -25,6 +25,11 @@ LIST_COLUMNS = ("patient_id", "cohort", "index_date", "baseline_edss", "followup
 LIST_FILTERS = ("cohort", "change_category")
 
 
+def _row(columns: list[str], values: tuple) -> list[str]:
+    """One row printed as every page prints these columns (``analyse.formatting``)."""
+    return [column_value(c, v) for c, v in zip(columns, values, strict=True)]
+
+
 def register(app: Flask) -> None:
     @app.get("/patients")
     def patients() -> Any:
