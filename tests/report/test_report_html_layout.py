@@ -70,6 +70,39 @@ def test_html_nothing_is_wider_than_the_window_and_no_table_scrolls(html: Path,
     assert errors == []
 
 
+def test_html_a_long_file_path_breaks_instead_of_widening_the_phone_page(
+        toy: tuple, tmp_path: Path) -> None:
+    """The study's folder is printed in the header and the input check: a deep folder (a CI
+    checkout, a network share) wraps at 390 px instead of widening the page."""
+    import shutil
+
+    import polars as pl
+
+    from mscohort.ingest import read_study
+    from mscohort.report import InputCheck, Provenance, build_report
+    from mscohort.validate import check_study
+    from tests.conftest import AS_OF
+    from tests.report.conftest import TOY
+
+    folder = tmp_path / ("StudyFolderWithALongName" * 3) / "toy"  # no break opportunity
+    shutil.copytree(TOY, folder)
+    raw = read_study(folder)
+    _, check = check_study(raw, as_of=AS_OF)
+    files_ = pl.DataFrame([{"table": t.table, "file": t.source, "sha256": t.sha256,
+                            "rows": t.frame.height} for t in raw.tables.values()])
+    report = build_report(*toy, input_check=InputCheck(str(folder), check.issues),
+                          provenance=Provenance.now(files_, folder / "study.toml"))
+    (path,) = report.write(tmp_path / "report.html")
+    assert str(folder) in path.read_text()
+    with browser_page() as (page, errors, _):
+        page.set_viewport_size({"width": 390, "height": 900})
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+        layout = page.evaluate(LAYOUT)
+    assert layout["page"] <= 390, layout
+    assert errors == []
+
+
 def test_html_phone_tables_stack_every_cell_with_its_column_label(html: Path,
                                                                   toy_report: Report) -> None:
     with browser_page() as (page, errors, _):

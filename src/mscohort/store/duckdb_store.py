@@ -115,8 +115,10 @@ class StudyStore:
         if read_only and not self.path.exists():
             raise UsageError(f"study database {self.path} does not exist; run `mscohort import`.")
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only,
-                                      config={"memory_limit": STORE_MEMORY_LIMIT})
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            # a setting, not a connection option: another connection to the same file in
+            # this process (with default options) stays possible
+            self.con.execute(f"SET memory_limit = '{STORE_MEMORY_LIMIT}'")
         except duckdb.Error as exc:
             raise UsageError(f"{self.path} cannot be opened as a DuckDB study store: {exc}") \
                 from None
