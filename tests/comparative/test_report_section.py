@@ -53,3 +53,36 @@ def test_report_without_comparison_has_no_comparison_section(study) -> None:
     report = build_report(study, analysis)
     assert not [t for t in report.tables if t.key.startswith("comparison")]
     assert not [f for f in report.figures if f.data.key.startswith("comparison")]
+
+
+def test_score_overlap_figure_draws_each_groups_shares_before_and_after(study) -> None:
+    from mscohort.report.sections import DRAW
+
+    analysis = analyse_study(study, parse_definition(DEFINITION))
+    report = build_report(study, analysis)
+    (fig,) = [f for f in report.figures if f.data.key == "comparison_overlap"]
+    c = analysis.comparison
+    assert c is not None
+    d = c.design
+    t = d.covariates.table["treatment"].to_list()
+    ps = d.model.ps.tolist()
+    # by hand: the share of the treated episodes whose score falls in each bin of 0.05
+    n_treated = sum(1 for x in t if x == 1)
+    hand = [0.0] * 20
+    for x, p in zip(t, ps, strict=True):
+        if x == 1:
+            hand[min(int(p / 0.05), 19)] += 1 / n_treated
+    drawn = DRAW["comparison_overlap"](fig.data)
+    before_ax, after_ax = drawn.figure.axes[:2]
+    treated_bars, control_bars = before_ax.containers
+    assert [b.get_height() for b in treated_bars] == pytest.approx(hand, abs=1e-12)
+    assert all(b.get_height() <= 0 for b in control_bars)  # the comparator mirrored below
+    assert sum(-b.get_height() for b in control_bars) == pytest.approx(1.0)
+    # after matching: the matched episodes, each with its weight
+    m = d.cohort.episodes.filter(treatment=1)
+    assert m.height == d.flow["matched_treated"] < n_treated  # some left without a match
+    after = [0.0] * 20
+    for p in m["ps"].to_list():  # 1:1 without replacement: every weight is 1
+        after[min(int(p / 0.05), 19)] += 1 / m.height
+    assert [b.get_height() for b in after_ax.containers[0]] == pytest.approx(after, abs=1e-12)
+    assert "overlap of the propensity scores" in fig.data.title

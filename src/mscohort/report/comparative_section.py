@@ -15,6 +15,7 @@ from mscohort.analyse.comparative.analysis import ComparativeAnalysis
 from mscohort.analyse.comparative.results import OUTCOME_LABELS
 from mscohort.analyse.formatting import estimate_ci, format_p
 from mscohort.analyse.study import StudyAnalysis
+from mscohort.report.comparative_overlap import draw_overlap, score_overlap
 from mscohort.report.drawing import line_style, new_figure
 from mscohort.report.figures import FigureData
 from mscohort.report.plots import Drawn
@@ -121,7 +122,7 @@ def incidence_curves(c: ComparativeAnalysis) -> list[FigureData]:
 def comparative_figures(a: StudyAnalysis) -> list[FigureData]:
     """The section's figures (none without ``[comparison]``)."""
     c = a.comparison
-    return [] if c is None else [love_plot(c), *incidence_curves(c)]
+    return [] if c is None else [love_plot(c), score_overlap(c), *incidence_curves(c)]
 
 
 def draw_love(d: FigureData) -> Drawn:
@@ -181,9 +182,11 @@ def draw_incidence(d: FigureData) -> Drawn:
 
 def draw_comparative(d: FigureData) -> Drawn:
     """Draw a figure of this section by its key."""
+    if d.key == "comparison_overlap":
+        return draw_overlap(d)
     return draw_love(d) if d.key == "comparison_love" else draw_incidence(d)
 
 
 #: How each figure key of this section is drawn (report/sections.py DRAW).
-DRAW_KEYS = ("comparison_love", "comparison_ci_first_relapse", "comparison_ci_cdw",
-             "comparison_ci_cdi", "comparison_ci_discontinuation")
+DRAW_KEYS = ("comparison_love", "comparison_overlap", "comparison_ci_first_relapse",
+             "comparison_ci_cdw", "comparison_ci_cdi", "comparison_ci_discontinuation")
