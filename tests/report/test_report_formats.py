@@ -164,3 +164,17 @@ def test_report_command_on_broken_data_prints_the_issues_and_writes_nothing(
     r = CliRunner().invoke(app, ["report", "--study", str(TOY / "study.toml"), "--data",
                                  str(broken_dir), "--out", str(out)])
     assert r.exit_code == 1 and not out.exists()
+
+
+def test_html_leaves_out_a_heading_without_tables(toy, tmp_path: Path) -> None:
+    """No models fitted: no empty "Models" heading (the models' tables come with it)."""
+    from mscohort.analyse.study import analyse_study
+    from mscohort.definition import parse_definition
+    from mscohort.report import build_report
+
+    study, fitted = toy
+    none = analyse_study(study, parse_definition({"models": {"fit": []}}))
+    with_models = build_report(study, fitted).write(tmp_path / "a.html")[0].read_text()
+    without = build_report(study, none).write(tmp_path / "b.html")[0].read_text()
+    assert 'id="models"' in with_models
+    assert 'id="models"' not in without and ">Models</h2>" not in without

@@ -67,7 +67,7 @@ def sections(report: Report) -> list[dict[str, object]]:
                       "wide": column_widths(nt.table.columns, nt.table.rows).landscape,
                       "rows": [[nowrap_numbers(c) for c in row] for row in nt.table.rows]}
                      for nt in s.tables]}
-        for s in table_sections(report)]
+        for s in table_sections(report) if s.tables]  # a heading without tables is not shown
     figures = [{"id": f"figure-{d.data.key}", "number": i, "key": d.data.key,
                 "title": d.data.title, "caption": d.data.caption, "svg": d.svg()}
                for i, d in enumerate(report.figures, 1)]
