@@ -7,7 +7,7 @@ Notes
   ``weights_col``): at an event time with ``d`` events D of weights w_i and mean weight
   wbar, the term is sum_D w_i eta_i - wbar sum_{r<d} log(S0(R) - r/d S0(D)), S0 the sum of
   w exp(eta) over a set, R the risk set. Newton-Raphson from 0 with step halving until no
-  coefficient moves by 1e-10 (as :mod:`mscohort.analyse.models.cox`, which is unweighted).
+  coefficient moves by 1e-10 (:mod:`mscohort.analyse.models.cox` fits with unit weights).
 * **Robust variance** (Lin and Wei 1989): V = sum_g D_g D_g', D_g the sum over cluster g
   (a matched set, or a patient) of w_i U_i I^-1, U_i the Efron score residual of episode
   i (:func:`score_residuals`); no small-sample factor (as R ``coxph(cluster = )``, checked
