@@ -15,6 +15,8 @@
     require_edss = true
     min_follow_up_days = 0
     censor_at_stop = true            # follow-up ends at the stop or switch
+    induction_drugs = ["alemtuzumab", "cladribine"]  # given as courses: no stop date
+    induction_max_gap_days = 0       # > 0: discontinued this long after the last course
     covariates = ["age", "sex", "disease_duration", "edss", "relapses_12m", ...]
     missing = "exclude"              # or "indicator"
     design = "match"                 # or "iptw", "overlap"
@@ -53,6 +55,10 @@ CATEGORICAL_COVARIATES = ("sex", "last_prior_drug", "phenotype", "site")
 COVARIATES = NUMERIC_COVARIATES + CATEGORICAL_COVARIATES
 DEFAULT_COVARIATES = ("age", "sex", "disease_duration", "edss", "relapses_12m",
                       "relapses_24m", "prior_drugs", "phenotype")
+#: Drugs given as courses, whose recorded stop ends a course, not the treatment: alemtuzumab
+#: (two courses 12 months apart, more at least 12 months after the last; Lemtrada SmPC) and
+#: cladribine tablets (two yearly courses; Mavenclad SmPC).
+INDUCTION_DRUGS = ("alemtuzumab", "cladribine")
 #: The sub-table owned by the outcome stage.
 OUTCOMES_TABLE = "outcomes"
 
@@ -76,6 +82,11 @@ COMPARISON_KEY_ROWS: tuple[tuple[str, str, str, str], ...] = (
      "eligibility: follow-up (start to end_date) at least this long"),
     ("censor_at_stop", "true or false", "true",
      "follow-up of an episode ends at its stop or switch (else at the end of data)"),
+    ("induction_drugs", "list of drugs", '["alemtuzumab", "cladribine"]',
+     "drugs given as courses: a recorded stop ends a course, not the treatment"),
+    ("induction_max_gap_days", "whole number of days >= 0", "0",
+     "an episode of an induction drug is discontinued this long after its last course "
+     "(0: only at the start of another drug)"),
     ("covariates", "list among " + ", ".join(COVARIATES), ", ".join(DEFAULT_COVARIATES),
      "the terms of the propensity score and of the balance table"),
     ("missing", "one of " + ", ".join(MISSING_CHOICES), '"exclude"',
@@ -113,6 +124,9 @@ class ComparisonSettings:
     require_edss: bool = True
     min_follow_up_days: float = 0.0
     censor_at_stop: bool = True
+    #: drugs given as courses (immune reconstitution therapies): docs/comparative.md
+    induction_drugs: tuple[str, ...] = INDUCTION_DRUGS
+    induction_max_gap_days: int = 0
     covariates: tuple[str, ...] = DEFAULT_COVARIATES
     missing: str = "exclude"
     design: str = "match"
@@ -219,6 +233,14 @@ def parse_comparison(raw: dict[str, object], where: str) -> ComparisonSettings:
             cov_raw)
     else:
         covariates = tuple(str(c) for c in cov_raw)
+    ind_raw = get("induction_drugs")
+    ind_raw = list(ind_raw) if isinstance(ind_raw, tuple) else ind_raw
+    induction = base.induction_drugs
+    if not isinstance(ind_raw, list):
+        bad("induction_drugs", "a list of drugs (may be empty)", ind_raw)
+    else:
+        found_ind = [drug("induction_drugs", c) for c in ind_raw]
+        induction = tuple(dict.fromkeys(c for c in found_ind if c is not None))
     age_min = number("age_min", "a number of years >= 0")
     age_max = number("age_max", "a number of years >= 0")
     if age_max < age_min:
@@ -237,7 +259,9 @@ def parse_comparison(raw: dict[str, object], where: str) -> ComparisonSettings:
         edss_window_days=number("edss_window_days", "a number of days >= 0"),
         require_edss=flag("require_edss"),
         min_follow_up_days=number("min_follow_up_days", "a number of days >= 0"),
-        censor_at_stop=flag("censor_at_stop"),
+        censor_at_stop=flag("censor_at_stop"), induction_drugs=induction,
+        induction_max_gap_days=number("induction_max_gap_days",
+                                      "a whole number of days >= 0", whole=True),
         covariates=covariates, missing=choice("missing", MISSING_CHOICES),
         design=choice("design", DESIGN_CHOICES),
         caliper_sd=number("caliper_sd", "a number >= 0"),

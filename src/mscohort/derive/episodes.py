@@ -13,6 +13,13 @@ Definitions (``docs/comparative.md``):
   comparator drug begins an episode (``treatment`` 1 or 0).
 * ``stop_date``: the earlier of the recorded stop of the episode's last row (none for an
   infused drug or an ongoing one) and the start of the next different drug (a switch).
+* **Induction drugs** (``induction_drugs``: alemtuzumab and cladribine tablets by default),
+  given as courses (alemtuzumab: two courses 12 months apart and up to two more, each at
+  least 12 months after the previous one; Lemtrada SmPC): a recorded stop ends a course,
+  not the treatment, and is not a stop. The episode is discontinued at the start of another
+  drug (a switch) or, with ``induction_max_gap_days`` = G > 0, on the day G days after the
+  first day of its last course when no further course started by then, if that day is
+  known (at most the end of data); else it is ongoing.
 * End of data: the patient's last record of any kind (EDSS, relapse onset, treatment start
   or stop, infusion), at most the study's ``cutoff_date`` (a stop after it is unknown at
   it: the episode is ongoing). ``end_date`` is the end of data,
@@ -132,13 +139,16 @@ def candidate_episodes(study: Study, settings: ComparisonSettings, *,
         .cast(pl.Int64).cum_sum())
     runs = starts.group_by("run", maintain_order=True).agg(
         pl.col("patient_id").first(), pl.col("drug").first(), pl.col("start_date").first(),
-        pl.col("stop_date").last().alias("recorded_stop"))
+        pl.col("stop_date").last().alias("recorded_stop"),
+        pl.col("start_date").last().alias("last_course"))
     runs = runs.with_columns(
         pl.when(pid.shift(-1) == pid).then(pl.col("start_date").shift(-1))
         .alias("switch_date"))
     compared = (settings.treated, *settings.comparators)
+    induction = pl.col("drug").is_in(list(settings.induction_drugs))
     ep = runs.filter(pl.col("drug").is_in(compared)).with_columns(
-        pl.min_horizontal("recorded_stop", "switch_date").alias("stop_date"),
+        pl.min_horizontal(pl.when(~induction).then(pl.col("recorded_stop")),
+                          "switch_date").alias("stop_date"),
         (pl.col("drug") == settings.treated).cast(pl.Int8).alias("treatment"),
         pl.concat_str([pl.col("patient_id"), pl.col("drug"),
                        pl.col("start_date").dt.strftime("%Y-%m-%d")], separator=":")
@@ -148,6 +158,10 @@ def candidate_episodes(study: Study, settings: ComparisonSettings, *,
                              .alias("stop_date"))
     ep = ep.join(end_of_data(study, cutoff), on="patient_id", how="left")
     end = pl.col("end_of_data")
+    if settings.induction_max_gap_days > 0:  # no further course within the gap, if known
+        lapsed = pl.col("last_course") + pl.duration(days=settings.induction_max_gap_days)
+        ep = ep.with_columns(pl.min_horizontal(
+            "stop_date", pl.when(induction & (lapsed <= end)).then(lapsed)).alias("stop_date"))
     if settings.censor_at_stop:
         end = pl.when(pl.col("stop_date").is_not_null() & (pl.col("stop_date") < end)).then(
             pl.col("stop_date")).otherwise(end)

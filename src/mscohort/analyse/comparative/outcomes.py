@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from mscohort.analyse.comparative.clustering import clusters_of
 from mscohort.analyse.comparative.cohort import ComparisonCohort
 from mscohort.analyse.comparative.evalue import e_value
 from mscohort.analyse.comparative.followup import FollowUp
@@ -70,14 +71,6 @@ class OutcomeRows:
     at_risk: pl.DataFrame  #: AT_RISK_SCHEMA: episodes with time >= each year, by group
 
 
-def clusters_of(cohort: ComparisonCohort, table: pl.DataFrame) -> tuple[np.ndarray, str]:
-    """The cluster of each row: the matched set (matched designs), else the patient."""
-    if cohort.design == "match" and table["pair_id"].null_count() == 0:
-        return table["pair_id"].to_numpy(), "matched set"
-    # integer codes of the patients (np.unique on strings is slow at registry scale)
-    return table["patient_id"].rank("dense").to_numpy(), "patient"
-
-
 def _with_evalue(row: dict[str, object], kind: str, rare: bool) -> dict[str, object]:
     est, lo, hi = row.get("estimate"), row.get("ci_low"), row.get("ci_high")
     if all(isinstance(v, float) and math.isfinite(v) and v > 0 for v in (est, lo, hi)):
@@ -107,7 +100,8 @@ def relapse_rate_rows(cohort: ComparisonCohort, fu: FollowUp) -> pl.DataFrame:
     for g, m in (("treated", tr), ("control", ~tr)):
         years = float(w[m] @ yrs[m])
         counts[f"rate_{g}"] = float(w[m] @ y[m]) / years if years > 0 else None
-    clusters, by = clusters_of(cohort, t)
+    clusters = clusters_of(cohort, t)
+    by = clusters.label
     note = (f"{left_out} episode(s) without follow-up left out" if left_out else None)
     rows = []
     for family, label in (("poisson", "Poisson"), ("negbin", "negative binomial")):
@@ -142,7 +136,8 @@ def time_to_event_rows(cohort: ComparisonCohort, fu: FollowUp, times: pl.DataFra
     time = t["time_days"].to_numpy().astype(float)
     ev = t["event"].to_numpy().astype(bool)
     w = t["weight"].to_numpy().astype(float)
-    clusters, by = clusters_of(cohort, t)
+    clusters = clusters_of(cohort, t)
+    by = clusters.label
     model = f"Cox (Efron), Lin-Wei robust errors by {by}"
     counts = {"n_treated": int(tr.sum()), "n_control": int((~tr).sum()),
               "events_treated": int(ev[tr].sum()), "events_control": int(ev[~tr].sum()),

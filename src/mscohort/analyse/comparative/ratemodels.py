@@ -16,7 +16,8 @@ Notes
   (weighted designs): c B (sum_g U_g U_g') B, B the inverse weighted information,
   U_g the summed weighted scores of cluster g, c = G/(G-1) (N-1)/(N-K)
   (``sandwich::vcovCL(type = "HC1")``; Cameron and Miller 2015). The 95% interval and
-  p-value use t(G-1).
+  p-value use t(G-1). When a patient appears more than once in a matched design, two-way
+  by matched set and patient (:mod:`mscohort.analyse.comparative.clustering`).
 
 References
 ----------
@@ -34,6 +35,8 @@ import numpy as np
 from scipy import stats
 from scipy.optimize import minimize_scalar
 from scipy.special import gammaln
+
+from mscohort.analyse.comparative.clustering import Clusters, summed
 
 
 @dataclass(frozen=True)
@@ -84,20 +87,21 @@ def weighted_llf(y: np.ndarray, mu: np.ndarray, w: np.ndarray, alpha: float) -> 
 
 
 def cr1(y: np.ndarray, x: np.ndarray, off: np.ndarray, w: np.ndarray, b: np.ndarray,
-        alpha: float, clusters: np.ndarray) -> tuple[np.ndarray, int]:
-    """The CR1 cluster-robust covariance (module Notes) and the number of clusters."""
+        alpha: float, clusters: np.ndarray | Clusters) -> tuple[np.ndarray, int]:
+    """The CR1 cluster-robust covariance (module Notes) and the number of clusters (the
+    smaller one of two-way clusters, :mod:`mscohort.analyse.comparative.clustering`)."""
+    if not isinstance(clusters, Clusters):
+        clusters = Clusters.one_way(clusters, "")
     mu = np.exp(x @ b + off)
     bread = np.linalg.inv((x * (w * mu / (1 + alpha * mu))[:, None]).T @ x)
-    _, g = np.unique(clusters, return_inverse=True)
-    u = np.zeros((int(g.max()) + 1, x.shape[1]))
-    np.add.at(u, g, x * (w * (y - mu) / (1 + alpha * mu))[:, None])
-    n, k, ng = x.shape[0], x.shape[1], u.shape[0]
-    c = ng / (ng - 1) * (n - 1) / (n - k) if ng > 1 else float("nan")
-    return c * (bread @ (u.T @ u) @ bread), ng
+    meat = summed(x * (w * (y - mu) / (1 + alpha * mu))[:, None], clusters)
+    n, k = x.shape
+    hc1 = (n - 1) / (n - k) if n > k else float("nan")
+    return hc1 * (bread @ meat @ bread), clusters.n_clusters
 
 
 def fit_rate(y: np.ndarray, x: np.ndarray, years: np.ndarray, weights: np.ndarray,
-             clusters: np.ndarray, family: str) -> RateFit:
+             clusters: np.ndarray | Clusters, family: str) -> RateFit:
     """A weighted ``"poisson"`` or ``"negbin"`` rate model (module Notes)."""
     off = np.log(years)
     b, ok = _irls(y, x, off, weights, 0.0)

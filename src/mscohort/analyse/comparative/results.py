@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from mscohort.analyse.comparative.clustering import clusters_of
 from mscohort.analyse.comparative.cohort import ComparisonCohort
 from mscohort.analyse.comparative.episode_events import (
     disability_times,
@@ -61,6 +62,8 @@ class ComparativeResult:
     at_risk: pl.DataFrame  #: :data:`~mscohort.analyse.comparative.outcomes.AT_RISK_SCHEMA`
     sensitivity: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=SENSITIVITY_SCHEMA))
+    #: the clusters of the robust errors (:mod:`~mscohort.analyse.comparative.clustering`)
+    clustered_by: str = ""
 
     def with_sensitivity(self, table: pl.DataFrame) -> ComparativeResult:
         """A copy carrying the sensitivity rows of :func:`sensitivity_table`."""
@@ -71,7 +74,7 @@ class ComparativeResult:
     def methods(self) -> str:
         """The methods paragraph of the outcome stage, naming every choice."""
         s = self.settings
-        by = "matched set" if self.design == "match" else "patient"
+        by = self.clustered_by or ("matched set" if self.design == "match" else "patient")
         names = ", ".join(OUTCOME_LABELS[o] for o in s.outcomes)
         parts = [
             f"{self.treated.capitalize()} was compared with {self.control} after "
@@ -86,6 +89,13 @@ class ComparativeResult:
                 "count with the log of follow-up as offset, weighted by the design's "
                 f"weights, with cluster-robust (CR1) errors by {by} and t intervals with "
                 "clusters - 1 degrees of freedom (Cameron and Miller 2015).")
+        if "two-way" in by:
+            parts.append(
+                "Because patients appeared more than once in the matched cohort (several "
+                "episodes, or a control reused across matched sets), errors were clustered "
+                "by matched set and by patient (Cameron, Gelbach and Miller 2011; for the "
+                "Cox models the estimator of Austin and Cafri 2020), as MatchIt's guide "
+                "recommends after matching with replacement.")
         if set(s.outcomes) & {"first_relapse", "cdw", "cdi", "discontinuation"}:
             parts.append(
                 "Times to event were compared by weighted Cox proportional hazards models "
@@ -152,7 +162,8 @@ def comparative_outcomes(cohort: ComparisonCohort, relapses: pl.DataFrame,
         pl.concat(tables) if tables else pl.DataFrame(schema=OUTCOME_SCHEMA),
         pl.concat(curves) if curves else pl.DataFrame(schema=CURVE_SCHEMA),
         fu, settings, event_settings,
-        pl.concat(risks) if risks else pl.DataFrame(schema=AT_RISK_SCHEMA))
+        pl.concat(risks) if risks else pl.DataFrame(schema=AT_RISK_SCHEMA),
+        clustered_by=clusters_of(cohort, fu.table).label)
 
 
 def sensitivity_table(cohorts: Mapping[str, ComparisonCohort], relapses: pl.DataFrame,

@@ -12,7 +12,9 @@ Notes
   (a matched set, or a patient) of w_i U_i I^-1, U_i the Efron score residual of episode
   i (:func:`score_residuals`); no small-sample factor (as R ``coxph(cluster = )``, checked
   against it with and without tied times). lifelines' ``cluster_col`` sandwich uses
-  another residual and differs from R's by a few percent; its estimates agree.
+  another residual and differs from R's by a few percent; its estimates agree. Two-way
+  clusters (a patient in several matched sets): Austin and Cafri's (2020) estimator,
+  sum of sign k/(k-1) V over set, patient and set-and-patient.
 * **Weighted Kaplan-Meier**: S(t) = prod (1 - d_w / n_w) over event times, d_w and n_w the
   summed weights of the events and of the episodes at risk; the unweighted numbers at risk
   are reported beside it (Xie and Liu 2005).
@@ -31,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+
+from mscohort.analyse.comparative.clustering import Clusters, summed
 
 
 @dataclass(frozen=True)
@@ -145,10 +149,11 @@ def score_residuals(time: np.ndarray, event: np.ndarray, x: np.ndarray, w: np.nd
 
 
 def fit_weighted_cox(time: np.ndarray, event: np.ndarray, x: np.ndarray,
-                     weights: np.ndarray | None = None, clusters: np.ndarray | None = None
-                     ) -> WeightedCox:
+                     weights: np.ndarray | None = None,
+                     clusters: np.ndarray | Clusters | None = None) -> WeightedCox:
     """The weighted Cox model with Lin-Wei robust errors, clustered by ``clusters`` (each
-    episode its own cluster when omitted)."""
+    episode its own cluster when omitted; two-way :class:`Clusters`: Austin and Cafri's
+    estimator, :mod:`mscohort.analyse.comparative.clustering`)."""
     time = np.asarray(time, float)
     event = np.asarray(event).astype(bool)
     x = np.asarray(x, float).reshape(len(time), -1)
@@ -171,11 +176,16 @@ def fit_weighted_cox(time: np.ndarray, event: np.ndarray, x: np.ndarray,
             break
     cov = np.linalg.inv(info)
     dfb = (score_residuals(time, event, x, w, b) * w[:, None]) @ cov
+    if isinstance(clusters, Clusters) and len(clusters.ways) > 1:
+        # Austin and Cafri (2020): sum of sign k/(k-1) V over the clusterings
+        return WeightedCox(b, cov, summed(dfb, clusters), converged, clusters.n_clusters)
+    if isinstance(clusters, Clusters):
+        clusters = clusters.ways[0][0]
     if clusters is not None:
         _, g = np.unique(np.asarray(clusters), return_inverse=True)
-        summed = np.zeros((int(g.max()) + 1, x.shape[1]))
-        np.add.at(summed, g, dfb)
-        dfb = summed
+        by_cluster = np.zeros((int(g.max()) + 1, x.shape[1]))
+        np.add.at(by_cluster, g, dfb)
+        dfb = by_cluster
     return WeightedCox(b, cov, dfb.T @ dfb, converged, dfb.shape[0])
 
 
