@@ -118,6 +118,9 @@ def relapse_rate_rows(cohort: ComparisonCohort, fu: FollowUp) -> pl.DataFrame:
             continue
         est = fit.ratio(1)
         extra = f"alpha = {fit.alpha:.4g}" if family == "negbin" else None
+        if est["ci_low"] is None:
+            extra = "; ".join(filter(None, [extra, "the robust variance is not positive: "
+                                            "no interval"]))
         row = dict.fromkeys(OUTCOME_SCHEMA) | counts | {
             "outcome": "relapse_rate", "model": model, "measure": "rate ratio",
             "estimate": est["ratio"], "ci_low": est["ci_low"], "ci_high": est["ci_high"],
@@ -167,7 +170,8 @@ def time_to_event_rows(cohort: ComparisonCohort, fu: FollowUp, times: pl.DataFra
             note, "the Cox fit did not converge: no estimate"])), **counts)
         return OutcomeRows(pl.DataFrame([row], schema=OUTCOME_SCHEMA, orient="row"), curve,
                            risk)
-    b, se = float(fit.params[0]), math.sqrt(float(fit.robust_cov[0, 0]))
+    v = float(fit.robust_cov[0, 0])  # two-way: may be negative in small samples
+    b, se = float(fit.params[0]), math.sqrt(v) if v > 0 else float("nan")
     z = float(stats.norm.ppf(0.975))
     ok = se > 0 and math.isfinite(b)
     row = dict.fromkeys(OUTCOME_SCHEMA) | counts | {
@@ -175,7 +179,8 @@ def time_to_event_rows(cohort: ComparisonCohort, fu: FollowUp, times: pl.DataFra
         "estimate": math.exp(b), "ci_low": math.exp(b - z * se) if ok else None,
         "ci_high": math.exp(b + z * se) if ok else None,
         "p": float(2 * stats.norm.sf(abs(b / se))) if ok else None,
-        "note": note}
+        "note": note if ok else "; ".join(filter(None, [
+            note, "the robust variance is not positive: no interval"]))}
     rare = ev.mean() < RARE_BELOW if ev.size else True
     return OutcomeRows(pl.DataFrame([_with_evalue(row, "hazard_ratio", bool(rare))],
                                     schema=OUTCOME_SCHEMA, orient="row"), curve, risk)
