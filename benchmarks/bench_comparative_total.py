@@ -28,8 +28,10 @@ from bench_comparative import SETTINGS  # type: ignore[import-not-found]
 from mscohort.analyse.comparative.cohort import ComparisonCohort
 from mscohort.analyse.comparative.design import comparison_design
 from mscohort.analyse.comparative.episode_events import (
+    EpisodeVisits,
     disability_times,
     discontinuation_times,
+    episode_visits,
 )
 from mscohort.analyse.comparative.followup import FollowUp, first_relapse, follow_up
 from mscohort.analyse.comparative.outcomes import (
@@ -43,7 +45,8 @@ from mscohort.synthetic import make_synthetic_cohort
 
 
 def outcome_rows(cohort: ComparisonCohort, fu: FollowUp, outcome: str, relapses: pl.DataFrame,
-                 edss: pl.DataFrame, settings: EventSettings) -> OutcomeRows:
+                 edss: pl.DataFrame, settings: EventSettings, visits: EpisodeVisits
+                 ) -> OutcomeRows:
     """The times to event of one outcome, then its Cox model and curves."""
     if outcome == "first_relapse":
         times = first_relapse(fu, relapses)
@@ -52,7 +55,7 @@ def outcome_rows(cohort: ComparisonCohort, fu: FollowUp, outcome: str, relapses:
     else:
         times, _ = disability_times(fu, edss, relapses, settings,
                                     "worsening" if outcome == "cdw" else "improvement",
-                                    168.0, 182.625)
+                                    168.0, 182.625, visits)
     return time_to_event_rows(cohort, fu, times, outcome)
 
 
@@ -74,16 +77,21 @@ def main() -> None:
 
     load0 = os.getloadavg()
     settings = EventSettings()
+    previous = None
     for design in ("match", "iptw"):
         definition = StudyDefinition(comparison=replace(SETTINGS, design=design))
-        d = timed(f"{design}: design", comparison_design, study, definition)
+        # the weighted design reuses the episodes, covariates and scores of the matched one
+        d = previous = timed(f"{design}: design", comparison_design, study, definition,
+                             reuse=previous)
         cohort = d.cohort
         fu = timed(f"{design}: follow-up", follow_up, cohort, relapses,
                    pairwise=design == "match")
         timed(f"{design}: rate ratios", relapse_rate_rows, cohort, fu)
+        visits = timed(f"{design}: visits of CDW and CDI", episode_visits, fu, edss, relapses,
+                       182.625)
         for outcome in ("first_relapse", "cdw", "cdi", "discontinuation"):
             timed(f"{design}: {outcome}", outcome_rows, cohort, fu, outcome, relapses, edss,
-                  settings)
+                  settings, visits)
         print(f"{design}: {cohort.episodes.height:,} analysed episodes")
     load1 = os.getloadavg()
     print(f"{args.patients:,} patients; load average (1, 5, 15 min) before "

@@ -121,7 +121,7 @@ def compare_study(study: Study, definition: StudyDefinition,
         say(f"sensitivity: {label}")
         changed = replace(definition, comparison=s.with_(design=d, caliper_sd=caliper))
         try:
-            cohorts[label] = comparison_design(study, changed).cohort
+            cohorts[label] = comparison_design(study, changed, reuse=design).cohort
         except InvalidArgumentError as exc:
             skipped.append(f"{label} ({exc})")
     sens = sensitivity_table(cohorts, study.table("relapses"), settings)

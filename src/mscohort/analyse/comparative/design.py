@@ -90,16 +90,38 @@ def _cohort_frame(table: pl.DataFrame, terms: tuple[str, ...], ps: np.ndarray,
     return base.select([pl.col(c).cast(t) for c, t in COHORT_SCHEMA.items()] + list(terms))
 
 
-def comparison_design(study: Study, definition: StudyDefinition) -> ComparisonDesign:
+#: Settings that only change how the scored episodes are matched or weighted: a design that
+#: differs from another in these alone reuses its episodes, covariates and scores.
+ADJUSTMENT_SETTINGS = ("design", "caliper_sd", "ratio", "replacement", "order", "estimand",
+                       "stabilised", "trim_percentiles", "ps_bounds")
+
+
+def _reusable(previous: ComparisonDesign | None, s: ComparisonSettings) -> bool:
+    if previous is None:
+        return False
+    keep = {k: v for k, v in previous.settings.as_raw().items() if k not in
+            ADJUSTMENT_SETTINGS}
+    return keep == {k: v for k, v in s.as_raw().items() if k not in ADJUSTMENT_SETTINGS}
+
+
+def comparison_design(study: Study, definition: StudyDefinition,
+                      reuse: ComparisonDesign | None = None) -> ComparisonDesign:
     """Episodes, covariates, propensity score, matching or weighting and balance of the
-    definition's ``[comparison]`` (module Notes)."""
+    definition's ``[comparison]`` (module Notes). ``reuse``: a design of the same study
+    and definition whose settings differ at most in :data:`ADJUSTMENT_SETTINGS`; its
+    episodes, covariates and propensity score are taken as they are (they do not depend
+    on those settings), else they are derived again."""
     s = definition.comparison
     if s is None:
         raise bad_argument("definition", "a study definition with a [comparison] section",
                            definition.source, shown=f"{definition.source} without [comparison]")
-    eps = treatment_episodes(study, s, course_gap_days=definition.course_gap_days,
-                             cutoff=definition.cutoff_date)
-    cov = episode_covariates(study, eps.eligible, s, definition.course_gap_days)
+    if reuse is not None and _reusable(reuse, s):
+        eps, cov = reuse.episodes, reuse.covariates
+    else:
+        reuse = None
+        eps = treatment_episodes(study, s, course_gap_days=definition.course_gap_days,
+                                 cutoff=definition.cutoff_date)
+        cov = episode_covariates(study, eps.eligible, s, definition.course_gap_days)
     table = cov.table
     flow = eps.flow() | {"excluded_missing_covariate": cov.exclusions["episode_id"].n_unique()}
     t = table["treatment"].to_numpy().astype(int)
@@ -111,7 +133,8 @@ def comparison_design(study: Study, definition: StudyDefinition) -> ComparisonDe
                             "exclusions of treatment_episodes name them).")
     flow |= {"analysed_treated": int((t == 1).sum()), "analysed_control": int((t == 0).sum())}
     try:
-        model = propensity_score(table, cov.terms, cov.categorical)
+        model = (reuse.model if reuse is not None
+                 else propensity_score(table, cov.terms, cov.categorical))
     except UsageError:
         raise
     except InvalidArgumentError as exc:  # a covariate without two values, or missing

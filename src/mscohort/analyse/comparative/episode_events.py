@@ -23,6 +23,8 @@ Mult Scler 2024 (msprog).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from mscohort.analyse.comparative.followup import FollowUp
@@ -45,15 +47,24 @@ def discontinuation_times(fu: FollowUp) -> pl.DataFrame:
         stopped.alias("event"))
 
 
-def disability_times(fu: FollowUp, edss: pl.DataFrame, relapses: pl.DataFrame | None,
-                     settings: EventSettings, kind: str = "worsening",
-                     conf_days: float = 168.0, baseline_days: float = 180.0
-                     ) -> tuple[pl.DataFrame, int]:
-    """Time to the first confirmed worsening (``kind="worsening"``) or improvement of
-    each episode with a baseline EDSS, and the number of episodes without one (module
+@dataclass(frozen=True)
+class EpisodeVisits:
+    """Each episode's own visits for the disability outcomes (module Notes), shared by CDW
+    and CDI: the episodes, their visits and relapses keyed by ``episode_id`` (in the
+    ``patient_id`` column the events module reads), the baselines found, and the number of
+    episodes without one."""
+
+    episodes: pl.DataFrame  #: episode_id, patient_id, start_date, fu_end, fu_days
+    visits: pl.DataFrame  #: patient_id (the episode), date, edss
+    relapses: pl.DataFrame | None  #: patient_id (the episode), onset_date
+    with_baseline: pl.DataFrame  #: episode_id of the episodes with a baseline EDSS
+    n_without: int
+
+
+def episode_visits(fu: FollowUp, edss: pl.DataFrame, relapses: pl.DataFrame | None,
+                   baseline_days: float = 180.0) -> EpisodeVisits:
+    """The visits of every episode from its baseline EDSS to its end of follow-up (module
     Notes). ``edss``: ``patient_id``, ``date``, ``edss``."""
-    event = {"worsening": "firstCDW", "improvement": "firstCDI"}[kind]
-    s = settings.with_(event=event, conf_days=(conf_days,), name=settings.name)
     ep = fu.table.select("episode_id", "patient_id", "start_date", "fu_end", "fu_days")
     v = (ep.join(edss.select("patient_id", "date", "edss").drop_nulls(), on="patient_id")
          .filter((pl.col("date") <= pl.col("fu_end"))
@@ -64,13 +75,30 @@ def disability_times(fu: FollowUp, edss: pl.DataFrame, relapses: pl.DataFrame | 
     v = (v.join(base, on="episode_id").filter(pl.col("date") >= pl.col("bl_date"))
          .select(pl.col("episode_id").alias("patient_id"), "date", "edss")
          .sort("patient_id", "date"))
-    n_without = ep.height - base.height
     rel = None
     if relapses is not None:
         rel = (ep.select("episode_id", "patient_id")
                .join(relapses.select("patient_id", "onset_date").drop_nulls(),
                      on="patient_id")
                .select(pl.col("episode_id").alias("patient_id"), "onset_date"))
+    return EpisodeVisits(ep, v, rel, base.select("episode_id"), ep.height - base.height)
+
+
+def disability_times(fu: FollowUp, edss: pl.DataFrame, relapses: pl.DataFrame | None,
+                     settings: EventSettings, kind: str = "worsening",
+                     conf_days: float = 168.0, baseline_days: float = 180.0,
+                     visits: EpisodeVisits | None = None) -> tuple[pl.DataFrame, int]:
+    """Time to the first confirmed worsening (``kind="worsening"``) or improvement of
+    each episode with a baseline EDSS, and the number of episodes without one (module
+    Notes). ``edss``: ``patient_id``, ``date``, ``edss``; ``visits``: those of
+    :func:`episode_visits` for this follow-up, edss, relapses and ``baseline_days``
+    (derived when omitted)."""
+    event = {"worsening": "firstCDW", "improvement": "firstCDI"}[kind]
+    s = settings.with_(event=event, conf_days=(conf_days,), name=settings.name)
+    if visits is None:
+        visits = episode_visits(fu, edss, relapses, baseline_days)
+    ep, v, rel, base = visits.episodes, visits.visits, visits.relapses, visits.with_baseline
+    n_without = visits.n_without
     label = f"conf{round(conf_days)}_date"
     found = pl.DataFrame(schema={"episode_id": pl.String, "onset": pl.Date})
     if v.height:

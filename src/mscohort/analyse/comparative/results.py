@@ -20,6 +20,7 @@ from mscohort.analyse.comparative.cohort import ComparisonCohort
 from mscohort.analyse.comparative.episode_events import (
     disability_times,
     discontinuation_times,
+    episode_visits,
 )
 from mscohort.analyse.comparative.followup import FollowUp, first_relapse, follow_up
 from mscohort.analyse.comparative.outcomes import (
@@ -137,6 +138,8 @@ def comparative_outcomes(cohort: ComparisonCohort, relapses: pl.DataFrame,
     pairwise = settings.pairwise_censoring and cohort.design == "match"
     fu = follow_up(cohort, relapses, pairwise=pairwise, censor_at_stop=censor_at_stop)
     tables, curves, risks = [], [], []
+    visits = (episode_visits(fu, edss, relapses, settings.edss_baseline_days)
+              if {"cdw", "cdi"} & set(settings.outcomes) else None)
     for outcome in settings.outcomes:
         if outcome == "relapse_rate":
             tables.append(relapse_rate_rows(cohort, fu))
@@ -150,7 +153,7 @@ def comparative_outcomes(cohort: ComparisonCohort, relapses: pl.DataFrame,
             times, without = disability_times(
                 fu, edss, relapses, event_settings,
                 "worsening" if outcome == "cdw" else "improvement",
-                settings.cdw_conf_days, settings.edss_baseline_days)
+                settings.cdw_conf_days, settings.edss_baseline_days, visits)
             note = f"{without} episode(s) without a baseline EDSS left out" if without \
                 else None
         rows = time_to_event_rows(cohort, fu, times, outcome, note)
