@@ -35,6 +35,7 @@ inference. J Stat Softw 2011;42(8):1-28.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,18 +71,20 @@ class _Free:
     halving; ``left`` is shifted by one so that -1 is its sentinel)."""
 
     def __init__(self, n: int) -> None:
-        self.right = np.arange(n + 1)  # right[n]: the sentinel "none"
-        self.left = np.arange(n + 1)  # left[i + 1] for position i; left[0]: "none"
+        # Python lists: scalar reads and writes in the matching loop are several times
+        # faster than on numpy arrays
+        self.right = list(range(n + 1))  # right[n]: the sentinel "none"
+        self.left = list(range(n + 1))  # left[i + 1] for position i; left[0]: "none"
 
     def take(self, i: int) -> None:
         self.right[i] = i + 1
         self.left[i + 1] = i
 
     @staticmethod
-    def _find(parent: np.ndarray, j: int) -> int:
+    def _find(parent: list[int], j: int) -> int:
         while parent[j] != j:
             parent[j] = parent[parent[j]]
-            j = int(parent[j])
+            j = parent[j]
         return j
 
     def find_right(self, i: int) -> int:
@@ -136,17 +139,23 @@ def nearest_match(distance: np.ndarray, treat: np.ndarray, *, ratio: int = 1,
             sets += [(int(i), int(cs[j])) for j in _k_nearest(dc, cs, d[i], ratio, caliper)]
     else:
         free = _Free(cs.size)
-        active = {int(i): True for i in seq}
+        # the insertion point of each treated distance and, per control position, the
+        # first position of its distance, found once for all (the search is the same)
+        sorted_c = _Sorted(dc.tolist(), cs.tolist(),
+                           np.searchsorted(dc, dc, side="left").tolist())
+        seq_l, x_l = seq.tolist(), d[seq].tolist()
+        pos_l = np.searchsorted(dc, d[seq], side="left").tolist()
+        active = [True] * len(seq_l)
         for _ in range(ratio):
-            for i in seq:
-                if not active[int(i)]:
+            for k, i in enumerate(seq_l):
+                if not active[k]:
                     continue
-                j = _nearest_free(free, dc, cs, d[i], caliper)
+                j = _nearest_free(free, sorted_c, x_l[k], pos_l[k], caliper)
                 if j < 0:
-                    active[int(i)] = False
+                    active[k] = False
                     continue
                 free.take(j)
-                sets.append((int(i), int(cs[j])))
+                sets.append((i, sorted_c.rows[j]))
     pairs = pl.DataFrame({"treated": [s[0] for s in sets], "control": [s[1] for s in sets]},
                          schema={"treated": pl.Int64, "control": pl.Int64})
     set_no = {int(i): k + 1 for k, i in enumerate(dict.fromkeys(pairs["treated"].to_list()))}
@@ -156,18 +165,30 @@ def nearest_match(distance: np.ndarray, treat: np.ndarray, *, ratio: int = 1,
                  else float("nan"), ratio, replace, order)
 
 
-def _nearest_free(free: _Free, dc: np.ndarray, cs: np.ndarray, x: float,
-                  caliper: float) -> int:
-    pos = int(np.searchsorted(dc, x, side="left"))
-    right = free.find_right(pos) if pos < dc.size else dc.size
+@dataclass(frozen=True)
+class _Sorted:
+    """The controls by distance then row: distances, rows, and for each position the first
+    position with the same distance (Python lists for the scalar loop)."""
+
+    distances: list[float]
+    rows: list[int]
+    first_equal: list[int]
+
+
+def _nearest_free(free: _Free, c: _Sorted, x: float, pos: int, caliper: float) -> int:
+    """The nearest free control position within the caliper of distance ``x`` (``pos``:
+    its insertion point on the left), -1 if none; equal distances in row order."""
+    n = len(c.distances)
+    right = free.find_right(pos) if pos < n else n
     left = free.find_left(pos - 1) if pos > 0 else -1
     if left >= 0:  # among equal distances the first free control in row order
-        left = free.find_right(int(np.searchsorted(dc, dc[left], side="left")))
-    best, best_gap = -1, np.inf
+        left = free.find_right(c.first_equal[left])
+    best, best_gap = -1, math.inf
     for j in (left, right):
-        if 0 <= j < dc.size:
-            gap = abs(dc[j] - x)
-            if gap <= caliper and (gap < best_gap or (gap == best_gap and cs[j] < cs[best])):
+        if 0 <= j < n:
+            gap = abs(c.distances[j] - x)
+            if gap <= caliper and (gap < best_gap
+                                   or (gap == best_gap and c.rows[j] < c.rows[best])):
                 best, best_gap = j, gap
     return best
 
