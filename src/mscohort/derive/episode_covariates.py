@@ -32,7 +32,13 @@ from mscohort.definition.comparison import (
     CATEGORICAL_COVARIATES,
     ComparisonSettings,
 )
-from mscohort.derive.episodes import EXCLUSION_SCHEMA, count_before, drug_starts, last_before
+from mscohort.derive.episodes import (
+    EXCLUSION_SCHEMA,
+    Episodes,
+    count_before,
+    drug_starts,
+    last_before,
+)
 from mscohort.study import Study
 from mscohort.units import DAYS_PER_HALF_YEAR, DAYS_PER_YEAR
 
@@ -52,14 +58,23 @@ class Covariates:
 
 
 def baseline_covariates(study: Study, episodes: pl.DataFrame, course_gap_days: float = 30,
-                        edss_window_days: float = DAYS_PER_HALF_YEAR) -> pl.DataFrame:
-    """``episodes`` with every covariate of the module Notes (nulls where unknown)."""
+                        edss_window_days: float = DAYS_PER_HALF_YEAR,
+                        derived: Episodes | None = None) -> pl.DataFrame:
+    """``episodes`` with every covariate of the module Notes (nulls where unknown).
+    ``derived``: the :class:`~mscohort.derive.episodes.Episodes` the episodes come from
+    (same study, ``course_gap_days`` and ``edss_window_days``), whose drug starts and
+    baseline EDSS are then taken instead of derived again."""
     relapses = study.lineage("relapses").select("patient_id", "onset_date")
     ep = count_before(episodes, relapses, "onset_date", DAYS_PER_YEAR, "relapses_12m")
     ep = count_before(ep, relapses, "onset_date", 2 * DAYS_PER_YEAR, "relapses_24m")
-    ep = last_before(ep, study.lineage("edss").select("patient_id", "date", "edss"), "date",
-                     "edss", edss_window_days, "edss")
-    starts = drug_starts(study, course_gap_days).select("patient_id", "drug", "start_date")
+    if derived is not None and derived.baseline_edss is not None:
+        ep = ep.join(derived.baseline_edss, on="episode_id", how="left")
+    else:
+        ep = last_before(ep, study.lineage("edss").select("patient_id", "date", "edss"),
+                         "date", "edss", edss_window_days, "edss")
+    starts = (derived.starts if derived is not None and derived.starts is not None
+              else drug_starts(study, course_gap_days)).select("patient_id", "drug",
+                                                               "start_date")
     prior = ep.select("episode_id", "patient_id", "start_date").join(
         starts.rename({"start_date": "_s", "drug": "_drug"}), on="patient_id").filter(
         pl.col("_s") < pl.col("start_date"))
@@ -85,10 +100,13 @@ def baseline_covariates(study: Study, episodes: pl.DataFrame, course_gap_days: f
 
 
 def episode_covariates(study: Study, episodes: pl.DataFrame, settings: ComparisonSettings,
-                       course_gap_days: float = 30) -> Covariates:
+                       course_gap_days: float = 30, derived: Episodes | None = None
+                       ) -> Covariates:
     """Baseline covariates of the analysed ``episodes``, missing values handled as
-    ``settings.missing`` says (module Notes)."""
-    table = baseline_covariates(study, episodes, course_gap_days, settings.edss_window_days)
+    ``settings.missing`` says (module Notes); ``derived``: as in
+    :func:`baseline_covariates`."""
+    table = baseline_covariates(study, episodes, course_gap_days, settings.edss_window_days,
+                                derived)
     covs = settings.covariates
     missing = pl.DataFrame({
         "covariate": list(covs),

@@ -70,6 +70,10 @@ class Episodes:
     episodes: pl.DataFrame  #: candidates: the cohort's date columns and ``eligible``
     exclusions: pl.DataFrame  #: episode_id, patient_id, drug, criterion, detail
     settings: ComparisonSettings
+    #: every drug start (:func:`drug_starts`) and each episode's baseline EDSS (episode_id,
+    #: edss; the eligibility's window), reused by the baseline covariates
+    starts: pl.DataFrame | None = None
+    baseline_edss: pl.DataFrame | None = None
 
     @property
     def eligible(self) -> pl.DataFrame:
@@ -125,10 +129,11 @@ def end_of_data(study: Study, cutoff: dt.date | None = None) -> pl.DataFrame:
 
 
 def candidate_episodes(study: Study, settings: ComparisonSettings, *,
-                       course_gap_days: float = 30, cutoff: dt.date | None = None
-                       ) -> pl.DataFrame:
-    """Episodes of the compared drugs before eligibility (module Notes)."""
-    starts = drug_starts(study, course_gap_days)
+                       course_gap_days: float = 30, cutoff: dt.date | None = None,
+                       starts: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Episodes of the compared drugs before eligibility (module Notes); ``starts``: those
+    of :func:`drug_starts` with this ``course_gap_days``, if already derived."""
+    starts = drug_starts(study, course_gap_days) if starts is None else starts
     if cutoff is not None:
         starts = starts.filter(pl.col("start_date") <= cutoff)
     # starts are sorted by patient and date: a run of one drug begins where the patient or
@@ -224,7 +229,9 @@ def treatment_episodes(study: Study, settings: ComparisonSettings, *,
         The definition's ``index.course_gap_days`` and ``follow_up.cutoff_date``.
     """
     s = settings
-    ep = candidate_episodes(study, s, course_gap_days=course_gap_days, cutoff=cutoff)
+    starts = drug_starts(study, course_gap_days)
+    ep = candidate_episodes(study, s, course_gap_days=course_gap_days, cutoff=cutoff,
+                            starts=starts)
     ep = count_before(ep, _frame(study, "relapses", "patient_id", "onset_date"), "onset_date",
                       s.prior_relapse_days, "_prior_relapses")
     ep = last_before(ep, _frame(study, "edss", "patient_id", "date", "edss"), "date", "edss",
@@ -268,4 +275,5 @@ def treatment_episodes(study: Study, settings: ComparisonSettings, *,
         ep = ep.with_columns(eligible=pl.col("eligible") & ~later)
     keep = ["episode_id", "patient_id", "treatment", "drug", "start_date", "stop_date",
             "end_date", "eligible"]
-    return Episodes(ep.select(keep), exclusions.sort("episode_id", "criterion"), s)
+    return Episodes(ep.select(keep), exclusions.sort("episode_id", "criterion"), s, starts,
+                    ep.select("episode_id", pl.col("_edss").alias("edss")))

@@ -121,7 +121,8 @@ def comparison_design(study: Study, definition: StudyDefinition,
         reuse = None
         eps = treatment_episodes(study, s, course_gap_days=definition.course_gap_days,
                                  cutoff=definition.cutoff_date)
-        cov = episode_covariates(study, eps.eligible, s, definition.course_gap_days)
+        cov = episode_covariates(study, eps.eligible, s, definition.course_gap_days,
+                                 derived=eps)
     table = cov.table
     flow = eps.flow() | {"excluded_missing_covariate": cov.exclusions["episode_id"].n_unique()}
     t = table["treatment"].to_numpy().astype(int)
