@@ -109,7 +109,8 @@ def main() -> None:
         return out
 
     eps = part("episodes with eligibility", treatment_episodes, study, SETTINGS)
-    cov = part("baseline covariates", episode_covariates, study, eps.eligible, SETTINGS)
+    cov = part("baseline covariates", episode_covariates, study, eps.eligible, SETTINGS,
+               derived=eps)
     t = cov.table["treatment"].to_numpy()
     model = part("propensity score", propensity_score, cov.table, cov.terms, cov.categorical)
     match = part("matching 1:1, caliper 0.1", nearest_match, model.logit, t, caliper_sd=0.1)
