@@ -124,3 +124,20 @@ def test_induction_settings_are_checked() -> None:
         parse_comparison({"induction_drugs": ["not a drug"]}, "study.toml")
     assert parse_comparison({"induction_drugs": ["Lemtrada"]}, "x").induction_drugs == (
         "alemtuzumab",)
+
+
+def test_the_methods_paragraph_states_the_discontinuation_of_an_induction_drug() -> None:
+    from mscohort.analyse.comparative.design import comparison_design
+    from mscohort.definition import StudyDefinition
+    from mscohort.synthetic_comparative import make_comparative_cohort
+
+    study = make_comparative_cohort(300, seed=2)
+    text = comparison_design(study, StudyDefinition(comparison=ComparisonSettings(
+        induction_max_gap_days=730))).methods()
+    assert ("Alemtuzumab, given as courses, was considered discontinued at the start of "
+            "another drug, or 730 days after the first day of the last course when no "
+            "further course had started; a recorded stop ended a course, not the "
+            "treatment.") in text
+    plain = comparison_design(study, StudyDefinition(comparison=ComparisonSettings(
+        induction_drugs=()))).methods()
+    assert "given as courses" not in plain

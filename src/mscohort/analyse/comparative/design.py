@@ -70,8 +70,17 @@ class ComparisonDesign:
         which = ("the first eligible episode of each patient" if s.episodes == "first"
                  else "every eligible episode")
         text = (f"Episodes of {s.treated} were compared with episodes of {s.control_label} "
-                f"({which}). The propensity score was estimated by logistic regression on "
-                f"{', '.join(self.covariates.terms)} (missing values: {s.missing}). ")
+                f"({which}). ")
+        induction = [d for d in (s.treated, *s.comparators) if d in s.induction_drugs]
+        if induction:
+            lapse = (f", or {s.induction_max_gap_days} days after the first day of the last "
+                     "course when no further course had started"
+                     if s.induction_max_gap_days > 0 else "")
+            text += (f"{', '.join(induction).capitalize()}, given as courses, was considered "
+                     f"discontinued at the start of another drug{lapse}; a recorded stop "
+                     "ended a course, not the treatment. ")
+        text += (f"The propensity score was estimated by logistic regression on "
+                 f"{', '.join(self.covariates.terms)} (missing values: {s.missing}). ")
         if self.match is not None:
             cal = (f"within a caliper of {s.caliper_sd:g} SD of the logit of the propensity "
                    f"score ({self.match.caliper:.4f})" if s.caliper_sd > 0 else "without a caliper")
