@@ -6,7 +6,8 @@ Notes
 * **Weighted partial likelihood, Efron's ties** (as R ``coxph(weights = )`` and lifelines
   ``weights_col``): at an event time with ``d`` events D of weights w_i and mean weight
   wbar, the term is sum_D w_i eta_i - wbar sum_{r<d} log(S0(R) - r/d S0(D)), S0 the sum of
-  w exp(eta) over a set, R the risk set. Newton-Raphson from 0 with step halving until no
+  w exp(eta) over a set, R the risk set. Newton-Raphson from 0 with step halving (when
+  the log-likelihood falls by more than 1e-12 of itself, its rounding) until no
   coefficient moves by 1e-10 (:mod:`mscohort.analyse.models.cox` fits with unit weights).
 * **Robust variance** (Lin and Wei 1989): V = sum_g D_g D_g', D_g the sum over cluster g
   (a matched set, or a patient) of w_i U_i I^-1, U_i the Efron score residual of episode
@@ -167,7 +168,9 @@ def fit_weighted_cox(time: np.ndarray, event: np.ndarray, x: np.ndarray,
         for _ in range(30):
             new = b + step
             llf_new, score_new, info_new = _terms(time, event, x, w, new, prep)
-            if llf_new >= llf - 1e-12:
+            # a decrease within the rounding of the summed log-likelihood is none (else
+            # the last Newton steps are halved again and again by rounding noise)
+            if llf_new >= llf - 1e-12 * max(1.0, abs(llf)):
                 break
             step = step / 2
         b, llf, score, info = new, llf_new, score_new, info_new
