@@ -183,7 +183,8 @@ def sensitivity_table(cohorts: Mapping[str, ComparisonCohort], relapses: pl.Data
                                     "first_relapse").table]
         rows.append(pl.concat(parts).with_columns(
             pl.lit(label).alias("analysis"), pl.lit(cohort.design).alias("design"),
-            pl.lit(cohort.episodes.height, pl.Int64).alias("n_episodes")))
+            pl.lit(cohort.episodes["episode_id"].n_unique(), pl.Int64)
+            .alias("n_episodes")))
     if not rows:
         return pl.DataFrame(schema=SENSITIVITY_SCHEMA)
     return pl.concat(rows).select(*SENSITIVITY_SCHEMA)
