@@ -79,6 +79,10 @@ class ComparisonDesign:
             text += (f"{', '.join(induction).capitalize()}, given as courses, was considered "
                      f"discontinued at the start of another drug{lapse}; a recorded stop "
                      "ended a course, not the treatment. ")
+        if s.restart_max_gap_days > 0:
+            text += (f"A restart of the same drug more than {s.restart_max_gap_days} days "
+                     "after its recorded stop began a new episode, the stop ending the "
+                     "earlier one (a discontinuation). ")
         text += (f"The propensity score was estimated by logistic regression on "
                  f"{', '.join(self.covariates.terms)} (missing values: {s.missing}). ")
         if self.match is not None:
