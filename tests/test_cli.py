@@ -279,6 +279,17 @@ def test_synth_writes_a_cohort_that_imports(tmp_path: Path) -> None:
     assert run("synth", "--patients", "0", "--out", tmp_path / "x")[0] == 2
 
 
+def test_synth_comparative_writes_the_known_truth_cohort_that_validates(
+        tmp_path: Path) -> None:
+    code, output = run("synth", "--comparative", "--patients", "300", "--seed", "2",
+                       "--out", tmp_path / "c")
+    assert code == 0 and "patients 300" in output and "infusions" in output
+    # every EDSS on a step (0.5 is not one): the folder validates
+    code, output = run("validate", tmp_path / "c")
+    assert code == 0, output
+    assert run("synth", "--comparative", "--patients", "1", "--out", tmp_path / "x")[0] == 2
+
+
 def test_export_command(toy_dir: Path, tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     run("import", toy_dir, "--db", db)

@@ -45,6 +45,24 @@ def test_truncation_at_percentiles_by_hand() -> None:
     assert truncate(w, (25, 100)) == pytest.approx([2, 2, 3, 4, 100], abs=1e-12)
 
 
+def test_att_weights_are_truncated_at_the_percentiles_of_the_comparator_weights() -> None:
+    # review of #25, finding 8 (WeightIt's trim() for the ATT trims the comparison units):
+    # controls' unstabilised weights e/(1-e): 1/9, 1/3, 1, 3, 9 (ps 0.1, 0.25, 0.5, 0.75,
+    # 0.9); their 25th percentile is the 2nd (position 1) = 1/3 and their 75th the 4th = 3;
+    # the three treated weights stay 1
+    ps = np.array([0.5, 0.6, 0.7, 0.1, 0.25, 0.5, 0.75, 0.9])
+    treat = np.array([1, 1, 1, 0, 0, 0, 0, 0])
+    got = iptw(ps, treat, estimand="ATT", stabilised=False, trim_percentiles=(25, 75))
+    assert got == pytest.approx([1, 1, 1, 1 / 3, 1 / 3, 1, 3, 3], abs=1e-12)
+    # pooled percentiles would have capped at the 75th of all eight weights: position 5.25
+    # of 1/9, 1/3, 1, 1, 1, 1, 3, 9 -> 1 + 0.25 (3 - 1) = 1.5
+    assert np.percentile(np.r_[np.ones(3), [1 / 9, 1 / 3, 1, 3, 9]], 75) == pytest.approx(1.5)
+    text = weigh(ps, treat, estimand="ATT", stabilised=False,
+                 trim_percentiles=(25, 75)).methods()
+    assert "ATT (the average treatment effect in the treated)" in text
+    assert "percentiles of the comparator episodes' weights" in text
+
+
 def test_ps_bounds_leave_episodes_out_before_weighting() -> None:
     ps = np.array([0.95, 0.5, 0.25, 0.4, 0.05])
     treat = np.array([1, 1, 0, 0, 0])

@@ -15,7 +15,8 @@ DOCS = Path(__file__).parents[1] / "docs"
 #: pipeline order; a module may import its own stage, earlier stages and shared modules
 STAGES = ["ingest", "validate", "derive", "stratify", "analyse", "report"]
 #: thin layers over the stages
-ADAPTERS = ["store", "cli", "web", "interop", "synthetic", "scores", "calibrate", "loading"]
+ADAPTERS = ["store", "cli", "web", "interop", "synthetic", "synthetic_comparative", "scores",
+            "calibrate", "loading"]
 SHARED = {"schema", "errors", "issues", "vocabulary", "study", "definition", "secondary", "units",
           "_version"}
 

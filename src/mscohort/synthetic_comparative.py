@@ -7,7 +7,8 @@ visits at the start - 14 to 90 days, then yearly, the last on the final day):
 
 * covariates at the start: age 20-55 years, disease duration 1-15 years, sex (70 % F),
   phenotype (SPMS 15 %, else RRMS), site (5), 0-2 earlier drugs (interferon beta, glatiramer
-  acetate), baseline EDSS ~ N(3 + 0.5 SPMS, 1.3) on the EDSS steps 0-6.5, relapses within
+  acetate), baseline EDSS ~ N(3 + 0.5 SPMS, 1.3) on the EDSS steps 0-6.5 (rounded to half
+  points; 0.5, which is not an EDSS step, becomes 1.0: :func:`edss_steps`), relapses within
   365 days before the start ~ Poisson(0.6) and 366-730 days ~ Poisson(0.4) (same-day draws
   are merged, and the recorded counts are used below);
 * confounded assignment: logit P(alemtuzumab) = -0.3 + 0.6 (EDSS - 3) + 0.7 (relapses_12m
@@ -58,6 +59,14 @@ def _table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(missing).select(list(schema)).cast(pl.Schema(schema))
 
 
+def edss_steps(x: np.ndarray, high: float) -> np.ndarray:
+    """``x`` rounded to half points within 0-``high`` on the EDSS steps
+    (:data:`mscohort.schema.EDSS_STEPS`: 0, 1.0, 1.5, ..., 10): 0.5 is not a step and
+    becomes 1.0 (Kurtzke 1983)."""
+    half = np.clip(np.round(x * 2) / 2, 0, high)
+    return np.where(half == 0.5, 1.0, half)
+
+
 def later_relapse_rate(lam: np.ndarray, treat: np.ndarray, follow_years: float,
                        rate_ratio: float, hazard_ratio: float) -> np.ndarray:
     """The rate after the first relapse that makes the expected count lam rr^T F (module
@@ -93,7 +102,7 @@ def make_comparative_cohort(n_patients: int, seed: int = 0, *, rate_ratio: float
     sex = rng.choice(np.array(["F", "M"]), n, p=[0.7, 0.3])
     spms = rng.random(n) < 0.15
     site = _SITES[rng.integers(0, _SITES.size, n)]
-    edss0 = np.clip(np.round(rng.normal(3 + 0.5 * spms, 1.3) * 2) / 2, 0, 6.5)
+    edss0 = edss_steps(rng.normal(3 + 0.5 * spms, 1.3), 6.5)
     # relapses before the start, same-day draws merged; the recorded counts are used
     n12, n24 = rng.poisson(0.6, n), rng.poisson(0.4, n)
     pre_p = np.r_[np.repeat(np.arange(n), n12), np.repeat(np.arange(n), n24)]
@@ -128,7 +137,7 @@ def make_comparative_cohort(n_patients: int, seed: int = 0, *, rate_ratio: float
     vp = np.tile(np.arange(n), len(offsets))
     vday = np.concatenate(offsets)
     drift = np.where(np.arange(vp.size) < n, 0, rng.normal(0.1, 0.5, vp.size))
-    vedss = np.clip(np.round((edss0[vp] + drift) * 2) / 2, 0, 9.5)
+    vedss = edss_steps(edss0[vp] + drift, 9.5)
     # drugs: earlier ones in sequence up to 30 days before the start
     n_prior = rng.choice(np.arange(3), n, p=[0.3, 0.5, 0.2])
     dp = np.repeat(np.arange(n), n_prior)

@@ -4,6 +4,7 @@ the matched and weighted outcome estimates recover the truth (#25 part 2)."""
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -13,8 +14,10 @@ from mscohort.analyse.comparative.followup import first_relapse, follow_up
 from mscohort.analyse.comparative.outcomes import relapse_rate_rows, time_to_event_rows
 from mscohort.definition import StudyDefinition
 from mscohort.definition.comparison import ComparisonSettings
+from mscohort.loading import load_input
 from mscohort.study import Study
-from mscohort.synthetic_comparative import make_comparative_cohort
+from mscohort.synthetic import write_study_folder
+from mscohort.synthetic_comparative import edss_steps, make_comparative_cohort
 
 TRUE_RATE_RATIO, TRUE_HAZARD_RATIO = 0.6, 0.7
 
@@ -35,8 +38,22 @@ def _design(study: Study, design: str) -> ComparisonCohort:
 
 
 @pytest.fixture(scope="module")
-def large() -> Study:
-    return make_comparative_cohort(8000, seed=11)
+def large(tmp_path_factory: pytest.TempPathFactory) -> Study:
+    # through the real path of `mscohort compare --data`: written as CSV files, read and
+    # validated (load_input raises on any validation error, e.g. an EDSS of 0.5)
+    folder = tmp_path_factory.mktemp("known_truth")
+    write_study_folder(make_comparative_cohort(8000, seed=11), folder)
+    return load_input(data=folder).records
+
+
+def test_the_known_truth_cohort_passes_validation_without_issues(large: Study) -> None:
+    # review of #25, finding 5: half-point rounding made EDSS 0.5 (not an EDSS step),
+    # 108 invalid_edss errors on 1,000 patients; 0.5 now becomes 1.0
+    edss = large.table("edss")["edss"]
+    assert edss.is_in([0.5]).sum() == 0
+    assert edss.is_in([0.0, 1.0]).sum() > 0  # the low end of the scale is drawn
+    assert edss_steps(np.array([0.2, 0.3, 0.74, 0.76, 7.0]), 6.5).tolist() == [
+        0.0, 1.0, 1.0, 1.0, 6.5]
 
 
 def test_naive_comparison_of_the_confounded_cohort_is_biased(large: Study) -> None:

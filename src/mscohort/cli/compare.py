@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from mscohort.cli.common import AsOfVersionOpt, command_errors, err, out, usage_exit
 from mscohort.errors import InvalidArgumentError, UsageError, bad_usage
 
 
 def compare(
-    study: Annotated[Path, typer.Option(help="Study definition (TOML) with [comparison].")],
+    study: Annotated[Path, typer.Option(
+        help=escape("Study definition (TOML) with [comparison]."))],
     db: Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")] = None,
     data: Annotated[Path | None, typer.Option(help="Or a study folder, validated first.")]
     = None,
@@ -51,17 +53,25 @@ def compare(
                                      progress=lambda text: status.update(text + " ..."))
     except UsageError as exc:
         raise usage_exit(exc) from None
-    except InvalidArgumentError as exc:  # the data give no comparison (no eligible episode)
-        err.print(f"no comparison: {exc}")
+    except InvalidArgumentError as exc:
+        # the design and outcome stages raise UsageError for what the definition asks and
+        # the data cannot give (no eligible episode, bounds that keep no arm, a covariate
+        # missing everywhere); anything else is a fault of mscohort, not of the data
+        err.print(escape(f"internal error of mscohort compare (not a problem of the data or "
+                         f"the definition; please report it with the definition): {exc}"))
         raise typer.Exit(1) from None
     table = analysis.result.table
     for row in table.iter_rows(named=True):
         est = ("no estimate" if row["estimate"] is None else
                f"{row['estimate']:.2f}" + (f" ({row['ci_low']:.2f} to {row['ci_high']:.2f})"
                                            if row["ci_low"] is not None else ""))
-        out.print(f"{row['outcome']}: {row['measure']} {est} [{row['model']}]")
+        out.print(escape(f"{row['outcome']}: {row['measure']} {est} [{row['model']}]"))
     if methods:
-        out.print(analysis.methods())
+        out.print(escape(analysis.methods()))
     written = analysis.write(out_dir)
-    out.print(f"wrote {len(written)} files (CSV, JSON and Parquet of every table, "
-              f"comparison_settings.json, comparison_methods.txt) to {out_dir}")
+    out.print(escape(f"wrote {len(written)} files (CSV, JSON and Parquet of every table, "
+                     f"comparison_settings.json, comparison_methods.txt) to {out_dir}"))
+
+
+# rich renders help text as markup: "[comparison]" would vanish without the escape
+compare.__doc__ = escape(compare.__doc__ or "")

@@ -265,17 +265,23 @@ def synth(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the study's CSV files.")],
     patients: Annotated[int, typer.Option(help="Number of patients.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same cohort).")] = 0,
+    comparative: Annotated[bool, typer.Option(
+        help="The confounded alemtuzumab / natalizumab cohort with a known effect (rate "
+             "ratio 0.6, hazard ratio 0.7; docs/comparative.md) instead.")] = False,
 ) -> None:
     """Write a synthetic registry cohort in the canonical tables (benchmarks, teaching).
 
     Not calibrated to any publication. Example: mscohort synth --patients 100000 --out synth/
     """
     from mscohort.synthetic import make_synthetic_cohort, write_study_folder
+    from mscohort.synthetic_comparative import make_comparative_cohort
 
-    if patients < 1:
-        raise usage_exit(bad_usage("--patients", "at least 1", patients))
+    if patients < 1 or (comparative and patients < 2):
+        raise usage_exit(bad_usage("--patients", "at least 2 with --comparative, else 1"
+                                   if comparative else "at least 1", patients))
     with err.status(f"Generating {patients:,} patients..."):
-        study = make_synthetic_cohort(patients, seed=seed)
+        study = (make_comparative_cohort(patients, seed=seed) if comparative
+                 else make_synthetic_cohort(patients, seed=seed))
     with err.status("Writing CSV files..."):
         written = write_study_folder(study, out_dir)
     rows = study.n_rows()

@@ -17,6 +17,7 @@
     censor_at_stop = true            # follow-up ends at the stop or switch
     induction_drugs = ["alemtuzumab", "cladribine"]  # given as courses: no stop date
     induction_max_gap_days = 0       # > 0: discontinued this long after the last course
+    restart_max_gap_days = 0         # > 0: a restart later than this after a stop is new
     covariates = ["age", "sex", "disease_duration", "edss", "relapses_12m", ...]
     missing = "exclude"              # or "indicator"
     design = "match"                 # or "iptw", "overlap"
@@ -87,6 +88,10 @@ COMPARISON_KEY_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("induction_max_gap_days", "whole number of days >= 0", "0",
      "an episode of an induction drug is discontinued this long after its last course "
      "(0: only at the start of another drug)"),
+    ("restart_max_gap_days", "whole number of days >= 0", "0",
+     "a restart of the same (not induction) drug more than this long after its recorded "
+     "stop begins a new episode and the stop is a discontinuation (0: every restart "
+     "continues the episode)"),
     ("covariates", "list among " + ", ".join(COVARIATES), ", ".join(DEFAULT_COVARIATES),
      "the terms of the propensity score and of the balance table"),
     ("missing", "one of " + ", ".join(MISSING_CHOICES), '"exclude"',
@@ -127,6 +132,7 @@ class ComparisonSettings:
     #: drugs given as courses (immune reconstitution therapies): docs/comparative.md
     induction_drugs: tuple[str, ...] = INDUCTION_DRUGS
     induction_max_gap_days: int = 0
+    restart_max_gap_days: int = 0
     covariates: tuple[str, ...] = DEFAULT_COVARIATES
     missing: str = "exclude"
     design: str = "match"
@@ -262,6 +268,8 @@ def parse_comparison(raw: dict[str, object], where: str) -> ComparisonSettings:
         censor_at_stop=flag("censor_at_stop"), induction_drugs=induction,
         induction_max_gap_days=number("induction_max_gap_days",
                                       "a whole number of days >= 0", whole=True),
+        restart_max_gap_days=number("restart_max_gap_days", "a whole number of days >= 0",
+                                    whole=True),
         covariates=covariates, missing=choice("missing", MISSING_CHOICES),
         design=choice("design", DESIGN_CHOICES),
         caliper_sd=number("caliper_sd", "a number >= 0"),

@@ -10,7 +10,10 @@ Definitions (``docs/comparative.md``):
 * Per patient the starts are put in date order; a start of the same drug as the start just
   before it continues that episode (a later alemtuzumab course, a drug recorded in both
   tables, a restart with no other drug between). Every other start of the treated or a
-  comparator drug begins an episode (``treatment`` 1 or 0).
+  comparator drug begins an episode (``treatment`` 1 or 0). With ``restart_max_gap_days``
+  = G > 0, a restart of the same drug (not an induction drug) more than G days after the
+  recorded stop of the row before it begins a new episode, and that stop ends the earlier
+  one (a discontinuation); G = 0 (the default): every restart continues the episode.
 * ``stop_date``: the earlier of the recorded stop of the episode's last row (none for an
   infused drug or an ongoing one) and the start of the next different drug (a switch).
 * **Induction drugs** (``induction_drugs``: alemtuzumab and cladribine tablets by default),
@@ -139,9 +142,12 @@ def candidate_episodes(study: Study, settings: ComparisonSettings, *,
     # starts are sorted by patient and date: a run of one drug begins where the patient or
     # the drug changes (no window functions: this is the hot path at registry scale)
     pid, drug_ = pl.col("patient_id"), pl.col("drug")
-    starts = starts.with_columns(
-        run=((pid != pid.shift(1)) | (drug_ != drug_.shift(1))).fill_null(True)
-        .cast(pl.Int64).cum_sum())
+    new_run = ((pid != pid.shift(1)) | (drug_ != drug_.shift(1))).fill_null(True)
+    if settings.restart_max_gap_days > 0:  # a late restart begins a new episode
+        gap = (pl.col("start_date") - pl.col("stop_date").shift(1)).dt.total_days()
+        new_run = new_run | ((gap > settings.restart_max_gap_days)
+                             & ~drug_.is_in(list(settings.induction_drugs))).fill_null(False)
+    starts = starts.with_columns(run=new_run.cast(pl.Int64).cum_sum())
     runs = starts.group_by("run", maintain_order=True).agg(
         pl.col("patient_id").first(), pl.col("drug").first(), pl.col("start_date").first(),
         pl.col("stop_date").last().alias("recorded_stop"),

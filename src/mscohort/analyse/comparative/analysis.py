@@ -19,6 +19,7 @@ from mscohort._version import __version__
 from mscohort.analyse.comparative.cohort import ComparisonCohort
 from mscohort.analyse.comparative.design import ComparisonDesign, comparison_design
 from mscohort.analyse.comparative.results import (
+    MAIN_PREFIX,
     ComparativeResult,
     comparative_outcomes,
     sensitivity_table,
@@ -87,7 +88,9 @@ class ComparativeAnalysis:
                 folder / "comparison_methods.txt"]
 
 
-def _label(design: str, caliper: float) -> str:
+def _label(design: str, caliper: float, estimand: str = "ATE") -> str:
+    if design == "iptw":
+        return f"{_DESIGN_LABELS[design]} ({estimand})"
     return _DESIGN_LABELS.get(design, f"matching, caliper {caliper:g} SD")
 
 
@@ -111,13 +114,16 @@ def compare_study(study: Study, definition: StudyDefinition,
         variants = [("match", c) for c in settings.sensitivity_calipers] + variants
         if s.design != "match":
             variants.insert(0, ("match", s.caliper_sd))
-    cohorts: dict[str, ComparisonCohort] = {f"main: {_label(s.design, s.caliper_sd)}":
-                                            design.cohort}
+    main_label = _label(s.design, s.caliper_sd, s.estimand)
+    cohorts: dict[str, ComparisonCohort] = {f"{MAIN_PREFIX}{main_label}": design.cohort}
     skipped = []
     for d, caliper in variants:
+        label = _label(d, caliper, s.estimand)
         if d == s.design and (d != "match" or caliper == s.caliper_sd):
+            skipped.append(f"{label} (the main analysis's design: not repeated)")
             continue
-        label = _label(d, caliper)
+        if label in cohorts:  # a caliper listed twice
+            continue
         say(f"sensitivity: {label}")
         changed = replace(definition, comparison=s.with_(design=d, caliper_sd=caliper))
         try:

@@ -24,7 +24,7 @@ each set (the rows of an episode sum to its matching weight).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 import polars as pl
@@ -79,11 +79,17 @@ class ComparisonDesign:
             text += (f"{', '.join(induction).capitalize()}, given as courses, was considered "
                      f"discontinued at the start of another drug{lapse}; a recorded stop "
                      "ended a course, not the treatment. ")
+        if s.restart_max_gap_days > 0:
+            text += (f"A restart of the same drug more than {s.restart_max_gap_days} days "
+                     "after its recorded stop began a new episode, the stop ending the "
+                     "earlier one (a discontinuation). ")
         text += (f"The propensity score was estimated by logistic regression on "
                  f"{', '.join(self.covariates.terms)} (missing values: {s.missing}). ")
         if self.match is not None:
             cal = (f"within a caliper of {s.caliper_sd:g} SD of the logit of the propensity "
-                   f"score ({self.match.caliper:.4f})" if s.caliper_sd > 0 else "without a caliper")
+                   f"score ({self.match.caliper:.4f}; the SD over all episodes, treated and "
+                   "comparator together, as MatchIt's std.caliper)"
+                   if s.caliper_sd > 0 else "without a caliper")
             text += (f"Episodes were matched 1:{s.ratio} {'with' if s.replacement else 'without'}"
                      f" replacement by nearest neighbour on the logit of the propensity score "
                      f"{cal}, treated episodes in {s.order} order (MatchIt 4.5 conventions). ")
@@ -91,6 +97,27 @@ class ComparisonDesign:
             text += self.weights.methods() + " "
         return text + ("Balance was assessed by standardised mean differences with the pooled "
                        "SD of the unadjusted groups (Austin 2009).")
+
+
+def _no_episodes(name: str, exclusions: pl.DataFrame, source: str | None) -> NoReturn:
+    """The usage error of an arm without episodes: when its eligible episodes were all
+    excluded for a missing covariate (``exclusions``: the arm's), how many and for which
+    covariates."""
+    n = exclusions["episode_id"].n_unique()
+    if n:
+        by = (exclusions.group_by("detail").agg(pl.col("episode_id").n_unique().alias("n"))
+              .sort("n", "detail", descending=[True, False]))
+        which = ", ".join(f"`{d.removesuffix(' missing')}` in {k}" for d, k in by.iter_rows())
+        raise bad_usage("comparison.covariates", f"covariates recorded for episodes of {name}",
+                        0, where=source, shown=(
+                            f"all episodes of {name} excluded: {n} episode(s) excluded for a "
+                            f"missing covariate (missing {which})"),
+                        hint="Record the covariate, leave it out of comparison.covariates, or "
+                        'set comparison.missing = "indicator".')
+    raise bad_usage("comparison", f"a definition with eligible episodes of {name}",
+                    0, where=source, shown="none after eligibility",
+                    hint="Check the drugs and the eligibility criteria (the "
+                    "exclusions of treatment_episodes name them).")
 
 
 def _cohort_frame(table: pl.DataFrame, terms: tuple[str, ...], ps: np.ndarray,
@@ -135,12 +162,11 @@ def comparison_design(study: Study, definition: StudyDefinition,
     table = cov.table
     flow = eps.flow() | {"excluded_missing_covariate": cov.exclusions["episode_id"].n_unique()}
     t = table["treatment"].to_numpy().astype(int)
-    for arm, name in ((1, s.treated), (0, s.control_label)):
+    for arm, name, drugs in ((1, s.treated, (s.treated,)), (0, s.control_label,
+                                                           tuple(s.comparators))):
         if not (t == arm).any():
-            raise bad_usage("comparison", f"a definition with eligible episodes of {name}",
-                            0, where=definition.source, shown="none after eligibility",
-                            hint="Check the drugs and the eligibility criteria (the "
-                            "exclusions of treatment_episodes name them).")
+            _no_episodes(name, cov.exclusions.filter(pl.col("drug").is_in(drugs)),
+                         definition.source)
     flow |= {"analysed_treated": int((t == 1).sum()), "analysed_control": int((t == 0).sum())}
     try:
         model = (reuse.model if reuse is not None
@@ -178,7 +204,14 @@ def comparison_design(study: Study, definition: StudyDefinition,
                  "dropped_treated_no_overlap": int(drop_rows.size),
                  "matched_sets": int(pairs["set_id"].n_unique())}
     else:
-        weights = weigh(model.ps, t, method="overlap" if s.design == "overlap" else "iptw",
+        ps = model.ps
+        if not ((t[(ps >= s.ps_bounds[0]) & (ps <= s.ps_bounds[1])] == 1).any()
+                and (t[(ps >= s.ps_bounds[0]) & (ps <= s.ps_bounds[1])] == 0).any()):
+            raise bad_usage("comparison.ps_bounds", "bounds that keep episodes of both arms",
+                            list(s.ps_bounds), where=definition.source, hint=(
+                                f"The propensity scores run from {ps.min():.4g} to "
+                                f"{ps.max():.4g}; widen the bounds."))
+        weights = weigh(ps, t, method="overlap" if s.design == "overlap" else "iptw",
                         estimand=s.estimand, stabilised=s.stabilised,
                         trim_percentiles=s.trim_percentiles, ps_bounds=s.ps_bounds)
         unit_w = weights.weights

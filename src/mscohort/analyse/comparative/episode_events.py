@@ -27,12 +27,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from mscohort.analyse.comparative.followup import FollowUp
+from mscohort.analyse.comparative.followup import FollowUp, row_key
 from mscohort.derive.events import detect_events
 from mscohort.derive.events.settings import EventSettings
 
 #: The columns of every time-to-event table of this module.
-TIME_SCHEMA = {"episode_id": pl.String, "time_days": pl.Float64, "event": pl.Boolean}
+#: ``row_key`` is the row of the follow-up (episode and matched set,
+#: :func:`~mscohort.analyse.comparative.followup.row_key`) that the times join on.
+TIME_SCHEMA = {"episode_id": pl.String, "time_days": pl.Float64, "event": pl.Boolean,
+               "row_key": pl.String}
 
 
 def discontinuation_times(fu: FollowUp) -> pl.DataFrame:
@@ -44,20 +47,20 @@ def discontinuation_times(fu: FollowUp) -> pl.DataFrame:
         pl.when(stopped).then((pl.col("stop_date") - pl.col("start_date")).dt.total_days()
                               .cast(pl.Float64)).otherwise(pl.col("fu_days"))
         .alias("time_days"),
-        stopped.alias("event"))
+        stopped.alias("event"), row_key(t))
 
 
 @dataclass(frozen=True)
 class EpisodeVisits:
     """Each episode's own visits for the disability outcomes (module Notes), shared by CDW
-    and CDI: the episodes, their visits and relapses keyed by ``episode_id`` (in the
-    ``patient_id`` column the events module reads), the baselines found, and the number of
-    episodes without one."""
+    and CDI: the rows of the follow-up, their visits and relapses keyed by ``row_key`` (the
+    episode and its matched set, in the ``patient_id`` column the events module reads), the
+    baselines found, and the number of rows without one."""
 
-    episodes: pl.DataFrame  #: episode_id, patient_id, start_date, fu_end, fu_days
-    visits: pl.DataFrame  #: patient_id (the episode), date, edss
-    relapses: pl.DataFrame | None  #: patient_id (the episode), onset_date
-    with_baseline: pl.DataFrame  #: episode_id of the episodes with a baseline EDSS
+    episodes: pl.DataFrame  #: row_key, episode_id, patient_id, start_date, fu_end, fu_days
+    visits: pl.DataFrame  #: patient_id (the row key), date, edss
+    relapses: pl.DataFrame | None  #: patient_id (the row key), onset_date
+    with_baseline: pl.DataFrame  #: row_key of the rows with a baseline EDSS
     n_without: int
 
 
@@ -65,23 +68,24 @@ def episode_visits(fu: FollowUp, edss: pl.DataFrame, relapses: pl.DataFrame | No
                    baseline_days: float = 180.0) -> EpisodeVisits:
     """The visits of every episode from its baseline EDSS to its end of follow-up (module
     Notes). ``edss``: ``patient_id``, ``date``, ``edss``."""
-    ep = fu.table.select("episode_id", "patient_id", "start_date", "fu_end", "fu_days")
+    ep = fu.table.select(row_key(fu.table), "episode_id", "patient_id", "start_date",
+                         "fu_end", "fu_days")
     v = (ep.join(edss.select("patient_id", "date", "edss").drop_nulls(), on="patient_id")
          .filter((pl.col("date") <= pl.col("fu_end"))
                  & (pl.col("date") >= pl.col("start_date")
                     - pl.duration(days=round(baseline_days)))))
     base = (v.filter(pl.col("date") <= pl.col("start_date"))
-            .group_by("episode_id").agg(pl.col("date").max().alias("bl_date")))
-    v = (v.join(base, on="episode_id").filter(pl.col("date") >= pl.col("bl_date"))
-         .select(pl.col("episode_id").alias("patient_id"), "date", "edss")
+            .group_by("row_key").agg(pl.col("date").max().alias("bl_date")))
+    v = (v.join(base, on="row_key").filter(pl.col("date") >= pl.col("bl_date"))
+         .select(pl.col("row_key").alias("patient_id"), "date", "edss")
          .sort("patient_id", "date"))
     rel = None
     if relapses is not None:
-        rel = (ep.select("episode_id", "patient_id")
+        rel = (ep.select("row_key", "patient_id")
                .join(relapses.select("patient_id", "onset_date").drop_nulls(),
                      on="patient_id")
-               .select(pl.col("episode_id").alias("patient_id"), "onset_date"))
-    return EpisodeVisits(ep, v, rel, base.select("episode_id"), ep.height - base.height)
+               .select(pl.col("row_key").alias("patient_id"), "onset_date"))
+    return EpisodeVisits(ep, v, rel, base.select("row_key"), ep.height - base.height)
 
 
 def disability_times(fu: FollowUp, edss: pl.DataFrame, relapses: pl.DataFrame | None,
@@ -100,22 +104,22 @@ def disability_times(fu: FollowUp, edss: pl.DataFrame, relapses: pl.DataFrame | 
     ep, v, rel, base = visits.episodes, visits.visits, visits.relapses, visits.with_baseline
     n_without = visits.n_without
     label = f"conf{round(conf_days)}_date"
-    found = pl.DataFrame(schema={"episode_id": pl.String, "onset": pl.Date})
+    found = pl.DataFrame(schema={"row_key": pl.String, "onset": pl.Date})
     if v.height:
         events = detect_events(v, rel, s).events
         conf_col = next((c for c in events.columns
                          if c.startswith("conf") and c.endswith("_date")), label)
-        found = (events.join(ep.select(pl.col("episode_id").alias("patient_id"), "fu_end"),
+        found = (events.join(ep.select(pl.col("row_key").alias("patient_id"), "fu_end"),
                              on="patient_id")
                  .filter((pl.col("date") <= pl.col("fu_end"))
                          & (pl.col(conf_col) <= pl.col("fu_end")))
                  .group_by("patient_id").agg(pl.col("date").min().alias("onset"))
-                 .rename({"patient_id": "episode_id"}))
-    out = (ep.join(base.select("episode_id"), on="episode_id")
-           .join(found, on="episode_id", how="left")
+                 .rename({"patient_id": "row_key"}))
+    out = (ep.join(base.select("row_key"), on="row_key")
+           .join(found, on="row_key", how="left")
            .select("episode_id",
                    pl.when(pl.col("onset").is_null()).then(pl.col("fu_days"))
                    .otherwise((pl.col("onset") - pl.col("start_date")).dt.total_days()
                               .cast(pl.Float64)).alias("time_days"),
-                   pl.col("onset").is_not_null().alias("event")))
+                   pl.col("onset").is_not_null().alias("event"), "row_key"))
     return out.cast(TIME_SCHEMA), n_without  # type: ignore[arg-type]

@@ -16,6 +16,11 @@ Notes
 * **Relapses** of the patient (``relapses.onset_date``) are counted in the half-open
   interval (start, end]: a relapse on the start day belongs to the time before treatment.
 * Years are days / 365.25 (:data:`mscohort.units.DAYS_PER_YEAR`).
+* **Row key**: a control reused across matched sets (matching with replacement) has one
+  row per set, all with its ``episode_id``; each row is therefore keyed by ``row_key``,
+  the episode and its matched set (``"<episode_id>#<pair_id>"``, or the ``episode_id``
+  when weighted), and every count and join of the outcome stage is by that key, so that
+  each row counts its episode's relapses once.
 
 References
 ----------
@@ -35,7 +40,18 @@ from mscohort.errors import bad_argument
 from mscohort.units import DAYS_PER_YEAR
 
 #: The columns of :attr:`FollowUp.table`, beyond the cohort's own.
-FOLLOWUP_COLUMNS = ("fu_end", "fu_days", "fu_years", "relapses")
+FOLLOWUP_COLUMNS = ("row_key", "fu_end", "fu_days", "fu_years", "relapses")
+
+
+def row_key(table: pl.DataFrame) -> pl.Expr:
+    """The key of each row of a cohort or follow-up table (module Notes): ``row_key``
+    when the table has it, else the episode and its matched set."""
+    if "row_key" in table.columns:
+        return pl.col("row_key")
+    if "pair_id" not in table.columns:
+        return pl.col("episode_id").alias("row_key")
+    return pl.concat_str([pl.col("episode_id"), pl.col("pair_id").cast(pl.String)],
+                         separator="#", ignore_nulls=True).alias("row_key")
 
 
 @dataclass(frozen=True)
@@ -89,7 +105,14 @@ def follow_up(cohort: ComparisonCohort, relapses: pl.DataFrame, *,
                            "episode(s) without pair_id")
     end = (pl.min_horizontal("end_date", "stop_date") if censor_at_stop
            else pl.col("end_date"))
-    ep = ep.with_columns((end - pl.col("start_date")).dt.total_days().alias("fu_days"))
+    ep = ep.with_columns(row_key(ep),
+                         (end - pl.col("start_date")).dt.total_days().alias("fu_days"))
+    twice = ep.filter(pl.col("row_key").is_duplicated())
+    if twice.height:
+        raise bad_argument("episodes", "one row per episode and matched set",
+                           twice["row_key"].to_list()[:5],
+                           shown=f"{twice.height} rows sharing an episode and matched set, "
+                           f"e.g. {', '.join(twice['row_key'].unique().to_list()[:5])}")
     bad = ep.filter(pl.col("fu_days") < 0)
     if bad.height:
         raise bad_argument("episodes", "episodes whose follow-up ends on or after the start",
@@ -103,29 +126,30 @@ def follow_up(cohort: ComparisonCohort, relapses: pl.DataFrame, *,
         pl.col("fu_days").cast(pl.Float64),
         (pl.col("fu_days").cast(pl.Float64) / DAYS_PER_YEAR).alias("fu_years"))
     rel = relapses.select("patient_id", "onset_date").drop_nulls()
-    counted = (ep.select("episode_id", "patient_id", "start_date", "fu_end")
+    counted = (ep.select("row_key", "patient_id", "start_date", "fu_end")
                .join(rel, on="patient_id", how="inner")
                .filter((pl.col("onset_date") > pl.col("start_date"))
                        & (pl.col("onset_date") <= pl.col("fu_end")))
-               .group_by("episode_id").agg(pl.len().cast(pl.Int64).alias("relapses")))
-    table = (ep.join(counted, on="episode_id", how="left")
+               .group_by("row_key").agg(pl.len().cast(pl.Int64).alias("relapses")))
+    table = (ep.join(counted, on="row_key", how="left")
              .with_columns(pl.col("relapses").fill_null(0))
              .select(*cohort.episodes.columns, *FOLLOWUP_COLUMNS))
     return FollowUp(table, pairwise, censor_at_stop)
 
 
 def first_relapse(cohort_followup: FollowUp, relapses: pl.DataFrame) -> pl.DataFrame:
-    """Time to the first relapse in (start, fu_end] of each episode: ``episode_id``,
-    ``time_days`` (to the relapse, or to the end of follow-up) and ``event`` (bool)."""
-    t = cohort_followup.table
-    first = (t.select("episode_id", "patient_id", "start_date", "fu_end")
+    """Time to the first relapse in (start, fu_end] of each row of the follow-up:
+    ``episode_id``, ``time_days`` (to the relapse, or to the end of follow-up), ``event``
+    (bool) and ``row_key`` (module Notes)."""
+    t = cohort_followup.table.with_columns(row_key(cohort_followup.table))
+    first = (t.select("row_key", "patient_id", "start_date", "fu_end")
              .join(relapses.select("patient_id", "onset_date").drop_nulls(), on="patient_id")
              .filter((pl.col("onset_date") > pl.col("start_date"))
                      & (pl.col("onset_date") <= pl.col("fu_end")))
-             .group_by("episode_id").agg(pl.col("onset_date").min().alias("first")))
-    return (t.join(first, on="episode_id", how="left")
+             .group_by("row_key").agg(pl.col("onset_date").min().alias("first")))
+    return (t.join(first, on="row_key", how="left")
             .select("episode_id",
                     pl.when(pl.col("first").is_null()).then(pl.col("fu_days"))
                     .otherwise((pl.col("first") - pl.col("start_date")).dt.total_days()
                                .cast(pl.Float64)).alias("time_days"),
-                    pl.col("first").is_not_null().alias("event")))
+                    pl.col("first").is_not_null().alias("event"), "row_key"))

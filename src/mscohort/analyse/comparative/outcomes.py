@@ -31,17 +31,23 @@ from scipy import stats
 from mscohort.analyse.comparative.clustering import clusters_of
 from mscohort.analyse.comparative.cohort import ComparisonCohort
 from mscohort.analyse.comparative.evalue import e_value
-from mscohort.analyse.comparative.followup import FollowUp
+from mscohort.analyse.comparative.followup import FollowUp, row_key
 from mscohort.analyse.comparative.ratemodels import fit_rate
 from mscohort.analyse.comparative.wcox import fit_weighted_cox, weighted_km
 from mscohort.units import DAYS_PER_YEAR
 
-#: The outcome table's columns (one row per outcome and model).
+#: The outcome table's columns (one row per outcome and model). ``n_*``: distinct episodes
+#: of the group (a control reused across matched sets counts once); ``events_*``: the
+#: unweighted count of relapses or events over the rows (a reused control's relapses in
+#: each of its sets' follow-up); ``weighted_events_*`` and ``weighted_years_*``: the same
+#: weighted by the design's weights; ``rate_*``: the weighted ARR (weighted events /
+#: weighted years; relapse rate only).
 OUTCOME_SCHEMA: dict[str, pl.DataType] = {
     "outcome": pl.String(), "model": pl.String(), "measure": pl.String(),
     "n_treated": pl.Int64(), "n_control": pl.Int64(),
     "events_treated": pl.Int64(), "events_control": pl.Int64(),
-    "years_treated": pl.Float64(), "years_control": pl.Float64(),
+    "weighted_events_treated": pl.Float64(), "weighted_events_control": pl.Float64(),
+    "weighted_years_treated": pl.Float64(), "weighted_years_control": pl.Float64(),
     "rate_treated": pl.Float64(), "rate_control": pl.Float64(),
     "estimate": pl.Float64(), "ci_low": pl.Float64(), "ci_high": pl.Float64(),
     "p": pl.Float64(), "e_value": pl.Float64(), "e_value_ci": pl.Float64(),
@@ -79,6 +85,19 @@ def _with_evalue(row: dict[str, object], kind: str, rare: bool) -> dict[str, obj
     return row
 
 
+def _counts(t: pl.DataFrame, tr: np.ndarray, y: np.ndarray, w: np.ndarray,
+            years: np.ndarray) -> dict[str, object]:
+    """The count columns of :data:`OUTCOME_SCHEMA` of the rows ``t`` (treated where
+    ``tr``): distinct episodes, events unweighted and weighted, weighted years."""
+    ids = t["episode_id"].to_numpy()
+    out: dict[str, object] = {}
+    for g, m in (("treated", tr), ("control", ~tr)):
+        out |= {f"n_{g}": int(np.unique(ids[m]).size), f"events_{g}": int(y[m].sum()),
+                f"weighted_events_{g}": float(w[m] @ y[m]),
+                f"weighted_years_{g}": float(w[m] @ years[m])}
+    return out
+
+
 def _empty(outcome: str, model: str, measure: str, note: str, **counts: object
            ) -> dict[str, object]:
     return dict.fromkeys(OUTCOME_SCHEMA) | {"outcome": outcome, "model": model,
@@ -93,10 +112,7 @@ def relapse_rate_rows(cohort: ComparisonCohort, fu: FollowUp) -> pl.DataFrame:
     w = t["weight"].to_numpy().astype(float)
     y = t["relapses"].to_numpy().astype(float)
     yrs = t["fu_years"].to_numpy()
-    counts: dict[str, object] = {
-        "n_treated": int(tr.sum()), "n_control": int((~tr).sum()),
-        "events_treated": int(y[tr].sum()), "events_control": int(y[~tr].sum()),
-        "years_treated": float(w[tr] @ yrs[tr]), "years_control": float(w[~tr] @ yrs[~tr])}
+    counts = _counts(t, tr, y, w, yrs)
     for g, m in (("treated", tr), ("control", ~tr)):
         years = float(w[m] @ yrs[m])
         counts[f"rate_{g}"] = float(w[m] @ y[m]) / years if years > 0 else None
@@ -132,9 +148,11 @@ def relapse_rate_rows(cohort: ComparisonCohort, fu: FollowUp) -> pl.DataFrame:
 def time_to_event_rows(cohort: ComparisonCohort, fu: FollowUp, times: pl.DataFrame,
                        outcome: str, note: str | None = None) -> OutcomeRows:
     """The weighted Cox hazard ratio and the weighted Kaplan-Meier curves of one outcome;
-    ``times``: ``episode_id``, ``time_days``, ``event`` (module Notes)."""
-    t = times.join(fu.table.select("episode_id", "patient_id", "pair_id", "treatment",
-                                   "weight"), on="episode_id")
+    ``times``: ``episode_id``, ``time_days``, ``event`` and ``row_key``, one row per row of
+    the follow-up at most (module Notes)."""
+    t = times.drop("episode_id").join(
+        fu.table.select(row_key(fu.table), "episode_id", "patient_id", "pair_id",
+                        "treatment", "weight"), on="row_key")
     tr = t["treatment"].to_numpy() == 1
     time = t["time_days"].to_numpy().astype(float)
     ev = t["event"].to_numpy().astype(bool)
@@ -142,10 +160,7 @@ def time_to_event_rows(cohort: ComparisonCohort, fu: FollowUp, times: pl.DataFra
     clusters = clusters_of(cohort, t)
     by = clusters.label
     model = f"Cox (Efron), Lin-Wei robust errors by {by}"
-    counts = {"n_treated": int(tr.sum()), "n_control": int((~tr).sum()),
-              "events_treated": int(ev[tr].sum()), "events_control": int(ev[~tr].sum()),
-              "years_treated": float(w[tr] @ time[tr]) / DAYS_PER_YEAR,
-              "years_control": float(w[~tr] @ time[~tr]) / DAYS_PER_YEAR}
+    counts = _counts(t, tr, ev.astype(float), w, time / DAYS_PER_YEAR)
     curves = []
     for g, m in ((cohort.treated, tr), (cohort.control, ~tr)):
         km = weighted_km(time[m], ev[m], w[m]).rename({"time": "time_days"})

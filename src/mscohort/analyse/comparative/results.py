@@ -43,6 +43,8 @@ OUTCOME_LABELS = {"relapse_rate": "annualised relapse rate",
                   "discontinuation": "time to treatment discontinuation"}
 SENSITIVITY_SCHEMA: dict[str, pl.DataType] = {"analysis": pl.String(), "design": pl.String(),
                                               "n_episodes": pl.Int64(), **OUTCOME_SCHEMA}
+#: The label of the main analysis's rows in the sensitivity table starts with this.
+MAIN_PREFIX = "main: "
 _DESIGN_TEXT = {"match": "propensity-score matching", "iptw": "inverse probability of "
                 "treatment weighting", "overlap": "overlap weighting", "none": "no adjustment"}
 
@@ -119,9 +121,10 @@ class ComparativeResult:
             "as risk ratios, hazard ratios as risk ratios when fewer than "
             f"{RARE_BELOW:.0%} of episodes had the event, else converted by "
             "(1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR)).")
-        if self.sensitivity.height:
-            labels = ", ".join(dict.fromkeys(self.sensitivity["analysis"].to_list()))
-            parts.append(f"Sensitivity analyses: {labels}.")
+        labels = [a for a in dict.fromkeys(self.sensitivity["analysis"].to_list())
+                  if not a.startswith(MAIN_PREFIX)]  # the main analysis is not one of them
+        if labels:
+            parts.append(f"Sensitivity analyses: {', '.join(labels)}.")
         return " ".join(parts)
 
 
@@ -183,7 +186,8 @@ def sensitivity_table(cohorts: Mapping[str, ComparisonCohort], relapses: pl.Data
                                     "first_relapse").table]
         rows.append(pl.concat(parts).with_columns(
             pl.lit(label).alias("analysis"), pl.lit(cohort.design).alias("design"),
-            pl.lit(cohort.episodes.height, pl.Int64).alias("n_episodes")))
+            pl.lit(cohort.episodes["episode_id"].n_unique(), pl.Int64)
+            .alias("n_episodes")))
     if not rows:
         return pl.DataFrame(schema=SENSITIVITY_SCHEMA)
     return pl.concat(rows).select(*SENSITIVITY_SCHEMA)

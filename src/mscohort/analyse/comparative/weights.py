@@ -10,7 +10,11 @@ With e the propensity score, t the treatment (1/0) and p = mean(t):
   so that they sum to about the number of controls (Austin & Stuart 2015);
 * truncation at percentiles (low, high): weights below the low percentile are set to it,
   weights above the high one to it (numpy's linear percentile, R ``quantile`` type 7; Cole &
-  Hernan 2008); (0, 100) leaves them unchanged;
+  Hernan 2008); (0, 100) leaves them unchanged. ATE: the percentiles of all weights. ATT:
+  the treated weights are 1 and are left as they are; the percentiles are those of the
+  comparator episodes' weights and only those are truncated (as WeightIt's ``trim()`` for
+  the ATT, which trims the comparison units only): pooled percentiles would cap a share of
+  the comparator weights set by the number of treated episodes;
 * PS bounds (low, high): episodes with e < low or e > high are left out before the weights
   are computed (trimming the non-overlap region; Crump et al. 2009); p is computed on the
   episodes kept;
@@ -61,12 +65,16 @@ class Weights:
             return ("Overlap weights (treated: 1 - PS; comparator: PS) estimate the effect in "
                     "the population with clinical equipoise (Li, Morgan & Zaslavsky 2018).")
         lo, hi = self.trim_percentiles
-        trim = (f" truncated at the {lo:g}th and {hi:g}th percentiles"
+        of = ("of the comparator episodes' weights (the treated weights are 1)"
+              if self.estimand == "ATT" else "of all weights")
+        trim = (f" truncated at the {lo:g}th and {hi:g}th percentiles {of}"
                 if (lo, hi) != (0.0, 100.0) else "")
         bounds = (f"; episodes with a PS outside {self.ps_bounds[0]:g}-{self.ps_bounds[1]:g} "
                   "were left out" if self.ps_bounds != (0.0, 1.0) else "")
+        target = ("the average treatment effect in the treated" if self.estimand == "ATT"
+                  else "the average treatment effect")
         return (f"{'Stabilised i' if self.stabilised else 'I'}nverse-probability-of-treatment"
-                f" weights for the {self.estimand}{trim}{bounds}.")
+                f" weights for the {self.estimand} ({target}){trim}{bounds}.")
 
 
 def _check(ps: np.ndarray, treat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -109,6 +117,9 @@ def iptw(ps: np.ndarray, treat: np.ndarray, *, estimand: str = "ATE",
         w = t + (1 - t) * e / (1 - e)
         if stabilised:
             w = np.where(t == 1, w, w * (1 - p) / p)
+        control = t == 0
+        w[control] = truncate(w[control], trim_percentiles)  # module Notes
+        return w
     return truncate(w, trim_percentiles)
 
 
