@@ -90,3 +90,37 @@ def test_a_figure_without_words_is_refused() -> None:
     with pytest.raises(InvalidArgumentError, match=r"`figure key` must be one of "
                        r"trajectories, .*; got 'no-such-figure'"):
         describe(FigureData("no-such-figure", "", "", {}))
+
+
+def test_comparison_words_from_hand_built_frames() -> None:
+    love = FigureData("comparison_love", "", "", {"balance": pl.DataFrame({
+        "covariate": ["age", "EDSS"], "smd_before": [-0.4125, 0.2], "smd_after": [0.05, -0.0]})})
+    assert describe(love) == ("age: SMD 0.412 before, 0.050 after; EDSS: SMD 0.200 before, "
+                              "0.000 after.")
+    overlap = FigureData("comparison_overlap", "", "", {
+        "before": pl.DataFrame({"treatment": [1, 1, 0, 0, 0]}),
+        "after": pl.DataFrame({"treatment": [1, 1, 0, 0]}),
+        "groups": pl.DataFrame({"treatment": [1, 0], "label": ["NAT", "FTY"]})})
+    assert describe(overlap) == "NAT: 2 episodes before, 2 after; FTY: 3 episodes before, 2 after."
+    # cumulative incidence: the last step of each group, its time in years (730.5 days = 2)
+    incidence = FigureData("comparison_ci_cdw", "", "", {
+        "curves": pl.DataFrame({"group": ["NAT", "NAT", "FTY"], "time_days": [100.0, 730.5, 50.0],
+                                "cumulative_incidence": [0.1, 0.25, 0.05]}),
+        "at_risk": pl.DataFrame({"group": ["NAT", "NAT", "FTY"], "year": [0, 1, 0],
+                                 "at_risk": [40, 30, 35]})})
+    assert describe(incidence) == (
+        "NAT: 40 episodes at risk at the start; cumulative incidence 0.25 at 2.0 years; "
+        "FTY: 35 episodes at risk at the start; cumulative incidence 0.05 at 0.1 years.")
+
+
+def test_model_and_trajectory_words_give_the_first_and_last_means() -> None:
+    model = FigureData("models_trajectory", "", "", {
+        "points": pl.DataFrame({"patient_id": ["a", "a", "b"], "group": ["g"] * 3}),
+        "curve": pl.DataFrame({"group": ["g"] * 3, "time": [-1.0, 0.0, 2.25],
+                               "fit": [3.0, 3.1, 3.54], "ci_low": [2.5, 2.6, 2.96],
+                               "ci_high": [3.5, 3.6, 4.0]})},
+        "years from the index date")
+    # 3.54 prints 3.5 and 2.25 prints 2.2 (round half to even, as Python formats them)
+    assert describe(model) == ("g: 2 patients; fitted mean 3.0 (2.5 to 3.5) at -1.0 years "
+                               "from the index date and 3.5 (3.0 to 4.0) at 2.2 years from "
+                               "the index date.")
