@@ -106,14 +106,17 @@ def toy_store(toy_dir: Path, tmp_path: Path) -> Path:
 
 def test_store_commands_tell_their_stages(toy_store: Path, told: Told) -> None:
     """The other steps that take more than a few seconds at 20,000 patients (summary 35 s,
-    scores 42 s, courses 45 s, safety 51 s on a busy 2-core machine) show the same bar."""
-    from mscohort.cli.main import SCORES_STAGES, SUMMARY_STAGES
+    scores 42 s, courses 45 s, safety 51 s, export 69 s on a busy 2-core machine) show the
+    same bar."""
+    from mscohort.cli.main import EXPORT_STAGES, SCORES_STAGES, SUMMARY_STAGES
     from mscohort.cli.protocol import STAGES
     from mscohort.web.workspace import SEED
 
     db = str(toy_store)
     runs = [(["summary", "--db", db], "Summary", SUMMARY_STAGES),
             (["scores", "--db", db], "Scores", SCORES_STAGES),
+            (["export", "--db", db, "--out", str(toy_store.parent / "tables"), "--format",
+              "csv"], "Export", EXPORT_STAGES),
             (["courses", "--db", db], "Courses", STAGES["courses"]),
             (["safety", "--db", db, "--as-of", "2014-06-30"], "Safety", STAGES["safety"]),
             (["retreatment", "--db", db, "--as-of", "2014-06-30"], "Retreatment",

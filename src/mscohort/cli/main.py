@@ -89,9 +89,11 @@ def validate(
     raise typer.Exit(0 if report.ok else 1)
 
 
-#: The stages of ``summary`` and ``scores`` on their progress bars (``cli/progress.py``).
+#: The stages of ``summary``, ``scores`` and ``export`` on their progress bars
+#: (``cli/progress.py``).
 SUMMARY_STAGES = ("reading the store", "describing the study")
 SCORES_STAGES = ("reading the scores",)
+EXPORT_STAGES = ("writing tables", "checking the CSV files for formula text")
 
 
 @app.command()
@@ -239,16 +241,20 @@ def export(
 
     Example: mscohort export --db study.duckdb --out tables/
     """
+    from mscohort.cli.progress import stage_bar
     from mscohort.store import StudyStore
 
     try:
-        with StudyStore(db, read_only=True) as store:
-            written = store.export(out_dir, fmt)
+        with stage_bar(err, "Export", EXPORT_STAGES) as progress:
+            progress(EXPORT_STAGES[0])
+            with StudyStore(db, read_only=True) as store:
+                written = store.export(out_dir, fmt)
+            out.print(f"wrote {len(written)} tables to {out_dir}: "
+                      + ", ".join(p.name for p in written))
+            progress(EXPORT_STAGES[1])
+            formula_notice(written)
     except UsageError as exc:
         raise usage_exit(exc) from None
-    out.print(f"wrote {len(written)} tables to {out_dir}: "
-              + ", ".join(p.name for p in written))
-    formula_notice(written)
 
 
 @app.command()
