@@ -11,6 +11,7 @@ import pytest
 from matplotlib.patches import Rectangle
 
 from mscohort.report.category_figure import ALL, category_bars
+from mscohort.report.figure_text import describe
 from mscohort.report.figures import followup_groups
 from mscohort.report.sections import draw
 
@@ -60,6 +61,9 @@ def test_svg_has_a_title_and_description_named_by_aria(toy_report) -> None:
         ns = "{http://www.w3.org/2000/svg}"
         title, desc = root[0], root[1]
         assert (title.tag, desc.tag) == (f"{ns}title", f"{ns}desc")
-        assert title.text == d.data.title and desc.text == d.data.caption
+        # the caption, then the figure in words with its numbers (report/figure_text.py)
+        assert title.text == d.data.title
+        assert desc.text == f"{d.data.caption} {describe(d.data)}"
+        assert desc.text.startswith(d.data.caption)
         assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
         assert re.search(r'role="group"', svg[:svg.index(">")])

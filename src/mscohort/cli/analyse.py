@@ -7,9 +7,13 @@ from typing import Annotated
 
 import typer
 
-from mscohort.cli.common import AsOfVersionOpt, command_errors, out
+from mscohort.cli.common import AsOfVersionOpt, command_errors, err, out
 from mscohort.cli.summary import print_analysis
 from mscohort.loading import StudyInput
+
+#: The stages of ``mscohort analyse`` on its progress bar (``cli/progress.py``); the last only
+#: with ``--out``.
+ANALYSE_STAGES = ("reading the study", "analysing", "writing tables")
 
 
 def analyse(
@@ -29,18 +33,25 @@ def analyse(
     Example: mscohort analyse --study study.toml --db study.duckdb --out results/
     """
     from mscohort.analyse.study import analyse_study
+    from mscohort.cli.progress import stage_bar
     from mscohort.definition import load_definition
     from mscohort.loading import load_input
 
+    stages: tuple[str, ...] = ANALYSE_STAGES if out_dir is not None else ANALYSE_STAGES[:2]
     with command_errors():
         definition = load_definition(study)
-        loaded = load_input(db, data, as_of_version)
-    result = analyse_study(loaded.records, definition)
+        with stage_bar(err, "Analysis", stages) as progress:
+            progress(stages[0])
+            loaded = load_input(db, data, as_of_version)
+            progress(stages[1])
+            result = analyse_study(loaded.records, definition)
+            if out_dir is not None:
+                progress(stages[2])
+                written = [*result.write(out_dir), write_provenance(out_dir, loaded)]
     print_analysis(result)
     if methods:
         out.print(result.methods())
     if out_dir is not None:
-        written = [*result.write(out_dir), write_provenance(out_dir, loaded)]
         out.print(f"wrote {len(written)} files (CSV, JSON and Parquet of every table, "
                   f"settings.json, methods.txt, provenance.json) to {out_dir}")
 

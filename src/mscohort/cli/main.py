@@ -89,6 +89,13 @@ def validate(
     raise typer.Exit(0 if report.ok else 1)
 
 
+#: The stages of ``summary``, ``scores`` and ``export`` on their progress bars
+#: (``cli/progress.py``).
+SUMMARY_STAGES = ("reading the store", "describing the study")
+SCORES_STAGES = ("reading the scores",)
+EXPORT_STAGES = ("writing tables", "checking the CSV files for formula text")
+
+
 @app.command()
 def summary(
     db: Annotated[Path, typer.Option(help="Study store (DuckDB file).")],
@@ -99,12 +106,17 @@ def summary(
     Example: mscohort summary --db study.duckdb
     """
     from mscohort.analyse.overview import overview
+    from mscohort.cli.progress import stage_bar
     from mscohort.cli.render import print_overview
     from mscohort.store import StudyStore
 
     try:
-        with StudyStore(db, read_only=True) as store:
-            view = overview(store.study())
+        with (stage_bar(err, "Summary", SUMMARY_STAGES) as progress,
+              StudyStore(db, read_only=True) as store):
+            progress(SUMMARY_STAGES[0])
+            study = store.study()
+            progress(SUMMARY_STAGES[1])
+            view = overview(study)
             imports = store.imports()
     except UsageError as exc:
         raise usage_exit(exc) from None
@@ -125,11 +137,14 @@ def scores(
 
     The scores are derived at import (docs/scores/). Example: mscohort scores --db study.duckdb
     """
+    from mscohort.cli.progress import stage_bar
     from mscohort.cli.render import print_scores
     from mscohort.store import StudyStore
 
     try:
-        with StudyStore(db, read_only=True) as store:
+        with (stage_bar(err, "Scores", SCORES_STAGES) as progress,
+              StudyStore(db, read_only=True) as store):
+            progress(SCORES_STAGES[0])
             derived = store.derived("edss")
     except UsageError as exc:
         raise usage_exit(exc) from None
@@ -226,16 +241,20 @@ def export(
 
     Example: mscohort export --db study.duckdb --out tables/
     """
+    from mscohort.cli.progress import stage_bar
     from mscohort.store import StudyStore
 
     try:
-        with StudyStore(db, read_only=True) as store:
-            written = store.export(out_dir, fmt)
+        with stage_bar(err, "Export", EXPORT_STAGES) as progress:
+            progress(EXPORT_STAGES[0])
+            with StudyStore(db, read_only=True) as store:
+                written = store.export(out_dir, fmt)
+            out.print(f"wrote {len(written)} tables to {out_dir}: "
+                      + ", ".join(p.name for p in written))
+            progress(EXPORT_STAGES[1])
+            formula_notice(written)
     except UsageError as exc:
         raise usage_exit(exc) from None
-    out.print(f"wrote {len(written)} tables to {out_dir}: "
-              + ", ".join(p.name for p in written))
-    formula_notice(written)
 
 
 @app.command()

@@ -10,9 +10,17 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from mscohort.cli.common import command_errors, out
+from mscohort.cli import progress as progress_bars
+from mscohort.cli.common import command_errors, err, out
 from mscohort.ingest.formulas import write_safe_csv
 from mscohort.units import parse_day
+
+#: The stages each command shows on its progress bar (``cli/progress.py``): reading the
+#: study (a store or a folder, validated) and the command's own work.
+STAGES = {"courses": ("reading the study", "grouping courses"),
+          "safety": ("reading the study", "checking the monitoring"),
+          "retreatment": ("reading the study", "checking the rule"),
+          "screen": ("reading the study", "screening")}
 
 if TYPE_CHECKING:
     from mscohort.definition import StudyDefinition
@@ -76,8 +84,11 @@ def courses(
 
     with command_errors():
         definition = _definition(study, course_gap_days)
-        loaded = load_input(db, data)
-        table, devs = study_courses(loaded.records, definition, regimens)
+        with progress_bars.stage_bar(err, "Courses", STAGES["courses"]) as progress:
+            progress(STAGES["courses"][0])
+            loaded = load_input(db, data)
+            progress(STAGES["courses"][1])
+            table, devs = study_courses(loaded.records, definition, regimens)
     out.print(_counts("Courses by regimen", table, ("regimen", "course"), "courses"))
     out.print(f"{table['patient_id'].n_unique()} patients, {table.height} courses, "
               f"{devs.height} deviations")
@@ -112,8 +123,11 @@ def safety(
     with command_errors():
         day = parse_day(as_of)
         definition = _definition(study)
-        loaded = load_input(db, data)
-        check = safety_check(loaded.records, day, definition, rules)
+        with progress_bars.stage_bar(err, "Safety", STAGES["safety"]) as progress:
+            progress(STAGES["safety"][0])
+            loaded = load_input(db, data)
+            progress(STAGES["safety"][1])
+            check = safety_check(loaded.records, day, definition, rules)
     schedule, aesi = check.schedule, check.aesi
     out.print(_counts(f"Safety monitoring as of {day}", schedule, ("panel", "status"),
                       "patients"))
@@ -154,8 +168,11 @@ def retreatment(
     with command_errors():
         day = parse_day(as_of)
         definition = _definition(study)
-        loaded = load_input(db, data)
-        check = retreatment_check(loaded.records, day, definition, min_days)
+        with progress_bars.stage_bar(err, "Retreatment", STAGES["retreatment"]) as progress:
+            progress(STAGES["retreatment"][0])
+            loaded = load_input(db, data)
+            progress(STAGES["retreatment"][1])
+            check = retreatment_check(loaded.records, day, definition, min_days)
     table = check.table
     meets = table.filter(pl.col("meets_rule"))
     out.print(f"Retreatment rule ({check.describe()}) as of {day}: {meets.height} of "
@@ -191,8 +208,11 @@ def screen(
     with command_errors():
         definition = load_definition(study)
         day = parse_day(as_of) if as_of else None
-        loaded = load_input(db, data)
-        decisions, details = screening(loaded.records, definition, day)
+        with progress_bars.stage_bar(err, "Screening", STAGES["screen"]) as progress:
+            progress(STAGES["screen"][0])
+            loaded = load_input(db, data)
+            progress(STAGES["screen"][1])
+            decisions, details = screening(loaded.records, definition, day)
     out.print(_counts("Eligibility screening", decisions, ("arm", "decision"), "patients"))
     for r in decisions.filter(pl.col("decision") == "eligible").iter_rows(named=True):
         out.print(f"  eligible for {r['arm']}: {r['patient_id']} (screened {r['screened_on']})")

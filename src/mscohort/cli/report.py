@@ -37,6 +37,7 @@ def report(
     Example: mscohort report --study study.toml --db study.duckdb --out report.html
     """
     from mscohort.analyse.study import analyse_study
+    from mscohort.cli.progress import stage_bar
     from mscohort.definition import load_definition
     from mscohort.loading import load_input
     from mscohort.report import FORMATS, Provenance, build_report
@@ -48,18 +49,23 @@ def report(
                             ".html, .docx, .xlsx or .md)", chosen)
         definition = load_definition(study)
         day = parse_day(as_of) if as_of else None
-        loaded = load_input(db, data, as_of_version)
-    with err.status("Analysing..."):
-        result = analyse_study(loaded.records, definition, day)
-    with err.status("Drawing figures and writing the report..."):
-        doc = build_report(loaded.records, result, input_check=loaded.check,
-                           provenance=Provenance.now(loaded.files, study, loaded.imports),
-                           max_swimmer=max_swimmer)
-        written = doc.write(out_path, chosen)
-        if figures is not None:
-            from mscohort.report import write_figures
+        stages = report_stages(chosen, figures is not None)
+        with stage_bar(err, "Report", stages) as progress:
+            progress(stages[0])
+            loaded = load_input(db, data, as_of_version)
+            progress(stages[1])
+            result = analyse_study(loaded.records, definition, day)
+            progress(stages[2])
+            doc = build_report(loaded.records, result, input_check=loaded.check,
+                               provenance=Provenance.now(loaded.files, study, loaded.imports),
+                               max_swimmer=max_swimmer)
+            progress(stages[3])
+            written = doc.write(out_path, chosen)
+            if figures is not None:
+                from mscohort.report import write_figures
 
-            pictures = write_figures(doc, figures)
+                progress(stages[4])
+                pictures = write_figures(doc, figures)
     from mscohort.cli.summary import print_analysis
 
     if not quiet:
@@ -68,3 +74,11 @@ def report(
               + (f" and {len(written) - 1} figure files" if len(written) > 1 else ""))
     if figures is not None:
         out.print(f"Figures: {len(pictures)} files (SVG and PNG) in {figures}")
+
+
+def report_stages(fmt: str, figure_files: bool) -> tuple[str, ...]:
+    """The stages of ``mscohort report`` on its progress bar (``cli/progress.py``), in order:
+    reading, analysing, drawing the figures, writing the ``fmt`` file, and the figure files
+    when ``--figures`` asks for them."""
+    return ("reading the study", "analysing", "drawing figures", f"writing {fmt}",
+            *(("writing figure files",) if figure_files else ()))

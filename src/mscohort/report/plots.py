@@ -34,6 +34,7 @@ from mscohort.report.drawing import (  # noqa: F401  (LINESTYLES, MARKERS re-exp
 from mscohort.report.drawing import group_names as _groups
 from mscohort.report.drawing import line_style as _style
 from mscohort.report.drawing import new_figure as _figure
+from mscohort.report.figure_text import describe
 from mscohort.report.figures import FigureData
 
 HATCHES = ("", "///", "...", "xxx", "\\\\\\", "++")
@@ -79,14 +80,16 @@ class Drawn:
 
 def accessible_svg(svg: str, d: FigureData) -> str:
     """``svg`` named for screen readers: ``role="group"`` (its tooltip elements stay
-    reachable), a ``<title>`` (the figure's title)
-    and a ``<desc>`` (its caption) as the first children, referenced by ``aria-labelledby``
-    (WAI-ARIA Graphics Module; SVG 2, 5.9)."""
+    reachable), a ``<title>`` (the figure's title) and a ``<desc>`` (its caption, then the
+    figure in words with its numbers, :func:`mscohort.report.figure_text.describe`) as the
+    first children, referenced by ``aria-labelledby`` (WAI-ARIA Graphics Module; SVG 2,
+    5.9)."""
     end = svg.index(">", svg.index("<svg")) + 1
     ids = f"{d.key}-svg-title {d.key}-svg-desc"
     head = svg[:end - 1] + f' role="group" aria-labelledby="{ids}">'
+    text = f"{d.caption} {describe(d)}".strip()
     return (head + f'<title id="{d.key}-svg-title">{escape(d.title)}</title>'
-            f'<desc id="{d.key}-svg-desc">{escape(d.caption)}</desc>' + svg[end:])
+            f'<desc id="{d.key}-svg-desc">{escape(text)}</desc>' + svg[end:])
 
 
 def _trajectories(d: FigureData) -> Drawn:

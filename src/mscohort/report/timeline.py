@@ -71,7 +71,13 @@ def draw_timeline(d: FigureData) -> Drawn:
     top.set_ylim(0, 10)
     top.set_ylabel("EDSS / MSSS")
     top.axvline(0, color="black", linewidth=0.6, linestyle=":")
-    top.legend(frameon=False, fontsize=7, loc="upper left", ncols=5)
+    # the legend above the plotting area (constrained layout makes room for it), so it never
+    # covers the relapse and course markers drawn along the top of the EDSS axis
+    marks, names = top.get_legend_handles_labels()
+    if marks:
+        legend = fig.legend(marks, names, frameon=False, fontsize=7, loc="outside upper left",
+                            ncols=len(marks))
+        legend.set_gid("timeline-legend")
     labels = drugs["label"].unique(maintain_order=True).to_list()
     end = max([*edss["time"].to_list(), *drugs["start"].to_list(), 0.0]) + 0.25
     handles = []
