@@ -95,3 +95,12 @@ def test_the_readme_table_matches_the_screening(own_arm) -> None:
     assert "56 are eligible for" in readme
     for pid in own_arm.filter(pl.col("decision") != "eligible")["patient_id"]:
         assert pid in readme, pid
+
+
+def test_the_eligible_only_sensitivity_row_leaves_out_the_four(own_arm) -> None:
+    from mscohort.analyse.study import analyse_study
+
+    study, _ = check_study(read_study(SEED), as_of=AS_OF)
+    sens = analyse_study(study, load_definition(SEED / "study.toml")).sensitivity
+    n = dict(zip(sens["variant"], sens["n"], strict=True))
+    assert n["eligible patients only"] == n["main analysis"] - len(NOT_ELIGIBLE) == 56
