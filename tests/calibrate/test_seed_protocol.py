@@ -1,5 +1,7 @@
 """The bundled seed cohort against its own protocol, as the shipped records stand
-(datasets/seed/README.md, "The cohort against its own protocol")."""
+(datasets/seed/README.md, "The cohort against its own protocol"): every enrolled patient is
+eligible for their arm or a declared deviation the published numbers force, each decision
+pinned here with the record behind it."""
 
 from __future__ import annotations
 
@@ -13,33 +15,92 @@ from mscohort.ingest import read_study
 from mscohort.validate import check_study
 from tests.conftest import AS_OF
 
+#: every enrolled patient not simply eligible for their own arm, and why
+NOT_ELIGIBLE = {
+    "TRMS33": ("not eligible", "EDSS 3-7: EDSS 2.5"),
+    "TRMS43": ("protocol deviation", "forced by the fingolimod rows"),
+    "TRMS44": ("protocol deviation", "forced by the fingolimod rows"),
+    "TRMS49": ("protocol deviation", "baseline MSSS minimum 1.28"),
+}
+
 
 @pytest.fixture(scope="module")
-def own_arm() -> pl.DataFrame:
+def screened() -> tuple[pl.DataFrame, pl.DataFrame]:
     study, _ = check_study(read_study(SEED), as_of=AS_OF)
     d = load_definition(SEED / "study.toml")
-    dec, _ = screen(study, parse_eligibility(d.eligibility), course_gap_days=d.course_gap_days)
-    return (dec.join(study.table("patients").select("patient_id", "cohort"), on="patient_id")
-            .filter(pl.col("arm") == pl.col("cohort")))
+    dec, det = screen(study, parse_eligibility(d.eligibility),
+                      course_gap_days=d.course_gap_days)
+    cohort = study.table("patients").select("patient_id", "cohort")
+    return (dec.join(cohort, on="patient_id").filter(pl.col("arm") == pl.col("cohort")),
+            det.join(cohort, on="patient_id").filter(pl.col("arm") == pl.col("cohort")))
 
 
-def test_the_autoimmunity_exclusion_reads_status_so_none_is_excluded_for_it(own_arm) -> None:
+@pytest.fixture(scope="module")
+def own_arm(screened) -> pl.DataFrame:
+    return screened[0]
+
+
+def _evidence(screened, pid: str, criterion: str) -> tuple[str, str]:
+    row = screened[1].filter((pl.col("patient_id") == pid)
+                             & (pl.col("criterion") == criterion)).row(0, named=True)
+    return row["status"], row["evidence"]
+
+
+def test_each_enrolled_patient_has_the_pinned_decision_for_their_arm(own_arm) -> None:
+    for r in own_arm.iter_rows(named=True):
+        decision, why = NOT_ELIGIBLE.get(r["patient_id"], ("eligible", ""))
+        assert r["decision"] == decision, r["patient_id"]
+        assert why in f"{r['reasons']} {r['deviations']}", r["patient_id"]
+
+
+def test_the_autoimmunity_exclusion_reads_status_so_none_is_excluded_for_it(
+        own_arm, screened) -> None:
     assert not own_arm["reasons"].str.contains("Uncontrolled autoimmunity").any()
-    unknown = own_arm.filter(pl.col("missing").str.contains("Uncontrolled autoimmunity"))
-    assert sorted(unknown["patient_id"]) == ["TRMS08", "TRMS09"]
-    assert set(unknown["decision"]) == {"cannot tell"}
+    assert not own_arm["missing"].str.contains("Uncontrolled autoimmunity").any()
+    # the thyroid disease after alemtuzumab that has not resolved is controlled on treatment
+    for pid in ("TRMS08", "TRMS09"):
+        status, evidence = _evidence(screened, pid, "Uncontrolled autoimmunity")
+        assert status == "not met" and "Graves disease" in evidence
+        assert "(controlled)" in evidence
+
+
+def test_the_alemtuzumab_experienced_are_enrolled_after_their_second_course(
+        screened) -> None:
+    for pid in ("TRMS10", "TRMS16", "TRMS30"):
+        status, evidence = _evidence(screened, pid,
+                                     "More than one prior course of alemtuzumab")
+        assert status == "met" and evidence.startswith("2 course(s)"), pid
+
+
+def test_the_alemtuzumab_naive_relapsed_on_a_drug_in_the_two_years_before(screened) -> None:
+    # the relapse each had in those two years, moved onto the drug they took then
+    for pid, on in (("TRMS53", "2012-07-01 on dimethyl fumarate"),
+                    ("TRMS54", "2011-06-21 on dimethyl fumarate")):
+        status, evidence = _evidence(screened, pid,
+                                     "Documented relapses on therapy in the prior two years")
+        assert status == "met" and on in evidence, (pid, evidence)
 
 
 def test_the_declared_deviations_are_listed_apart(own_arm) -> None:
     dev = own_arm.filter(pl.col("decision") == "protocol deviation")
-    assert sorted(dev["patient_id"]) == ["TRMS43", "TRMS44"]
-    assert dev["deviations"].str.contains("forced by the fingolimod rows").all()
+    assert sorted(dev["patient_id"]) == ["TRMS43", "TRMS44", "TRMS49"]
+    declared = parse_eligibility(load_definition(SEED / "study.toml").eligibility).deviations
+    assert sorted(pid for pid, _ in declared) == ["TRMS43", "TRMS44", "TRMS49"]
 
 
 def test_the_readme_table_matches_the_screening(own_arm) -> None:
     counts = dict(own_arm.group_by("decision").len().iter_rows())
-    assert counts == {"eligible": 49, "protocol deviation": 2, "not eligible": 7,
-                      "cannot tell": 2}
+    assert counts == {"eligible": 56, "protocol deviation": 3, "not eligible": 1}
     readme = (SEED / "README.md").read_text()
+    assert "56 are eligible for" in readme
     for pid in own_arm.filter(pl.col("decision") != "eligible")["patient_id"]:
         assert pid in readme, pid
+
+
+def test_the_eligible_only_sensitivity_row_leaves_out_the_four(own_arm) -> None:
+    from mscohort.analyse.study import analyse_study
+
+    study, _ = check_study(read_study(SEED), as_of=AS_OF)
+    sens = analyse_study(study, load_definition(SEED / "study.toml")).sensitivity
+    n = dict(zip(sens["variant"], sens["n"], strict=True))
+    assert n["eligible patients only"] == n["main analysis"] - len(NOT_ELIGIBLE) == 56

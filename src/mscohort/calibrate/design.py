@@ -23,6 +23,9 @@ class Cohort:
     min_courses: int
     relapses_per_year_before: float
     relapses_per_year_after: float
+    #: the arm asks for a relapse on therapy in the two years before the index date (the
+    #: records put one there: :mod:`mscohort.calibrate.protocol_records`)
+    relapse_on_therapy: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ def load_design(path: str | Path) -> Design:
         cohorts = {name: Cohort(name, c["label"], tuple(c["followup_lunar_months"]),
                                 tuple(c["regimens"]), int(c["min_courses"]),
                                 float(c["relapses_per_year_before"]),
-                                float(c["relapses_per_year_after"]))
+                                float(c["relapses_per_year_after"]),
+                                bool(c.get("relapse_on_therapy", False)))
                    for name, c in raw["cohorts"].items()}
         drugs = {k: tuple(v) for k, v in raw["drugs"].items()}
         profiles = tuple(

@@ -10,7 +10,11 @@ to be plausible and to leave those values alone:
   last.
 * Relapses: Poisson counts at the cohort's rates over the two years before the index date
   (at least one: the inclusion criteria ask for relapses) and over follow-up, 30+ days apart
-  and never in the 30 days before an EDSS visit (EDSS is scored outside relapses).
+  and never in the 30 days before an EDSS visit (EDSS is scored outside relapses); in a
+  cohort with ``relapse_on_therapy``, one of those before the index date moved onto a drug
+  taken then (:mod:`mscohort.calibrate.protocol_records`).
+* Enrolment: on the index date (a one-course arm), else from July 2012 (the trial's start)
+  and after the arm's minimum number of courses (:mod:`mscohort.calibrate.protocol_records`).
 * Alemtuzumab: the first course on the index date, by the cohort's regimen ("older": 10, 20,
   30 mg on 3 days, then 10 mg x 3 after 12 months; "approved": 12 mg x 5, then 12 mg x 3
   after 12 months); further 12 mg x 3 courses as needed, at least 12 months apart, up to the
@@ -21,7 +25,8 @@ to be plausible and to leave those values alone:
   creatinine and urinalysis monthly and TSH every 3 months up to the follow-up date, each
   done with probability 0.85 (so some are overdue), values in their usual ranges.
 * Adverse events: an infusion reaction in half the courses; a thyroid disorder in 30% of
-  patients 1-3 years after the first infusion (resolved in 70%); an infection in 20%
+  patients 1-3 years after the first infusion (resolved in 70%, otherwise ongoing and
+  controlled on treatment: :data:`ONGOING_THYROID`); an infection in 20%
   during follow-up; immune thrombocytopenia in 2%.
 """
 
@@ -35,10 +40,15 @@ import polars as pl
 
 from mscohort.calibrate.design import Design
 from mscohort.calibrate.fit import STEPS, Model, Patients, shift_months
+from mscohort.calibrate.protocol_records import enrolment_after_courses, relapse_on_therapy
 from mscohort.schema import TABLES
 from mscohort.study import Study
 from mscohort.units import DAYS_PER_YEAR
 
+#: the outcome of thyroid disease after alemtuzumab that has not resolved: controlled on
+#: treatment, as it usually is (Coles et al. 2012); read as "controlled" by the screening
+#: (:mod:`mscohort.derive.ae_status`), so it does not exclude for uncontrolled autoimmunity
+ONGOING_THYROID = "ongoing, controlled on treatment"
 PHENOTYPES = {"ALE-experienced": (("RRMS", "SPMS", "PRMS"), (0.3, 0.5, 0.2)),
               "ALE-naive": (("RRMS", "SPMS", "PRMS"), (0.5, 0.4, 0.1))}
 OLDER_REGIMEN_BEFORE = dt.date(2009, 1, 1)
@@ -87,17 +97,23 @@ def build_records(design: Design, model: Model, p: Patients) -> Study:
             "site": "seed", "cohort": cohort.label, "enrolment_date": max(enrol, index)})
         visits = _visits(design, p, i, index, base, end, rng, pid)
         rows["edss"] += visits
-        rows["relapses"] += _relapses(cohort.relapses_per_year_before,
-                                      cohort.relapses_per_year_after, index, end, onset, rng,
-                                      pid, [(v["date"] - index).days for v in visits])
+        visit_days = [(v["date"] - index).days for v in visits]
+        relapses = _relapses(cohort.relapses_per_year_before, cohort.relapses_per_year_after,
+                             index, end, onset, rng, pid, visit_days)
+        drugs = []
         for placeholder, start, stop in profile.history:
             drug = str(rng.choice(design.drugs[placeholder]))
-            rows["treatments"].append({
-                "patient_id": pid, "drug": drug,
-                "start_date": _days(index, -start + rng.integers(-10, 11)),
-                "stop_date": _days(index, -stop + rng.integers(-10, 11))})
+            drugs.append({"patient_id": pid, "drug": drug,
+                          "start_date": _days(index, -start + rng.integers(-10, 11)),
+                          "stop_date": _days(index, -stop + rng.integers(-10, 11))})
+        rows["treatments"] += drugs
+        if cohort.relapse_on_therapy:
+            relapses = _on_therapy(relapses, drugs, index, onset, visit_days)
+        rows["relapses"] += relapses
         infusions = _infusions(cohort.regimens, cohort.min_courses, index, end, rng, pid,
                                design.interim_date)
+        rows["patients"][-1]["enrolment_date"] = enrolment_after_courses(
+            max(enrol, index), _course_starts(infusions), cohort.min_courses)
         rows["infusions"] += infusions
         rows["labs"] += _labs(index, end, rng, pid)
         rows["adverse_events"] += _adverse_events(infusions, index, end, rng, pid)
@@ -128,17 +144,41 @@ def _visits(design: Design, p: Patients, i: int, index: dt.date, base: dt.date,
     return out
 
 
+def _pre_span(index: dt.date, onset: dt.date) -> tuple[int, int]:
+    """The days (from the index date, inclusive) in which relapses before it are drawn."""
+    return max(-700, (onset - index).days + 30), -40
+
+
 def _relapses(before: float, after: float, index: dt.date, end: dt.date, onset: dt.date,
               rng: np.random.Generator, pid: str,
-              visits: list[int]) -> list[dict[str, object]]:
-    earliest = max(-700, (onset - index).days + 30)
+              visits: list[int]) -> list[dict[str, Any]]:
+    earliest, latest = _pre_span(index, onset)
     n_before = max(1, int(rng.poisson(before * 2)))
-    days = _spaced(rng, earliest, -40, n_before, visits)
+    days = _spaced(rng, earliest, latest, n_before, visits)
     span = (end - index).days
     days += _spaced(rng, 30, span - 1, int(rng.poisson(after * span / DAYS_PER_YEAR)), visits)
     return [{"patient_id": pid, "onset_date": _days(index, d),
              "severity": str(rng.choice(["mild", "moderate", "severe"], p=[0.3, 0.5, 0.2])),
              "steroid_treated": bool(rng.random() < 0.6)} for d in days]
+
+
+def _on_therapy(relapses: list[dict[str, Any]], drugs: list[dict[str, Any]], index: dt.date,
+                onset: dt.date, visits: list[int]) -> list[dict[str, Any]]:
+    """The relapses with one of the years before the index date on a drug
+    (:func:`mscohort.calibrate.protocol_records.relapse_on_therapy`), by date."""
+    days = [(r["onset_date"] - index).days for r in relapses]
+    move = relapse_on_therapy(days, _pre_span(index, onset),
+                              [((d["start_date"] - index).days, (d["stop_date"] - index).days)
+                               for d in drugs], visits)
+    if move is not None:
+        relapses[days.index(move[0])]["onset_date"] = _days(index, move[1])
+    return sorted(relapses, key=lambda r: r["onset_date"])
+
+
+def _course_starts(infusions: list[dict[str, Any]]) -> list[dt.date]:
+    """The first infusion of each course (infusions more than 30 days apart)."""
+    return [r["date"] for k, r in enumerate(infusions)
+            if k == 0 or (r["date"] - infusions[k - 1]["date"]).days > 30]
 
 
 LAB_VALUES = {"platelets": (250.0, 50.0, "10^9/L"), "creatinine": (75.0, 12.0, "umol/L"),
@@ -167,16 +207,14 @@ def _labs(index: dt.date, end: dt.date, rng: np.random.Generator,
 def _adverse_events(infusions: list[dict[str, Any]], index: dt.date, end: dt.date,
                     rng: np.random.Generator, pid: str) -> list[dict[str, object]]:
     out = []
-    starts = [r["date"] for k, r in enumerate(infusions)
-              if k == 0 or (r["date"] - infusions[k - 1]["date"]).days > 30]
-    for start in starts:
+    for start in _course_starts(infusions):
         if rng.random() < 0.5:
             out.append(("infusion-associated rash", "infusion reaction",
                         _days(start, int(rng.integers(0, 3))), "resolved"))
     span = (end - index).days
     if rng.random() < 0.3 and span > 400:
         out.append(("Graves disease", "thyroid", _days(index, int(rng.integers(365, min(
-            span, 1095) + 1))), "resolved" if rng.random() < 0.7 else "ongoing"))
+            span, 1095) + 1))), "resolved" if rng.random() < 0.7 else ONGOING_THYROID))
     if rng.random() < 0.2:
         out.append(("urinary tract infection", "infection",
                     _days(index, int(rng.integers(30, span + 1))), "resolved"))
