@@ -46,15 +46,18 @@ def _table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def make_synthetic_cohort(n_patients: int, seed: int = 0,
-                          end: dt.date = dt.date(2025, 12, 31)) -> Study:
-    """A cohort of ``n_patients`` in the canonical tables (see the module docstring)."""
+                          end: dt.date = dt.date(2025, 12, 31), *, first_id: int = 0) -> Study:
+    """A cohort of ``n_patients`` in the canonical tables (see the module docstring), with
+    patient ids ``S<first_id>`` onwards (zero-padded to 7 digits)."""
     if not isinstance(n_patients, int) or n_patients < 1:
         raise bad_argument("n_patients", "a whole number >= 1", n_patients)
+    if not isinstance(first_id, int) or first_id < 0:
+        raise bad_argument("first_id", "a whole number >= 0", first_id)
     rng = np.random.default_rng(seed)
     n = n_patients
     day = np.timedelta64(1, "D")
     end64 = np.datetime64(end, "D")
-    ids = np.char.add("S", np.char.zfill(np.arange(n).astype(str), 7))
+    ids = np.char.add("S", np.char.zfill(np.arange(first_id, first_id + n).astype(str), 7))
     birth = np.datetime64("1940-01-01") + rng.integers(0, 35 * 365, n) * day
     onset = birth + rng.integers(18 * 365, 45 * 365, n) * day
     phenotype = rng.choice(np.array(["RRMS", "SPMS", "PPMS"]), n, p=[0.7, 0.2, 0.1])

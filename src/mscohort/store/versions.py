@@ -51,16 +51,16 @@ def history_name(table: str) -> str:
 
 
 def history_ddl(spec: Table, sql_types: Mapping[Any, str]) -> str:
-    """The ``history_<table>`` of ``spec``: its stored columns, ``version`` and ``action``."""
+    """The ``history_<table>`` of ``spec``: its stored columns, ``version`` and ``action``.
+    No PRIMARY KEY (schema version 5): the key and version are checked by
+    :mod:`mscohort.store.keys` inside each import."""
     cols = [
         f"{q(name)} {sql_types[dtype]}" + (" NOT NULL" if name in spec.key else "")
         for name, dtype in spec.stored_schema().items()
     ]
     cols += ["version INTEGER NOT NULL", "action VARCHAR NOT NULL"]
-    return (
-        f"CREATE TABLE IF NOT EXISTS {q(history_name(spec.name))} ({', '.join(cols)}, "
-        f"PRIMARY KEY ({', '.join(map(q, (*spec.key, 'version')))}))"
-    )
+    return (f"CREATE TABLE IF NOT EXISTS {q(history_name(spec.name))} "
+            f"({', '.join(cols)})")
 
 
 def fill_history_sql(spec: Table) -> str:
