@@ -10,8 +10,12 @@ import pytest
 
 from mscohort.errors import InvalidArgumentError
 from mscohort.ingest import read_study
-from mscohort.synthetic import make_synthetic_cohort, write_study_folder
-from mscohort.synthetic_batches import batch_seed, write_synthetic_folder
+from mscohort.synthetic import (
+    batch_seed,
+    make_synthetic_cohort,
+    write_study_folder,
+    write_synthetic_folder,
+)
 from mscohort.validate import check_study
 from tests.conftest import AS_OF
 

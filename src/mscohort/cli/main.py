@@ -270,7 +270,7 @@ def synth(
 
     Not calibrated to any publication. Example: mscohort synth --patients 100000 --out synth/
     """
-    from mscohort.synthetic_batches import BATCH_PATIENTS, write_synthetic_folder
+    from mscohort.synthetic import BATCH_PATIENTS, write_synthetic_folder
 
     if patients < 1:
         raise usage_exit(bad_usage("--patients", "at least 1", patients))
