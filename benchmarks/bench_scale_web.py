@@ -30,6 +30,8 @@ from pathlib import Path
 
 from mscohort.web import WebConfig, create_app
 
+#: Pages that read the store only (no analysis): ``--store-pages-only`` times just these.
+STORE_PAGES = ("/", "/load", "/versions/1", "/patient/history?id=S0000042", "/definition")
 #: Every page a user reads, with a patient and a store version of the synthetic cohort.
 PAGES = (
     ("home", "/"),
@@ -100,6 +102,8 @@ def main() -> None:
     ap.add_argument("--patients", type=int, default=300_000)
     ap.add_argument("--db", type=Path, default=None, help="an existing store (copied)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--store-pages-only", action="store_true",
+                    help="time only the pages that need no analysis (no warming)")
     args = ap.parse_args()
     import waitress
 
@@ -121,11 +125,15 @@ def main() -> None:
         try:
             print(f"store {args.db or f'{args.patients:,} synthetic patients'}; "
                   f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
-            print(f"warming: analysis and report {follow_jobs(port, '/cohort'):,.1f} s",
-                  flush=True)
+            pages = PAGES
+            if args.store_pages_only:
+                pages = tuple((n, p) for n, p in PAGES if p in STORE_PAGES)
+            else:
+                print(f"warming: analysis and report {follow_jobs(port, '/cohort'):,.1f} s",
+                      flush=True)
             print("| page | first byte, median (s) | largest (s) | status | size (KB) |\n"
                   "|---|---:|---:|---:|---:|")
-            for name, path in PAGES:
+            for name, path in pages:
                 runs = [first_byte(port, path) for _ in range(args.repeat)]
                 times = [r[0] for r in runs]
                 print(f"| {name} (`{path}`) | {statistics.median(times):.3f} | "

@@ -215,10 +215,14 @@ class StudyStore:
         return int(self.con.execute(sql).fetchall()[0][0])
 
     def read(self, table: str, *, with_import_id: bool = False,
-             as_of_version: int | None = None) -> pl.DataFrame:
+             as_of_version: int | None = None, patient_id: str | None = None
+             ) -> pl.DataFrame:
         """Table ``table`` as stored (the current view, or as it was after store version
-        ``as_of_version``), sorted by its key, with the canonical column types."""
+        ``as_of_version``), sorted by its key, with the canonical column types; only the
+        records of ``patient_id`` when given (current view only, read by DuckDB)."""
         spec = TABLES[table]
+        if patient_id is not None and as_of_version is not None:
+            raise bad_argument("patient_id", "None with as_of_version", patient_id)
         if as_of_version is not None:
             self._check_version(as_of_version)
             if with_import_id:
@@ -228,8 +232,9 @@ class StudyStore:
         cols = list(spec.stored_columns) + (["import_id"] if with_import_id else [])
         frame = self.con.sql(
             f"SELECT {', '.join(map(_q, cols))} FROM {_q(table)} "
-            f"ORDER BY {', '.join(map(_q, spec.key))}"
-        ).pl()
+            + ("WHERE patient_id = ? " if patient_id is not None else "")
+            + f"ORDER BY {', '.join(map(_q, spec.key))}",
+            params=[patient_id] if patient_id is not None else None).pl()
         schema = spec.stored_schema() | ({"import_id": pl.Int64()} if with_import_id else {})
         return frame.cast(schema)
 
