@@ -28,7 +28,8 @@ class VersionSummary:
     reason: str | None
     source: str
     counts: pl.DataFrame  #: table_name, action, n (records)
-    patients: pl.DataFrame  #: patient_id, added, changed, retracted (records), by patient
+    #: patient_id, added, changed, retracted (records): one row per patient, unordered
+    patients: pl.DataFrame
 
     def n(self, action: str) -> int:
         """Records of every table with ``action`` (added, changed, retracted)."""
@@ -52,8 +53,8 @@ def version_summary(store: StudyStore, version: int) -> VersionSummary:
     per_action = ", ".join(f"count(*) FILTER (WHERE action = '{a}') AS {a}"
                            for a in ("added", "changed", "retracted"))
     patients = store.con.sql(
-        f"SELECT patient_id, {per_action} FROM ({union}) GROUP BY patient_id "
-        "ORDER BY changed + retracted DESC, patient_id").pl().cast(
+        # unordered: the page sorts (web.paging); ordering 300,000 rows here took 0.5 s
+        f"SELECT patient_id, {per_action} FROM ({union}) GROUP BY patient_id").pl().cast(
         dict.fromkeys(("added", "changed", "retracted"), pl.Int64))
     return VersionSummary(version, row["imported_at"], row["imported_by"], row["reason"],
                           row["source"], counts, patients.select(PATIENT_COLUMNS))
