@@ -307,7 +307,7 @@ def test_upgrade_brings_an_older_store_up_to_date(toy_dir: Path, tmp_path: Path)
     refused = CliRunner().invoke(app, ["summary", "--db", str(db)])
     assert refused.exit_code == 2 and "mscohort upgrade --db" in refused.output
     done = CliRunner().invoke(app, ["upgrade", "--db", str(db)])
-    assert done.exit_code == 0 and "store schema version 4" in done.output
+    assert done.exit_code == 0 and "store schema version 5" in done.output
     assert CliRunner().invoke(app, ["summary", "--db", str(db)]).exit_code == 0
     missing = CliRunner().invoke(app, ["upgrade", "--db", str(tmp_path / "none.duckdb")])
     assert missing.exit_code == 2 and "does not exist" in missing.output

@@ -154,7 +154,7 @@ def test_a_version_3_store_upgrades_with_its_rows_as_first_versions(
         if name != "mscohort_meta":
             assert after[name] == rows, name
     meta = dict(after["mscohort_meta"])
-    assert meta["schema_version"] == SCHEMA_VERSION == "4" and "upgraded_to_4" in meta
+    assert meta["schema_version"] == SCHEMA_VERSION == "5" and "upgraded_to_4" in meta
 
 
 def test_one_record_is_corrected_as_a_new_version_keeping_its_other_values(

@@ -43,6 +43,7 @@ FIXES = {
     Rule.CONFLICTS_WITH_STORE: "if the new value is a correction, import again with "
                                "--accept-changes --reason ... --by NAME (the stored value is "
                                "kept in the history); else correct the new row",
+    Rule.DUPLICATE_KEY: "keep one row per key; report the case if validation passed it",
     Rule.RELAPSES_TOO_CLOSE: "check: a relapse is usually defined as >= 30 days after the "
                              "previous one",
     Rule.EDSS_DURING_RELAPSE: "check: such an EDSS may not reflect stable disability",

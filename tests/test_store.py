@@ -195,4 +195,4 @@ def test_an_older_store_is_refused_read_only_and_upgraded_without_changing_rows(
         elif name != "mscohort_meta":
             assert after[name] == rows, name
     meta = dict(after["mscohort_meta"])
-    assert meta["schema_version"] == "4" and "upgraded_to_3" in meta
+    assert meta["schema_version"] == "5" and "upgraded_to_3" in meta

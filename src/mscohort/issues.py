@@ -51,6 +51,7 @@ class Rule(StrEnum):
     STOP_BEFORE_START = "stop_before_start"
     BEFORE_BIRTH = "before_birth"
     CONFLICTS_WITH_STORE = "conflicts_with_store"
+    DUPLICATE_KEY = "duplicate_key"
     UNKNOWN_TEST_CODE = "unknown_test_code"
     # clinical plausibility
     RELAPSES_TOO_CLOSE = "relapses_too_close"
@@ -134,6 +135,10 @@ RULES: dict[Rule, RuleInfo] = {
                                         "--accept-changes --reason ... --by NAME (the stored "
                                         "value is kept in the history); else correct the new "
                                         "row"),
+    Rule.DUPLICATE_KEY: RuleInfo(E, "a record's key would be stored twice (the store's own "
+                                 "key check, after validation)",
+                                 "keep one row per key; report the case if validation "
+                                 "passed it"),
     Rule.RELAPSES_TOO_CLOSE: RuleInfo(W, "two relapse onsets are less than 30 days apart",
                                       "check: a relapse is usually defined as >= 30 days "
                                       "after the previous one"),

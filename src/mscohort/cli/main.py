@@ -292,20 +292,28 @@ def synth(
 
     Not calibrated to any publication. Example: mscohort synth --patients 100000 --out synth/
     """
-    from mscohort.synthetic import make_synthetic_cohort, write_study_folder
+    from mscohort.synthetic import BATCH_PATIENTS, write_study_folder, write_synthetic_folder
     from mscohort.synthetic_comparative import make_comparative_cohort
 
     if patients < 1 or (comparative and patients < 2):
         raise usage_exit(bad_usage("--patients", "at least 2 with --comparative, else 1"
                                    if comparative else "at least 1", patients))
-    with err.status(f"Generating {patients:,} patients..."):
-        study = (make_comparative_cohort(patients, seed=seed) if comparative
-                 else make_synthetic_cohort(patients, seed=seed))
-    with err.status("Writing CSV files..."):
-        written = write_study_folder(study, out_dir)
-    rows = study.n_rows()
-    out.print(f"wrote {', '.join(f'{t} {rows[t]:,}' for t in rows if rows[t])} to {out_dir} "
-              f"({len(written)} files)")
+    if comparative:
+        with err.status(f"Generating {patients:,} patients..."):
+            study = make_comparative_cohort(patients, seed=seed)
+        with err.status("Writing CSV files..."):
+            written = write_study_folder(study, out_dir)
+        counts = study.n_rows()
+        out.print(f"wrote {', '.join(f'{t} {counts[t]:,}' for t in counts if counts[t])} to "
+                  f"{out_dir} ({len(written)} files)")
+        return
+    with err.status(f"Generating {patients:,} patients...") as status:
+        rows = write_synthetic_folder(  # a batch of patients at a time: bounded memory
+            patients, out_dir, seed=seed, batch_patients=BATCH_PATIENTS,
+            progress=lambda done: status.update(
+                f"Generating and writing patients: {done:,} of {patients:,}..."))
+    out.print(f"wrote {', '.join(f'{t} {n:,}' for t, n in rows.items())} to {out_dir} "
+              f"({len(rows)} files)")
 
 
 def _register() -> None:

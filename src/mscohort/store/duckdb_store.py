@@ -41,6 +41,7 @@ from mscohort.store.versions import (
     as_of_sql,
     fill_history_sql,
     history_ddl,
+    history_name,
     patient_history_sql,
 )
 from mscohort.study import Study
@@ -48,8 +49,10 @@ from mscohort.validate import ValidationReport
 from mscohort.validate.check import KNOWN_PATIENT_COLUMNS
 
 #: 2: patients.enrolment_date; 3: mri table, oct.optic_neuritis; 4: record versions
-#: (``history_<table>``, ``import_audit``: corrections and retractions with who and why)
-SCHEMA_VERSION = "4"
+#: (``history_<table>``, ``import_audit``: corrections and retractions with who and why);
+#: 5: no PRIMARY KEY on the canonical and history tables (keys checked in SQL at import,
+#: :mod:`mscohort.store.keys`: DuckDB's key indexes are held in memory)
+SCHEMA_VERSION = "5"
 #: DuckDB's memory for one store connection (its default is 80% of the machine's memory,
 #: which lets one import of a registry take what other programs need); beyond it DuckDB
 #: spills to ``<store>.tmp`` next to the file.
@@ -86,25 +89,41 @@ def _q(name: str) -> str:
 
 
 def _table_ddl(spec: Table) -> str:
+    """The canonical table of ``spec``. No PRIMARY KEY
+    (schema version 5): DuckDB would hold its index in memory, ~2.5 KB a patient; the keys
+    are checked in SQL inside each import (:mod:`mscohort.store.keys`)."""
     cols = [
-        f"{_q(name)} {_SQL_TYPES[dtype]}" + (" NOT NULL" if name in spec.key else "")
-        for name, dtype in spec.stored_schema().items()
+        f"{_q(column)} {_SQL_TYPES[dtype]}" + (" NOT NULL" if column in spec.key else "")
+        for column, dtype in spec.stored_schema().items()
     ]
     cols.append("import_id INTEGER NOT NULL")
-    return (
-        f"CREATE TABLE IF NOT EXISTS {_q(spec.name)} ({', '.join(cols)}, "
-        f"PRIMARY KEY ({', '.join(map(_q, spec.key))}))"
-    )
+    return f"CREATE TABLE IF NOT EXISTS {_q(spec.name)} ({', '.join(cols)})"
+
+
+def _without_key_index(spec: Table) -> tuple[str, ...]:
+    """Schema 4 -> 5: rebuild the canonical table of ``spec`` and its history without the
+    PRIMARY KEY (DuckDB cannot drop a constraint): a copy of every row with the columns in
+    their stored order, the key columns NOT NULL as before, then the old table replaced.
+    Inside the upgrade's one transaction, so all or nothing."""
+    steps: list[str] = []
+    for table, required in ((spec.name, (*spec.key, "import_id")),
+                            (history_name(spec.name), (*spec.key, "version", "action"))):
+        tmp = _q(f"_upgrade_{table}")
+        steps += [f"CREATE TABLE {tmp} AS SELECT * FROM {_q(table)}",
+                  *(f"ALTER TABLE {tmp} ALTER COLUMN {_q(c)} SET NOT NULL" for c in required),
+                  f"DROP TABLE {_q(table)}", f"ALTER TABLE {tmp} RENAME TO {_q(table)}"]
+    return tuple(steps)
 
 
 def _migrations() -> dict[str, tuple[str, ...]]:
     """How a store of an older schema version is brought up to date, by version: statements
-    that only add (a table; a column that is empty for the stored rows), so no stored value
-    changes."""
+    that only add (a table; a column that is empty for the stored rows), or (4 -> 5) copy
+    every row into a table without the key index, so no stored value changes."""
     return {"2": ('ALTER TABLE "oct" ADD COLUMN "optic_neuritis" BOOLEAN',
                   _table_ddl(TABLES["mri"])),
             "3": (AUDIT_DDL, *(history_ddl(spec, _SQL_TYPES) for spec in TABLES.values()),
-                  *(fill_history_sql(spec) for spec in TABLES.values()))}
+                  *(fill_history_sql(spec) for spec in TABLES.values())),
+            "4": tuple(step for spec in TABLES.values() for step in _without_key_index(spec))}
 
 
 class StudyStore:
@@ -196,10 +215,14 @@ class StudyStore:
         return int(self.con.execute(sql).fetchall()[0][0])
 
     def read(self, table: str, *, with_import_id: bool = False,
-             as_of_version: int | None = None) -> pl.DataFrame:
+             as_of_version: int | None = None, patient_id: str | None = None
+             ) -> pl.DataFrame:
         """Table ``table`` as stored (the current view, or as it was after store version
-        ``as_of_version``), sorted by its key, with the canonical column types."""
+        ``as_of_version``), sorted by its key, with the canonical column types; only the
+        records of ``patient_id`` when given (current view only, read by DuckDB)."""
         spec = TABLES[table]
+        if patient_id is not None and as_of_version is not None:
+            raise bad_argument("patient_id", "None with as_of_version", patient_id)
         if as_of_version is not None:
             self._check_version(as_of_version)
             if with_import_id:
@@ -209,8 +232,9 @@ class StudyStore:
         cols = list(spec.stored_columns) + (["import_id"] if with_import_id else [])
         frame = self.con.sql(
             f"SELECT {', '.join(map(_q, cols))} FROM {_q(table)} "
-            f"ORDER BY {', '.join(map(_q, spec.key))}"
-        ).pl()
+            + ("WHERE patient_id = ? " if patient_id is not None else "")
+            + f"ORDER BY {', '.join(map(_q, spec.key))}",
+            params=[patient_id] if patient_id is not None else None).pl()
         schema = spec.stored_schema() | ({"import_id": pl.Int64()} if with_import_id else {})
         return frame.cast(schema)
 

@@ -25,6 +25,7 @@ from mscohort.store.changes import (
     retract_records,
 )
 from mscohort.store.import_result import ImportResult
+from mscohort.store.keys import duplicate_key_issues
 from mscohort.store.rechecks import birth_recheck
 from mscohort.study import Study
 from mscohort.validate.report import ValidationReport
@@ -74,7 +75,7 @@ def add_study(
         version = _next_version(store)
         tell(IMPORT_STAGES[3])
         counts = apply_changes(store.con, study, version, diff, accept)
-        orphans = orphan_issues(store.con)
+        orphans = orphan_issues(store.con) + duplicate_key_issues(store.con, study, version)
         if orphans:
             raise DataValidationError(ValidationReport.from_issues(orphans, report.source))
         added = {name: counts.get(name, (0, 0, 0))[0] for name in TABLES}

@@ -34,8 +34,9 @@ from mscohort.errors import InvalidArgumentError, UsageError
 from mscohort.store import Acceptance, StudyStore
 from mscohort.store.changes import DIFF_SCHEMA, MISSING_SCHEMA
 from mscohort.store.preview import Preview
-from mscohort.store.version_summary import version_summary
+from mscohort.store.version_summary import PATIENT_COLUMNS, version_summary
 from mscohort.web.jobs import Jobs, Pending
+from mscohort.web.paging import list_page
 from mscohort.web.views_load import checked, import_job
 from mscohort.web.workspace import STORE_LOCK, Staged, Workspace
 
@@ -153,6 +154,9 @@ def register(app: Flask) -> None:
                 summary = version_summary(store, version)
         except UsageError as exc:
             abort(404, str(exc))
+        # a paged list: a registry's first import writes records of every patient
+        args = dict(request.args) | {"version": str(version)}  # the pages' links keep it
+        listing = list_page(summary.patients, PATIENT_COLUMNS, args, prefix="patients",
+                            default_sort="changed", default_desc=True)
         return render_template("version.html", summary=summary,
-                               counts=_text(summary.counts),
-                               patients=summary.patients.rows())
+                               counts=_text(summary.counts), listing=listing)

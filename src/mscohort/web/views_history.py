@@ -28,7 +28,7 @@ def _records(store: StudyStore, patient_id: str) -> list[tuple[str, str, str]]:
     """The patient's current records: (form value, label, value columns)."""
     out = []
     for name, spec in TABLES.items():
-        frame = store.read(name).filter(pl.col("patient_id") == patient_id)
+        frame = store.read(name, patient_id=patient_id)  # not the whole table (#23)
         values = [c.name for c in spec.columns if c.name not in spec.key]
         for row in frame.iter_rows(named=True):
             key = {k: str(row[k]) for k in spec.key}
