@@ -12,9 +12,11 @@ from mscohort_federated.algorithm import (
     partial_followup,
     partial_negbin,
     partial_poisson,
+    partial_secondary,
     partial_summary,
+    partial_timepoints,
 )
 
 __all__ = ["central_analysis", "extract_outcomes", "partial_contrasts", "partial_counts",
            "partial_flow", "partial_followup", "partial_negbin", "partial_poisson",
-           "partial_summary"]
+           "partial_secondary", "partial_summary", "partial_timepoints"]

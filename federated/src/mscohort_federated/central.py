@@ -14,6 +14,9 @@
    (:mod:`mscohort_federated.contrasts`).
 7. ``partial_negbin`` (when the definition's ``[models] fit`` has "counts"): the negative
    binomial before/after rate ratio (:mod:`mscohort_federated.negbin`).
+8. ``partial_flow``, ``partial_timepoints`` and ``partial_secondary``: the population
+   flow's boxes, the time point attrition table and the secondary outcomes
+   (:mod:`mscohort_federated.flow`, ``timepoints``, ``secondary``).
 
 The rounds talk to the centres through ``ask(method, arguments, organizations)``, which
 returns each organization's result by its id: in vantage6 a subtask per round
@@ -38,6 +41,8 @@ from mscohort_federated.extract import FOLLOWUP_SPLIT, definition_from_text
 from mscohort_federated.flow import flow_rows
 from mscohort_federated.multiplicity import with_holm
 from mscohort_federated.negbin import fit_rounds
+from mscohort_federated.secondary import secondary_result
+from mscohort_federated.timepoints import timepoint_cuts, timepoint_rows
 
 Ask = Callable[[str, dict[str, object], list[int]], dict[int, object]]
 NEWTON_TOLERANCE = 1e-12
@@ -81,6 +86,13 @@ def run_rounds(ask: Ask, organizations: list[int], names: dict[int, str],
         definition_text).index_drug}, organizations)
     models["flow"] = flow_rows([flows[o]["flow"] for o in organizations])  # type: ignore[index]
     models["contrasts"] = contrast_rows([sums[o]["contrasts"] for o in organizations])  # type: ignore[index]
+    points = ask("partial_timepoints", k, organizations)
+    parts = [points[o]["timepoints"] for o in organizations]  # type: ignore[index]
+    models["timepoints"] = timepoint_rows(parts)
+    models["timepoint_cuts"] = timepoint_cuts(parts, [names[o] for o in organizations])
+    sec = ask("partial_secondary", k | {"median": median}, organizations)
+    models |= secondary_result([sec[o]["secondary"] for o in organizations],  # type: ignore[index]
+                               {}, definition_from_text(definition_text))
     result = assemble(definition_text, organizations, names, summaries, followup, median,
                       dict(zip([(t["split"], t["group"]) for t in targets], group_medians,
                                strict=True)), rates, own, min_cell_size, log) | models

@@ -24,10 +24,18 @@ the measures of :data:`MEASURES`
     what the population flow's boxes read (:mod:`mscohort_federated.flow`).
 ``neda3``, ``neda_relapse``, ``neda_cdw``, ``neda_mri``
     NEDA-3 and its components (:func:`mscohort.derive.neda.neda`).
+``sn|<split>``
+    the split's name (as the pooled secondary tables name it).
+``s|...``, ``ms|...``
+    the secondary outcomes and the EDSS milestones (:mod:`mscohort_federated.secondary`).
+``tps|<months>``, ``tpc|<months>``, ``tps|cut``
+    each fixed time point's status and EDSS change, and which data cut classified them
+    (:mod:`mscohort_federated.timepoints`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from pathlib import Path
 
@@ -101,8 +109,10 @@ def load_centre_study(uri: str) -> Study:
     return study
 
 
-def analysis_frame(study: Study, definition: StudyDefinition) -> pl.DataFrame:
-    """The per-patient analysis frame of the module notes."""
+def analysis_frame(study: Study, definition: StudyDefinition,
+                   data_cut: dt.date | None = None) -> pl.DataFrame:
+    """The per-patient analysis frame of the module notes; ``data_cut``: the task's data
+    cut for the time points (None: the centre's own latest record)."""
     d = definition
     outcomes = patient_outcomes(study, d)
     ok = analysed(outcomes)
@@ -118,6 +128,7 @@ def analysis_frame(study: Study, definition: StudyDefinition) -> pl.DataFrame:
     cols["in_relapse_analysis"] = outcomes["in_relapse_analysis"].fill_null(False)
     cols["relapse_population"] = outcomes.select(relapse_population()).to_series()
     for key, split in study_splits(outcomes, d).items():
+        cols[f"sn|{key}"] = pl.Series([split.name] * outcomes.height, dtype=pl.String)
         if key == FOLLOWUP_SPLIT:
             continue
         for group, mask in split.groups.items():
@@ -126,7 +137,15 @@ def analysis_frame(study: Study, definition: StudyDefinition) -> pl.DataFrame:
                                      * outcomes.height, dtype=pl.String)
     for name, mask in by_conditions(outcomes, d.subgroups).groups.items():
         cols[f"sub|{name}"] = mask
-    cols |= flow_columns(outcomes, _screening(study, d), _secondary(study, outcomes, d))
+    from mscohort.analyse.secondary import secondary_outcomes
+    from mscohort_federated.secondary import secondary_columns  # both use partials
+
+    sec = secondary_outcomes(study, outcomes, d)
+    cols |= flow_columns(outcomes, _screening(study, d), sec.patients)
+    cols |= secondary_columns(study, outcomes, sec)
+    from mscohort_federated.timepoints import timepoint_columns  # it uses partials' moments
+
+    cols |= timepoint_columns(study, outcomes, data_cut)
     frame = pl.DataFrame(cols)
     joined = outcomes.select("patient_id").join(neda_rows, on="patient_id", how="left")
     for c in NEDA:
@@ -142,12 +161,6 @@ def _screening(study: Study, d: StudyDefinition) -> pl.DataFrame:
     from mscohort.analyse.protocol import screening
 
     return screening(study, d).decisions
-
-
-def _secondary(study: Study, outcomes: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
-    from mscohort.analyse.secondary import secondary_outcomes
-
-    return secondary_outcomes(study, outcomes, d).patients
 
 
 def split_groups(frame: pl.DataFrame) -> dict[str, list[str]]:

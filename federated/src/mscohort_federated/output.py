@@ -16,7 +16,8 @@ from mscohort.ingest.formulas import write_safe_csv
 
 FRAMES = ("tables", "tests", "categories", "relapses", "km_cdw", "neda", "per_centre",
           "heterogeneity", "models_rate_ratios", "models_dispersion", "multiplicity",
-          "contrasts", "estimates", "flow")
+          "contrasts", "estimates", "flow", "timepoints", "secondary_tables",
+          "secondary_tests", "msfc_means", "milestone_summary")
 
 
 def federated_methods(result: dict[str, object]) -> str:
@@ -52,7 +53,8 @@ def write_result(result: dict[str, object], definition: StudyDefinition, folder:
         "federated": True, "centres": result["centres"],
         "min_cell_size": result["min_cell_size"], "node_policies": result["policies"],
         "median_followup": result["median_followup"], "logrank_cdw": result["logrank_cdw"],
-        "rounds": result["rounds"]}
+        "rounds": result["rounds"], "timepoint_data_cut": result.get("data_cut"),
+        "timepoint_cuts": result.get("timepoint_cuts")}
     (folder / "settings.json").write_text(json.dumps(settings, indent=2, default=str))
     (folder / "methods.txt").write_text(methods_text(definition) + " "
                                         + federated_methods(result) + "\n")
@@ -97,6 +99,20 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                                               "adjustment", "n_group", "n_reference",
                                               "estimate", "ci_low", "ci_high", "p", "p_holm",
                                               "note", "status")),
+    ("EDSS at fixed time points and attrition", "timepoints",
+     ("months", "with_baseline", "due", "assessed", "missed", "lost", "lost_in_interval",
+      "not_yet_due", "mean_change", "ci_low", "ci_high", "status")),
+    ("Secondary outcomes: MSFC and OCT", "secondary_tables",
+     ("table", "split", "group", "measure", "n", "mean", "sd", "ci_low", "ci_high", "p_t",
+      "count", "status")),
+    ("Secondary paired tests", "secondary_tests",
+     ("measure", "n", "mean_before", "mean_after", "mean_difference", "ci_low", "ci_high",
+      "p_t", "note", "status")),
+    ("MSFC mean change", "msfc_means", ("measure", "n", "mean", "ci_low", "ci_high",
+                                        "status")),
+    ("EDSS milestones", "milestone_summary",
+     ("milestone", "group", "at_risk", "reached", "reached_by_1_year", "reached_by_2_years",
+      "median_days", "p_logrank", "status")),
     ("Multiplicity (Holm)", "multiplicity", ("family", "tests", "suppressed", "note")),
     ("Improved, stable, worsened", "categories", ("category", "n", "of", "percent",
                                                   "status")),
