@@ -8,6 +8,7 @@ from mscohort_federated.algorithm import (
     extract_outcomes,
     partial_contrasts,
     partial_counts,
+    partial_cpoisson,
     partial_flow,
     partial_followup,
     partial_negbin,
@@ -18,5 +19,6 @@ from mscohort_federated.algorithm import (
 )
 
 __all__ = ["central_analysis", "extract_outcomes", "partial_contrasts", "partial_counts",
+           "partial_cpoisson",
            "partial_flow", "partial_followup", "partial_negbin", "partial_poisson",
            "partial_secondary", "partial_summary", "partial_timepoints"]

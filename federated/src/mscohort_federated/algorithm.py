@@ -6,9 +6,9 @@
   session. Nothing is returned to the researcher.
 * ``partial_summary``, ``partial_counts``, ``partial_followup``, ``partial_poisson``,
   ``partial_negbin``, ``partial_contrasts``, ``partial_flow``, ``partial_timepoints``,
-  ``partial_secondary`` (federated, at each centre): aggregates of that frame
+  ``partial_secondary``, ``partial_cpoisson`` (federated, at each centre): aggregates of that frame
   (:mod:`mscohort_federated.partials`, ``negbin``, ``contrasts``, ``flow``, ``timepoints``,
-  ``secondary``) under the node's
+  ``secondary``, ``cpoisson``) under the node's
   disclosure policy (:mod:`mscohort_federated.disclosure`).
 * ``central_analysis`` (central): the rounds of :mod:`mscohort_federated.central`, each a
   subtask to the centres; returns the federated result.
@@ -33,6 +33,7 @@ from vantage6.algorithm.tools.util import get_env_var
 from mscohort_federated import partials
 from mscohort_federated.central import run_rounds
 from mscohort_federated.contrasts import contrast_sums
+from mscohort_federated.cpoisson import cpoisson_terms
 from mscohort_federated.disclosure import DEFAULT_MIN_CELL_SIZE, SUPPRESSED, node_policy
 from mscohort_federated.extract import (
     FLAGS,
@@ -175,6 +176,15 @@ def partial_secondary(df: pd.DataFrame, median: float | None,
     policy = node_policy(min_cell_size)
     return {"organization_id": _centre(), "secondary": secondary_sums(
         _frame(df), None if median is None else float(median), policy["min_cell_size"])}  # type: ignore[arg-type]
+
+
+@federated
+@dataframe(1)
+def partial_cpoisson(df: pd.DataFrame, b: float | None,
+                     min_cell_size: int = DEFAULT_MIN_CELL_SIZE) -> dict[str, Any]:
+    policy = node_policy(min_cell_size)
+    return {"organization_id": _centre()} | cpoisson_terms(
+        _frame(df), None if b is None else float(b), policy["min_cell_size"])  # type: ignore[arg-type]
 
 
 @central

@@ -12,8 +12,9 @@
    per centre at the centre's own estimate for the between-centre heterogeneity.
 6. ``partial_contrasts``: the between-group contrasts' cross-products
    (:mod:`mscohort_federated.contrasts`).
-7. ``partial_negbin`` (when the definition's ``[models] fit`` has "counts"): the negative
-   binomial before/after rate ratio (:mod:`mscohort_federated.negbin`).
+7. ``partial_negbin`` and ``partial_cpoisson`` (when the definition's ``[models] fit`` has
+   "counts"): the negative binomial and the conditional Poisson before/after rate ratios
+   (:mod:`mscohort_federated.negbin`, ``cpoisson``).
 8. ``partial_flow``, ``partial_timepoints`` and ``partial_secondary``: the population
    flow's boxes, the time point attrition table and the secondary outcomes
    (:mod:`mscohort_federated.flow`, ``timepoints``, ``secondary``).
@@ -35,6 +36,7 @@ from mscohort_federated.assemble import assemble
 from mscohort_federated.bisection import median_ranks, order_statistics, pooled_n
 from mscohort_federated.combine import SUPPRESSED_TEXT
 from mscohort_federated.contrasts import contrast_rows
+from mscohort_federated.cpoisson import cpoisson_rounds
 from mscohort_federated.disclosure import is_suppressed
 from mscohort_federated.estimates import estimate_rows, median_targets
 from mscohort_federated.extract import FOLLOWUP_SPLIT, definition_from_text
@@ -79,6 +81,14 @@ def run_rounds(ask: Ask, organizations: list[int], names: dict[int, str],
     log["newton_iterations"] = iterations
     own = _centre_rate_ratios(ask, organizations, k, summaries)
     models = count_model_rows(ask, organizations, k, definition_text, log)
+    models["models_conditional_poisson"] = []
+    if "counts" in definition_from_text(definition_text).models.fit:
+        def cp_round(arguments: dict[str, object]) -> list[dict[str, object]]:
+            got = ask("partial_cpoisson", k | arguments, organizations)
+            return [got[o] for o in organizations]  # type: ignore[misc]
+
+        row, log["cpoisson_rounds"] = cpoisson_rounds(cp_round)
+        models["models_conditional_poisson"] = [row]
     sums = ask("partial_contrasts", k | {"median": median}, organizations)
     models["estimates"] = estimate_rows([summaries[o] for o in organizations], overall,  # type: ignore[misc]
                                         rates)

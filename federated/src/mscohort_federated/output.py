@@ -17,7 +17,8 @@ from mscohort.ingest.formulas import write_safe_csv
 FRAMES = ("tables", "tests", "categories", "relapses", "km_cdw", "neda", "per_centre",
           "heterogeneity", "models_rate_ratios", "models_dispersion", "multiplicity",
           "contrasts", "estimates", "flow", "timepoints", "secondary_tables",
-          "secondary_tests", "msfc_means", "milestone_summary")
+          "secondary_tests", "msfc_means", "milestone_summary",
+          "models_conditional_poisson")
 
 
 def federated_methods(result: dict[str, object]) -> str:
@@ -121,6 +122,8 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                                    "p_rate_ratio", "status")),
     ("Negative binomial rate ratio (after / before)", "models_rate_ratios",
      ("model", "n_patients", "events", "ratio", "ci_low", "ci_high", "p", "status")),
+    ("Conditional Poisson rate ratio (after / before)", "models_conditional_poisson",
+     ("model", "n_patients", "events", "ratio", "ci_low", "ci_high", "p", "note", "status")),
     ("Over-dispersion", "models_dispersion", ("model", "alpha", "alpha_ci_low",
                                               "alpha_ci_high", "lr_chi2", "lr_p",
                                               "pearson_dispersion")),
