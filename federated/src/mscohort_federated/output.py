@@ -1,7 +1,8 @@
 """Write a federated result as ``mscohort analyse`` writes its results: one CSV (formula-safe)
 and one JSON file per frame, ``settings.json`` (marked federated, with the centres' names,
-the cell size and each node's policy), ``methods.txt`` and the report as Markdown and as
-one self-contained HTML file (:mod:`mscohort_federated.report_html`)."""
+the cell size and each node's policy), ``methods.txt`` and the report as Markdown, as
+one self-contained HTML file (:mod:`mscohort_federated.report_html`) and as a Word document
+(:mod:`mscohort_federated.report_docx`)."""
 
 from __future__ import annotations
 
@@ -63,8 +64,11 @@ def write_result(result: dict[str, object], definition: StudyDefinition, folder:
     from mscohort_federated.report_html import html_report
 
     (folder / "report.html").write_text(html_report(result, definition), encoding="utf-8")
+    from mscohort_federated.report_docx import write_docx
+
+    write_docx(result, definition, folder / "report.docx")
     return [*written, folder / "settings.json", folder / "methods.txt", folder / "report.md",
-            folder / "report.html"]
+            folder / "report.html", folder / "report.docx"]
 
 
 def cell_text(v: object) -> str:
