@@ -11,6 +11,7 @@ from mscohort_federated.algorithm import (
     partial_cpoisson,
     partial_flow,
     partial_followup,
+    partial_nbgroups,
     partial_negbin,
     partial_poisson,
     partial_secondary,
@@ -20,5 +21,6 @@ from mscohort_federated.algorithm import (
 
 __all__ = ["central_analysis", "extract_outcomes", "partial_contrasts", "partial_counts",
            "partial_cpoisson",
-           "partial_flow", "partial_followup", "partial_negbin", "partial_poisson",
+           "partial_flow", "partial_followup", "partial_nbgroups", "partial_negbin",
+           "partial_poisson",
            "partial_secondary", "partial_summary", "partial_timepoints"]

@@ -6,9 +6,10 @@
   session. Nothing is returned to the researcher.
 * ``partial_summary``, ``partial_counts``, ``partial_followup``, ``partial_poisson``,
   ``partial_negbin``, ``partial_contrasts``, ``partial_flow``, ``partial_timepoints``,
-  ``partial_secondary``, ``partial_cpoisson`` (federated, at each centre): aggregates of that frame
+  ``partial_secondary``, ``partial_cpoisson``, ``partial_nbgroups`` (federated, at each
+  centre): aggregates of that frame
   (:mod:`mscohort_federated.partials`, ``negbin``, ``contrasts``, ``flow``, ``timepoints``,
-  ``secondary``, ``cpoisson``) under the node's
+  ``secondary``, ``cpoisson``, ``nbgroups``) under the node's
   disclosure policy (:mod:`mscohort_federated.disclosure`).
 * ``central_analysis`` (central): the rounds of :mod:`mscohort_federated.central`, each a
   subtask to the centres; returns the federated result.
@@ -42,6 +43,7 @@ from mscohort_federated.extract import (
     load_centre_study,
 )
 from mscohort_federated.flow import flow_counts
+from mscohort_federated.nbgroups import nbgroups_terms
 from mscohort_federated.negbin import negbin_terms
 from mscohort_federated.secondary import secondary_sums
 from mscohort_federated.timepoints import parse_data_cut, timepoint_counts
@@ -70,7 +72,7 @@ def _frame(df: pd.DataFrame) -> pl.DataFrame:
             if s.dtype != pl.Boolean:
                 s = pl.Series(c, [None if v is None else bool(v) for v in s.to_list()],
                               dtype=pl.Boolean)
-        elif c.startswith(("tps|", "sn|")) or c == "ms|cohort":
+        elif c.startswith(("tps|", "sn|")) or c in ("ms|cohort", "bg|group"):
             s = pl.Series(c, [None if v is None or v != v else str(v)
                               for v in s.to_list()], dtype=pl.String)
         elif c.startswith("x|") or c == "excluded_reason":
@@ -185,6 +187,18 @@ def partial_cpoisson(df: pd.DataFrame, b: float | None,
     policy = node_policy(min_cell_size)
     return {"organization_id": _centre()} | cpoisson_terms(
         _frame(df), None if b is None else float(b), policy["min_cell_size"])  # type: ignore[arg-type]
+
+
+@federated
+@dataframe(1)
+def partial_nbgroups(df: pd.DataFrame, adjust: list[str], levels: list[str] | None,
+                     b: list[float] | None, log_alpha: float | None,
+                     min_cell_size: int = DEFAULT_MIN_CELL_SIZE) -> dict[str, Any]:
+    policy = node_policy(min_cell_size)
+    return {"organization_id": _centre()} | nbgroups_terms(
+        _frame(df), [str(a) for a in adjust], levels,
+        None if b is None else [float(v) for v in b],
+        None if log_alpha is None else float(log_alpha), policy["min_cell_size"])  # type: ignore[arg-type]
 
 
 @central

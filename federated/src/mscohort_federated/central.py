@@ -14,7 +14,8 @@
    (:mod:`mscohort_federated.contrasts`).
 7. ``partial_negbin`` and ``partial_cpoisson`` (when the definition's ``[models] fit`` has
    "counts"): the negative binomial and the conditional Poisson before/after rate ratios
-   (:mod:`mscohort_federated.negbin`, ``cpoisson``).
+   (:mod:`mscohort_federated.negbin`, ``cpoisson``); ``partial_nbgroups`` (when it has
+   "between_groups"): the adjusted between-group rate ratios (``nbgroups``).
 8. ``partial_flow``, ``partial_timepoints`` and ``partial_secondary``: the population
    flow's boxes, the time point attrition table and the secondary outcomes
    (:mod:`mscohort_federated.flow`, ``timepoints``, ``secondary``).
@@ -42,6 +43,7 @@ from mscohort_federated.estimates import estimate_rows, median_targets
 from mscohort_federated.extract import FOLLOWUP_SPLIT, definition_from_text
 from mscohort_federated.flow import flow_rows
 from mscohort_federated.multiplicity import with_holm
+from mscohort_federated.nbgroups import nbgroups_rounds
 from mscohort_federated.negbin import fit_rounds
 from mscohort_federated.secondary import secondary_result
 from mscohort_federated.timepoints import timepoint_cuts, timepoint_rows
@@ -89,6 +91,19 @@ def run_rounds(ask: Ask, organizations: list[int], names: dict[int, str],
 
         row, log["cpoisson_rounds"] = cpoisson_rounds(cp_round)
         models["models_conditional_poisson"] = [row]
+    settings = definition_from_text(definition_text).models
+    if "between_groups" in settings.fit:
+        def bg_round(arguments: dict[str, object]) -> list[dict[str, object]]:
+            got = ask("partial_nbgroups", k | {"adjust": list(settings.group_adjust)}
+                      | arguments, organizations)
+            return [got[o] for o in organizations]  # type: ignore[misc]
+
+        between = nbgroups_rounds(bg_round, settings.group, list(settings.group_adjust))
+        log["nbgroups_rounds"] = int(between.pop("rounds"))  # type: ignore[call-overload]
+        models |= between
+    else:
+        models |= {"models_between_groups": [], "models_between_groups_dispersion": [],
+                   "models_between_groups_terms": []}
     sums = ask("partial_contrasts", k | {"median": median}, organizations)
     models["estimates"] = estimate_rows([summaries[o] for o in organizations], overall,  # type: ignore[misc]
                                         rates)

@@ -28,6 +28,9 @@ the measures of :data:`MEASURES`
     the split's name (as the pooled secondary tables name it).
 ``s|...``, ``ms|...``
     the secondary outcomes and the EDSS milestones (:mod:`mscohort_federated.secondary`).
+``bg|group``, ``bg|<column>``
+    the between-group count model's group and adjustment columns
+    (:mod:`mscohort_federated.nbgroups`).
 ``tps|<months>``, ``tpc|<months>``, ``tps|cut``
     each fixed time point's status and EDSS change, and which data cut classified them
     (:mod:`mscohort_federated.timepoints`).
@@ -146,6 +149,10 @@ def analysis_frame(study: Study, definition: StudyDefinition,
     from mscohort_federated.timepoints import timepoint_columns  # it uses partials' moments
 
     cols |= timepoint_columns(study, outcomes, data_cut)
+    if "between_groups" in d.models.fit:
+        from mscohort_federated.nbgroups import nbgroups_columns
+
+        cols |= nbgroups_columns(outcomes, d.models.group)
     frame = pl.DataFrame(cols)
     joined = outcomes.select("patient_id").join(neda_rows, on="patient_id", how="left")
     for c in NEDA:

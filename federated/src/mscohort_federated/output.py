@@ -19,7 +19,8 @@ FRAMES = ("tables", "tests", "categories", "relapses", "km_cdw", "neda", "per_ce
           "heterogeneity", "models_rate_ratios", "models_dispersion", "multiplicity",
           "contrasts", "estimates", "flow", "timepoints", "secondary_tables",
           "secondary_tests", "msfc_means", "milestone_summary",
-          "models_conditional_poisson")
+          "models_conditional_poisson", "models_between_groups",
+          "models_between_groups_dispersion", "models_between_groups_terms")
 
 
 def federated_methods(result: dict[str, object]) -> str:
@@ -128,6 +129,14 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("model", "n_patients", "events", "ratio", "ci_low", "ci_high", "p", "status")),
     ("Conditional Poisson rate ratio (after / before)", "models_conditional_poisson",
      ("model", "n_patients", "events", "ratio", "ci_low", "ci_high", "p", "note", "status")),
+    ("Negative binomial rate ratio between groups (adjusted)", "models_between_groups",
+     ("model", "comparison", "n_patients", "events", "ratio", "ci_low", "ci_high", "p",
+      "note", "status")),
+    ("Between-group model: every term", "models_between_groups_terms",
+     ("term", "estimate", "se", "ci_low", "ci_high", "p")),
+    ("Between-group model: over-dispersion", "models_between_groups_dispersion",
+     ("model", "alpha", "alpha_ci_low", "alpha_ci_high", "lr_chi2", "lr_p",
+      "pearson_dispersion")),
     ("Over-dispersion", "models_dispersion", ("model", "alpha", "alpha_ci_low",
                                               "alpha_ci_high", "lr_chi2", "lr_p",
                                               "pearson_dispersion")),
