@@ -45,6 +45,7 @@ from mscohort_federated.extract import (
 from mscohort_federated.flow import flow_counts
 from mscohort_federated.nbgroups import nbgroups_terms
 from mscohort_federated.negbin import negbin_terms
+from mscohort_federated.protocol_counts import protocol_counts
 from mscohort_federated.secondary import secondary_sums
 from mscohort_federated.timepoints import parse_data_cut, timepoint_counts
 
@@ -72,7 +73,7 @@ def _frame(df: pd.DataFrame) -> pl.DataFrame:
             if s.dtype != pl.Boolean:
                 s = pl.Series(c, [None if v is None else bool(v) for v in s.to_list()],
                               dtype=pl.Boolean)
-        elif c.startswith(("tps|", "sn|")) or c in ("ms|cohort", "bg|group"):
+        elif c.startswith(("tps|", "sn|", "cx|")) or c in ("ms|cohort", "bg|group"):
             s = pl.Series(c, [None if v is None or v != v else str(v)
                               for v in s.to_list()], dtype=pl.String)
         elif c.startswith("x|") or c == "excluded_reason":
@@ -166,9 +167,12 @@ def partial_flow(df: pd.DataFrame, index_drug: str,
 @dataframe(1)
 def partial_timepoints(df: pd.DataFrame, min_cell_size: int = DEFAULT_MIN_CELL_SIZE
                        ) -> dict[str, Any]:
+    """The time point attrition table and the protocol tables' counts."""
     policy = node_policy(min_cell_size)
+    frame = _frame(df)
     return {"organization_id": _centre(), "timepoints": timepoint_counts(
-        _frame(df), policy["min_cell_size"])}  # type: ignore[arg-type]
+        frame, policy["min_cell_size"]),  # type: ignore[arg-type]
+        "protocol": protocol_counts(frame, policy["min_cell_size"])}  # type: ignore[arg-type]
 
 
 @federated

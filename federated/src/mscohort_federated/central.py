@@ -45,6 +45,7 @@ from mscohort_federated.flow import flow_rows
 from mscohort_federated.multiplicity import with_holm
 from mscohort_federated.nbgroups import nbgroups_rounds
 from mscohort_federated.negbin import fit_rounds
+from mscohort_federated.protocol_counts import protocol_rows
 from mscohort_federated.secondary import secondary_result
 from mscohort_federated.timepoints import timepoint_cuts, timepoint_rows
 
@@ -115,6 +116,7 @@ def run_rounds(ask: Ask, organizations: list[int], names: dict[int, str],
     parts = [points[o]["timepoints"] for o in organizations]  # type: ignore[index]
     models["timepoints"] = timepoint_rows(parts)
     models["timepoint_cuts"] = timepoint_cuts(parts, [names[o] for o in organizations])
+    models |= protocol_rows([points[o]["protocol"] for o in organizations])  # type: ignore[index]
     sec = ask("partial_secondary", k | {"median": median}, organizations)
     models |= secondary_result([sec[o]["secondary"] for o in organizations],  # type: ignore[index]
                                {}, definition_from_text(definition_text))

@@ -28,6 +28,9 @@ the measures of :data:`MEASURES`
     the split's name (as the pooled secondary tables name it).
 ``s|...``, ``ms|...``
     the secondary outcomes and the EDSS milestones (:mod:`mscohort_federated.secondary`).
+``cat|...``, ``cx|...``
+    per-patient counts of the protocol tables (screening, adverse events of special
+    interest, infusion courses; :mod:`mscohort_federated.protocol_counts`).
 ``bg|group``, ``bg|<column>``
     the between-group count model's group and adjustment columns
     (:mod:`mscohort_federated.nbgroups`).
@@ -144,7 +147,9 @@ def analysis_frame(study: Study, definition: StudyDefinition,
     from mscohort_federated.secondary import secondary_columns  # both use partials
 
     sec = secondary_outcomes(study, outcomes, d)
-    cols |= flow_columns(outcomes, _screening(study, d), sec.patients)
+    decisions = _screening(study, d)
+    cols |= flow_columns(outcomes, decisions, sec.patients)
+    cols |= _protocol(study, outcomes, d, decisions, data_cut)
     cols |= secondary_columns(study, outcomes, sec)
     from mscohort_federated.timepoints import timepoint_columns  # it uses partials' moments
 
@@ -168,6 +173,22 @@ def _screening(study: Study, d: StudyDefinition) -> pl.DataFrame:
     from mscohort.analyse.protocol import screening
 
     return screening(study, d).decisions
+
+
+def _protocol(study: Study, outcomes: pl.DataFrame, d: StudyDefinition,
+              decisions: pl.DataFrame, data_cut: dt.date | None) -> dict[str, pl.Series]:
+    """The protocol tables' per-patient counts (:mod:`mscohort_federated.protocol_counts`);
+    adverse events judged as of the task's data cut, else the centre's own latest record
+    (as ``mscohort analyse`` judges them as of the latest record)."""
+    from mscohort.analyse.protocol import safety_check, study_courses
+    from mscohort.analyse.study import latest_record
+    from mscohort_federated.protocol_counts import protocol_columns
+
+    courses = study_courses(study, d)
+    cut = data_cut if data_cut is not None else latest_record(study)
+    aesi = (safety_check(study, cut, d, courses=courses).aesi if cut is not None
+            else pl.DataFrame())
+    return protocol_columns(outcomes, decisions, aesi, courses.courses)
 
 
 def split_groups(frame: pl.DataFrame) -> dict[str, list[str]]:

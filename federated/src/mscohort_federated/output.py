@@ -13,6 +13,7 @@ import polars as pl
 
 from mscohort.analyse.study import methods_text
 from mscohort.definition import StudyDefinition
+from mscohort.derive.safety import AESI_PERIODS
 from mscohort.ingest.formulas import write_safe_csv
 
 FRAMES = ("tables", "tests", "categories", "relapses", "km_cdw", "neda", "per_centre",
@@ -20,7 +21,8 @@ FRAMES = ("tables", "tests", "categories", "relapses", "km_cdw", "neda", "per_ce
           "contrasts", "estimates", "flow", "timepoints", "secondary_tables",
           "secondary_tests", "msfc_means", "milestone_summary",
           "models_conditional_poisson", "models_between_groups",
-          "models_between_groups_dispersion", "models_between_groups_terms")
+          "models_between_groups_dispersion", "models_between_groups_terms",
+          "screening_counts", "aesi_counts", "course_counts")
 
 
 def federated_methods(result: dict[str, object]) -> str:
@@ -119,6 +121,12 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("EDSS milestones", "milestone_summary",
      ("milestone", "group", "at_risk", "reached", "reached_by_1_year", "reached_by_2_years",
       "median_days", "p_logrank", "status")),
+    ("Eligibility screening by arm", "screening_counts",
+     ("arm", "eligible", "protocol deviation", "not eligible", "cannot tell", "status")),
+    ("Adverse events of special interest by time since the last course", "aesi_counts",
+     ("aesi", *AESI_PERIODS, "events", "patients", "status")),
+    ("Infusion courses by regimen", "course_counts",
+     ("regimen", "course", "expected", "n", "off", "status")),
     ("Multiplicity (Holm)", "multiplicity", ("family", "tests", "suppressed", "note")),
     ("Improved, stable, worsened", "categories", ("category", "n", "of", "percent",
                                                   "status")),
