@@ -8,9 +8,10 @@ database).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -18,12 +19,13 @@ import pytest
 from vantage6.algorithm.mock.network import MockNetwork
 
 import mscohort
-from mscohort.analyse.study import StudyAnalysis, analyse_study
+from mscohort.analyse.study import StudyAnalysis, analyse_study, latest_record
 from mscohort.definition import load_definition
 from mscohort.derive.outcomes import patient_outcomes
 from mscohort.ingest import read_study
 from mscohort.store.duckdb_store import StudyStore
 from mscohort.store.writing import add_study
+from mscohort.study import Study
 from mscohort.validate.check import check_study
 
 SEED = Path(mscohort.__file__).parent / "datasets" / "seed"
@@ -40,6 +42,8 @@ class Network:
     partials: list[dict]  #: every result the centres returned (subtasks), as JSON data
     definition: Path
     centres: list[pl.DataFrame]  #: each centre's own per-patient outcomes (for the checks)
+    studies: list[Study] = field(default_factory=list)  #: each centre's validated records
+    data_cut: dt.date | None = None  #: the time points' data cut sent (the pooled latest)
 
 
 def split_seed(tmp: Path, source: Path = SEED, sizes: tuple[int, ...] = SIZES
@@ -72,19 +76,20 @@ def to_store(folder: Path) -> Path:
     return db
 
 
-def run_network(databases: list[Path], definition: str, min_cell_size: int = 5
-                ) -> tuple[MockNetwork, dict, list[dict]]:
+def run_network(databases: list[Path], definition: str, min_cell_size: int = 5,
+                data_cut: dt.date | None = None) -> tuple[MockNetwork, dict, list[dict]]:
     """The whole federated analysis through vantage6's mock network: data extraction at
     each node, then the central function, which creates the partial subtasks."""
     network = MockNetwork(
         module_name="mscohort_federated",
         datasets=[{"study": {"database": str(db), "db_type": "other"}} for db in databases])
     client = network.user_client
+    cut = None if data_cut is None else data_cut.isoformat()
     frame = client.dataframe.create(label="study", method="extract_outcomes", name="study",
-                                    arguments={"definition": definition})
+                                    arguments={"definition": definition, "data_cut": cut})
     task = client.task.create(method="central_analysis", organizations=[1],
                               arguments={"definition": definition,
-                                         "min_cell_size": min_cell_size},
+                                         "min_cell_size": min_cell_size, "data_cut": cut},
                               databases=[{"dataframe_id": frame["id"]}])
     (result,) = client.result.from_task(task["id"])
     partials = [json.loads(r["result"]) for r in network.hq.results
@@ -99,9 +104,12 @@ def build(source: Path, folders: list[Path], patients: list[set[str]],
     study, report = check_study(read_study(source))
     assert report.ok
     pooled = analyse_study(study, d, sensitivity=False)
-    network, result, partials = run_network(databases, path.read_text())
-    centres = [patient_outcomes(check_study(read_study(f))[0], d) for f in folders]
-    return Network(network, folders, patients, pooled, result, partials, path, centres)
+    cut = latest_record(study)  # the researcher sets the pooled data cut (as analyse does)
+    network, result, partials = run_network(databases, path.read_text(), data_cut=cut)
+    studies = [check_study(read_study(f))[0] for f in folders]
+    centres = [patient_outcomes(s, d) for s in studies]
+    return Network(network, folders, patients, pooled, result, partials, path, centres,
+                   studies, cut)
 
 
 @pytest.fixture(scope="session")

@@ -66,8 +66,8 @@ def test_run_task_through_the_mock_user_client_writes_the_federated_results(
     report = (tmp_path / "out" / "report.md").read_text()
     assert report.startswith("# Alemtuzumab in treatment-refractory MS (Phase I interim) "
                              "(federated)")
-    # 14 frames as CSV and JSON; settings, methods and the report as Markdown and HTML
-    assert len(written) == 14 * 2 + 4
+    # 26 frames as CSV and JSON; settings, methods and the report as Markdown, HTML, Word
+    assert len(written) == 26 * 2 + 5
     assert (tmp_path / "out" / "report.html").read_text().startswith("<!DOCTYPE html>")
 
 

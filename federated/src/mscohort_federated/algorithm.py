@@ -5,9 +5,11 @@
   per-patient outcomes of the study definition and keeps the analysis frame in the node's
   session. Nothing is returned to the researcher.
 * ``partial_summary``, ``partial_counts``, ``partial_followup``, ``partial_poisson``,
-  ``partial_negbin``, ``partial_contrasts``, ``partial_flow`` (federated, at each centre):
-  aggregates of that frame (:mod:`mscohort_federated.partials`, ``negbin``, ``contrasts``,
-  ``flow``) under the node's
+  ``partial_negbin``, ``partial_contrasts``, ``partial_flow``, ``partial_timepoints``,
+  ``partial_secondary``, ``partial_cpoisson``, ``partial_nbgroups`` (federated, at each
+  centre): aggregates of that frame
+  (:mod:`mscohort_federated.partials`, ``negbin``, ``contrasts``, ``flow``, ``timepoints``,
+  ``secondary``, ``cpoisson``, ``nbgroups``) under the node's
   disclosure policy (:mod:`mscohort_federated.disclosure`).
 * ``central_analysis`` (central): the rounds of :mod:`mscohort_federated.central`, each a
   subtask to the centres; returns the federated result.
@@ -32,6 +34,7 @@ from vantage6.algorithm.tools.util import get_env_var
 from mscohort_federated import partials
 from mscohort_federated.central import run_rounds
 from mscohort_federated.contrasts import contrast_sums
+from mscohort_federated.cpoisson import cpoisson_terms
 from mscohort_federated.disclosure import DEFAULT_MIN_CELL_SIZE, SUPPRESSED, node_policy
 from mscohort_federated.extract import (
     FLAGS,
@@ -40,14 +43,22 @@ from mscohort_federated.extract import (
     load_centre_study,
 )
 from mscohort_federated.flow import flow_counts
+from mscohort_federated.nbgroups import nbgroups_terms
 from mscohort_federated.negbin import negbin_terms
+from mscohort_federated.protocol_counts import protocol_counts
+from mscohort_federated.secondary import secondary_sums
+from mscohort_federated.timepoints import parse_data_cut, timepoint_counts
 
 
 @data_extraction
-def extract_outcomes(connection_details: dict[str, str], definition: str) -> pa.Table:
-    """The centre's analysis frame (stays in the node's session)."""
+def extract_outcomes(connection_details: dict[str, str], definition: str,
+                     data_cut: str | None = None) -> pa.Table:
+    """The centre's analysis frame (stays in the node's session); ``data_cut``: the
+    researcher's data cut for the time points (default: the centre's own latest record,
+    :mod:`mscohort_federated.timepoints`)."""
+    cut = parse_data_cut(data_cut)
     study = load_centre_study(connection_details["uri"])
-    return analysis_frame(study, definition_from_text(definition)).to_arrow()
+    return analysis_frame(study, definition_from_text(definition), cut).to_arrow()
 
 
 def _frame(df: pd.DataFrame) -> pl.DataFrame:
@@ -62,6 +73,9 @@ def _frame(df: pd.DataFrame) -> pl.DataFrame:
             if s.dtype != pl.Boolean:
                 s = pl.Series(c, [None if v is None else bool(v) for v in s.to_list()],
                               dtype=pl.Boolean)
+        elif c.startswith(("tps|", "sn|", "cx|")) or c in ("ms|cohort", "bg|group"):
+            s = pl.Series(c, [None if v is None or v != v else str(v)
+                              for v in s.to_list()], dtype=pl.String)
         elif c.startswith("x|") or c == "excluded_reason":
             s = pl.Series(c, [(None if c == "excluded_reason" else "") if v is None
                               else str(v) for v in s.to_list()], dtype=pl.String)
@@ -149,14 +163,58 @@ def partial_flow(df: pd.DataFrame, index_drug: str,
         _frame(df), str(index_drug), policy["min_cell_size"])}  # type: ignore[arg-type]
 
 
+@federated
+@dataframe(1)
+def partial_timepoints(df: pd.DataFrame, min_cell_size: int = DEFAULT_MIN_CELL_SIZE
+                       ) -> dict[str, Any]:
+    """The time point attrition table and the protocol tables' counts."""
+    policy = node_policy(min_cell_size)
+    frame = _frame(df)
+    return {"organization_id": _centre(), "timepoints": timepoint_counts(
+        frame, policy["min_cell_size"]),  # type: ignore[arg-type]
+        "protocol": protocol_counts(frame, policy["min_cell_size"])}  # type: ignore[arg-type]
+
+
+@federated
+@dataframe(1)
+def partial_secondary(df: pd.DataFrame, median: float | None,
+                      min_cell_size: int = DEFAULT_MIN_CELL_SIZE) -> dict[str, Any]:
+    policy = node_policy(min_cell_size)
+    return {"organization_id": _centre(), "secondary": secondary_sums(
+        _frame(df), None if median is None else float(median), policy["min_cell_size"])}  # type: ignore[arg-type]
+
+
+@federated
+@dataframe(1)
+def partial_cpoisson(df: pd.DataFrame, b: float | None,
+                     min_cell_size: int = DEFAULT_MIN_CELL_SIZE) -> dict[str, Any]:
+    policy = node_policy(min_cell_size)
+    return {"organization_id": _centre()} | cpoisson_terms(
+        _frame(df), None if b is None else float(b), policy["min_cell_size"])  # type: ignore[arg-type]
+
+
+@federated
+@dataframe(1)
+def partial_nbgroups(df: pd.DataFrame, adjust: list[str], levels: list[str] | None,
+                     b: list[float] | None, log_alpha: float | None,
+                     min_cell_size: int = DEFAULT_MIN_CELL_SIZE) -> dict[str, Any]:
+    policy = node_policy(min_cell_size)
+    return {"organization_id": _centre()} | nbgroups_terms(
+        _frame(df), [str(a) for a in adjust], levels,
+        None if b is None else [float(v) for v in b],
+        None if log_alpha is None else float(log_alpha), policy["min_cell_size"])  # type: ignore[arg-type]
+
+
 @central
 @algorithm_client
 def central_analysis(client: Any, definition: str,
                      min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
-                     organizations: list[int] | None = None) -> dict[str, Any]:
+                     organizations: list[int] | None = None,
+                     data_cut: str | None = None) -> dict[str, Any]:
     """The federated study analysis over ``organizations`` (default: every organization of
-    the collaboration)."""
+    the collaboration); ``data_cut``: the one given to the extraction (recorded)."""
     definition_from_text(definition)  # a bad definition fails here, before any subtask
+    cut = parse_data_cut(data_cut)
     orgs = organizations or [int(o["id"]) for o in client.organization.list()]
     names = {o: str(client.organization.get(o)["name"]) for o in orgs}
 
@@ -176,4 +234,5 @@ def central_analysis(client: Any, definition: str,
                                f"{method}")
         return out
 
-    return run_rounds(ask, orgs, names, definition, int(min_cell_size))
+    return run_rounds(ask, orgs, names, definition, int(min_cell_size)) | {
+        "data_cut": None if cut is None else cut.isoformat()}

@@ -12,8 +12,13 @@
    per centre at the centre's own estimate for the between-centre heterogeneity.
 6. ``partial_contrasts``: the between-group contrasts' cross-products
    (:mod:`mscohort_federated.contrasts`).
-7. ``partial_negbin`` (when the definition's ``[models] fit`` has "counts"): the negative
-   binomial before/after rate ratio (:mod:`mscohort_federated.negbin`).
+7. ``partial_negbin`` and ``partial_cpoisson`` (when the definition's ``[models] fit`` has
+   "counts"): the negative binomial and the conditional Poisson before/after rate ratios
+   (:mod:`mscohort_federated.negbin`, ``cpoisson``); ``partial_nbgroups`` (when it has
+   "between_groups"): the adjusted between-group rate ratios (``nbgroups``).
+8. ``partial_flow``, ``partial_timepoints`` and ``partial_secondary``: the population
+   flow's boxes, the time point attrition table and the secondary outcomes
+   (:mod:`mscohort_federated.flow`, ``timepoints``, ``secondary``).
 
 The rounds talk to the centres through ``ask(method, arguments, organizations)``, which
 returns each organization's result by its id: in vantage6 a subtask per round
@@ -32,12 +37,17 @@ from mscohort_federated.assemble import assemble
 from mscohort_federated.bisection import median_ranks, order_statistics, pooled_n
 from mscohort_federated.combine import SUPPRESSED_TEXT
 from mscohort_federated.contrasts import contrast_rows
+from mscohort_federated.cpoisson import cpoisson_rounds
 from mscohort_federated.disclosure import is_suppressed
 from mscohort_federated.estimates import estimate_rows, median_targets
 from mscohort_federated.extract import FOLLOWUP_SPLIT, definition_from_text
 from mscohort_federated.flow import flow_rows
 from mscohort_federated.multiplicity import with_holm
+from mscohort_federated.nbgroups import nbgroups_rounds
 from mscohort_federated.negbin import fit_rounds
+from mscohort_federated.protocol_counts import protocol_rows
+from mscohort_federated.secondary import secondary_result
+from mscohort_federated.timepoints import timepoint_cuts, timepoint_rows
 
 Ask = Callable[[str, dict[str, object], list[int]], dict[int, object]]
 NEWTON_TOLERANCE = 1e-12
@@ -74,6 +84,27 @@ def run_rounds(ask: Ask, organizations: list[int], names: dict[int, str],
     log["newton_iterations"] = iterations
     own = _centre_rate_ratios(ask, organizations, k, summaries)
     models = count_model_rows(ask, organizations, k, definition_text, log)
+    models["models_conditional_poisson"] = []
+    if "counts" in definition_from_text(definition_text).models.fit:
+        def cp_round(arguments: dict[str, object]) -> list[dict[str, object]]:
+            got = ask("partial_cpoisson", k | arguments, organizations)
+            return [got[o] for o in organizations]  # type: ignore[misc]
+
+        row, log["cpoisson_rounds"] = cpoisson_rounds(cp_round)
+        models["models_conditional_poisson"] = [row]
+    settings = definition_from_text(definition_text).models
+    if "between_groups" in settings.fit:
+        def bg_round(arguments: dict[str, object]) -> list[dict[str, object]]:
+            got = ask("partial_nbgroups", k | {"adjust": list(settings.group_adjust)}
+                      | arguments, organizations)
+            return [got[o] for o in organizations]  # type: ignore[misc]
+
+        between = nbgroups_rounds(bg_round, settings.group, list(settings.group_adjust))
+        log["nbgroups_rounds"] = int(between.pop("rounds"))  # type: ignore[call-overload]
+        models |= between
+    else:
+        models |= {"models_between_groups": [], "models_between_groups_dispersion": [],
+                   "models_between_groups_terms": []}
     sums = ask("partial_contrasts", k | {"median": median}, organizations)
     models["estimates"] = estimate_rows([summaries[o] for o in organizations], overall,  # type: ignore[misc]
                                         rates)
@@ -81,6 +112,14 @@ def run_rounds(ask: Ask, organizations: list[int], names: dict[int, str],
         definition_text).index_drug}, organizations)
     models["flow"] = flow_rows([flows[o]["flow"] for o in organizations])  # type: ignore[index]
     models["contrasts"] = contrast_rows([sums[o]["contrasts"] for o in organizations])  # type: ignore[index]
+    points = ask("partial_timepoints", k, organizations)
+    parts = [points[o]["timepoints"] for o in organizations]  # type: ignore[index]
+    models["timepoints"] = timepoint_rows(parts)
+    models["timepoint_cuts"] = timepoint_cuts(parts, [names[o] for o in organizations])
+    models |= protocol_rows([points[o]["protocol"] for o in organizations])  # type: ignore[index]
+    sec = ask("partial_secondary", k | {"median": median}, organizations)
+    models |= secondary_result([sec[o]["secondary"] for o in organizations],  # type: ignore[index]
+                               {}, definition_from_text(definition_text))
     result = assemble(definition_text, organizations, names, summaries, followup, median,
                       dict(zip([(t["split"], t["group"]) for t in targets], group_medians,
                                strict=True)), rates, own, min_cell_size, log) | models

@@ -24,10 +24,24 @@ the measures of :data:`MEASURES`
     what the population flow's boxes read (:mod:`mscohort_federated.flow`).
 ``neda3``, ``neda_relapse``, ``neda_cdw``, ``neda_mri``
     NEDA-3 and its components (:func:`mscohort.derive.neda.neda`).
+``sn|<split>``
+    the split's name (as the pooled secondary tables name it).
+``s|...``, ``ms|...``
+    the secondary outcomes and the EDSS milestones (:mod:`mscohort_federated.secondary`).
+``cat|...``, ``cx|...``
+    per-patient counts of the protocol tables (screening, adverse events of special
+    interest, infusion courses; :mod:`mscohort_federated.protocol_counts`).
+``bg|group``, ``bg|<column>``
+    the between-group count model's group and adjustment columns
+    (:mod:`mscohort_federated.nbgroups`).
+``tps|<months>``, ``tpc|<months>``, ``tps|cut``
+    each fixed time point's status and EDSS change, and which data cut classified them
+    (:mod:`mscohort_federated.timepoints`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from pathlib import Path
 
@@ -101,8 +115,10 @@ def load_centre_study(uri: str) -> Study:
     return study
 
 
-def analysis_frame(study: Study, definition: StudyDefinition) -> pl.DataFrame:
-    """The per-patient analysis frame of the module notes."""
+def analysis_frame(study: Study, definition: StudyDefinition,
+                   data_cut: dt.date | None = None) -> pl.DataFrame:
+    """The per-patient analysis frame of the module notes; ``data_cut``: the task's data
+    cut for the time points (None: the centre's own latest record)."""
     d = definition
     outcomes = patient_outcomes(study, d)
     ok = analysed(outcomes)
@@ -118,6 +134,7 @@ def analysis_frame(study: Study, definition: StudyDefinition) -> pl.DataFrame:
     cols["in_relapse_analysis"] = outcomes["in_relapse_analysis"].fill_null(False)
     cols["relapse_population"] = outcomes.select(relapse_population()).to_series()
     for key, split in study_splits(outcomes, d).items():
+        cols[f"sn|{key}"] = pl.Series([split.name] * outcomes.height, dtype=pl.String)
         if key == FOLLOWUP_SPLIT:
             continue
         for group, mask in split.groups.items():
@@ -126,7 +143,21 @@ def analysis_frame(study: Study, definition: StudyDefinition) -> pl.DataFrame:
                                      * outcomes.height, dtype=pl.String)
     for name, mask in by_conditions(outcomes, d.subgroups).groups.items():
         cols[f"sub|{name}"] = mask
-    cols |= flow_columns(outcomes, _screening(study, d), _secondary(study, outcomes, d))
+    from mscohort.analyse.secondary import secondary_outcomes
+    from mscohort_federated.secondary import secondary_columns  # both use partials
+
+    sec = secondary_outcomes(study, outcomes, d)
+    decisions = _screening(study, d)
+    cols |= flow_columns(outcomes, decisions, sec.patients)
+    cols |= _protocol(study, outcomes, d, decisions, data_cut)
+    cols |= secondary_columns(study, outcomes, sec)
+    from mscohort_federated.timepoints import timepoint_columns  # it uses partials' moments
+
+    cols |= timepoint_columns(study, outcomes, data_cut)
+    if "between_groups" in d.models.fit:
+        from mscohort_federated.nbgroups import nbgroups_columns
+
+        cols |= nbgroups_columns(outcomes, d.models.group)
     frame = pl.DataFrame(cols)
     joined = outcomes.select("patient_id").join(neda_rows, on="patient_id", how="left")
     for c in NEDA:
@@ -144,10 +175,20 @@ def _screening(study: Study, d: StudyDefinition) -> pl.DataFrame:
     return screening(study, d).decisions
 
 
-def _secondary(study: Study, outcomes: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
-    from mscohort.analyse.secondary import secondary_outcomes
+def _protocol(study: Study, outcomes: pl.DataFrame, d: StudyDefinition,
+              decisions: pl.DataFrame, data_cut: dt.date | None) -> dict[str, pl.Series]:
+    """The protocol tables' per-patient counts (:mod:`mscohort_federated.protocol_counts`);
+    adverse events judged as of the task's data cut, else the centre's own latest record
+    (as ``mscohort analyse`` judges them as of the latest record)."""
+    from mscohort.analyse.protocol import safety_check, study_courses
+    from mscohort.analyse.study import latest_record
+    from mscohort_federated.protocol_counts import protocol_columns
 
-    return secondary_outcomes(study, outcomes, d).patients
+    courses = study_courses(study, d)
+    cut = data_cut if data_cut is not None else latest_record(study)
+    aesi = (safety_check(study, cut, d, courses=courses).aesi if cut is not None
+            else pl.DataFrame())
+    return protocol_columns(outcomes, decisions, aesi, courses.courses)
 
 
 def split_groups(frame: pl.DataFrame) -> dict[str, list[str]]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -66,27 +67,38 @@ def negbin_terms(frame: pl.DataFrame, b: list[float], log_alpha: float | None, k
         return {"n": 0}
     alpha = 0.0 if log_alpha is None else math.exp(log_alpha)
     mu = np.exp(x @ np.asarray(b, dtype=float) + offset)
+    scores = x * ((y - mu) / (1 + alpha * mu))[:, None]
+    per_patient = scores[:n] + scores[n:]
+    return {"n": n, "rows": int(y.size), "events_before": int(y[:n].sum()),
+            "events_during": int(y[n:].sum()), "meat": (per_patient.T @ per_patient).tolist()
+            } | nb_sums(y, x, offset, b, log_alpha)
+
+
+def nb_sums(y: np.ndarray, x: np.ndarray, offset: np.ndarray, b: list[float],
+            log_alpha: float | None) -> dict[str, object]:
+    """The NB2 sums of any design at ``b`` and ``log_alpha`` (None: Poisson): the
+    log-likelihood, score, expected information, Pearson's sum and, when alpha > 0, the
+    score in log alpha and the observed Hessian of (b, log alpha) (module notes)."""
+    alpha = 0.0 if log_alpha is None else math.exp(log_alpha)
+    mu = np.exp(x @ np.asarray(b, dtype=float) + offset)
     denom = 1 + alpha * mu
     scores = x * ((y - mu) / denom)[:, None]
-    per_patient = scores[:n] + scores[n:]
     out: dict[str, object] = {
-        "n": n, "rows": int(y.size), "events_before": int(y[:n].sum()),
-        "events_during": int(y[n:].sum()), "llf": nb_llf(y, mu, alpha),
-        "score": scores.sum(axis=0).tolist(),
+        "llf": nb_llf(y, mu, alpha), "score": scores.sum(axis=0).tolist(),
         "fisher": ((x * (mu / denom)[:, None]).T @ x).tolist(),
-        "meat": (per_patient.T @ per_patient).tolist(),
         "pearson": float(np.sum((y - mu) ** 2 / mu))}
     if alpha > 0:
         r = 1 / alpha
+        p = x.shape[1]
         l_r = psi(y + r) - psi(r) + math.log(r) + 1 - np.log(r + mu) - (r + y) / (r + mu)
         l_rr = (polygamma(1, y + r) - polygamma(1, r) + 1 / r - 1 / (r + mu)
                 - (mu - y) / (r + mu) ** 2)
         h_bb = -(x * (mu * (1 + alpha * y) / denom**2)[:, None]).T @ x
         h_bt = x.T @ (-r * (y - mu) * mu / (r + mu) ** 2)
-        hess = np.zeros((3, 3))
-        hess[:2, :2] = h_bb
-        hess[:2, 2] = hess[2, :2] = h_bt
-        hess[2, 2] = float(np.sum(r * r * l_rr + r * l_r))
+        hess = np.zeros((p + 1, p + 1))
+        hess[:p, :p] = h_bb
+        hess[:p, p] = hess[p, :p] = h_bt
+        hess[p, p] = float(np.sum(r * r * l_rr + r * l_r))
         out |= {"score_log_alpha": float(np.sum(-r * l_r)), "hessian": hess.tolist()}
     return out
 
@@ -111,8 +123,9 @@ def _profile(ask: Ask, b: np.ndarray, log_alpha: float | None
 def _derivatives(parts: list[dict[str, object]]) -> tuple[float, float]:
     """P'(theta) and P''(theta) of the profile log-likelihood (envelope theorem)."""
     h = _total(parts, "hessian")
+    p = h.shape[0] - 1
     grad = float(_total(parts, "score_log_alpha"))
-    return grad, float(h[2, 2] - h[2, :2] @ np.linalg.solve(h[:2, :2], h[:2, 2]))
+    return grad, float(h[p, p] - h[p, :p] @ np.linalg.solve(h[:p, :p], h[:p, p]))
 
 
 def fit_rounds(ask: Ask) -> tuple[dict[str, object] | None, dict[str, object] | None, int]:
@@ -134,9 +147,36 @@ def fit_rounds(ask: Ask) -> tuple[dict[str, object] | None, dict[str, object] | 
     if n < 2 or ev0 == 0 or ev1 == 0:
         return None, None, rounds["n"]
     rows = sum(int(p["rows"]) for p in first if p.get("n"))  # type: ignore[call-overload]
-    b0, poisson = _profile(counted, np.zeros(2), None)
+    found = profile_search(counted, np.zeros(2), rows)
+    bread = np.linalg.inv(_total(found.parts, "fisher"))
+    cov = (n / (n - 1) * (rows - 1) / (rows - 2)
+           * (bread @ _total(found.parts, "meat") @ bread))
+    fit = NegBinFit(["(intercept)", "after"], found.b, cov, math.exp(found.theta),
+                    math.exp(found.theta) * found.se_log, found.llf, found.llf_poisson,
+                    found.pearson, rows - 2)
+    ratio, dispersion = robust_ratio_rows(fit, n, ev0 + ev1)
+    return ratio, dispersion, rounds["n"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The pooled NB2 maximum found by :func:`profile_search`."""
+
+    b: np.ndarray
+    theta: float  #: log alpha
+    parts: list[dict[str, object]]  #: the centres' sums at the maximum
+    llf: float
+    llf_poisson: float
+    pearson: float  #: Pearson's chi-square of the Poisson fit / (rows - p)
+    se_log: float  #: SE of log alpha from the profile's curvature
+
+
+def profile_search(counted: Ask, start: np.ndarray, rows: int) -> Profile:
+    """The Poisson fit, then the maximum of the profile likelihood over log alpha in its
+    bounds (module notes), from the centres' sums of a design with ``rows`` rows."""
+    b0, poisson = _profile(counted, start, None)
     llf0 = float(_total(poisson, "llf"))
-    pearson = float(_total(poisson, "pearson")) / (rows - 2)
+    pearson = float(_total(poisson, "pearson")) / (rows - start.size)
     low, high = LOG_ALPHA_BOUNDS
     b, parts = _profile(counted, b0, low)
     grad, curv = _derivatives(parts)
@@ -160,11 +200,4 @@ def fit_rounds(ask: Ask) -> tuple[dict[str, object] | None, dict[str, object] | 
             for s in (CURVATURE_STEP, -CURVATURE_STEP)]
     fd = (-side[0] - 2 * -llf + -side[1]) / CURVATURE_STEP**2
     se_log = 1 / math.sqrt(fd) if fd > 0 else float("nan")
-    alpha = math.exp(theta)
-    bread = np.linalg.inv(_total(parts, "fisher"))
-    cov = (n / (n - 1) * (rows - 1) / (rows - 2)
-           * (bread @ _total(parts, "meat") @ bread))
-    fit = NegBinFit(["(intercept)", "after"], b, cov, alpha, alpha * se_log, llf, llf0,
-                    pearson, rows - 2)
-    ratio, dispersion = robust_ratio_rows(fit, n, ev0 + ev1)
-    return ratio, dispersion, rounds["n"]
+    return Profile(b, theta, parts, llf, llf0, pearson, se_log)

@@ -1,7 +1,8 @@
 """Write a federated result as ``mscohort analyse`` writes its results: one CSV (formula-safe)
 and one JSON file per frame, ``settings.json`` (marked federated, with the centres' names,
-the cell size and each node's policy), ``methods.txt`` and the report as Markdown and as
-one self-contained HTML file (:mod:`mscohort_federated.report_html`)."""
+the cell size and each node's policy), ``methods.txt`` and the report as Markdown, as
+one self-contained HTML file (:mod:`mscohort_federated.report_html`) and as a Word document
+(:mod:`mscohort_federated.report_docx`)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ import polars as pl
 
 from mscohort.analyse.study import methods_text
 from mscohort.definition import StudyDefinition
+from mscohort.derive.safety import AESI_PERIODS
 from mscohort.ingest.formulas import write_safe_csv
 
 FRAMES = ("tables", "tests", "categories", "relapses", "km_cdw", "neda", "per_centre",
           "heterogeneity", "models_rate_ratios", "models_dispersion", "multiplicity",
-          "contrasts", "estimates", "flow")
+          "contrasts", "estimates", "flow", "timepoints", "secondary_tables",
+          "secondary_tests", "msfc_means", "milestone_summary",
+          "models_conditional_poisson", "models_between_groups",
+          "models_between_groups_dispersion", "models_between_groups_terms",
+          "screening_counts", "aesi_counts", "course_counts")
 
 
 def federated_methods(result: dict[str, object]) -> str:
@@ -52,7 +58,8 @@ def write_result(result: dict[str, object], definition: StudyDefinition, folder:
         "federated": True, "centres": result["centres"],
         "min_cell_size": result["min_cell_size"], "node_policies": result["policies"],
         "median_followup": result["median_followup"], "logrank_cdw": result["logrank_cdw"],
-        "rounds": result["rounds"]}
+        "rounds": result["rounds"], "timepoint_data_cut": result.get("data_cut"),
+        "timepoint_cuts": result.get("timepoint_cuts")}
     (folder / "settings.json").write_text(json.dumps(settings, indent=2, default=str))
     (folder / "methods.txt").write_text(methods_text(definition) + " "
                                         + federated_methods(result) + "\n")
@@ -60,8 +67,11 @@ def write_result(result: dict[str, object], definition: StudyDefinition, folder:
     from mscohort_federated.report_html import html_report
 
     (folder / "report.html").write_text(html_report(result, definition), encoding="utf-8")
+    from mscohort_federated.report_docx import write_docx
+
+    write_docx(result, definition, folder / "report.docx")
     return [*written, folder / "settings.json", folder / "methods.txt", folder / "report.md",
-            folder / "report.html"]
+            folder / "report.html", folder / "report.docx"]
 
 
 def cell_text(v: object) -> str:
@@ -97,6 +107,26 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                                               "adjustment", "n_group", "n_reference",
                                               "estimate", "ci_low", "ci_high", "p", "p_holm",
                                               "note", "status")),
+    ("EDSS at fixed time points and attrition", "timepoints",
+     ("months", "with_baseline", "due", "assessed", "missed", "lost", "lost_in_interval",
+      "not_yet_due", "mean_change", "ci_low", "ci_high", "status")),
+    ("Secondary outcomes: MSFC and OCT", "secondary_tables",
+     ("table", "split", "group", "measure", "n", "mean", "sd", "ci_low", "ci_high", "p_t",
+      "count", "status")),
+    ("Secondary paired tests", "secondary_tests",
+     ("measure", "n", "mean_before", "mean_after", "mean_difference", "ci_low", "ci_high",
+      "p_t", "note", "status")),
+    ("MSFC mean change", "msfc_means", ("measure", "n", "mean", "ci_low", "ci_high",
+                                        "status")),
+    ("EDSS milestones", "milestone_summary",
+     ("milestone", "group", "at_risk", "reached", "reached_by_1_year", "reached_by_2_years",
+      "median_days", "p_logrank", "status")),
+    ("Eligibility screening by arm", "screening_counts",
+     ("arm", "eligible", "protocol deviation", "not eligible", "cannot tell", "status")),
+    ("Adverse events of special interest by time since the last course", "aesi_counts",
+     ("aesi", *AESI_PERIODS, "events", "patients", "status")),
+    ("Infusion courses by regimen", "course_counts",
+     ("regimen", "course", "expected", "n", "off", "status")),
     ("Multiplicity (Holm)", "multiplicity", ("family", "tests", "suppressed", "note")),
     ("Improved, stable, worsened", "categories", ("category", "n", "of", "percent",
                                                   "status")),
@@ -105,6 +135,16 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                                    "p_rate_ratio", "status")),
     ("Negative binomial rate ratio (after / before)", "models_rate_ratios",
      ("model", "n_patients", "events", "ratio", "ci_low", "ci_high", "p", "status")),
+    ("Conditional Poisson rate ratio (after / before)", "models_conditional_poisson",
+     ("model", "n_patients", "events", "ratio", "ci_low", "ci_high", "p", "note", "status")),
+    ("Negative binomial rate ratio between groups (adjusted)", "models_between_groups",
+     ("model", "comparison", "n_patients", "events", "ratio", "ci_low", "ci_high", "p",
+      "note", "status")),
+    ("Between-group model: every term", "models_between_groups_terms",
+     ("term", "estimate", "se", "ci_low", "ci_high", "p")),
+    ("Between-group model: over-dispersion", "models_between_groups_dispersion",
+     ("model", "alpha", "alpha_ci_low", "alpha_ci_high", "lr_chi2", "lr_p",
+      "pearson_dispersion")),
     ("Over-dispersion", "models_dispersion", ("model", "alpha", "alpha_ci_low",
                                               "alpha_ci_high", "lr_chi2", "lr_p",
                                               "pearson_dispersion")),

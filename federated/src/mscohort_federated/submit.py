@@ -8,6 +8,7 @@ are kept out of the settings' repr and out of every message.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 import tomllib
@@ -27,6 +28,7 @@ SETTINGS = [
     ("study.organizations", "MSCOHORT_V6_ORGANIZATIONS", False),
     ("study.image", "MSCOHORT_V6_IMAGE", True),
     ("study.database", "MSCOHORT_V6_DATABASE", False),
+    ("study.data_cut", "MSCOHORT_V6_DATA_CUT", False),
     ("credentials.username", "MSCOHORT_V6_USERNAME", False),
     ("credentials.client_secret", "MSCOHORT_V6_CLIENT_SECRET", False),
     ("credentials.private_key", "MSCOHORT_V6_PRIVATE_KEY", False),
@@ -42,6 +44,8 @@ class HubSettings:
     auth_realm: str = "vantage6"
     organizations: tuple[int, ...] = ()  #: empty: every organization of the collaboration
     database: str = "default"  #: the node's database label
+    #: the time points' data cut (ISO date) sent to every centre; None: each centre's own
+    data_cut: str | None = None
     username: str | None = None
     client_secret: str | None = field(default=None, repr=False)  #: a service account's
     private_key: str | None = None  #: for encrypted collaborations
@@ -79,6 +83,12 @@ def load_settings(config: Path | None, env: dict[str, str] | None = None) -> Hub
     except (TypeError, ValueError):
         problems.append("study.collaboration and study.organizations must be organization "
                         "and collaboration ids (integers)")
+    if "data_cut" in values:
+        try:
+            values["data_cut"] = dt.date.fromisoformat(str(values["data_cut"])).isoformat()
+        except ValueError:
+            problems.append(f"study.data_cut must be a date (YYYY-MM-DD); got "
+                            f"{values['data_cut']!r}")
     if problems:
         where = f"federate config {config}" if config else "federate settings"
         raise UsageError(f"{where}: {'; '.join(problems)}.")
@@ -126,7 +136,9 @@ def run_task(client: Any, settings: HubSettings, session: int | None, definition
     progress(f"extracting and deriving the study at {len(orgs)} centre(s)")
     frame = client.dataframe.create(label=settings.database, image=settings.image,
                                     method="extract_outcomes", session=session,
-                                    arguments={"definition": definition}, name=settings.database)
+                                    arguments={"definition": definition,
+                                               "data_cut": settings.data_cut},
+                                    name=settings.database)
     _wait_dataframe(client, frame, progress, poll_seconds)
     progress("running the federated analysis")
     task = client.task.create(
@@ -134,7 +146,7 @@ def run_task(client: Any, settings: HubSettings, session: int | None, definition
         description="mscohort study analysis (docs/federated.md)",
         method="central_analysis", session=session, collaboration=settings.collaboration,
         arguments={"definition": definition, "min_cell_size": min_cell_size,
-                   "organizations": orgs},
+                   "organizations": orgs, "data_cut": settings.data_cut},
         databases=[{"dataframe_id": frame["id"]}], action="central_compute")
     results = client.wait_for_results(task["id"])
     items = results.get("data", results) if isinstance(results, dict) else results

@@ -40,10 +40,18 @@ TIMEPOINT_SCHEMA = {
 }
 
 
-def timepoint_table(outcomes: pl.DataFrame, edss: pl.DataFrame, data_cut: dt.date | None,
-                    months: tuple[int, ...] = TIMEPOINT_MONTHS,
-                    window_days: float = 91) -> pl.DataFrame:
-    """One row per time point (module notes)."""
+STATUSES = ("assessed", "missed", "lost", "not yet due")
+
+
+def timepoint_status(outcomes: pl.DataFrame, edss: pl.DataFrame, data_cut: dt.date | None,
+                     months: tuple[int, ...] = TIMEPOINT_MONTHS,
+                     window_days: float = 91) -> pl.DataFrame:
+    """Each patient with an index date and a baseline EDSS at each time point: ``patient_id``,
+    ``months``, ``status`` (one of :data:`STATUSES`, module notes) and ``change`` (the EDSS
+    change at the time point when assessed, else null).
+
+    :func:`timepoint_table` counts these; the federated analysis counts them at each centre.
+    """
     base = outcomes.filter(pl.col("index_date").is_not_null()
                            & pl.col("baseline_edss").is_not_null()).select(
         "patient_id", "index_date", "baseline_edss", "followup_date")
@@ -63,20 +71,41 @@ def timepoint_table(outcomes: pl.DataFrame, edss: pl.DataFrame, data_cut: dt.dat
     lost_at = np.where((first < len(months)) & (np.append(starts, np.inf)[first]
                                                 <= people["_cut"].to_numpy()), lost_at, np.inf)
     people = people.with_columns(pl.Series("_lost_at", lost_at))
-    rows: list[dict[str, Any]] = []
+    parts = []
     for m in months:
         target = m * DAYS_PER_MONTH
         near = (visits.filter((pl.col("_off") - target).abs() <= window_days)
                 .sort("patient_id", (pl.col("_off") - target).abs(), "_off")
-                .group_by("patient_id", maintain_order=True).first())
-        rest = people.join(near, on="patient_id", how="anti")
-        lost = rest.filter(pl.col("_lost_at") <= m)
-        waiting = rest.filter((pl.col("_lost_at") > m) & (pl.col("_cut") < target - window_days))
-        ci = mean_ci(near["edss"] - near["baseline_edss"])
-        rows.append({"months": m, "with_baseline": base.height,
-                     "due": base.height - waiting.height, "assessed": near.height,
-                     "missed": rest.height - lost.height - waiting.height, "lost": lost.height,
-                     "lost_in_interval": lost.height - int(rows[-1]["lost"] if rows else 0),
-                     "not_yet_due": waiting.height, "mean_change": ci.estimate,
+                .group_by("patient_id", maintain_order=True).first()
+                .select("patient_id", (pl.col("edss") - pl.col("baseline_edss"))
+                        .cast(pl.Float64).alias("change")))
+        parts.append(people.join(near, on="patient_id", how="left").select(
+            "patient_id", pl.lit(m, dtype=pl.Int64).alias("months"),
+            pl.when(pl.col("change").is_not_null()).then(pl.lit("assessed"))
+            .when(pl.col("_lost_at") <= m).then(pl.lit("lost"))
+            .when(pl.col("_cut") < target - window_days).then(pl.lit("not yet due"))
+            .otherwise(pl.lit("missed")).alias("status"), "change"))
+    return pl.concat(parts) if parts else pl.DataFrame(
+        schema={"patient_id": pl.String, "months": pl.Int64, "status": pl.String,
+                "change": pl.Float64})
+
+
+def timepoint_table(outcomes: pl.DataFrame, edss: pl.DataFrame, data_cut: dt.date | None,
+                    months: tuple[int, ...] = TIMEPOINT_MONTHS,
+                    window_days: float = 91) -> pl.DataFrame:
+    """One row per time point (module notes): the counts of :func:`timepoint_status`."""
+    status = timepoint_status(outcomes, edss, data_cut, months, window_days)
+    with_baseline = outcomes.filter(pl.col("index_date").is_not_null()
+                                    & pl.col("baseline_edss").is_not_null()).height
+    rows: list[dict[str, Any]] = []
+    for m in months:
+        at = status.filter(pl.col("months") == m)
+        n = {s: at.filter(pl.col("status") == s).height for s in STATUSES}
+        ci = mean_ci(at.filter(pl.col("status") == "assessed")["change"])
+        rows.append({"months": m, "with_baseline": with_baseline,
+                     "due": with_baseline - n["not yet due"], "assessed": n["assessed"],
+                     "missed": n["missed"], "lost": n["lost"],
+                     "lost_in_interval": n["lost"] - int(rows[-1]["lost"] if rows else 0),
+                     "not_yet_due": n["not yet due"], "mean_change": ci.estimate,
                      "ci_low": ci.ci_low, "ci_high": ci.ci_high})
     return pl.DataFrame(rows, schema=TIMEPOINT_SCHEMA)
