@@ -1,6 +1,7 @@
 """Issue #23 item 5: ``mscohort import`` of a large batch killed (SIGKILL) at random moments,
 while it reads, validates or writes, leaves the store row for row as it was: the import is
-one transaction, and a kill before the commit leaves nothing of it."""
+one transaction, and a kill before the commit leaves nothing of it (a kill after the commit,
+while the process exits, finds all of it)."""
 
 from __future__ import annotations
 
@@ -79,10 +80,12 @@ def test_an_import_of_a_large_batch_killed_at_random_leaves_the_store_as_it_was(
             outcomes.append("after")
         else:
             assert code == -signal.SIGKILL
-            assert state == before, f"kill {attempt}: a killed import changed the store"
-            outcomes.append("before")
+            # all or nothing: a kill that lands after the commit, while the process is
+            # still exiting, finds the whole batch stored; any other kill finds nothing of it
+            assert state in (before, after), f"kill {attempt}: a killed import left a part"
+            outcomes.append("before" if state == before else "after (killed after commit)")
         with StudyStore(db) as store:  # the store stays usable, and the import can be redone
-            assert store.version() == (2 if code == 0 else 1)
+            assert store.version() == (1 if outcomes[-1] == "before" else 2)
     assert "before" in outcomes, "no kill fell inside the import"
     db = tmp_path / f"kill{outcomes.index('before')}.duckdb"
     import_folder(batch, db)  # the import can be done again after a kill, whole
