@@ -47,7 +47,7 @@ def draw_categories(d: FigureData) -> Drawn:
                              edgecolor="black", linewidth=0.4)
             ax.add_patch(rect)
             text = f"{group}: {r['category']} {r['n']} of {r['of']} ({width:.0f}%)"
-            drawn._tag(rect, text)
+            drawn.tag(rect, text)
             if width >= 8:
                 ax.text(left + width / 2, y, f"{r['n']} ({width:.0f}%)", ha="center",
                         va="center", fontsize=8,

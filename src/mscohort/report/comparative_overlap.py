@@ -63,7 +63,7 @@ def draw_overlap(d: FigureData) -> Drawn:
                           color=style["color"], alpha=0.55, label=str(label))
             for patch, lo, hi, v in zip(bars.patches, EDGES[:-1], EDGES[1:], h, strict=True):
                 if v > 0:
-                    drawn._tag(patch, f"{label}, score {lo:.2f}-{hi:.2f}: {v:.1%} ({title})")
+                    drawn.tag(patch, f"{label}, score {lo:.2f}-{hi:.2f}: {v:.1%} ({title})")
         ax.axhline(0.0, color="#333333", linewidth=0.8)
         ax.set_title(title, fontsize=9)
         ax.set_xlim(0.0, 1.0)

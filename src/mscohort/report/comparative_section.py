@@ -135,9 +135,9 @@ def draw_love(d: FigureData) -> Drawn:
     after = b["smd_after"].abs().to_numpy()
     p1 = ax.scatter(before, y, facecolors="none", edgecolors="#555555", label="before")
     p2 = ax.scatter(after, y, color=line_style(0)["color"], label="after")
-    drawn._tag(p1, [f"{c}: SMD before {v:.3f}" for c, v in zip(b["covariate"], before,
+    drawn.tag(p1, [f"{c}: SMD before {v:.3f}" for c, v in zip(b["covariate"], before,
                                                                  strict=True)])
-    drawn._tag(p2, [f"{c}: SMD after {v:.3f}" for c, v in zip(b["covariate"], after,
+    drawn.tag(p2, [f"{c}: SMD after {v:.3f}" for c, v in zip(b["covariate"], after,
                                                                 strict=True)])
     ax.axvline(BALANCED_SMD, linestyle="--", color="#888888", linewidth=0.8)
     ax.set_yticks(y, b["covariate"].to_list())
@@ -161,7 +161,7 @@ def draw_incidence(d: FigureData) -> Drawn:
         style = line_style(i)
         (line,) = ax.step(x, yv, where="post", color=style["color"],
                           linestyle=style["linestyle"], label=g)
-        drawn._tag(line, f"{g}: {yv[-1]:.1%} at {x[-1]:.1f} years")
+        drawn.tag(line, f"{g}: {yv[-1]:.1%} at {x[-1]:.1f} years")
         r = risk.filter(pl.col("group") == g)
         for year, n in zip(r["year"], r["at_risk"], strict=True):
             if year not in years:

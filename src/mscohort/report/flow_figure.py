@@ -35,7 +35,7 @@ def _box(ax: Axes, drawn: Drawn, x: float, y: float, text: str, style: dict,
          ha: str = "center", size: int = 9) -> None:
     artist = ax.text(x, y, text, ha=ha, va="center", fontsize=size,
                      bbox=style)
-    drawn._tag(artist, text.replace("\n", " "))
+    drawn.tag(artist, text.replace("\n", " "))
 
 
 def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> None:

@@ -68,7 +68,7 @@ def draw_forest(d: FigureData) -> Drawn:
             ax.plot(r["mean"], y, marker=s["marker"], color=s["color"], linestyle="none")
             column.text(0, y, value_text(r), fontsize=8, va="center",
                         gid=f"forest-value-{measure}-{r['table']}-{r['group']}")
-            drawn._tag(line, f"{r['table']}: {r['group']}, n={r['n']}, mean {r['mean']:+.2f} "
+            drawn.tag(line, f"{r['table']}: {r['group']}, n={r['n']}, mean {r['mean']:+.2f} "
                              f"(95% CI {r['ci_low']:+.2f} to {r['ci_high']:+.2f})")
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_xlabel(f"{measure} (95% CI)")

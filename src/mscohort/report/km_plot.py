@@ -52,7 +52,7 @@ def draw_km(d: FigureData) -> Drawn:
         xs, ys = step_points(c, last)
         (line,) = ax.step(xs, ys, where="post", color=s["color"], linestyle=s["linestyle"],
                           linewidth=2, label=group)
-        drawn._tag(line, f"{group}: {int(c['events'].sum()) if c.height else 0} events")
+        drawn.tag(line, f"{group}: {int(c['events'].sum()) if c.height else 0} events")
         if c.height and "ci_low" in c.columns:
             bx, lo, hi = _band(c, last)
             band = ax.fill_between(bx, lo, hi, step="post", color=s["color"], alpha=0.15,

@@ -121,15 +121,15 @@ def draw_trajectory(d: FigureData) -> Drawn:
         style = line_style(i)
         sub = points.filter(pl.col("group") == group)
         lines, tips = patient_lines(ax, sub, "value")
-        drawn._tag(lines, tips)
+        drawn.tag(lines, tips)
         c = curve.filter(pl.col("group") == group) if curve.height else curve
         if c.height:
             band = ax.fill_between(c["time"], c["ci_low"], c["ci_high"],
                                    color=style["color"], alpha=0.25, linewidth=0)
-            drawn._tag(band, f"{group or 'all'}: 95% confidence band of the mean")
+            drawn.tag(band, f"{group or 'all'}: 95% confidence band of the mean")
             (line,) = ax.plot(c["time"], c["fit"], color=style["color"], linewidth=2.5,
                               linestyle=style["linestyle"], label="fitted mean")
-            drawn._tag(line, f"{group or 'all'}: fitted mean")
+            drawn.tag(line, f"{group or 'all'}: fitted mean")
         shown = sub["patient_id"].n_unique() if sub.height else 0
         ax.set_title(f"{group} (n={shown} shown)" if group else f"n={shown} shown",
                      loc="left", fontsize=10)

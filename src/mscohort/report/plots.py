@@ -52,7 +52,7 @@ class Drawn:
     figure: Figure
     tooltips: dict[str, str | list[str]] = field(default_factory=dict)
 
-    def _tag(self, artist: Artist, text: str | list[str]) -> None:
+    def tag(self, artist: Artist, text: str | list[str]) -> None:
         """Give ``artist`` an SVG id and its tooltip (a list: one per collection item)."""
         gid = f"{self.data.key}-{len(self.tooltips)}"
         artist.set_gid(gid)
@@ -102,12 +102,12 @@ def _trajectories(d: FigureData) -> Drawn:
         style = _style(i)
         sub = points.filter(pl.col("group") == group)
         lines, tips = patient_lines(ax, sub, "edss", "EDSS")
-        drawn._tag(lines, tips)
+        drawn.tag(lines, tips)
         m = means.filter(pl.col("group") == group)
         (line,) = ax.plot(m["time"], m["mean_edss"], color=style["color"], linewidth=2.5,
                           linestyle=style["linestyle"], marker=style["marker"],
                           label=f"{group} mean")
-        drawn._tag(line, f"{group}: group mean")
+        drawn.tag(line, f"{group}: group mean")
         ax.set_title(f"{group} (n={sub['patient_id'].n_unique()})", loc="left", fontsize=10)
         ax.set_ylabel(d.y_label)
         ax.set_ylim(0, 10)
@@ -136,7 +136,7 @@ def _waterfall(d: FigureData) -> Drawn:
                                    facecolors=colour, hatch=hatch, edgecolors="black",
                                    label=category, linewidths=0.3)
             ax.add_collection(rects)
-            drawn._tag(rects, [f"{r['patient_id']}: EDSS change {r['edss_change']:+g} "
+            drawn.tag(rects, [f"{r['patient_id']}: EDSS change {r['edss_change']:+g} "
                                f"({category})" for r in sub.iter_rows(named=True)])
         else:
             # too many bars to hatch one by one: the category's bars as one stepped area
@@ -147,7 +147,7 @@ def _waterfall(d: FigureData) -> Drawn:
                                    [*heights, heights[-1]], step="post",
                                    facecolor=colour, hatch=hatch, edgecolor="black",
                                    linewidth=0.3, label=category)
-            drawn._tag(area, f"{category}: {sub.height} patients")
+            drawn.tag(area, f"{category}: {sub.height} patients")
         zero = sub.filter(pl.col("edss_change") == 0)
         if zero.height:  # a bar of height 0 is invisible: mark the patients
             ax.scatter(zero["x"], [0.0] * zero.height, marker="D", s=18, color=colour,
@@ -175,7 +175,7 @@ def _msss(d: FigureData) -> Drawn:
         dots = ax.scatter(sub["baseline_msss"], sub["msss_change"], marker=s["marker"], s=30,
                           facecolors="none" if i % 2 else s["color"], edgecolors=s["color"],
                           label=f"{group} (n={sub.height})")
-        drawn._tag(dots, [f"{r['patient_id']}: baseline MSSS {r['baseline_msss']:.2f}, change "
+        drawn.tag(dots, [f"{r['patient_id']}: baseline MSSS {r['baseline_msss']:.2f}, change "
                           f"{r['msss_change']:+.2f}" for r in sub.iter_rows(named=True)])
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xlabel(d.x_label)
@@ -193,13 +193,13 @@ def _arr(d: FigureData) -> Drawn:
                                                        strict=True)]
     lines = LineCollection(segments, colors="#888888", linewidths=0.7, alpha=0.7)
     ax.add_collection(lines)
-    drawn._tag(lines, [f"{r['patient_id']}: ARR {r['arr_before']:.2f} before, "
+    drawn.tag(lines, [f"{r['patient_id']}: ARR {r['arr_before']:.2f} before, "
                        f"{r['arr_during']:.2f} during" for r in pairs.iter_rows(named=True)])
     if pairs.height:
         m = means.row(0, named=True)
         (line,) = ax.plot([0, 1], [m["arr_before"], m["arr_during"]], color=OKABE_ITO[0],
                           linewidth=3, marker="s", label=f"mean (n={pairs.height})")
-        drawn._tag(line, f"mean ARR {m['arr_before']:.2f} before, {m['arr_during']:.2f} during")
+        drawn.tag(line, f"mean ARR {m['arr_before']:.2f} before, {m['arr_during']:.2f} during")
         ax.legend(frameon=False)
     ax.set_xticks([0, 1], ["before index", "during follow-up"])
     ax.set_xlim(-0.3, 1.3)
@@ -241,7 +241,7 @@ def _swimmer(d: FigureData) -> Drawn:
              for a, b, r in zip(sub["start"], sub["stop"], y, strict=True)],
             facecolors=colour, hatch=hatch, edgecolors="black", linewidths=0.3)
         ax.add_collection(rects)
-        drawn._tag(rects, [f"{r['patient_id']}: {r['drug']} from {r['start']:.1f} to "
+        drawn.tag(rects, [f"{r['patient_id']}: {r['drug']} from {r['start']:.1f} to "
                            f"{r['stop']:.1f}" for r in sub.iter_rows(named=True)])
         handles.append(Patch(facecolor=colour, hatch=hatch, edgecolor="black", label=label))
     if courses.height:

@@ -32,7 +32,7 @@ def _rnfl(d: FigureData) -> Drawn:
                                colors=s["color"], linestyles=s["linestyle"], linewidths=0.9,
                                alpha=0.7)
         ax.add_collection(lines)
-        drawn._tag(lines, [f"{p['patient_id'][0]} {p['eye'][0]}: RNFL "
+        drawn.tag(lines, [f"{p['patient_id'][0]} {p['eye'][0]}: RNFL "
                            + ", ".join(f"{x:g}" for x in p["rnfl_um"]) + f" {MICROMETRE}"
                            for p in parts])
         ax.autoscale_view()
@@ -58,14 +58,14 @@ def _msfc(d: FigureData) -> Drawn:
         sub = points.filter(pl.col("measure") == measure)
         dots = ax.scatter(x + jitter(sub.height), sub["change"], s=14, color=s["color"],
                           marker=s["marker"], alpha=0.6)
-        drawn._tag(dots, [f"{r['patient_id']}: {measure} change {r['change']:+.2f}"
+        drawn.tag(dots, [f"{r['patient_id']}: {measure} change {r['change']:+.2f}"
                           for r in sub.iter_rows(named=True)])
         m = means.filter(pl.col("measure") == measure)
         if m.height:
             r = m.row(0, named=True)
             (line,) = ax.plot([x, x], [r["ci_low"], r["ci_high"]], color="black", linewidth=2)
             ax.plot([x - 0.3, x + 0.3], [r["mean"], r["mean"]], color="black", linewidth=2)
-            drawn._tag(line, f"{measure}: mean {r['mean']:+.2f} (95% CI {r['ci_low']:+.2f} "
+            drawn.tag(line, f"{measure}: mean {r['mean']:+.2f} (95% CI {r['ci_low']:+.2f} "
                              f"to {r['ci_high']:+.2f}), n={r['n']}")
     ax.axhline(0, color="black", linewidth=0.6, linestyle=":")
     ax.set_xticks(range(len(measures)), measures)

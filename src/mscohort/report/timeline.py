@@ -49,13 +49,13 @@ def draw_timeline(d: FigureData) -> Drawn:
     if edss.height:
         (line,) = top.step(edss["time"], edss["edss"], where="post", color=OKABE_ITO[0],
                            linewidth=2, marker="o", markersize=4, label="EDSS")
-        drawn._tag(line, "EDSS: " + ", ".join(f"{x:%Y-%m-%d} {e:g}" for x, e in
+        drawn.tag(line, "EDSS: " + ", ".join(f"{x:%Y-%m-%d} {e:g}" for x, e in
                                                zip(edss["date"], edss["edss"], strict=True)))
         msss = edss.drop_nulls("msss")
         if msss.height:
             (m,) = top.plot(msss["time"], msss["msss"], color=OKABE_ITO[2], linestyle="--",
                             marker="s", markersize=3, label="MSSS")
-            drawn._tag(m, "MSSS: " + ", ".join(f"{x:%Y-%m-%d} {v:.2f}" for x, v in
+            drawn.tag(m, "MSSS: " + ", ".join(f"{x:%Y-%m-%d} {v:.2f}" for x, v in
                                                 zip(msss["date"], msss["msss"], strict=True)))
     for name, frame, marker, colour in (("relapse", d.frames["relapses"], "x", OKABE_ITO[1]),
                                         ("course", d.frames["courses"], "v", "black"),
@@ -65,7 +65,7 @@ def draw_timeline(d: FigureData) -> Drawn:
             dots = top.scatter(frame["time"], y, marker=marker, color=colour, s=60,
                                label=name, zorder=3)
             date_col = {"relapse": "onset_date", "course": "date", "event": "date"}[name]
-            drawn._tag(dots, [f"{name} {r[date_col]}" + (f" ({r['event_type']})"
+            drawn.tag(dots, [f"{name} {r[date_col]}" + (f" ({r['event_type']})"
                                                          if name == "event" else "")
                               for r in frame.iter_rows(named=True)])
     top.set_ylim(0, 10)
@@ -88,7 +88,7 @@ def draw_timeline(d: FigureData) -> Drawn:
             stop = r["stop"] if r["stop"] is not None else end
             bar = bottom.barh(k, stop - r["start"], left=r["start"], color=colour,
                               hatch=hatch, edgecolor="black", linewidth=0.3)
-            drawn._tag(bar.patches[0], f"{r['drug']}: {r['start_date']} to "
+            drawn.tag(bar.patches[0], f"{r['drug']}: {r['start_date']} to "
                                        f"{r['stop_date'] or 'ongoing'}")
         handles.append(Patch(facecolor=colour, hatch=hatch, edgecolor="black", label=lab))
     bottom.set_yticks(range(len(labels)), labels, fontsize=7)
