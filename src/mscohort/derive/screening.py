@@ -176,30 +176,39 @@ def screen(study: Study, eligibility: Eligibility, as_of: dt.date | None = None,
 
     tables = {name: study.table(name) for name in
               ("patients", "edss", "relapses", "treatments", "infusions", "adverse_events")}
-    tables["courses"] = (number_courses(tables["infusions"], course_gap_days)
+    # courses are numbered per patient and drug: only the drugs the criteria count
+    drugs = {c.params["drug"] for crits in (*eligibility.arms.values(), eligibility.exclude)
+             for c in crits if c.kind == "courses_of"}
+    infusions = tables["infusions"].filter(pl.col("drug").is_in(sorted(drugs)))
+    tables["courses"] = (number_courses(infusions, course_gap_days)
                          .group_by("patient_id", "drug", "course").agg(pl.col("date").min()))
     days = _screening_days(tables, as_of)
     arms = list(eligibility.arms.items())
+    labels: dict[str, int] = {}
     results: dict[int, pl.DataFrame] = {}
     long = []
-    for a, (_, include) in enumerate(arms):
-        for j, (role, c) in enumerate([("include", c) for c in include]
-                                      + [("exclude", c) for c in eligibility.exclude]):
+    for a, (arm, include) in enumerate(arms):
+        for role, c in [("include", c) for c in include] + [("exclude", c) for c in
+                                                            eligibility.exclude]:
             if id(c) not in results:
                 results[id(c)] = EVALUATE[c.kind](c, days, tables)
             long.append(results[id(c)].with_columns(
-                pl.lit(a, pl.UInt32).alias("_a"), pl.lit(j, pl.UInt32).alias("_j"),
-                pl.lit(role).alias("kind"), pl.lit(c.label).alias("criterion"),
+                pl.lit(a, pl.UInt32).alias("_a"), pl.lit(len(long), pl.UInt64).alias("_k"),
+                pl.lit(labels.setdefault(c.label, len(labels)), pl.UInt32).alias("_c"),
+                pl.lit(arm).alias("arm"), pl.lit(role).alias("kind"),
+                pl.lit(c.label).alias("criterion"),
                 pl.lit(c.reading, pl.String).alias("reading")))
     rows = (pl.concat(long) if long else pl.DataFrame(schema={
-        **RESULT_SCHEMA, "_a": pl.UInt32, "_j": pl.UInt32, "kind": pl.String,
-        "criterion": pl.String, "reading": pl.String}))
-    rows = rows.sort("_i", "_a", "_j").join(days.select("_i", "patient_id"), on="_i",
-                                            maintain_order="left")
+        **RESULT_SCHEMA, "_a": pl.UInt32, "_k": pl.UInt64, "_c": pl.UInt32,
+        "arm": pl.String, "kind": pl.String, "criterion": pl.String, "reading": pl.String}))
+    # patient by patient, each arm's criteria in the order declared
+    rows = rows.sort(pl.col("_i").cast(pl.UInt64) * max(len(long), 1) + pl.col("_k"))
+    rows = rows.with_columns(days["patient_id"].gather(rows["_i"]).alias("patient_id"))
     arm_names = pl.DataFrame({"_a": range(len(arms)), "arm": [n for n, _ in arms]},
                              schema={"_a": pl.UInt32, "arm": pl.String})
-    details = rows.join(arm_names, on="_a", maintain_order="left").select(list(DETAIL_SCHEMA))
-    return Screening(_decisions(rows, days, arm_names, eligibility.deviations), details)
+    details = rows.select(list(DETAIL_SCHEMA))
+    return Screening(_decisions(rows, days, arm_names, eligibility.deviations, labels),
+                     details)
 
 
 def _screening_days(tables: dict[str, pl.DataFrame], as_of: dt.date | None) -> pl.DataFrame:
@@ -219,15 +228,19 @@ def _screening_days(tables: dict[str, pl.DataFrame], as_of: dt.date | None) -> p
 
 
 def _decisions(rows: pl.DataFrame, days: pl.DataFrame, arm_names: pl.DataFrame,
-               declared: dict[tuple[str, str], str]) -> pl.DataFrame:
+               declared: dict[tuple[str, str], str], labels: dict[str, int]) -> pl.DataFrame:
     """One decision per patient and arm from the criteria's ``rows`` (sorted by patient,
     arm and criterion): the failed criteria, the declared deviations, the missing data."""
-    dev = pl.DataFrame([(pid, lab, why) for (pid, lab), why in declared.items()],
-                       schema={"patient_id": pl.String, "criterion": pl.String,
-                               "_why": pl.String}, orient="row")
-    rows = rows.join(dev, on=["patient_id", "criterion"], how="left", maintain_order="left")
+    index = dict(zip(days["patient_id"].to_list(), days["_i"].to_list(), strict=True))
+    dev = pl.DataFrame([(index[pid], labels[lab], why) for (pid, lab), why in declared.items()
+                        if pid in index],
+                       schema={"_i": pl.UInt32, "_c": pl.UInt32, "_why": pl.String},
+                       orient="row")
     fail = (((pl.col("kind") == "include") & (pl.col("status") == "not met"))
             | ((pl.col("kind") == "exclude") & (pl.col("status") == "met")))
+    # only the failed and unknown criteria say anything: the few rows to join and group
+    rows = (rows.filter(fail | (pl.col("status") == "unknown"))
+            .join(dev, on=["_i", "_c"], how="left", maintain_order="left"))
     item = pl.concat_str(pl.col("criterion"), pl.lit(": "), pl.col("evidence"))
     marks = rows.select(
         "_i", "_a",
