@@ -186,7 +186,7 @@ def screen(study: Study, eligibility: Eligibility, as_of: dt.date | None = None,
     arms = list(eligibility.arms.items())
     labels: dict[str, int] = {}
     results: dict[int, pl.DataFrame] = {}
-    long = []
+    long: list[pl.DataFrame] = []
     for a, (arm, include) in enumerate(arms):
         for role, c in [("include", c) for c in include] + [("exclude", c) for c in
                                                             eligibility.exclude]:
