@@ -47,6 +47,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, cast
 
+import numpy as np
 import polars as pl
 
 from mscohort.derive.screening_columns import EVALUATE, RESULT_SCHEMA
@@ -201,8 +202,12 @@ def screen(study: Study, eligibility: Eligibility, as_of: dt.date | None = None,
     rows = (pl.concat(long) if long else pl.DataFrame(schema={
         **RESULT_SCHEMA, "_a": pl.UInt32, "_k": pl.UInt64, "_c": pl.UInt32,
         "arm": pl.String, "kind": pl.String, "criterion": pl.String, "reading": pl.String}))
-    # patient by patient, each arm's criteria in the order declared
-    rows = rows.sort(pl.col("_i").cast(pl.UInt64) * max(len(long), 1) + pl.col("_k"))
+    # patient by patient, each arm's criteria in the order declared: every result has one
+    # row per patient in patient order, so row (patient i, slot k) sits at k * n + i
+    n = days.height
+    order = (np.arange(len(long), dtype=np.int64)[None, :] * n
+             + np.arange(n, dtype=np.int64)[:, None]).ravel()
+    rows = rows.select(pl.all().gather(pl.Series(order)))
     rows = rows.with_columns(days["patient_id"].gather(rows["_i"]).alias("patient_id"))
     arm_names = pl.DataFrame({"_a": range(len(arms)), "arm": [n for n, _ in arms]},
                              schema={"_a": pl.UInt32, "arm": pl.String})
