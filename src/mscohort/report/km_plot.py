@@ -60,9 +60,9 @@ def draw_km(d: FigureData) -> Drawn:
                                    linewidth=0, label=f"{group} 95% CI")
             band.set_gid(f"{d.key}-band-{i}")
         if cens.height:  # ticks that would share a pixel drawn once (large cohorts)
-            ticks = thinned_ticks(cens["time"].to_numpy(), last)
-            at = [ys[max(j for j, x in enumerate(xs) if x <= t)] for t in ticks]
-            ax.plot(ticks, at, linestyle="none", marker="|", markersize=9,
+            marks = thinned_ticks(cens["time"].to_numpy(), last)
+            at = [ys[max(j for j, x in enumerate(xs) if x <= t)] for t in marks]
+            ax.plot(marks, at, linestyle="none", marker="|", markersize=9,
                     color=s["color"])
     ax.set_ylim(0, 1.05)
     ax.set_ylabel(d.y_label)

@@ -58,9 +58,9 @@ def merged_steps(x: list[float], heights: list[float]) -> tuple[list[float], lis
 
 def thinned_ticks(times: np.ndarray, last: float, bins: int = TICK_BINS) -> np.ndarray:
     """Censoring times with at most one per 1/``bins`` of the axis ``[0, last]`` (the first
-    of each bin, so every tick is a real censoring time)."""
+    of each bin, so every tick is a real censoring time; ``last`` falls in the last bin)."""
     if times.size <= bins or last <= 0:
         return times
-    cell = np.floor(np.asarray(times) / (last / bins))
+    cell = np.minimum(np.floor(np.asarray(times) / (last / bins)), bins - 1)
     _, first = np.unique(cell, return_index=True)
     return np.sort(np.asarray(times)[first])

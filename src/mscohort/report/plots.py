@@ -46,10 +46,12 @@ from mscohort.report.large_cohort import (
     sampled_text,
 )
 
-HATCHES = ("", "///", "...", "xxx", "\\\\\\", "++")
+#: Dots are ".", not "...": each dot is a curve in an SVG pattern, and "..." writes a
+#: 150 kB pattern into every figure that uses it (a bounded page, issue #23; "." is 20 kB).
+HATCHES = ("", "///", ".", "xxx", "\\\\\\", "++")
 HATCH_MAX_BARS = 200
 SWIMMER_MAX_HEIGHT_IN = 9.0
-CATEGORY_STYLE = {"improved": ("#0072B2", ""), "stable": ("#999999", "..."),
+CATEGORY_STYLE = {"improved": ("#0072B2", ""), "stable": ("#999999", "."),
                   "worsened": ("#D55E00", "///")}
 
 
@@ -160,7 +162,8 @@ def _waterfall(d: FigureData) -> Drawn:
             drawn.tag(area, f"{category}: {sub.height} patients")
         zero = sub.filter(pl.col("edss_change") == 0)
         if zero.height and bars.height > HATCH_MAX_BARS:  # one mark along their run
-            ax.plot([zero["x"].min() - 0.5, zero["x"].max() + 0.5], [0.0, 0.0], color=colour,
+            run = zero["x"].to_numpy().astype(float)
+            ax.plot([run.min() - 0.5, run.max() + 0.5], [0.0, 0.0], color=colour,
                     linewidth=4, solid_capstyle="butt", zorder=3)
         elif zero.height:  # a bar of height 0 is invisible: mark the patients
             ax.scatter(zero["x"], [0.0] * zero.height, marker="D", s=18, color=colour,
