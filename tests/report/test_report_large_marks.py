@@ -142,3 +142,46 @@ def test_censoring_ticks_are_thinned_to_one_per_cell_of_the_axis() -> None:
     cells = np.minimum(np.floor(times / (times.max() / TICK_BINS)), TICK_BINS - 1)
     assert len(tick.get_xdata()) == len(np.unique(cells)) == TICK_BINS
     assert len(tick.get_xdata()) <= TICK_BINS
+
+
+def test_rnfl_lines_of_20000_eyes_are_a_stated_sample() -> None:
+    rng = np.random.default_rng(13)
+    eyes = N // 2
+    points = pl.DataFrame({
+        "group": ["all eyes"] * (2 * eyes),
+        "patient_id": np.repeat([f"P{i:05d}" for i in range(eyes // 2)], 4),
+        "eye": np.tile(np.repeat(["OD", "OS"], 2), eyes // 2),
+        "time": np.tile([0.0, 1.0], eyes), "rnfl_um": rng.normal(90, 8, 2 * eyes)})
+    drawn = draw(FigureData("rnfl", "RNFL", "", {"points": points}, "t", "um"))
+    ax = drawn.figure.axes[0]
+    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(lines.get_segments()) == MAX_LINES
+    parts = points.partition_by("patient_id", "eye", maintain_order=True)
+    first = parts[int(sample_rows(len(parts))[0])]
+    assert np.allclose(lines.get_segments()[0], first.select("time", "rnfl_um").to_numpy())
+    assert ax.get_title(loc="left") == f"all eyes (n={eyes} eyes)"
+    (note,) = [t for t in ax.texts if t.get_gid() == "sample-note"]
+    assert note.get_text() == f"lines: {MAX_LINES} of {eyes} eyes at random (seed {SAMPLE_SEED})"
+
+
+def test_msfc_points_of_20000_patients_are_a_stated_sample_with_the_mean_of_all() -> None:
+    rng = np.random.default_rng(14)
+    change = rng.normal(0.1, 0.5, N)
+    points = pl.DataFrame({"patient_id": [f"P{i:05d}" for i in range(N)],
+                           "measure": ["MSFC"] * N, "change": change})
+    # mean and t interval of every patient (scipy.stats.t.ppf(0.975, n - 1) * sd / sqrt(n))
+    from scipy import stats
+    half = stats.t.ppf(0.975, N - 1) * change.std(ddof=1) / np.sqrt(N)
+    means = pl.DataFrame({"measure": ["MSFC"], "n": [N], "mean": [change.mean()],
+                          "ci_low": [change.mean() - half], "ci_high": [change.mean() + half]})
+    drawn = draw(FigureData("msfc_changes", "MSFC", "", {"points": points, "means": means},
+                            "", "z"))
+    ax = drawn.figure.axes[0]
+    dots = ax.collections[0]
+    keep = change[sample_rows(N)]
+    assert np.asarray(dots.get_offsets())[:, 1] == pytest.approx(keep)
+    (ci,) = [ln for ln in ax.get_lines() if ln.get_gid()]
+    assert np.allclose(ci.get_ydata(), [change.mean() - half, change.mean() + half])
+    (note,) = [t for t in ax.texts if t.get_gid() == "sample-note"]
+    assert note.get_text() == (f"points: MSFC: {MAX_LINES} of {N} patients at random (seed "
+                               f"{SAMPLE_SEED}); means of all")
