@@ -14,6 +14,7 @@ import polars as pl
 
 from mscohort.report.drawing import group_names, line_style, new_figure
 from mscohort.report.figures import FigureData
+from mscohort.report.large_cohort import thinned_ticks
 from mscohort.report.plots import Drawn, step_points
 
 
@@ -58,9 +59,10 @@ def draw_km(d: FigureData) -> Drawn:
             band = ax.fill_between(bx, lo, hi, step="post", color=s["color"], alpha=0.15,
                                    linewidth=0, label=f"{group} 95% CI")
             band.set_gid(f"{d.key}-band-{i}")
-        if cens.height:
-            at = [ys[max(j for j, x in enumerate(xs) if x <= t)] for t in cens["time"]]
-            ax.plot(cens["time"], at, linestyle="none", marker="|", markersize=9,
+        if cens.height:  # ticks that would share a pixel drawn once (large cohorts)
+            marks = thinned_ticks(cens["time"].to_numpy(), last)
+            at = [ys[max(j for j, x in enumerate(xs) if x <= t)] for t in marks]
+            ax.plot(marks, at, linestyle="none", marker="|", markersize=9,
                     color=s["color"])
     ax.set_ylim(0, 1.05)
     ax.set_ylabel(d.y_label)

@@ -25,9 +25,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from mscohort.report.drawing import (  # noqa: F401  (LINESTYLES, MARKERS re-exported)
+    DENSITY_GRID,
     LINESTYLES,
     MARKERS,
+    MAX_LINES,
     OKABE_ITO,
+    SAMPLE_SEED,
     patient_lines,
     trajectory_panels,
 )
@@ -36,11 +39,19 @@ from mscohort.report.drawing import line_style as _style
 from mscohort.report.drawing import new_figure as _figure
 from mscohort.report.figure_text import describe
 from mscohort.report.figures import FigureData
+from mscohort.report.large_cohort import (
+    merged_steps,
+    sample_note,
+    sample_rows,
+    sampled_text,
+)
 
-HATCHES = ("", "///", "...", "xxx", "\\\\\\", "++")
+#: Dots are ".", not "...": each dot is a curve in an SVG pattern, and "..." writes a
+#: 150 kB pattern into every figure that uses it (a bounded page, issue #23; "." is 20 kB).
+HATCHES = ("", "///", ".", "xxx", "\\\\\\", "++")
 HATCH_MAX_BARS = 200
 SWIMMER_MAX_HEIGHT_IN = 9.0
-CATEGORY_STYLE = {"improved": ("#0072B2", ""), "stable": ("#999999", "..."),
+CATEGORY_STYLE = {"improved": ("#0072B2", ""), "stable": ("#999999", "."),
                   "worsened": ("#D55E00", "///")}
 
 
@@ -142,14 +153,19 @@ def _waterfall(d: FigureData) -> Drawn:
             # too many bars to hatch one by one: the category's bars as one stepped area
             # (the bars are sorted, so a category's bars are side by side), hatch kept
             # each bar one unit wide, from x - 0.5 to x + 0.5
-            heights = sub["edss_change"].to_list()
-            area = ax.fill_between([v - 0.5 for v in [*x, x[-1] + 1]], 0.0,
+            # (equal neighbours merged into one step: the same area, bounded in size)
+            xs, heights = merged_steps(x, sub["edss_change"].to_list())
+            area = ax.fill_between([v - 0.5 for v in [*xs, x[-1] + 1]], 0.0,
                                    [*heights, heights[-1]], step="post",
                                    facecolor=colour, hatch=hatch, edgecolor="black",
                                    linewidth=0.3, label=category)
             drawn.tag(area, f"{category}: {sub.height} patients")
         zero = sub.filter(pl.col("edss_change") == 0)
-        if zero.height:  # a bar of height 0 is invisible: mark the patients
+        if zero.height and bars.height > HATCH_MAX_BARS:  # one mark along their run
+            run = zero["x"].to_numpy().astype(float)
+            ax.plot([run.min() - 0.5, run.max() + 0.5], [0.0, 0.0], color=colour,
+                    linewidth=4, solid_capstyle="butt", zorder=3)
+        elif zero.height:  # a bar of height 0 is invisible: mark the patients
             ax.scatter(zero["x"], [0.0] * zero.height, marker="D", s=18, color=colour,
                        edgecolors="black", linewidths=0.4, zorder=3)
     ax.axhline(0, color="black", linewidth=0.8)
@@ -169,12 +185,21 @@ def _msss(d: FigureData) -> Drawn:
     pts = d.frames["points"]
     drawn = Drawn(d, _figure(6.0, 4.5))
     ax = drawn.figure.subplots()
-    for i, group in enumerate(_groups(pts)):
+    groups = _groups(pts)
+    many = any(pts.filter(pl.col("group") == g).height > MAX_LINES for g in groups)
+    if many:  # a density of every patient, and a stated sample of points per cohort
+        ax.hexbin(pts["baseline_msss"].to_numpy(), pts["msss_change"].to_numpy(),
+                  gridsize=DENSITY_GRID, cmap="Greys", mincnt=1, linewidths=0, zorder=0,
+                  gid="density")
+        sample_note(ax, f"points: at most {MAX_LINES} of each cohort at random (seed "
+                    f"{SAMPLE_SEED}); shading: density of all {pts.height} patients")
+    for i, group in enumerate(groups):
         s = _style(i)
-        sub = pts.filter(pl.col("group") == group)
+        full = pts.filter(pl.col("group") == group)
+        sub = full[sample_rows(full.height).tolist()] if full.height else full
         dots = ax.scatter(sub["baseline_msss"], sub["msss_change"], marker=s["marker"], s=30,
                           facecolors="none" if i % 2 else s["color"], edgecolors=s["color"],
-                          label=f"{group} (n={sub.height})")
+                          label=f"{group} (n={full.height})")
         drawn.tag(dots, [f"{r['patient_id']}: baseline MSSS {r['baseline_msss']:.2f}, change "
                           f"{r['msss_change']:+.2f}" for r in sub.iter_rows(named=True)])
     ax.axhline(0, color="black", linewidth=0.8)
@@ -189,12 +214,15 @@ def _arr(d: FigureData) -> Drawn:
     pairs, means = d.frames["pairs"], d.frames["means"]
     drawn = Drawn(d, _figure(4.5, 4.5))
     ax = drawn.figure.subplots()
-    segments = [[(0.0, b), (1.0, a)] for b, a in zip(pairs["arr_before"], pairs["arr_during"],
+    shown = pairs[sample_rows(pairs.height).tolist()] if pairs.height else pairs
+    segments = [[(0.0, b), (1.0, a)] for b, a in zip(shown["arr_before"], shown["arr_during"],
                                                        strict=True)]
     lines = LineCollection(segments, colors="#888888", linewidths=0.7, alpha=0.7)
     ax.add_collection(lines)
     drawn.tag(lines, [f"{r['patient_id']}: ARR {r['arr_before']:.2f} before, "
-                       f"{r['arr_during']:.2f} during" for r in pairs.iter_rows(named=True)])
+                       f"{r['arr_during']:.2f} during" for r in shown.iter_rows(named=True)])
+    if shown.height < pairs.height:  # the mean below is of every patient
+        sample_note(ax, sampled_text("lines", shown.height, pairs.height) + "; mean of all")
     if pairs.height:
         m = means.row(0, named=True)
         (line,) = ax.plot([0, 1], [m["arr_before"], m["arr_during"]], color=OKABE_ITO[0],

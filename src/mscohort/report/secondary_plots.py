@@ -1,6 +1,7 @@
 """Draw the secondary-outcome figures (data: :mod:`mscohort.report.secondary_figures`), in
 the style of :mod:`mscohort.report.plots`: Okabe-Ito colours plus line style and marker,
-patients as collections with one tooltip per patient."""
+patients as collections with one tooltip per patient (above 100 patients or eyes, a stated
+seeded sample of them, :mod:`mscohort.report.large_cohort`)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import polars as pl
 from matplotlib.collections import LineCollection
 
 from mscohort.definition.labels import MICROMETRE
+from mscohort.report.drawing import SAMPLE_SEED
 from mscohort.report.drawing import group_names as _groups
 from mscohort.report.drawing import line_style as _style
 from mscohort.report.drawing import new_figure as _figure
 from mscohort.report.figures import FigureData
 from mscohort.report.km_plot import draw_km
+from mscohort.report.large_cohort import sample_note, sample_rows
 from mscohort.report.plots import Drawn
 
 
@@ -27,7 +30,11 @@ def _rnfl(d: FigureData) -> Drawn:
     for i, (ax, group) in enumerate(zip(axes, groups, strict=True)):
         s = _style(i)
         sub = points.filter(pl.col("group") == group)
-        parts = sub.partition_by("patient_id", "eye", maintain_order=True)
+        every = sub.partition_by("patient_id", "eye", maintain_order=True)
+        parts = [every[k] for k in sample_rows(len(every))]
+        if len(parts) < len(every):  # a large cohort: a stated, seeded sample of eyes
+            sample_note(ax, f"lines: {len(parts)} of {len(every)} eyes at random (seed "
+                            f"{SAMPLE_SEED})")
         lines = LineCollection([p.select("time", "rnfl_um").to_numpy() for p in parts],
                                colors=s["color"], linestyles=s["linestyle"], linewidths=0.9,
                                alpha=0.7)
@@ -36,7 +43,7 @@ def _rnfl(d: FigureData) -> Drawn:
                            + ", ".join(f"{x:g}" for x in p["rnfl_um"]) + f" {MICROMETRE}"
                            for p in parts])
         ax.autoscale_view()
-        ax.set_title(f"{group} (n={len(parts)} eyes)", loc="left", fontsize=10)
+        ax.set_title(f"{group} (n={len(every)} eyes)", loc="left", fontsize=10)
         ax.set_ylabel(d.y_label)
         ax.axvline(0, color="black", linewidth=0.6, linestyle=":")
     axes[-1].set_xlabel(d.x_label)
@@ -53,9 +60,13 @@ def _msfc(d: FigureData) -> Drawn:
     measures = points["measure"].unique(maintain_order=True).to_list()
     drawn = Drawn(d, _figure(6.0, 4.0))
     ax = drawn.figure.subplots()
+    notes: list[str] = []
     for x, measure in enumerate(measures):
         s = _style(x)
-        sub = points.filter(pl.col("measure") == measure)
+        full = points.filter(pl.col("measure") == measure)
+        sub = full[sample_rows(full.height).tolist()] if full.height else full
+        if sub.height < full.height:  # the mean and CI below are of every patient
+            notes.append(f"{measure}: {sub.height} of {full.height}")
         dots = ax.scatter(x + jitter(sub.height), sub["change"], s=14, color=s["color"],
                           marker=s["marker"], alpha=0.6)
         drawn.tag(dots, [f"{r['patient_id']}: {measure} change {r['change']:+.2f}"
@@ -67,6 +78,9 @@ def _msfc(d: FigureData) -> Drawn:
             ax.plot([x - 0.3, x + 0.3], [r["mean"], r["mean"]], color="black", linewidth=2)
             drawn.tag(line, f"{measure}: mean {r['mean']:+.2f} (95% CI {r['ci_low']:+.2f} "
                              f"to {r['ci_high']:+.2f}), n={r['n']}")
+    if notes:
+        sample_note(ax, "points: " + ", ".join(notes) + f" patients at random (seed "
+                    f"{SAMPLE_SEED}); means of all")
     ax.axhline(0, color="black", linewidth=0.6, linestyle=":")
     ax.set_xticks(range(len(measures)), measures)
     ax.set_ylabel(d.y_label)
