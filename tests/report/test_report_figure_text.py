@@ -124,3 +124,12 @@ def test_model_and_trajectory_words_give_the_first_and_last_means() -> None:
     assert describe(model) == ("g: 2 patients; fitted mean 3.0 (2.5 to 3.5) at -1.0 years "
                                "from the index date and 3.5 (3.0 to 4.0) at 2.2 years from "
                                "the index date.")
+
+
+def test_model_words_without_a_fitted_curve_give_the_patients_only() -> None:
+    # the models section draws the points alone when no curve was fitted (an empty frame,
+    # as a REDCap import of a few patients gives); found by the REDCap browser test
+    model = FigureData("models_trajectory", "", "", {
+        "points": pl.DataFrame({"patient_id": ["a", "a", "b"], "group": ["g"] * 3}),
+        "curve": pl.DataFrame()}, "years from the index date")
+    assert describe(model) == "g: 2 patients."

@@ -164,7 +164,8 @@ def _model_trajectory(d: FigureData) -> str:
     points, curve = d.frames["points"], d.frames["curve"]
     parts = []
     for group, sub in _groups(points):
-        c = curve.filter(pl.col("group") == group).sort("time")
+        # no fitted curve (a model that could not be fitted): an empty frame without columns
+        c = curve.filter(pl.col("group") == group).sort("time") if curve.height else curve
         text = f"{group}: {_n(_patients(sub), 'patient')}"
         if c.height:
             a, b = c.row(0, named=True), c.row(-1, named=True)
