@@ -40,8 +40,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mscohort.definition.comparison_outcomes import OutcomeSettings, parse_comparison_outcomes
+from mscohort.definition.comparison_windows import BASELINE_EDSS_DAYS, PRIOR_RELAPSE_DAYS
 from mscohort.errors import UsageError, bad_usage
-from mscohort.units import DAYS_PER_HALF_YEAR, DAYS_PER_YEAR
 from mscohort.vocabulary import normalise_drug
 
 EPISODE_CHOICES = ("first", "all")
@@ -122,10 +122,10 @@ class ComparisonSettings:
     comparators: tuple[str, ...] = ("natalizumab",)
     episodes: str = "first"
     min_prior_relapses: int = 0
-    prior_relapse_days: float = DAYS_PER_YEAR
+    prior_relapse_days: float = PRIOR_RELAPSE_DAYS
     age_min: float = 0.0
     age_max: float = 120.0
-    edss_window_days: float = DAYS_PER_HALF_YEAR
+    edss_window_days: float = BASELINE_EDSS_DAYS
     require_edss: bool = True
     min_follow_up_days: float = 0.0
     censor_at_stop: bool = True

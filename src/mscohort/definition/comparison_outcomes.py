@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mscohort.definition.comparison_windows import OUTCOME_BASELINE_EDSS_DAYS
 from mscohort.errors import UsageError, bad_usage
-from mscohort.units import DAYS_PER_HALF_YEAR
 
 OUTCOME_NAMES = ("relapse_rate", "first_relapse", "cdw", "cdi", "discontinuation")
 SENSITIVITY_DESIGNS = ("match", "iptw", "overlap")
@@ -55,7 +55,7 @@ class OutcomeSettings:
     outcomes: tuple[str, ...] = OUTCOME_NAMES
     pairwise_censoring: bool = True
     cdw_conf_days: float = 168.0
-    edss_baseline_days: float = DAYS_PER_HALF_YEAR
+    edss_baseline_days: float = OUTCOME_BASELINE_EDSS_DAYS
     sensitivity_calipers: tuple[float, ...] = (0.2,)
     sensitivity_designs: tuple[str, ...] = SENSITIVITY_DESIGNS
 

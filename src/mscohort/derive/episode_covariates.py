@@ -9,7 +9,8 @@ Definitions (``docs/comparative.md``), all at the episode start (``start_date``)
 * ``edss``: the last EDSS at most ``edss_window_days`` before the start, the start day
   included;
 * ``relapses_12m``, ``relapses_24m``: relapse onsets within 365.25 and 730.5 days before the
-  start, the start day excluded;
+  start, the start day included (it belongs to the baseline; outcome relapses start the day
+  after: :mod:`mscohort.definition.comparison_windows`);
 * ``prior_drugs``: distinct drugs started before the start day; ``last_prior_drug``: the drug
   of the last start before the start day (``"none"`` when there is none);
 * ``sex``, ``phenotype``, ``site``: from ``patients``; ``year``: the calendar year of the start.
@@ -32,6 +33,11 @@ from mscohort.definition.comparison import (
     CATEGORICAL_COVARIATES,
     ComparisonSettings,
 )
+from mscohort.definition.comparison_windows import (
+    BASELINE_EDSS_DAYS,
+    RELAPSES_12M_DAYS,
+    RELAPSES_24M_DAYS,
+)
 from mscohort.derive.episodes import (
     EXCLUSION_SCHEMA,
     Episodes,
@@ -40,7 +46,7 @@ from mscohort.derive.episodes import (
     last_before,
 )
 from mscohort.study import Study
-from mscohort.units import DAYS_PER_HALF_YEAR, DAYS_PER_YEAR
+from mscohort.units import DAYS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -58,15 +64,15 @@ class Covariates:
 
 
 def baseline_covariates(study: Study, episodes: pl.DataFrame, course_gap_days: float = 30,
-                        edss_window_days: float = DAYS_PER_HALF_YEAR,
+                        edss_window_days: float = BASELINE_EDSS_DAYS,
                         derived: Episodes | None = None) -> pl.DataFrame:
     """``episodes`` with every covariate of the module Notes (nulls where unknown).
     ``derived``: the :class:`~mscohort.derive.episodes.Episodes` the episodes come from
     (same study, ``course_gap_days`` and ``edss_window_days``), whose drug starts and
     baseline EDSS are then taken instead of derived again."""
     relapses = study.lineage("relapses").select("patient_id", "onset_date")
-    ep = count_before(episodes, relapses, "onset_date", DAYS_PER_YEAR, "relapses_12m")
-    ep = count_before(ep, relapses, "onset_date", 2 * DAYS_PER_YEAR, "relapses_24m")
+    ep = count_before(episodes, relapses, "onset_date", RELAPSES_12M_DAYS, "relapses_12m")
+    ep = count_before(ep, relapses, "onset_date", RELAPSES_24M_DAYS, "relapses_24m")
     if derived is not None and derived.baseline_edss is not None:
         ep = ep.join(derived.baseline_edss, on="episode_id", how="left")
     else:

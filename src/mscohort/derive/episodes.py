@@ -29,7 +29,7 @@ Definitions (``docs/comparative.md``):
   or the stop/switch when ``censor_at_stop`` and the episode stopped before it.
 * Eligibility, each failed criterion one row of :attr:`Episodes.exclusions`:
   ``prior_relapses`` (fewer than ``min_prior_relapses`` relapse onsets within
-  ``prior_relapse_days`` before the start, the start day excluded), ``age`` (age at the
+  ``prior_relapse_days`` before the start, the start day included), ``age`` (age at the
   start, days / 365.25, outside ``age_min``-``age_max``), ``baseline_edss`` (no EDSS within
   ``edss_window_days`` before the start, the start day included), ``follow_up`` (end_date -
   start_date below ``min_follow_up_days``), and with ``episodes = "first"``
@@ -184,11 +184,12 @@ def candidate_episodes(study: Study, settings: ComparisonSettings, *,
 def count_before(episodes: pl.DataFrame, events: pl.DataFrame, date_col: str,
                  days: float, name: str) -> pl.DataFrame:
     """``episodes`` with ``name``: events of the patient with ``date_col`` within ``days``
-    before the episode start (the start day excluded)."""
+    before the episode start, the start day included (0 <= start - date <= ``days``: the
+    start day belongs to the baseline, :mod:`mscohort.definition.comparison_windows`)."""
     joined = episodes.select("episode_id", "patient_id", "start_date").join(
         events.select("patient_id", pl.col(date_col).alias("_d")), on="patient_id")
     lag = (pl.col("start_date") - pl.col("_d")).dt.total_days()
-    counts = joined.filter((lag > 0) & (lag <= days)).group_by("episode_id").agg(
+    counts = joined.filter((lag >= 0) & (lag <= days)).group_by("episode_id").agg(
         pl.len().cast(pl.Int64).alias(name))
     return episodes.join(counts, on="episode_id", how="left").with_columns(
         pl.col(name).fill_null(0))

@@ -8,10 +8,11 @@ Notes
   with the first event of the kind (``firstCDW`` or ``firstCDI``) and the confirmation at
   ``conf_days`` (168 days: 6-month confirmation, Kalincik et al. 2017), run on each
   episode's own visits: the episode's baseline is the last EDSS on or before the start
-  and at most ``baseline_days`` before it (180 days), followed by every EDSS up to the end
-  of follow-up. An event counts when both its onset and its confirmation fall within
-  follow-up; its time is from the start to the onset. Episodes without a baseline EDSS
-  are left out of these two outcomes (counted in the note).
+  and at most ``baseline_days`` before it (0 <= start - date <= ``baseline_days``, as
+  every baseline window: :mod:`mscohort.definition.comparison_windows`), followed by every
+  EDSS up to the end of follow-up. An event counts when both its onset and its
+  confirmation fall within follow-up; its time is from the start to the onset. Episodes
+  without a baseline EDSS are left out of these two outcomes (counted in the note).
 * **Treatment discontinuation**: the time from the start to ``stop_date`` (a stop or a
   switch) when it falls within follow-up, else censored at the end of follow-up.
 
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from mscohort.analyse.comparative.followup import FollowUp, row_key
+from mscohort.definition.comparison_windows import OUTCOME_BASELINE_EDSS_DAYS
 from mscohort.derive.events import detect_events
 from mscohort.derive.events.settings import EventSettings
 
@@ -65,15 +67,15 @@ class EpisodeVisits:
 
 
 def episode_visits(fu: FollowUp, edss: pl.DataFrame, relapses: pl.DataFrame | None,
-                   baseline_days: float = 180.0) -> EpisodeVisits:
+                   baseline_days: float = OUTCOME_BASELINE_EDSS_DAYS) -> EpisodeVisits:
     """The visits of every episode from its baseline EDSS to its end of follow-up (module
     Notes). ``edss``: ``patient_id``, ``date``, ``edss``."""
     ep = fu.table.select(row_key(fu.table), "episode_id", "patient_id", "start_date",
                          "fu_end", "fu_days")
     v = (ep.join(edss.select("patient_id", "date", "edss").drop_nulls(), on="patient_id")
          .filter((pl.col("date") <= pl.col("fu_end"))
-                 & (pl.col("date") >= pl.col("start_date")
-                    - pl.duration(days=round(baseline_days)))))
+                 & ((pl.col("start_date") - pl.col("date")).dt.total_days()
+                    <= baseline_days)))
     base = (v.filter(pl.col("date") <= pl.col("start_date"))
             .group_by("row_key").agg(pl.col("date").max().alias("bl_date")))
     v = (v.join(base, on="row_key").filter(pl.col("date") >= pl.col("bl_date"))
@@ -90,7 +92,7 @@ def episode_visits(fu: FollowUp, edss: pl.DataFrame, relapses: pl.DataFrame | No
 
 def disability_times(fu: FollowUp, edss: pl.DataFrame, relapses: pl.DataFrame | None,
                      settings: EventSettings, kind: str = "worsening",
-                     conf_days: float = 168.0, baseline_days: float = 180.0,
+                     conf_days: float = 168.0, baseline_days: float = OUTCOME_BASELINE_EDSS_DAYS,
                      visits: EpisodeVisits | None = None) -> tuple[pl.DataFrame, int]:
     """Time to the first confirmed worsening (``kind="worsening"``) or improvement of
     each episode with a baseline EDSS, and the number of episodes without one (module
