@@ -10,8 +10,17 @@ adjustment; the matching, IPT or overlap weights after):
 * SMD = (m_1 - m_0) / s, with s from the unadjusted groups, before and after alike (Austin
   2009; Stuart 2010): pooled, s = sqrt((s_1^2 + s_0^2) / 2), or, as MatchIt's ``summary()``
   with the ATT, s = s_1 ("treated"). For a continuous x, s_a^2 is the sample variance
-  (denominator n - 1); for a binary x (values 0 and 1) it is p_a (1 - p_a), p_a the
-  proportion (Austin 2009, eq. 2);
+  (denominator n - 1); for a binary x it is p_a (1 - p_a), p_a the proportion (Austin
+  2009, eq. 2);
+* which covariates are binary is **declared**, not read from the values: in a design
+  (:func:`covariate_balance`) the level indicators of a categorical covariate and the
+  missing indicators are binary, and every numeric covariate
+  (:data:`~mscohort.definition.comparison.NUMERIC_COVARIATES`: age, disease duration, EDSS,
+  relapse counts, prior drugs, year) is continuous even when its values happen to be only 0
+  and 1 (e.g. ``relapses_12m`` in a cohort with at most one relapse a year). Called without
+  a declaration (``binary=None``), :func:`smd`, :func:`variance_ratio` and
+  :func:`balance_table` read a column with only the values 0 and 1 as binary, as MatchIt's
+  ``summary()`` and cobalt do (the check against R);
 * variance ratio v_1 / v_0 of continuous covariates, with the weighted variances
   sum(w (x - m)^2) / (sum(w) - sum(w^2) / sum(w)) (the unbiased estimate with reliability
   weights, as cobalt and MatchIt); binary covariates have none (nan);
@@ -28,9 +37,12 @@ Stuart EA. Matching methods for causal inference: a review and a look forward. S
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import polars as pl
 
+from mscohort.definition.comparison import NUMERIC_COVARIATES
 from mscohort.errors import bad_argument
 
 DENOMINATORS = ("pooled", "treated")
@@ -60,6 +72,7 @@ def balance_columns(table: pl.DataFrame, terms: tuple[str, ...],
 
 
 def _is_binary(x: np.ndarray) -> bool:
+    """MatchIt's and cobalt's reading of an undeclared column: only the values 0 and 1."""
     return bool(np.all((x == 0) | (x == 1)))
 
 
@@ -82,8 +95,9 @@ def _spread(x: np.ndarray, binary: bool) -> float:
 
 
 def smd(x: np.ndarray, treat: np.ndarray, weights: np.ndarray | None = None, *,
-        denominator: str = "pooled") -> float:
-    """The standardised mean difference of ``x`` (module Notes); ``weights`` None: before."""
+        denominator: str = "pooled", binary: bool | None = None) -> float:
+    """The standardised mean difference of ``x`` (module Notes); ``weights`` None: before;
+    ``binary`` None: read from the values (only 0 and 1), else as declared."""
     x = np.asarray(x, dtype=float)
     t = np.asarray(treat) == 1
     if denominator not in DENOMINATORS:
@@ -92,7 +106,7 @@ def smd(x: np.ndarray, treat: np.ndarray, weights: np.ndarray | None = None, *,
     if w.shape != x.shape or np.any(w < 0) or not (w[t] > 0).any() or not (w[~t] > 0).any():
         raise bad_argument("weights", "weights >= 0, one per row, some > 0 in each arm",
                            w.shape)
-    binary = _is_binary(x)
+    binary = _is_binary(x) if binary is None else binary
     s1, s0 = _spread(x[t], binary), _spread(x[~t], binary)
     s = np.sqrt((s1 + s0) / 2) if denominator == "pooled" else np.sqrt(s1)
     diff = _wmean(x[t], w[t]) - _wmean(x[~t], w[~t])
@@ -101,12 +115,13 @@ def smd(x: np.ndarray, treat: np.ndarray, weights: np.ndarray | None = None, *,
     return float(diff / s)
 
 
-def variance_ratio(x: np.ndarray, treat: np.ndarray, weights: np.ndarray | None = None
-                   ) -> float:
-    """Weighted variance of the treated over that of the comparator (nan if binary)."""
+def variance_ratio(x: np.ndarray, treat: np.ndarray, weights: np.ndarray | None = None,
+                   *, binary: bool | None = None) -> float:
+    """Weighted variance of the treated over that of the comparator (nan if binary;
+    ``binary`` None: read from the values, else as declared)."""
     x = np.asarray(x, dtype=float)
     t = np.asarray(treat) == 1
-    if _is_binary(x):
+    if _is_binary(x) if binary is None else binary:
         return float("nan")
     w = np.ones(x.size) if weights is None else np.asarray(weights, dtype=float)
     keep1, keep0 = t & (w > 0), ~t & (w > 0)
@@ -115,22 +130,37 @@ def variance_ratio(x: np.ndarray, treat: np.ndarray, weights: np.ndarray | None 
 
 
 def balance_table(columns: dict[str, np.ndarray], treat: np.ndarray,
-                  weights: np.ndarray, *, denominator: str = "pooled") -> pl.DataFrame:
+                  weights: np.ndarray, *, denominator: str = "pooled",
+                  binary: Collection[str] | None = None) -> pl.DataFrame:
     """One row per covariate column: means, SMD and variance ratio before and after
-    (module Notes); ``weights`` are the adjusted ones (0: not in the adjusted sample)."""
+    (module Notes); ``weights`` are the adjusted ones (0: not in the adjusted sample).
+    ``binary``: the columns declared binary (every other one is continuous); None: read
+    from the values."""
     t = np.asarray(treat) == 1
     w = np.asarray(weights, dtype=float)
     rows = []
     for name, x in columns.items():
+        kind = _is_binary(x) if binary is None else name in binary
         rows.append({
-            "covariate": name, "binary": _is_binary(x),
+            "covariate": name, "binary": kind,
             "mean_treated_before": float(np.mean(x[t])),
             "mean_control_before": float(np.mean(x[~t])),
-            "smd_before": smd(x, t, denominator=denominator),
+            "smd_before": smd(x, t, denominator=denominator, binary=kind),
             "mean_treated_after": _wmean(x[t], w[t]),
             "mean_control_after": _wmean(x[~t], w[~t]),
-            "smd_after": smd(x, t, w, denominator=denominator),
-            "variance_ratio_before": variance_ratio(x, t),
-            "variance_ratio_after": variance_ratio(x, t, w),
+            "smd_after": smd(x, t, w, denominator=denominator, binary=kind),
+            "variance_ratio_before": variance_ratio(x, t, binary=kind),
+            "variance_ratio_after": variance_ratio(x, t, w, binary=kind),
         })
     return pl.DataFrame(rows, schema=BALANCE_SCHEMA)
+
+
+def covariate_balance(table: pl.DataFrame, terms: tuple[str, ...],
+                      categorical: tuple[str, ...], treat: np.ndarray, weights: np.ndarray
+                      ) -> pl.DataFrame:
+    """The balance table of a design's ``terms`` with the declared kinds (module Notes):
+    the indicators of the ``categorical`` terms' levels and the missing indicators are
+    binary, the numeric covariates continuous whatever their values."""
+    columns = balance_columns(table, terms, categorical)
+    binary = [name for name in columns if name not in NUMERIC_COVARIATES]
+    return balance_table(columns, treat, weights, binary=binary)

@@ -12,8 +12,9 @@ Notes
 3. :func:`mscohort.analyse.comparative.propensity.propensity_score` on the covariates;
 4. ``design = "match"``: :func:`~mscohort.analyse.comparative.matching.nearest_match` on the
    logit; ``"iptw"`` / ``"overlap"``: :func:`~mscohort.analyse.comparative.weights.weigh`;
-5. :func:`~mscohort.analyse.comparative.balance.balance_table` before and after, with the
-   pooled SD of the unadjusted groups (Austin 2009).
+5. :func:`~mscohort.analyse.comparative.balance.covariate_balance` before and after, with
+   the pooled SD of the unadjusted groups (Austin 2009) and each covariate's declared kind
+   (numeric covariates continuous, indicators binary).
 
 The cohort (:class:`~mscohort.analyse.comparative.cohort.ComparisonCohort`) has one row per
 analysed episode; matched with replacement, a control matched into several sets has one
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, NoReturn
 import numpy as np
 import polars as pl
 
-from mscohort.analyse.comparative.balance import BALANCED_SMD, balance_columns, balance_table
+from mscohort.analyse.comparative.balance import BALANCED_SMD, covariate_balance
 from mscohort.analyse.comparative.cohort import COHORT_SCHEMA, ComparisonCohort
 from mscohort.analyse.comparative.matching import Match, nearest_match
 from mscohort.analyse.comparative.propensity import PropensityModel, propensity_score
@@ -225,5 +226,5 @@ def comparison_design(study: Study, definition: StudyDefinition,
     dropped = table[drop_rows].select("episode_id", "patient_id", "drug").with_columns(
         reason=pl.lit(reason))
     cohort = ComparisonCohort(frame, s.design, s.treated, s.control_label, cov.terms)
-    balance = balance_table(balance_columns(table, cov.terms, cov.categorical), t, unit_w)
+    balance = covariate_balance(table, cov.terms, cov.categorical, t, unit_w)
     return ComparisonDesign(cohort, balance, flow, eps, cov, model, match, weights, dropped, s)
