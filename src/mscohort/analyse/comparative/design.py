@@ -65,13 +65,29 @@ class ComparisonDesign:
         """Every |SMD| after adjustment below 0.1 (Austin 2009)."""
         return bool((self.balance["smd_after"].abs() < BALANCED_SMD).all())
 
+    def attrition_sentence(self) -> str:
+        """The episodes dropped at each step, in the order applied (:func:`attrition`)."""
+        f, s = self.flow, self.settings
+        steps = [f"{f.get('ineligible_episodes', 0)} failed an eligibility criterion"]
+        if s.episodes == "first":
+            steps.append(f"{f['excluded_not_first_eligible']} were not the patient's first "
+                         "eligible episode (chosen on the eligibility criteria, before "
+                         "missing covariates were considered)")
+        if s.missing == "exclude":
+            steps.append(f"{f['excluded_missing_covariate']} of the chosen episodes were "
+                         "excluded for a missing covariate")
+        listed = ", ".join(steps[:-1]) + (" and " if len(steps) > 1 else "") + steps[-1]
+        return (f"Of {f['candidate_episodes']} candidate episodes, {listed}; "
+                f"{f['analysed_treated']} treated and {f['analysed_control']} comparator "
+                "episodes were analysed. ")
+
     def methods(self) -> str:
         """A methods paragraph with every choice of the design."""
         s = self.settings
         which = ("the first eligible episode of each patient" if s.episodes == "first"
                  else "every eligible episode")
         text = (f"Episodes of {s.treated} were compared with episodes of {s.control_label} "
-                f"({which}). ")
+                f"({which}). ") + self.attrition_sentence()
         induction = [d for d in (s.treated, *s.comparators) if d in s.induction_drugs]
         if induction:
             lapse = (f", or {s.induction_max_gap_days} days after the first day of the last "
@@ -121,6 +137,26 @@ def _no_episodes(name: str, exclusions: pl.DataFrame, source: str | None) -> NoR
                     "exclusions of treatment_episodes name them).")
 
 
+def attrition(episodes: Episodes, covariates: Covariates) -> dict[str, int]:
+    """The flow from candidate to analysed episodes in the order the steps are applied:
+    the candidates; each eligibility criterion (an episode may fail several); then the
+    distinct episodes dropped at each step: ``ineligible_episodes`` (failing any
+    criterion), ``excluded_not_first_eligible`` (``episodes = "first"``: the patient's
+    first eligible episode is chosen on the eligibility criteria alone, before missing
+    covariates are looked at), the eligible episodes per arm, and
+    ``excluded_missing_covariate`` (``missing = "exclude"``: chosen episodes missing a
+    covariate of the design). docs/comparative.md, "Episode choice"."""
+    counts = episodes.flow()
+    criteria = episodes.exclusions.filter(pl.col("criterion") != "not_first_eligible")
+    flow: dict[str, int] = {}
+    for key, n in counts.items():
+        if key == "excluded_not_first_eligible" or key.startswith("eligible_"):
+            flow.setdefault("ineligible_episodes", criteria["episode_id"].n_unique())
+        flow[key] = n
+    return flow | {"excluded_missing_covariate":
+                   covariates.exclusions["episode_id"].n_unique()}
+
+
 def _cohort_frame(table: pl.DataFrame, terms: tuple[str, ...], ps: np.ndarray,
                   pair_id: pl.Series, weight: pl.Series) -> pl.DataFrame:
     base = table.with_columns(ps=pl.Series(ps), pair_id=pair_id, weight=weight)
@@ -161,7 +197,7 @@ def comparison_design(study: Study, definition: StudyDefinition,
         cov = episode_covariates(study, eps.eligible, s, definition.course_gap_days,
                                  derived=eps)
     table = cov.table
-    flow = eps.flow() | {"excluded_missing_covariate": cov.exclusions["episode_id"].n_unique()}
+    flow = attrition(eps, cov)
     t = table["treatment"].to_numpy().astype(int)
     for arm, name, drugs in ((1, s.treated, (s.treated,)), (0, s.control_label,
                                                            tuple(s.comparators))):
