@@ -16,8 +16,9 @@ indicators of its levels but the first in sorted order (R's default treatment co
 
 Separation (Albert & Anderson 1984): a level or indicator present only in one arm (quasi-
 complete separation, seen before the fit), or fitted probabilities within 1e-10 of 0 or 1,
-or no convergence in 50 iterations, raise :class:`SeparationError` naming the terms; the
-usual remedies are to merge rare levels or drop the term.
+or no convergence in 50 iterations, raise :class:`SeparationError` naming the rule broken,
+the covariate(s) that separate the arms and what to do
+(:mod:`mscohort.analyse.comparative.separation`).
 
 References
 ----------
@@ -35,6 +36,7 @@ import numpy as np
 import polars as pl
 from scipy.special import expit
 
+from mscohort.analyse.comparative.separation import separation_message
 from mscohort.errors import UsageError, bad_argument
 
 MAX_ITER = 50
@@ -109,22 +111,56 @@ class PropensityModel:
         return pl.DataFrame({"term": list(self.columns), "coef": self.coef, "se": self.se})
 
 
-def _binary_separation(design: Design, y: np.ndarray) -> list[str]:
-    """Indicators (every level of a categorical term, the reference too) with all their
-    episodes in one arm, or none of them outside it."""
+def _binary_separation(design: Design, y: np.ndarray) -> list[tuple[str, str]]:
+    """(term, how) of indicators (every level of a categorical term, the reference too)
+    with all their episodes in one arm, or none of them outside it."""
     out = []
-    cols = [(name, design.matrix[:, j]) for j, name in enumerate(design.columns) if j]
+    cols = [(design.term_of[j], name, design.matrix[:, j])
+            for j, name in enumerate(design.columns) if j]
     for term, level in design.reference:
         own = [j for j, t in enumerate(design.term_of) if t == term]
-        cols.insert(0, (f"{term}={level}", 1 - design.matrix[:, own].sum(axis=1)))
-    for name, x in cols:
+        cols.insert(0, (term, f"{term}={level}", 1 - design.matrix[:, own].sum(axis=1)))
+    for term, name, x in cols:
         if not np.all((x == 0) | (x == 1)):
             continue
         for value in (0.0, 1.0):
             arms = np.unique(y[x == value])
             if arms.size == 1 and (x == value).any():
-                out.append(f"{name} ({'all' if value else 'none'} in arm {int(arms[0])})")
+                out.append((term, f"{name} ({'all' if value else 'none'} in arm "
+                                  f"{int(arms[0])})"))
     return out
+
+
+def _irls(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, float, bool]:
+    """IRLS from 0 (module Notes): coefficients, fitted probabilities, iterations, deviance
+    and whether the deviance converged within :data:`MAX_ITER` iterations."""
+    beta = np.zeros(x.shape[1])
+    dev_old = np.inf
+    p = expit(x @ beta)
+    dev = np.inf
+    for it in range(1, MAX_ITER + 1):
+        w = p * (1 - p)
+        info = x.T @ (x * w[:, None])
+        try:
+            beta = beta + np.linalg.solve(info, x.T @ (y - p))
+        except np.linalg.LinAlgError:  # an information matrix singular in floating point
+            return beta, p, it, dev, False
+        eta = x @ beta
+        p = expit(eta)
+        dev = 2 * float(np.sum(np.logaddexp(0, eta) - y * eta))  # -2 log L, overflow-safe
+        if abs(dev - dev_old) < 1e-12 * (abs(dev) + 0.1):
+            return beta, p, it, dev, True
+        dev_old = dev
+    return beta, p, MAX_ITER, dev, False
+
+
+def _fits(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether the model of the columns ``x`` can be fitted: full rank, converged, no
+    fitted probability within 1e-10 of 0 or 1."""
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        return False
+    _, p, _, _, converged = _irls(x, y)
+    return converged and not np.any((p < _EDGE) | (p > 1 - _EDGE))
 
 
 def fit_logistic(design: Design, y: np.ndarray) -> PropensityModel:
@@ -136,37 +172,26 @@ def fit_logistic(design: Design, y: np.ndarray) -> PropensityModel:
         raise bad_argument("y", "both arms present", f"only arm {int(y[0])}")
     sep = _binary_separation(design, y)
     if sep:
+        terms = list(dict.fromkeys(term for term, _ in sep))
+        names = ", ".join(f"`{t}`" for t in terms)
         raise SeparationError(
-            "The treatment is separated by: " + "; ".join(sep) + ". Merge rare levels or "
-            "leave the term out of [comparison] covariates.")
+            "The treatment is separated by: " + "; ".join(how for _, how in sep)
+            + " (a level or indicator with all its episodes in one arm, or none outside it: "
+            f"quasi-complete separation, Albert & Anderson 1984). Merge rare levels of {names}"
+            f" or leave {'it' if len(terms) == 1 else 'them'} out of [comparison] covariates.")
     x = design.matrix
     if np.linalg.matrix_rank(x) < x.shape[1]:
         raise bad_argument("covariates", "terms that are not linear combinations of each "
                            "other", ", ".join(design.columns))
-    beta = np.zeros(x.shape[1])
-    dev_old = np.inf
-    n_iter = 0
-    for it in range(1, MAX_ITER + 1):
-        n_iter = it
-        p = expit(x @ beta)
-        w = p * (1 - p)
-        info = x.T @ (x * w[:, None])
-        beta = beta + np.linalg.solve(info, x.T @ (y - p))
-        eta = x @ beta
-        p = expit(eta)
-        dev = 2 * float(np.sum(np.logaddexp(0, eta) - y * eta))  # -2 log L, overflow-safe
-        if abs(dev - dev_old) < 1e-12 * (abs(dev) + 0.1):
-            break
-        dev_old = dev
-    else:
-        raise SeparationError(f"The propensity model did not converge in {MAX_ITER} "
-                              "iterations (separation of the arms); terms: "
-                              + ", ".join(design.columns[1:]))
-    if np.any(p < _EDGE) or np.any(p > 1 - _EDGE):
-        big = np.argsort(-np.abs(beta[1:]))[:3] + 1
-        raise SeparationError(
-            "Fitted propensity scores of 0 or 1 (separation of the arms); the largest "
-            "coefficients: " + ", ".join(design.columns[j] for j in big) + ".")
+    beta, p, n_iter, dev, converged = _irls(x, y)
+    if not converged:
+        raise SeparationError(separation_message(
+            f"no convergence in {MAX_ITER} iterations", design, y, beta, _fits))
+    edge = (p < _EDGE) | (p > 1 - _EDGE)
+    if edge.any():
+        raise SeparationError(separation_message(
+            f"fitted propensity scores within {_EDGE:g} of 0 or 1 for {int(edge.sum())} "
+            "episode(s)", design, y, beta, _fits))
     w = p * (1 - p)
     cov = np.linalg.inv(x.T @ (x * w[:, None]))
     return PropensityModel(design.columns, beta, np.sqrt(np.diag(cov)), p, n_iter, dev)
