@@ -22,7 +22,10 @@ Definitions (``docs/comparative.md``):
   not the treatment, and is not a stop. The episode is discontinued at the start of another
   drug (a switch) or, with ``induction_max_gap_days`` = G > 0, on the day G days after the
   first day of its last course when no further course started by then, if that day is
-  known (at most the end of data); else it is ongoing.
+  known (at most the end of data); else it is ongoing. A course is a run of rows of the
+  drug each at most ``course_gap_days`` after the previous row's stop (its start when it has
+  none): the first infusion of an infused course, or the first of the two treatment weeks
+  of a cladribine course recorded as two rows (Mavenclad SmPC, section 4.2).
 * End of data: the patient's last record of any kind (EDSS, relapse onset, treatment start
   or stop, infusion), at most the study's ``cutoff_date`` (a stop after it is unknown at
   it: the episode is ongoing). ``end_date`` is the end of data,
@@ -147,11 +150,17 @@ def candidate_episodes(study: Study, settings: ComparisonSettings, *,
         gap = (pl.col("start_date") - pl.col("stop_date").shift(1)).dt.total_days()
         new_run = new_run | ((gap > settings.restart_max_gap_days)
                              & ~drug_.is_in(list(settings.induction_drugs))).fill_null(False)
-    starts = starts.with_columns(run=new_run.cast(pl.Int64).cum_sum())
+    # a course of an induction drug: rows of the run at most course_gap_days after the
+    # previous row's stop (its start when it has none), e.g. the two treatment weeks of a
+    # cladribine course recorded as two rows a month apart
+    prev_end = pl.coalesce(pl.col("stop_date").shift(1), pl.col("start_date").shift(1))
+    new_course = (new_run | ((pl.col("start_date") - prev_end).dt.total_days()
+                             > course_gap_days)).fill_null(True)
+    starts = starts.with_columns(run=new_run.cast(pl.Int64).cum_sum(), _course=new_course)
     runs = starts.group_by("run", maintain_order=True).agg(
         pl.col("patient_id").first(), pl.col("drug").first(), pl.col("start_date").first(),
         pl.col("stop_date").last().alias("recorded_stop"),
-        pl.col("start_date").last().alias("last_course"))
+        pl.col("start_date").filter(pl.col("_course")).last().alias("last_course"))
     runs = runs.with_columns(
         pl.when(pid.shift(-1) == pid).then(pl.col("start_date").shift(-1))
         .alias("switch_date"))
