@@ -7,7 +7,6 @@ store could not be written (disk full, read-only file; nothing was imported).
 from __future__ import annotations
 
 import json
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
@@ -186,52 +185,6 @@ def schema(
 
 
 @app.command()
-def example(
-    workdir: Annotated[Path, typer.Option(
-        help="Folder for the example study, its database and results.")] = Path(
-            "mscohort-example"),
-) -> None:
-    """Run the main job on the bundled example study (the seed study's calibrated synthetic
-    cohort of 60 patients): validate, import, summarise, analyse, and write the HTML report.
-
-    Example: mscohort example --workdir /tmp/demo
-    """
-    from mscohort.analyse.overview import overview
-    from mscohort.cli.analyse import analyse
-    from mscohort.cli.render import print_overview, print_report
-    from mscohort.cli.report import report
-    from mscohort.store import StudyStore, import_folder
-
-    source = files("mscohort") / "datasets" / "seed"
-    study_dir = workdir / "study"
-    study_dir.mkdir(parents=True, exist_ok=True)
-    for stale in study_dir.glob("*.csv"):  # files of an earlier example run
-        stale.unlink()
-    for item in source.iterdir():
-        if item.name.endswith(".csv") and item.name != "residuals.csv":
-            (study_dir / item.name).write_bytes(item.read_bytes())
-    # the study definition of the seed, beside (not inside) the study folder
-    (workdir / "study.toml").write_bytes((source / "study.toml").read_bytes())
-    db = workdir / "study.duckdb"
-    db.unlink(missing_ok=True)  # the example's own database, rebuilt from the bundled files
-    out.print(f"[bold]1/5 Validate[/] {study_dir}")
-    with err.status("Importing..."):
-        result = import_folder(study_dir, db)
-    print_report(out, result.report, None)
-    out.print(f"[bold]2/5 Import[/] {db}: {result.summary()}")
-    out.print("[bold]3/5 Summary[/]")
-    with StudyStore(db, read_only=True) as store:
-        print_overview(out, overview(store.study()), store.imports())
-    out.print(f"[bold]4/5 Analysis[/] {workdir / 'study.toml'}")
-    analyse(study=workdir / "study.toml", db=db, data=None, out_dir=workdir / "results")
-    out.print(f"[bold]5/5 Report[/] {workdir / 'report.html'}")
-    report(study=workdir / "study.toml", out_path=workdir / "report.html", db=db, quiet=True)
-    out.print(f"Open {(workdir / 'report.html').resolve()} in a browser (no network needed); "
-              f"Word and Excel: mscohort report --study {workdir / 'study.toml'} --db {db} "
-              f"--out report.docx")
-
-
-@app.command()
 def export(
     db: Annotated[Path, typer.Option(help="Study store (DuckDB file).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the files.")],
@@ -279,49 +232,13 @@ def upgrade(
     out.print(f"{db}: store schema version {SCHEMA_VERSION}")
 
 
-@app.command()
-def synth(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the study's CSV files.")],
-    patients: Annotated[int, typer.Option(help="Number of patients.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same cohort).")] = 0,
-    comparative: Annotated[bool, typer.Option(
-        help="The confounded alemtuzumab / natalizumab cohort with a known effect (rate "
-             "ratio 0.6, hazard ratio 0.7; docs/comparative.md) instead.")] = False,
-) -> None:
-    """Write a synthetic registry cohort in the canonical tables (benchmarks, teaching).
-
-    Not calibrated to any publication. Example: mscohort synth --patients 100000 --out synth/
-    """
-    from mscohort.synthetic import BATCH_PATIENTS, write_study_folder, write_synthetic_folder
-    from mscohort.synthetic_comparative import make_comparative_cohort
-
-    if patients < 1 or (comparative and patients < 2):
-        raise usage_exit(bad_usage("--patients", "at least 2 with --comparative, else 1"
-                                   if comparative else "at least 1", patients))
-    if comparative:
-        with err.status(f"Generating {patients:,} patients..."):
-            study = make_comparative_cohort(patients, seed=seed)
-        with err.status("Writing CSV files..."):
-            written = write_study_folder(study, out_dir)
-        counts = study.n_rows()
-        out.print(f"wrote {', '.join(f'{t} {counts[t]:,}' for t in counts if counts[t])} to "
-                  f"{out_dir} ({len(written)} files)")
-        return
-    with err.status(f"Generating {patients:,} patients...") as status:
-        rows = write_synthetic_folder(  # a batch of patients at a time: bounded memory
-            patients, out_dir, seed=seed, batch_patients=BATCH_PATIENTS,
-            progress=lambda done: status.update(
-                f"Generating and writing patients: {done:,} of {patients:,}..."))
-    out.print(f"wrote {', '.join(f'{t} {n:,}' for t, n in rows.items())} to {out_dir} "
-              f"({len(rows)} files)")
-
-
 def _register() -> None:
     from mscohort.cli.analyse import analyse
     from mscohort.cli.calibrate import calibrate
     from mscohort.cli.compare import compare
     from mscohort.cli.events import events
     from mscohort.cli.federate import federate
+    from mscohort.cli.generate import example, synth
     from mscohort.cli.history import history, retract
     from mscohort.cli.importing import import_
     from mscohort.cli.interop import redcap_import, sdtm_export, sdtm_import, wide_import
@@ -350,6 +267,8 @@ def _register() -> None:
     app.command("sdtm-import")(sdtm_import)
     app.command("wide-import")(wide_import)
     app.command("redcap-import")(redcap_import)
+    app.command()(example)
+    app.command()(synth)
 
 
 _register()
