@@ -47,3 +47,21 @@ def test_a_patient_without_edss_gets_a_timeline_and_says_so(toy) -> None:
     t = patient_timeline(analyse_study(no_edss, a.definition, sensitivity=False), "P02")
     assert "no EDSS assessments" in t.explanation
     draw_timeline(t.figure)
+
+
+def test_drug_rows_are_named_by_their_tick_labels_and_only_the_marks_have_a_legend(
+        toy) -> None:
+    # #25 follow-up 7: the drug bars are named on the axis (one row per drug label); the
+    # one legend, above the plot, names the marks (EDSS, MSSS, relapse, course, event) and
+    # repeats no drug
+    _, a = toy
+    t = patient_timeline(a, "P02")
+    drawn = draw_timeline(t.figure)
+    _, bottom = drawn.figure.axes
+    labels = t.figure.frames["drugs"]["label"].unique(maintain_order=True).to_list()
+    assert [x.get_text() for x in bottom.get_yticklabels()] == labels
+    (legend,) = drawn.figure.legends
+    names = [x.get_text() for x in legend.get_texts()]
+    assert set(names) <= {"EDSS", "MSSS", "relapse", "course", "event"}
+    assert not set(names) & set(labels)
+    assert bottom.get_legend() is None

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
-from matplotlib.patches import Patch
 
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.report.drawing import OKABE_ITO, new_figure
@@ -78,9 +77,10 @@ def draw_timeline(d: FigureData) -> Drawn:
         legend = fig.legend(marks, names, frameon=False, fontsize=7, loc="outside upper left",
                             ncols=len(marks))
         legend.set_gid("timeline-legend")
+    # one row per drug label, named by its tick label: a legend of the drugs would repeat
+    # the tick labels (the colour and hatch only tell neighbouring rows apart)
     labels = drugs["label"].unique(maintain_order=True).to_list()
     end = max([*edss["time"].to_list(), *drugs["start"].to_list(), 0.0]) + 0.25
-    handles = []
     for k, lab in enumerate(labels):
         sub = drugs.filter(pl.col("label") == lab)
         colour, hatch = OKABE_ITO[k % len(OKABE_ITO)], HATCHES[k % len(HATCHES)]
@@ -90,7 +90,6 @@ def draw_timeline(d: FigureData) -> Drawn:
                               hatch=hatch, edgecolor="black", linewidth=0.3)
             drawn.tag(bar.patches[0], f"{r['drug']}: {r['start_date']} to "
                                        f"{r['stop_date'] or 'ongoing'}")
-        handles.append(Patch(facecolor=colour, hatch=hatch, edgecolor="black", label=lab))
     bottom.set_yticks(range(len(labels)), labels, fontsize=7)
     bottom.set_xlabel(d.x_label)
     bottom.axvline(0, color="black", linewidth=0.6, linestyle=":")
