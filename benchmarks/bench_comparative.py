@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from mscohort.analyse.comparative.balance import balance_columns, balance_table
+from mscohort.analyse.comparative.balance import covariate_balance
 from mscohort.analyse.comparative.design import comparison_design
 from mscohort.analyse.comparative.matching import nearest_match
 from mscohort.analyse.comparative.propensity import propensity_score
@@ -56,9 +56,10 @@ def main() -> None:
     w = timed("IPT weights", weigh, model.ps, t, method="iptw", estimand="ATE",
               trim_percentiles=(1, 99))
     timed("overlap weights", weigh, model.ps, t, method="overlap")
-    cols = balance_columns(cov.table, cov.terms, cov.categorical)
-    timed("balance (matched)", balance_table, cols, t, match.weights)
-    timed("balance (IPTW)", balance_table, cols, t, w.weights)
+    timed("balance (matched)", covariate_balance, cov.table, cov.terms, cov.categorical, t,
+          match.weights)
+    timed("balance (IPTW)", covariate_balance, cov.table, cov.terms, cov.categorical, t,
+          w.weights)
     total = sum(steps.values())
     print(f"{args.patients:,} patients, {eps.episodes.height:,} candidate episodes, "
           f"{cov.table.height:,} analysed ({int(t.sum()):,} treated), "

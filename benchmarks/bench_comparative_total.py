@@ -25,7 +25,7 @@ from typing import Any
 import polars as pl
 from bench_comparative import SETTINGS  # type: ignore[import-not-found]
 
-from mscohort.analyse.comparative.balance import balance_columns, balance_table
+from mscohort.analyse.comparative.balance import covariate_balance
 from mscohort.analyse.comparative.cohort import ComparisonCohort
 from mscohort.analyse.comparative.design import comparison_design
 from mscohort.analyse.comparative.episode_events import (
@@ -44,6 +44,7 @@ from mscohort.analyse.comparative.outcomes import (
 from mscohort.analyse.comparative.propensity import propensity_score
 from mscohort.analyse.comparative.weights import weigh
 from mscohort.definition import StudyDefinition
+from mscohort.definition.comparison_windows import OUTCOME_BASELINE_EDSS_DAYS
 from mscohort.derive.episode_covariates import episode_covariates
 from mscohort.derive.episodes import treatment_episodes
 from mscohort.derive.events import EventSettings
@@ -61,7 +62,7 @@ def outcome_rows(cohort: ComparisonCohort, fu: FollowUp, outcome: str, relapses:
     else:
         times, _ = disability_times(fu, edss, relapses, settings,
                                     "worsening" if outcome == "cdw" else "improvement",
-                                    168.0, 182.625, visits)
+                                    168.0, OUTCOME_BASELINE_EDSS_DAYS, visits)
     return time_to_event_rows(cohort, fu, times, outcome)
 
 
@@ -94,7 +95,7 @@ def main() -> None:
                    pairwise=design == "match")
         timed(f"{design}: rate ratios", relapse_rate_rows, cohort, fu)
         visits = timed(f"{design}: visits of CDW and CDI", episode_visits, fu, edss, relapses,
-                       182.625)
+                       OUTCOME_BASELINE_EDSS_DAYS)
         for outcome in ("first_relapse", "cdw", "cdi", "discontinuation"):
             timed(f"{design}: {outcome}", outcome_rows, cohort, fu, outcome, relapses, edss,
                   settings, visits)
@@ -115,8 +116,8 @@ def main() -> None:
     model = part("propensity score", propensity_score, cov.table, cov.terms, cov.categorical)
     match = part("matching 1:1, caliper 0.1", nearest_match, model.logit, t, caliper_sd=0.1)
     part("IPT weights", weigh, model.ps, t, method="iptw", estimand="ATT")
-    cols = balance_columns(cov.table, cov.terms, cov.categorical)
-    part("balance table (matched)", balance_table, cols, t, match.weights)
+    part("balance table (matched)", covariate_balance, cov.table, cov.terms, cov.categorical,
+         t, match.weights)
     load1 = os.getloadavg()
     print(f"{args.patients:,} patients; load average (1, 5, 15 min) before "
           f"{load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}, after "
