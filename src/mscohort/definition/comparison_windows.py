@@ -25,8 +25,10 @@ References
 ----------
 Kalincik T, Brown JWL, Robertson N, et al. Treatment effectiveness of alemtuzumab compared
 with natalizumab, fingolimod, and interferon beta in relapsing-remitting multiple sclerosis:
-a cohort study. Lancet Neurol 2017;16:271-281 (baseline: the treatment start; relapses in
-the 12 and 24 months before it and the EDSS of the 6 months before it).
+a cohort study. Lancet Neurol 2017;16:271-281 (the baseline at the treatment start, relapses
+in the year before it). The 12- and 24-month relapse counts and the 6-month EDSS window are
+those of issue #25's specification; where the start day falls is not stated in the paper:
+the rule above is this package's, so that every relapse is counted in one period only.
 """
 
 from __future__ import annotations
