@@ -43,6 +43,8 @@ def test_no_partial_result_holds_an_id_a_date_or_a_per_patient_row(
     assert any("hessian" in r for r in seed_network.partials)
     assert any("timepoints" in r for r in seed_network.partials)
     assert any("secondary" in r for r in seed_network.partials)
+    assert any("safety" in r for r in seed_network.partials)  # with the retreatment rule
+    assert any("oct_eyes" in r for r in seed_network.partials)
     columns = [c for c, t in seed_network.pooled.outcomes.schema.items() if t.is_numeric()]
     per_patient = [sorted(out[c].drop_nulls().cast(pl.Float64).to_list())
                    for out in centre_outcomes(seed_network) for c in columns]

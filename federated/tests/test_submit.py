@@ -66,8 +66,11 @@ def test_run_task_through_the_mock_user_client_writes_the_federated_results(
     report = (tmp_path / "out" / "report.md").read_text()
     assert report.startswith("# Alemtuzumab in treatment-refractory MS (Phase I interim) "
                              "(federated)")
-    # 26 frames as CSV and JSON; settings, methods and the report as Markdown, HTML, Word
-    assert len(written) == 26 * 2 + 5
+    # 32 frames as CSV and JSON; settings, methods and the report as Markdown, HTML, Word
+    assert len(written) == 32 * 2 + 5
+    for name in ("safety", "retreatment", "oct_eyes", "km_milestones",
+                 "km_milestones_figure", "km_milestones_censored"):
+        assert tmp_path / "out" / f"{name}.csv" in written
     assert (tmp_path / "out" / "report.html").read_text().startswith("<!DOCTYPE html>")
 
 

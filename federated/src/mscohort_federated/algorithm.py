@@ -45,7 +45,9 @@ from mscohort_federated.extract import (
 from mscohort_federated.flow import flow_counts
 from mscohort_federated.nbgroups import nbgroups_terms
 from mscohort_federated.negbin import negbin_terms
+from mscohort_federated.oct_eyes import oct_eye_sums
 from mscohort_federated.protocol_counts import protocol_counts
+from mscohort_federated.safety import RETREATMENT_COLUMN, safety_counts
 from mscohort_federated.secondary import secondary_sums
 from mscohort_federated.timepoints import parse_data_cut, timepoint_counts
 
@@ -73,7 +75,8 @@ def _frame(df: pd.DataFrame) -> pl.DataFrame:
             if s.dtype != pl.Boolean:
                 s = pl.Series(c, [None if v is None else bool(v) for v in s.to_list()],
                               dtype=pl.Boolean)
-        elif c.startswith(("tps|", "sn|", "cx|")) or c in ("ms|cohort", "bg|group"):
+        elif c.startswith(("tps|", "sn|", "cx|", "sfs|", "eyeg|")) or c in (
+                "ms|cohort", "bg|group", RETREATMENT_COLUMN):
             s = pl.Series(c, [None if v is None or v != v else str(v)
                               for v in s.to_list()], dtype=pl.String)
         elif c.startswith("x|") or c == "excluded_reason":
@@ -167,12 +170,13 @@ def partial_flow(df: pd.DataFrame, index_drug: str,
 @dataframe(1)
 def partial_timepoints(df: pd.DataFrame, min_cell_size: int = DEFAULT_MIN_CELL_SIZE
                        ) -> dict[str, Any]:
-    """The time point attrition table and the protocol tables' counts."""
+    """The time point attrition table, the protocol tables' counts, the safety monitoring
+    table and the retreatment rule."""
     policy = node_policy(min_cell_size)
     frame = _frame(df)
-    return {"organization_id": _centre(), "timepoints": timepoint_counts(
-        frame, policy["min_cell_size"]),  # type: ignore[arg-type]
-        "protocol": protocol_counts(frame, policy["min_cell_size"])}  # type: ignore[arg-type]
+    k: int = policy["min_cell_size"]  # type: ignore[assignment]
+    return {"organization_id": _centre(), "timepoints": timepoint_counts(frame, k),
+            "protocol": protocol_counts(frame, k), "safety": safety_counts(frame, k)}
 
 
 @federated
@@ -180,8 +184,11 @@ def partial_timepoints(df: pd.DataFrame, min_cell_size: int = DEFAULT_MIN_CELL_S
 def partial_secondary(df: pd.DataFrame, median: float | None,
                       min_cell_size: int = DEFAULT_MIN_CELL_SIZE) -> dict[str, Any]:
     policy = node_policy(min_cell_size)
+    frame = _frame(df)
+    k: int = policy["min_cell_size"]  # type: ignore[assignment]
     return {"organization_id": _centre(), "secondary": secondary_sums(
-        _frame(df), None if median is None else float(median), policy["min_cell_size"])}  # type: ignore[arg-type]
+        frame, None if median is None else float(median), k),
+        "oct_eyes": oct_eye_sums(frame, k)}
 
 
 @federated

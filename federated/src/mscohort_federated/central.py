@@ -17,8 +17,10 @@
    (:mod:`mscohort_federated.negbin`, ``cpoisson``); ``partial_nbgroups`` (when it has
    "between_groups"): the adjusted between-group rate ratios (``nbgroups``).
 8. ``partial_flow``, ``partial_timepoints`` and ``partial_secondary``: the population
-   flow's boxes, the time point attrition table and the secondary outcomes
-   (:mod:`mscohort_federated.flow`, ``timepoints``, ``secondary``).
+   flow's boxes, the time point attrition table, the protocol and safety tables and the
+   secondary outcomes (:mod:`mscohort_federated.flow`, ``timepoints``,
+   ``protocol_counts``, ``safety``, ``secondary``, ``oct_eyes``, ``milestone_curves``);
+   count queries for the safety panels' median days overdue.
 
 The rounds talk to the centres through ``ask(method, arguments, organizations)``, which
 returns each organization's result by its id: in vantage6 a subtask per round
@@ -42,10 +44,13 @@ from mscohort_federated.disclosure import is_suppressed
 from mscohort_federated.estimates import estimate_rows, median_targets
 from mscohort_federated.extract import FOLLOWUP_SPLIT, definition_from_text
 from mscohort_federated.flow import flow_rows
+from mscohort_federated.milestone_curves import milestone_curves, milestone_figure
 from mscohort_federated.multiplicity import with_holm
 from mscohort_federated.nbgroups import nbgroups_rounds
 from mscohort_federated.negbin import fit_rounds
+from mscohort_federated.oct_eyes import oct_eye_rows
 from mscohort_federated.protocol_counts import protocol_rows
+from mscohort_federated.safety import overdue_targets, retreatment_rows, safety_rows
 from mscohort_federated.secondary import secondary_result
 from mscohort_federated.timepoints import timepoint_cuts, timepoint_rows
 
@@ -117,13 +122,31 @@ def run_rounds(ask: Ask, organizations: list[int], names: dict[int, str],
     models["timepoints"] = timepoint_rows(parts)
     models["timepoint_cuts"] = timepoint_cuts(parts, [names[o] for o in organizations])
     models |= protocol_rows([points[o]["protocol"] for o in organizations])  # type: ignore[index]
+    models |= _safety([points[o]["safety"] for o in organizations], counts)  # type: ignore[index]
     sec = ask("partial_secondary", k | {"median": median}, organizations)
-    models |= secondary_result([sec[o]["secondary"] for o in organizations],  # type: ignore[index]
-                               {}, definition_from_text(definition_text))
+    sec_parts = [sec[o]["secondary"] for o in organizations]  # type: ignore[index]
+    models |= secondary_result(sec_parts, {}, definition_from_text(definition_text))
+    models["oct_eyes"] = oct_eye_rows([sec[o]["oct_eyes"] for o in organizations],  # type: ignore[index]
+                                      any(p["has"]["gcipl"] for p in sec_parts))  # type: ignore[index]
+    milestones = [p["milestones"] for p in sec_parts]  # type: ignore[index]
+    models["km_milestones"] = milestone_curves(milestones)
+    models |= milestone_figure(milestones, models["km_milestones"],  # type: ignore[arg-type]
+                               definition_from_text(definition_text).unit_days)
     result = assemble(definition_text, organizations, names, summaries, followup, median,
                       dict(zip([(t["split"], t["group"]) for t in targets], group_medians,
                                strict=True)), rates, own, min_cell_size, log) | models
     return with_holm(result, definition_from_text(definition_text))
+
+
+def _safety(parts: list[dict[str, object]],
+            counts: Callable[[list[dict[str, object]]], list[list[object]]]
+            ) -> dict[str, object]:
+    """The safety monitoring table (its medians of days overdue by count queries) and the
+    retreatment rule (:mod:`mscohort_federated.safety`)."""
+    overdue = overdue_targets(parts)
+    found = _medians(counts, overdue)
+    medians = {str(t["group"]): m for t, m in zip(overdue, found, strict=True)}
+    return {"safety": safety_rows(parts, medians), "retreatment": retreatment_rows(parts)}
 
 
 def _group_names(summaries: dict[int, object]) -> dict[str, list[str]]:

@@ -29,6 +29,7 @@ from scipy.special import expit
 from mscohort.analyse.models.fitting import wald_row
 from mscohort_federated.combine import SUPPRESSED_TEXT
 from mscohort_federated.disclosure import SUPPRESSED, is_suppressed, small
+from mscohort_federated.model_rows import model_row
 
 MODEL = "conditional Poisson"
 COMPARISON = "after / before the index date"
@@ -56,17 +57,6 @@ def cpoisson_terms(frame: pl.DataFrame, b: float | None, k: int) -> dict[str, ob
     return out | {"score": float(np.sum(kk - n * p)), "information": float(np.sum(n * p * (1 - p)))}
 
 
-def _row(n: int, events: int, note: str | None = None,
-         est: dict[str, object] | None = None) -> dict[str, object]:
-    out: dict[str, object] = {"model": MODEL, "comparison": COMPARISON, "n_patients": n,
-                              "events": events, "ratio": None, "ci_low": None,
-                              "ci_high": None, "p": None, "note": note, "status": "exact"}
-    if est is not None:
-        out |= {"ratio": est["estimate"], "ci_low": est["ci_low"], "ci_high": est["ci_high"],
-                "p": est["p"]}
-    return out
-
-
 def cpoisson_rounds(ask: Ask) -> tuple[dict[str, object], int]:
     """The pooled conditional Poisson row (the columns of ``models_rate_ratios``) and the
     number of rounds."""
@@ -78,8 +68,8 @@ def cpoisson_rounds(ask: Ask) -> tuple[dict[str, object], int]:
     ev0 = sum(int(p["events_before"]) for p in first)  # type: ignore[call-overload]
     ev1 = sum(int(p["events_during"]) for p in first)  # type: ignore[call-overload]
     if population < 2 or ev0 == 0 or ev1 == 0:  # before_after: no model at all
-        return _row(population, ev0 + ev1, "fewer than 2 patients or no relapse in one "
-                    "period: no model"), 1
+        return model_row(MODEL, COMPARISON, population, ev0 + ev1,
+                         "fewer than 2 patients or no relapse in one period: no model"), 1
     k = sum(float(p["k"]) for p in first)  # type: ignore[arg-type]
     rest = sum(float(p["n_minus_k"]) for p in first)  # type: ignore[arg-type]
     b = math.log(k / rest) - sum(float(p["offset"]) for p in first) / informative  # type: ignore[arg-type]
@@ -93,8 +83,9 @@ def cpoisson_rounds(ask: Ask) -> tuple[dict[str, object], int]:
         if abs(step) < NEWTON_TOLERANCE:
             break
     else:
-        return _row(informative, ev0 + ev1, "the fit failed: no estimate"), rounds
+        return model_row(MODEL, COMPARISON, informative, ev0 + ev1,
+                         "the fit failed: no estimate"), rounds
     parts = ask({"b": b})
     info = sum(float(p["information"]) for p in parts)  # type: ignore[arg-type]
     est = wald_row("after", np.array([1.0]), np.array([b]), np.array([[1 / info]]), math.exp)
-    return _row(informative, ev0 + ev1, None, est), rounds + 1
+    return model_row(MODEL, COMPARISON, informative, ev0 + ev1, None, est), rounds + 1

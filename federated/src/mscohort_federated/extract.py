@@ -31,6 +31,11 @@ the measures of :data:`MEASURES`
 ``cat|...``, ``cx|...``
     per-patient counts of the protocol tables (screening, adverse events of special
     interest, infusion courses; :mod:`mscohort_federated.protocol_counts`).
+``sfs|<panel>``, ``sf|<panel>|...``, ``rt|status``
+    each safety monitoring panel's status, days overdue and baseline test, and the
+    retreatment rule's outcome (:mod:`mscohort_federated.safety`).
+``eyeg|<eye>``, ``eye|<eye>|<column>``
+    each analysed eye's group and per-eye OCT measures (:mod:`mscohort_federated.oct_eyes`).
 ``bg|group``, ``bg|<column>``
     the between-group count model's group and adjustment columns
     (:mod:`mscohort_federated.nbgroups`).
@@ -151,6 +156,9 @@ def analysis_frame(study: Study, definition: StudyDefinition,
     cols |= flow_columns(outcomes, decisions, sec.patients)
     cols |= _protocol(study, outcomes, d, decisions, data_cut)
     cols |= secondary_columns(study, outcomes, sec)
+    from mscohort_federated.oct_eyes import oct_eye_columns
+
+    cols |= oct_eye_columns(outcomes, sec.oct_eyes)
     from mscohort_federated.timepoints import timepoint_columns  # it uses partials' moments
 
     cols |= timepoint_columns(study, outcomes, data_cut)
@@ -177,18 +185,24 @@ def _screening(study: Study, d: StudyDefinition) -> pl.DataFrame:
 
 def _protocol(study: Study, outcomes: pl.DataFrame, d: StudyDefinition,
               decisions: pl.DataFrame, data_cut: dt.date | None) -> dict[str, pl.Series]:
-    """The protocol tables' per-patient counts (:mod:`mscohort_federated.protocol_counts`);
-    adverse events judged as of the task's data cut, else the centre's own latest record
-    (as ``mscohort analyse`` judges them as of the latest record)."""
-    from mscohort.analyse.protocol import safety_check, study_courses
+    """The protocol tables' per-patient counts (:mod:`mscohort_federated.protocol_counts`)
+    and the safety monitoring and retreatment columns (:mod:`mscohort_federated.safety`);
+    adverse events, monitoring and the retreatment rule judged as of the task's data cut,
+    else the centre's own latest record (as ``mscohort analyse`` judges them as of the
+    latest record)."""
+    from mscohort.analyse.protocol import retreatment_check, safety_check, study_courses
     from mscohort.analyse.study import latest_record
     from mscohort_federated.protocol_counts import protocol_columns
+    from mscohort_federated.safety import safety_columns
 
     courses = study_courses(study, d)
     cut = data_cut if data_cut is not None else latest_record(study)
-    aesi = (safety_check(study, cut, d, courses=courses).aesi if cut is not None
-            else pl.DataFrame())
-    return protocol_columns(outcomes, decisions, aesi, courses.courses)
+    if cut is None:
+        return protocol_columns(outcomes, decisions, pl.DataFrame(), courses.courses)
+    safety = safety_check(study, cut, d, courses=courses)
+    retreat = retreatment_check(study, cut, d, courses=courses)
+    return (protocol_columns(outcomes, decisions, safety.aesi, courses.courses)
+            | safety_columns(outcomes, safety.schedule, retreat.table))
 
 
 def split_groups(frame: pl.DataFrame) -> dict[str, list[str]]:

@@ -37,6 +37,7 @@ from mscohort.analyse.models.fitting import wald_row
 from mscohort.definition.models import ADJUST_COLUMNS
 from mscohort_federated.combine import SUPPRESSED_TEXT
 from mscohort_federated.disclosure import SUPPRESSED, is_suppressed, small
+from mscohort_federated.model_rows import model_row
 from mscohort_federated.negbin import _total, nb_sums, profile_search
 
 MODEL = "negative binomial (adjusted)"
@@ -97,17 +98,6 @@ def nbgroups_terms(frame: pl.DataFrame, adjust: list[str], levels: list[str] | N
     return {"n": complete.height, "rows": int(y.size)} | nb_sums(y, x, offset, b, log_alpha)
 
 
-def _row(comparison: str, n: int, events: int, note: str | None,
-         est: dict[str, object] | None = None) -> dict[str, object]:
-    out: dict[str, object] = {"model": MODEL, "comparison": comparison, "n_patients": n,
-                              "events": events, "ratio": None, "ci_low": None,
-                              "ci_high": None, "p": None, "note": note, "status": "exact"}
-    if est is not None:
-        out |= {"ratio": est["estimate"], "ci_low": est["ci_low"], "ci_high": est["ci_high"],
-                "p": est["p"]}
-    return out
-
-
 def nbgroups_rounds(ask: Ask, group: str, adjust: list[str]) -> dict[str, object]:
     """The pooled rows: ``models_between_groups`` (rate ratio rows), ``models_between_
     groups_dispersion`` and ``models_between_groups_terms``, and ``rounds``."""
@@ -131,8 +121,8 @@ def nbgroups_rounds(ask: Ask, group: str, adjust: list[str]) -> dict[str, object
     events = sum(int(p["events"]) for p in first)  # type: ignore[call-overload]
     if len(levels) < 2:
         n_group = sum(int(p["n_group"]) for p in first)  # type: ignore[call-overload]
-        return out([_row(f"groups of {group or 'none'}", n_group, 0,
-                         "fewer than 2 groups: no comparison")])
+        return out([model_row(MODEL, f"groups of {group or 'none'}", n_group, 0,
+                              "fewer than 2 groups: no comparison")])
     lefts = [p["left_out"] for p in first]
     note = None
     if any(is_suppressed(x) for x in lefts):
@@ -143,8 +133,8 @@ def nbgroups_rounds(ask: Ask, group: str, adjust: list[str]) -> dict[str, object
     names = ["(intercept)", *levels[1:], *adjust]
     xtx = _total(counted({"levels": levels, "b": None, "log_alpha": None}), "xtx")
     if np.linalg.matrix_rank(xtx) < len(names) or events == 0:
-        return out([_row(c, n, events, "no relapse or collinear covariates: no model")
-                    for c in comps])
+        return out([model_row(MODEL, c, n, events,
+                              "no relapse or collinear covariates: no model") for c in comps])
     start = np.zeros(len(names))
     start[0] = math.log(max(events, 0.5) / sum(float(p["person_years"]) for p in first))  # type: ignore[arg-type]
 
@@ -157,8 +147,8 @@ def nbgroups_rounds(ask: Ask, group: str, adjust: list[str]) -> dict[str, object
     fit = NegBinFit(names, found.b, cov, alpha, alpha * found.se_log, found.llf,
                     found.llf_poisson, found.pearson, n - len(names))
     k = len(names)
-    rows = [_row(c, n, events, note, wald_row(lev, np.eye(k)[i + 1], fit.params, fit.cov,
-                                              math.exp))
+    rows = [model_row(MODEL, c, n, events, note,
+                      wald_row(lev, np.eye(k)[i + 1], fit.params, fit.cov, math.exp))
             for i, (c, lev) in enumerate(zip(comps, levels[1:], strict=True))]
     terms = [wald_row(nm, np.eye(k)[i], fit.params, fit.cov, math.exp)
              for i, nm in enumerate(names)]

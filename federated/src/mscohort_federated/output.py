@@ -15,6 +15,8 @@ from mscohort.analyse.study import methods_text
 from mscohort.definition import StudyDefinition
 from mscohort.derive.safety import AESI_PERIODS
 from mscohort.ingest.formulas import write_safe_csv
+from mscohort.report.tables import STATUSES
+from mscohort_federated.safety import RETREATMENT
 
 FRAMES = ("tables", "tests", "categories", "relapses", "km_cdw", "neda", "per_centre",
           "heterogeneity", "models_rate_ratios", "models_dispersion", "multiplicity",
@@ -22,7 +24,8 @@ FRAMES = ("tables", "tests", "categories", "relapses", "km_cdw", "neda", "per_ce
           "secondary_tests", "msfc_means", "milestone_summary",
           "models_conditional_poisson", "models_between_groups",
           "models_between_groups_dispersion", "models_between_groups_terms",
-          "screening_counts", "aesi_counts", "course_counts")
+          "screening_counts", "aesi_counts", "course_counts", "safety", "retreatment",
+          "oct_eyes", "km_milestones", "km_milestones_figure", "km_milestones_censored")
 
 
 def federated_methods(result: dict[str, object]) -> str:
@@ -127,6 +130,11 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("aesi", *AESI_PERIODS, "events", "patients", "status")),
     ("Infusion courses by regimen", "course_counts",
      ("regimen", "course", "expected", "n", "off", "status")),
+    ("Safety monitoring by panel", "safety",
+     ("panel", "patients", *STATUSES, "median_days_overdue", "baseline_done", "status")),
+    ("Retreatment rule", "retreatment", ("rule", "treated", *RETREATMENT, "status")),
+    ("OCT per eye", "oct_eyes", ("group", "n_group", "measure", "n", "mean", "sd", "ci_low",
+                                 "ci_high", "status")),
     ("Multiplicity (Holm)", "multiplicity", ("family", "tests", "suppressed", "note")),
     ("Improved, stable, worsened", "categories", ("category", "n", "of", "percent",
                                                   "status")),

@@ -171,11 +171,14 @@ def followup_split(frame: pl.DataFrame, median: float, k: int, ranges: bool
 
 
 def target_mask(frame: pl.DataFrame, target: dict[str, object]) -> pl.Series:
-    """The patients of a count query's target: all analysed, a local split's group, or a
-    follow-up cohort at a given median."""
+    """The patients of a count query's target: all analysed, a local split's group, a
+    follow-up cohort at a given median, or every patient (the values of the target's
+    column, e.g. the days overdue of a safety panel, :mod:`mscohort_federated.safety`)."""
     split, group = str(target["split"]), str(target["group"])
     if split == "all":
         return frame["analysed"]
+    if split == "every patient":
+        return pl.Series([True] * frame.height)
     if split == FOLLOWUP_SPLIT:
         return followup_masks(frame, float(target["median"]))[group]  # type: ignore[arg-type]
     column = f"g|{split}|{group}"
@@ -190,7 +193,9 @@ def counts_at(frame: pl.DataFrame, queries: list[dict[str, object]], k: int
     threshold, or suppressed."""
     out: list[object] = []
     for q in queries:
-        v = np.sort(values(frame.filter(target_mask(frame, q)), str(q["column"]), exact=True))
+        column = str(q["column"])
+        v = (np.sort(values(frame.filter(target_mask(frame, q)), column, exact=True))
+             if column in frame.columns else np.array([]))  # e.g. no treated patient
         if small(int(v.size), k):
             out.append(dict(SUPPRESSED))
             continue

@@ -4,8 +4,9 @@ The core Word report (:mod:`mscohort.report.word`) renders a pooled ``StudyAnaly
 (figures, Table 1, per-patient sections) that a federated run does not have; what it does
 share is the rendering of plain tables: each section of :data:`~mscohort_federated.output.
 SECTIONS` becomes a core :class:`~mscohort.report.tables.ReportTable` laid out by the core
-report's own journal style (:mod:`mscohort.report.word_layout`: three rules, header
-repeated, rows kept whole, wide tables on landscape pages, numbered captions). Cells print
+report's own table writer (:func:`mscohort.report.word.word_table`: three rules, header
+repeated, rows kept whole, wide tables on landscape pages, numbered captions), whose
+per-cell style hook sets the suppressed cells in italics. Cells print
 as in ``report.md`` and ``report.html`` (:func:`~mscohort_federated.output.cell_text`);
 a suppressed cell reads "suppressed" and is set in italics.
 """
@@ -21,13 +22,8 @@ from docx.shared import Pt
 from mscohort.analyse.study import methods_text
 from mscohort.definition import StudyDefinition
 from mscohort.report.tables import ReportTable
-from mscohort.report.word_layout import (
-    column_widths,
-    journal_style,
-    page_setup,
-    set_orientation,
-    write_text,
-)
+from mscohort.report.word import word_table
+from mscohort.report.word_layout import column_widths, page_setup, set_orientation
 from mscohort_federated.combine import SUPPRESSED_TEXT
 from mscohort_federated.output import SECTIONS, cell_text, federated_methods, intro
 
@@ -43,24 +39,19 @@ def report_tables(result: dict[str, object]) -> list[ReportTable]:
     return out
 
 
+def _italic_if_suppressed(cell: Any, text: str) -> None:
+    """The core Word table's per-cell style hook: a suppressed cell in italics."""
+    if text == SUPPRESSED_TEXT:
+        for run in cell.paragraphs[0].runs:
+            run.italic = True
+
+
 def _table(doc: Any, t: ReportTable, number: int) -> None:
-    layout = column_widths(t.columns, t.rows)
-    set_orientation(doc, layout.landscape)
+    """The section's heading, then the core report's numbered journal table."""
+    set_orientation(doc, column_widths(t.columns, t.rows).landscape)
     doc.add_heading(t.title, level=1).paragraph_format.keep_with_next = True
-    caption = doc.add_paragraph()
-    caption.add_run(f"Table {number}. ").bold = True
-    caption.add_run(f"{t.title} (federated)")
-    caption.paragraph_format.keep_with_next = True
-    table = doc.add_table(rows=1, cols=len(t.columns))
-    for cell, text in zip(table.rows[0].cells, t.columns, strict=True):
-        write_text(cell.paragraphs[0], text, bold=True)
-    for row in t.rows:
-        for cell, text in zip(table.add_row().cells, row, strict=True):
-            write_text(cell.paragraphs[0], text)
-            if text == SUPPRESSED_TEXT:
-                for run in cell.paragraphs[0].runs:
-                    run.italic = True
-    journal_style(table, layout)
+    word_table(doc, t, number, caption=f"{t.title} (federated)",
+               cell_style=_italic_if_suppressed)
 
 
 def write_docx(result: dict[str, object], definition: StudyDefinition, path: Path) -> Path:

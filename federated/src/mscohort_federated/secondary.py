@@ -250,7 +250,7 @@ def _table_rows(table: str, parts: list[dict[str, dict[str, object]]],
     return rows
 
 
-def _arrays(tables: list[dict[str, list]]) -> tuple[np.ndarray, np.ndarray]:
+def event_arrays(tables: list[dict[str, list]]) -> tuple[np.ndarray, np.ndarray]:
     """Times and event flags of the summed event-time tables."""
     summed: dict[float, list[int]] = {}
     for tab in tables:
@@ -288,13 +288,13 @@ def milestone_rows(parts: list[dict[str, object]]) -> list[dict[str, object]]:
                 groups[g] = [c["cohorts"][g] for c in present if g in c["cohorts"]]  # type: ignore[index]
             t_all, e_all, labels = [], [], []
             for g in [*cohort_names, "None"]:
-                t, e = _arrays([c["cohorts"][g] for c in present if g in c["cohorts"]])  # type: ignore[index]
+                t, e = event_arrays([c["cohorts"][g] for c in present if g in c["cohorts"]])  # type: ignore[index]
                 t_all.append(t)
                 e_all.append(e)
                 labels += ["unknown" if g == "None" else g] * t.size
             test = log_rank(np.concatenate(t_all), np.concatenate(e_all), np.asarray(labels))
         for g, tables in groups.items():
-            t, e = _arrays(tables)
+            t, e = event_arrays(tables)
             out.append(_summary(float(m), g, t, e, test.p if test and g == "all" else None)
                        | {"status": "exact" if split_ok or g != "all" else
                           "exact (cohorts suppressed)"})

@@ -10,6 +10,7 @@ other formats (:mod:`mscohort.report.sections`) and listed after the title.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,19 +43,28 @@ def _caption(doc: Any, label: str, title: str) -> Any:
     return p
 
 
-def _table(doc: Any, t: ReportTable, number: int) -> None:
-    """Table ``number``: caption, journal-style table and footnotes, on a landscape page
-    when it is too wide for a portrait one."""
+#: A per-cell style hook of :func:`word_table`: called with each body cell (python-docx
+#: ``_Cell``, its text already written) and that text, e.g. to set a run in italics.
+CellStyle = Callable[[Any, str], None]
+
+
+def word_table(doc: Any, t: ReportTable, number: int, caption: str | None = None,
+               cell_style: CellStyle | None = None) -> None:
+    """Table ``number``: caption (``caption``, default the table's title), journal-style
+    table and footnotes, on a landscape page when it is too wide for a portrait one;
+    ``cell_style`` styles each body cell after its text is written (the header is bold)."""
     layout = column_widths(t.columns, t.rows)
     set_orientation(doc, layout.landscape)
-    caption = _caption(doc, f"Table {number}", t.title)
-    caption.paragraph_format.keep_with_next = True
+    head = _caption(doc, f"Table {number}", t.title if caption is None else caption)
+    head.paragraph_format.keep_with_next = True
     table = doc.add_table(rows=1, cols=len(t.columns))
     for cell, text in zip(table.rows[0].cells, t.columns, strict=True):
         write_text(cell.paragraphs[0], text, bold=True)
     for row in t.rows:
         for cell, text in zip(table.add_row().cells, row, strict=True):
             write_text(cell.paragraphs[0], text)
+            if cell_style is not None:
+                cell_style(cell, text)
     journal_style(table, layout)
     for note in t.footnotes:
         p = doc.add_paragraph()
@@ -99,7 +109,7 @@ def write_docx(report: Report, path: Path) -> list[Path]:
                                            section.tables[0].table.rows).landscape)
         doc.add_heading(section.title, level=1).paragraph_format.keep_with_next = True
         for nt in section.tables:
-            _table(doc, nt.table, nt.number)
+            word_table(doc, nt.table, nt.number)
     set_orientation(doc, False)
     doc.add_heading("Figures", level=1)
     for i, d in enumerate(report.figures, 1):
@@ -114,10 +124,10 @@ def write_docx(report: Report, path: Path) -> list[Path]:
         counts = report.input_check.counts()
         if counts.height:
             extra += 1
-            _table(doc, ReportTable("issues", "Validation issues by rule",
-                                    tuple(counts.columns),
-                                    tuple(tuple(str(v) for v in r) for r in counts.iter_rows())),
-                   extra)
+            word_table(doc, ReportTable("issues", "Validation issues by rule",
+                                        tuple(counts.columns),
+                                        tuple(tuple(str(v) for v in r)
+                                              for r in counts.iter_rows())), extra)
     prov = report.provenance
     if prov is not None:
         set_orientation(doc, False)
@@ -127,9 +137,9 @@ def write_docx(report: Report, path: Path) -> list[Path]:
                           f"{prov.definition_sha256}).")
         if prov.files.height:
             extra += 1
-            _table(doc, ReportTable("files", "Input files", tuple(prov.files.columns),
-                                    tuple(tuple(str(v) for v in r)
-                                          for r in prov.files.iter_rows())), extra)
+            word_table(doc, ReportTable("files", "Input files", tuple(prov.files.columns),
+                                        tuple(tuple(str(v) for v in r)
+                                              for r in prov.files.iter_rows())), extra)
     doc.core_properties.title = report.title
     doc.core_properties.author = "mscohort"
     doc.save(str(path))
