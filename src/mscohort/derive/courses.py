@@ -75,9 +75,18 @@ def number_courses(infusions: pl.DataFrame, course_gap_days: float = 30) -> pl.D
     and drug: an infusion more than ``course_gap_days`` after the previous one of the same
     drug starts a new course (the one course rule of every analysis)."""
     inf = infusions.sort("patient_id", "drug", "date")
-    gap = (pl.col("date") - pl.col("date").shift(1).over("patient_id", "drug")).dt.total_days()
-    new = (gap.is_null() | (gap > course_gap_days)).cast(pl.Int64)
-    return inf.with_columns(new.cum_sum().over("patient_id", "drug").alias("course"))
+    # one pass over the sorted rows, no window per (patient, drug): a row opens its group when
+    # its patient or drug differs from the previous row's; a course starts at a group's first
+    # row or after a gap; the course number is the running count of starts since the group's
+    # first row (the running count of every start minus its value before the group began)
+    same = ((pl.int_range(pl.len()) > 0)
+            & pl.col("patient_id").eq_missing(pl.col("patient_id").shift(1))
+            & pl.col("drug").eq_missing(pl.col("drug").shift(1)))
+    gap = (pl.col("date") - pl.col("date").shift(1)).dt.total_days()
+    start = (~same | gap.is_null() | (gap > course_gap_days)).cast(pl.Int64)
+    starts = start.cum_sum()
+    before = pl.when(~same).then(starts - 1).otherwise(None).forward_fill()
+    return inf.with_columns((starts - before).alias("course"))
 
 
 def _spec(raw: dict[str, Any], where: str) -> CourseSpec:
@@ -161,9 +170,13 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
     inf = number_courses(infusions.filter(pl.col("drug").is_in(list(drugs))), course_gap_days)
     grouped = inf.group_by("patient_id", "drug", "course", maintain_order=True).agg(
         pl.col("date"), pl.col("dose_mg"))
-    rows, devs = [], []
-    for (pid, drug), part in grouped.group_by("patient_id", "drug", maintain_order=True):
-        courses = list(part.sort("course").iter_rows(named=True))
+    rows: list[tuple[Any, ...]] = []
+    devs: list[tuple[Any, ...]] = []
+    # ``grouped`` is in patient, drug and course order (``inf`` is sorted and the groups keep
+    # their order): one pass over its rows, a patient's drug at a time
+    for (pid, drug), part in itertools.groupby(
+            grouped.iter_rows(named=True), key=lambda c: (c["patient_id"], c["drug"])):
+        courses = list(part)
         candidates = [r for r in regimens if r.drug == drug]
         first = courses[0]
         regimen = min(candidates, key=lambda r: len(_deviations(
@@ -178,15 +191,12 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
                 interval = (c["date"][0] - ref).days
             found = _deviations(spec, c["dose_mg"], c["date"], interval,
                                 regimen.interval_tolerance_days, c["course"], regimen.name)
-            devs += [{"patient_id": pid, "course": c["course"], "code": code,
-                      "message": msg, "dates": dates} for code, msg, dates in found]
-            rows.append({
-                "patient_id": pid, "drug": drug, "course": c["course"],
-                "start_date": c["date"][0], "end_date": c["date"][-1],
-                "n_days": len(c["date"]), "doses_mg": ", ".join(f"{d:g}" for d in c["dose_mg"]),
-                "total_mg": float(sum(c["dose_mg"])), "interval_days": interval,
-                "regimen": regimen.name, "expected": spec.describe() if spec else "none",
-                "n_deviations": len(found), "deviations": "; ".join(m for _, m, _ in found)})
+            devs += [(pid, c["course"], code, msg, dates) for code, msg, dates in found]
+            rows.append((
+                pid, drug, c["course"], c["date"][0], c["date"][-1], len(c["date"]),
+                ", ".join(f"{d:g}" for d in c["dose_mg"]), float(sum(c["dose_mg"])), interval,
+                regimen.name, spec.describe() if spec else "none", len(found),
+                "; ".join(m for _, m, _ in found)))
             previous = c
-    return Courses(pl.DataFrame(rows, schema=COURSE_SCHEMA),
-                   pl.DataFrame(devs, schema=DEVIATION_SCHEMA))
+    return Courses(pl.DataFrame(rows, schema=COURSE_SCHEMA, orient="row"),
+                   pl.DataFrame(devs, schema=DEVIATION_SCHEMA, orient="row"))
