@@ -130,10 +130,14 @@ def _deviations(spec: CourseSpec | None, doses: list[float], dates: list[dt.date
                 interval: int | None, tolerance: float, course: int,
                 regimen: str) -> list[tuple[str, str, str]]:
     """(code, message, dates) of one course against its spec."""
-    iso = [d.isoformat() for d in dates]
     if spec is None:
         return [("beyond_regimen", f"course {course} is beyond the {regimen} regimen",
-                 ", ".join(iso))]
+                 ", ".join(d.isoformat() for d in dates))]
+    if (interval is None or interval >= spec.min_interval_days - tolerance) and tuple(
+            doses) == spec.doses_mg and all((b - a).days <= 1 for a, b in
+                                            itertools.pairwise(dates)):
+        return []  # as the regimen says: none of the checks below finds anything
+    iso = [d.isoformat() for d in dates]
     out = []
     want = spec.doses_mg
     if len(doses) < len(want):
@@ -172,15 +176,27 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
         pl.col("date"), pl.col("dose_mg"))
     rows: list[tuple[Any, ...]] = []
     devs: list[tuple[Any, ...]] = []
+    chosen: dict[str, dict[tuple[Any, ...], Regimen]] = {}
+    described: dict[CourseSpec, str] = {}
     # ``grouped`` is in patient, drug and course order (``inf`` is sorted and the groups keep
     # their order): one pass over its rows, a patient's drug at a time
+    columns = zip(*(grouped[c].to_list() for c in ("patient_id", "drug", "course", "date",
+                                                    "dose_mg")), strict=True)
+    rows_of = (dict(zip(("patient_id", "drug", "course", "date", "dose_mg"), r, strict=True))
+               for r in columns)
     for (pid, drug), part in itertools.groupby(
-            grouped.iter_rows(named=True), key=lambda c: (c["patient_id"], c["drug"])):
+            rows_of, key=lambda c: (c["patient_id"], c["drug"])):
         courses = list(part)
         candidates = [r for r in regimens if r.drug == drug]
         first = courses[0]
-        regimen = min(candidates, key=lambda r: len(_deviations(
-            r.spec(1), first["dose_mg"], first["date"], None, 0, 1, r.name)))
+        # the number of deviations of a first course depends on its doses and the days
+        # between its infusions only, so each distinct shape is counted once
+        shape = (tuple(first["dose_mg"]),
+                 tuple((b - a).days for a, b in itertools.pairwise(first["date"])))
+        if shape not in chosen.setdefault(drug, {}):
+            chosen[drug][shape] = min(candidates, key=lambda r: len(_deviations(
+                r.spec(1), first["dose_mg"], first["date"], None, 0, 1, r.name)))
+        regimen = chosen[drug][shape]
         previous: dict[str, Any] | None = None
         for c in courses:
             spec = regimen.spec(c["course"])
@@ -192,10 +208,12 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
             found = _deviations(spec, c["dose_mg"], c["date"], interval,
                                 regimen.interval_tolerance_days, c["course"], regimen.name)
             devs += [(pid, c["course"], code, msg, dates) for code, msg, dates in found]
+            if spec is not None and spec not in described:
+                described[spec] = spec.describe()
             rows.append((
                 pid, drug, c["course"], c["date"][0], c["date"][-1], len(c["date"]),
                 ", ".join(f"{d:g}" for d in c["dose_mg"]), float(sum(c["dose_mg"])), interval,
-                regimen.name, spec.describe() if spec else "none", len(found),
+                regimen.name, "none" if spec is None else described[spec], len(found),
                 "; ".join(m for _, m, _ in found)))
             previous = c
     return Courses(pl.DataFrame(rows, schema=COURSE_SCHEMA, orient="row"),
