@@ -42,7 +42,9 @@ def edge_infusions() -> pl.DataFrame:
              ("B", "rituximab", day + dt.timedelta(40), 1000.0),
              ("C", None, day, 12.0), ("C", None, day + dt.timedelta(3), 12.0),
              ("C", "alemtuzumab", None, 12.0), ("C", "alemtuzumab", day, 12.0),
-             ("D", "alemtuzumab", day, 12.0)]
+             ("D", "alemtuzumab", day, 12.0),
+             ("E", "alemtuzumab", day, 0.0), ("F", "alemtuzumab", day, -0.0),
+             ("G", "alemtuzumab", day, 12.5), ("G", "alemtuzumab", day + dt.timedelta(1), 12.5)]
     rng = np.random.default_rng(23)
     for k in range(200):
         d = 0

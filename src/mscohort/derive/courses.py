@@ -178,6 +178,7 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
     devs: list[tuple[Any, ...]] = []
     chosen: dict[str, dict[tuple[Any, ...], Regimen]] = {}
     described: dict[CourseSpec, str] = {}
+    dose_text: dict[tuple[float, ...], tuple[str, float]] = {}
     # ``grouped`` is in patient, drug and course order (``inf`` is sorted and the groups keep
     # their order): one pass over its rows, a patient's drug at a time
     columns = zip(*(grouped[c].to_list() for c in ("patient_id", "drug", "course", "date",
@@ -210,11 +211,18 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
             devs += [(pid, c["course"], code, msg, dates) for code, msg, dates in found]
             if spec is not None and spec not in described:
                 described[spec] = spec.describe()
+            doses = tuple(c["dose_mg"])
+            # a registry repeats a few dose sequences: each is written once (not one with a
+            # zero dose, whose sign, 0 or -0, the cache's equality would not keep apart)
+            text = dose_text.get(doses) if 0 not in doses else None
+            if text is None:
+                text = (", ".join(f"{d:g}" for d in doses), float(sum(doses)))
+                dose_text[doses] = text
             rows.append((
                 pid, drug, c["course"], c["date"][0], c["date"][-1], len(c["date"]),
-                ", ".join(f"{d:g}" for d in c["dose_mg"]), float(sum(c["dose_mg"])), interval,
+                *text, interval,
                 regimen.name, "none" if spec is None else described[spec], len(found),
-                "; ".join(m for _, m, _ in found)))
+                "; ".join(m for _, m, _ in found) if found else ""))
             previous = c
     return Courses(pl.DataFrame(rows, schema=COURSE_SCHEMA, orient="row"),
                    pl.DataFrame(devs, schema=DEVIATION_SCHEMA, orient="row"))
