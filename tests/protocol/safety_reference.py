@@ -8,7 +8,7 @@ import datetime as dt
 
 import polars as pl
 
-from mscohort.derive.safety import SCHEDULE_SCHEMA, Monitoring
+from mscohort.derive.safety import AESI_SCHEMA, SCHEDULE_SCHEMA, Monitoring, _period
 from mscohort.units import DAYS_PER_MONTH
 
 
@@ -54,3 +54,23 @@ def safety_schedule(infusions: pl.DataFrame, labs: pl.DataFrame, rules: Monitori
                 "days_overdue": overdue, "status": status,
                 "days_remaining": max(0, (end - as_of).days)})
     return pl.DataFrame(rows, schema=SCHEDULE_SCHEMA)
+
+
+def aesi_table(adverse_events: pl.DataFrame, courses: pl.DataFrame,
+               rules: Monitoring) -> pl.DataFrame:
+    rows = []
+    starts: dict[str, list[tuple[dt.date, int]]] = {}
+    for r in courses.filter(pl.col("drug") == rules.drug).iter_rows(named=True):
+        starts.setdefault(r["patient_id"], []).append((r["start_date"], r["course"]))
+    for r in adverse_events.iter_rows(named=True):
+        text = f"{r.get('category') or ''} {r['term']}".lower()
+        group = next((g for g, words in rules.aesi if any(w in text for w in words)), None)
+        if group is None:
+            continue
+        before = [(d, c) for d, c in starts.get(r["patient_id"], []) if d <= r["onset_date"]]
+        start, course = max(before) if before else (None, None)
+        days = (r["onset_date"] - start).days if start is not None else None
+        rows.append({"patient_id": r["patient_id"], "onset_date": r["onset_date"],
+                     "term": r["term"], "aesi": group, "course": course,
+                     "days_since_course": days, "period": _period(days)})
+    return pl.DataFrame(rows, schema=AESI_SCHEMA)

@@ -78,3 +78,38 @@ def test_safety_schedule_without_labs_or_infusions_has_the_schema(
     for i, lab in ((inf, labs.clear()), (inf.clear(), labs)):
         assert_frame_equal(safety_schedule(i, lab, RULES, day),
                            reference.safety_schedule(i, lab, RULES, day))
+
+
+TERMS = (("Graves disease", "thyroid"), ("immune thrombocytopenia", None),
+         ("infusion-associated rash", "infusion reaction"), ("herpes zoster", "infection"),
+         ("headache", None), ("basal cell carcinoma", None))
+
+
+def test_aesi_table_matches_the_reference_on_seeded_adverse_events(
+        synthetic: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    # the courses of 3,000 patients and 2,000 seeded adverse events of 600 of them (some
+    # before any course, some of other drugs' patients), and the seed's own events
+    from mscohort.derive.courses import course_table, load_regimens
+    from mscohort.derive.safety import aesi_table
+
+    inf, _ = synthetic
+    courses = course_table(inf, load_regimens()).courses
+    ids = inf["patient_id"].unique().sort().to_list()[:600]
+    rng = np.random.default_rng(23)
+    rows = []
+    for _ in range(2_000):
+        term, category = TERMS[int(rng.integers(len(TERMS)))]
+        rows.append((ids[int(rng.integers(len(ids)))], dt.date(1990, 1, 1)
+                     + dt.timedelta(days=int(rng.integers(0, 35 * 365))), term, category))
+    aes = pl.DataFrame(rows, schema={"patient_id": pl.String, "onset_date": pl.Date,
+                                     "term": pl.String, "category": pl.String}, orient="row")
+    got = aesi_table(aes, courses, RULES)
+    assert got["course"].null_count() < got.height > 1000
+    assert_frame_equal(got, reference.aesi_table(aes, courses, RULES))
+    study = load_study(read_study(SEED))
+    seed_courses = course_table(study.table("infusions"), load_regimens()).courses
+    seed_aes = study.table("adverse_events")
+    assert_frame_equal(aesi_table(seed_aes, seed_courses, RULES),
+                       reference.aesi_table(seed_aes, seed_courses, RULES))
+    assert_frame_equal(aesi_table(aes.clear(), courses, RULES),
+                       reference.aesi_table(aes.clear(), courses, RULES))

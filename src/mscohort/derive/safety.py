@@ -156,14 +156,20 @@ def aesi_table(adverse_events: pl.DataFrame, courses: pl.DataFrame,
     """Adverse events of special interest with the course they followed (the last one
     started on or before the onset) and the time since that course's first infusion."""
     rows = []
-    starts: dict[str, list[tuple[dt.date, int]]] = {}
-    for r in courses.filter(pl.col("drug") == rules.drug).iter_rows(named=True):
-        starts.setdefault(r["patient_id"], []).append((r["start_date"], r["course"]))
+    found = []
     for r in adverse_events.iter_rows(named=True):
         text = f"{r.get('category') or ''} {r['term']}".lower()
         group = next((g for g, words in rules.aesi if any(w in text for w in words)), None)
-        if group is None:
-            continue
+        if group is not None:
+            found.append((r, group))
+    # the courses of the patients with an adverse event of special interest only (a registry
+    # has hundreds of thousands of courses and few such events)
+    starts: dict[str, list[tuple[dt.date, int]]] = {}
+    who = pl.Series(list({r["patient_id"] for r, _ in found}), dtype=pl.String)
+    for r in courses.filter((pl.col("drug") == rules.drug) & pl.col("patient_id").is_in(who)
+                            ).iter_rows(named=True):
+        starts.setdefault(r["patient_id"], []).append((r["start_date"], r["course"]))
+    for r, group in found:
         before = [(d, c) for d, c in starts.get(r["patient_id"], []) if d <= r["onset_date"]]
         start, course = max(before) if before else (None, None)
         days = (r["onset_date"] - start).days if start is not None else None
