@@ -1,10 +1,12 @@
 """Benchmark: the registry pipeline end to end, one child process per step (issue #23).
 
 Runs ``mscohort synth``, ``import`` (full validation, one transaction), ``events``,
-``analyse`` and ``report`` on a synthetic cohort of ``--patients`` patients, each as its own
-``mscohort`` process, and prints the wall time and the peak resident memory (RSS) of each
-step: the RSS is the child's own ``ru_maxrss`` (``os.wait4``), so steps do not mask each
-other. ``--steps`` picks a subset (later steps need the earlier ones' files). Example:
+``analyse``, ``report`` (HTML) and ``report`` as Word (step ``word``) on a synthetic cohort
+of ``--patients`` patients, each as its own ``mscohort`` process, and prints the wall time,
+the CPU time (user + system: what the step costs whatever else the machine runs) and the
+peak resident memory (RSS) of each step, and the load average before and after: the CPU
+time and RSS are the child's own (``os.wait4``), so steps do not mask each other.
+``--steps`` picks a subset (later steps need the earlier ones' files). Example:
 
     .venv/bin/python benchmarks/bench_scale.py --patients 300000
     .venv/bin/python benchmarks/bench_scale.py --patients 100000 --steps synth,import
@@ -24,7 +26,7 @@ import time
 from importlib.resources import files
 from pathlib import Path
 
-STEPS = ("synth", "import", "events", "analyse", "report")
+STEPS = ("synth", "import", "events", "analyse", "report", "word")
 
 
 def commands(n: int, work: Path) -> dict[str, list[str]]:
@@ -38,11 +40,13 @@ def commands(n: int, work: Path) -> dict[str, list[str]]:
         "events": ["events", "--db", db, "--out", str(work / "events.csv")],
         "analyse": ["analyse", "--study", study, "--db", db, "--out", str(work / "results")],
         "report": ["report", "--study", study, "--db", db, "--out", str(work / "report.html")],
+        "word": ["report", "--study", study, "--db", db, "--out", str(work / "report.docx")],
     }
 
 
-def run_step(args: list[str], log: Path) -> tuple[float, float, int]:
-    """Run ``mscohort args`` as a child process: (seconds, peak RSS in MB, exit code)."""
+def run_step(args: list[str], log: Path) -> tuple[float, float, float, int]:
+    """Run ``mscohort args`` as a child process: (seconds, CPU seconds, peak RSS in MB,
+    exit code)."""
     exe = Path(sys.executable).with_name("mscohort")
     t0 = time.perf_counter()
     with log.open("w") as out:
@@ -51,7 +55,7 @@ def run_step(args: list[str], log: Path) -> tuple[float, float, int]:
         _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss / 1024, proc.returncode
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode
 
 
 def main() -> None:
@@ -70,11 +74,13 @@ def main() -> None:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         todo = commands(args.patients, work)
-        print(f"{args.patients:,} patients; {os.cpu_count()} cores; work folder {work}")
-        print("| step | time (s) | peak RSS (MB) | exit |\n|---|---:|---:|---:|")
+        print(f"{args.patients:,} patients; {os.cpu_count()} cores; work folder {work}; "
+              f"load average {os.getloadavg()[0]:.2f}")
+        print("| step | time (s) | CPU (s) | peak RSS (MB) | exit |\n|---|---:|---:|---:|---:|")
         for step in steps:
-            seconds, rss, code = run_step(todo[step], work / f"{step}.log")
-            print(f"| {step} | {seconds:,.1f} | {rss:,.0f} | {code} |", flush=True)
+            seconds, cpu, rss, code = run_step(todo[step], work / f"{step}.log")
+            print(f"| {step} | {seconds:,.1f} | {cpu:,.1f} | {rss:,.0f} | {code} |",
+                  flush=True)
             if code != 0:
                 print((work / f"{step}.log").read_text()[-3000:])
                 break
@@ -82,6 +88,7 @@ def main() -> None:
             rows = {p.stem: sum(1 for _ in p.open()) - 1
                     for p in sorted((work / "synth").glob("*.csv"))}
             print("rows: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
+        print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

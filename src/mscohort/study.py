@@ -26,6 +26,10 @@ class Study:
     """Typed canonical tables. Absent optional tables are empty frames with the right columns."""
 
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    #: Each table's sorted view, kept with the frame it was made from (a registry-size table
+    #: is sorted once, not by every derivation that reads it; a replaced frame is re-sorted).
+    _sorted: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def table(self, name: str) -> pl.DataFrame:
         """Table ``name`` with its stored columns only, sorted by its key."""
@@ -33,7 +37,12 @@ class Study:
         frame = self.tables.get(name)
         if frame is None:
             return empty_table(name)
-        return frame.select(spec.stored_columns).sort(spec.key, nulls_last=True)
+        kept = self._sorted.get(name)
+        if kept is not None and kept[0] is frame:
+            return kept[1]
+        view = frame.select(spec.stored_columns).sort(spec.key, nulls_last=True)
+        self._sorted[name] = (frame, view)
+        return view
 
     def lineage(self, name: str) -> pl.DataFrame:
         """Table ``name`` with its ``_file`` and ``_row`` lineage columns, as validated."""

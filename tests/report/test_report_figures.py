@@ -157,6 +157,17 @@ def test_swimmer_shows_an_even_sample_of_a_large_cohort(toy) -> None:
     # 7 analysed by follow-up (longest first): P07, P01, P04, P08, P06, P02, P05 -> 0, 3, 6
     assert data.frames["patients"]["patient_id"].to_list() == ["P07", "P08", "P05"]
     assert data.caption.startswith("3 of 7 analysed patients")
+    # the panel says so too (issue #23: a sample is stated on the figure)
+    notes = [t.get_text() for t in draw(data).figure.axes[0].texts
+             if t.get_gid() == "sample-note"]
+    assert notes == ["3 of 7 analysed patients, evenly spaced by follow-up"]
+
+
+def test_swimmer_of_every_patient_states_no_sample(toy) -> None:
+    study, analysis = toy
+    data = swimmer(study, analysis)
+    assert "sample" not in data.frames
+    assert not [t for t in draw(data).figure.axes[0].texts if t.get_gid() == "sample-note"]
 
 
 def test_groups_differ_by_more_than_colour(toy) -> None:

@@ -41,6 +41,7 @@ from mscohort.analyse.rates import rate_ratio, relapse_population
 from mscohort.analyse.tables import paired_tests
 from mscohort.definition import StudyDefinition
 from mscohort.derive.outcomes import patient_outcomes
+from mscohort.derive.relapse_outcomes import RELAPSE_ONLY_FIELDS, with_relapse_outcomes
 from mscohort.stratify.splits import by_conditions
 from mscohort.study import Study
 from mscohort.units import DAYS_PER_HALF_YEAR, DAYS_PER_YEAR
@@ -53,6 +54,9 @@ class Context:
     study: Study
     definition: StudyDefinition
     screening: pl.DataFrame
+    #: the main analysis's scored EDSS (:func:`mscohort.derive.outcomes.scored_edss`), reused
+    #: by every variant that keeps the definition's MSSS table and convention
+    scored: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -186,8 +190,12 @@ def run_variant(v: Variant, outcomes: pl.DataFrame, c: Context) -> dict[str, Any
     if v.field is not None:
         value = v.value(d) if callable(v.value) else v.value
         d = d.with_(**{v.field: value})
-        if v.field not in ANALYSIS_ONLY:
-            out = patient_outcomes(c.study, d)
+        if v.field in RELAPSE_ONLY_FIELDS:  # the relapse columns alone derived again
+            out = with_relapse_outcomes(c.study, out, d)
+        elif v.field not in ANALYSIS_ONLY:
+            same_msss = (d.msss_table, d.msss_convention) == (
+                c.definition.msss_table, c.definition.msss_convention)
+            out = patient_outcomes(c.study, d, c.scored if same_msss else None)
     if v.keep is not None:
         out = out.filter(v.keep(out, c))
     return key_results(out, d)
@@ -195,10 +203,13 @@ def run_variant(v: Variant, outcomes: pl.DataFrame, c: Context) -> dict[str, Any
 
 def sensitivity_table(study: Study, d: StudyDefinition, outcomes: pl.DataFrame,
                       screening: pl.DataFrame,
-                      variants: tuple[Variant, ...] = VARIANTS) -> pl.DataFrame:
+                      variants: tuple[Variant, ...] = VARIANTS,
+                      scored: pl.DataFrame | None = None) -> pl.DataFrame:
     """The main analysis, then one row per variant that applies (a row needing screening
-    is left out when the definition has no ``[eligibility]``)."""
-    c = Context(study, d, screening)
+    is left out when the definition has no ``[eligibility]``); ``scored``: the EDSS with
+    the definition's MSSS when the caller has it (:func:`scored_edss`), so that variants
+    with the same MSSS settings do not score every assessment again."""
+    c = Context(study, d, screening, scored)
     main = key_results(outcomes, d)
     rows = [{"variant": "main analysis", "option": "as defined", **main, "shift": 0.0}]
     for v in variants:

@@ -226,7 +226,8 @@ def analyse_study(study: Study, definition: StudyDefinition,
                                                   CONTRAST_MEASURES)),
         timepoints=timepoint_table(outcomes, study.edss, latest_record(study)),
         flow=population_flow(outcomes, screening, definition.index_drug, secondary.patients),
-        sensitivity=(sensitivity_table(study, definition, outcomes, screening)
+        sensitivity=(sensitivity_table(study, definition, outcomes, screening,
+                                       scored=scored)
                      if sensitivity else pl.DataFrame()),
         warnings=analysis_warnings(outcomes, definition, followup_split),
         followup_groups=split_groups(outcomes, followup_split),

@@ -75,9 +75,18 @@ def number_courses(infusions: pl.DataFrame, course_gap_days: float = 30) -> pl.D
     and drug: an infusion more than ``course_gap_days`` after the previous one of the same
     drug starts a new course (the one course rule of every analysis)."""
     inf = infusions.sort("patient_id", "drug", "date")
-    gap = (pl.col("date") - pl.col("date").shift(1).over("patient_id", "drug")).dt.total_days()
-    new = (gap.is_null() | (gap > course_gap_days)).cast(pl.Int64)
-    return inf.with_columns(new.cum_sum().over("patient_id", "drug").alias("course"))
+    # one pass over the sorted rows, no window per (patient, drug): a row opens its group when
+    # its patient or drug differs from the previous row's; a course starts at a group's first
+    # row or after a gap; the course number is the running count of starts since the group's
+    # first row (the running count of every start minus its value before the group began)
+    same = ((pl.int_range(pl.len()) > 0)
+            & pl.col("patient_id").eq_missing(pl.col("patient_id").shift(1))
+            & pl.col("drug").eq_missing(pl.col("drug").shift(1)))
+    gap = (pl.col("date") - pl.col("date").shift(1)).dt.total_days()
+    start = (~same | gap.is_null() | (gap > course_gap_days)).cast(pl.Int64)
+    starts = start.cum_sum()
+    before = pl.when(~same).then(starts - 1).otherwise(None).forward_fill()
+    return inf.with_columns((starts - before).alias("course"))
 
 
 def _spec(raw: dict[str, Any], where: str) -> CourseSpec:
@@ -121,10 +130,14 @@ def _deviations(spec: CourseSpec | None, doses: list[float], dates: list[dt.date
                 interval: int | None, tolerance: float, course: int,
                 regimen: str) -> list[tuple[str, str, str]]:
     """(code, message, dates) of one course against its spec."""
-    iso = [d.isoformat() for d in dates]
     if spec is None:
         return [("beyond_regimen", f"course {course} is beyond the {regimen} regimen",
-                 ", ".join(iso))]
+                 ", ".join(d.isoformat() for d in dates))]
+    if (interval is None or interval >= spec.min_interval_days - tolerance) and tuple(
+            doses) == spec.doses_mg and all((b - a).days <= 1 for a, b in
+                                            itertools.pairwise(dates)):
+        return []  # as the regimen says: none of the checks below finds anything
+    iso = [d.isoformat() for d in dates]
     out = []
     want = spec.doses_mg
     if len(doses) < len(want):
@@ -161,13 +174,30 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
     inf = number_courses(infusions.filter(pl.col("drug").is_in(list(drugs))), course_gap_days)
     grouped = inf.group_by("patient_id", "drug", "course", maintain_order=True).agg(
         pl.col("date"), pl.col("dose_mg"))
-    rows, devs = [], []
-    for (pid, drug), part in grouped.group_by("patient_id", "drug", maintain_order=True):
-        courses = list(part.sort("course").iter_rows(named=True))
+    rows: list[tuple[Any, ...]] = []
+    devs: list[tuple[Any, ...]] = []
+    chosen: dict[str, dict[tuple[Any, ...], Regimen]] = {}
+    described: dict[CourseSpec, str] = {}
+    dose_text: dict[tuple[float, ...], tuple[str, float]] = {}
+    # ``grouped`` is in patient, drug and course order (``inf`` is sorted and the groups keep
+    # their order): one pass over its rows, a patient's drug at a time
+    columns = zip(*(grouped[c].to_list() for c in ("patient_id", "drug", "course", "date",
+                                                    "dose_mg")), strict=True)
+    rows_of = (dict(zip(("patient_id", "drug", "course", "date", "dose_mg"), r, strict=True))
+               for r in columns)
+    for (pid, drug), part in itertools.groupby(
+            rows_of, key=lambda c: (c["patient_id"], c["drug"])):
+        courses = list(part)
         candidates = [r for r in regimens if r.drug == drug]
         first = courses[0]
-        regimen = min(candidates, key=lambda r: len(_deviations(
-            r.spec(1), first["dose_mg"], first["date"], None, 0, 1, r.name)))
+        # the number of deviations of a first course depends on its doses and the days
+        # between its infusions only, so each distinct shape is counted once
+        shape = (tuple(first["dose_mg"]),
+                 tuple((b - a).days for a, b in itertools.pairwise(first["date"])))
+        if shape not in chosen.setdefault(drug, {}):
+            chosen[drug][shape] = min(candidates, key=lambda r: len(_deviations(
+                r.spec(1), first["dose_mg"], first["date"], None, 0, 1, r.name)))
+        regimen = chosen[drug][shape]
         previous: dict[str, Any] | None = None
         for c in courses:
             spec = regimen.spec(c["course"])
@@ -178,15 +208,21 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
                 interval = (c["date"][0] - ref).days
             found = _deviations(spec, c["dose_mg"], c["date"], interval,
                                 regimen.interval_tolerance_days, c["course"], regimen.name)
-            devs += [{"patient_id": pid, "course": c["course"], "code": code,
-                      "message": msg, "dates": dates} for code, msg, dates in found]
-            rows.append({
-                "patient_id": pid, "drug": drug, "course": c["course"],
-                "start_date": c["date"][0], "end_date": c["date"][-1],
-                "n_days": len(c["date"]), "doses_mg": ", ".join(f"{d:g}" for d in c["dose_mg"]),
-                "total_mg": float(sum(c["dose_mg"])), "interval_days": interval,
-                "regimen": regimen.name, "expected": spec.describe() if spec else "none",
-                "n_deviations": len(found), "deviations": "; ".join(m for _, m, _ in found)})
+            devs += [(pid, c["course"], code, msg, dates) for code, msg, dates in found]
+            if spec is not None and spec not in described:
+                described[spec] = spec.describe()
+            doses = tuple(c["dose_mg"])
+            # a registry repeats a few dose sequences: each is written once (not one with a
+            # zero dose, whose sign, 0 or -0, the cache's equality would not keep apart)
+            text = dose_text.get(doses) if 0 not in doses else None
+            if text is None:
+                text = (", ".join(f"{d:g}" for d in doses), float(sum(doses)))
+                dose_text[doses] = text
+            rows.append((
+                pid, drug, c["course"], c["date"][0], c["date"][-1], len(c["date"]),
+                *text, interval,
+                regimen.name, "none" if spec is None else described[spec], len(found),
+                "; ".join(m for _, m, _ in found) if found else ""))
             previous = c
-    return Courses(pl.DataFrame(rows, schema=COURSE_SCHEMA),
-                   pl.DataFrame(devs, schema=DEVIATION_SCHEMA))
+    return Courses(pl.DataFrame(rows, schema=COURSE_SCHEMA, orient="row"),
+                   pl.DataFrame(devs, schema=DEVIATION_SCHEMA, orient="row"))

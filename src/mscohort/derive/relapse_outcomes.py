@@ -112,3 +112,22 @@ def relapse_outcomes(study: Study, out: pl.DataFrame, d: StudyDefinition) -> pl.
         .alias("in_relapse_analysis"),
     )
     return out.drop("_last_contact", "_pre_start", "_pre_days", "_rel_days")
+
+
+#: The columns :func:`relapse_outcomes` adds to the outcomes.
+RELAPSE_COLUMNS = ("relapses_before", "arr_before", "relapses_during", "arr_during",
+                   "arr_change", "in_relapse_analysis", "relapse_followup_end",
+                   "years_before", "years_during", "relapses_after_end")
+#: Definition fields only :func:`relapse_outcomes` reads: a definition that differs from
+#: another in these alone gives the same outcomes but for :data:`RELAPSE_COLUMNS`.
+RELAPSE_ONLY_FIELDS = frozenset({"pre_index_end_days", "index_day_relapse", "relapse_end"})
+
+
+def with_relapse_outcomes(study: Study, outcomes: pl.DataFrame,
+                          d: StudyDefinition) -> pl.DataFrame:
+    """``outcomes`` (of :func:`mscohort.derive.outcomes.patient_outcomes`) with the relapse
+    columns derived again under ``d``, which differs from the outcomes' definition in
+    :data:`RELAPSE_ONLY_FIELDS` only (a sensitivity row: the rest is not derived again)."""
+    base = outcomes.drop(RELAPSE_COLUMNS).join(
+        study.patients.select("patient_id", "onset_date"), on="patient_id", how="left")
+    return relapse_outcomes(study, base, d).select(outcomes.columns)

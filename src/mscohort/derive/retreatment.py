@@ -37,23 +37,33 @@ def retreatment(courses: pl.DataFrame, relapses: pl.DataFrame, as_of: dt.date,
     """One row per treated patient: whether the rule is met on ``as_of`` and why."""
     last = (courses.filter((pl.col("drug") == rule.drug) & (pl.col("start_date") <= as_of))
             .sort("patient_id", "course").group_by("patient_id", maintain_order=True).last())
-    onsets = dict(relapses.group_by("patient_id").agg("onset_date").iter_rows())
-    rows = []
-    for r in last.iter_rows(named=True):
-        end = min(r["end_date"], as_of)
-        since = sorted(d for d in onsets.get(r["patient_id"], []) if end < d <= as_of)
-        days = (as_of - end).days
-        waited = days >= rule.min_days_since_last_course
-        if since and waited:
-            reason, meets = f"relapse on {since[0]} and {days} days since the last infusion", True
-        elif since:
-            reason, meets = (f"relapse on {since[0]}, but only {days} of "
-                             f"{rule.min_days_since_last_course} days since the last infusion",
-                             False)
-        else:
-            reason, meets = "no relapse on record since the last infusion (MRI not assessed)", False
-        rows.append({"patient_id": r["patient_id"], "last_course": r["course"],
-                     "last_infusion": end, "days_since_last_infusion": days,
-                     "relapses_since": len(since), "first_relapse_since": since[0] if since
-                     else None, "meets_rule": meets, "reason": reason})
-    return pl.DataFrame(rows, schema=RETREATMENT_SCHEMA)
+    day = pl.lit(as_of, dtype=pl.Date)
+    last = last.with_columns(pl.min_horizontal("end_date", day).alias("end"))
+    # every patient at once: the relapses after the last infusion up to ``as_of``, counted
+    # (repeats included) and the first of them
+    since = (last.select("patient_id", "end")
+             .join(relapses.select(pl.col("patient_id").cast(pl.String),
+                                   pl.col("onset_date").cast(pl.Date)), on="patient_id")
+             .filter((pl.col("onset_date") > pl.col("end")) & (pl.col("onset_date") <= day))
+             .group_by("patient_id").agg(pl.len().cast(pl.Int64).alias("relapses_since"),
+                                         pl.col("onset_date").min().alias("first_relapse_since")))
+    out = (last.join(since, on="patient_id", how="left").sort("patient_id", maintain_order=True)
+           .with_columns(pl.col("relapses_since").fill_null(0),
+                         (day - pl.col("end")).dt.total_days().alias("days")))
+    days, first = pl.col("days").cast(pl.String), pl.col("first_relapse_since").cast(pl.String)
+    waited = pl.col("days") >= rule.min_days_since_last_course
+    found = pl.col("relapses_since") > 0
+    reason = (pl.when(found & waited)
+              .then(pl.concat_str(pl.lit("relapse on "), first, pl.lit(" and "), days,
+                                  pl.lit(" days since the last infusion")))
+              .when(found)
+              .then(pl.concat_str(pl.lit("relapse on "), first, pl.lit(", but only "), days,
+                                  pl.lit(f" of {rule.min_days_since_last_course} days since "
+                                         "the last infusion")))
+              .otherwise(pl.lit("no relapse on record since the last infusion "
+                                "(MRI not assessed)")))
+    return out.select(
+        pl.col("patient_id").cast(pl.String), pl.col("course").cast(pl.Int64).alias("last_course"),
+        pl.col("end").alias("last_infusion"),
+        pl.col("days").cast(pl.Int64).alias("days_since_last_infusion"), "relapses_since",
+        "first_relapse_since", (found & waited).alias("meets_rule"), reason.alias("reason"))

@@ -86,42 +86,54 @@ def safety_schedule(infusions: pl.DataFrame, labs: pl.DataFrame, rules: Monitori
                .group_by("patient_id").agg(pl.col("date").min().alias("first"),
                                            pl.col("date").max().alias("last"))
                .sort("patient_id"))
-    test = labs.select("patient_id", "date",
+    test = labs.select(pl.col("patient_id").cast(pl.String), pl.col("date").cast(pl.Date),
                        pl.col("test").cast(pl.String).str.to_lowercase().str.strip_chars())
-    grouped = test.group_by("patient_id").agg("date", "test")
-    by_patient = {pid: list(zip(d, t, strict=True)) for pid, d, t in grouped.iter_rows()}
-    rows = []
     months = dt.timedelta(days=round(rules.monitor_months_after_last_infusion * DAYS_PER_MONTH))
-    for r in treated.iter_rows(named=True):
-        end = r["last"] + months
-        for panel in rules.panels:
-            own = by_patient.get(r["patient_id"], [])
-            wanted = set(panel.tests)
-            dates = sorted({d for d, t in own if t in wanted})
-            lo = r["first"] - dt.timedelta(days=rules.baseline_days_before_first_infusion)
-            baseline = max((d for d in dates if lo <= d <= r["first"]), default=None)
-            span_end = min(as_of, end)
-            done = [d for d in dates if r["first"] < d <= span_end]
-            last = done[-1] if done else None
-            next_due = (last or r["first"]) + dt.timedelta(days=panel.interval_days)
-            late = (as_of - next_due).days
-            if as_of > end:
-                status, overdue = "completed", None
-            elif late > panel.grace_days:
-                status, overdue = "overdue", late
-            elif late >= 0:
-                status, overdue = "due", None
-            else:
-                status, overdue = "up to date", None
-            rows.append({
-                "patient_id": r["patient_id"], "panel": panel.name, "first_infusion": r["first"],
-                "last_infusion": r["last"], "monitoring_end": end, "baseline_test": baseline,
-                "last_test": last, "tests_done": len(done),
-                "tests_expected": max(0, (span_end - r["first"]).days // panel.interval_days),
-                "next_due": None if status == "completed" else next_due,
-                "days_overdue": overdue, "status": status,
-                "days_remaining": max(0, (end - as_of).days)})
-    return pl.DataFrame(rows, schema=SCHEDULE_SCHEMA)
+    day = pl.lit(as_of, dtype=pl.Date)
+    span = treated.with_columns((pl.col("last") + months).alias("end")).with_columns(
+        pl.min_horizontal(day, pl.col("end")).alias("span_end"),
+        (pl.col("first") - dt.timedelta(days=rules.baseline_days_before_first_infusion))
+        .alias("lo"))
+    parts = []
+    # every treated patient and panel at once: the panel's distinct test dates joined to the
+    # patient's monitoring span, then the module docstring's rules as column expressions
+    for k, panel in enumerate(rules.panels):
+        dates = test.filter(pl.col("test").is_in(list(panel.tests))).select(
+            "patient_id", "date").unique()
+        found = (span.select("patient_id", "first", "lo", "span_end")
+                 .join(dates, on="patient_id", how="inner")
+                 .group_by("patient_id").agg(
+                     pl.col("date").filter((pl.col("date") >= pl.col("lo"))
+                                           & (pl.col("date") <= pl.col("first")))
+                     .max().alias("baseline_test"),
+                     pl.col("date").filter((pl.col("date") > pl.col("first"))
+                                           & (pl.col("date") <= pl.col("span_end")))
+                     .max().alias("last_test"),
+                     ((pl.col("date") > pl.col("first")) & (pl.col("date") <= pl.col("span_end")))
+                     .sum().cast(pl.Int64).alias("tests_done")))
+        rows = span.join(found, on="patient_id", how="left").with_columns(
+            pl.col("tests_done").fill_null(0),
+            (pl.coalesce("last_test", "first") + dt.timedelta(days=panel.interval_days))
+            .alias("_due"))
+        late = (day - pl.col("_due")).dt.total_days()
+        status = (pl.when(day > pl.col("end")).then(pl.lit("completed"))
+                  .when(late > panel.grace_days).then(pl.lit("overdue"))
+                  .when(late >= 0).then(pl.lit("due")).otherwise(pl.lit("up to date")))
+        rows = rows.with_columns(status.alias("status"), late.alias("_late")).with_columns(
+            pl.lit(panel.name).alias("panel"), pl.lit(k).alias("_panel"),
+            pl.col("first").alias("first_infusion"), pl.col("last").alias("last_infusion"),
+            pl.col("end").alias("monitoring_end"),
+            pl.max_horizontal(pl.lit(0), (pl.col("span_end") - pl.col("first")).dt.total_days()
+                              // panel.interval_days).alias("tests_expected"),
+            pl.when(pl.col("status") != "completed").then(pl.col("_due")).alias("next_due"),
+            pl.when(pl.col("status") == "overdue").then(pl.col("_late")).alias("days_overdue"),
+            pl.max_horizontal(pl.lit(0), (pl.col("end") - day).dt.total_days())
+            .alias("days_remaining"))
+        parts.append(rows)
+    if not parts:
+        return pl.DataFrame(schema=SCHEDULE_SCHEMA)
+    out = pl.concat(parts).sort("patient_id", "_panel", maintain_order=True)
+    return out.select([pl.col(c).cast(t) for c, t in SCHEDULE_SCHEMA.items()])
 
 
 AESI_SCHEMA = {"patient_id": pl.String, "onset_date": pl.Date, "term": pl.String,
@@ -144,14 +156,20 @@ def aesi_table(adverse_events: pl.DataFrame, courses: pl.DataFrame,
     """Adverse events of special interest with the course they followed (the last one
     started on or before the onset) and the time since that course's first infusion."""
     rows = []
-    starts: dict[str, list[tuple[dt.date, int]]] = {}
-    for r in courses.filter(pl.col("drug") == rules.drug).iter_rows(named=True):
-        starts.setdefault(r["patient_id"], []).append((r["start_date"], r["course"]))
+    found = []
     for r in adverse_events.iter_rows(named=True):
         text = f"{r.get('category') or ''} {r['term']}".lower()
         group = next((g for g, words in rules.aesi if any(w in text for w in words)), None)
-        if group is None:
-            continue
+        if group is not None:
+            found.append((r, group))
+    # the courses of the patients with an adverse event of special interest only (a registry
+    # has hundreds of thousands of courses and few such events)
+    starts: dict[str, list[tuple[dt.date, int]]] = {}
+    who = pl.Series(list({r["patient_id"] for r, _ in found}), dtype=pl.String)
+    for r in courses.filter((pl.col("drug") == rules.drug) & pl.col("patient_id").is_in(who)
+                            ).iter_rows(named=True):
+        starts.setdefault(r["patient_id"], []).append((r["start_date"], r["course"]))
+    for r, group in found:
         before = [(d, c) for d, c in starts.get(r["patient_id"], []) if d <= r["onset_date"]]
         start, course = max(before) if before else (None, None)
         days = (r["onset_date"] - start).days if start is not None else None

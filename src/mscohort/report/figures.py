@@ -179,6 +179,8 @@ def forest(a: StudyAnalysis) -> FigureData:
 def swimmer(study: Study, a: StudyAnalysis, max_patients: int = 60) -> FigureData:
     ok = a.outcomes.filter(pl.col("excluded_reason").is_null()).sort("followup", "patient_id",
                                                                        descending=[True, False])
+    # a larger cohort is drawn as an even sample by follow-up, stated on the panel too
+    sample = pl.DataFrame({"shown": [min(ok.height, max_patients)], "total": [ok.height]})
     if ok.height > max_patients:
         step = (ok.height - 1) / (max_patients - 1)
         ok = ok[[round(i * step) for i in range(max_patients)]]
@@ -208,4 +210,6 @@ def swimmer(study: Study, a: StudyAnalysis, max_patients: int = 60) -> FigureDat
         "pre-index window; triangles: first infusion of each index-drug course; crosses: "
         "relapses; right: EDSS change at last follow-up.",
         {"patients": keep.select("patient_id", "followup", "edss_change"), "drugs": drugs,
-         "courses": courses, "relapses": relapses}, f"time from index ({_unit(a)})", "")
+         "courses": courses, "relapses": relapses,
+         **({"sample": sample} if ok.height < sample["total"][0] else {})},
+        f"time from index ({_unit(a)})", "")

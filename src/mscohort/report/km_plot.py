@@ -10,6 +10,7 @@ area; a time where the interval is not defined (S = 1, or S = 0) has no band.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from mscohort.report.drawing import group_names, line_style, new_figure
@@ -61,7 +62,8 @@ def draw_km(d: FigureData) -> Drawn:
             band.set_gid(f"{d.key}-band-{i}")
         if cens.height:  # ticks that would share a pixel drawn once (large cohorts)
             marks = thinned_ticks(cens["time"].to_numpy(), last)
-            at = [ys[max(j for j, x in enumerate(xs) if x <= t)] for t in marks]
+            steps = np.asarray(xs)  # each tick at the height of the last step at or before it
+            at = [ys[int(np.flatnonzero(steps <= t)[-1])] for t in marks]
             ax.plot(marks, at, linestyle="none", marker="|", markersize=9,
                     color=s["color"])
     ax.set_ylim(0, 1.05)

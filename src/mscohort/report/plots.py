@@ -288,6 +288,9 @@ def _swimmer(d: FigureData) -> Drawn:
             ax.annotate(change, (r["followup"], row[r["patient_id"]]),
                         xytext=(4, 0), textcoords="offset points", va="center",
                         fontsize=label_pt)
+    if "sample" in d.frames:  # a large cohort: an even sample by follow-up (figures.swimmer)
+        shown, total = d.frames["sample"].row(0)
+        sample_note(ax, f"{shown} of {total} analysed patients, evenly spaced by follow-up")
     ax.autoscale_view()
     ax.axvline(0, color="black", linewidth=0.6, linestyle=":")
     ax.set_yticks(range(len(ids)), ids, fontsize=label_pt)
