@@ -11,9 +11,9 @@ from pathlib import Path
 
 import polars as pl
 
+from mscohort.analyse.disability import EventSettings, run_events
 from mscohort.analyse.event_stream import EventTotals, draws_random
 from mscohort.cli.common import out
-from mscohort.derive.events import EventSettings, detect_events
 
 
 @dataclass
@@ -65,7 +65,7 @@ def explanation(source: VisitSource, settings: EventSettings, outcome: str,
     """``--explain``: the scan of one patient, told step by step (its own visits and
     relapses are all the scan reads)."""
     visits, relapses = source.patient(patient_id)
-    return detect_events(visits, relapses, settings, value=outcome).explain(patient_id)
+    return run_events(visits, relapses, settings, outcome).result.explain(patient_id)
 
 
 def print_totals(totals: EventTotals, outcome: str) -> None:

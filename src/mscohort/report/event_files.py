@@ -25,9 +25,8 @@ import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from mscohort.analyse.disability import EventRun
+from mscohort.analyse.disability import EventRun, EventSettings
 from mscohort.analyse.event_stream import EventTotals, stream_events
-from mscohort.derive.events import EventSettings
 from mscohort.errors import bad_argument
 from mscohort.ingest.formulas import safe_csv
 
