@@ -15,7 +15,9 @@ read as one batch, so the output is always the one of an unbatched run.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+import duckdb
 import polars as pl
 
 from mscohort.errors import bad_argument
@@ -77,21 +79,23 @@ class VisitBatches:
             return "WHERE patient_id < ? ", [self.starts[1]]
         return "WHERE patient_id >= ? AND patient_id < ? ", [self.starts[i], self.starts[i + 1]]
 
-    def visits(self, where: str, params: list[str]) -> pl.DataFrame:
+    def visits(self, where: str, params: list[str],
+               con: duckdb.DuckDBPyConnection | None = None) -> pl.DataFrame:
         """Assessments of the outcome (``patient_id``, ``date``, ``value``) ``where``."""
         if not self._exists():
             return pl.DataFrame(schema={"patient_id": pl.String, "date": pl.Date,
                                         self.value: pl.Float64})
-        frame = self.store.con.sql(
+        frame = (con or self.store.con).sql(
             f'SELECT patient_id, date, "{self.column}" AS "{self.value}" FROM '
             f'"{self.table}" {where}ORDER BY patient_id, date', params=params or None).pl()
         return frame.cast({"patient_id": pl.String, "date": pl.Date, self.value: pl.Float64})
 
-    def relapses(self, where: str, params: list[str]) -> pl.DataFrame:
+    def relapses(self, where: str, params: list[str],
+                 con: duckdb.DuckDBPyConnection | None = None) -> pl.DataFrame:
         """Relapses as stored (:meth:`StudyStore.read`'s columns and types) ``where``."""
         spec = TABLES["relapses"]
         cols = ", ".join(f'"{c}"' for c in spec.stored_columns)
-        frame = self.store.con.sql(
+        frame = (con or self.store.con).sql(
             f"SELECT {cols} FROM relapses {where}ORDER BY "
             f"{', '.join(spec.key)}", params=params or None).pl()
         return frame.cast(spec.stored_schema())
@@ -101,11 +105,26 @@ class VisitBatches:
         return (self.visits("WHERE patient_id = ? ", [patient_id]),
                 self.relapses("WHERE patient_id = ? ", [patient_id]))
 
+    def _read(self, i: int, con: duckdb.DuckDBPyConnection
+              ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        where, params = self._where(i)
+        return self.visits(where, params, con), self.relapses(where, params, con)
+
     def __iter__(self) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
-        """Each batch's assessments and relapses, in identifier order."""
-        for i in range(len(self.starts)):
-            where, params = self._where(i)
-            yield self.visits(where, params), self.relapses(where, params)
+        """Each batch's assessments and relapses, in identifier order. The next batch is
+        read (by DuckDB, which releases Python's lock) while the caller works on this one,
+        so reading and detecting share the cores; at most two batches are held."""
+        con = self.store.con.cursor()  # the reading thread's own connection
+        try:
+            with ThreadPoolExecutor(1) as reader:
+                ahead = reader.submit(self._read, 0, con)
+                for i in range(len(self.starts)):
+                    batch = ahead.result()
+                    if i + 1 < len(self.starts):
+                        ahead = reader.submit(self._read, i + 1, con)
+                    yield batch
+        finally:
+            con.close()
 
 
 __all__ = ["BATCH_PATIENTS", "VisitBatches"]
