@@ -10,13 +10,8 @@ import typer
 from mscohort.cli.common import out, usage_exit
 from mscohort.definition.events import PRESET_NAMES
 from mscohort.errors import DataValidationError, InvalidArgumentError, UsageError, bad_usage
-from mscohort.ingest.formulas import write_safe_csv
 
 Opt = typer.Option
-
-
-#: The stages of ``mscohort events`` on its progress bar.
-EVENT_STAGES = ("reading the assessments", "detecting events")
 
 
 def _pair(text: str | None, name: str) -> tuple[float, float] | None:
@@ -104,21 +99,28 @@ def events(
                                                  "e.g. 4.0 (repeat for several).")] = None,
     explain: Annotated[str | None, Opt(help="Explain the events of this patient.")] = None,
     methods: Annotated[bool, Opt(help="Print the methods paragraph.")] = False,
+    batch_patients: Annotated[int | None, Opt(help="With --db: patients read and detected "
+                                              "at a time (default 200,000; memory grows "
+                                              "with it).", min=1)] = None,
 ) -> None:
     """Confirmed disability worsening (CDW) and improvement (CDI), PIRA and RAW.
 
     Options have msprog's names. Example: mscohort events --edss edss.csv --relapses
     relapses.csv --preset observational --out events.csv
     """
-    from mscohort.analyse.disability import event_settings, run_events
+    from mscohort.analyse.disability import event_settings
     from mscohort.cli.common import err
+    from mscohort.cli.events_source import batches_of, explanation, print_totals
     from mscohort.cli.progress import stage_bar
     from mscohort.cli.render import print_report
-    from mscohort.loading import load_visits
+    from mscohort.report.event_files import FORMATS, event_paths, write_events
 
     try:
         if preset not in PRESET_NAMES:
             raise bad_usage("--preset", f"one of {', '.join(PRESET_NAMES)}", preset)
+        if out_file is not None and out_file.suffix.lower() not in FORMATS:
+            raise bad_usage("--out", "a file ending in .csv or .parquet", out_file,
+                            shown=str(out_file))
         changes = {k: v for k, v in {
             "event": event, "baseline": baseline, "proceed_from": proceed_from,
             "sub_threshold_rebl": sub_threshold_rebl, "relapse_rebl": relapse_rebl,
@@ -137,48 +139,24 @@ def events(
         changes["msprog_compat"] = msprog_compat
         # named after the preset and every option changed from it (summary, methods, explain)
         settings = event_settings(preset, changes, outcome, _indep(relapse_indep))
-        with stage_bar(err, "Events", EVENT_STAGES) as progress:
-            progress(EVENT_STAGES[0])
-            loaded = load_visits(edss, relapses, db, outcome)
-            progress(EVENT_STAGES[1])
-            run = run_events(loaded.visits, loaded.relapses, settings, outcome, milestone or ())
+        # a store is read a batch of patients at a time (store/visit_batches.py)
+        with batches_of(edss, relapses, db, outcome, settings, batch_patients) as source:
+            explained = (explanation(source, settings, outcome, explain)
+                         if explain is not None else None)
+            with stage_bar(err, "Events", source.stages) as progress:
+                totals = write_events(source.batches, settings, out_file, outcome,
+                                      milestone or (),
+                                      lambda i: progress(source.stages[i - 1]))
     except (UsageError, InvalidArgumentError) as exc:
         raise usage_exit(UsageError(str(exc))) from None
     except DataValidationError as exc:
         print_report(out, exc.report, None)
         raise typer.Exit(1) from None
-    result, mil = run.result, run.milestones
-    s = result.summary
-    out.print(f"{s.height} patients: {int((s['cdw'] > 0).sum())} with CDW "
-              f"({int(s['cdw'].sum())} events; PIRA {int(s['pira'].sum())}, RAW "
-              f"{int(s['raw'].sum())}), {int((s['cdi'] > 0).sum())} with CDI "
-              f"({int(s['cdi'].sum())} events); settings: {settings.name}")
-    if result.n_dropped:
-        out.print(f"{result.n_dropped} assessments without a value were left out")
-    if mil is not None:
-        for m, part in mil.group_by("milestone", maintain_order=True):
-            out.print(f"milestone {outcome.upper()} >= {m[0]:g}: reached (confirmed) by "
-                      f"{int(part['observed'].sum())} of {part.height} patients")
+    print_totals(totals, outcome)
     if methods:
-        out.print(result.methods())
-    if explain is not None:
-        try:
-            out.print(result.explain(explain))
-        except InvalidArgumentError as exc:
-            raise usage_exit(UsageError(str(exc))) from None
+        out.print(totals.methods())
+    if explained is not None:
+        out.print(explained)
     if out_file is not None:
-        summary_file = out_file.with_name(out_file.stem + "_summary" + out_file.suffix)
-        tables = {out_file: result.events, summary_file: result.summary}
-        if mil is not None:
-            tables[out_file.with_name(out_file.stem + "_milestones" + out_file.suffix)] = mil
-        if out_file.suffix.lower() == ".parquet":
-            for path, frame in tables.items():
-                frame.write_parquet(path)
-        elif out_file.suffix.lower() == ".csv":
-            for path, frame in tables.items():
-                write_safe_csv(frame, path)
-        else:
-            raise usage_exit(bad_usage("--out", "a file ending in .csv or .parquet", out_file,
-                                   shown=str(out_file)))
-        out.print(f"wrote {result.events.height} events to {out_file} and the per-patient "
-                  f"summary to {summary_file}")
+        out.print(f"wrote {totals.events} events to {out_file} and the per-patient "
+                  f"summary to {event_paths(out_file)['summary']}")
