@@ -14,6 +14,7 @@ are returned as issues, so that validation reports them together with row-level 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,8 +182,14 @@ def _read(path: Path, sheet: str | None) -> pl.DataFrame:
     return readers.read_csv(path)
 
 
-def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
-    """Read every canonical table found at ``path`` (a folder, or one ``.xlsx`` workbook)."""
+def read_study(path: str | Path, mapping: Mapping | None = None, *,
+               reader: Callable[[Path, str | None], pl.DataFrame] | None = None) -> RawStudy:
+    """Read every canonical table found at ``path`` (a folder, or one ``.xlsx`` workbook).
+
+    ``reader`` reads one file (path, sheet) into a text table; the default reads it whole.
+    :mod:`mscohort.ingest.staging` passes one that reads only the header, to find and name
+    the files of a registry before it streams their rows."""
+    read = reader or _read
     root = Path(path)
     mapping = mapping or Mapping()
     if not root.exists():
@@ -231,7 +238,7 @@ def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
         used.add((fpath, sheet))
         label = _label(fpath, sheet)
         try:
-            frame = _read(fpath, sheet)
+            frame = read(fpath, sheet)
         except UnreadableFileError as exc:
             issues.append(file_issue(Rule.UNREADABLE_FILE, label, str(exc)))
             unresolved.add(name)
