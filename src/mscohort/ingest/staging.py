@@ -3,12 +3,16 @@ time (issue #23): memory holds one batch, not the whole study.
 
 :func:`stage_study` finds and names the files as :func:`mscohort.ingest.read_study` does
 (same file search, same file-level issues), reading only their headers; then streams each
-file once (polars' streaming engine) into Parquet parts, one per batch of patients. A row's
-batch is a hash of its ``patient_id`` (``patient_id`` text as read: trimmed, missing tokens
-empty), so every row of one patient, in every table, is in the same batch whatever the order
-of the files; nothing assumes sorted input. :func:`StagedStudy.batch` reads one batch back
-as a :class:`RawStudy` whose tables hold exactly the rows ``read_study`` gives for those
-patients, in file order, with the same ``_row`` (the row as a spreadsheet shows it).
+file once (polars' streaming engine) into Parquet parts, one per batch of patients. The
+patients file's ids, sorted, are cut into ranges of ``batch_patients`` ids; a row's batch is
+the range its ``patient_id`` falls in (``patient_id`` text as read: trimmed, missing tokens
+empty; an id of no patient falls in a range too, and an empty one in the first), so every
+row of one patient, in every table, is in the same batch whatever the order of the files:
+nothing assumes sorted input. A folder written in patient order is thus staged, validated
+and stored in that order (the store's reads by patient range stay fast).
+:func:`StagedStudy.batch` reads one batch back as a :class:`RawStudy` whose tables hold
+exactly the rows ``read_study`` gives for those patients, in file order, with the same
+``_row`` (the row as a spreadsheet shows it).
 
 Small files (under :data:`STREAM_MIN_BYTES`) and CSV files that are not UTF-8 are read whole
 by the usual readers and then staged, so their edge cases are read exactly as before.
@@ -31,8 +35,6 @@ from mscohort.schema import TABLES
 
 #: Files at least this large are streamed; smaller ones are read whole and then staged.
 STREAM_MIN_BYTES = 1 << 20
-#: Seed of the patient hash that assigns rows to batches.
-HASH_SEED = 23
 BATCH = "_batch"
 
 
@@ -142,6 +144,10 @@ class StagedStudy:
                         self.header.unresolved, self.header.unread)
 
 
+def _names(frame: pl.LazyFrame) -> list[str]:
+    return [c for c in frame.collect_schema().names() if c != readers.ROW]
+
+
 def _patient_column(columns: list[str], name: str, mapping: Mapping) -> str | None:
     """The file's column that becomes ``patient_id`` (the rename of ``read_study``)."""
     probe = pl.DataFrame({c: [c] for c in columns}, schema={c: pl.String for c in columns})
@@ -176,18 +182,26 @@ def stage_study(path: str | Path, out: str | Path, batch_patients: int,
     patients = head.tables.get("patients")
     if patients is None or "patient_id" not in patients.frame.columns:
         return None
-    n_patients = sources[patients.path].select(pl.len()).collect(engine="streaming").item()
-    n_batches = max(1, -(-int(n_patients) // batch_patients))
+    people = sources[patients.path].drop(dropped[patients.path])
+    who = _patient_column(_names(people), "patients", mapping)
+    ids = (people.select(pl.col(who or "patient_id").alias("id")).drop_nulls().unique()
+           .sort("id")
+           .collect(engine="streaming").to_series())
+    # batch k holds the patient ids from the k-th bound (inclusive) to the next, in sorted
+    # order: a folder written in patient order is staged, and stored, in that order
+    bounds = ids.gather_every(batch_patients)[1:] if ids.len() else ids
+    del ids
     out = Path(out)
     tables: dict[str, StagedTable] = {}
     for name, table in head.tables.items():
         frame = sources[table.path].drop(dropped[table.path])
         columns = frame.collect_schema().names()
-        who = _patient_column([c for c in columns if c != readers.ROW], name, mapping)
+        who = _patient_column(_names(frame), name, mapping)
         ids = pl.col(who) if who is not None else pl.lit(None, pl.String)
         parts = out / name
+        batch = pl.lit(bounds).search_sorted(ids, side="right").alias(BATCH)
         try:
-            frame.with_columns((ids.hash(HASH_SEED) % n_batches).alias(BATCH)).sink_parquet(
+            frame.with_columns(batch).sink_parquet(
                 pl.PartitionBy(parts, key=BATCH, include_key=False), mkdir=True)
         except (pl.exceptions.ComputeError, pl.exceptions.PolarsError) as exc:
             raise UnreadableFileError(f"{table.path.name} cannot be read as CSV: {exc}"
@@ -195,7 +209,7 @@ def stage_study(path: str | Path, out: str | Path, batch_patients: int,
         rows = pl.scan_parquet(parts / "**" / "*.parquet").select(pl.len()).collect().item() \
             if any(parts.rglob("*.parquet")) else 0
         tables[name] = StagedTable(table, parts, tuple(columns), int(rows))
-    return StagedStudy(head, tables, n_batches, mapping)
+    return StagedStudy(head, tables, bounds.len() + 1, mapping)
 
 
 __all__ = ["STREAM_MIN_BYTES", "StagedStudy", "StagedTable", "stage_study"]

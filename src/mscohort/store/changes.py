@@ -102,8 +102,7 @@ def store_diff(con: duckdb.DuckDBPyConnection, study: Incoming,
     for name, spec in TABLES.items():
         on = " AND ".join(f"n.{q(k)} = s.{q(k)}" for k in spec.key)
         values = [c for c in spec.stored_columns if c not in spec.key]
-        if not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {q(name)} LIMIT 1)"
-                           ).fetchall()[0][0]:  # nothing stored: every row is added
+        if not _stores_any(con, name):  # nothing stored: every row is added
             added[name] = n_rows(study, name)
             continue
         with rows_sql(con, study, name) as new:
@@ -187,12 +186,13 @@ def apply_changes(con: duckdb.DuckDBPyConnection, study: Incoming, version: int,
                 n_retracted = _run(con, f"INSERT INTO {hist} SELECT {cols}, {version}, "
                                    f"'retracted' FROM {q(name)} s WHERE {gone}")
                 con.execute(f"DELETE FROM {q(name)} s WHERE {gone}")
-            fresh = f"NOT EXISTS (SELECT 1 FROM {q(name)} s WHERE {on})"
+            # a table with nothing stored takes every row (the same rows, without the join)
+            fresh = (f"NOT EXISTS (SELECT 1 FROM {q(name)} s WHERE {on})"
+                     if _stores_any(con, name) else "true")
             n_added = _run(con, f"INSERT INTO {hist} SELECT {ncols}, {version}, 'added' "
                            f"FROM {new} n WHERE {fresh}")
             con.execute(f"INSERT INTO {q(name)} ({cols}, import_id) SELECT {ncols}, {version} "
-                        f"FROM {new} n WHERE {fresh} ORDER BY "  # stored in key order
-                        + ", ".join(f"n.{q(k)}" for k in spec.key))
+                        f"FROM {new} n WHERE {fresh}")
         counts[name] = (n_added, n_changed, n_retracted)
     return counts
 
@@ -231,6 +231,12 @@ def orphan_issues(con: duckdb.DuckDBPyConnection) -> list[pl.DataFrame]:
                 message=f"the patient would be retracted but still has {name} records; "
                         "retract those records too, or keep the patient"))
     return issues
+
+
+def _stores_any(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when the table ``name`` holds at least one record."""
+    return bool(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {q(name)} LIMIT 1)"
+                            ).fetchall()[0][0])
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str) -> int:
