@@ -184,22 +184,20 @@ def stage_study(path: str | Path, out: str | Path, batch_patients: int,
         return None
     people = sources[patients.path].drop(dropped[patients.path])
     who = _patient_column(_names(people), "patients", mapping)
-    ids = (people.select(pl.col(who or "patient_id").alias("id")).drop_nulls().unique()
-           .sort("id")
-           .collect(engine="streaming").to_series())
     # batch k holds the patient ids from the k-th bound (inclusive) to the next, in sorted
     # order: a folder written in patient order is staged, and stored, in that order
-    bounds = ids.gather_every(batch_patients)[1:] if ids.len() else ids
-    del ids
+    bounds = (people.select(pl.col(who or "patient_id").alias("id")).drop_nulls().unique()
+              .sort("id").gather_every(batch_patients).slice(1)
+              .collect(engine="streaming").to_series())
     out = Path(out)
     tables: dict[str, StagedTable] = {}
     for name, table in head.tables.items():
         frame = sources[table.path].drop(dropped[table.path])
         columns = frame.collect_schema().names()
         who = _patient_column(_names(frame), name, mapping)
-        ids = pl.col(who) if who is not None else pl.lit(None, pl.String)
+        of = pl.col(who) if who is not None else pl.lit(None, pl.String)
         parts = out / name
-        batch = pl.lit(bounds).search_sorted(ids, side="right").alias(BATCH)
+        batch = pl.lit(bounds).search_sorted(of, side="right").alias(BATCH)
         try:
             frame.with_columns(batch).sink_parquet(
                 pl.PartitionBy(parts, key=BATCH, include_key=False), mkdir=True)
