@@ -216,3 +216,56 @@ def test_a_million_issues_are_counted_but_not_held_in_memory(tmp_path: Path) -> 
     assert every == 1_000_000
     first = pl.read_csv(tmp_path / "every.csv", n_rows=1000, infer_schema=False)
     assert first["row"].cast(pl.Int64).to_list() == report.issues["row"].to_list()
+
+
+@pytest.mark.slow
+def test_a_batched_import_killed_at_random_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    """The kill test of ``tests/test_import_kill.py`` for the batched path (batches of 500
+    patients): a SIGKILL while it stages, validates or writes leaves the store as before
+    (or, after the commit, whole), and the staged files hold nothing stored."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_import_kill import snapshot
+
+    batch = tmp_path / "batch"
+    write_synthetic_folder(3000, batch, seed=23)
+    first = tmp_path / "first"
+    first.mkdir()
+    for path in batch.glob("*.csv"):  # the first 200 patients: already stored, identical
+        frame = pl.read_csv(path, infer_schema=False)
+        frame.filter(pl.col("patient_id") < "S0000200").write_csv(first / path.name)
+    base = tmp_path / "base.duckdb"
+    import_folder(first, base, as_of=AS_OF)
+    before = snapshot(base)
+    code = ("import mscohort.store.batched as b; b.BATCHED_MIN_BYTES = 0; "
+            "b.BATCH_PATIENTS = 500; from mscohort.cli.main import main; main()")
+
+    def run(db: Path) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-c", code, "import", str(batch), "--db",
+                                 str(db), "--by", "kill test", "--as-of", "2026-01-01"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    done = tmp_path / "done.duckdb"
+    shutil.copy(base, done)
+    started = time.monotonic()
+    with run(done) as proc:
+        assert proc.wait(timeout=600) == 0
+    duration = time.monotonic() - started
+    after = snapshot(done)
+    rng = random.Random(23)
+    outcomes = []
+    for attempt in range(3):  # bounded: three kills at seeded random moments
+        db = tmp_path / f"kill{attempt}.duckdb"
+        shutil.copy(base, db)
+        with run(db) as proc:
+            time.sleep((0.1 + 0.3 * attempt + rng.uniform(0, 0.1)) * duration)
+            proc.send_signal(signal.SIGKILL)
+            exit_code = proc.wait(timeout=60)
+        state = snapshot(db)
+        assert state in (before, after), f"kill {attempt}: a killed import left a part"
+        outcomes.append("before" if state == before else "after")
+        assert exit_code in (0, -signal.SIGKILL)
+    assert "before" in outcomes, "no kill fell inside the import"
