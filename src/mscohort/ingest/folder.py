@@ -147,6 +147,12 @@ def _canonical_columns(
     return frame, issues + problems
 
 
+#: The renaming of a table read to canonical columns, with its issues (public for
+#: :mod:`mscohort.ingest.staging`, which renames each batch of a streamed file as a whole
+#: file is renamed here).
+canonical_columns = _canonical_columns
+
+
 def _precision(frame: pl.DataFrame, spec: Table, source: str
                ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """Read back the ``<date>_precision`` column ``mscohort export`` writes: a date of month

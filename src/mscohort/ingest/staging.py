@@ -29,7 +29,7 @@ import polars as pl
 from mscohort.errors import UnreadableFileError
 from mscohort.ingest import readers
 from mscohort.ingest.encoding import file_encoding
-from mscohort.ingest.folder import RawStudy, RawTable, _canonical_columns, read_study
+from mscohort.ingest.folder import RawStudy, RawTable, canonical_columns, read_study
 from mscohort.ingest.mapping import Mapping
 from mscohort.schema import TABLES
 
@@ -83,7 +83,7 @@ def _source(path: Path) -> pl.LazyFrame:
     end = head.find(b"\n")
     header = head[:end if end >= 0 else None].decode("utf-8", errors="replace")
     try:
-        scan = pl.scan_csv(path, separator=readers._separator(path, header),
+        scan = pl.scan_csv(path, separator=readers.separator(path, header),
                            infer_schema=False, truncate_ragged_lines=False)
         scan.collect_schema()
     except Exception as exc:
@@ -135,7 +135,7 @@ class StagedStudy:
                      pl.DataFrame(schema={c: pl.Int64 if c == readers.ROW else pl.String
                                           for c in staged.columns}))
             frame = frame.select(staged.columns)
-            renamed, problems = _canonical_columns(frame, TABLES[name],
+            renamed, problems = canonical_columns(frame, TABLES[name],
                                                    mapping.for_table(name), staged.raw.source)
             issues += [p.filter(pl.col("row").is_not_null()) for p in problems]
             tables[name] = RawTable(name, staged.raw.source, staged.raw.path,
@@ -151,7 +151,7 @@ def _names(frame: pl.LazyFrame) -> list[str]:
 def _patient_column(columns: list[str], name: str, mapping: Mapping) -> str | None:
     """The file's column that becomes ``patient_id`` (the rename of ``read_study``)."""
     probe = pl.DataFrame({c: [c] for c in columns}, schema={c: pl.String for c in columns})
-    renamed, _ = _canonical_columns(probe.with_columns(pl.lit(0, pl.Int64).alias(readers.ROW)),
+    renamed, _ = canonical_columns(probe.with_columns(pl.lit(0, pl.Int64).alias(readers.ROW)),
                                     TABLES[name], mapping.for_table(name), "")
     return renamed["patient_id"][0] if "patient_id" in renamed.columns else None
 
