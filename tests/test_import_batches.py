@@ -161,24 +161,37 @@ def test_batch_patients_must_be_a_whole_number(tmp_path: Path) -> None:
         import_folder(DATASETS / "toy", tmp_path / "s.duckdb", batch_patients=0)
 
 
-def test_a_workbook_is_imported_whole_even_when_batches_are_asked(tmp_path: Path) -> None:
-    book = tmp_path / "study.xlsx"
+def _workbook(path: Path, edss: str) -> Path:
     from openpyxl import Workbook
 
     wb = Workbook()
     sheet = wb.active
     sheet.title = "patients"
-    for row in (["patient_id", "sex", "birth_date"], ["P1", "F", "1970-01-01"]):
+    for row in (["patient_id", "sex", "birth_date", "onset_date"],
+                ["P1", "F", "1970-01-01", "2000-01-01"]):
         sheet.append(row)
-    edss = wb.create_sheet("edss")
-    for row in (["patient_id", "date", "edss"], ["P1", "2010-01-01", "2.0"]):
-        edss.append(row)
-    wb.save(book)
+    visits = wb.create_sheet("edss")
+    for row in (["patient_id", "date", "edss"], ["P1", "2010-01-01", edss]):
+        visits.append(row)
+    wb.save(path)
+    return path
+
+
+def test_a_workbook_is_imported_whole_even_when_batches_are_asked(tmp_path: Path) -> None:
+    book = _workbook(tmp_path / "study.xlsx", "2.0")
     result = import_folder(book, tmp_path / "s.duckdb", as_of=dt.date(2026, 1, 1), by="t",
                            batch_patients=1)
     assert result.rows_added["edss"] == 1
     with duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True) as con:
         assert con.sql("SELECT count(*) FROM patients").fetchall() == [(1,)]
+
+
+def test_a_failed_first_import_of_a_workbook_leaves_no_store_when_batches_are_asked(
+        tmp_path: Path) -> None:
+    book = _workbook(tmp_path / "study.xlsx", "4.2")
+    with pytest.raises(DataValidationError, match="1 error"):
+        import_folder(book, tmp_path / "s.duckdb", as_of=AS_OF, batch_patients=1)
+    assert not (tmp_path / "s.duckdb").exists()
 
 
 @pytest.mark.slow

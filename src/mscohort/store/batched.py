@@ -73,26 +73,34 @@ def import_staged(
     whole. Raises as :func:`mscohort.store.import_folder` does."""
     tell = progress or (lambda stage: None)
     fresh = not Path(db).exists()
+    result: ImportResult | None = None
     try:
         with _work_folder(db) as work, StudyStore(db) as store:
             tell(IMPORT_STAGES[0])
             staged = stage_study(path, work / "raw", batch_patients, mapping)
-            if staged is None:
-                return None
-            tell(IMPORT_STAGES[1])
-            parts, collector = check_batches(
-                staged, work / "typed", known_patients=store.known_patients(), as_of=as_of,
-                rows_per_rule=rows_per_rule,
-                issues_sink=work / "issues" if issues_out is not None else None,
-                progress=_batches(tell))
-            report = _finish(collector, str(staged.header.root), issues_out)
-            return store.add(parts, staged.header, report, mapping=mapping, as_of=as_of,
-                             accept=accept, by=by, progress=progress)
+            if staged is not None:
+                tell(IMPORT_STAGES[1])
+                parts, collector = check_batches(
+                    staged, work / "typed", known_patients=store.known_patients(),
+                    as_of=as_of, rows_per_rule=rows_per_rule,
+                    issues_sink=work / "issues" if issues_out is not None else None,
+                    progress=_batches(tell))
+                report = _finish(collector, str(staged.header.root), issues_out)
+                result = store.add(parts, staged.header, report, mapping=mapping,
+                                   as_of=as_of, accept=accept, by=by, progress=progress)
     except BaseException:
-        if fresh:  # the file this import created holds no data: remove it
-            for file in (Path(db), Path(f"{db}.wal")):
-                file.unlink(missing_ok=True)
+        _forget(db, fresh)
         raise
+    if result is None:  # read whole instead: as if this attempt had not opened the store
+        _forget(db, fresh)
+    return result
+
+
+def _forget(db: str | Path, fresh: bool) -> None:
+    """Remove the store file this import created (it holds no data)."""
+    if fresh:
+        for file in (Path(db), Path(f"{db}.wal")):
+            file.unlink(missing_ok=True)
 
 
 def validate_staged(
