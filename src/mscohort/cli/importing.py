@@ -38,6 +38,9 @@ def import_(
     retract_missing: Annotated[bool, typer.Option(
         "--retract-missing", help="With --accept-changes: retract stored records absent from "
         "the tables this import brings.")] = False,
+    issues_out: Annotated[Path | None, typer.Option(
+        "--issues-out", help="Also write every issue to this .csv or .xlsx file (the "
+        "report shows the first of each rule).")] = None,
 ) -> None:
     """Validate a study folder and add it to a study store: all of it, or nothing.
 
@@ -66,7 +69,8 @@ def import_(
                             shown="it alone")
         with stage_bar(err, "Importing", IMPORT_STAGES) as progress:
             result = import_folder(path, db, mapping=load_mapping(mapping), as_of=as_of_day(as_of),
-                                   accept=accept, by=by, progress=progress)
+                                   accept=accept, by=by, progress=progress,
+                                   issues_out=issues_out)
     except UsageError as exc:
         raise usage_exit(exc) from None
     except StoreWriteError as exc:

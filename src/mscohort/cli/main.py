@@ -64,17 +64,18 @@ def validate(
 
     Example: mscohort validate clinic_export/ --mapping mapping.toml --out issues.xlsx
     """
-    from mscohort.store import validate_folder
-    from mscohort.validate.export import FORMATS, write_issues
+    from mscohort.cli.progress import stage_bar
+    from mscohort.store.importing import check_folder
+    from mscohort.store.writing import IMPORT_STAGES
+    from mscohort.validate.export import FORMATS
 
     try:
         if out_file is not None and out_file.suffix.lower() not in FORMATS:
             raise bad_usage("--out", "a file ending in .csv or .xlsx", out_file.name)
-        with err.status("Reading and validating the study..."):
-            _, _, report = validate_folder(path, mapping=load_mapping(mapping), db=db,
-                                           as_of=as_of_day(as_of))
-        if out_file is not None:
-            write_issues(report, out_file)
+        with stage_bar(err, "Validating", IMPORT_STAGES[:3 if db else 2]) as progress:
+            report = check_folder(path, mapping=load_mapping(mapping), db=db,
+                                  as_of=as_of_day(as_of), issues_out=out_file,
+                                  progress=progress)
     except UsageError as exc:
         raise usage_exit(exc) from None
     if as_json:
@@ -84,7 +85,7 @@ def validate(
 
         print_report(out, report, limit)
         if out_file is not None:
-            out.print(f"wrote {report.issues.height} issues to {out_file}")
+            out.print(f"wrote {int(report.counts_by_rule()['n'].sum())} issues to {out_file}")
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -22,7 +22,9 @@ from rich.progress import (
 def stage_bar(console: Console, title: str, stages: tuple[str, ...]
               ) -> Iterator[Callable[[str], None]]:
     """A bar of ``len(stages)`` steps; the yielded callable is told each stage as it
-    begins (a stage not listed is shown, and counts as the next step)."""
+    begins (a stage not listed is shown, and counts as the next step). A stage told as
+    ``"<current stage>: detail"`` (``validating: batch 3 of 30``) is shown in place of the
+    current one without counting as a step."""
     if not console.is_terminal:  # a pipe, a log file, a test: nothing drawn
         yield lambda stage: None
         return
@@ -33,6 +35,9 @@ def stage_bar(console: Console, title: str, stages: tuple[str, ...]
     begun: list[str] = []
 
     def advance(stage: str) -> None:
+        if begun and stage.startswith(begun[-1] + ":"):  # within the current stage
+            progress.update(task, stage=stage)
+            return
         if begun:
             progress.advance(task)
         begun.append(stage)

@@ -64,6 +64,10 @@ def print_report(console: Console, report: ValidationReport, limit: int | None) 
     if limit is not None and report.issues.height > limit:
         console.print(f"... {report.issues.height - limit} more issues (use --json or --out "
                       "issues.csv for all)")
+    if report.truncated:  # a registry's report: the first issues of each rule (issue #23)
+        console.print(f"({report.issues.height} of the {int(counts['n'].sum())} issues are "
+                      "kept, the first of each rule; `mscohort validate --out issues.csv` or "
+                      "`mscohort import --issues-out issues.csv` lists every one)")
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -14,6 +14,7 @@ are returned as issues, so that validation reports them together with row-level 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,6 +147,12 @@ def _canonical_columns(
     return frame, issues + problems
 
 
+#: The renaming of a table read to canonical columns, with its issues (public for
+#: :mod:`mscohort.ingest.staging`, which renames each batch of a streamed file as a whole
+#: file is renamed here).
+canonical_columns = _canonical_columns
+
+
 def _precision(frame: pl.DataFrame, spec: Table, source: str
                ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """Read back the ``<date>_precision`` column ``mscohort export`` writes: a date of month
@@ -181,8 +188,14 @@ def _read(path: Path, sheet: str | None) -> pl.DataFrame:
     return readers.read_csv(path)
 
 
-def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
-    """Read every canonical table found at ``path`` (a folder, or one ``.xlsx`` workbook)."""
+def read_study(path: str | Path, mapping: Mapping | None = None, *,
+               reader: Callable[[Path, str | None], pl.DataFrame] | None = None) -> RawStudy:
+    """Read every canonical table found at ``path`` (a folder, or one ``.xlsx`` workbook).
+
+    ``reader`` reads one file (path, sheet) into a text table; the default reads it whole.
+    :mod:`mscohort.ingest.staging` passes one that reads only the header, to find and name
+    the files of a registry before it streams their rows."""
+    read = reader or _read
     root = Path(path)
     mapping = mapping or Mapping()
     if not root.exists():
@@ -231,7 +244,7 @@ def read_study(path: str | Path, mapping: Mapping | None = None) -> RawStudy:
         used.add((fpath, sheet))
         label = _label(fpath, sheet)
         try:
-            frame = _read(fpath, sheet)
+            frame = read(fpath, sheet)
         except UnreadableFileError as exc:
             issues.append(file_issue(Rule.UNREADABLE_FILE, label, str(exc)))
             unresolved.add(name)

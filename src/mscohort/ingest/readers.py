@@ -70,6 +70,10 @@ def _separator(path: Path, text: str) -> str:
     return ","
 
 
+#: The separator of a delimited file from its header line (used by the streamed reader too).
+separator = _separator
+
+
 def read_csv(path: Path) -> pl.DataFrame:
     """A delimited text file (comma, semicolon or tab, detected from the header line) in
     UTF-8, UTF-16 or Windows-1252/Latin-1 (see :mod:`mscohort.ingest.encoding`)."""

@@ -19,8 +19,8 @@ import polars as pl
 from mscohort.errors import DataValidationError, bad_argument
 from mscohort.issues import Rule, row_issues
 from mscohort.schema import TABLES
+from mscohort.store.incoming import Incoming, n_rows, rows_sql
 from mscohort.store.versions import history_name, q
-from mscohort.study import Study
 from mscohort.validate.report import ValidationReport
 
 DIFF_SCHEMA = {"table": pl.String, "file": pl.String, "row": pl.Int64, "patient_id": pl.String,
@@ -92,27 +92,29 @@ def _key_text(alias: str, spec_key: tuple[str, ...]) -> str:
                                 for k in spec_key)
 
 
-def store_diff(con: duckdb.DuckDBPyConnection, study: Study, tables_read: set[str]) -> StoreDiff:
-    """Compare ``study`` with the current view (inside the caller's transaction)."""
+def store_diff(con: duckdb.DuckDBPyConnection, study: Incoming,
+               tables_read: set[str]) -> StoreDiff:
+    """Compare ``study`` (in memory, or typed parts on disk) with the current view (inside
+    the caller's transaction)."""
     added: dict[str, int] = {}
     changed: list[pl.DataFrame] = []
     missing: list[pl.DataFrame] = []
     for name, spec in TABLES.items():
-        new = study.lineage(name)
         on = " AND ".join(f"n.{q(k)} = s.{q(k)}" for k in spec.key)
         values = [c for c in spec.stored_columns if c not in spec.key]
-        con.register("_new", new.select(*_lineage_columns(new), *spec.stored_columns)
-                     .to_arrow())
-        try:
+        if not _stores_any(con, name):  # nothing stored: every row is added
+            added[name] = n_rows(study, name)
+            continue
+        with rows_sql(con, study, name) as new:
             added[name] = int(con.execute(
-                f"SELECT count(*) FROM _new n WHERE NOT EXISTS "
+                f"SELECT count(*) FROM {new} n WHERE NOT EXISTS "
                 f"(SELECT 1 FROM {q(name)} s WHERE {on})").fetchall()[0][0])
             for c in values:
                 part = con.sql(
                     f"SELECT '{name}' AS \"table\", n._file AS file, n._row AS row, "
                     f"n.patient_id, {_key_text('n', spec.key)} AS record, '{c}' AS \"column\", "
                     f"CAST(s.{q(c)} AS VARCHAR) AS old, CAST(n.{q(c)} AS VARCHAR) AS new "
-                    f"FROM _new n JOIN {q(name)} s ON {on} "
+                    f"FROM {new} n JOIN {q(name)} s ON {on} "
                     f"WHERE n.{q(c)} IS DISTINCT FROM s.{q(c)}").pl()
                 if part.height:
                     changed.append(part.cast(DIFF_SCHEMA))
@@ -120,22 +122,13 @@ def store_diff(con: duckdb.DuckDBPyConnection, study: Study, tables_read: set[st
                 part = con.sql(
                     f"SELECT '{name}' AS \"table\", s.patient_id, "
                     f"{_key_text('s', spec.key)} AS record FROM {q(name)} s WHERE NOT EXISTS "
-                    f"(SELECT 1 FROM _new n WHERE {on}) ORDER BY record").pl()
+                    f"(SELECT 1 FROM {new} n WHERE {on}) ORDER BY record").pl()
                 if part.height:
                     missing.append(part.cast(MISSING_SCHEMA))
-        finally:
-            con.unregister("_new")
     changed_frame = (pl.concat(changed).sort("table", "file", "row", "column")
                      if changed else pl.DataFrame(schema=DIFF_SCHEMA))
     missing_frame = pl.concat(missing) if missing else pl.DataFrame(schema=MISSING_SCHEMA)
     return StoreDiff(added, changed_frame, missing_frame)
-
-
-def _lineage_columns(frame: pl.DataFrame) -> list[pl.Expr]:
-    """The lineage columns of ``frame``, or typed empty ones for a frame read from a store."""
-    return [pl.col("_file") if "_file" in frame.columns else pl.lit(None, pl.String)
-            .alias("_file"),
-            pl.col("_row") if "_row" in frame.columns else pl.lit(None, pl.Int64).alias("_row")]
 
 
 def conflict_issues(diff: StoreDiff) -> list[pl.DataFrame]:
@@ -161,7 +154,7 @@ def conflict_issues(diff: StoreDiff) -> list[pl.DataFrame]:
     return issues
 
 
-def apply_changes(con: duckdb.DuckDBPyConnection, study: Study, version: int,
+def apply_changes(con: duckdb.DuckDBPyConnection, study: Incoming, version: int,
                   diff: StoreDiff, accept: Acceptance | None) -> dict[str, tuple[int, int, int]]:
     """Write ``study`` as store version ``version`` (inside the caller's transaction):
     added records, accepted corrections, and accepted retractions of missing records,
@@ -172,8 +165,7 @@ def apply_changes(con: duckdb.DuckDBPyConnection, study: Study, version: int,
     changed_tables = set(diff.changed["table"]) if accept is not None else set()
     missing_tables = set(diff.missing["table"]) if retract else set()
     for name, spec in TABLES.items():
-        new = study.table(name)
-        if new.height == 0 and name not in missing_tables:
+        if n_rows(study, name) == 0 and name not in missing_tables:
             continue
         hist = q(history_name(name))
         cols = ", ".join(map(q, spec.stored_columns))
@@ -181,27 +173,26 @@ def apply_changes(con: duckdb.DuckDBPyConnection, study: Study, version: int,
         on = " AND ".join(f"n.{q(k)} = s.{q(k)}" for k in spec.key)
         values = [c for c in spec.stored_columns if c not in spec.key]
         differ = " OR ".join(f"n.{q(c)} IS DISTINCT FROM s.{q(c)}" for c in values) or "false"
-        con.register("_new", new.to_arrow())
-        try:
+        with rows_sql(con, study, name) as new:
             n_changed = n_retracted = 0
             if name in changed_tables:
                 n_changed = _run(con, f"INSERT INTO {hist} SELECT {ncols}, {version}, 'changed' "
-                                 f"FROM _new n JOIN {q(name)} s ON {on} WHERE {differ}")
+                                 f"FROM {new} n JOIN {q(name)} s ON {on} WHERE {differ}")
                 sets = ", ".join(f"{q(c)} = n.{q(c)}" for c in values)
-                con.execute(f"UPDATE {q(name)} s SET {sets}, import_id = {version} FROM _new n "
+                con.execute(f"UPDATE {q(name)} s SET {sets}, import_id = {version} FROM {new} n "
                             f"WHERE {on} AND ({differ})")
             if name in missing_tables:
-                gone = f"NOT EXISTS (SELECT 1 FROM _new n WHERE {on})"
+                gone = f"NOT EXISTS (SELECT 1 FROM {new} n WHERE {on})"
                 n_retracted = _run(con, f"INSERT INTO {hist} SELECT {cols}, {version}, "
                                    f"'retracted' FROM {q(name)} s WHERE {gone}")
                 con.execute(f"DELETE FROM {q(name)} s WHERE {gone}")
-            fresh = f"NOT EXISTS (SELECT 1 FROM {q(name)} s WHERE {on})"
+            # a table with nothing stored takes every row (the same rows, without the join)
+            fresh = (f"NOT EXISTS (SELECT 1 FROM {q(name)} s WHERE {on})"
+                     if _stores_any(con, name) else "true")
             n_added = _run(con, f"INSERT INTO {hist} SELECT {ncols}, {version}, 'added' "
-                           f"FROM _new n WHERE {fresh}")
+                           f"FROM {new} n WHERE {fresh}")
             con.execute(f"INSERT INTO {q(name)} ({cols}, import_id) SELECT {ncols}, {version} "
-                        f"FROM _new n WHERE {fresh}")
-        finally:
-            con.unregister("_new")
+                        f"FROM {new} n WHERE {fresh}")
         counts[name] = (n_added, n_changed, n_retracted)
     return counts
 
@@ -240,6 +231,12 @@ def orphan_issues(con: duckdb.DuckDBPyConnection) -> list[pl.DataFrame]:
                 message=f"the patient would be retracted but still has {name} records; "
                         "retract those records too, or keep the patient"))
     return issues
+
+
+def _stores_any(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when the table ``name`` holds at least one record."""
+    return bool(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {q(name)} LIMIT 1)"
+                            ).fetchall()[0][0])
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str) -> int:

@@ -36,6 +36,7 @@ from mscohort.store.changes import (
     store_diff,
 )
 from mscohort.store.import_result import ImportResult
+from mscohort.store.incoming import Incoming
 from mscohort.store.versions import (
     AUDIT_DDL,
     as_of_sql,
@@ -339,7 +340,7 @@ class StudyStore:
         return self.read("patients").select(KNOWN_PATIENT_COLUMNS)
 
     # -- writing ------------------------------------------------------------------------
-    def diff(self, study: Study, tables_read: set[str] | None = None) -> StoreDiff:
+    def diff(self, study: Incoming, tables_read: set[str] | None = None) -> StoreDiff:
         """What importing ``study`` would change: added, changed (old -> new) and missing
         records (stored, absent from the tables in ``tables_read``)."""
         return store_diff(self.con, study, tables_read or set())
@@ -349,7 +350,7 @@ class StudyStore:
         return conflict_issues(self.diff(study))
 
     def add(
-        self, study: Study, raw: RawStudy, report: ValidationReport,
+        self, study: Incoming, raw: RawStudy, report: ValidationReport,
         *, mapping: Mapping | None = None, as_of: dt.date | None = None,
         accept: Acceptance | None = None, by: str | None = None, source: str | None = None,
         progress: Callable[[str], None] | None = None,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from mscohort.errors import bad_argument, bad_usage
 from mscohort.ingest import Mapping, RawStudy, read_study
 from mscohort.store.changes import Acceptance, conflict_issues
 from mscohort.store.duckdb_store import ImportResult, StudyStore
@@ -19,6 +20,7 @@ from mscohort.store.preview import preview_raw
 from mscohort.store.writing import IMPORT_STAGES
 from mscohort.study import Study
 from mscohort.validate import ValidationReport, check_study
+from mscohort.validate.export import FORMATS, write_issues
 
 #: Issues an import keeps of each rule (every rule is counted): a registry with a warning
 #: on a million rows does not hold a million issues; ``validate --out`` writes them all.
@@ -58,24 +60,79 @@ def validate_raw(raw: RawStudy, *, db: str | Path | None = None, as_of: dt.date 
 def import_folder(
     path: str | Path, db: str | Path, *, mapping: Mapping | None = None,
     as_of: dt.date | None = None, accept: Acceptance | None = None, by: str | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, batch_patients: int | None = None,
+    issues_out: str | Path | None = None,
 ) -> ImportResult:
     """Validate the study at ``path`` and add it to the store ``db``: all of it or nothing.
 
     Changed values are corrections, applied only with ``accept`` (who and why); ``by``
     names who imports when nothing changes (recorded in the audit trail). ``progress``
-    is told each stage as it begins (:data:`IMPORT_STAGES`).
+    is told each stage as it begins (:data:`IMPORT_STAGES`; while validating in batches,
+    ``validating: batch k of n``). A folder of :data:`~mscohort.store.batched.BATCHED_MIN_BYTES`
+    or more (or any, when ``batch_patients`` is given) is validated ``batch_patients``
+    patients at a time (:mod:`mscohort.store.batched`; the same store results). Every issue
+    is written to ``issues_out`` (``.csv`` or ``.xlsx``) when given; the report keeps
+    the first :data:`ISSUES_KEPT_PER_RULE` of each rule.
     """
+    from mscohort.store import batched
+
+    if batch_patients is not None and (isinstance(batch_patients, bool)
+                                       or not isinstance(batch_patients, int)
+                                       or batch_patients < 1):
+        raise bad_argument("batch_patients", "a whole number >= 1", batch_patients)
+    _check_issues_out(issues_out)
+    if batch_patients is not None or batched.folder_bytes(path) >= batched.BATCHED_MIN_BYTES:
+        result = batched.import_staged(
+            path, db, mapping=mapping, as_of=as_of, accept=accept, by=by, progress=progress,
+            batch_patients=batch_patients or batched.BATCH_PATIENTS,
+            rows_per_rule=ISSUES_KEPT_PER_RULE, issues_out=issues_out)
+        if result is not None:
+            return result
     if progress is not None:
         progress(IMPORT_STAGES[0])
     return import_raw(read_study(path, mapping), db, mapping=mapping, as_of=as_of,
-                      accept=accept, by=by, progress=progress)
+                      accept=accept, by=by, progress=progress, issues_out=issues_out)
+
+
+def check_folder(
+    path: str | Path, *, mapping: Mapping | None = None, db: str | Path | None = None,
+    as_of: dt.date | None = None, batch_patients: int | None = None,
+    issues_out: str | Path | None = None, progress: Callable[[str], None] | None = None,
+) -> ValidationReport:
+    """The validation report of the folder ``path`` (against the store ``db`` if given), as
+    :func:`validate_folder` gives it; a large folder (as :func:`import_folder` decides) is
+    validated in batches and its report keeps the first :data:`ISSUES_KEPT_PER_RULE` issues
+    of each rule (all counted). Every issue is written to ``issues_out`` when given."""
+    from mscohort.store import batched
+
+    _check_issues_out(issues_out)
+    if batch_patients is not None or batched.folder_bytes(path) >= batched.BATCHED_MIN_BYTES:
+        report = batched.validate_staged(
+            path, mapping=mapping, db=db, as_of=as_of,
+            batch_patients=batch_patients or batched.BATCH_PATIENTS,
+            rows_per_rule=ISSUES_KEPT_PER_RULE, issues_out=issues_out, progress=progress)
+        if report is not None:
+            return report
+    if progress is not None:
+        progress(IMPORT_STAGES[0])
+    raw = read_study(path, mapping)
+    if progress is not None:
+        progress(IMPORT_STAGES[1])
+    _, report = validate_raw(raw, db=db, as_of=as_of)
+    if issues_out is not None:
+        write_issues(report, issues_out)
+    return report
+
+
+def _check_issues_out(issues_out: str | Path | None) -> None:
+    if issues_out is not None and Path(issues_out).suffix.lower() not in FORMATS:
+        raise bad_usage("--issues-out", "a file ending in .csv or .xlsx", Path(issues_out).name)
 
 
 def import_raw(raw: RawStudy, db: str | Path, *, mapping: Mapping | None = None,
                as_of: dt.date | None = None, accept: Acceptance | None = None,
-               by: str | None = None, progress: Callable[[str], None] | None = None
-               ) -> ImportResult:
+               by: str | None = None, progress: Callable[[str], None] | None = None,
+               issues_out: str | Path | None = None) -> ImportResult:
     """Validate tables already read (a folder, SDTM datasets, a wide sheet) and add them to
     the store ``db``: all of it or nothing. A failed first import leaves no store file
     behind (a failed later one leaves the store as it was)."""
@@ -86,6 +143,8 @@ def import_raw(raw: RawStudy, db: str | Path, *, mapping: Mapping | None = None,
                 progress(IMPORT_STAGES[1])
             study, report = check_study(raw, known_patients=store.known_patients(),
                                         as_of=as_of)
+            if issues_out is not None:
+                write_issues(report, issues_out)
             report = report.bounded(ISSUES_KEPT_PER_RULE)
             raw = _files_only(raw)  # the text of the tables is not stored: let it go
             return store.add(study, raw, report, mapping=mapping, as_of=as_of,

@@ -27,46 +27,33 @@ import polars as pl
 
 from mscohort.issues import Rule, row_issues
 from mscohort.schema import TABLES
+from mscohort.store.incoming import Incoming, n_rows, rows_sql
 from mscohort.store.versions import history_name, q
-from mscohort.study import Study
 
 
-def _staged(study: Study, name: str) -> pl.DataFrame:
-    """The key columns of the rows ``study`` brings to ``name``, with file and row."""
-    frame = study.lineage(name)
-    lineage = [pl.col("_file") if "_file" in frame.columns
-               else pl.lit(None, pl.String).alias("_file"),
-               pl.col("_row") if "_row" in frame.columns
-               else pl.lit(None, pl.Int64).alias("_row")]
-    return frame.select(*lineage, *TABLES[name].key)
-
-
-def duplicate_key_issues(con: duckdb.DuckDBPyConnection, study: Study,
+def duplicate_key_issues(con: duckdb.DuckDBPyConnection, study: Incoming,
                          version: int) -> list[pl.DataFrame]:
     """``duplicate_key`` issues: staged rows of ``study`` whose key is now stored more than
     once in its canonical table, or has more than one version ``version`` in its history
     (run after the write, inside the caller's transaction)."""
     issues = []
     for name, spec in TABLES.items():
-        staged = _staged(study, name)
-        if staged.height == 0:
+        if n_rows(study, name) == 0 or _fresh_without_repeats(con, name, spec.key, version):
             continue
         on = " AND ".join(f"n.{q(k)} = s.{q(k)}" for k in spec.key)
         key_text = " || ' / ' || ".join(f"coalesce(CAST(n.{q(k)} AS VARCHAR), '')"
                                         for k in spec.key)
-        con.register("_staged", staged.with_row_index("_ord").to_arrow())
-        try:
+        with rows_sql(con, study, name, "_staged") as staged:
             rows = con.sql(
+                f"WITH n AS (SELECT row_number() OVER () AS _ord, * FROM {staged}) "
                 f"SELECT n._ord, any_value(n._file) AS _file, any_value(n._row) AS _row, "
                 f"any_value(n.patient_id) AS patient_id, any_value({key_text}) AS record "
-                f"FROM _staged n JOIN ("
+                f"FROM n JOIN ("
                 f"SELECT {', '.join(q(k) for k in spec.key)}, 'stored' AS what "
                 f"FROM {q(name)} UNION ALL SELECT {', '.join(q(k) for k in spec.key)}, "
                 f"'history' AS what FROM {q(history_name(name))} "
                 f"WHERE version = {int(version)}) s ON {on} "
                 f"GROUP BY n._ord, s.what HAVING count(*) > 1 ORDER BY n._ord").pl()
-        finally:
-            con.unregister("_staged")
         if rows.height == 0:
             continue
         rows = rows.unique("_ord", keep="first", maintain_order=True)
@@ -77,6 +64,27 @@ def duplicate_key_issues(con: duckdb.DuckDBPyConnection, study: Study,
                 message=pl.format(f"{name} would hold the key {' and '.join(spec.key)} "
                                   "({}) more than once", pl.col("record"))))
     return issues
+
+
+def _fresh_without_repeats(con: duckdb.DuckDBPyConnection, name: str, key: tuple[str, ...],
+                           version: int) -> bool:
+    """True when every record of ``name`` and of its history was written by import
+    ``version`` (the table was empty before it) and no key is among them twice: then no
+    staged key can match two records, and the join of :func:`duplicate_key_issues` is not
+    needed (a registry's first import: two aggregates instead of a join of every row)."""
+    keys = ", ".join(q(k) for k in key)
+    hist = q(history_name(name))
+    older = con.execute(
+        f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {q(name)} WHERE import_id <> {version} "
+        f"LIMIT 1)) + (SELECT count(*) FROM (SELECT 1 FROM {hist} WHERE version <> {version} "
+        "LIMIT 1))").fetchall()[0][0]
+    if older:
+        return False
+    repeats = con.execute(
+        f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {q(name)} GROUP BY {keys} "
+        f"HAVING count(*) > 1 LIMIT 1)) + (SELECT count(*) FROM (SELECT 1 FROM {hist} "
+        f"GROUP BY {keys} HAVING count(*) > 1 LIMIT 1))").fetchall()[0][0]
+    return not repeats
 
 
 __all__ = ["duplicate_key_issues"]

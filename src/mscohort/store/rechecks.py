@@ -9,12 +9,13 @@ import polars as pl
 
 from mscohort.schema import TABLES
 from mscohort.store.changes import StoreDiff
+from mscohort.store.incoming import Incoming, subset
 from mscohort.store.versions import q
 from mscohort.study import Study
 from mscohort.validate.births import BIRTH_COLUMNS, corrected_birth_issues
 
 
-def birth_recheck(con: duckdb.DuckDBPyConnection, study: Study,
+def birth_recheck(con: duckdb.DuckDBPyConnection, study: Incoming,
                   diff: StoreDiff) -> list[pl.DataFrame]:
     """``before_birth`` issues of the stored records of the patients whose birth date the
     import ``study`` changes (``diff``: the import against the current view); [] when it
@@ -35,4 +36,5 @@ def birth_recheck(con: duckdb.DuckDBPyConnection, study: Study,
             ).pl().cast(spec.stored_schema())
     finally:
         con.unregister("_ids")
-    return corrected_birth_issues(Study(tables), study)
+    # the import's rows of these patients only (in memory even for a registry)
+    return corrected_birth_issues(Study(tables), subset(study, ids["patient_id"].to_list()))

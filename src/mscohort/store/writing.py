@@ -25,9 +25,9 @@ from mscohort.store.changes import (
     retract_records,
 )
 from mscohort.store.import_result import ImportResult
+from mscohort.store.incoming import Incoming, n_rows
 from mscohort.store.keys import duplicate_key_issues
 from mscohort.store.rechecks import birth_recheck
-from mscohort.study import Study
 from mscohort.validate.report import ValidationReport
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def _next_version(store: StudyStore) -> int:
 
 
 def add_study(
-    store: StudyStore, study: Study, raw: RawStudy, report: ValidationReport,
+    store: StudyStore, study: Incoming, raw: RawStudy, report: ValidationReport,
     *, mapping: Mapping | None = None, as_of: dt.date | None = None,
     accept: Acceptance | None = None, by: str | None = None, source: str | None = None,
     progress: Callable[[str], None] | None = None,
@@ -59,7 +59,7 @@ def add_study(
     (:mod:`mscohort.store.rechecks`), and :class:`ChangesNeedAcceptance` (with the diff)
     when stored values would change without ``accept``.
     """
-    rows_read = {name: study.lineage(name).height for name in TABLES}
+    rows_read = {name: n_rows(study, name) for name in TABLES}
     tell = progress or (lambda stage: None)
     store.con.execute("BEGIN TRANSACTION")
     try:

@@ -55,10 +55,11 @@ def _typed_table(
             series.extend(out)
             issues.extend(problems)
         else:
-            series.append(pl.Series(col.name, [None] * frame.height, dtype=col.dtype))
+            series.append(pl.repeat(None, frame.height, dtype=col.dtype, eager=True)
+                          .alias(col.name))
             if col.month_precision:
-                series.append(pl.Series(col.name + PRECISION_SUFFIX, [None] * frame.height,
-                                        dtype=pl.String))
+                series.append(pl.repeat(None, frame.height, dtype=pl.String, eager=True)
+                              .alias(col.name + PRECISION_SUFFIX))
     typed = pl.DataFrame(series).with_columns(
         pl.lit(raw.source).alias("_file"), frame["_row"]
     )

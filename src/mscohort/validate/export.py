@@ -5,10 +5,14 @@ its source in one pass."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mscohort.errors import bad_usage
 from mscohort.issues import RULES
 from mscohort.validate.report import ValidationReport
+
+if TYPE_CHECKING:
+    from mscohort.validate.batches import IssueCollector
 
 FORMATS = (".csv", ".xlsx")
 
@@ -48,3 +52,20 @@ def write_issues(report: ValidationReport, path: str | Path) -> Path:
         sheet.auto_filter.ref = sheet.dimensions
     book.save(path)
     return path
+
+
+def write_every_issue(collector: IssueCollector, path: str | Path) -> Path:
+    """Write every issue a batched validation collected (not only those it keeps in memory)
+    to ``path``, as :func:`write_issues` does: a CSV is written from disk in report order
+    without holding the issues in memory; a workbook holds them (Excel's limit is about a
+    million rows)."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise bad_usage("--out", "a file ending in .csv or .xlsx", path.name)
+    every = collector.every_issue()
+    if path.suffix.lower() == ".csv":
+        every.sink_csv(path)
+        return path
+    report = collector.report("")
+    return write_issues(ValidationReport(every.collect(), report.source, report.counts),
+                        path)

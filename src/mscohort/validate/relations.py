@@ -95,10 +95,25 @@ def edss_after_relapse(edss: pl.DataFrame, relapses: pl.DataFrame, file: str) ->
     )
     if left.height == 0 or right.height == 0:
         return []
-    joined = left.join_asof(
-        right, left_on="date", right_on="_relapse", by="patient_id", strategy="backward",
-        check_sortedness=False,
-    ).with_columns((pl.col("date") - pl.col("_relapse")).dt.total_days().alias("_days"))
+    # One as-of join over (patient, day) packed in one number (patient number * 2^23 + day,
+    # days offset so that any year 0001-9999 fits in 23 bits) instead of a join by patient:
+    # the latest onset on or before an EDSS date of the same patient, as ``by=patient_id``
+    # finds it, and many times faster. A match of another patient is no match.
+    codes = (pl.concat([left["patient_id"], right["patient_id"]]).unique().to_frame()
+             .with_row_index("_pid"))
+
+    def packed(day: str) -> pl.Expr:
+        return (pl.col("_pid").cast(pl.Int64) * 2**23
+                + pl.col(day).cast(pl.Int32).cast(pl.Int64) + 2**22).alias("_at")
+
+    left = left.join(codes, on="patient_id").with_columns(packed("date")).sort("_at")
+    right = (right.join(codes, on="patient_id").with_columns(packed("_relapse"))
+             .select("_at", pl.col("_pid").alias("_relapse_pid"), "_relapse").sort("_at"))
+    joined = left.join_asof(right, on="_at", strategy="backward", check_sortedness=False)
+    joined = joined.with_columns(
+        pl.when(pl.col("_relapse_pid") == pl.col("_pid")).then(pl.col("_relapse"))
+        .alias("_relapse")).drop("_pid", "_relapse_pid", "_at").with_columns(
+        (pl.col("date") - pl.col("_relapse")).dt.total_days().alias("_days"))
     rows = joined.filter(pl.col("_days") < EDSS_AFTER_RELAPSE_DAYS).sort("_row")
     return [row_issues(
         rows, Rule.EDSS_DURING_RELAPSE, file=file, column="date", value=pl.col("date"),
