@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -43,6 +42,7 @@ import numpy as np
 from mscohort.calibrate.exact import (
     MEASURES,
     SHARES,
+    AtMost,
     Cell,
     Reading,
     Solution,
@@ -59,22 +59,6 @@ SEED_READING = Reading()
 SCALE = {"baseline EDSS": 2, "change EDSS": 2, "baseline MSSS": 1000, "change MSSS": 1000}
 
 
-@dataclass(frozen=True)
-class AtMost:
-    """At most ``count`` patients of ``group`` ("table/group") with ``measure`` below
-    ``below`` (a protocol's constraint, e.g. screening EDSS 3-7 with one declared
-    deviation)."""
-
-    group: str
-    measure: str
-    below: float
-    count: int
-
-    def __str__(self) -> str:
-        return f"{self.group.replace('/', ' / ')} / at most {self.count} with " \
-               f"{self.measure} below {self.below:g}"
-
-
 def _interval(t: Target) -> tuple[Fraction, Fraction]:
     """The closed interval of values printing as ``t`` (exact)."""
     v, half = Fraction(t.number.text), Fraction(1, 2 * 10 ** t.number.decimals)
@@ -87,7 +71,7 @@ def _model(cells: list[Cell], targets: Sequence[Target], reading: Reading,
     from ortools.sat.python import cp_model
 
     grid = reading.grid()
-    opts = [choices(c, grid, [*targets, *map(_as_target, extra)], reading.baseline_days)
+    opts = [choices(c, grid, [*targets, *(a.stand_in() for a in extra)], reading.baseline_days)
             for c in cells]
     if sample:
         opts = [_sampled(o, targets, sample, np.random.default_rng(seed)) for o in opts]
@@ -242,7 +226,7 @@ def _run(cells, targets, reading, time_limit, extra, workers, seed, core,  # typ
     if time_limit <= 0:
         raise bad_argument("time_limit", "positive (seconds)", time_limit)
     groups = {t.group for t in [*targets, *extra]}
-    cells = [c for c in merged(cells, [*targets, *[_as_target(a) for a in extra]])
+    cells = [c for c in merged(cells, [*targets, *(a.stand_in() for a in extra)])
              if c.groups & groups]
     model, x, opts, flags, names = _model(cells, targets, reading, extra, ties, sample, seed)
     model.add_assumptions(list(flags.values()))
@@ -264,13 +248,6 @@ def _run(cells, targets, reading, time_limit, extra, workers, seed, core,  # typ
               for j, c in enumerate(cells)}
     return Solution("feasible", counts, verify(cells, list(targets), counts)
                     and all(_holds(a, cells, counts) for a in extra)), []
-
-
-def _as_target(a: AtMost) -> Target:
-    """A stand-in that makes :func:`merged` keep the constraint's group (never solved)."""
-    from mscohort.calibrate.published import Number
-
-    return Target(a.group, a.measure, "at_most", Number.parse("0"))
 
 
 def _holds(a: AtMost, cells: list[Cell],
