@@ -107,6 +107,27 @@ class Target:
 
 
 @dataclass(frozen=True)
+class AtMost:
+    """At most ``count`` patients of ``group`` ("table/group") with ``measure`` below
+    ``below`` (a protocol's constraint, e.g. screening EDSS 3-7 with one declared
+    deviation)."""
+
+    group: str
+    measure: str
+    below: float
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.group.replace('/', ' / ')} / at most {self.count} with " \
+               f"{self.measure} below {self.below:g}"
+
+    def stand_in(self) -> Target:
+        """A target that no constraint reads: keeps the group's cells and the measure in
+        the choices."""
+        return Target(self.group, self.measure, "at_most", Number.parse("0"))
+
+
+@dataclass(frozen=True)
 class Solution:
     """The solver's verdict: ``status`` is "feasible", "infeasible" or "unknown" (time
     limit); ``counts`` per cell: (choice vector, count) of a feasible program."""
@@ -174,11 +195,17 @@ def choices(cell: Cell, grid: np.ndarray, targets: list[Target],
 
 
 def solve(cells: list[Cell], targets: list[Target], reading: Reading = Reading(),
-          time_limit: float = 60.0, tangents: int = 9) -> Solution:
-    """Whether counts exist that print every target as published (module notes)."""
-    cells = merged(cells, targets)
+          time_limit: float = 60.0, tangents: int = 9, integral: bool = True,
+          extra: tuple[AtMost, ...] = ()) -> Solution:
+    """Whether counts exist that print every target as published (module notes).
+
+    ``integral=False`` solves the linear relaxation (counts may be fractions): fast, and
+    its "infeasible" is still a proof; its "feasible" says nothing (no counts). ``extra``:
+    protocol constraints that hold with the targets."""
+    every = [*targets, *(a.stand_in() for a in extra)]
+    cells = merged(cells, every)
     grid = reading.grid()
-    opts = [choices(c, grid, targets, reading.baseline_days) for c in cells]
+    opts = [choices(c, grid, every, reading.baseline_days) for c in cells]
     means = {(t.group, t.measure): t.interval for t in targets if t.stat == "mean"}
     if any(o.shape[0] == 0 for o, c in zip(opts, cells, strict=True) if c.count):
         return Solution("infeasible")
@@ -190,13 +217,20 @@ def solve(cells: list[Cell], targets: list[Target], reading: Reading = Reading()
         rows.append((a, c.count, c.count))
     for t in targets:
         rows += _rows(t, cells, opts, offset, tangents, means.get((t.group, t.measure)))
+    for rule in extra:
+        below = np.zeros(offset[-1])
+        for j, c in enumerate(cells):
+            if rule.group in c.groups:
+                below[offset[j]:offset[j + 1]] = opts[j][:, MEASURES.index(rule.measure)] \
+                    < rule.below - 1e-9
+        rows.append((below, -math.inf, rule.count))
     if not rows[len(cells):]:
         return Solution("feasible")
     nz = [np.flatnonzero(a) for a, _, _ in rows]
     A = coo_matrix((np.concatenate([a[z] for (a, _, _), z in zip(rows, nz, strict=True)]),
                     (np.repeat(np.arange(len(rows)), [z.size for z in nz]),
                      np.concatenate(nz))), shape=(len(rows), offset[-1]))
-    res = milp(np.zeros(offset[-1]), integrality=np.ones(offset[-1]),
+    res = milp(np.zeros(offset[-1]), integrality=np.full(offset[-1], int(integral)),
                bounds=(0, np.repeat([c.count for c in cells], np.diff(offset))),
                constraints=LinearConstraint(A.tocsr(), [r[1] for r in rows],
                                             [r[2] for r in rows]),
@@ -205,6 +239,8 @@ def solve(cells: list[Cell], targets: list[Target], reading: Reading = Reading()
         return Solution("infeasible")
     if res.x is None:
         return Solution("unknown")
+    if not integral:
+        return Solution("feasible")
     x = np.round(res.x).astype(int)
     counts = {c.name: [(tuple(map(float, opts[j][i])), int(x[offset[j] + i]))
                        for i in np.flatnonzero(x[offset[j]:offset[j + 1]])]
@@ -287,17 +323,19 @@ def verify(cells: list[Cell], targets: list[Target],
 
 
 def conflict(cells: list[Cell], targets: list[Target], reading: Reading = Reading(),
-             time_limit: float = 60.0) -> tuple[list[Target], bool]:
+             time_limit: float = 60.0, integral: bool = True,
+             extra: tuple[AtMost, ...] = ()) -> tuple[list[Target], bool]:
     """A set of targets proved infeasible, shrunk by the deletion filter; the flag is True
     when every deletion test was decided (a time-out keeps the target, so the set stays
     infeasible). Irreducible for the program: dropping any one target makes the relaxation
     feasible (the true cohort may still be impossible, so the set is a proof, and the
-    smallest one this relaxation can give)."""
+    smallest one this relaxation can give). The ``extra`` constraints are always kept."""
     keep = list(targets)
     decided = True
     for t in list(targets):
         trial = [u for u in keep if u is not t]
-        verdict = solve(cells, trial, reading, time_limit).status
+        verdict = solve(cells, trial, reading, time_limit, integral=integral,
+                        extra=extra).status
         if verdict == "infeasible":
             keep = trial
         elif verdict == "unknown":
