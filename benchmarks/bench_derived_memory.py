@@ -35,6 +35,8 @@ def rss_mb() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
+    parser.add_argument("--db", type=Path, default=None,
+                        help="store to create and keep (default: a temporary file)")
     args = parser.parse_args()
     stage = ["start"]
     peaks: dict[str, int] = {}
@@ -72,7 +74,7 @@ def main() -> None:
         print(f"{time.perf_counter() - t0:7.1f} s  {name}  RSS {rss_mb():,} MB", flush=True)
 
     with tempfile.TemporaryDirectory(dir=args.folder.parent) as tmp:
-        import_folder(args.folder, Path(tmp) / "study.duckdb", as_of=dt.date(2026, 1, 1),
+        import_folder(args.folder, args.db or Path(tmp) / "study.duckdb", as_of=dt.date(2026, 1, 1),
                       by="bench", progress=progress)
     stage[0] = "done"
     time.sleep(0.6)
