@@ -29,19 +29,23 @@ from mscohort.study import Study
 BATCH_PATIENTS = 20_000
 
 
+def _patient_range(column: str, lo: str | None, hi: str | None) -> tuple[str, list[str]]:
+    """A `` WHERE`` clause (or nothing) keeping ``column`` in [lo, hi), and its parameters."""
+    where, params = [], []
+    if lo is not None:
+        where.append(f"{column} >= ?")
+        params.append(lo)
+    if hi is not None:
+        where.append(f"{column} < ?")
+        params.append(hi)
+    return (f" WHERE {' AND '.join(where)}" if where else ""), params
+
 def _rows(con: duckdb.DuckDBPyConnection, table: str, lo: str | None, hi: str | None
           ) -> pl.DataFrame:
     """The stored rows of ``table`` for patients in [lo, hi) (None: unbounded), by key."""
     spec = TABLES[table]
-    where, params = [], []
-    if lo is not None:
-        where.append("patient_id >= ?")
-        params.append(lo)
-    if hi is not None:
-        where.append("patient_id < ?")
-        params.append(hi)
-    sql = (f"SELECT {', '.join(map(q, spec.stored_columns))} FROM {q(table)}"
-           + (f" WHERE {' AND '.join(where)}" if where else "")
+    where, params = _patient_range("patient_id", lo, hi)
+    sql = (f"SELECT {', '.join(map(q, spec.stored_columns))} FROM {q(table)}{where}"
            + f" ORDER BY {', '.join(map(q, spec.key))}")
     return con.sql(sql, params=params).pl().cast(spec.stored_schema())
 
@@ -49,17 +53,10 @@ def _rows(con: duckdb.DuckDBPyConnection, table: str, lo: str | None, hi: str | 
 def _inputs(con: duckdb.DuckDBPyConnection, lo: str | None, hi: str | None) -> pl.DataFrame:
     """Date, EDSS, age and duration (completed years) of the stored EDSS assessments of the
     patients in [lo, hi) (None: unbounded), in (patient, date) order."""
-    where, params = [], []
-    if lo is not None:
-        where.append("e.patient_id >= ?")
-        params.append(lo)
-    if hi is not None:
-        where.append("e.patient_id < ?")
-        params.append(hi)
+    where, params = _patient_range("e.patient_id", lo, hi)
     frame = con.sql(
         "SELECT e.date, e.edss, p.birth_date, p.onset_date FROM edss e "
-        "LEFT JOIN patients p USING (patient_id)"
-        + (f" WHERE {' AND '.join(where)}" if where else "")
+        "LEFT JOIN patients p USING (patient_id)" + where
         + " ORDER BY e.patient_id, e.date", params=params).pl()
     frame = frame.with_columns(
         pl.col("date").cast(pl.Date), pl.col("birth_date").cast(pl.Date),
