@@ -42,7 +42,7 @@ def test_scanning_in_batches_on_threads_finds_what_one_scan_finds(
         assert a.equals(b)
 
 
-def test_a_scan_that_draws_random_numbers_stays_one_batch(
+def test_a_scan_that_draws_random_numbers_finds_the_same_events_in_batches(
         monkeypatch: pytest.MonkeyPatch) -> None:
     visits, relapses = make_cohort(300, seed=5)
     settings = EventSettings(event="multiple", impute_last_visit=0.5, seed=11)

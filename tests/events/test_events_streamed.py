@@ -19,7 +19,6 @@ from typer.testing import CliRunner
 from mscohort.analyse.disability import event_settings, run_events
 from mscohort.analyse.event_stream import stream_events
 from mscohort.cli.main import app
-from mscohort.errors import InvalidArgumentError
 from mscohort.ingest.formulas import write_safe_csv
 from mscohort.loading import load_visits
 from mscohort.report.event_files import EventFiles
@@ -130,21 +129,36 @@ def test_msfc_outcome_from_a_store_is_batched_like_edss(stores: dict[str, Path],
     assert _files(tmp_path / "b.csv") == _files(tmp_path / "ref.csv")
 
 
-def test_a_scan_that_draws_random_numbers_reads_the_store_as_one_batch(
-        stores: dict[str, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch", [10**9, 600, 97])  # 1, 5 and 31 batches
+def test_a_scan_that_draws_random_numbers_gives_the_same_files_in_any_batches(
+        stores: dict[str, Path], batch: int, tmp_path: Path) -> None:
     db = stores["synthetic"]
+    with StudyStore(db, read_only=True) as s:
+        n_batches = len(VisitBatches(s, batch_patients=batch))
+    assert n_batches == {10**9: 1, 600: 5, 97: 31}[batch]
     _reference(db, tmp_path / "ref.csv", impute_last_visit=0.5)
     code, output = _run("events", "--db", db, "--out", tmp_path / "b.csv", *OPTIONS,
-                        "--impute-last-visit", "0.5", "--batch-patients", 500)
+                        "--impute-last-visit", "0.5", "--batch-patients", batch)
     assert code == 0, output
     assert _files(tmp_path / "b.csv") == _files(tmp_path / "ref.csv")
+    events = pl.read_csv(tmp_path / "b.csv")
+    assert events.filter(pl.col("conf84_date").is_null()).height > 10  # imputed events
+
+
+def test_stream_events_with_random_draws_sums_the_counts_of_one_run(
+        stores: dict[str, Path]) -> None:
     settings = event_settings("msprog", {"impute_last_visit": 0.5})
-    loaded = load_visits(db=db)
-    half = loaded.visits.height // 2
-    with pytest.raises(InvalidArgumentError, match="`batches` must be one batch when "
-                       "impute_last_visit"):
-        stream_events([(loaded.visits[:half], None), (loaded.visits[half:], None)],
-                      settings)
+    loaded = load_visits(db=stores["synthetic"])
+    assert loaded.relapses is not None
+    ids = loaded.visits["patient_id"].unique().sort()
+    half = pl.col("patient_id").is_in(ids[: ids.len() // 2].implode())
+    parts = [(loaded.visits.filter(half), loaded.relapses.filter(half)),
+             (loaded.visits.filter(~half), loaded.relapses.filter(~half))]
+    totals = stream_events(parts, settings)
+    whole = stream_events([(loaded.visits, loaded.relapses)], settings)
+    assert totals.batches == 2 and whole.batches == 1
+    assert (totals.patients, totals.with_cdw, totals.cdw, totals.events) == (
+        whole.patients, whole.with_cdw, whole.cdw, whole.events)
 
 
 def test_explain_from_a_store_reads_one_patient_and_tells_the_same(

@@ -5,9 +5,9 @@ Every event rule of :mod:`mscohort.derive.events` looks at one patient's assessm
 relapses only, so the events of a batch of whole patients are the rows of those patients in
 the events of the whole cohort. :func:`stream_events` runs :func:`run_events` on each batch,
 hands each batch's tables to a ``sink`` (which appends them to files) and keeps only the
-counts the command prints. The one exception is a scan that draws random numbers
-(``impute_last_visit`` strictly between 0 and 1): its draws follow the patient order of one
-scan, so it must be given the cohort as one batch (:func:`draws_random`).
+counts the command prints. That holds for a scan that draws random numbers too
+(``impute_last_visit`` strictly between 0 and 1): each patient's draw is computed from the
+seed and its identifier alone (:mod:`mscohort.derive.events.draws`).
 """
 
 from __future__ import annotations
@@ -20,13 +20,6 @@ import polars as pl
 from mscohort.analyse.disability import EventRun, run_events
 from mscohort.derive.events import EventSettings
 from mscohort.derive.events.methods import methods_text
-from mscohort.errors import bad_argument
-
-
-def draws_random(settings: EventSettings) -> bool:
-    """Whether the scan draws random numbers (a last-visit worsening counted with a
-    probability strictly between 0 and 1): then the cohort must be one batch."""
-    return 0 < settings.impute_last_visit < 1
 
 
 @dataclass
@@ -79,19 +72,9 @@ def stream_events(batches: Iterable[tuple[pl.DataFrame, pl.DataFrame | None]],
 
     A patient's rows must all be in one batch, and the batches in the order of the
     identifiers, for the concatenated tables to be those of one run over every patient.
-
-    Raises
-    ------
-    InvalidArgumentError
-        A second batch for settings that draw random numbers (:func:`draws_random`).
     """
     totals = EventTotals(settings, value)
     for visits, relapses in batches:
-        if totals.batches and draws_random(settings):
-            raise bad_argument("batches", "one batch when impute_last_visit is strictly "
-                               "between 0 and 1 (the draws follow the patient order of one "
-                               "scan)", f"a second batch (impute_last_visit="
-                               f"{settings.impute_last_visit})", shown="a second batch")
         run = run_events(visits, relapses, settings, value, milestones)
         totals.add(run)
         if sink is not None:
@@ -99,4 +82,4 @@ def stream_events(batches: Iterable[tuple[pl.DataFrame, pl.DataFrame | None]],
     return totals
 
 
-__all__ = ["EventTotals", "draws_random", "stream_events"]
+__all__ = ["EventTotals", "stream_events"]

@@ -140,7 +140,7 @@ def events(
         # named after the preset and every option changed from it (summary, methods, explain)
         settings = event_settings(preset, changes, outcome, _indep(relapse_indep))
         # a store is read a batch of patients at a time (store/visit_batches.py)
-        with batches_of(edss, relapses, db, outcome, settings, batch_patients) as source:
+        with batches_of(edss, relapses, db, outcome, batch_patients) as source:
             explained = (explanation(source, settings, outcome, explain)
                          if explain is not None else None)
             with stage_bar(err, "Events", source.stages) as progress:

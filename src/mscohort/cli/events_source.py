@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from mscohort.analyse.disability import EventSettings, run_events
-from mscohort.analyse.event_stream import EventTotals, draws_random
+from mscohort.analyse.event_stream import EventTotals
 from mscohort.cli.common import out
 
 
@@ -28,11 +28,10 @@ class VisitSource:
 
 @contextmanager
 def batches_of(edss: Path | None, relapses: Path | None, db: Path | None, outcome: str,
-               settings: EventSettings, batch_patients: int | None = None
-               ) -> Iterator[VisitSource]:
+               batch_patients: int | None = None) -> Iterator[VisitSource]:
     """The visits of ``mscohort events``: from the store ``db`` by batches of
     ``batch_patients`` patients (:data:`~mscohort.store.visit_batches.BATCH_PATIENTS` when
-    None; one batch when the scan draws random numbers), else from the files, read once."""
+    None), else from the files, read once."""
     from mscohort.loading import load_visits
 
     if db is None:
@@ -48,7 +47,7 @@ def batches_of(edss: Path | None, relapses: Path | None, db: Path | None, outcom
     from mscohort.store import StudyStore
     from mscohort.store.visit_batches import BATCH_PATIENTS, VisitBatches
 
-    size = None if draws_random(settings) else batch_patients or BATCH_PATIENTS
+    size = batch_patients or BATCH_PATIENTS
     with StudyStore(db, read_only=True) as store:
         batches = VisitBatches(store, outcome, size)
         n, first = len(batches), 1

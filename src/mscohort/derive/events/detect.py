@@ -15,6 +15,7 @@ import polars as pl
 
 from mscohort.derive.events import primitives as K
 from mscohort.derive.events.batches import scan_in_batches
+from mscohort.derive.events.draws import draws_needed, patient_uniforms
 from mscohort.derive.events.kernel import scan
 from mscohort.derive.events.ordering import (
     offsets_of,
@@ -198,22 +199,25 @@ def run_scan(prep: Prepared, settings: EventSettings, trace_rows: int = 0
     indep = settings.relapse_indep.array()
     tr = np.empty((trace_rows, 3), dtype=np.int64)
 
-    def run(offsets: np.ndarray, roffsets: np.ndarray, ev_int: np.ndarray,
+    # each patient's own draw (draws.py), so that batches and threads change nothing
+    draws = (patient_uniforms(prep.ids, settings.seed) if draws_needed(fp[K.F_IMPUTE_P])
+             else np.zeros(len(prep.ids)))
+
+    def run(offsets: np.ndarray, roffsets: np.ndarray, uniforms: np.ndarray, ev_int: np.ndarray,
             ev_val: np.ndarray, ev_conf: np.ndarray, ev_pconf: np.ndarray,
             un_int: np.ndarray, un_val: np.ndarray) -> tuple[int, int, int]:
         nev, nun, ntr = scan(offsets, prep.days, prep.values, deltas, prep.validconf,
                              roffsets, prep.rdays, rwin, ip, fp, lo, hi, indep,
-                             settings.seed, ev_int, ev_val, ev_conf, ev_pconf, un_int,
+                             uniforms, ev_int, ev_val, ev_conf, ev_pconf, un_int,
                              un_val, tr)
         return nev, nun, ntr
 
-    random = 0 < fp[K.F_IMPUTE_P] < 1
     if trace_rows == 0:
-        return (*scan_in_batches(prep.offsets, prep.roffsets, nm, random, run), tr)
+        return (*scan_in_batches(prep.offsets, prep.roffsets, draws, nm, run), tr)
     n = max(prep.days.size, 1)
     out = (np.empty((n, 7), dtype=np.int64), np.empty(n), np.empty((n, nm), dtype=np.int64),
            np.empty((n, nm), dtype=np.int64), np.empty((n, 3), dtype=np.int64), np.empty(n))
-    nev, nun, ntr = run(prep.offsets, prep.roffsets, *out)
+    nev, nun, ntr = run(prep.offsets, prep.roffsets, draws, *out)
     return (out[0][:nev], out[1][:nev], out[2][:nev], out[3][:nev], out[4][:nun],
             out[5][:nun], tr[:min(ntr, trace_rows)])
 

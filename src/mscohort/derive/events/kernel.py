@@ -19,18 +19,19 @@ from mscohort.derive.events import primitives as P  # the scan's codes and helpe
 
 
 @numba.njit(cache=True, nogil=True)
-def scan(offsets, t, xs, dvs, vc, roffsets, rt, rwin, ip, fp, conf_lo, conf_hi, indep, seed,
+def scan(offsets, t, xs, dvs, vc, roffsets, rt, rwin, ip, fp, conf_lo, conf_hi, indep, draws,
          ev_int, ev_val, ev_conf, ev_pconf, un_int, un_val, tr):  # pragma: no cover
     """Scan every patient; returns (number of events, unconfirmed changes, trace rows).
 
     rwin: per visit, the distance compared with the "after" windows of relapse_to_bl/event/
     conf (NaN: days since the last relapse onset; see relapse_end.py)
+    draws: per patient, its uniform number in [0, 1) for a last-visit imputation with a
+    probability strictly between 0 and 1 (draws.py; read only then)
 
     ev_int columns: patient, type, change, baseline, last_delta, sust, number
     ev_val columns: baseline value (after bl_geq)
     un_int columns: patient, change, baseline; un_val: baseline value
     """
-    np.random.seed(seed)
     event_code = ip[P.I_EVENT]
     baseline = ip[P.I_BASELINE]
     firstconf = ip[P.I_FIRSTCONF] == 1
@@ -192,7 +193,7 @@ def scan(offsets, t, xs, dvs, vc, roffsets, rt, rwin, ip, fp, conf_lo, conf_hi, 
                             wors_ok = P._is(x[first_conf], b, bd, 1, False, sign)
                     if (not wors_ok and ch == n - 1 and tt[ch] - tt[0] <= fp[P.F_IMPUTE_FU]
                             and fp[P.F_IMPUTE_P] > 0):
-                        if fp[P.F_IMPUTE_P] >= 1 or np.random.random() < fp[P.F_IMPUTE_P]:
+                        if fp[P.F_IMPUTE_P] >= 1 or draws[p] < fp[P.F_IMPUTE_P]:
                             wors_ok = True
                 sub_wors = False
                 if (not impr_ok and not sub_impr and not wors_ok and has_conf

@@ -123,7 +123,8 @@ def methods_text(s: EventSettings, value: str = "edss") -> str:
     if s.impute_last_visit:
         p = s.impute_last_visit
         out.append("An unconfirmed worsening at the last assessment was counted as confirmed"
-                   + (f" with probability {p:g}" if p < 1 else "")
+                   + (f" with probability {p:g} (one draw per patient, from seed {s.seed} "
+                      "and the patient identifier)" if p < 1 else "")
                    + (f" when it occurred within {p:g} days of follow-up" if p > 1 else "")
                    + ".")
     out.append(f"The analysis counted {_EVENTS[s.event]}.")

@@ -17,14 +17,14 @@ import numpy as np
 import polars as pl
 
 from mscohort.derive.events.detect import as_dates, prepare, relapse_cut
+from mscohort.derive.events.draws import draws_needed, patient_uniforms
 from mscohort.derive.events.primitives import relapse_distance
 from mscohort.derive.events.settings import EventSettings
 
 
 @numba.njit(cache=True)
 def _scan(offsets, t, x, vc, roffsets, rt, rwin, milestone, sign, lo, hi, rte0, rte1, rtc0, rtc1,
-          sust, imp_p, imp_fu, seed, out_idx, out_obs):  # pragma: no cover - compiled
-    np.random.seed(seed)
+          sust, imp_p, imp_fu, draws, out_idx, out_obs):  # pragma: no cover - compiled
     for p in range(offsets.size - 1):
         o = offsets[p]
         n = offsets[p + 1] - o
@@ -67,7 +67,7 @@ def _scan(offsets, t, x, vc, roffsets, rt, rwin, milestone, sign, lo, hi, rte0, 
                         confirmed = False
                         break
             if not confirmed and ms == n - 1 and t[o + ms] - t[o] <= imp_fu and imp_p > 0:
-                confirmed = imp_p >= 1 or np.random.random() < imp_p
+                confirmed = imp_p >= 1 or draws[p] < imp_p
                 first_conf = ms
             if confirmed:
                 nonsust = -1
@@ -108,10 +108,13 @@ def milestone_times(visits: pl.DataFrame, relapses: pl.DataFrame | None, milesto
     conf = np.array(s.conf_days, dtype=np.float64)
     imp_p, imp_fu = ((s.impute_last_visit, np.inf) if s.impute_last_visit <= 1
                      else (1.0, s.impute_last_visit))
+    # each patient's own draw (draws.py): the same as in the event scan
+    draws = (patient_uniforms(prep.ids, s.seed) if draws_needed(imp_p)
+             else np.zeros(npat))
     _scan(prep.offsets, prep.days, prep.values, prep.validconf, prep.roffsets, prep.rdays,
           prep.window_distance(), float(milestone), 1.0 if s.worsening == "increase" else -1.0,
           conf - s.conf_tol_days[0], conf + s.conf_tol_days[1], *s.relapse_to_event,
-          *s.relapse_to_conf, float(s.require_sust_days), float(imp_p), float(imp_fu), s.seed,
+          *s.relapse_to_conf, float(s.require_sust_days), float(imp_p), float(imp_fu), draws,
           out_idx, out_obs)
     first = prep.days[prep.offsets[:-1]] if npat else np.array([])
     return pl.DataFrame({

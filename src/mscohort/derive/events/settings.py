@@ -23,6 +23,7 @@ from mscohort.definition.events import (
     SKIP,
     SUB_THRESHOLD,
 )
+from mscohort.derive.events.draws import seed_text
 from mscohort.errors import bad_argument
 from mscohort.units import DAYS_PER_YEAR
 
@@ -162,6 +163,7 @@ class EventSettings:
         if self.impute_last_visit < 0:
             raise bad_argument("impute_last_visit", "a probability in [0, 1] or a number of "
                                "days > 1", self.impute_last_visit)
+        seed_text(self.seed)  # an integer: the key of each patient's draw (draws.py)
         if self.outcome == "custom" and (self.delta is None or self.worsening is None):
             raise bad_argument("delta and worsening", "given for outcome='custom'",
                                (self.delta, self.worsening))
