@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mscohort.errors import UsageError, bad_usage
-from mscohort.schema import EDSS_STEPS
 from mscohort.units import DAYS_PER_YEAR
 
 OPTIC_NEURITIS_EYES = ("exclude", "separate", "include")
@@ -62,6 +61,8 @@ def parse_secondary(raw: dict[str, dict[str, object]], where: str) -> SecondaryS
                                     f"one of {', '.join(OPTIC_NEURITIS_EYES)}", eyes,
                                     where=where)))
         eyes = base.optic_neuritis_eyes
+    from mscohort.schema import EDSS_STEPS  # here: schema imports polars (CLI start-up)
+
     steps = raw.get("milestones", {}).get("edss", list(base.milestones))
     if not isinstance(steps, list) or not all(
             isinstance(s, int | float) and not isinstance(s, bool) and float(s) in EDSS_STEPS

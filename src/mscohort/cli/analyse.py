@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mscohort.cli.common import AsOfVersionOpt, command_errors, err, out
-from mscohort.cli.summary import print_analysis
-from mscohort.loading import StudyInput
+
+if TYPE_CHECKING:
+    from mscohort.loading import StudyInput
 
 #: The stages of ``mscohort analyse`` on its progress bar (``cli/progress.py``); the last only
 #: with ``--out``.
@@ -34,6 +35,7 @@ def analyse(
     """
     from mscohort.analyse.study import analyse_study
     from mscohort.cli.progress import stage_bar
+    from mscohort.cli.summary import print_analysis
     from mscohort.definition import load_definition
     from mscohort.loading import load_input
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import polars as pl
 import typer
 
 from mscohort.cli.common import err, out, usage_exit
@@ -29,6 +28,8 @@ def calibrate(
     With no options besides --out it regenerates the bundled seed study (the files under
     src/mscohort/datasets/seed). Example: mscohort calibrate --out src/mscohort/datasets/seed
     """
+    import polars as pl
+
     from mscohort.calibrate.seed import SEED, calibrate, write_seed_study
 
     kwargs: dict[str, Any] = {

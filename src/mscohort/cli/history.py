@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from mscohort.cli.common import command_errors, out
 from mscohort.errors import bad_usage
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def history(
@@ -88,6 +90,8 @@ def retract(
 def record_key(table: str, patient: str, pairs: list[str]) -> pl.DataFrame:
     """One record's key of ``table`` from ``--patient`` and ``--key COLUMN=VALUE`` options,
     typed as stored; UsageError when a key column is missing, unknown or unreadable."""
+    import polars as pl
+
     from mscohort.schema import TABLES
 
     if table not in TABLES:

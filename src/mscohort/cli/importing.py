@@ -20,7 +20,6 @@ from mscohort.cli.common import (
     usage_exit,
 )
 from mscohort.errors import DataValidationError, StoreWriteError, UsageError, bad_usage
-from mscohort.ingest import load_mapping
 
 
 def import_(
@@ -53,6 +52,7 @@ def import_(
     """
     from mscohort.cli.progress import stage_bar
     from mscohort.cli.render import print_report
+    from mscohort.ingest import load_mapping
     from mscohort.store import Acceptance, ChangesNeedAcceptance, import_folder
     from mscohort.store.writing import IMPORT_STAGES
 

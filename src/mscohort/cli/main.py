@@ -13,7 +13,6 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from mscohort._version import __version__
 from mscohort.cli.common import (
     AsOfOpt,
     JsonOpt,
@@ -25,7 +24,6 @@ from mscohort.cli.common import (
     usage_exit,
 )
 from mscohort.errors import UsageError, bad_usage
-from mscohort.ingest import load_mapping
 
 app = typer.Typer(
     name="mscohort",
@@ -36,6 +34,8 @@ app = typer.Typer(
 )
 def _version(value: bool) -> None:
     if value:
+        from mscohort._version import __version__
+
         out.print(f"mscohort {__version__}")
         raise typer.Exit()
 
@@ -65,6 +65,7 @@ def validate(
     Example: mscohort validate clinic_export/ --mapping mapping.toml --out issues.xlsx
     """
     from mscohort.cli.progress import stage_bar
+    from mscohort.ingest import load_mapping
     from mscohort.store.importing import check_folder
     from mscohort.store.writing import IMPORT_STAGES
     from mscohort.validate.export import FORMATS

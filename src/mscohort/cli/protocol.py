@@ -6,13 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.table import Table
 
-from mscohort.cli import progress as progress_bars
 from mscohort.cli.common import command_errors, err, out
-from mscohort.ingest.formulas import write_safe_csv
 from mscohort.units import parse_day
 
 #: The stages each command shows on its progress bar (``cli/progress.py``): reading the
@@ -23,6 +20,8 @@ STAGES = {"courses": ("reading the study", "grouping courses"),
           "screen": ("reading the study", "screening")}
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from mscohort.definition import StudyDefinition
 
 DB = Annotated[Path | None, typer.Option(help="Study store (DuckDB file).")]
@@ -46,6 +45,8 @@ def _write(path: Path | None, main: pl.DataFrame, beside: pl.DataFrame, suffix: 
     """``main`` as CSV at ``path`` and ``beside`` next to it (``<stem>_<suffix>.csv``)."""
     if path is None:
         return
+    from mscohort.ingest.formulas import write_safe_csv
+
     write_safe_csv(main, path)
     other = path.with_name(f"{path.stem}_{suffix}.csv")
     write_safe_csv(beside, other)
@@ -80,11 +81,12 @@ def courses(
     Example: mscohort courses --db study.duckdb --out courses.csv
     """
     from mscohort.analyse.protocol import study_courses
+    from mscohort.cli.progress import stage_bar
     from mscohort.loading import load_input
 
     with command_errors():
         definition = _definition(study, course_gap_days)
-        with progress_bars.stage_bar(err, "Courses", STAGES["courses"]) as progress:
+        with stage_bar(err, "Courses", STAGES["courses"]) as progress:
             progress(STAGES["courses"][0])
             loaded = load_input(db, data)
             progress(STAGES["courses"][1])
@@ -117,13 +119,16 @@ def safety(
 
     Example: mscohort safety --db study.duckdb --as-of 2014-06-30 --out safety.csv
     """
+    import polars as pl
+
     from mscohort.analyse.protocol import safety_check
+    from mscohort.cli.progress import stage_bar
     from mscohort.loading import load_input
 
     with command_errors():
         day = parse_day(as_of)
         definition = _definition(study)
-        with progress_bars.stage_bar(err, "Safety", STAGES["safety"]) as progress:
+        with stage_bar(err, "Safety", STAGES["safety"]) as progress:
             progress(STAGES["safety"][0])
             loaded = load_input(db, data)
             progress(STAGES["safety"][1])
@@ -162,13 +167,17 @@ def retreatment(
 
     Example: mscohort retreatment --db study.duckdb --as-of 2014-06-30
     """
+    import polars as pl
+
     from mscohort.analyse.protocol import retreatment_check
+    from mscohort.cli.progress import stage_bar
+    from mscohort.ingest.formulas import write_safe_csv
     from mscohort.loading import load_input
 
     with command_errors():
         day = parse_day(as_of)
         definition = _definition(study)
-        with progress_bars.stage_bar(err, "Retreatment", STAGES["retreatment"]) as progress:
+        with stage_bar(err, "Retreatment", STAGES["retreatment"]) as progress:
             progress(STAGES["retreatment"][0])
             loaded = load_input(db, data)
             progress(STAGES["retreatment"][1])
@@ -201,14 +210,17 @@ def screen(
 
     Example: mscohort screen --study study.toml --db study.duckdb --out screening.csv
     """
+    import polars as pl
+
     from mscohort.analyse.protocol import protocol_readings, screening
+    from mscohort.cli.progress import stage_bar
     from mscohort.definition import load_definition
     from mscohort.loading import load_input
 
     with command_errors():
         definition = load_definition(study)
         day = parse_day(as_of) if as_of else None
-        with progress_bars.stage_bar(err, "Screening", STAGES["screen"]) as progress:
+        with stage_bar(err, "Screening", STAGES["screen"]) as progress:
             progress(STAGES["screen"][0])
             loaded = load_input(db, data)
             progress(STAGES["screen"][1])

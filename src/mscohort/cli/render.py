@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mscohort.analyse.overview import Overview
 from mscohort.issues import RULES
 from mscohort.schema import TABLES
-from mscohort.validate.report import ValidationReport
 from mscohort.vocabulary import DRUGS
+
+if TYPE_CHECKING:  # types only: importing them at start-up costs seconds (issue #23)
+    from mscohort.analyse.overview import Overview
+    from mscohort.validate.report import ValidationReport
 
 
 def _t(value: object) -> Text:
