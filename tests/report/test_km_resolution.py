@@ -17,6 +17,7 @@ from mscohort.report.km_resolution import (
     pixel_width,
     reduced_curve,
 )
+from mscohort.report.plots import rounded_geometry
 from tests.oracles import oracle
 
 
@@ -126,3 +127,11 @@ def test_km_figure_draws_the_reduced_curve_and_ticks_on_the_full_one() -> None:
     # each tick at the full curve's level at its time (not the reduced curve's)
     assert list(ticks.get_ydata()) == pytest.approx(
         _post(times, s, censored["time"].to_numpy(), 1.0).tolist(), abs=1e-12)
+
+
+def test_svg_geometry_is_written_to_a_hundredth_of_a_point_and_text_is_untouched() -> None:
+    svg = ('<path d="M 69.49198 -301.424987 L 0.001 -0.0012 L 5 6.5" style="a:0.123456"/>'
+           '<use x="12.3456" y="1.0"/><text id="t" x="1.23456">p = 0.01234</text>')
+    assert rounded_geometry(svg) == (
+        '<path d="M 69.49 -301.42 L 0 0 L 5 6.5" style="a:0.123456"/>'
+        '<use x="12.35" y="1.0"/><text id="t" x="1.23">p = 0.01234</text>')

@@ -26,10 +26,12 @@ import numpy as np
 
 from mscohort.errors import bad_argument
 
-#: Pixels per inch the curves are reduced to: twice the 96 CSS pixels of an inch, i.e. a
-#: HiDPI screen showing the figure at its natural size (the Word report's 150 dpi PNG is
-#: coarser). The figure's whole width is taken as the time axis' width, which is narrower:
-#: a column is never wider than a pixel.
+#: Pixels per inch the curves are reduced to: twice the 96 CSS pixels of an inch, a HiDPI
+#: screen showing the figure at its natural size (the web page and the HTML report show a
+#: figure at most at that size, ``.svg svg { max-width: 100% }``), finer than the Word
+#: report's 150 dpi PNG. A 300 dpi PNG (``mscohort report --figures``) can show a merged
+#: step up to one of its pixels (0.08 mm) from its time. The figure's whole width is taken
+#: as the time axis' width, which is narrower: a column is never wider than a pixel.
 PIXELS_PER_INCH = 192
 
 

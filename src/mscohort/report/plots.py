@@ -11,6 +11,7 @@ report attaches to the collection's elements and shows on hover.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -77,7 +78,7 @@ class Drawn:
         with mpl.rc_context({"svg.hashsalt": self.data.key, "svg.fonttype": "none"}):
             buf = io.StringIO()
             self.figure.savefig(buf, format="svg", metadata={"Date": None})
-        text = buf.getvalue()
+        text = rounded_geometry(buf.getvalue())
         self._files["svg"] = accessible_svg(text[text.index("<svg"):], self.data)
         return cast(str, self._files["svg"])
 
@@ -87,6 +88,25 @@ class Drawn:
             self.figure.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
             self._files[("png", dpi)] = buf.getvalue()
         return self._files[("png", dpi)]
+
+
+#: Decimals of the SVG's coordinates (points, 1/72 inch): 0.01 pt is a 30th of a pixel
+#: of a 300 dpi print; matplotlib writes six, which made a registry's figures a third
+#: larger (issue #23).
+SVG_DECIMALS = 2
+_GEOMETRY = re.compile(r'(\s(?:d|x|y)=")([^"]*)(")')
+_LONG_NUMBER = re.compile(rf"-?\d+\.\d{{{SVG_DECIMALS + 1},}}")
+
+
+def _short(number: re.Match[str]) -> str:
+    text = f"{float(number[0]):.{SVG_DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def rounded_geometry(svg: str) -> str:
+    """``svg`` with the numbers of its geometry (the ``d`` of paths, the ``x`` and ``y`` of
+    marks) written with :data:`SVG_DECIMALS` decimals; text, titles and styles untouched."""
+    return _GEOMETRY.sub(lambda m: m[1] + _LONG_NUMBER.sub(_short, m[2]) + m[3], svg)
 
 
 def accessible_svg(svg: str, d: FigureData) -> str:

@@ -79,6 +79,9 @@ class ResultCache:
         self.workspace = workspace
         self._items: OrderedDict[tuple[object, ...], Results] = OrderedDict()
         self._lock = threading.Lock()
+        #: what the pages make from new results (their lists as DuckDB tables), made by the
+        #: background job that computes the results, so no page request makes them
+        self.preparers: list[Callable[[Results], object]] = []
 
     def key(self, definition_name: str, as_of: dt.date | None = None) -> tuple[object, ...]:
         """What the results depend on: the store file, the definition file and the day
@@ -117,6 +120,8 @@ class ResultCache:
         analysis = analyse_study(records, definition, as_of)
         result = Results(records, analysis, definition_name, key,
                          _provenance=Provenance.now(loaded.files, path, loaded.imports))
+        for prepare in self.preparers:
+            prepare(result)
         with self._lock:
             self._items[key] = result
             while len(self._items) > CACHE_SIZE:

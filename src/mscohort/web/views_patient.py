@@ -39,13 +39,21 @@ def _timeline(r: Results, patient_id: str) -> tuple[PatientTimeline, str, dict[s
     return t, drawn.svg(), dict(drawn.tooltips)
 
 
+def patient_table(r: Results) -> ListTable:
+    """The patient list of ``r`` as a DuckDB table, made once per cached analysis by the
+    analysis' background job (:attr:`~mscohort.web.results.ResultCache.preparers`)."""
+    return r.kept.get("patients", lambda: ListTable(
+        r.analysis.outcomes.select(LIST_COLUMNS), LIST_COLUMNS,
+        default_sort="patient_id", filter_columns=LIST_FILTERS))
+
+
 def register(app: Flask) -> None:
+    app.extensions["mscohort"]["results"].preparers.append(patient_table)
+
     @app.get("/patients")
     def patients() -> Any:
         r = results()
-        table = r.kept.get("patients", lambda: ListTable(
-            r.analysis.outcomes.select(LIST_COLUMNS), LIST_COLUMNS,
-            default_sort="patient_id", filter_columns=LIST_FILTERS))  # once per analysis
+        table = patient_table(r)
         listing = list_page(table, LIST_COLUMNS, request.args, prefix="patients",
                             default_sort="patient_id", filter_columns=LIST_FILTERS,
                             text=column_value, heading=heading)

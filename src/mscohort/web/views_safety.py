@@ -33,9 +33,14 @@ LISTS = {"late": (SAFETY_COLUMNS, "days_overdue", True, ("panel", "status")),
          "retreatment": (RETREAT_COLUMNS, "patient_id", False, ("meets_rule",))}
 
 
-def _tables(r: Results) -> dict[str, ListTable]:
+def safety_tables(r: Results) -> dict[str, ListTable]:
     """The page's three lists of ``r`` as DuckDB tables, made once per cached analysis (the
-    page is paged and sorted on them; nothing is recomputed per request, issue #23)."""
+    page is paged and sorted on them; nothing is recomputed per request, issue #23), by the
+    analysis' background job (:attr:`~mscohort.web.results.ResultCache.preparers`)."""
+    return r.kept.get("safety", lambda: _tables(r))
+
+
+def _tables(r: Results) -> dict[str, ListTable]:
     a = r.analysis
     late = (a.safety.filter(pl.col("status").is_in(["overdue", "due"]))
             if a.safety.height else a.safety)
@@ -46,6 +51,8 @@ def _tables(r: Results) -> dict[str, ListTable]:
 
 
 def register(app: Flask) -> None:
+    app.extensions["mscohort"]["results"].preparers.append(safety_tables)
+
     @app.get("/safety")
     def safety() -> Any:
         text = request.args.get("as_of", "").strip()
@@ -59,7 +66,7 @@ def register(app: Flask) -> None:
         name = request.args.get("definition") or "seed"
         r = results(name, as_of)
         a = r.analysis
-        tables = r.kept.get("safety", lambda: _tables(r))
+        tables = safety_tables(r)
         lists = {key: list_page(tables[key], columns, request.args, prefix=key,
                                 default_sort=sort, default_desc=desc,
                                 filter_columns=by, text=_cell)
