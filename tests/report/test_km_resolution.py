@@ -4,6 +4,8 @@ narrower than the full band, and the figure's ticks and numbers come from the fu
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import numpy as np
 import polars as pl
 import pytest
@@ -17,7 +19,7 @@ from mscohort.report.km_resolution import (
     pixel_width,
     reduced_curve,
 )
-from mscohort.report.plots import rounded_geometry
+from mscohort.report.plots import compact_svg, rounded_geometry
 from tests.oracles import oracle
 
 
@@ -135,3 +137,41 @@ def test_svg_geometry_is_written_to_a_hundredth_of_a_point_and_text_is_untouched
     assert rounded_geometry(svg) == (
         '<path d="M 69.49 -301.42 L 0 0 L 5 6.5" style="a:0.123456"/>'
         '<use x="12.35" y="1.0"/><text id="t" x="1.23">p = 0.01234</text>')
+
+
+def _marks(svg: str) -> list[tuple[str, ...]]:
+    """Every mark (``use``) of ``svg`` in document order with its clip path and where and
+    how it is drawn."""
+    root = ET.fromstring(svg)
+    parent = {child: p for p in root.iter() for child in p}
+    out = []
+    for el in root.iter("{http://www.w3.org/2000/svg}use"):
+        clip, up = "", parent.get(el)
+        while up is not None and not clip:
+            clip, up = up.get("clip-path", ""), parent.get(up)
+        out.append((clip, *(el.get(k, "") for k in ("{http://www.w3.org/1999/xlink}href",
+                                                    "x", "y", "style"))))
+    return out
+
+
+def test_compact_svg_draws_the_same_marks_in_the_same_order_with_the_same_clip() -> None:
+    import io
+
+    from matplotlib.figure import Figure
+
+    rng = np.random.default_rng(9)
+    fig = Figure(figsize=(4, 3))
+    ax = fig.subplots()
+    ax.hexbin(rng.normal(size=500), rng.normal(size=500), gridsize=10, cmap="Greys")
+    ax.scatter(rng.normal(size=40), rng.normal(size=40))
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    full = buf.getvalue()
+    small = compact_svg(full)
+    assert len(small) < 0.8 * len(full)
+    marks = _marks(full)
+    assert len(marks) > 100
+    # the same marks, each at its position rounded to 0.01 pt, under the same clip path
+    assert _marks(small) == [(c, h, rounded_geometry(f' x="{x}"')[4:-1],
+                              rounded_geometry(f' y="{y}"')[4:-1], s)
+                             for c, h, x, y, s in marks]

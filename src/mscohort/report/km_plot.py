@@ -19,7 +19,12 @@ import polars as pl
 
 from mscohort.report.drawing import group_names, line_style, new_figure
 from mscohort.report.figures import FigureData
-from mscohort.report.km_resolution import band_envelope, pixel_width, reduced_curve
+from mscohort.report.km_resolution import (
+    BAND_PIXELS_PER_INCH,
+    band_envelope,
+    pixel_width,
+    reduced_curve,
+)
 from mscohort.report.large_cohort import thinned_ticks
 from mscohort.report.plots import Drawn, step_points
 
@@ -68,6 +73,7 @@ def draw_km(d: FigureData) -> Drawn:
     # one pixel of the time axis: the figure's whole width over the longest time drawn
     extent = max([0.0, *censored["time"].to_list(), *curves["time"].to_list()])
     pixel = pixel_width(extent, fig.get_figwidth())
+    band_pixel = pixel_width(extent, fig.get_figwidth(), BAND_PIXELS_PER_INCH)
     for i, group in enumerate(groups):
         s = line_style(i)
         c = curves.filter(pl.col("group") == group) if curves.height else curves
@@ -79,7 +85,7 @@ def draw_km(d: FigureData) -> Drawn:
                           linewidth=2, label=group)
         drawn.tag(line, f"{group}: {int(c['events'].sum()) if c.height else 0} events")
         if c.height and "ci_low" in c.columns:
-            bx, lo, hi = _band(c, last, pixel)
+            bx, lo, hi = _band(c, last, band_pixel)
             band = ax.fill_between(bx, lo, hi, step="post", color=s["color"], alpha=0.15,
                                    linewidth=0, label=f"{group} 95% CI")
             band.set_gid(f"{d.key}-band-{i}")

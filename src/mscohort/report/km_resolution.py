@@ -33,6 +33,11 @@ from mscohort.errors import bad_argument
 #: step up to one of its pixels (0.08 mm) from its time. The figure's whole width is taken
 #: as the time axis' width, which is narrower: a column is never wider than a pixel.
 PIXELS_PER_INCH = 192
+#: Pixels per inch the confidence band is reduced to: the page's 96 CSS pixels an inch. The
+#: band is a pale area without an outline whose reduction is conservative (never narrower,
+#: wider only within a column where it changes), so its columns can be those of the page
+#: even in a print.
+BAND_PIXELS_PER_INCH = 96
 
 
 def pixel_width(x_extent: float, width_in: float, ppi: int = PIXELS_PER_INCH) -> float:
@@ -113,4 +118,5 @@ def band_envelope(times: np.ndarray, low: np.ndarray, high: np.ndarray, pixel: f
             np.concatenate([hi, high[ends][after]])[order])
 
 
-__all__ = ["PIXELS_PER_INCH", "band_envelope", "pixel_width", "reduced_curve"]
+__all__ = ["BAND_PIXELS_PER_INCH", "PIXELS_PER_INCH", "band_envelope", "pixel_width",
+           "reduced_curve"]

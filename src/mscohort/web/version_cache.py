@@ -8,7 +8,8 @@ therefore kept under what identifies its version in the store, the version numbe
 the time of its import (``imports.imported_at``, to the microsecond): a correction (a new
 version) leaves the earlier summaries valid, and another store file in the workspace has
 other import times, so its summaries are computed afresh. The import job computes the new
-version's summary before the page that shows it is asked for.
+version's summary before the page that shows it is asked for, and the analysis job those
+of the last versions (after a restart).
 """
 
 from __future__ import annotations
@@ -61,6 +62,15 @@ class VersionSummaries:
         return len(self._memo)
 
 
+def summarise_latest(ws: Workspace, versions: VersionSummaries) -> None:
+    """Compute the summaries of the store's last :data:`CACHE_SIZE` versions that are not
+    kept yet (run by the analysis job: after a restart, the version pages answer at once)."""
+    with STORE_LOCK, StudyStore(ws.db, read_only=True) as store:
+        last = store.version()
+        for version in range(max(1, last - CACHE_SIZE + 1), last + 1):
+            versions.get(store, version)
+
+
 def summarised(ws: Workspace, versions: VersionSummaries, imported: tuple[int | None, str]
                ) -> tuple[int | None, str]:
     """An import job's answer (:func:`mscohort.web.views_load.import_job`), once the summary
@@ -71,4 +81,4 @@ def summarised(ws: Workspace, versions: VersionSummaries, imported: tuple[int | 
     return imported
 
 
-__all__ = ["CACHE_SIZE", "KeptVersion", "VersionSummaries", "summarised"]
+__all__ = ["CACHE_SIZE", "KeptVersion", "VersionSummaries", "summarise_latest", "summarised"]

@@ -41,6 +41,7 @@ from mscohort.web.version_cache import (
     DEFAULT_DESC,
     DEFAULT_SORT,
     VersionSummaries,
+    summarise_latest,
     summarised,
 )
 from mscohort.web.views_load import checked, import_job
@@ -101,6 +102,10 @@ def _page(preview: Preview, staged: Staged, status: int = 200, **form: str) -> A
 
 
 def register(app: Flask) -> None:
+    ws, versions = app.extensions["mscohort"]["workspace"], app.extensions["mscohort"]["versions"]
+    app.extensions["mscohort"]["results"].preparers.append(
+        lambda _: summarise_latest(ws, versions))
+
     @app.get("/load/<upload_id>/changes")
     def changes(upload_id: str) -> Any:
         staged, preview = _preview(upload_id)
