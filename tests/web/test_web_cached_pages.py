@@ -81,11 +81,10 @@ def _row(page: str, table: str, patient: str) -> list[str]:
     raise AssertionError(f"{patient} is not listed")
 
 
-def _correct_baseline(client, value: str) -> None:
+def _correct_baseline(client, value: str, date: str = "2006-07-16") -> None:
     # TRMS01's baseline EDSS is the visit of 2006-07-16 (5.5), the last before its index
     # date 2006-08-15 (datasets/seed/edss.csv)
-    record = json.dumps({"table": "edss", "key": {"patient_id": "TRMS01",
-                                                  "date": "2006-07-16"}})
+    record = json.dumps({"table": "edss", "key": {"patient_id": "TRMS01", "date": date}})
     r = client.post("/patient/correct?id=TRMS01", data={
         "csrf_token": csrf(client, "/patient/history?id=TRMS01"), "record": record,
         "column": "edss", "value": value, "reason": "typo fixed at the clinic", "by": "A. N."})
@@ -124,3 +123,15 @@ def test_store_version_summaries_are_kept_and_a_correction_shows_as_its_own_vers
     assert _row(client.get("/versions/1").get_data(as_text=True), "patients",
                 "TRMS01") == first
     assert len(versions) == 2
+
+
+def test_the_screening_list_kept_with_the_analysis_shows_a_correction(client) -> None:
+    load_seed(client)
+    asked = "/safety?screening_q=TRMS01&screening_arm=ALE-naive"
+    before = _row(client.get(asked).get_data(as_text=True), "screening", "TRMS01")
+    assert before[3] == "not eligible" and "EDSS 3-7" not in before[4]
+    # screened 2012-09-24; its last EDSS in the year before, 2012-09-21, is 5.0: within the
+    # ALE-naive arm's "EDSS 3-7" (datasets/seed/study.toml) until it is corrected to 7.5
+    _correct_baseline(client, "7.5", date="2012-09-21")
+    after = _row(client.get(asked).get_data(as_text=True), "screening", "TRMS01")
+    assert after[3] == "not eligible" and "EDSS 3-7" in after[4]
