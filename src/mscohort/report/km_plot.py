@@ -6,6 +6,10 @@ group, one column per time tick), as journals ask for (Pocock, Clayton and Altma
 The band is the analysis' Greenwood interval on the log(-log S) scale
 (:func:`mscohort.analyse.survival.kaplan_meier`, as lifelines' default), drawn as a step
 area; a time where the interval is not defined (S = 1, or S = 0) has no band.
+
+Curve and band are drawn at the figure's resolution (:mod:`mscohort.report.km_resolution`:
+steps closer than a pixel merged, the band's envelope kept conservative); the numbers at
+risk, the censoring ticks and the tooltips come from the full curve.
 """
 
 from __future__ import annotations
@@ -15,22 +19,42 @@ import polars as pl
 
 from mscohort.report.drawing import group_names, line_style, new_figure
 from mscohort.report.figures import FigureData
+from mscohort.report.km_resolution import (
+    BAND_PIXELS_PER_INCH,
+    band_envelope,
+    pixel_width,
+    reduced_curve,
+)
 from mscohort.report.large_cohort import thinned_ticks
 from mscohort.report.plots import Drawn, step_points
 
 
-def _band(curve: pl.DataFrame, last: float) -> tuple[list[float], list[float], list[float]]:
+def _band(curve: pl.DataFrame, last: float, pixel: float = 0.0
+          ) -> tuple[list[float], list[float], list[float]]:
     """x, low, high of the confidence band as steps (where='post') from 0 to ``last``; a time
-    without an interval (S = 1 before the first event) has a band of zero width at S."""
-    xs, lo, hi = [0.0], [1.0], [1.0]
-    for r in curve.iter_rows(named=True):
-        xs.append(float(r["time"]))
-        lo.append(r["survival"] if r.get("ci_low") is None else float(r["ci_low"]))
-        hi.append(r["survival"] if r.get("ci_high") is None else float(r["ci_high"]))
+    without an interval (S = 1 before the first event) has a band of zero width at S. With
+    ``pixel`` > 0, steps sharing a pixel column are drawn as the column's envelope
+    (:func:`~mscohort.report.km_resolution.band_envelope`)."""
+    s = curve["survival"].cast(pl.Float64)
+    lo = curve["ci_low"].cast(pl.Float64).fill_null(s).to_numpy()
+    hi = curve["ci_high"].cast(pl.Float64).fill_null(s).to_numpy()
+    t, lo, hi = band_envelope(curve["time"].cast(pl.Float64).to_numpy(), lo, hi, pixel)
+    xs, los, his = [0.0, *t.tolist()], [1.0, *lo.tolist()], [1.0, *hi.tolist()]
     xs.append(max(last, xs[-1]))
-    lo.append(lo[-1])
-    hi.append(hi[-1])
-    return xs, lo, hi
+    los.append(los[-1])
+    his.append(his[-1])
+    return xs, los, his
+
+
+def _drawn_steps(curve: pl.DataFrame, last: float, pixel: float
+                 ) -> tuple[list[float], list[float]]:
+    """:func:`~mscohort.report.plots.step_points` of the curve reduced to ``pixel``
+    (:func:`~mscohort.report.km_resolution.reduced_curve`)."""
+    if not curve.height:
+        return step_points(curve, last)
+    t, s = reduced_curve(curve["time"].cast(pl.Float64).to_numpy(),
+                         curve["survival"].cast(pl.Float64).to_numpy(), pixel)
+    return step_points(pl.DataFrame({"time": t, "survival": s}), last)
 
 
 def draw_km(d: FigureData) -> Drawn:
@@ -46,17 +70,22 @@ def draw_km(d: FigureData) -> Drawn:
                                  gridspec_kw={"height_ratios": [4.0, 0.45 + 0.3 * rows]})
     else:
         ax, table = fig.subplots(), None
+    # one pixel of the time axis: the figure's whole width over the longest time drawn
+    extent = max([0.0, *censored["time"].to_list(), *curves["time"].to_list()])
+    pixel = pixel_width(extent, fig.get_figwidth())
+    band_pixel = pixel_width(extent, fig.get_figwidth(), BAND_PIXELS_PER_INCH)
     for i, group in enumerate(groups):
         s = line_style(i)
         c = curves.filter(pl.col("group") == group) if curves.height else curves
         cens = censored.filter(pl.col("group") == group)
         last = max([0.0, *cens["time"].to_list(), *(c["time"].to_list() if c.height else [])])
-        xs, ys = step_points(c, last)
-        (line,) = ax.step(xs, ys, where="post", color=s["color"], linestyle=s["linestyle"],
+        xs, ys = step_points(c, last)  # the full curve: the ticks' heights
+        dx, dy = _drawn_steps(c, last, pixel)
+        (line,) = ax.step(dx, dy, where="post", color=s["color"], linestyle=s["linestyle"],
                           linewidth=2, label=group)
         drawn.tag(line, f"{group}: {int(c['events'].sum()) if c.height else 0} events")
         if c.height and "ci_low" in c.columns:
-            bx, lo, hi = _band(c, last)
+            bx, lo, hi = _band(c, last, band_pixel)
             band = ax.fill_between(bx, lo, hi, step="post", color=s["color"], alpha=0.15,
                                    linewidth=0, label=f"{group} 95% CI")
             band.set_gid(f"{d.key}-band-{i}")

@@ -258,8 +258,14 @@ class StudyStore:
         """Every version of every record of one patient, oldest first: version, table,
         record (its key), action (added, changed, retracted), values, when, who, why, and
         the source file with its SHA-256."""
+        # the tables holding a row of the patient first (one cheap count; each history
+        # query costs 15 to 50 ms of planning even on an empty table, issue #23)
+        present = self.con.sql(" UNION ALL ".join(
+            f"(SELECT '{name}' AS t FROM {_q(history_name(name))} WHERE patient_id = $1 "
+            "LIMIT 1)" for name in TABLES), params=[patient_id]).fetchall()
+        names = [n for n in TABLES if (n,) in present] or list(TABLES)[:1]
         frames = [self.con.sql(patient_history_sql(name), params=[patient_id]).pl()
-                  for name in TABLES]
+                  for name in names]
         return pl.concat([f for f in frames if f.height] or frames[:1]).sort(
             "version", "table_name", "record")
 

@@ -44,6 +44,7 @@ from mscohort.web.config import WebConfig
 from mscohort.web.guard import LoginThrottle, Sessions, refusal
 from mscohort.web.jobs import Jobs, Pending
 from mscohort.web.results import ResultCache
+from mscohort.web.version_cache import VersionSummaries
 from mscohort.web.workspace import Workspace
 
 log = logging.getLogger("mscohort.web")
@@ -89,7 +90,8 @@ def create_app(config: WebConfig) -> Flask:
     jobs = Jobs()
     app.extensions["mscohort"] = {"config": config,
                                   "workspace": (ws := Workspace(config.workspace)),
-                                  "results": ResultCache(ws), "jobs": jobs}
+                                  "results": ResultCache(ws), "jobs": jobs,
+                                  "versions": VersionSummaries()}
     swept = [0.0]
 
     def sweep() -> None:  # uploads neither imported nor discarded, upload_hours old

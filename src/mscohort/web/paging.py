@@ -9,6 +9,7 @@ their own pages and every page is a link that can be bookmarked.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -64,9 +65,73 @@ class ListPage:
         return self.query(sort=column, desc=int(desc), page=1)
 
 
-def list_page(frame: pl.DataFrame, columns: tuple[str, ...], args: Mapping[str, str], *,
-              prefix: str, default_sort: str, default_desc: bool = False,
-              filter_columns: tuple[str, ...] = (),
+def _order(sort: str, desc: bool, columns: tuple[str, ...]) -> str:
+    """ORDER BY of a list: ``sort``, ties by ``patient_id``, then the list's own order (every
+    page is the same on every visit), empty values last."""
+    ties = ", patient_id" if "patient_id" in columns and sort != "patient_id" else ""
+    return f"{_q(sort)} {'DESC' if desc else 'ASC'} NULLS LAST{ties}, _i"
+
+
+class ListTable:
+    """A list's rows held once in an in-memory DuckDB table, each with its rank ``_r`` in the
+    list's default order, and the values each filter column offers.
+
+    Kept with what it lists (the cached analysis, a store version's summary), a page of the
+    default order is the rows ``_r`` in (offset, offset + PAGE_SIZE], which the table's
+    min/max zone maps find without sorting; any other order or a filter sorts in DuckDB
+    (top-N). Nothing is converted again per request (at 300,000 patients, converting the
+    safety page's three lists took 0.6 s a request, issue #23). Safe to share between
+    threads: each query runs on its own cursor.
+    """
+
+    def __init__(self, frame: pl.DataFrame, columns: tuple[str, ...], *, default_sort: str,
+                 default_desc: bool = False, filter_columns: tuple[str, ...] = ()) -> None:
+        if any(c not in frame.columns for c in columns) and frame.height == 0:
+            frame = pl.DataFrame(schema=dict.fromkeys(columns, pl.String))  # an empty list
+        self.columns = columns
+        self.default_sort, self.default_desc = default_sort, default_desc
+        self.filter_columns = filter_columns
+        self.n_total = frame.height
+        self.options = {c: sorted(str(v) for v in frame[c].unique().drop_nulls().to_list())
+                        for c in filter_columns if c in frame.columns}
+        self._con = duckdb.connect()
+        self._con.register("_frame", frame.select(columns).with_row_index("_i").to_arrow())
+        order = _order(default_sort, default_desc, columns)
+        self._con.execute(f"CREATE TABLE _list AS SELECT *, row_number() OVER (ORDER BY "
+                          f"{order}) AS _r FROM _frame ORDER BY _r")
+        self._con.unregister("_frame")
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Free the table (a list made for one request)."""
+        self._con.close()
+
+    def page(self, where: list[str], params: list[str], sort: str, desc: bool,
+             page_of: Callable[[int], int]) -> tuple[pl.DataFrame, int, int]:
+        """(rows, page, rows matching) of the page ``page_of(pages)`` under the filters
+        ``where`` (SQL over the list's columns, values as ``params``) in the order asked."""
+        with self._lock:  # a cursor per query: waitress serves pages from several threads
+            con = self._con.cursor()
+        try:
+            sql_where = f" WHERE {' AND '.join(where)}" if where else ""
+            n_matching = self.n_total if not where else int(con.execute(
+                f"SELECT count(*) FROM _list{sql_where}", params).fetchall()[0][0])
+            page = page_of(max(1, -(-n_matching // PAGE_SIZE)))
+            first = (page - 1) * PAGE_SIZE
+            if not where and (sort, desc) == (self.default_sort, self.default_desc):
+                sql = (f"SELECT * EXCLUDE (_i, _r) FROM _list WHERE _r > {first} AND "
+                       f"_r <= {first + PAGE_SIZE} ORDER BY _r")
+            else:
+                sql = (f"SELECT * EXCLUDE (_i, _r) FROM _list{sql_where} ORDER BY "
+                       f"{_order(sort, desc, self.columns)} LIMIT {PAGE_SIZE} OFFSET {first}")
+            return con.sql(sql, params=params or None).pl(), page, n_matching
+        finally:
+            con.close()
+
+
+def list_page(frame: pl.DataFrame | ListTable, columns: tuple[str, ...],
+              args: Mapping[str, str], *, prefix: str, default_sort: str,
+              default_desc: bool = False, filter_columns: tuple[str, ...] = (),
               text: Callable[[str, object], str] = lambda column, value: str(value),
               heading: Callable[[str], str] = str) -> ListPage:
     """The page of ``frame`` (its ``columns``) that the query ``args`` asks for.
@@ -78,12 +143,21 @@ def list_page(frame: pl.DataFrame, columns: tuple[str, ...], args: Mapping[str, 
     ``<prefix>_page`` is clamped to the pages there are. Values arrive as query parameters
     of DuckDB, column names only from ``columns``: nothing of the query becomes SQL text.
     ``text(column, value)`` prints a cell and ``heading(column)`` a column's heading.
+    ``frame`` may be a :class:`ListTable` made once with the same columns, default order and
+    filter columns (then nothing is converted for this request).
     """
-    if any(c not in frame.columns for c in columns) and frame.height == 0:
-        frame = pl.DataFrame(schema=dict.fromkeys(columns, pl.String))  # an empty list
+    table = frame if isinstance(frame, ListTable) else ListTable(
+        frame, columns, default_sort=default_sort, default_desc=default_desc,
+        filter_columns=filter_columns)
 
     def arg(key: str) -> str:
         return str(args.get(f"{prefix}_{key}", "")).strip()
+
+    def page_of(pages: int) -> int:
+        try:
+            return min(max(1, int(arg("page") or "1")), pages)
+        except ValueError:
+            return 1
 
     sort = arg("sort") if arg("sort") in columns else default_sort
     desc = arg("desc") == "1" if arg("sort") in columns else default_desc
@@ -96,29 +170,16 @@ def list_page(frame: pl.DataFrame, columns: tuple[str, ...], args: Mapping[str, 
         else:
             where.append(f"CAST({_q(key)} AS VARCHAR) = ?")
         params.append(value)
-    sql_where = f" WHERE {' AND '.join(where)}" if where else ""
-    ties = ", patient_id" if "patient_id" in columns and sort != "patient_id" else ""
-    ties += ", _i"  # then the list's own order: every page is the same on every visit
-    con = duckdb.connect()
     try:
-        con.register("_list", frame.select(columns).with_row_index("_i").to_arrow())
-        n_matching = int(con.execute(f"SELECT count(*) FROM _list{sql_where}",
-                                     params).fetchall()[0][0])
-        pages = max(1, -(-n_matching // PAGE_SIZE))
-        try:
-            page = min(max(1, int(arg("page") or "1")), pages)
-        except ValueError:
-            page = 1
-        part = con.sql(
-            f"SELECT * EXCLUDE (_i) FROM _list{sql_where} ORDER BY {_q(sort)} "
-            f"{'DESC' if desc else 'ASC'} NULLS LAST{ties} LIMIT {PAGE_SIZE} "
-            f"OFFSET {(page - 1) * PAGE_SIZE}", params=params).pl()
+        part, page, n_matching = table.page(where, params, sort, desc, page_of)
     finally:
-        con.close()
+        if table is not frame:
+            table.close()
+    pages = max(1, -(-n_matching // PAGE_SIZE))
     rows = [[text(c, v) for c, v in zip(columns, r, strict=True)] for r in part.iter_rows()]
     keep = {k: str(v) for k, v in args.items() if not k.startswith(prefix + "_")}
-    return ListPage(prefix, columns, rows, page, pages, n_matching, frame.height, sort, desc,
+    return ListPage(prefix, columns, rows, page, pages, n_matching, table.n_total, sort, desc,
                     filters, keep, tuple(heading(c) for c in columns))
 
 
-__all__ = ["PAGE_SIZE", "ListPage", "list_page"]
+__all__ = ["PAGE_SIZE", "ListPage", "ListTable", "list_page"]

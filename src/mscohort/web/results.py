@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from mscohort.analyse.study import StudyAnalysis, analyse_study
 from mscohort.errors import UsageError
@@ -17,6 +19,34 @@ from mscohort.study import Study
 from mscohort.web.workspace import STORE_LOCK, Workspace
 
 CACHE_SIZE = 4
+T = TypeVar("T")
+
+
+class Memo:
+    """Values computed once from one cached analysis (a page's list table, its report
+    tables, a patient's drawn timeline), at most ``size`` of them (the least recently used
+    goes first); they go with the analysis when the store or the definition changes."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[object, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: object, make: Callable[[], T]) -> T:
+        """The value of ``key``, made by ``make()`` the first time."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]  # type: ignore[return-value]
+        value = make()  # outside the lock: another page does not wait for this one
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 @dataclass
@@ -27,12 +57,20 @@ class Results:
     key: tuple[object, ...] = ()
     _report: Report | None = None
     _provenance: Provenance | None = None
+    #: the pages' lists and tables made from this analysis (web.paging.ListTable, ...)
+    kept: Memo = field(default_factory=lambda: Memo(32))
+    #: patients' drawn timelines, the most recently viewed
+    timelines: Memo = field(default_factory=lambda: Memo(64))
 
     def report(self) -> Report:
-        """The report (tables and drawn figures), built once."""
+        """The report (tables and drawn figures, each figure's SVG written), built once: the
+        background job that calls it leaves the cohort page nothing to draw (at 300,000
+        patients, writing the figures' SVG took 8 s of the first page, issue #23)."""
         if self._report is None:
-            self._report = build_report(self.study, self.analysis,
-                                        provenance=self._provenance)
+            report = build_report(self.study, self.analysis, provenance=self._provenance)
+            for drawn in report.figures:
+                drawn.svg()
+            self._report = report
         return self._report
 
 
@@ -41,6 +79,9 @@ class ResultCache:
         self.workspace = workspace
         self._items: OrderedDict[tuple[object, ...], Results] = OrderedDict()
         self._lock = threading.Lock()
+        #: what the pages make from new results (their lists as DuckDB tables), made by the
+        #: background job that computes the results, so no page request makes them
+        self.preparers: list[Callable[[Results], object]] = []
 
     def key(self, definition_name: str, as_of: dt.date | None = None) -> tuple[object, ...]:
         """What the results depend on: the store file, the definition file and the day
@@ -79,6 +120,8 @@ class ResultCache:
         analysis = analyse_study(records, definition, as_of)
         result = Results(records, analysis, definition_name, key,
                          _provenance=Provenance.now(loaded.files, path, loaded.imports))
+        for prepare in self.preparers:
+            prepare(result)
         with self._lock:
             self._items[key] = result
             while len(self._items) > CACHE_SIZE:

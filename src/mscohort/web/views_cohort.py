@@ -68,7 +68,27 @@ def splits(r: Results) -> dict[str, str]:
     return {k: f["table"][0] for k, f in r.analysis.tables.items() if f.height}
 
 
+def split_table(r: Results, split: str) -> list[dict[str, object]]:
+    """The table of ``split`` as the page shows it, made once per cached analysis."""
+    return r.kept.get(("cohort split", split), lambda: [
+        table_view(group_table(split, r.analysis.tables[split]))] if split else [])
+
+
+def cohort_tables(r: Results) -> list[dict[str, object]]:
+    """The report's other tables as the page shows them, made once per cached analysis by
+    the analysis' background job (at 300,000 patients they took 0.5 s a request, #23)."""
+    return r.kept.get("cohort tables", lambda: [
+        table_view(t) for t in report_tables(r.analysis) if t.key not in r.analysis.tables])
+
+
+def _prepare(r: Results) -> None:
+    cohort_tables(r)
+    split_table(r, next(iter(splits(r)), ""))
+
+
 def register(app: Flask) -> None:
+    app.extensions["mscohort"]["results"].preparers.append(_prepare)
+
     @app.get("/assets/<name>")
     def report_asset(name: str) -> Any:
         if name not in ASSETS:
@@ -84,9 +104,8 @@ def register(app: Flask) -> None:
         if options and split not in options:
             abort(404, f"There is no split called {split!r}.")
         report = report_of(r)
-        chosen = [table_view(group_table(split, r.analysis.tables[split]))] if split else []
-        others = [table_view(t) for t in report_tables(r.analysis)
-                  if t.key not in r.analysis.tables]
+        chosen = split_table(r, split)
+        others = cohort_tables(r)
         figures = [{"key": d.data.key, "title": d.data.title, "caption": d.data.caption,
                     "svg": d.svg()} for d in report.figures]
         tooltips: dict[str, object] = {}

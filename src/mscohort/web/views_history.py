@@ -24,10 +24,14 @@ def _ws() -> Workspace:
     return current_app.extensions["mscohort"]["workspace"]
 
 
-def _records(store: StudyStore, patient_id: str) -> list[tuple[str, str, str]]:
-    """The patient's current records: (form value, label, value columns)."""
+def _records(store: StudyStore, patient_id: str, tables: set[str]
+             ) -> list[tuple[str, str, str]]:
+    """The patient's current records in ``tables`` (those of the patient's history: every
+    current record has one): (form value, label, value columns)."""
     out = []
     for name, spec in TABLES.items():
+        if name not in tables:
+            continue
         frame = store.read(name, patient_id=patient_id)  # not the whole table (#23)
         values = [c.name for c in spec.columns if c.name not in spec.key]
         for row in frame.iter_rows(named=True):
@@ -55,7 +59,7 @@ def register(app: Flask) -> None:
             abort(404, "No study has been imported yet.")
         with STORE_LOCK, StudyStore(ws.db, read_only=True) as store:
             frame = store.history(patient_id)
-            records = _records(store, patient_id)
+            records = _records(store, patient_id, set(frame["table_name"]))
         if frame.height == 0:
             abort(404, "There is no patient with this identifier.")
         frame = frame.with_columns(

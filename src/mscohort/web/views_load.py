@@ -22,6 +22,7 @@ from mscohort.store import Acceptance
 from mscohort.store.preview import Preview
 from mscohort.web.jobs import Jobs, needed
 from mscohort.web.redcap_staging import import_staged, preview_staged
+from mscohort.web.version_cache import summarised
 from mscohort.web.workspace import STORE_LOCK, Staged, Workspace
 
 ISSUE_COLUMNS = ("severity", "file", "row", "column", "patient_id", "rule", "value",
@@ -190,9 +191,10 @@ def register(app: Flask) -> None:
         except UsageError as exc:
             flash(f"{exc} Nothing was stored.", "error")
             return redirect(url_for("load"))
+        versions = current_app.extensions["mscohort"]["versions"]
         job, new = _jobs().start(
             ("import", upload_id), "Importing the files into the study",
-            lambda: import_job(ws, upload_id),
+            lambda: summarised(ws, versions, import_job(ws, upload_id)),
             done_url=url_for("cohort", definition=staged.definition_name or "seed"),
             failed_url=url_for("validation", upload_id=upload_id))
         # imported twice at once (another tab, a second click): that import's progress

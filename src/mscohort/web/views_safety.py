@@ -11,7 +11,8 @@ from flask import Flask, flash, redirect, render_template, request, url_for
 
 from mscohort.errors import UsageError
 from mscohort.units import parse_day
-from mscohort.web.paging import list_page
+from mscohort.web.paging import ListTable, list_page
+from mscohort.web.results import Results
 from mscohort.web.views_cohort import results
 
 SAFETY_COLUMNS = ("patient_id", "panel", "status", "days_overdue", "next_due", "last_test",
@@ -26,12 +27,32 @@ def _cell(column: str, v: object) -> str:
     return "" if v is None else str(v)
 
 
-def _options(frame: pl.DataFrame, columns: tuple[str, ...]) -> dict[str, list[str]]:
-    return {c: sorted(str(v) for v in frame[c].unique().drop_nulls().to_list())
-            for c in columns if c in frame.columns}
+#: The page's lists: name -> (columns, default sort, descending, filter columns).
+LISTS = {"late": (SAFETY_COLUMNS, "days_overdue", True, ("panel", "status")),
+         "screening": (SCREEN_COLUMNS, "patient_id", False, ("arm", "decision")),
+         "retreatment": (RETREAT_COLUMNS, "patient_id", False, ("meets_rule",))}
+
+
+def safety_tables(r: Results) -> dict[str, ListTable]:
+    """The page's three lists of ``r`` as DuckDB tables, made once per cached analysis (the
+    page is paged and sorted on them; nothing is recomputed per request, issue #23), by the
+    analysis' background job (:attr:`~mscohort.web.results.ResultCache.preparers`)."""
+    return r.kept.get("safety", lambda: _tables(r))
+
+
+def _tables(r: Results) -> dict[str, ListTable]:
+    a = r.analysis
+    late = (a.safety.filter(pl.col("status").is_in(["overdue", "due"]))
+            if a.safety.height else a.safety)
+    frames = {"late": late, "screening": a.screening, "retreatment": a.retreatment}
+    return {name: ListTable(frames[name], columns, default_sort=sort, default_desc=desc,
+                            filter_columns=filters)
+            for name, (columns, sort, desc, filters) in LISTS.items()}
 
 
 def register(app: Flask) -> None:
+    app.extensions["mscohort"]["results"].preparers.append(safety_tables)
+
     @app.get("/safety")
     def safety() -> Any:
         text = request.args.get("as_of", "").strip()
@@ -45,23 +66,12 @@ def register(app: Flask) -> None:
         name = request.args.get("definition") or "seed"
         r = results(name, as_of)
         a = r.analysis
-        late = (a.safety.filter(pl.col("status").is_in(["overdue", "due"]))
-                if a.safety.height else a.safety)
-        args = request.args
-        lists = {
-            "late": list_page(late, SAFETY_COLUMNS, args, prefix="late",
-                              default_sort="days_overdue", default_desc=True,
-                              filter_columns=("panel", "status"), text=_cell),
-            "screening": list_page(a.screening, SCREEN_COLUMNS, args, prefix="screening",
-                                   default_sort="patient_id",
-                                   filter_columns=("arm", "decision"), text=_cell),
-            "retreatment": list_page(a.retreatment, RETREAT_COLUMNS, args,
-                                     prefix="retreatment", default_sort="patient_id",
-                                     filter_columns=("meets_rule",), text=_cell),
-        }
-        filters = {"late": _options(late, ("panel", "status")),
-                   "screening": _options(a.screening, ("arm", "decision")),
-                   "retreatment": _options(a.retreatment, ("meets_rule",))}
+        tables = safety_tables(r)
+        lists = {key: list_page(tables[key], columns, request.args, prefix=key,
+                                default_sort=sort, default_desc=desc,
+                                filter_columns=by, text=_cell)
+                 for key, (columns, sort, desc, by) in LISTS.items()}
+        filters = {key: t.options for key, t in tables.items()}
         return render_template(
             "safety.html", as_of=a.as_of, definition=name, lists=lists, filters=filters,
             n_schedules=a.safety.height)
