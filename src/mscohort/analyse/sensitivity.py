@@ -38,7 +38,7 @@ import polars as pl
 from mscohort.analyse.estimates import wilson
 from mscohort.analyse.primary import primary_measure
 from mscohort.analyse.rates import rate_ratio, relapse_population
-from mscohort.analyse.tables import paired_tests
+from mscohort.analyse.tables import paired_test
 from mscohort.definition import StudyDefinition
 from mscohort.derive.outcome_parts import outcomes_again
 from mscohort.stratify.splits import by_conditions
@@ -166,7 +166,7 @@ def _ratio(out: pl.DataFrame, mask: pl.Series | None
 def key_results(out: pl.DataFrame, d: StudyDefinition) -> dict[str, Any]:
     """The primary result and the relapse rate ratios of one run."""
     measure = primary_measure(d)
-    t = paired_tests(out, d).filter(pl.col("measure") == measure).row(0, named=True)
+    t = paired_test(out, d, measure)
     n_all, rr, lo, hi = _ratio(out, None)
     sub = next(iter(d.subgroups), None)
     n_sub, srr, slo, shi = (_ratio(out, by_conditions(out, {sub: d.subgroups[sub]})
