@@ -23,16 +23,19 @@ compares the table with the reference implementation on every cohort and edge ca
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
-from mscohort.derive.courses import COURSE_SCHEMA, Regimen
+if TYPE_CHECKING:  # courses.py calls this module
+    from mscohort.derive.courses import Regimen
 
 
 def plain_courses(inf: pl.DataFrame, regimens: tuple[Regimen, ...]
                   ) -> tuple[pl.DataFrame, pl.Series]:
     """``inf``: the infusions of :func:`mscohort.derive.courses.number_courses` (sorted by
     patient, drug and date, with ``course``). The course rows of the plain patients and
-    drugs (module docstring; :data:`COURSE_SCHEMA` and ``_i``, the row of the course in
+    drugs (module docstring; the columns of ``COURSE_SCHEMA`` and ``_i``, the row of the course in
     the grouping by patient, drug and course in that order), and a mask over those courses
     of the ones that are not plain."""
     same = ((pl.col("patient_id") == pl.col("patient_id").shift(1))
@@ -96,6 +99,5 @@ def plain_courses(inf: pl.DataFrame, regimens: tuple[Regimen, ...]
                    pl.col("_start").alias("start_date"), pl.col("_end").alias("end_date"),
                    pl.col("_n").alias("n_days"), "doses_mg", "total_mg", "interval_days",
                    "regimen", "expected", pl.lit(0, pl.Int64).alias("n_deviations"),
-                   pl.lit("").alias("deviations"))
-           .cast({k: v for k, v in COURSE_SCHEMA.items()}))
+                   pl.lit("").alias("deviations")))
     return out, ~rows.sort("_i")["_plain"]

@@ -232,5 +232,5 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
                 "; ".join(m for _, m, _ in found) if found else ""))
             previous = c
     slow = pl.DataFrame(rows, schema={"_i": pl.UInt32, **COURSE_SCHEMA}, orient="row")
-    return Courses(pl.concat([plain, slow]).sort("_i").drop("_i"),
+    return Courses(pl.concat([plain.cast(dict(COURSE_SCHEMA.items())), slow]).sort("_i").drop("_i"),
                    pl.DataFrame(devs, schema=DEVIATION_SCHEMA, orient="row"))
