@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -236,7 +237,7 @@ def test_a_rule_without_a_part_derives_everything_again(cohorts, change) -> None
                        patient_outcomes(study, changed))
 
 
-def _oracle_key_results(out: pl.DataFrame, d: StudyDefinition) -> dict[str, object]:
+def _oracle_key_results(out: pl.DataFrame, d: StudyDefinition) -> dict[str, Any]:
     """The earlier :func:`key_results`: every paired test computed, the primary one kept."""
     measure = primary_measure(d)
     t = paired_tests(out, d).filter(pl.col("measure") == measure).row(0, named=True)
@@ -256,7 +257,7 @@ def _oracle_key_results(out: pl.DataFrame, d: StudyDefinition) -> dict[str, obje
             "note": t["note"]}
 
 
-def _oracle_row(v: Variant, outcomes: pl.DataFrame, c: Context) -> dict[str, object]:
+def _oracle_row(v: Variant, outcomes: pl.DataFrame, c: Context) -> dict[str, Any]:
     """The earlier implementation of a row: every outcome derived again from the records
     under the changed definition (the MSSS scored again too)."""
     d, out = c.definition, outcomes
