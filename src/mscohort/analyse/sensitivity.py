@@ -38,10 +38,9 @@ import polars as pl
 from mscohort.analyse.estimates import wilson
 from mscohort.analyse.primary import primary_measure
 from mscohort.analyse.rates import rate_ratio, relapse_population
-from mscohort.analyse.tables import paired_tests
+from mscohort.analyse.tables import paired_test
 from mscohort.definition import StudyDefinition
-from mscohort.derive.outcomes import patient_outcomes
-from mscohort.derive.relapse_outcomes import RELAPSE_ONLY_FIELDS, with_relapse_outcomes
+from mscohort.derive.outcome_parts import outcomes_again
 from mscohort.stratify.splits import by_conditions
 from mscohort.study import Study
 from mscohort.units import DAYS_PER_HALF_YEAR, DAYS_PER_YEAR
@@ -167,7 +166,7 @@ def _ratio(out: pl.DataFrame, mask: pl.Series | None
 def key_results(out: pl.DataFrame, d: StudyDefinition) -> dict[str, Any]:
     """The primary result and the relapse rate ratios of one run."""
     measure = primary_measure(d)
-    t = paired_tests(out, d).filter(pl.col("measure") == measure).row(0, named=True)
+    t = paired_test(out, d, measure)
     n_all, rr, lo, hi = _ratio(out, None)
     sub = next(iter(d.subgroups), None)
     n_sub, srr, slo, shi = (_ratio(out, by_conditions(out, {sub: d.subgroups[sub]})
@@ -190,12 +189,8 @@ def run_variant(v: Variant, outcomes: pl.DataFrame, c: Context) -> dict[str, Any
     if v.field is not None:
         value = v.value(d) if callable(v.value) else v.value
         d = d.with_(**{v.field: value})
-        if v.field in RELAPSE_ONLY_FIELDS:  # the relapse columns alone derived again
-            out = with_relapse_outcomes(c.study, out, d)
-        elif v.field not in ANALYSIS_ONLY:
-            same_msss = (d.msss_table, d.msss_convention) == (
-                c.definition.msss_table, c.definition.msss_convention)
-            out = patient_outcomes(c.study, d, c.scored if same_msss else None)
+        if v.field not in ANALYSIS_ONLY:  # only the columns the rule moves derived again
+            out = outcomes_again(c.study, out, c.definition, d, c.scored)
     if v.keep is not None:
         out = out.filter(v.keep(out, c))
     return key_results(out, d)

@@ -189,7 +189,8 @@ def analyse_study(study: Study, definition: StudyDefinition,
     from mscohort.analyse.protocol import screening as screen
 
     courses = study_courses(study, definition)
-    as_of = as_of or latest_record(study)
+    cut = latest_record(study)  # the data cut, read once
+    as_of = as_of or cut
     safety = (safety_check(study, as_of, definition, courses=courses)
               if as_of is not None else None)
     retreat = (retreatment_check(study, as_of, definition, courses=courses)
@@ -224,7 +225,7 @@ def analyse_study(study: Study, definition: StudyDefinition,
         estimates=study_estimates(outcomes),
         contrasts=adjust_contrasts(contrast_table(outcomes, list(splits.values()),
                                                   CONTRAST_MEASURES)),
-        timepoints=timepoint_table(outcomes, study.edss, latest_record(study)),
+        timepoints=timepoint_table(outcomes, study.edss, cut),
         flow=population_flow(outcomes, screening, definition.index_drug, secondary.patients),
         sensitivity=(sensitivity_table(study, definition, outcomes, screening,
                                        scored=scored)

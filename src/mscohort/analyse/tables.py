@@ -18,6 +18,7 @@ in the same patients.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -188,23 +189,51 @@ def change_categories_by_group(outcomes: pl.DataFrame, groups: pl.DataFrame,
                                    pl.col("of").cast(pl.Int64))
 
 
+def _paired_comparisons(outcomes: pl.DataFrame, d: StudyDefinition | None
+                        ) -> list[tuple[str, Callable[[], pl.DataFrame], str, str]]:
+    """(measure, its patients, before column, after column) of each paired test, in order;
+    the patients as a function, so that one test filters only its own."""
+    def ok() -> pl.DataFrame:
+        return outcomes.filter(analysed(outcomes))
+
+    def with_baseline() -> pl.DataFrame:
+        return outcomes.filter(pl.col("baseline_edss").is_not_null())
+
+    def rel() -> pl.DataFrame:
+        return outcomes.filter(pl.col("in_relapse_analysis")
+                               & pl.col("arr_during").is_not_null())
+
+    comparisons = [("EDSS", ok, "baseline_edss", "followup_edss"),
+                   ("MSSS", ok, "baseline_msss", "followup_msss")]
+    for tp in d.timepoints if d is not None else ():
+        comparisons.append((f"EDSS at {tp.name}", with_baseline, "baseline_edss",
+                            f"edss_{tp.slug}"))
+    comparisons.append(("ARR", rel, "arr_before", "arr_during"))
+    return comparisons
+
+
 def paired_tests(outcomes: pl.DataFrame, d: StudyDefinition | None = None) -> pl.DataFrame:
     """EDSS and MSSS at baseline vs follow-up (and EDSS at each time point), and ARR before
     vs during follow-up."""
-    ok = outcomes.filter(analysed(outcomes))
-    rel = outcomes.filter(pl.col("in_relapse_analysis") & pl.col("arr_during").is_not_null())
+    frames: dict[Callable[[], pl.DataFrame], pl.DataFrame] = {}
     rows = []
-    comparisons = [
-        ("EDSS", ok, "baseline_edss", "followup_edss"),
-        ("MSSS", ok, "baseline_msss", "followup_msss"),
-    ]
-    for tp in d.timepoints if d is not None else ():
-        comparisons.append((f"EDSS at {tp.name}", outcomes.filter(
-            pl.col("baseline_edss").is_not_null()), "baseline_edss", f"edss_{tp.slug}"))
-    comparisons.append(("ARR", rel, "arr_before", "arr_during"))
-    rows = [paired_row(name, frame[before], frame[after])
-            for name, frame, before, after in comparisons]
+    for name, patients, before, after in _paired_comparisons(outcomes, d):
+        if patients not in frames:
+            frames[patients] = patients()
+        frame = frames[patients]
+        rows.append(paired_row(name, frame[before], frame[after]))
     return pl.DataFrame(rows, schema=TEST_SCHEMA)
+
+
+def paired_test(outcomes: pl.DataFrame, d: StudyDefinition, measure: str
+                ) -> dict[str, object]:
+    """The row of :func:`paired_tests` whose ``measure`` is given (as a dict), computing
+    that test alone."""
+    name, patients, before, after = next(
+        c for c in _paired_comparisons(outcomes, d) if c[0] == measure)
+    frame = patients()
+    return pl.DataFrame([paired_row(name, frame[before], frame[after])],
+                        schema=TEST_SCHEMA).row(0, named=True)
 
 
 #: Columns of a paired-test frame: the means are over the pairs tested; ``d_z`` with its

@@ -174,6 +174,13 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
     inf = number_courses(infusions.filter(pl.col("drug").is_in(list(drugs))), course_gap_days)
     grouped = inf.group_by("patient_id", "drug", "course", maintain_order=True).agg(
         pl.col("date"), pl.col("dose_mg"))
+    # the patients whose every course is as its regimen says are written from columns
+    # (course_plain.py); the others, one course at a time below
+    from mscohort.derive.course_plain import plain_courses
+
+    plain, others = plain_courses(inf, regimens)
+    index = grouped.with_row_index("_i").filter(others)["_i"]
+    grouped = grouped.filter(others)
     rows: list[tuple[Any, ...]] = []
     devs: list[tuple[Any, ...]] = []
     chosen: dict[str, dict[tuple[Any, ...], Regimen]] = {}
@@ -182,9 +189,9 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
     # ``grouped`` is in patient, drug and course order (``inf`` is sorted and the groups keep
     # their order): one pass over its rows, a patient's drug at a time
     columns = zip(*(grouped[c].to_list() for c in ("patient_id", "drug", "course", "date",
-                                                    "dose_mg")), strict=True)
-    rows_of = (dict(zip(("patient_id", "drug", "course", "date", "dose_mg"), r, strict=True))
-               for r in columns)
+                                                    "dose_mg")), index.to_list(), strict=True)
+    rows_of = (dict(zip(("patient_id", "drug", "course", "date", "dose_mg", "_i"), r,
+                        strict=True)) for r in columns)
     for (pid, drug), part in itertools.groupby(
             rows_of, key=lambda c: (c["patient_id"], c["drug"])):
         courses = list(part)
@@ -219,10 +226,11 @@ def course_table(infusions: pl.DataFrame, regimens: tuple[Regimen, ...],
                 text = (", ".join(f"{d:g}" for d in doses), float(sum(doses)))
                 dose_text[doses] = text
             rows.append((
-                pid, drug, c["course"], c["date"][0], c["date"][-1], len(c["date"]),
+                c["_i"], pid, drug, c["course"], c["date"][0], c["date"][-1], len(c["date"]),
                 *text, interval,
                 regimen.name, "none" if spec is None else described[spec], len(found),
                 "; ".join(m for _, m, _ in found) if found else ""))
             previous = c
-    return Courses(pl.DataFrame(rows, schema=COURSE_SCHEMA, orient="row"),
+    slow = pl.DataFrame(rows, schema={"_i": pl.UInt32, **COURSE_SCHEMA}, orient="row")
+    return Courses(pl.concat([plain.cast(dict(COURSE_SCHEMA.items())), slow]).sort("_i").drop("_i"),
                    pl.DataFrame(devs, schema=DEVIATION_SCHEMA, orient="row"))

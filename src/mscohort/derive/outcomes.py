@@ -127,6 +127,37 @@ def _first_cdw(study: Study, out: pl.DataFrame, d: StudyDefinition) -> pl.DataFr
     )
 
 
+def followup_in_unit(d: StudyDefinition) -> pl.Expr:
+    """``followup``: the follow-up days in the definition's unit (``follow_up.unit``, and
+    ``lunar_month`` for its reading)."""
+    return (pl.col("followup_days") / d.unit_days).alias("followup")
+
+
+def with_change_category(out: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
+    """``out`` with ``change_category`` (improved / stable / worsened) from its
+    ``edss_change`` and ``baseline_edss`` by the definition's ``change.rule`` (module
+    docstring)."""
+    thr: pl.Expr | pl.Series
+    if d.change_rule == "any_step":
+        thr = pl.lit(0.5)
+    else:
+        b = out["baseline_edss"].fill_null(0.0).to_numpy()
+        rule = cast(DeltaRule, study_event_settings(d.events).delta)  # set by EventSettings
+        thr = pl.Series(delta_values(rule, b))
+    return out.with_columns(
+        pl.when(pl.col("edss_change").is_null()).then(None)
+        .when(pl.col("edss_change") <= -thr).then(pl.lit("improved"))
+        .when(pl.col("edss_change") >= thr).then(pl.lit("worsened"))
+        .otherwise(pl.lit("stable")).alias("change_category"))
+
+
+def sequence_filled(d: StudyDefinition) -> pl.Expr:
+    """``sequence`` (of :func:`prior_drugs`), the index drug alone for a patient with an
+    index date and no row of its own."""
+    return pl.col("sequence").fill_null(pl.when(pl.col("index_date").is_not_null())
+                                        .then(pl.lit(abbrev(d.index_drug))))
+
+
 def patient_outcomes(study: Study, d: StudyDefinition,
                      scored: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per patient with the columns :data:`OUTCOME_COLUMNS` (module docstring);
@@ -170,20 +201,8 @@ def patient_outcomes(study: Study, d: StudyDefinition,
         (pl.col("followup_edss") - pl.col("baseline_edss")).alias("edss_change"),
         (pl.col("followup_msss") - pl.col("baseline_msss")).alias("msss_change"),
         (end - pl.col("index_date")).dt.total_days().alias("followup_days"),
-    ).with_columns((pl.col("followup_days") / d.unit_days).alias("followup"))
-    # change category
-    thr: pl.Expr | pl.Series
-    if d.change_rule == "any_step":
-        thr = pl.lit(0.5)
-    else:
-        b = out["baseline_edss"].fill_null(0.0).to_numpy()
-        rule = cast(DeltaRule, study_event_settings(d.events).delta)  # set by EventSettings
-        thr = pl.Series(delta_values(rule, b))
-    out = out.with_columns(
-        pl.when(pl.col("edss_change").is_null()).then(None)
-        .when(pl.col("edss_change") <= -thr).then(pl.lit("improved"))
-        .when(pl.col("edss_change") >= thr).then(pl.lit("worsened"))
-        .otherwise(pl.lit("stable")).alias("change_category"))
+    ).with_columns(followup_in_unit(d))
+    out = with_change_category(out, d)
     out = relapse_outcomes(study, out, d)
     out = out.join(prior_drugs(study.table("treatments"), index, d), on="patient_id",
                    how="left")
@@ -194,8 +213,7 @@ def patient_outcomes(study: Study, d: StudyDefinition,
               .when(pl.col("followup_days") < d.follow_up_min_days)
               .then(pl.lit(f"follow-up shorter than {d.follow_up_min_days:g} days")))
     out = out.with_columns(
-        pl.col("sequence").fill_null(pl.when(pl.col("index_date").is_not_null())
-                                     .then(pl.lit(abbrev(d.index_drug)))),
+        sequence_filled(d),
         reason.alias("excluded_reason"),
     ).select(OUTCOME_COLUMNS)
     extra: list[str] = []
