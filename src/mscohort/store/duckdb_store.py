@@ -61,9 +61,6 @@ SCHEMA_VERSION = "5"
 STORE_MEMORY_LIMIT = "3GB"
 #: Derived tables kept in the store (``derived_<name>``), recomputed at every import.
 DERIVED = {"edss": derive_edss, "msfc": derive_msfc}
-#: The stored tables the derived tables are computed from (only these are read back;
-#: ``derived_edss`` reads its patients in batches).
-DERIVED_FROM = ("patients", "edss", "msfc")
 
 _SQL_TYPES = {
     pl.String(): "VARCHAR",
