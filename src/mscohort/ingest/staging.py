@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 
@@ -35,6 +36,8 @@ from mscohort.schema import TABLES
 
 #: Files at least this large are streamed; smaller ones are read whole and then staged.
 STREAM_MIN_BYTES = 1 << 20
+#: Compression of the staged parts (temporary files read once: speed over size).
+PART_COMPRESSION: Final = "lz4"
 BATCH = "_batch"
 
 
@@ -200,7 +203,8 @@ def stage_study(path: str | Path, out: str | Path, batch_patients: int,
         batch = pl.lit(bounds).search_sorted(of, side="right").alias(BATCH)
         try:
             frame.with_columns(batch).sink_parquet(
-                pl.PartitionBy(parts, key=BATCH, include_key=False), mkdir=True)
+                pl.PartitionBy(parts, key=BATCH, include_key=False), mkdir=True,
+                compression=PART_COMPRESSION)
         except (pl.exceptions.ComputeError, pl.exceptions.PolarsError) as exc:
             raise UnreadableFileError(f"{table.path.name} cannot be read as CSV: {exc}"
                                       .strip()) from None

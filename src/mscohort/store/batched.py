@@ -4,7 +4,8 @@
 (:mod:`mscohort.validate.batches`), and the store reads those parts in SQL inside the one
 transaction of the import (:func:`mscohort.store.writing.add_study`): still all or
 nothing. The staged files live in a temporary folder next to the store, removed when the
-import ends (a killed import may leave it; it holds no stored data).
+import ends; a killed import leaves it (it holds no stored data), and the next import
+removes it (:mod:`mscohort.store.leftovers`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from mscohort.ingest import Mapping
 from mscohort.ingest.staging import StagedStudy, stage_study
 from mscohort.store.changes import Acceptance, conflict_issues
 from mscohort.store.duckdb_store import ImportResult, StudyStore
+from mscohort.store.leftovers import remove_leftovers, work_prefix
 from mscohort.store.rechecks import birth_recheck
 from mscohort.store.writing import IMPORT_STAGES
 from mscohort.validate import ValidationReport
@@ -42,13 +44,15 @@ def folder_bytes(path: str | Path) -> int:
 @contextmanager
 def _work_folder(db: str | Path | None) -> Iterator[Path]:
     """A temporary folder next to the store ``db`` (the system's temporary folder when
-    None), removed at the end."""
+    None), removed at the end; named with this process's id, so that the next import
+    removes it if this one is killed (:mod:`mscohort.store.leftovers`)."""
     if db is None:
-        with tempfile.TemporaryDirectory(prefix="mscohort-validate-") as t:
+        with tempfile.TemporaryDirectory(prefix=work_prefix("validate")) as t:
             yield Path(t)
         return
     store = Path(db).resolve()
-    with tempfile.TemporaryDirectory(prefix=f".{store.name}.import-", dir=store.parent) as t:
+    with tempfile.TemporaryDirectory(prefix=work_prefix("import", store),
+                                     dir=store.parent) as t:
         yield Path(t)
 
 
@@ -112,6 +116,7 @@ def validate_staged(
     ``db`` when given (as :func:`mscohort.store.validate_folder`: stored values it would
     change are ``conflicts_with_store``); None when the folder cannot be staged."""
     tell = progress or (lambda stage: None)
+    remove_leftovers()  # of killed validations (a store opened to write does it too)
     with _work_folder(None) as work:
         tell(IMPORT_STAGES[0])
         staged = stage_study(path, work / "raw", batch_patients, mapping)

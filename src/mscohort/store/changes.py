@@ -186,13 +186,18 @@ def apply_changes(con: duckdb.DuckDBPyConnection, study: Incoming, version: int,
                 n_retracted = _run(con, f"INSERT INTO {hist} SELECT {cols}, {version}, "
                                    f"'retracted' FROM {q(name)} s WHERE {gone}")
                 con.execute(f"DELETE FROM {q(name)} s WHERE {gone}")
-            # a table with nothing stored takes every row (the same rows, without the join)
-            fresh = (f"NOT EXISTS (SELECT 1 FROM {q(name)} s WHERE {on})"
-                     if _stores_any(con, name) else "true")
-            n_added = _run(con, f"INSERT INTO {hist} SELECT {ncols}, {version}, 'added' "
-                           f"FROM {new} n WHERE {fresh}")
-            con.execute(f"INSERT INTO {q(name)} ({cols}, import_id) SELECT {ncols}, {version} "
-                        f"FROM {new} n WHERE {fresh}")
+            if _stores_any(con, name):
+                fresh = f"NOT EXISTS (SELECT 1 FROM {q(name)} s WHERE {on})"
+                n_added = _run(con, f"INSERT INTO {hist} SELECT {ncols}, {version}, 'added' "
+                               f"FROM {new} n WHERE {fresh}")
+                con.execute(f"INSERT INTO {q(name)} ({cols}, import_id) SELECT {ncols}, "
+                            f"{version} FROM {new} n WHERE {fresh}")
+            else:  # nothing stored: every row, and its history copied from the table
+                # (the same rows, read once from the import's files; keys.py relies on it)
+                n_added = _run(con, f"INSERT INTO {q(name)} ({cols}, import_id) SELECT "
+                               f"{ncols}, {version} FROM {new} n")
+                con.execute(f"INSERT INTO {hist} SELECT {cols}, {version}, 'added' "
+                            f"FROM {q(name)}")
         counts[name] = (n_added, n_changed, n_retracted)
     return counts
 

@@ -37,6 +37,7 @@ from mscohort.store.changes import (
 )
 from mscohort.store.import_result import ImportResult
 from mscohort.store.incoming import Incoming
+from mscohort.store.leftovers import remove_leftovers
 from mscohort.store.versions import (
     AUDIT_DDL,
     as_of_sql,
@@ -60,9 +61,6 @@ SCHEMA_VERSION = "5"
 STORE_MEMORY_LIMIT = "3GB"
 #: Derived tables kept in the store (``derived_<name>``), recomputed at every import.
 DERIVED = {"edss": derive_edss, "msfc": derive_msfc}
-#: The stored tables the derived tables are computed from (only these are read back;
-#: ``derived_edss`` reads its patients in batches).
-DERIVED_FROM = ("patients", "edss", "msfc")
 
 _SQL_TYPES = {
     pl.String(): "VARCHAR",
@@ -145,6 +143,7 @@ class StudyStore:
         try:
             if not read_only:
                 self._create_schema()
+                remove_leftovers(self.path)  # killed imports' folders (we hold the lock)
             self._check_schema()
         except BaseException as exc:
             self.con.close()  # a refused store is not left open (and locked)
@@ -323,22 +322,12 @@ class StudyStore:
 
     def _refresh_derived(self) -> None:
         """Recompute every derived table from the stored study (inside the caller's
-        transaction): local scores depend on the whole cohort. ``derived_edss`` is made a
-        batch of patients at a time (:mod:`mscohort.store.derived`)."""
-        from mscohort.store.derived import refresh_derived_edss
+        transaction): local scores depend on the whole cohort. Each is made a batch of
+        patients at a time (:mod:`mscohort.store.derived`)."""
+        from mscohort.store.derived import refresh_derived_edss, refresh_derived_msfc
 
         refresh_derived_edss(self.con)
-        study = Study({name: self.read(name) for name in DERIVED_FROM if name != "edss"})
-        for name, derive in DERIVED.items():
-            if name == "edss":
-                continue
-            frame = derive(study)
-            self.con.register("_derived", frame.to_arrow())
-            try:
-                self.con.execute(
-                    f"CREATE OR REPLACE TABLE {_q('derived_' + name)} AS SELECT * FROM _derived")
-            finally:
-                self.con.unregister("_derived")
+        refresh_derived_msfc(self.con)
         self.con.execute(
             "INSERT OR REPLACE INTO mscohort_meta VALUES ('derived_with', ?)", [__version__])
 

@@ -69,21 +69,24 @@ def duplicate_key_issues(con: duckdb.DuckDBPyConnection, study: Incoming,
 def _fresh_without_repeats(con: duckdb.DuckDBPyConnection, name: str, key: tuple[str, ...],
                            version: int) -> bool:
     """True when every record of ``name`` and of its history was written by import
-    ``version`` (the table was empty before it) and no key is among them twice: then no
-    staged key can match two records, and the join of :func:`duplicate_key_issues` is not
-    needed (a registry's first import: two aggregates instead of a join of every row)."""
+    ``version`` (the table was empty before it), the history holds as many records as the
+    table, and no key is in the table twice: then no staged key can match two records, and
+    the join of :func:`duplicate_key_issues` is not needed (a registry's first import: one
+    aggregate instead of a join of every row). The history of a table written from empty
+    is a copy of the table (:func:`mscohort.store.changes.apply_changes`), so its keys are
+    the table's."""
     keys = ", ".join(q(k) for k in key)
     hist = q(history_name(name))
-    older = con.execute(
+    older, n_table, n_hist = con.execute(
         f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {q(name)} WHERE import_id <> {version} "
         f"LIMIT 1)) + (SELECT count(*) FROM (SELECT 1 FROM {hist} WHERE version <> {version} "
-        "LIMIT 1))").fetchall()[0][0]
-    if older:
+        f"LIMIT 1)), (SELECT count(*) FROM {q(name)}), (SELECT count(*) FROM {hist})"
+    ).fetchall()[0]
+    if older or n_table != n_hist:
         return False
     repeats = con.execute(
-        f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {q(name)} GROUP BY {keys} "
-        f"HAVING count(*) > 1 LIMIT 1)) + (SELECT count(*) FROM (SELECT 1 FROM {hist} "
-        f"GROUP BY {keys} HAVING count(*) > 1 LIMIT 1))").fetchall()[0][0]
+        f"SELECT count(*) FROM (SELECT 1 FROM {q(name)} GROUP BY {keys} "
+        "HAVING count(*) > 1 LIMIT 1)").fetchall()[0][0]
     return not repeats
 
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 
@@ -30,6 +32,10 @@ from mscohort.validate.report import REPORT_COLUMNS, ValidationReport
 
 #: Issues kept in memory per rule (every issue is counted).
 ROWS_PER_RULE = 1000
+#: Batches validated at once (threads).
+WORKERS = 2
+#: Compression of the typed parts (temporary files read once by the store: speed over size).
+PART_COMPRESSION: Final = "lz4"
 _ORDER = ["_order", "file", "row", "column"]
 
 
@@ -119,37 +125,57 @@ class TypedParts:
         return scan.collect()
 
 
+def _check_one(staged: StagedStudy, k: int, out: Path, known_patients: pl.DataFrame | None,
+               as_of: dt.date | None) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Validate batch ``k``: its issues, and its typed rows per table (written under
+    ``out`` as ``<table>/<k>.parquet``)."""
+    study, report = check_study(staged.batch(k), known_patients=known_patients, as_of=as_of)
+    rows = {}
+    for name, frame in study.tables.items():
+        (out / name).mkdir(parents=True, exist_ok=True)
+        frame.write_parquet(out / name / f"{k:06d}.parquet", compression=PART_COMPRESSION)
+        rows[name] = frame.height
+    return report.issues, rows
+
+
 def check_batches(
     staged: StagedStudy, out: Path, *, known_patients: pl.DataFrame | None = None,
     as_of: dt.date | None = None, rows_per_rule: int = ROWS_PER_RULE,
     issues_sink: Path | None = None, progress: Callable[[int, int], None] | None = None,
+    workers: int = WORKERS,
 ) -> tuple[TypedParts, IssueCollector]:
     """Validate ``staged`` a batch at a time: the typed tables (written under ``out``) and
     the issues (:meth:`IssueCollector.report` gives the bounded report; every issue is in
-    ``issues_sink`` when given). ``progress(k, n)`` is told before batch ``k`` of ``n``."""
+    ``issues_sink`` when given). ``progress(k, n)`` is told before batch ``k`` of ``n``.
+
+    ``workers`` batches are validated at once (threads: polars works outside Python's
+    lock), at most ``workers`` ahead of the one collected; their issues are collected in
+    batch order, so the report is the same whatever the number of workers."""
     collector = IssueCollector(rows_per_rule, issues_sink)
     rows = {name: 0 for name in TABLES}
     file_level: pl.DataFrame | None = None
-    for k in range(staged.n_batches):
-        if progress is not None:
-            progress(k, staged.n_batches)
-        study, report = check_study(staged.batch(k), known_patients=known_patients,
-                                    as_of=as_of)
-        issues = report.issues
-        nulls = pl.col("row").is_null()
-        if file_level is None:
-            file_level = issues.filter(nulls)
-        elif file_level.height:  # the folder's file-level issues: kept once
-            seen = issues.with_row_index("_i").filter(nulls).join(
-                file_level, on=list(REPORT_COLUMNS), how="semi", nulls_equal=True)["_i"]
-            issues = issues.with_row_index("_i").filter(~pl.col("_i").is_in(seen.implode())) \
-                .drop("_i")
-        collector.add(issues)
-        for name, frame in study.tables.items():
-            (out / name).mkdir(parents=True, exist_ok=True)
-            frame.write_parquet(out / name / f"{k:06d}.parquet")
-            rows[name] += frame.height
+    nulls = pl.col("row").is_null()
+    n = staged.n_batches
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        running: dict[int, Future[tuple[pl.DataFrame, dict[str, int]]]] = {}
+        for k in range(n):
+            for j in range(k, min(n, k + max(1, workers))):
+                if j not in running:
+                    running[j] = pool.submit(_check_one, staged, j, out, known_patients, as_of)
+            if progress is not None:
+                progress(k, n)
+            issues, batch_rows = running.pop(k).result()
+            if file_level is None:
+                file_level = issues.filter(nulls)
+            elif file_level.height:  # the folder's file-level issues: kept once
+                seen = issues.with_row_index("_i").filter(nulls).join(
+                    file_level, on=list(REPORT_COLUMNS), how="semi", nulls_equal=True)["_i"]
+                issues = issues.with_row_index("_i").filter(
+                    ~pl.col("_i").is_in(seen.implode())).drop("_i")
+            collector.add(issues)
+            for name, height in batch_rows.items():
+                rows[name] += height
     return TypedParts(out, rows), collector
 
 
-__all__ = ["ROWS_PER_RULE", "IssueCollector", "TypedParts", "check_batches"]
+__all__ = ["ROWS_PER_RULE", "WORKERS", "IssueCollector", "TypedParts", "check_batches"]

@@ -33,8 +33,10 @@ def repeated_keys(
     # rows are told apart by position, not by ``_row``: one row of a wide sheet gives
     # several records, which all carry that row's number
     typed = typed.with_row_index("_ord")
-    complete = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
-    dup_key = complete.filter(pl.struct(key).is_duplicated())
+    # a key with an empty part repeats nothing; a complete key never equals one with an
+    # empty part, so its repeats are found over every row (no copy of the complete rows)
+    complete = pl.all_horizontal(pl.col(k).is_not_null() for k in key)
+    dup_key = typed.filter(complete & pl.struct(key).is_duplicated())
     if dup_key.height == 0:
         return typed.drop("_ord"), []
     first = dup_key.group_by(key, maintain_order=True).agg(

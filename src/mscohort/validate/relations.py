@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from mscohort.issues import Rule, row_issues
+from mscohort.issues import SOURCE_COLUMN, Rule, row_issues
 from mscohort.schema import PRECISION_SUFFIX, TABLES
 
 #: Minimum days between relapse onsets for them to count as separate relapses
@@ -87,11 +87,14 @@ def relapse_spacing(relapses: pl.DataFrame, file: str) -> list[pl.DataFrame]:
 def edss_after_relapse(edss: pl.DataFrame, relapses: pl.DataFrame, file: str) -> list[
         pl.DataFrame]:
     """``edss_during_relapse``: an EDSS within 30 days after a relapse onset."""
-    left = edss.filter(pl.col("date").is_not_null() & pl.col("patient_id").is_not_null()).sort(
-        "date")
+    # only the columns the issue needs (the frames are sorted by day and patient below)
+    used = [c for c in ("patient_id", "date", "_row", SOURCE_COLUMN + "date")
+            if c in edss.columns]
+    left = edss.select(used).filter(pl.col("date").is_not_null()
+                                    & pl.col("patient_id").is_not_null())
     right = (
         relapses.filter(pl.col("onset_date").is_not_null() & pl.col("patient_id").is_not_null())
-        .select("patient_id", pl.col("onset_date").alias("_relapse")).sort("_relapse")
+        .select("patient_id", pl.col("onset_date").alias("_relapse"))
     )
     if left.height == 0 or right.height == 0:
         return []
