@@ -76,6 +76,16 @@ def _null_nan(values: np.ndarray, name: str) -> pl.Series:
     return pl.Series(name, values).fill_nan(None)
 
 
+def _write_part(part: pl.DataFrame, path: Path | str) -> None:
+    """Write one derived part; polars reports a failed write (disk full, file too large)
+    as a ComputeError, raised here as the :class:`OSError` it is, so that the import ends
+    as a store write error (exit code 3), not a traceback."""
+    try:
+        part.write_parquet(path, compression="uncompressed")
+    except pl.exceptions.ComputeError as exc:
+        raise OSError(f"{path}: {str(exc).splitlines()[0]}") from exc
+
+
 def refresh_derived_edss(con: duckdb.DuckDBPyConnection,
                          batch_patients: int | None = None) -> None:
     """Replace ``derived_edss`` with the scores of every stored EDSS assessment (inside the
@@ -95,7 +105,7 @@ def refresh_derived_edss(con: duckdb.DuckDBPyConnection,
             msss_cells.append(count_cells(e, d))
             armss_cells.append(count_cells(e, a))
             drafts.append(Path(work) / f"draft{n:06d}.parquet")
-            part.write_parquet(drafts[-1], compression="uncompressed")
+            _write_part(part, drafts[-1])
         msss, armss = cell_scores(pl.concat(msss_cells)), cell_scores(pl.concat(armss_cells))
         parts = []
         for n, draft in enumerate(drafts):
@@ -104,7 +114,7 @@ def refresh_derived_edss(con: duckdb.DuckDBPyConnection,
             part = part.with_columns(_null_nan(score_of(e, d, msss), "local_msss"),
                                      _null_nan(score_of(e, a, armss), "local_armss"))
             parts.append(str(Path(work) / f"{n:06d}.parquet"))
-            part.write_parquet(parts[-1], compression="uncompressed")
+            _write_part(part, parts[-1])
             draft.unlink()
         _store(con, "derived_edss", part.schema, parts)
 
@@ -121,7 +131,7 @@ def refresh_derived_msfc(con: duckdb.DuckDBPyConnection,
         for n, (lo, hi) in enumerate(itertools.pairwise(_edges(con, "msfc", size))):
             part = derive_msfc(Study({"msfc": _rows(con, "msfc", lo, hi)}))
             parts.append(str(Path(work) / f"{n:06d}.parquet"))
-            part.write_parquet(parts[-1], compression="uncompressed")
+            _write_part(part, parts[-1])
         _store(con, "derived_msfc", part.schema, parts)
 
 

@@ -364,7 +364,7 @@ class StudyStore:
 
         return retract(self, table, keys, by=by, reason=reason)
 
-    def _write_error(self, exc: duckdb.Error) -> StoreWriteError:
+    def _write_error(self, exc: Exception) -> StoreWriteError:
         return StoreWriteError(
             f"{self.path} could not be written ({type(exc).__name__}: "
             f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}). Nothing was imported "

@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from mscohort._version import __version__
-from mscohort.errors import DataValidationError, UsageError, bad_argument
+from mscohort.errors import DataValidationError, MscohortError, UsageError, bad_argument
 from mscohort.ingest import Mapping, RawStudy
 from mscohort.schema import TABLES
 from mscohort.store.changes import (
@@ -131,11 +131,12 @@ def retract(store: StudyStore, table: str, keys: pl.DataFrame, *, by: str, reaso
 
 
 def _rollback(store: StudyStore, exc: BaseException) -> None:
-    """End a failed write; a database error (disk full, read-only file) becomes a
-    :class:`~mscohort.errors.StoreWriteError` (exit code 3; the store is unchanged)."""
+    """End a failed write; a database error or a failed write of the import's temporary
+    files (disk full, read-only file) becomes a :class:`~mscohort.errors.StoreWriteError`
+    (exit code 3; the store is unchanged)."""
     with contextlib.suppress(duckdb.Error):  # a failed commit ended the transaction already
         store.con.execute("ROLLBACK")
-    if isinstance(exc, duckdb.Error):
+    if isinstance(exc, duckdb.Error | OSError) and not isinstance(exc, MscohortError):
         raise store._write_error(exc) from None
 
 
