@@ -83,3 +83,34 @@ def test_the_linear_program_proves_the_five_with_the_tens_mean() -> None:
     six = _msss_change(FIVE | {(NFA, "mean")})
     assert len(six) == 6
     assert solve(cells, six, integral=False, time_limit=300, tangents=64).status == "infeasible"
+
+
+def test_the_natalizumab_rows_cannot_hold_the_tens_mean_and_maximum_by_hand() -> None:
+    # A fifth conflict, without the 10's SD and minimum: one of the 10 is at least 1.155,
+    # their mean at most -0.565, so SS10 >= (10 / 9) 1.72^2 = 3.29 (the other 9 balance it,
+    # Cauchy-Schwarz); with the same four natalizumab numbers as above 41.82 + 3.29 + 7.26
+    # = 52.37 > 52.17.
+    sd11_lo, _ = _interval(NAT_IMMEDIATE, "sd")
+    _, m11_hi = _interval(NAT_IMMEDIATE, "mean")
+    m29_lo, _ = _interval(NAT_WINDOW, "mean")
+    _, sd29_hi = _interval(NAT_WINDOW, "sd")
+    _, m10_hi = _interval(NFA, "mean")
+    (t,) = [t for t in targets_of(load_published(SEED / "published.toml"))
+            if (t.group, t.measure, t.stat) == (NFA, "change MSSS", "max")]
+    x_lo, _ = t.interval
+    assert (t.number.text, x_lo - m10_hi) == ("1.16", pytest.approx(1.72))
+    least = 10 * sd11_lo**2 + (10 / 9) * (x_lo - m10_hi) ** 2 \
+        + (11 * 29 / 18) * (m29_lo - m11_hi) ** 2
+    assert least == pytest.approx(52.37, abs=0.005)
+    assert least > 28 * sd29_hi**2  # 52.17
+
+
+@pytest.mark.slow
+def test_the_linear_program_proves_the_fifth_conflict() -> None:
+    # the deletion filter's set (64 tangents): the four natalizumab numbers with the 10's
+    # mean and maximum
+    cells = cells_of(load_design(SEED / "design.toml"), Reading())
+    keys = (FIVE - {(NFA, "sd")}) | {(NFA, "mean"), (NFA, "max")}
+    six = _msss_change(keys)
+    assert len(six) == 6
+    assert solve(cells, six, integral=False, time_limit=300, tangents=64).status == "infeasible"
