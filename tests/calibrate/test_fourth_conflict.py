@@ -3,7 +3,7 @@ natalizumab rows cannot hold the NAT -> FTY -> ALE row's spread (5 numbers of MS
 no MSSS table, no EDSS). It is the natalizumab conflict of test_published_conflicts.py with
 the 10's SD in place of their minimum, so no single published number is in all four proved
 conflicts (dataset README, "What an exact solver says about them"). Found by the deletion
-filter of the linear relaxation (64 tangents) on the 33 MSSS change numbers without the
+filter of the linear relaxation (64 tangents) on the 35 MSSS change numbers without the
 NAT -> FTY -> ALE minimum.
 
 A number printed with d decimals lies in [value - 0.5 10^-d, value + 0.5 10^-d]; the SD is the
