@@ -11,7 +11,7 @@ import statistics
 import pytest
 
 from mscohort.calibrate.design import load_design
-from mscohort.calibrate.exact import Cell, Target, cells_of, targets_of
+from mscohort.calibrate.exact import Cell, Solution, Target, cells_of, merged, targets_of
 from mscohort.calibrate.exact_sat import (
     SEED_READING,
     AtMost,
@@ -21,12 +21,22 @@ from mscohort.calibrate.exact_sat import (
 )
 from mscohort.calibrate.published import Number, load_published
 from mscohort.calibrate.seed import SEED
+from mscohort.calibrate.witness import realise, within_published_ranges
 
 FOUR = [Cell("four", 4, frozenset({"T/g"}), (2.0, 7.0), (168.0, 700.0))]
 
 
 def _targets(measure: str = "change EDSS", **stats: str) -> list[Target]:
     return [Target("T/g", measure, stat, Number.parse(text)) for stat, text in stats.items()]
+
+
+def _baselines_in_range(out: Solution, cells: list[Cell], targets: list[Target]) -> bool:
+    # each choice of the witness realised as a patient of its cell: baseline EDSS 2.5-7.0
+    by_name = {c.name: c for c in merged(cells, targets)}
+    measures = sorted({t.measure for t in targets})
+    patients = [realise(by_name[name], v, measures, SEED_READING)
+                for name, counts in out.counts.items() for v, _ in counts]
+    return bool(patients) and all(2.5 <= p.base_edss <= 7.0 for p in patients)
 
 
 def _prints(values: tuple[float, ...], sd: str, mean: str) -> bool:
@@ -97,14 +107,19 @@ def test_a_value_on_the_end_of_an_interval_that_prints_outside_is_no_witness() -
 @pytest.mark.slow
 def test_the_nat_fty_ale_row_alone_is_printed_by_a_witness() -> None:
     # the residual "NAT -> FTY -> ALE / change EDSS / sd 1.2 (cohort 1.1)" is not forced by
-    # its own row: ten patients of its profile print all 8 numbers of the row together
+    # its own row: ten patients of its profile, every baseline EDSS in the short-term
+    # cohort's published 2.5-7.0, print all 8 numbers of the row together (the stored
+    # witness of test_witnesses.py; 53 s on one worker under load)
     group = "by DMD within prior window/NAT -> FTY -> ALE"
-    targets = [t for t in targets_of(load_published(SEED / "published.toml"), [group])
-               if t.measure in ("change EDSS", "change MSSS")]
-    cells = cells_of(load_design(SEED / "design.toml"), SEED_READING)
-    out = find_witness(cells, targets, time_limit=120, sample=300, seed=0)
+    published = targets_of(load_published(SEED / "published.toml"))
+    targets = [t for t in published
+               if t.group == group and t.measure in ("change EDSS", "change MSSS")]
+    cells = within_published_ranges(cells_of(load_design(SEED / "design.toml"), SEED_READING),
+                                    published)
+    out = find_witness(cells, targets, time_limit=240, sample=300, seed=0)
     assert out.status == "feasible" and out.verified
     rows = [v for counts in out.counts.values() for v, k in counts for _ in range(k)]
+    assert _baselines_in_range(out, cells, targets)
     edss = tuple(r[1] for r in rows)
     msss = tuple(r[3] for r in rows)
     assert len(rows) == 10
@@ -118,14 +133,18 @@ def test_the_nat_fty_ale_row_alone_is_printed_by_a_witness() -> None:
 @pytest.mark.slow
 def test_the_short_term_cohorts_change_rows_are_printed_by_a_witness() -> None:
     # the residual "short-term / change MSSS / sd 0.97 (cohort 1.06)" is not forced by its
-    # own row: 30 ALE-naive patients print the 8 numbers of EDSS and MSSS change together
+    # own row: 30 ALE-naive patients, every baseline EDSS in the published 2.5-7.0, print
+    # the 8 numbers of EDSS and MSSS change together (11 s on one worker under load)
     group = "by follow-up cohort/short-term"
-    targets = [t for t in targets_of(load_published(SEED / "published.toml"), [group])
-               if t.measure in ("change EDSS", "change MSSS")]
-    cells = cells_of(load_design(SEED / "design.toml"), SEED_READING)
+    published = targets_of(load_published(SEED / "published.toml"))
+    targets = [t for t in published
+               if t.group == group and t.measure in ("change EDSS", "change MSSS")]
+    cells = within_published_ranges(cells_of(load_design(SEED / "design.toml"), SEED_READING),
+                                    published)
     out = find_witness(cells, targets, time_limit=240, sample=150, seed=0, workers=2)
     assert out.status == "feasible" and out.verified
     rows = [v for counts in out.counts.values() for v, k in counts for _ in range(k)]
+    assert _baselines_in_range(out, cells, targets)
     edss = tuple(r[1] for r in rows)
     msss = tuple(r[3] for r in rows)
     assert len(rows) == 30
