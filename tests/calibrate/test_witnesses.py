@@ -8,6 +8,7 @@ says about them"."""
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 
 import numpy as np
@@ -16,9 +17,15 @@ import pytest
 from mscohort.calibrate.design import load_design
 from mscohort.calibrate.exact import Cell, cells_of, targets_of
 from mscohort.calibrate.exact_sat import SEED_READING
+from mscohort.calibrate.fit import completed_years
 from mscohort.calibrate.published import Number, load_published
 from mscohort.calibrate.seed import SEED
-from mscohort.calibrate.witness import Patient, realise, within_published_ranges
+from mscohort.calibrate.witness import (
+    Patient,
+    least_followup_days,
+    realise,
+    within_published_ranges,
+)
 from mscohort.derive.severity import msss
 
 NFA = "by DMD within prior window/NAT -> FTY -> ALE"
@@ -33,7 +40,22 @@ NFA_WITNESS = [
     (3.0, 4.0, 22, 25),
     (3.0, 4.0, 1, 1),
 ]
+# found by the independent review of #21: 12 gain no completed year, 9 one, 5 two, 4 three
 SHORT_WITNESS = [
+    (3.0, 0.0, 23, 23), (4.0, 3.5, 28, 28), (6.5, 7.5, 6, 6), (2.5, 0.0, 28, 28),
+    (7.0, 2.5, 1, 1), (4.0, 4.5, 6, 6), (3.5, 3.5, 8, 8), (6.5, 6.5, 6, 6),
+    (3.5, 5.0, 25, 25), (6.5, 7.0, 4, 4), (4.5, 6.0, 1, 1), (6.5, 6.0, 5, 5),
+    (5.0, 5.5, 7, 8), (3.0, 3.5, 15, 16), (6.0, 6.0, 23, 24), (4.0, 4.0, 19, 20),
+    (6.0, 4.5, 8, 9), (5.5, 3.5, 26, 27), (4.0, 5.0, 5, 6), (5.5, 4.5, 17, 18),
+    (6.0, 5.0, 25, 26),
+    (5.0, 3.5, 20, 22), (5.5, 5.0, 23, 25), (7.0, 8.5, 7, 9), (7.0, 7.0, 20, 22),
+    (4.5, 3.5, 25, 27),
+    (4.5, 3.0, 23, 26), (6.0, 5.0, 29, 32), (4.5, 4.0, 15, 18), (4.0, 5.0, 12, 15),
+]
+# the witness stored before the review: it prints the 8 change numbers, but 25 of its 30
+# gain three completed years, which needs a follow-up of at least 701 days (25.04 lunar
+# months) each, so its follow-up median could not print 10
+REJECTED_SHORT_WITNESS = [
     *[(4.5, 0.0, 25, 26)] * 3,
     (2.5, 1.5, 4, 5),
     *[(6.0, 6.0, 3, 6)] * 4,
@@ -71,6 +93,77 @@ def _printed_alike(patients: list[tuple[float, float, int, int]], group: str) ->
     assert ((d1 - d0 >= 0) & (d1 - d0 <= 3)).all()
 
 
+FOLLOWUP = "follow-up (lunar months)"
+
+
+def _followup(group: str) -> dict[str, Number]:
+    (cell,) = [c for c in load_published(SEED / "published.toml")
+               if f"{c.table}/{c.group}" == group and c.measure == FOLLOWUP]
+    return cell.stats
+
+
+def _upper(number: Number) -> float:
+    return number.value + 0.5 * 10.0 ** -number.decimals
+
+
+def _least_followups(patients: list[tuple[float, float, int, int]]) -> np.ndarray:
+    # each patient's least follow-up in days: what its completed years gained need
+    # (least_followup_days: 1 + 365 (g - 1) days from the baseline, 30 days before the
+    # index, for g >= 1), and at least the short-term cohort's minimum printed 6 (5.5 x 28
+    # days); every witness here is of short-term patients
+    low = (_followup(SHORT)["min"].value - 0.5) * SEED_READING.unit_days
+    return np.array([max(least_followup_days(d1 - d0, SEED_READING), low)
+                     for _, _, d0, d1 in patients])
+
+
+def _followup_broken(patients: list[tuple[float, float, int, int]], group: str) -> str | None:
+    """The rule of the group's published follow-up a witness breaks, or None.
+
+    Every follow-up is at least its patient's least one (:func:`_least_followups`), and a
+    median grows with every value, so the group's follow-up median is at least the median
+    of the least follow-ups: that must not pass the upper end of the printed median's
+    interval (10 -> 10.5 lunar months, 12 -> 12.5); nor may any least follow-up pass the
+    upper end of the short-term maximum (25 -> 25.5 lunar months)."""
+    least = _least_followups(patients) / SEED_READING.unit_days
+    if float(np.median(least)) > _upper(_followup(group)["median"]):
+        return f"follow-up median at least {float(np.median(least)):.2f} lunar months"
+    if float(least.max()) > _upper(_followup(SHORT)["max"]):
+        return f"a follow-up of at least {float(least.max()):.2f} lunar months"
+    return None
+
+
+def _dated_alike(patients: list[tuple[float, float, int, int]], group: str) -> None:
+    # a follow-up for each patient (the published median, raised to its least and, for a
+    # patient gaining no completed year, cut to 365 days from the baseline: 335 days; for a
+    # row with a minimum, one patient at it) and an onset date giving both completed years
+    # by the calendar (fit.completed_years, as the analysis): the row's follow-up prints as
+    # published, so the witness is a cohort its follow-up allows
+    unit = SEED_READING.unit_days
+    published = _followup(group)
+    days = np.maximum(_least_followups(patients), published["median"].value * unit)
+    no_gain = np.array([d1 == d0 for _, _, d0, d1 in patients])
+    days[no_gain] = np.minimum(days[no_gain], 365 - SEED_READING.baseline_days)
+    if "min" in published:
+        days[int(np.argmin(_least_followups(patients)))] = published["min"].value * unit
+    got = {"median": float(np.median(days / unit)), "min": float(days.min() / unit),
+           "max": float(days.max() / unit)}
+    for stat, number in published.items():
+        assert number.matches(got[stat]), (group, stat, number.text, got[stat])
+    # each patient's own index date: in 2013 (no 29 February in the two years after) or
+    # in 2015 (the year after the baseline holds one, which no gain over 335 days needs)
+    for (_, _, d0, d1), fu in zip(patients, days, strict=True):
+        assert any(_onset_exists(index, int(fu), d0, d1)
+                   for index in (dt.date(2013, 6, 1), dt.date(2015, 6, 1))), (d0, d1, fu)
+
+
+def _onset_exists(index: dt.date, followup_days: int, d0: int, d1: int) -> bool:
+    baseline = index - dt.timedelta(days=SEED_READING.baseline_days)
+    end = index + dt.timedelta(days=followup_days)
+    first = dt.date(baseline.year - d0 - 1, 1, 1)
+    return any(completed_years(o, baseline) == d0 and completed_years(o, end) == d1
+               for o in (first + dt.timedelta(days=k) for k in range(2 * 366)))
+
+
 def test_the_nat_fty_ale_row_is_printed_by_ten_patients_in_the_published_baseline_range(
         ) -> None:
     # the residual "NAT -> FTY -> ALE / change EDSS / sd 1.2 (cohort 1.1)" is not forced by
@@ -78,6 +171,12 @@ def test_the_nat_fty_ale_row_is_printed_by_ten_patients_in_the_published_baselin
     assert len(NFA_WITNESS) == 10
     _printed_alike(NFA_WITNESS, NFA)
     assert ("change EDSS", "sd") in _published(NFA)
+    # its follow-up median 12 too, barely: 4 gain three completed years (at least 701 days,
+    # 25.04 lunar months) and 3 gain two (at least 336 days, 12.0), so the median of the
+    # least follow-ups is 12.0 lunar months, inside 12's interval
+    assert _followup_broken(NFA_WITNESS, NFA) is None
+    assert float(np.median(_least_followups(NFA_WITNESS))) == 336.0
+    _dated_alike(NFA_WITNESS, NFA)
 
 
 def test_the_short_term_change_rows_are_printed_by_thirty_patients_in_the_baseline_range(
@@ -87,6 +186,50 @@ def test_the_short_term_change_rows_are_printed_by_thirty_patients_in_the_baseli
     assert len(SHORT_WITNESS) == 30
     _printed_alike(SHORT_WITNESS, SHORT)
     assert _published(SHORT)[("change MSSS", "sd")].text == "0.97"
+    # and its follow-up median 10 (6-25): 21 gain at most one completed year
+    assert _followup_broken(SHORT_WITNESS, SHORT) is None
+    _dated_alike(SHORT_WITNESS, SHORT)
+
+
+def test_the_short_term_witness_prints_the_baseline_edss_row_but_not_the_msss_one() -> None:
+    # baseline EDSS 5.03 +- 1.32 (2.5-7.0) prints "5.0 +- 1.3 (2.5-7.0)"; the baseline MSSS
+    # row (6.09 +- 2.16, 1.28-9.90) is not part of the witness, and it misses it
+    base = [b for b, _, _, _ in SHORT_WITNESS]
+    m0 = list(map(float, msss(np.array(base), np.array([float(d0) for _, _, d0, _
+                                                          in SHORT_WITNESS]))))
+    published = _published(SHORT)
+    for name, x in (("baseline EDSS", base), ("baseline MSSS", m0)):
+        got = {"mean": statistics.fmean(x), "sd": statistics.stdev(x), "min": min(x),
+               "max": max(x)}
+        hits = {stat: published[(name, stat)].matches(v) for stat, v in got.items()}
+        assert all(hits.values()) == (name == "baseline EDSS"), (name, got)
+    assert statistics.fmean(base) == pytest.approx(5.0333333333, abs=1e-6)  # 151 / 30
+
+
+def test_the_witness_stored_before_the_review_needs_a_follow_up_the_row_forbids() -> None:
+    # it prints the 8 change numbers, but 25 of its 30 gain three completed years: each
+    # needs 1 + 2 x 365 days from the baseline, 701 days of follow-up (25.04 lunar months),
+    # so the row's median would be 25.04, not 10
+    _printed_alike(REJECTED_SHORT_WITNESS, SHORT)
+    gains = [d1 - d0 for _, _, d0, d1 in REJECTED_SHORT_WITNESS]
+    assert gains.count(3) == 25
+    assert _followup_broken(REJECTED_SHORT_WITNESS, SHORT) == (
+        "follow-up median at least 25.04 lunar months")
+
+
+def test_the_least_follow_up_counts_calendar_anniversaries() -> None:
+    # gain 1: the anniversary can be the day after the baseline (30 days before the index);
+    # gain 2: 366 days from the baseline, 336 of follow-up (12.0 lunar months); gain 3:
+    # 731 days (two years of 365 days after the first anniversary), 701 of follow-up
+    assert [least_followup_days(g, SEED_READING) for g in range(4)] == [0, 0, 336, 701]
+    baseline = dt.date(2013, 5, 2)
+    onset = dt.date(1990, 5, 3)  # anniversaries 2013-05-03, 2014-05-03, 2015-05-03
+    assert completed_years(onset, baseline + dt.timedelta(days=731)) - completed_years(
+        onset, baseline) == 3
+    assert completed_years(onset, baseline + dt.timedelta(days=730)) - completed_years(
+        onset, baseline) == 2
+    with pytest.raises(ValueError, match="`gain` must be a whole number of years"):
+        least_followup_days(-1, SEED_READING)
 
 
 def test_a_printed_range_bounds_the_baseline_edss_of_every_cell_in_its_group() -> None:

@@ -101,3 +101,26 @@ def realise(cell: Cell, value: Sequence[float], measures: Sequence[str],
         raise ValueError(f"no patient of {cell.name!r} has the measures {tuple(value)}")
     i = int(np.flatnonzero(hit)[0])
     return Patient(float(STEPS[B[i]]), float(STEPS[F[i]]), int(D0[i]), int(D1[i]))
+
+
+def least_followup_days(gain: int, reading: Reading) -> int:
+    """The fewest follow-up days (after the index date) in which a patient's completed
+    years of disease grow by ``gain`` from the baseline assessment, ``reading.baseline_days``
+    before the index date; 0 when any follow-up allows it.
+
+    Notes
+    -----
+    Completed years count calendar anniversaries of the onset
+    (:func:`mscohort.derive.timing.completed_years_expr`), so ``gain`` years gained means
+    ``gain`` anniversaries after the baseline, up to and including the follow-up date. The
+    first can fall on the day after the baseline; each further one is at least 365 days
+    after the one before (a year without 29 February). So ``gain >= 1`` needs at least
+    ``1 + 365 (gain - 1)`` days from baseline to follow-up, less the baseline's days before
+    the index date. :func:`years_apart` (the solvers' choices) allows one day less (it
+    needs ``365 (gain - 1)`` days), so a solver's witness can ask for one day more than
+    its cell's follow-up allows; this bound is the calendar's."""
+    if isinstance(gain, bool) or not isinstance(gain, int) or gain < 0:
+        raise bad_argument("gain", "a whole number of years, 0 or more", gain)
+    if gain == 0:
+        return 0
+    return max(1 + 365 * (gain - 1) - reading.baseline_days, 0)
