@@ -1,8 +1,11 @@
-"""A third conflict among the seed's published numbers, under the design's groups: the two
+"""A third conflict among the seed's published numbers, from the seed's groups: the two
 follow-up cohorts' MSSS change rows cannot hold the immediate-prior IFN-GA and NAT rows next
 to the fingolimod rows (13 numbers, all of MSSS change; no MSSS table, no EDSS). Found by
 the deletion filter of the linear relaxation (64 tangents); proved here by hand from sums of
-squared deviations (dataset README, "What an exact solver says about them").
+squared deviations on the design's blocks, and for every split of the follow-up cohorts the
+seed allows by the exact maximum over the faces of the six means' box (dataset README, "What
+an exact solver says about them"). The sixth and seventh conflicts here are linear-program
+proofs on the design's memberships, with no hand proof.
 
 A number printed with d decimals lies in [value - 0.5 10^-d, value + 0.5 10^-d]; the SD is the
 sample SD, so a group's sum of squared deviations (SS) is (n - 1) SD^2."""
@@ -79,9 +82,12 @@ def test_the_cohort_rows_cannot_hold_the_immediate_prior_rows_by_hand() -> None:
     # and e cancel: 21 x 26 / 5 = 21 + 5 x 4.2^2, 8 x 11 / 3 = 8 + 3 (8/3)^2):
     #   G = 2 (mL - mS) u - (R - u)^2 - (P + u)^2 / 8 + K,
     # R = 29 mL - 21 mI - 8 mN (block 3's distance from mL is R - u), P = 22 mS - 5 mI -
-    # 3 mN - 14 mF (8 (m8 - mS) = P + u), K the terms free of u. G is a concave parabola in
-    # u, largest at u* = (2 (mL - mS) + 2 R - P / 4) / 2.25: about 9.7 at most, short of
-    # C = 10.15, for every choice of the six means inside their printed intervals.
+    # 3 mN - 14 mF (8 (m8 - mS) = P + u), K the terms free of u. For fixed group means G is
+    # a concave parabola in u (a combination of block means), largest at
+    # u* = (2 (mL - mS) + 2 R - P / 4) / 2.25. G is not concave in the six group means (its
+    # Hessian in them and d, e has an eigenvalue of +36.3), so the bound over their box is
+    # taken here on a grid with the step's wobble (about 9.7 at most, short of C = 10.15),
+    # and exactly over the box's faces in the every-split test below (9.6868).
     mL_lo, _ = _interval(LT, "mean")
     _, sdL_hi = _interval(LT, "sd")
     _, sdS_hi = _interval(ST, "sd")
