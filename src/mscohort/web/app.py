@@ -44,6 +44,7 @@ from mscohort.web.config import WebConfig
 from mscohort.web.guard import LoginThrottle, Sessions, refusal
 from mscohort.web.jobs import Jobs, Pending
 from mscohort.web.results import ResultCache
+from mscohort.web.store_access import StoreBusy
 from mscohort.web.version_cache import VersionSummaries
 from mscohort.web.workspace import Workspace
 
@@ -189,6 +190,11 @@ def create_app(config: WebConfig) -> Flask:
     @app.errorhandler(Pending)
     def _pending(exc: Pending) -> Any:  # the page's data are being computed: show progress
         return redirect(url_for("job", job_id=exc.job.id))
+
+    @app.errorhandler(StoreBusy)
+    def _busy(exc: StoreBusy) -> Any:  # an import holds the store: say so, do not wait
+        page = render_template("busy.html", refresh=REFRESH_SECONDS)
+        return page, 503, {"Retry-After": str(REFRESH_SECONDS)}
 
     @app.errorhandler(UsageError)
     def _usage(exc: UsageError) -> Any:  # e.g. no study loaded yet, an unknown definition

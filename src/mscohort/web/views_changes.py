@@ -31,12 +31,13 @@ from flask import (
 )
 
 from mscohort.errors import InvalidArgumentError, UsageError
-from mscohort.store import Acceptance, StudyStore
+from mscohort.store import Acceptance
 from mscohort.store.changes import DIFF_SCHEMA, MISSING_SCHEMA
 from mscohort.store.preview import Preview
 from mscohort.store.version_summary import PATIENT_COLUMNS
 from mscohort.web.jobs import Jobs, Pending
 from mscohort.web.paging import list_page
+from mscohort.web.store_access import reading_store
 from mscohort.web.version_cache import (
     DEFAULT_DESC,
     DEFAULT_SORT,
@@ -45,7 +46,7 @@ from mscohort.web.version_cache import (
     summarised,
 )
 from mscohort.web.views_load import checked, import_job
-from mscohort.web.workspace import STORE_LOCK, Staged, Workspace
+from mscohort.web.workspace import Staged, Workspace
 
 PAGE_SIZE = 100  #: changed values a page
 MISSING_SHOWN = 100  #: missing records listed on the page (all of them in the CSV)
@@ -165,7 +166,7 @@ def register(app: Flask) -> None:
         if not ws.db.exists():
             abort(404, "No study has been imported yet.")
         try:  # computed once per store version (#23: 0.8 s CPU at 300,000 patients)
-            with STORE_LOCK, StudyStore(ws.db, read_only=True) as store:
+            with reading_store(ws.db) as store:
                 kept = _versions().get(store, version)
         except UsageError as exc:
             abort(404, str(exc))

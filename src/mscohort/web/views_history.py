@@ -14,7 +14,8 @@ from mscohort.errors import DataValidationError, InvalidArgumentError, UsageErro
 from mscohort.schema import TABLES
 from mscohort.store import StudyStore
 from mscohort.store.correcting import correct_record
-from mscohort.web.workspace import STORE_LOCK, Workspace
+from mscohort.web.store_access import StoreBusy, reading_store, store_lock
+from mscohort.web.workspace import Workspace
 
 HISTORY_COLUMNS = ("version", "imported_at", "imported_by", "reason", "action", "table_name",
                    "record", "what", "file", "sha256")
@@ -57,7 +58,7 @@ def register(app: Flask) -> None:
         ws = _ws()
         if not ws.db.exists():
             abort(404, "No study has been imported yet.")
-        with STORE_LOCK, StudyStore(ws.db, read_only=True) as store:
+        with reading_store(ws.db) as store:
             frame = store.history(patient_id)
             records = _records(store, patient_id, set(frame["table_name"]))
         if frame.height == 0:
@@ -81,10 +82,13 @@ def register(app: Flask) -> None:
             if key.get("patient_id") != patient_id:
                 raise bad_usage("record", f"one of the records of {patient_id}",
                                 key.get("patient_id"), shown="a record of another patient")
-            with STORE_LOCK:
+            with store_lock():
                 result = correct_record(ws.db, table, key,
                                         {form.get("column", "").strip(): form.get("value", "")},
                                         by=form.get("by", ""), reason=form.get("reason", ""))
+        except StoreBusy as exc:
+            flash(f"{exc} Nothing was changed: correct the record again when it ends.",
+                  "error")
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             flash("Choose one of the patient's records; nothing was changed.", "error")
         except DataValidationError as exc:
