@@ -17,7 +17,8 @@ from mscohort.issues import RULES
 from mscohort.validate.export import write_issues
 from mscohort.validate.report import ValidationReport
 from mscohort.web.redcap_staging import check_staged
-from mscohort.web.workspace import STORE_LOCK, Workspace
+from mscohort.web.store_access import store_lock
+from mscohort.web.workspace import Workspace
 
 PAGE_SIZE = 100
 FILTERS = ("file", "rule", "severity", "patient_id")
@@ -27,7 +28,7 @@ def _report(upload_id: str) -> ValidationReport:
     ws: Workspace = current_app.extensions["mscohort"]["workspace"]
     try:
         staged = ws.staged(upload_id)
-        with STORE_LOCK:  # data files, or a REDCap project
+        with store_lock():  # data files, or a REDCap project; an import holding it: busy
             report = check_staged(staged, ws.db if ws.db.exists() else None)
     except UsageError as exc:
         abort(404, str(exc))
