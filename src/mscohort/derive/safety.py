@@ -165,7 +165,7 @@ def aesi_table(adverse_events: pl.DataFrame, courses: pl.DataFrame,
     # the courses of the patients with an adverse event of special interest only (a registry
     # has hundreds of thousands of courses and few such events)
     starts: dict[str, list[tuple[dt.date, int]]] = {}
-    who = pl.Series(list({r["patient_id"] for r, _ in found}), dtype=pl.String)
+    who = pl.Series(list({r["patient_id"] for r, _ in found}), dtype=pl.String).implode()
     for r in courses.filter((pl.col("drug") == rules.drug) & pl.col("patient_id").is_in(who)
                             ).iter_rows(named=True):
         starts.setdefault(r["patient_id"], []).append((r["start_date"], r["course"]))
