@@ -195,3 +195,19 @@ def import_seed_in_browser(page: object, base_url: str) -> None:
     page.click("#check")  # type: ignore[attr-defined]
     page.click("#import")  # type: ignore[attr-defined]
     page.wait_for_selector("body[data-ready='1']", timeout=90_000)  # type: ignore[attr-defined]
+
+
+def seed_workspace(tmp_path: Path) -> Path:
+    """A web workspace (``tmp_path / "ws"``) whose store holds the seed's patients, EDSS,
+    relapses and treatments (import 1)."""
+    from mscohort.store import import_folder
+    from mscohort.web.workspace import SEED
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    study = tmp_path / "study"
+    study.mkdir()
+    for name in ("patients.csv", "edss.csv", "relapses.csv", "treatments.csv"):
+        (study / name).write_bytes((SEED / name).read_bytes())
+    import_folder(study, ws / "study.duckdb")
+    return ws

@@ -10,24 +10,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from mscohort.errors import StoreWriteError, UsageError
-from mscohort.store import import_folder
 from mscohort.web import WebConfig
 from mscohort.web.jobs import Jobs
-from mscohort.web.workspace import SEED, STORE_LOCK
-from tests.web.conftest import Http, free_port, serving, settle
+from mscohort.web.workspace import STORE_LOCK
+from tests.web.conftest import Http, free_port, seed_workspace, serving, settle
 
 PAGES = ("/", "/load", "/cohort", "/patients", "/safety", "/cohort/table.csv?split=outcomes",
          "/static/app.css", "/assets/report.js")
 
 
 def test_pages_answer_while_an_import_runs_and_a_double_import_is_one(tmp_path: Path) -> None:
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    study = tmp_path / "study"
-    study.mkdir()
-    for name in ("patients.csv", "edss.csv", "relapses.csv", "treatments.csv"):
-        (study / name).write_bytes((SEED / name).read_bytes())
-    import_folder(study, ws / "study.duckdb")  # a study is loaded; the example adds to it
+    ws = seed_workspace(tmp_path)  # a study is loaded; the example adds to it
     with serving(WebConfig(ws, port=free_port())) as url:
         c = Http(url)
         check = settle(c, c.post("/load/example", {"csrf_token": c.csrf()}))

@@ -13,29 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from mscohort.store import import_folder
 from mscohort.web import WebConfig
 from mscohort.web.store_access import WAIT_SECONDS, StoreBusy, store_lock
-from mscohort.web.workspace import SEED, STORE_LOCK
+from mscohort.web.workspace import STORE_LOCK
 from tests.test_store import snapshot
-from tests.web.conftest import Http, free_port, serving
+from tests.web.conftest import Http, free_port, seed_workspace, serving
 
 RECORD = json.dumps({"table": "edss", "key": {"patient_id": "TRMS01", "date": "2005-12-20"}})
 
 
-def _seed_workspace(tmp_path: Path) -> Path:
-    ws = tmp_path / "ws"
-    ws.mkdir()
-    study = tmp_path / "study"
-    study.mkdir()
-    for name in ("patients.csv", "edss.csv", "relapses.csv", "treatments.csv"):
-        (study / name).write_bytes((SEED / name).read_bytes())
-    import_folder(study, ws / "study.duckdb")
-    return ws
-
-
 def test_store_pages_say_the_study_is_being_updated_instead_of_waiting(tmp_path: Path) -> None:
-    ws = _seed_workspace(tmp_path)
+    ws = seed_workspace(tmp_path)
     with serving(WebConfig(ws, port=free_port())) as url:
         c = Http(url)
         assert c.get("/patient/history?id=TRMS01").status == 200
