@@ -195,3 +195,24 @@ def test_swimmer_of_sixty_patients_fits_a_page_with_labels_no_taller_than_a_row(
     sizes = {t.get_fontsize() for t in fig.axes[0].get_yticklabels()}
     assert len(sizes) == 1
     assert sizes.pop() == pytest.approx(0.75 * 72 * 7.5 / 60, abs=1e-6)
+
+
+def test_legends_placed_best_warn_of_no_slowness_on_a_loaded_machine(toy, monkeypatch) -> None:
+    # matplotlib warns 'loc="best" can be slow' when placing a defaulted legend takes over a
+    # second, which on a loaded machine turned a report test into an error; a clock that jumps
+    # 5 s a reading makes every placement "slow": the figures must still draw without a warning
+    import io
+    import itertools
+    import types
+
+    import matplotlib.legend
+
+    clock = itertools.count(step=5.0)
+    monkeypatch.setattr(matplotlib.legend, "time",
+                        types.SimpleNamespace(perf_counter=lambda: float(next(clock))))
+    _, analysis = toy
+    for data in (waterfall(analysis), msss_change(analysis), arr_pairs(analysis),
+                 km_cdw(analysis)):
+        figure = draw(data).figure
+        assert figure.axes[0].get_legend() is not None, data.key
+        figure.savefig(io.BytesIO(), format="svg")

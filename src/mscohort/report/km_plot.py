@@ -98,7 +98,7 @@ def draw_km(d: FigureData) -> Drawn:
     ax.set_ylim(0, 1.05)
     ax.set_ylabel(d.y_label)
     if groups:
-        ax.legend(frameon=False)
+        ax.legend(frameon=False, loc="best")  # explicit: no load-dependent "can be slow" warning
     if table is None or risk is None:
         ax.set_xlabel(d.x_label)
         return drawn

@@ -217,7 +217,7 @@ def _waterfall(d: FigureData) -> Drawn:
     ax.set_xlabel(f"{d.x_label} (n={bars.height})")
     ax.set_ylabel(d.y_label)
     if bars.height:
-        ax.legend(frameon=False)
+        ax.legend(frameon=False, loc="best")  # explicit: no load-dependent "can be slow" warning
     return drawn
 
 
@@ -246,7 +246,7 @@ def _msss(d: FigureData) -> Drawn:
     ax.set_xlabel(d.x_label)
     ax.set_ylabel(d.y_label)
     if pts.height:
-        ax.legend(frameon=False)
+        ax.legend(frameon=False, loc="best")  # explicit: no load-dependent "can be slow" warning
     return drawn
 
 
@@ -268,7 +268,7 @@ def _arr(d: FigureData) -> Drawn:
         (line,) = ax.plot([0, 1], [m["arr_before"], m["arr_during"]], color=OKABE_ITO[0],
                           linewidth=3, marker="s", label=f"mean (n={pairs.height})")
         drawn.tag(line, f"mean ARR {m['arr_before']:.2f} before, {m['arr_during']:.2f} during")
-        ax.legend(frameon=False)
+        ax.legend(frameon=False, loc="best")  # explicit: no load-dependent "can be slow" warning
     ax.set_xticks([0, 1], ["before index", "during follow-up"])
     ax.set_xlim(-0.3, 1.3)
     ax.set_ylabel(d.y_label)
