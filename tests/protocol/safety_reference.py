@@ -39,6 +39,8 @@ def safety_schedule(infusions: pl.DataFrame, labs: pl.DataFrame, rules: Monitori
             late = (as_of - next_due).days
             if as_of > end:
                 status, overdue = "completed", None
+            elif labs.height == 0:  # docs/protocol.md "No lab data" (added with the rule)
+                status, overdue = "no lab data", None
             elif late > panel.grace_days:
                 status, overdue = "overdue", late
             elif late >= 0:
@@ -50,7 +52,7 @@ def safety_schedule(infusions: pl.DataFrame, labs: pl.DataFrame, rules: Monitori
                 "last_infusion": r["last"], "monitoring_end": end, "baseline_test": baseline,
                 "last_test": last, "tests_done": len(done),
                 "tests_expected": max(0, (span_end - r["first"]).days // panel.interval_days),
-                "next_due": None if status == "completed" else next_due,
+                "next_due": None if status in ("completed", "no lab data") else next_due,
                 "days_overdue": overdue, "status": status,
                 "days_remaining": max(0, (end - as_of).days)})
     return pl.DataFrame(rows, schema=SCHEDULE_SCHEMA)

@@ -67,3 +67,33 @@ def test_courses_and_safety_take_the_gap_from_the_definition(tmp_path: Path,
                              dt.date.fromisoformat(DAY), sensitivity=False)
     aesi = pl.read_csv(tmp_path / "s_aesi.csv", try_parse_dates=True)
     assert aesi.equals(analysis.aesi.cast(aesi.schema))
+
+
+def test_a_study_without_lab_results_says_so_rather_than_overdue(tmp_path: Path,
+                                                                 toy_dir: Path) -> None:
+    # the toy study without its labs file: no schedule is "overdue", in the command and in the
+    # report's safety table (docs/protocol.md, "No lab data")
+    import shutil
+
+    from mscohort.report.tables import safety_table
+
+    folder = tmp_path / "nolabs"
+    shutil.copytree(toy_dir, folder)
+    (folder / "labs.csv").unlink()
+    code, output = _run("safety", "--data", folder, "--as-of", DAY, "--all")
+    assert code == 0, output
+    assert "No laboratory result is in the records" in output
+    assert "overdue by" not in output and ": no lab data (last never" in output
+    analysis = analyse_study(load_input(data=folder).records,
+                             load_definition(folder / "study.toml"),
+                             dt.date.fromisoformat(DAY), sensitivity=False)
+    assert set(analysis.safety["status"]) <= {"no lab data", "completed"}
+    table = safety_table(analysis)
+    assert table.columns[-3:] == ("No lab data", "Median days overdue", "Baseline test done")
+    blood = next(r for r in table.rows if r[0] == "blood count with differential")
+    # every treated toy patient is in monitoring on 2013-06-01 or finished it
+    done = analysis.safety.filter((pl.col("panel") == "blood count with differential")
+                                  & (pl.col("status") == "completed")).height
+    assert blood[1:5] == ("0", "0", "0", str(done))
+    assert blood[5] == str(8 - done) and blood[6] == "-"
+    assert any("No laboratory result is in the records" in n for n in table.footnotes)

@@ -55,10 +55,34 @@ def test_monthly_blood_counts_overdue_by_days_since_the_last() -> None:
 
 def test_never_tested_counts_from_the_first_infusion_and_grace_gives_due() -> None:
     inf = infusions("2013-01-07")
-    out = safety_schedule(inf, labs(), RULES, as_of=D(2013, 2, 10))
+    # lab results are recorded (of another patient), none of this one's
+    others = labs(("2013-01-20", "creatinine")).with_columns(pl.lit("B").alias("patient_id"))
+    out = safety_schedule(inf, others, RULES, as_of=D(2013, 2, 10))
     creat = panel(out, "serum creatinine")
     assert creat["next_due"] == D(2013, 2, 6) and creat["status"] == "due"  # 4 days, grace 7
     assert creat["days_overdue"] is None and creat["last_test"] is None
+
+
+def test_no_lab_result_in_the_records_is_no_lab_data_not_overdue() -> None:
+    # no labs at all: the tests may have been done elsewhere, so nothing is "overdue"; a
+    # period that ended is still "completed"
+    inf = pl.concat([infusions("2013-01-07"),
+                     infusions("2005-01-10").with_columns(pl.lit("B").alias("patient_id"))])
+    out = safety_schedule(inf, labs(), RULES, as_of=D(2013, 6, 1))
+    a = out.filter(pl.col("patient_id") == "A")
+    assert a["status"].to_list() == ["no lab data"] * len(RULES.panels)
+    assert a["days_overdue"].null_count() == a.height and a["next_due"].null_count() == a.height
+    assert a["tests_done"].to_list() == [0] * a.height
+    # 2013-01-07 to 2013-06-01 is 145 days: 4 monthly blood counts expected, as with labs
+    assert panel(a, "blood count with differential")["tests_expected"] == 4
+    b = out.filter(pl.col("patient_id") == "B")
+    assert b["status"].to_list() == ["completed"] * len(RULES.panels)
+    # one lab result of anyone and the usual statuses apply: 145 days after the first
+    # infusion, the blood count due at day 30 is overdue by 115 days
+    one = labs(("2013-01-02", "TSH"))
+    cbc = panel(safety_schedule(inf, one, RULES, as_of=D(2013, 6, 1)),
+                "blood count with differential")
+    assert cbc["status"] == "overdue" and cbc["days_overdue"] == 115
 
 
 def test_monitoring_ends_48_months_after_the_last_course() -> None:

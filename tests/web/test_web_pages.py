@@ -161,3 +161,14 @@ def test_pages_without_a_study_send_you_to_load_one(client) -> None:
         r = client.get(page)
         assert r.status_code == 302 and r.location.endswith("/load"), page
     assert "No study is loaded yet" in client.get("/").get_data(as_text=True)
+
+
+def test_safety_page_without_lab_results_says_none_are_recorded(client) -> None:
+    files = {p.name: p.read_bytes() for p in SEED.glob("*.csv")
+             if p.name not in ("residuals.csv", "labs.csv")}
+    r = upload(client, files)
+    assert r.status_code == 302
+    assert import_from(client, r.location).status_code == 302
+    page = client.get("/safety?as_of=2014-06-30").get_data(as_text=True)
+    assert "No laboratory result is in the records" in page
+    assert "0 of" in page and "are overdue or due" in page

@@ -22,6 +22,7 @@ from mscohort.derive.courses import DEFAULT_REGIMENS, Courses, course_table, loa
 from mscohort.derive.retreatment import RetreatmentRule, retreatment
 from mscohort.derive.safety import (
     DEFAULT_MONITORING,
+    NO_LAB_DATA,
     aesi_table,
     load_monitoring,
     safety_schedule,
@@ -39,6 +40,10 @@ def study_courses(study: Study, definition: StudyDefinition | None = None,
     d = definition or StudyDefinition()
     return course_table(study.table("infusions"), load_regimens(regimens or DEFAULT_REGIMENS),
                         d.course_gap_days)
+
+
+__all__ = ["NO_LAB_DATA", "RetreatmentCheck", "SafetyCheck", "protocol_readings",
+           "retreatment_check", "safety_check", "screening", "study_courses"]
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ def safety(
     """
     import polars as pl
 
-    from mscohort.analyse.protocol import safety_check
+    from mscohort.analyse.protocol import NO_LAB_DATA, safety_check
     from mscohort.cli.progress import stage_bar
     from mscohort.loading import load_input
 
@@ -136,6 +136,9 @@ def safety(
     schedule, aesi = check.schedule, check.aesi
     out.print(_counts(f"Safety monitoring as of {day}", schedule, ("panel", "status"),
                       "patients"))
+    if schedule.height and (schedule["status"] == NO_LAB_DATA).any():
+        out.print("No laboratory result is in the records: no schedule is called overdue or "
+                  "due (status \"no lab data\"; docs/protocol.md).")
     shown = schedule if all_rows else schedule.filter(pl.col("status").is_in(["overdue",
                                                                                "due"]))
     for r in shown.sort("days_overdue", descending=True, nulls_last=True).iter_rows(

@@ -10,6 +10,9 @@ Definitions (``docs/protocol.md``; rules as data in ``datasets/protocol/monitori
 * Next due: the last test in the period (or the first infusion) plus ``interval_days``.
   Overdue by ``as_of - next due`` days once that exceeds ``grace_days``; "due" within the
   grace; "up to date" before; "completed" when the period ended before ``as_of``.
+* No lab data: when the records hold no laboratory result at all (an empty or absent labs
+  table) a missed test cannot be told from an unrecorded one, so every schedule not completed
+  is "no lab data", with no next due date and no days overdue.
 * Expected tests: one per interval from the first infusion to ``as_of`` or the end of the
   period, whichever comes first; done: the distinct dates the panel was measured in that span.
 """
@@ -33,6 +36,9 @@ SCHEDULE_SCHEMA = {
     "last_test": pl.Date, "tests_done": pl.Int64, "tests_expected": pl.Int64,
     "next_due": pl.Date, "days_overdue": pl.Int64, "status": pl.String,
     "days_remaining": pl.Int64}
+
+#: The status of every schedule not completed when the records hold no lab result at all.
+NO_LAB_DATA = "no lab data"
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,13 @@ def safety_schedule(infusions: pl.DataFrame, labs: pl.DataFrame, rules: Monitori
     if not parts:
         return pl.DataFrame(schema=SCHEDULE_SCHEMA)
     out = pl.concat(parts).sort("patient_id", "_panel", maintain_order=True)
+    if labs.height == 0:  # nothing recorded: "overdue" would claim tests were missed
+        unknown = pl.col("status") != "completed"
+        out = out.with_columns(
+            pl.when(unknown).then(pl.lit(NO_LAB_DATA)).otherwise(pl.col("status"))
+            .alias("status"),
+            pl.when(unknown).then(None).otherwise(pl.col("next_due")).alias("next_due"),
+            pl.lit(None, dtype=pl.Int64).alias("days_overdue"))
     return out.select([pl.col(c).cast(t) for c, t in SCHEDULE_SCHEMA.items()])
 
 

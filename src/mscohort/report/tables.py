@@ -17,6 +17,7 @@ import polars as pl
 from mscohort.analyse import formatting as F
 from mscohort.analyse.formatting import estimate_ci, format_p, interval, p_clause, p_text
 from mscohort.analyse.primary import primary_measure
+from mscohort.analyse.protocol import NO_LAB_DATA
 from mscohort.analyse.study import StudyAnalysis
 
 T_TEST = "Student's paired t-test (two-sided)"
@@ -301,8 +302,10 @@ def screening_table(analysis: StudyAnalysis) -> ReportTable:
 def safety_table(analysis: StudyAnalysis) -> ReportTable:
     """Safety monitoring by panel as of the data cut, and the retreatment rule."""
     sched, rows = analysis.safety, []
+    no_labs = sched.height > 0 and bool((sched["status"] == NO_LAB_DATA).any())
+    statuses = (*STATUSES, NO_LAB_DATA) if no_labs else STATUSES
     for (panel,), part in sched.group_by("panel", maintain_order=True):
-        counts = [str(part.filter(pl.col("status") == st).height) for st in STATUSES]
+        counts = [str(part.filter(pl.col("status") == st).height) for st in statuses]
         late = part["days_overdue"].drop_nulls()
         baseline = part["baseline_test"].is_not_null().sum()
         median = cast("float | None", late.median())
@@ -312,11 +315,14 @@ def safety_table(analysis: StudyAnalysis) -> ReportTable:
     meets = int(r["meets_rule"].sum()) if r.height else 0
     return ReportTable(
         "safety", f"Safety monitoring as of {analysis.as_of}",
-        ("Panel", *(s[:1].upper() + s[1:] for s in STATUSES), "Median days overdue",
+        ("Panel", *(s[:1].upper() + s[1:] for s in statuses), "Median days overdue",
          "Baseline test done"), tuple(rows),
         ("Patients per status, from the alemtuzumab label's schedule (blood count, creatinine "
          "and urinalysis monthly, thyroid function every 3 months, until 48 months after the "
          "last infusion); `mscohort safety --as-of` lists each patient.",
+         *(("No laboratory result is in the records (no labs table, or an empty one): a test "
+            "missed cannot be told from one not recorded, so no schedule is called overdue "
+            "or due (\"no lab data\").",) if no_labs else ()),
          f"Retreatment rule (a relapse after the last course and at least 12 months since "
          f"it): {meets} of {r.height} treated patients meet it as of {analysis.as_of}."))
 

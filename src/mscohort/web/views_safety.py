@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 from flask import Flask, flash, redirect, render_template, request, url_for
 
+from mscohort.analyse.protocol import NO_LAB_DATA
 from mscohort.errors import UsageError
 from mscohort.units import parse_day
 from mscohort.web.paging import ListTable, list_page
@@ -74,4 +75,6 @@ def register(app: Flask) -> None:
         filters = {key: t.options for key, t in tables.items()}
         return render_template(
             "safety.html", as_of=a.as_of, definition=name, lists=lists, filters=filters,
-            n_schedules=a.safety.height)
+            n_schedules=a.safety.height,
+            no_lab_data=(a.safety.height > 0
+                         and bool((a.safety["status"] == NO_LAB_DATA).any())))
