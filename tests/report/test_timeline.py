@@ -65,3 +65,43 @@ def test_drug_rows_are_named_by_their_tick_labels_and_only_the_marks_have_a_lege
     assert set(names) <= {"EDSS", "MSSS", "relapse", "course", "event"}
     assert not set(names) & set(labels)
     assert bottom.get_legend() is None
+
+
+def test_the_timeline_events_are_those_of_the_outcome_scan_from_the_baseline(
+        toy_dir) -> None:
+    # P02 of the toy rewritten as the reviewer's MS005: EDSS 6.5 long before the baseline,
+    # 2.0 at the baseline (2012-04-02), 3.0 on 2012-10-15 confirmed by 3.0 on 2013-05-20
+    # (>= 12 weeks, +1.0 from a baseline <= 5.5: msprog's worsening). From the baseline, as
+    # the outcome scans, that is a confirmed worsening on 2012-10-15; from the 6.5 it is not.
+    # The patient page must show the outcome's event, not a scan of its own.
+    import datetime as dt
+
+    from mscohort.analyse.study import analyse_study
+    from mscohort.definition import load_definition
+    from mscohort.ingest import read_study
+    from mscohort.validate import check_study
+    from tests.conftest import AS_OF
+
+    folder = toy_dir  # a copy
+    edss = (folder / "edss.csv").read_text().splitlines()
+    rows = {"2011-01-12": "6.5", "2012-04-02": "2.0", "2012-10-15": "3.0", "2013-05-20": "3.0"}
+    new = []
+    for line in edss:
+        cells = line.split(",")
+        if cells[0] == "P02":
+            cells[2] = rows[cells[1]]
+        new.append(",".join(cells))
+    (folder / "edss.csv").write_text("\n".join(new) + "\n")
+    study, _ = check_study(read_study(folder), as_of=AS_OF)
+    a = analyse_study(study, load_definition(folder / "study.toml"))
+    row = a.outcomes.filter(pl.col("patient_id") == "P02").row(0, named=True)
+    assert row["baseline_date"] == dt.date(2012, 4, 2) and row["cdw_observed"] is True
+    assert row["time_to_cdw_days"] == (dt.date(2012, 10, 15) - row["index_date"]).days
+    t = patient_timeline(a, "P02")
+    cdw = t.events.filter(pl.col("event_type") == "CDW")
+    assert cdw["date"].to_list() == [dt.date(2012, 10, 15)]
+    assert "Scanned: the assessments from the baseline (2012-04-02) to the follow-up " \
+           "(2013-05-20)" in t.explanation
+    # the others, with no worsening in their span, have no event on their page either
+    for pid in ("P01", "P04", "P05"):
+        assert patient_timeline(a, pid).events.height == 0

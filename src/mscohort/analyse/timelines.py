@@ -9,10 +9,13 @@ compute nothing clinical themselves, so a patient's page shows the numbers of th
   table and convention, :func:`mscohort.derive.assessments.scored_edss`).
 * Courses: infusions of the index drug at most ``course_gap_days`` apart
   (:func:`mscohort.derive.outcomes.numbered_infusions`), with their first day.
-* Events: the confirmed EDSS events over all of a patient's assessments, with the study's
-  ``[events]`` settings (msprog definitions, :func:`mscohort.derive.events.detect_events`),
-  detected once for the whole study; a patient's explanation is the trace of that same scan
-  (:func:`mscohort.derive.events.explain.explain_patient`).
+* Events: the confirmed EDSS events with the study's ``[events]`` settings (msprog
+  definitions, :func:`mscohort.derive.events.detect_events`), over the assessments the
+  analysis scans for its time to confirmed worsening: from the baseline to the follow-up
+  assessment (:func:`mscohort.derive.outcomes.cdw_spans`), so that a patient's page and the
+  outcome agree; a patient without both (not analysed) over all their assessments. Detected
+  once for the whole study; a patient's explanation is the trace of that same scan
+  (:func:`mscohort.derive.events.explain.explain_patient`), headed by the span scanned.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from mscohort.definition import StudyDefinition
 from mscohort.derive.events import EventResult, detect_events
 from mscohort.derive.events.explain import explain_patient
 from mscohort.derive.events.presets import study_event_settings
-from mscohort.derive.outcomes import numbered_infusions
+from mscohort.derive.outcomes import cdw_spans, in_cdw_span, numbered_infusions
 from mscohort.derive.timing import DAYS_PER_YEAR
 from mscohort.study import Study
 from mscohort.vocabulary import BY_NAME
@@ -56,7 +59,7 @@ class PatientTimeline:
 class Timelines:
     """The timeline records of every patient of the study (each frame has ``patient_id``)."""
 
-    origins: pl.DataFrame  #: patient_id, origin, from_index
+    origins: pl.DataFrame  #: patient_id, origin, from_index, baseline_date, followup_date
     edss: pl.DataFrame
     relapses: pl.DataFrame
     drugs: pl.DataFrame
@@ -74,11 +77,23 @@ class Timelines:
             return frame.filter(pl.col("patient_id") == patient_id).drop("patient_id")
 
         edss = own(self.edss)
-        explanation = (explain_patient(self.result, patient_id) if edss.height
-                       else f"Patient {patient_id}: no EDSS assessments.")
+        explanation = (_with_span(explain_patient(self.result, patient_id), first)
+                       if edss.height else f"Patient {patient_id}: no EDSS assessments.")
         return PatientTimeline(patient_id, first["origin"], first["from_index"], edss,
                                own(self.relapses), own(self.drugs), own(self.courses),
                                own(self.events), explanation, self.result.settings.name)
+
+
+def _with_span(explanation: str, origin: dict[str, Any]) -> str:
+    """``explanation`` with, after its first line, which assessments the scan read."""
+    head, _, rest = explanation.partition("\n")
+    if origin.get("baseline_date") is None:
+        span = "Scanned: all assessments (the patient has no baseline and follow-up)."
+    else:
+        span = (f"Scanned: the assessments from the baseline ({origin['baseline_date']}) to "
+                f"the follow-up ({origin['followup_date']}), as the time to confirmed "
+                "worsening.")
+    return f"{head}\n{span}\n{rest}" if rest else f"{head}\n{span}"
 
 
 def study_timelines(study: Study, outcomes: pl.DataFrame, scored: pl.DataFrame,
@@ -111,8 +126,13 @@ def study_timelines(study: Study, outcomes: pl.DataFrame, scored: pl.DataFrame,
                         .group_by("patient_id", "course")
                         .agg(pl.col("date").min(), pl.len().alias("infusions"))
                         .sort("patient_id", "course"), "date")
-    result = detect_events(study.edss.select("patient_id", "date", "edss"),
-                           study.table("relapses"), study_event_settings(d.events))
+    spans = cdw_spans(outcomes)
+    unspanned = study.edss.join(spans, on="patient_id", how="anti")
+    visits = pl.concat([in_cdw_span(study.edss, spans),
+                        unspanned.select("patient_id", "date", "edss")])
+    origins = origins.join(spans.select("patient_id", "baseline_date", "followup_date"),
+                           on="patient_id", how="left")
+    result = detect_events(visits, study.table("relapses"), study_event_settings(d.events))
     conf = [c for c in result.events.columns if c.startswith("conf") and c.endswith("_date")]
     events = with_time(result.events.select("patient_id", *EVENT_COLUMNS, *conf), "date")
     return Timelines(origins, edss, relapses, drugs, courses, events, result)

@@ -105,17 +105,31 @@ def _timepoint(cand: pl.DataFrame, tp: TimePoint) -> pl.DataFrame:
                        pl.col("edss").alias(f"edss_{tp.slug}"))
 
 
+def cdw_spans(out: pl.DataFrame) -> pl.DataFrame:
+    """The assessments each patient's confirmed events are scanned over: from the baseline to
+    the follow-up assessment (``patient_id``, ``index_date``, ``baseline_date``,
+    ``followup_date``), for the patients who have both."""
+    return out.filter(pl.col("baseline_date").is_not_null() & pl.col("followup_date")
+                      .is_not_null()).select("patient_id", "index_date", "baseline_date",
+                                             "followup_date")
+
+
+def in_cdw_span(edss: pl.DataFrame, spans: pl.DataFrame) -> pl.DataFrame:
+    """The EDSS assessments (``patient_id``, ``date``, ``edss``) of ``spans``' patients inside
+    their span (:func:`cdw_spans`)."""
+    return edss.join(spans, on="patient_id", how="inner").filter(
+        (pl.col("date") >= pl.col("baseline_date")) & (pl.col("date") <= pl.col("followup_date"))
+    ).select("patient_id", "date", "edss")
+
+
 def _first_cdw(study: Study, out: pl.DataFrame, d: StudyDefinition) -> pl.DataFrame:
     """First confirmed EDSS worsening from the baseline assessment on (the study's event
     settings)."""
     from mscohort.derive.events import detect_events
 
-    spans = out.filter(pl.col("baseline_date").is_not_null() & pl.col("followup_date")
-                       .is_not_null()).select("patient_id", "index_date", "baseline_date",
-                                              "followup_date")
-    visits = study.edss.join(spans, on="patient_id", how="inner").filter(
-        (pl.col("date") >= pl.col("baseline_date")) & (pl.col("date") <= pl.col("followup_date")))
-    events = detect_events(visits.select("patient_id", "date", "edss"),
+    spans = cdw_spans(out)
+    visits = in_cdw_span(study.edss, spans)
+    events = detect_events(visits,
                            study.table("relapses"), study_event_settings(d.events)).events
     first = (events.filter(pl.col("event_type") == "CDW").group_by("patient_id")
              .agg(pl.col("date").min().alias("_cdw")))
