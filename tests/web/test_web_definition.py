@@ -154,3 +154,33 @@ def test_the_form_needs_its_csrf_token(client, app) -> None:
     r = client.post("/definition", data=form)
     assert r.status_code == 400 and "security token" in r.get_data(as_text=True)
     assert "x" not in app.extensions["mscohort"]["workspace"].definitions()
+
+
+def test_a_section_the_form_does_not_show_can_be_left_out(client, app) -> None:
+    # the seed's [eligibility] kept into a clinic's own definition screened every clinic
+    # patient against the seed's arms (coordinator review): the form lists each kept section
+    # with a "leave out" box, unticked by default
+    load_seed(client)
+    ws = app.extensions["mscohort"]["workspace"]
+    page = client.get("/definition").get_data(as_text=True)
+    seed = tomllib.loads((SEED / "study.toml").read_text("utf-8"))
+    shown = {f.section for f in FIELDS}
+    kept = [k for k in seed if k not in shown]
+    assert "eligibility" in kept and "subgroups" in kept
+    for section in kept:
+        assert f'name="drop__{section}" value="on">' in page  # unticked
+    form = _fields(page) | {"drop__eligibility": "on", "save_as": "clinic", "action": "save",
+                            "csrf_token": csrf(client, "/definition")}
+    r = client.post("/definition", data=form)
+    assert r.status_code == 302, r.get_data(as_text=True)
+    saved = tomllib.loads((ws.definitions_dir / "clinic.toml").read_text("utf-8"))
+    assert "eligibility" not in saved
+    assert saved["subgroups"] == seed["subgroups"] and saved["msss"] == seed["msss"]
+    assert ws.definition("clinic")[0].eligibility is None or not ws.definition(
+        "clinic")[0].eligibility
+    # not ticked: kept, as before
+    form = _fields(client.get("/definition").get_data(as_text=True)) | {
+        "save_as": "kept", "action": "save", "csrf_token": csrf(client, "/definition")}
+    assert client.post("/definition", data=form).status_code == 302
+    assert ws.definition("kept")[0].eligibility == load_definition(
+        SEED / "study.toml").eligibility

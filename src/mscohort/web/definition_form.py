@@ -4,7 +4,10 @@ definition document: :func:`form_values` (a parsed TOML document -> the fields' 
 :func:`mscohort.definition.parse_definition`, which checks every key as it checks a file).
 
 Keys the form does not show (eligibility, subgroups, MSSS, event options, ...) are kept
-from the base definition the form was opened with. A blank number means the key's default.
+from the base definition the form was opened with; a whole section of those (e.g. the seed's
+``[eligibility]``, which a clinic's own study rarely shares) is left out when its "leave out"
+box is ticked (:func:`kept_sections`, field ``drop__<section>``). A blank number means the
+key's default.
 """
 
 from __future__ import annotations
@@ -191,11 +194,36 @@ def _timepoints(text: str, errors: dict[str, list[str]]) -> list[dict[str, objec
     return out
 
 
+def kept_sections(base: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
+    """The sections of ``base`` no field of the form shows, each with what it holds
+    ("eligibility", "2 arms, 3 deviations, exclusions"): kept unless left out."""
+    shown = {f.section for f in FIELDS}
+    return tuple((name, _holds(value)) for name, value in base.items() if name not in shown)
+
+
+def _holds(value: object) -> str:
+    if isinstance(value, list):
+        return f"{len(value)} entries"
+    if not isinstance(value, dict):
+        return "1 value"
+    parts = [f"{len(v)} {k}" if isinstance(v, list) else k for k, v in value.items()]
+    return ", ".join(parts)
+
+
+def drop_name(section: str) -> str:
+    """The HTML name of the "leave out" box of a kept section."""
+    return f"drop__{section}"
+
+
 def document_from_form(form: Mapping[str, str], base: Mapping[str, object]
                        ) -> tuple[dict[str, object], dict[str, list[str]]]:
-    """The base document with the form's fields put in, and the errors of lines the form
-    itself could not read (by key path); the values are checked by ``parse_definition``."""
+    """The base document with the form's fields put in, the kept sections whose "leave out"
+    box is ticked removed, and the errors of lines the form itself could not read (by key
+    path); the values are checked by ``parse_definition``."""
     doc: dict[str, object] = copy.deepcopy(dict(base))
+    for name, _ in kept_sections(base):
+        if form.get(drop_name(name)) == "on":
+            del doc[name]
     errors: dict[str, list[str]] = {}
     for f in FIELDS:
         text = form.get(form_name(f), "")

@@ -30,9 +30,11 @@ from mscohort.errors import UsageError, bad_usage, read_toml
 from mscohort.web.definition_form import (
     FIELDS,
     document_from_form,
+    drop_name,
     errors_by_field,
     form_name,
     form_values,
+    kept_sections,
     primary_choices,
 )
 from mscohort.web.workspace import DEFINITION_NAME, Workspace
@@ -60,8 +62,9 @@ def _messages(exc: UsageError) -> list[str]:
 def _page(ws: Workspace, base: str, values: dict[str, str], doc: dict[str, object],
           errors: dict[str, list[str]], save_as: str, status: int = 200) -> Any:
     choices = primary_choices(doc)
+    kept = [(name, holds, drop_name(name)) for name, holds in kept_sections(_base(ws, base))]
     return render_template(
-        "definition.html", fields=FIELDS, form_name=form_name, values=values,
+        "definition.html", fields=FIELDS, form_name=form_name, values=values, kept=kept,
         errors=errors, base=base, definitions=ws.definitions(), save_as=save_as,
         primary_choices=choices if values.get("analysis__primary") in choices
         else (*choices, values.get("analysis__primary", ""))), status
@@ -80,6 +83,8 @@ def register(app: Flask) -> None:
         ws = _ws()
         base = request.form.get("base") or "seed"
         values = {form_name(f): request.form.get(form_name(f), "") for f in FIELDS}
+        values |= {drop_name(name): request.form.get(drop_name(name), "")
+                   for name, _ in kept_sections(_base(ws, base))}
         doc, errors = document_from_form(values, _base(ws, base))
         action = request.form.get("action", "")
         save_as = request.form.get("save_as", "").strip()
