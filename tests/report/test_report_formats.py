@@ -88,6 +88,17 @@ def test_sheet_names_are_valid_and_unique() -> None:
     assert sheet_name("a/b: c?", taken) == "a b  c"
 
 
+def test_long_sheet_names_are_cut_at_a_word_with_an_ellipsis() -> None:
+    # "Annualised relapse rate before and during follow-up" was cut mid-phrase at 31 characters
+    # ("Annualised relapse rate before "): coordinator review
+    taken: set[str] = set()
+    title = "Annualised relapse rate before and during follow-up"
+    assert sheet_name(title, taken) == "Annualised relapse rate before…"  # 31 characters
+    assert sheet_name(title, taken) == "Annualised relapse rate… (2)"
+    assert sheet_name("x" * 40, taken) == "x" * 30 + "…"  # one word: cut inside it
+    assert sheet_name("short title", taken) == "short title"
+
+
 def test_markdown_links_its_figures(toy_report: Report, tmp_path: Path) -> None:
     written = toy_report.write(tmp_path / "r.md")
     text = written[0].read_text()

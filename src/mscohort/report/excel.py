@@ -20,14 +20,27 @@ if TYPE_CHECKING:
 
 
 def sheet_name(title: str, taken: set[str]) -> str:
-    """An Excel sheet name (at most 31 characters, none of []:*?/\\) unique in ``taken``."""
-    base = re.sub(r"[\[\]:*?/\\]", " ", title).strip()[:31] or "sheet"
-    name, k = base, 2
+    """An Excel sheet name (at most 31 characters, none of []:*?/\\) unique in ``taken``; a
+    longer title is cut at a word and ends with an ellipsis ("Annualised relapse rate
+    before…", never "...rate before ")."""
+    base = re.sub(r"[\[\]:*?/\\]", " ", title).strip() or "sheet"
+    name, k = _cut(base, 31), 2
     while name.lower() in taken:
         suffix = f" ({k})"
-        name, k = base[: 31 - len(suffix)] + suffix, k + 1
+        name, k = _cut(base, 31 - len(suffix)) + suffix, k + 1
     taken.add(name.lower())
     return name
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters: whole, or its words that fit and "…"."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    if text[limit - 1] != " " and space >= limit // 2:  # mid-word: back to a boundary
+        head = head[:space]
+    return head.rstrip(" ,;.-(") + "…"
 
 
 def _append(ws: Worksheet, values: list) -> None:
