@@ -221,3 +221,17 @@ def test_report_json_lists_every_issue_with_fixed_columns(broken_dir) -> None:
     assert list(data["issues"][0]) == ["file", "row", "patient_id", "column", "rule", "value",
                                        "severity", "message", "fix"]
     assert len(data["issues"]) == report.issues.height
+
+
+def test_day_counts_in_messages_agree_in_number(write_study) -> None:
+    # "is 1 days after" read badly (coordinator review): 1 day, 0 days, 29 days
+    folder = write_study(relapses="patient_id,onset_date\nP1,2009-01-01\nP1,2009-01-02\n"
+                                  "P1,2009-01-31\nP1,2010-01-01\n")
+    _, report = check_study(read_study(folder), as_of=AS_OF)
+    messages = report.issues.sort("row")["message"].to_list()
+    assert any("relapse onset 2009-01-02 is 1 day after the onset at row" in m
+               for m in messages), messages
+    assert any("relapse onset 2009-01-31 is 29 days after the onset at row" in m
+               for m in messages), messages
+    assert any("is 0 days after the relapse onset of 2010-01-01" in m for m in messages), \
+        messages

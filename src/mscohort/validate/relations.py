@@ -67,6 +67,11 @@ def dates_in_life(
     return issues
 
 
+def _days(n: pl.Expr) -> pl.Expr:
+    """"1 day", "0 days", "12 days"."""
+    return pl.format("{} {}", n, pl.when(n == 1).then(pl.lit("day")).otherwise(pl.lit("days")))
+
+
 def relapse_spacing(relapses: pl.DataFrame, file: str) -> list[pl.DataFrame]:
     """``relapses_too_close``: onsets less than 30 days after the previous onset."""
     ordered = relapses.filter(pl.col("onset_date").is_not_null()).sort(["patient_id",
@@ -78,8 +83,8 @@ def relapse_spacing(relapses: pl.DataFrame, file: str) -> list[pl.DataFrame]:
     rows = ordered.filter((pl.col("_gap") > 0) & (pl.col("_gap") < RELAPSE_SEPARATION_DAYS))
     return [row_issues(
         rows, Rule.RELAPSES_TOO_CLOSE, file=file, column="onset_date", value=pl.col("onset_date"),
-        message=pl.format("relapse onset {} is {} days after the onset at row {} ({})",
-                          pl.col("onset_date"), pl.col("_gap"), pl.col("_prev_row"),
+        message=pl.format("relapse onset {} is {} after the onset at row {} ({})",
+                          pl.col("onset_date"), _days(pl.col("_gap")), pl.col("_prev_row"),
                           pl.col("_prev")),
     )]
 
@@ -120,8 +125,8 @@ def edss_after_relapse(edss: pl.DataFrame, relapses: pl.DataFrame, file: str) ->
     rows = joined.filter(pl.col("_days") < EDSS_AFTER_RELAPSE_DAYS).sort("_row")
     return [row_issues(
         rows, Rule.EDSS_DURING_RELAPSE, file=file, column="date", value=pl.col("date"),
-        message=pl.format("EDSS on {} is {} days after the relapse onset of {}", pl.col("date"),
-                          pl.col("_days"), pl.col("_relapse")),
+        message=pl.format("EDSS on {} is {} after the relapse onset of {}", pl.col("date"),
+                          _days(pl.col("_days")), pl.col("_relapse")),
     )]
 
 
