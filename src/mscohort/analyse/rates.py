@@ -61,10 +61,12 @@ def pooled_rate(events: np.ndarray, years: np.ndarray, level: float = 0.95) -> P
     return PooledRate(k, t, k / t, float(low), float(high))
 
 
-#: The rate ratio's interval, for table notes and the methods text.
-RATE_RATIO_METHOD = ("Poisson model with a log person-time offset, patient-clustered "
-                     "sandwich errors with the CR1 small-sample correction and t(G-1) "
-                     "intervals (Cameron and Miller 2015)")
+#: The rate ratio's method, for table notes and the methods text.
+RATE_RATIO_METHOD = ("a Poisson model with a person-time offset and patient-clustered robust "
+                     "errors with the CR1 small-sample correction, t intervals and p on G-1 "
+                     "degrees of freedom for G patients (Cameron and Miller 2015)")
+#: The rate ratio's interval in one phrase (the ``method`` of ``estimates.csv``).
+RATE_RATIO_INTERVAL = "Poisson model, patient-clustered robust CR1 interval, t(G-1)"
 
 
 def cr1_factor(clusters: int, observations: int, coefficients: int) -> float:
