@@ -9,7 +9,7 @@ periods of the same patients with cluster-robust (sandwich) errors.
   (robust to over-dispersion and to the pairing of the two periods; Zeger and Liang 1986)
   with the CR1 small-sample correction c = G/(G-1) (N-1)/(N-K): G patients (clusters),
   N = 2G observations (two periods each), K = 2 coefficients (Cameron and Miller 2015,
-  section VI.B; R's ``sandwich::vcovCL(type = "HC1")``, whose ``cadjust`` gives G/(G-1) and
+  section II.C; R's ``sandwich::vcovCL(type = "HC1")``, whose ``cadjust`` gives G/(G-1) and
   ``HC1`` (N-1)/(N-K); statsmodels' default ``cov_type="cluster"``). The 95% interval is
   exp(log RR +/- t(0.975, G-1) SE) and the p-value the two-sided Wald t test on G-1 degrees
   of freedom (Cameron and Miller 2015, section VI.D), as the count models of
