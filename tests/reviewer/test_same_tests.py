@@ -89,3 +89,37 @@ def test_the_report_note_names_the_coinciding_splits() -> None:
     note = coinciding_note(t)
     assert note is not None and "B and A" in note and "counted once" in note
     assert coinciding_note(t.filter(pl.col("split") != "B")) is None
+
+
+def test_the_example_counts_its_cohort_contrasts_once_with_the_follow_up_split() -> None:
+    from importlib.resources import files
+    from pathlib import Path
+
+    from mscohort.analyse.study import analyse_study
+    from mscohort.definition import load_definition
+    from mscohort.ingest import read_study
+    from mscohort.report.reviewer_tables import contrasts_table
+    from mscohort.validate import check_study
+    from tests.oracles import oracle
+
+    multitest = oracle("statsmodels.stats.multitest")
+    seed = Path(str(files("mscohort") / "datasets" / "seed"))
+    study, _ = check_study(read_study(seed))
+    a = analyse_study(study, load_definition(seed / "study.toml"), sensitivity=False)
+    c = a.contrasts
+    # the seed's follow-up cohorts and its ALE-naive / ALE-experienced cohorts: one 30/30
+    # partition, so the cohort rows repeat the follow-up rows
+    assert set(c.filter(pl.col("split") == "cohort")["same_test_as"]) == {"follow-up"}
+    assert c.filter(pl.col("split") != "cohort")["same_test_as"].is_null().all()
+    welch = c.filter(pl.col("adjustment") == WELCH)
+    distinct = welch.filter(pl.col("same_test_as").is_null())
+    assert distinct.height == welch.height - 2 == 16
+    # statsmodels.stats.multitest.multipletests(p of the 16 distinct tests, method="holm")
+    ref = dict(zip(distinct["test_id"], multitest.multipletests(distinct["p"].to_list(),
+                                                                 method="holm")[1],
+                   strict=True))
+    assert welch["p_holm"].to_list() == pytest.approx([ref[t] for t in welch["test_id"]],
+                                                      rel=1e-9)
+    table = contrasts_table(a)
+    assert any("cohort and follow-up" in note for note in table.footnotes)
+    assert any("the same test as in follow-up" in row[2] for row in table.rows)
