@@ -33,8 +33,8 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from scipy import stats
 
+from mscohort.analyse.rates import paired_ratio_interval
 from mscohort_federated.assemble import assemble
 from mscohort_federated.bisection import median_ranks, order_statistics, pooled_n
 from mscohort_federated.combine import SUPPRESSED_TEXT
@@ -224,7 +224,8 @@ def _newton(ask: Ask, organizations: list[int], k: dict[str, object], groups: li
             beta[g] = (np.asarray(beta[g]) + step).tolist()
             done &= bool(np.max(np.abs(step)) < NEWTON_TOLERANCE)
     terms = ask("partial_poisson", k | {"betas": beta}, organizations) if groups else {}
-    out = {g: _sandwich(beta[g], *_sum_terms(terms, organizations, g)[1:]) for g in groups}
+    out = {g: _sandwich(beta[g], *_sum_terms(terms, organizations, g)[1:],
+                        _patients(terms, organizations, g)) for g in groups}
     return out, iterations
 
 
@@ -236,15 +237,19 @@ def _sum_terms(terms: dict[int, object], organizations: list[int], g: str
             np.sum([c["meat"] for c in cells], axis=0))
 
 
-def _sandwich(beta: list[float], info: np.ndarray, meat: np.ndarray) -> dict[str, object]:
-    """Rate ratio exp(beta_1), its robust SE, 95% interval and Wald p (analyse.rates)."""
+def _patients(terms: dict[int, object], organizations: list[int], g: str) -> int:
+    """The patients (clusters) of relapse group ``g`` over the centres."""
+    return int(sum(terms[o][g]["n"] for o in organizations))  # type: ignore[index]
+
+
+def _sandwich(beta: list[float], info: np.ndarray, meat: np.ndarray, n: int
+              ) -> dict[str, object]:
+    """Rate ratio exp(beta_1), its CR1 robust SE, 95% t(n-1) interval and p over ``n``
+    patients (:func:`mscohort.analyse.rates.paired_ratio_interval`, as the pooled fit)."""
     inv = np.linalg.inv(info)
-    se = math.sqrt((inv @ meat @ inv)[1, 1])
-    z = float(stats.norm.ppf(0.975))
-    p = float(2 * stats.norm.sf(abs(beta[1] / se))) if se > 0 else None
-    return {"log_rr": beta[1], "se": se, "rate_ratio": math.exp(beta[1]),
-            "ci_low": math.exp(beta[1] - z * se), "ci_high": math.exp(beta[1] + z * se),
-            "p": p}
+    r = paired_ratio_interval(beta[1], float((inv @ meat @ inv)[1, 1]), n)
+    return {"log_rr": beta[1], "se": r.se, "rate_ratio": math.exp(beta[1]),
+            "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p}
 
 
 def _centre_rate_ratios(ask: Ask, organizations: list[int], k: dict[str, object],
@@ -262,7 +267,7 @@ def _centre_rate_ratios(ask: Ask, organizations: list[int], k: dict[str, object]
         beta = [math.log(r0), math.log(r1 / r0)]
         terms = ask("partial_poisson", k | {"betas": {"all": beta}}, [o])
         _, info, meat = _sum_terms(terms, [o], "all")
-        out[o] = _sandwich(beta, info, meat)
+        out[o] = _sandwich(beta, info, meat, _patients(terms, [o], "all"))
     return out
 
 

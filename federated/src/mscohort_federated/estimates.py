@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from mscohort.analyse.estimates import Estimate, km_at, poisson_rate, wilson
+from mscohort.analyse.rates import RATE_RATIO_INTERVAL
 from mscohort.units import DAYS_PER_YEAR
 from mscohort_federated.combine import SUPPRESSED_TEXT, add_moments
 from mscohort_federated.disclosure import is_suppressed
@@ -130,7 +131,7 @@ def estimate_rows(parts: list[dict[str, object]], medians: dict[str, dict[str, o
         years = sum(float(c.get(f"years_{period}", 0.0)) for c in rel)  # type: ignore[union-attr]
         rows.append(_row(poisson_rate(np.array([events]), np.array([years])), measure))
     measure, method = ("ARR rate ratio, during / before",
-                       "Poisson model, patient-clustered robust interval")
+                       RATE_RATIO_INTERVAL)
     if any(is_suppressed(c) for c in rel):
         rows.append(_suppressed(measure, method))
     else:

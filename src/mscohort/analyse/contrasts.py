@@ -17,7 +17,9 @@ adjustment):
 
 Changes are compared at the data's precision (:func:`mscohort.analyse.stats.at_precision`).
 A model whose design is rank-deficient (a covariate constant, or that defines the groups)
-gives no estimate, with a note.
+gives no estimate, with a note. Two splits that put the same patients in the same groups
+give the same tests: the table keeps both rows and marks the second (``test_id``,
+``same_test_as``; :mod:`mscohort.analyse.same_tests`), and its Holm family counts it once.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from mscohort.analyse.same_tests import mark_same_tests
 from mscohort.analyse.stats import at_precision
 from mscohort.stratify.splits import Split
 from mscohort.units import DAYS_PER_YEAR
@@ -178,6 +181,9 @@ def split_contrasts(outcomes: pl.DataFrame, split: Split,
 
 def contrast_table(outcomes: pl.DataFrame, splits: list[Split],
                    measures: list[tuple[str, str, str]]) -> pl.DataFrame:
-    """Every contrast of every exclusive split (module notes)."""
+    """Every contrast of every exclusive split (module notes), with ``test_id`` and
+    ``same_test_as`` marking the rows of coinciding splits as the same test
+    (:func:`mscohort.analyse.same_tests.mark_same_tests`)."""
     rows = [r for s in splits for r in split_contrasts(outcomes, s, measures)]
-    return pl.DataFrame(rows, schema=CONTRAST_SCHEMA)
+    return mark_same_tests(pl.DataFrame(rows, schema=CONTRAST_SCHEMA), outcomes, splits,
+                           measures)

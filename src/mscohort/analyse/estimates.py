@@ -24,7 +24,12 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from mscohort.analyse.rates import pooled_rate, rate_ratio, relapse_population
+from mscohort.analyse.rates import (
+    RATE_RATIO_INTERVAL,
+    pooled_rate,
+    rate_ratio,
+    relapse_population,
+)
 from mscohort.analyse.stats import as_float, at_precision
 from mscohort.analyse.survival import kaplan_meier
 from mscohort.units import DAYS_PER_YEAR
@@ -154,7 +159,7 @@ def study_estimates(outcomes: pl.DataFrame) -> pl.DataFrame:
     rr = rate_ratio(rel["relapses_before"].to_numpy(), pre, rel["relapses_during"].to_numpy(),
                     during)
     rows.append(Estimate(rr.ratio, rr.ci_low, rr.ci_high, rr.n,
-                         "Poisson model, patient-clustered robust interval", rr.note)
+                         RATE_RATIO_INTERVAL, rr.note)
                 .row("ARR rate ratio, during / before"))
     cdw = outcomes.filter(pl.col("time_to_cdw_days").is_not_null())
     for years in (1, 2):

@@ -9,11 +9,15 @@ The families of this analysis (``docs/analysis.md``): the paired tests other tha
 primary endpoint, the within-group tests of the group tables, the between-group contrasts
 (one family per adjustment) and the secondary outcomes' tests. The primary endpoint is a
 single pre-named test and is not adjusted.
+
+A family counts each hypothesis once (:func:`holm_distinct`): rows that are the same test
+(two splits that put the same patients in the same groups give the same contrast,
+:mod:`mscohort.analyse.same_tests`) share one place in m and one adjusted p.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 
@@ -31,3 +35,13 @@ def holm(p: Sequence[float | None]) -> list[float | None]:
     for rank, k in enumerate(order):
         out[idx[k]] = float(adjusted[rank])
     return out
+
+
+def holm_distinct(p: Sequence[float | None], test: Sequence[Hashable]) -> list[float | None]:
+    """Holm over the distinct tests: the rows with the same ``test`` are one hypothesis,
+    counted once in m with the p of its first row; every row of it gets that adjusted p."""
+    first: dict[Hashable, int] = {}
+    for i, t in enumerate(test):
+        first.setdefault(t, i)
+    once = holm([p[i] if first[t] == i else None for i, t in enumerate(test)])
+    return [once[first[t]] for t in test]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from mscohort.analyse.multiplicity import holm
+from mscohort.analyse.multiplicity import holm, holm_distinct
 from mscohort.definition import StudyDefinition
 
 _TESTS = {"edss_change": "EDSS", "msss_change": "MSSS", "arr_change": "ARR"}
@@ -55,10 +55,15 @@ def adjust_frames(frames: list[pl.DataFrame], column: str = "p_t") -> list[pl.Da
 
 
 def adjust_contrasts(contrasts: pl.DataFrame) -> pl.DataFrame:
-    """``p_holm`` within each adjustment's family of contrasts."""
+    """``p_holm`` within each adjustment's family of contrasts, each distinct test
+    (``test_id``, :mod:`mscohort.analyse.same_tests`) counted once."""
     if contrasts.height == 0:
         return contrasts.with_columns(pl.lit(None, pl.Float64).alias("p_holm"))
-    parts = [adjust_frames([part], "p")[0]
+    if "test_id" not in contrasts.columns:
+        contrasts = contrasts.with_row_index("test_id")
+    parts = [part.with_columns(pl.Series("p_holm", holm_distinct(part["p"].to_list(),
+                                                                 part["test_id"].to_list()),
+                                         pl.Float64))
              for _, part in contrasts.with_row_index("_i").group_by("adjustment",
                                                                     maintain_order=True)]
     return pl.concat(parts).sort("_i").drop("_i")
@@ -71,4 +76,6 @@ def multiplicity_methods(d: StudyDefinition) -> str:
             "baseline); all other tests are "
             "exploratory, with p-values adjusted by Holm's method (Holm 1979) within each "
             "family (paired tests, within-group tests of the group tables, between-group "
-            "contrasts for each adjustment, secondary outcomes).")
+            "contrasts for each adjustment, secondary outcomes); a contrast that two splits "
+            "give alike (the same patients in the same groups) is one test and counted "
+            "once.")

@@ -6,8 +6,19 @@ periods of the same patients with cluster-robust (sandwich) errors.
 * Rate ratio (after vs before): a Poisson regression of each patient's counts in the two
   periods on the period, with log person-time as offset; its estimate equals the ratio of
   the pooled rates, and its standard error is the sandwich estimator clustered by patient
-  (robust to over-dispersion and to the pairing of the two periods; Zeger and Liang 1986).
-  The 95% interval is exp(log RR +/- 1.96 SE) and the p-value is the two-sided Wald test.
+  (robust to over-dispersion and to the pairing of the two periods; Zeger and Liang 1986)
+  with the CR1 small-sample correction c = G/(G-1) (N-1)/(N-K): G patients (clusters),
+  N = 2G observations (two periods each), K = 2 coefficients (Cameron and Miller 2015,
+  section II.C; R's ``sandwich::vcovCL(type = "HC1")``, whose ``cadjust`` gives G/(G-1) and
+  ``HC1`` (N-1)/(N-K); statsmodels' default ``cov_type="cluster"``). The 95% interval is
+  exp(log RR +/- t(0.975, G-1) SE) and the p-value the two-sided Wald t test on G-1 degrees
+  of freedom (Cameron and Miller 2015, section VI.D), as the count models of
+  :mod:`mscohort.analyse.models.counts`.
+
+References
+----------
+Cameron AC, Miller DL. A practitioner's guide to cluster-robust inference. J Hum Resour
+2015;50(2):317-372.
 """
 
 from __future__ import annotations
@@ -50,6 +61,21 @@ def pooled_rate(events: np.ndarray, years: np.ndarray, level: float = 0.95) -> P
     return PooledRate(k, t, k / t, float(low), float(high))
 
 
+#: The rate ratio's method, for table notes and the methods text.
+RATE_RATIO_METHOD = ("a Poisson model with a person-time offset and patient-clustered robust "
+                     "errors with the CR1 small-sample correction, t intervals and p on G-1 "
+                     "degrees of freedom for G patients (Cameron and Miller 2015)")
+#: The rate ratio's interval in one phrase (the ``method`` of ``estimates.csv``).
+RATE_RATIO_INTERVAL = "Poisson model, patient-clustered robust CR1 interval, t(G-1)"
+
+
+def cr1_factor(clusters: int, observations: int, coefficients: int) -> float:
+    """The CR1 small-sample factor G/(G-1) (N-1)/(N-K) of a clustered sandwich
+    (Cameron and Miller 2015; ``sandwich::vcovCL(type = "HC1")``)."""
+    g, n, k = clusters, observations, coefficients
+    return g / (g - 1) * (n - 1) / (n - k)
+
+
 @dataclass(frozen=True)
 class RateRatio:
     n: int
@@ -62,7 +88,8 @@ class RateRatio:
 
 def rate_ratio(before: np.ndarray, years_before: np.ndarray, after: np.ndarray,
                years_after: np.ndarray) -> RateRatio:
-    """Rate ratio after / before with patient-clustered sandwich errors (module notes)."""
+    """Rate ratio after / before with patient-clustered CR1 sandwich errors and a t(G-1)
+    interval and p (module notes)."""
     y0, t0, y1, t1 = (np.asarray(v, dtype=float) for v in (before, years_before, after,
                                                             years_after))
     ok = (t0 > 0) & (t1 > 0) & ~np.isnan(y0) & ~np.isnan(y1)
@@ -79,9 +106,24 @@ def rate_ratio(before: np.ndarray, years_before: np.ndarray, after: np.ndarray,
     u = np.column_stack([(y0 - mu0) + (y1 - mu1), y1 - mu1])
     meat = u.T @ u
     inv = np.linalg.inv(bread)
-    cov = inv @ meat @ inv
-    se = math.sqrt(cov[1, 1])
-    log_rr = math.log(r1 / r0)
-    z = stats.norm.ppf(0.975)
-    p = float(2 * stats.norm.sf(abs(log_rr / se))) if se > 0 else None
-    return RateRatio(n, r1 / r0, math.exp(log_rr - z * se), math.exp(log_rr + z * se), p, None)
+    interval = paired_ratio_interval(math.log(r1 / r0), float((inv @ meat @ inv)[1, 1]), n)
+    return RateRatio(n, r1 / r0, interval.ci_low, interval.ci_high, interval.p, None)
+
+
+@dataclass(frozen=True)
+class RatioInterval:
+    se: float  #: CR1 standard error of the log rate ratio
+    ci_low: float
+    ci_high: float
+    p: float | None
+
+
+def paired_ratio_interval(log_rr: float, sandwich_var: float, n: int,
+                          level: float = 0.95) -> RatioInterval:
+    """The interval and p of a before/after log rate ratio from its uncorrected
+    patient-clustered sandwich variance (B M B)[1, 1] over ``n`` >= 2 patients: CR1 with
+    G = n, N = 2n, K = 2, and t(G-1) (module notes; the federated fit uses it too)."""
+    se = math.sqrt(cr1_factor(n, 2 * n, 2) * sandwich_var)
+    q = float(stats.t.ppf(0.5 + level / 2, n - 1))
+    p = float(2 * stats.t.sf(abs(log_rr / se), n - 1)) if se > 0 else None
+    return RatioInterval(se, math.exp(log_rr - q * se), math.exp(log_rr + q * se), p)

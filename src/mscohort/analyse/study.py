@@ -29,6 +29,7 @@ from mscohort.analyse.primary import (
     label_tests,
     multiplicity_methods,
 )
+from mscohort.analyse.rates import RATE_RATIO_METHOD
 from mscohort.analyse.secondary import SecondaryResults, secondary_outcomes
 from mscohort.analyse.sensitivity import sensitivity_table
 from mscohort.analyse.survival import LogRank
@@ -350,8 +351,8 @@ def _relapse_methods(d: StudyDefinition) -> str:
         + f"; a relapse with onset on the index date was {index_day}. Per-patient rates during "
         f"follow-up were computed for patients with at least {d.relapse_min_followup_days:g} days "
         "of relapse follow-up; rates are given as the mean of per-patient rates and as pooled "
-        "rates (all patients' person-time) with exact Poisson 95% intervals, and compared by a "
-        "Poisson model with a person-time offset and patient-clustered robust errors.")
+        "rates (all patients' person-time) with exact Poisson 95% intervals, and compared by "
+        + RATE_RATIO_METHOD + ".")
 
 
 def _prior_methods(d: StudyDefinition, groups: str) -> str:

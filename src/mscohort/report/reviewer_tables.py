@@ -16,6 +16,7 @@ from mscohort.analyse.formatting import (
     number,
     percent_ci,
 )
+from mscohort.analyse.same_tests import coinciding_note
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.report.tables import ReportTable
 
@@ -39,7 +40,8 @@ def estimates_table(a: StudyAnalysis) -> ReportTable:
         ("n: patients (ARR: relapses; Kaplan-Meier: patients still at risk at that time). "
          "Intervals: t (means), order statistics (medians, Conover 1999), Wilson 1927 "
          "(proportions), exact Poisson (Garwood 1936), patient-clustered robust Poisson "
-         "model (rate ratio), Greenwood log-log (Kaplan-Meier).",))
+         "model with CR1 and t(G-1) (rate ratio; Cameron and Miller 2015), Greenwood "
+         "log-log (Kaplan-Meier).",))
 
 
 def within_table(key: str, title: str, frames: list[pl.DataFrame]) -> ReportTable:
@@ -91,8 +93,11 @@ def contrasts_table(a: StudyAnalysis) -> ReportTable:
             cells += [estimate_ci(r["estimate"], r["ci_low"], r["ci_high"], d, True),
                       format_p(r["p"]), format_p(r["p_holm"])]
         first = part.row(0, named=True)
+        same = first.get("same_test_as")
         rows.append((split, measure, f"{group} (n={first['n_group']}) - {first['reference']} "
-                     f"(n={first['n_reference']})", *cells))
+                     f"(n={first['n_reference']})"
+                     + (f"; the same test as in {same}" if same else ""), *cells))
+    coinciding = coinciding_note(c)
     return ReportTable(
         "contrasts", "Between-group differences in mean change (exploratory)",
         ("Split", "Measure", "Comparison", "Difference (95% CI)", "p, Welch", "p, Holm",
@@ -104,7 +109,8 @@ def contrasts_table(a: StudyAnalysis) -> ReportTable:
          "as Vickers and Altman (2001) recommend for change from baseline.",
          HOLM + "; one family per adjustment.",
          "The follow-up split is defined by follow-up length: its follow-up-adjusted "
-         "contrast adjusts for the variable that defines the groups."))
+         "contrast adjusts for the variable that defines the groups.",
+         *((coinciding,) if coinciding else ())))
 
 
 def timepoints_table(a: StudyAnalysis) -> ReportTable:

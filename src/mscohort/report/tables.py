@@ -18,6 +18,7 @@ from mscohort.analyse import formatting as F
 from mscohort.analyse.formatting import estimate_ci, format_p, interval, p_clause, p_text
 from mscohort.analyse.primary import primary_measure
 from mscohort.analyse.protocol import NO_LAB_DATA
+from mscohort.analyse.rates import RATE_RATIO_METHOD
 from mscohort.analyse.study import StudyAnalysis
 
 T_TEST = "Student's paired t-test (two-sided)"
@@ -240,8 +241,8 @@ def relapse_table(analysis: StudyAnalysis) -> ReportTable:
          "p, paired t", "Pooled ARR before (95% CI)", "Pooled ARR during (95% CI)",
          "Rate ratio during/before (95% CI)"), tuple(rows),
         ("Mean of per-patient rates with " + T_TEST + "; pooled rates: relapses / "
-         "person-years with exact Poisson 95% intervals; rate ratio from a Poisson model "
-         "with a person-time offset and patient-clustered robust errors.",))
+         "person-years with exact Poisson 95% intervals; rate ratio from " + RATE_RATIO_METHOD
+         + ".",))
 
 
 def course_table(analysis: StudyAnalysis) -> ReportTable:
