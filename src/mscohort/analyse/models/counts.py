@@ -135,7 +135,7 @@ def cluster_robust(y: np.ndarray, x: np.ndarray, offset: np.ndarray, params: np.
     """CR1 sandwich covariance of NB2 coefficients clustered by ``clusters``:
     c B (sum_g U_g U_g') B with B = (X'WX)^-1, W = mu / (1 + alpha mu), U_g the sum of the
     scores x (y - mu) / (1 + alpha mu) of cluster g, c = G/(G-1) (N-1)/(N-K) (as
-    ``sandwich::vcovCL(type = "HC1")``; statsmodels' GLM applies a smaller factor)."""
+    ``sandwich::vcovCL(type = "HC1")`` and statsmodels' GLM ``cov_type="cluster"`` default)."""
     mu = np.exp(x @ params + offset)
     bread = np.linalg.inv((x * (mu / (1 + alpha * mu))[:, None]).T @ x)
     _, g = np.unique(clusters, return_inverse=True)
