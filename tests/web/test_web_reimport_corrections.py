@@ -77,9 +77,9 @@ def test_the_changes_page_names_the_correction_a_reupload_would_undo_and_keeps_i
         cells = [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r"<td>(.*?)</td>", row,
                                                                          re.S)]
         assert cells[1:] == [
-            "TRMS01", "edss", "TRMS01 / 2005-12-20", "edss", "4.5", "5.0", "5.0",
-            "would undo a correction", "version 2", "C. Coordinator",
-            dt.date.today().isoformat(), "5.0 was a typo for 4.5 per clinic notes",
+            "TRMS01", "edss TRMS01 / 2005-12-20: edss", "4.5", "5.0", "5.0",
+            f"would undo a correction: version 2, by C. Coordinator on "
+            f"{dt.date.today().isoformat()}: 5.0 was a typo for 4.5 per clinic notes",
             "edss.csv, row 2"]
         box = re.search(r'<input type="checkbox" form="accept" name="take_file"[^>]*>', page)
         assert box is not None and "checked" not in box.group(0)
