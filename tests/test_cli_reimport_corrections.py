@@ -108,3 +108,16 @@ def test_a_diff_that_needs_acceptance_marks_the_correction(toy_dir: Path,
     assert "; 1 correction made in mscohort kept (the file's value not taken) (store version " \
         "3)" in flat
     assert _p01_edss(db) == 4.5
+
+
+def test_validate_against_the_store_does_not_call_a_kept_correction_a_conflict(
+        toy_dir: Path, tmp_path: Path) -> None:
+    db = _corrected(toy_dir, tmp_path)
+    code, output = run("validate", toy_dir, "--db", db, "--as-of", "2026-01-01")
+    assert code == 0 and "conflicts_with_store" not in output, output
+    path = toy_dir / "edss.csv"  # a plain change is still a conflict
+    lines = path.read_text().splitlines()
+    lines[2] = lines[2].replace("P01,2006-02-14,6.0,", "P01,2006-02-14,6.5,", 1)
+    path.write_text("\n".join(lines) + "\n")
+    code, output = run("validate", toy_dir, "--db", db, "--as-of", "2026-01-01")
+    assert code == 1 and "conflicts_with_store" in output

@@ -218,3 +218,16 @@ def test_an_unknown_correction_choice_is_refused() -> None:
     with pytest.raises(InvalidArgumentError,
                        match="`corrections` must be one of keep, overwrite; got 'replace'"):
         Acceptance("A. Nurse", "why", corrections="replace")
+
+
+def test_a_batched_validation_against_the_store_keeps_the_correction_too(
+        write_study, tmp_path: Path) -> None:
+    from mscohort.store.importing import check_folder
+
+    db = corrected_store(write_study, tmp_path)
+    report = check_folder(write_study(edss=EDSS + NEXT_VISIT), db=db, as_of=AS_OF,
+                          batch_patients=1)
+    assert report.ok and "conflicts_with_store" not in report.issues["rule"].to_list()
+    other = EDSS.replace("P1,2011-01-01,3.5", "P1,2011-01-01,4.0")
+    report = check_folder(write_study(edss=other), db=db, as_of=AS_OF, batch_patients=1)
+    assert report.errors["rule"].to_list() == ["conflicts_with_store"]
