@@ -2,7 +2,9 @@
 (issue #19): import the example, re-upload it with one EDSS corrected from 5.0 to 5.5, see
 the changed value on the changes page, be told that an empty reason is refused, accept with
 a reason and a name, and see the history with the old and the new version, who, why and
-the source file. The changes, version and history pages fit a 390 px wide phone."""
+the source file. The changes, version and history pages fit a 390 px wide phone. And the
+reviewer's steps of a correction made on the history page that the clinic's next export
+would undo: named on the changes page, kept unless "take the file's value" is ticked."""
 
 from __future__ import annotations
 
@@ -109,3 +111,63 @@ def test_a_coordinator_reimports_a_corrected_file_and_accepts_the_change(
         assert errors == ["Failed to load resource: the server responded with a status of "
                           "400 (BAD REQUEST)"]
         assert all(r.startswith(live_server) for r in requests)
+
+
+def test_a_coordinator_sees_the_correction_a_reupload_would_undo_and_takes_the_files_value(
+        live_server: str, tmp_path: Path) -> None:
+    """The reviewer's steps: correct an EDSS on the history page, upload the clinic's next
+    export (still the old value, and a new relapse): the changes page says the value was a
+    correction (who, when, why), keeps it unless "take the file's value" is ticked."""
+    import datetime as dt
+    import json
+
+    from tests.web.test_web_reimport import SEED_FILES
+
+    folder = tmp_path / "next"
+    folder.mkdir()
+    for name, content in (SEED_FILES | {"relapses.csv": SEED_FILES["relapses.csv"]
+                                        + b"TRMS01,2014-09-01,mild,false\n"}).items():
+        (folder / name).write_bytes(content)
+    import_seed_without_analysis(live_server)
+    with browser_page() as (page, errors, requests):
+        page.goto(live_server + "/patient/history?id=TRMS01")
+        page.select_option("select[name=record]", json.dumps(
+            {"table": "edss", "key": {"patient_id": "TRMS01", "date": "2005-12-20"}}))
+        page.fill("input[name=column]", "edss")
+        page.fill("input[name=value]", "4.5")
+        page.fill("input[name=reason]", "5.0 was a typo for 4.5 per clinic notes")
+        page.fill("input[name=by]", "C. Coordinator")
+        page.click("text=Store the correction")
+        page.wait_for_selector(".messages:has-text('Corrected: import 2')", timeout=90_000)
+
+        page.goto(live_server + "/load")
+        page.set_input_files("#files", [str(p) for p in sorted(folder.iterdir())])
+        page.click("#check")
+        page.wait_for_selector("#review", timeout=90_000)
+        page.click("#review")
+        note = page.locator("#corrections-note").inner_text()
+        assert "keeps this correction" in note
+        row = page.locator("#corrections tbody tr")
+        assert row.count() == 1
+        cells = row.first.locator("td").all_inner_texts()
+        assert cells[1:] == [
+            "TRMS01", "edss TRMS01 / 2005-12-20: edss", "4.5", "5.0", "5.0",
+            f"would undo a correction: version 2, by C. Coordinator on "
+            f"{dt.date.today().isoformat()}: 5.0 was a typo for 4.5 per clinic notes",
+            "edss.csv, row 2"]
+        box = page.locator("#take-1")
+        assert not box.is_checked()
+        page.set_viewport_size(PHONE)
+        assert _fits_the_width(page)
+        page.set_viewport_size({"width": 1200, "height": 900})
+        box.check()  # outside the form element, but part of it (form="accept")
+        page.fill("#by", "D. Manager")
+        page.fill("#reason", "the clinic's system is the source")
+        page.click("#accept-button")
+        page.wait_for_selector("h1:text('Store version 3')", timeout=90_000)
+        assert "1 correction made in mscohort overwritten with the file's value" in \
+            page.locator(".messages").inner_text()
+        decided = page.locator("#decided tbody tr").first.locator("td").all_inner_texts()
+        assert decided[:7] == ["overwritten", "edss", "TRMS01 / 2005-12-20", "edss", "undo",
+                               "4.5", "5.0"]
+        assert errors == [] and all(r.startswith(live_server) for r in requests)

@@ -40,13 +40,21 @@ def import_(
     issues_out: Annotated[Path | None, typer.Option(
         "--issues-out", help="Also write every issue to this .csv or .xlsx file (the "
         "report shows the first of each rule).")] = None,
+    corrections: Annotated[str, typer.Option(
+        "--corrections", metavar="keep|overwrite",
+        help="Values corrected in mscohort since their record's last import that the files "
+        "would change (the source still holds the old value, or was changed since): keep "
+        "them (default; listed) or overwrite them with the files' values (needs "
+        "--accept-changes). Example: --accept-changes --corrections overwrite --reason "
+        "\"clinic system is the source\" --by NAME")] = "keep",
 ) -> None:
     """Validate a study folder and add it to a study store: all of it, or nothing.
 
     New records are added. Changed values are shown as a diff (old -> new) and applied only
     with --accept-changes --reason ... --by NAME, as a new store version; the previous
     values stay in the history (mscohort history). Importing the same data twice changes
-    nothing.
+    nothing. A value corrected in mscohort (the web app) since its record's last import is
+    kept, and listed, unless --corrections overwrite.
 
     Example: mscohort import clinic_export/ --db study.duckdb --by "A. Nurse"
     """
@@ -54,19 +62,25 @@ def import_(
     from mscohort.cli.render import print_report
     from mscohort.ingest import load_mapping
     from mscohort.store import Acceptance, ChangesNeedAcceptance, import_folder
+    from mscohort.store.reimport import CORRECTION_CHOICES
     from mscohort.store.writing import IMPORT_STAGES
 
     try:
         accept = None
+        if corrections not in CORRECTION_CHOICES:
+            raise bad_usage("--corrections", " or ".join(CORRECTION_CHOICES), corrections)
         if accept_changes:
             if not reason or not by:
                 raise bad_usage("--accept-changes", 'given with `--reason "..."` and '
                                 "`--by NAME`", None,
                                 shown="no --reason" if not reason else "no --by")
-            accept = Acceptance(by, reason, retract_missing)
+            accept = Acceptance(by, reason, retract_missing, corrections)
         elif retract_missing:
             raise bad_usage("--retract-missing", "given with `--accept-changes`", None,
                             shown="it alone")
+        elif corrections == "overwrite":
+            raise bad_usage("--corrections overwrite", "given with `--accept-changes` (it "
+                            "changes stored values: who and why)", None, shown="it alone")
         with stage_bar(err, "Importing", IMPORT_STAGES) as progress:
             result = import_folder(path, db, mapping=load_mapping(mapping), as_of=as_of_day(as_of),
                                    accept=accept, by=by, progress=progress,
@@ -79,12 +93,18 @@ def import_(
         if as_json:
             out.print_json(json.dumps({"changed": exc.diff.changed.to_dicts(),
                                        "missing": exc.diff.missing.to_dicts(),
-                                       "added": exc.diff.added}, default=str))
+                                       "added": exc.diff.added,
+                                       "corrections": exc.diff.corrections.to_dicts()},
+                                      default=str))
         else:
             out.print(escape(exc.diff.format_text()))
             out.print(f"[bold red]Nothing was imported[/]; {db} is unchanged. The import "
                       "changes stored values: check the diff above, then apply it with "
                       "--accept-changes --reason \"...\" --by NAME.")
+            if exc.diff.corrections.height and corrections == "keep":
+                out.print(f"{exc.diff.corrections.height} of the changed values were "
+                          "corrected in mscohort since their record's last import: they are "
+                          "kept (add --corrections overwrite to take the files' values).")
         raise typer.Exit(1) from None
     except DataValidationError as exc:
         if as_json:
@@ -100,8 +120,14 @@ def import_(
             "rows_already_stored": result.rows_already_stored,
             "n_warnings": result.report.n_warnings,
             "rows_changed": result.rows_changed, "rows_retracted": result.rows_retracted,
-        }))
+            "corrections": result.corrections.to_dicts(),
+        }, default=str))
     else:
         if result.report.n_warnings:
             print_report(out, result.report, 20)
-        out.print(f"{db}: {result.summary()}")
+        out.print(escape(f"{db}: {result.summary()}"))
+        if result.corrections.height:
+            out.print(escape("\n".join(result.corrections_text())))
+            if result.n_kept:
+                out.print("To take the files' values instead: --accept-changes --corrections "
+                          "overwrite --reason \"...\" --by NAME.")

@@ -136,6 +136,7 @@ def validate_staged(
                 progress=_batches(tell))
             tell(IMPORT_STAGES[2])
             diff = store.diff(parts, set(staged.header.tables))
+            diff = diff.keeping(diff.corrections)  # an import keeps them by default
             more = [*birth_recheck(store.con, parts, diff), *conflict_issues(diff)]
         if more:
             collector.add(ValidationReport.from_issues(more).issues)

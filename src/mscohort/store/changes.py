@@ -7,11 +7,14 @@ need no confirmation; changes are corrections and are applied only when accepted
 name and a reason (:class:`Acceptance`); missing records stay stored unless the acceptance
 also retracts them. Every applied change is a new version in the history
 (:mod:`mscohort.store.versions`); nothing is overwritten without its previous version kept.
+A changed value whose stored value was corrected in the tool since the record's last import
+is a correction at stake (:mod:`mscohort.store.reimport`): kept unless the acceptance takes
+the file's value.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
@@ -20,6 +23,16 @@ from mscohort.errors import DataValidationError, bad_argument
 from mscohort.issues import Rule, row_issues
 from mscohort.schema import TABLES
 from mscohort.store.incoming import Incoming, n_rows, rows_sql
+from mscohort.store.reimport import (
+    CORRECTION_CHOICES,
+    CORRECTION_SCHEMA,
+    corrections_at_stake,
+    describe,
+    keeping,
+    record_sql,
+    takes_file,
+    without,
+)
 from mscohort.store.versions import history_name, q
 from mscohort.validate.report import ValidationReport
 
@@ -33,12 +46,18 @@ class Acceptance:
     """A confirmation of the changes an import makes: who and why (the audit trail).
 
     ``retract_missing``: also retract stored records absent from the tables the import
-    brings (a full re-export replacing the stored one).
+    brings (a full re-export replacing the stored one). ``corrections``: what to do with
+    stored values corrected in the tool that the import would change
+    (:mod:`mscohort.store.reimport`): "keep" them (the default) or "overwrite" them with the
+    file's values; ``take_file``: the (table, record, column) of the ones that take the
+    file's value even so (the web app's per-correction choice).
     """
 
     by: str
     reason: str
     retract_missing: bool = False
+    corrections: str = "keep"
+    take_file: frozenset[tuple[str, str, str]] = frozenset()
 
     def __post_init__(self) -> None:
         if not isinstance(self.by, str) or not self.by.strip():
@@ -46,6 +65,9 @@ class Acceptance:
         if not isinstance(self.reason, str) or not self.reason.strip():
             raise bad_argument("reason", "a reason for the changes, e.g. 'typo fixed at the "
                                "clinic'", self.reason)
+        if self.corrections not in CORRECTION_CHOICES:
+            raise bad_argument("corrections", f"one of {', '.join(CORRECTION_CHOICES)}",
+                               self.corrections)
 
 
 @dataclass(frozen=True)
@@ -55,21 +77,46 @@ class StoreDiff:
     added: dict[str, int]
     changed: pl.DataFrame  #: table, file, row, patient_id, record, column, old, new
     missing: pl.DataFrame  #: table, patient_id, record
+    #: the changed values that are corrections at stake (:mod:`mscohort.store.reimport`)
+    corrections: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=CORRECTION_SCHEMA))
 
     @property
     def n_changed(self) -> int:
         """Records changed (a record with two changed columns counts once)."""
         return self.changed.select("table", "record").unique().height
 
+    def decide(self, accept: Acceptance | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The corrections at stake that the import keeps, and those it overwrites with the
+        file's value (only with an ``accept`` that asks for it)."""
+        take = (takes_file(self.corrections, accept.corrections, accept.take_file)
+                if accept is not None
+                else pl.Series("take", [False] * self.corrections.height, pl.Boolean))
+        return self.corrections.filter(~take), self.corrections.filter(take)
+
+    def keeping(self, kept: pl.DataFrame) -> StoreDiff:
+        """This diff without the ``kept`` corrections among its changed values: what the
+        import writes."""
+        return StoreDiff(self.added, without(self.changed, kept), self.missing,
+                         self.corrections)
+
     def format_text(self, limit: int = 50) -> str:
         lines = [f"added: {sum(self.added.values())} records"
                  + "".join(f", {t} +{n}" for t, n in self.added.items() if n),
                  f"changed: {self.n_changed} records"]
+        at_stake = {(r["table"], r["record"], r["column"]): describe(r)
+                    for r in self.corrections.iter_rows(named=True)}
         for r in self.changed.head(limit).iter_rows(named=True):
+            said = at_stake.get((r["table"], r["record"], r["column"]))
             lines.append(f"  {r['file']} row {r['row']}: {r['table']} {r['record']} "
-                         f"[{r['column']}] {r['old']} -> {r['new']}")
+                         f"[{r['column']}] {r['old']} -> {r['new']}"
+                         + (f"\n      {said}" if said else ""))
         if self.changed.height > limit:
             lines.append(f"  ... and {self.changed.height - limit} more changed values")
+        if self.corrections.height:
+            lines.append(f"corrections made in mscohort that the files would change: "
+                         f"{self.corrections.height} (kept unless the file's value is "
+                         "taken)")
         lines.append(f"missing in the new files (kept unless retracted): "
                      f"{self.missing.height} records")
         for r in self.missing.head(limit).iter_rows(named=True):
@@ -87,9 +134,7 @@ class ChangesNeedAcceptance(DataValidationError):
         super().__init__(report)
 
 
-def _key_text(alias: str, spec_key: tuple[str, ...]) -> str:
-    return " || ' / ' || ".join(f"coalesce(CAST({alias}.{q(k)} AS VARCHAR), '')"
-                                for k in spec_key)
+_key_text = record_sql
 
 
 def store_diff(con: duckdb.DuckDBPyConnection, study: Incoming,
@@ -128,7 +173,8 @@ def store_diff(con: duckdb.DuckDBPyConnection, study: Incoming,
     changed_frame = (pl.concat(changed).sort("table", "file", "row", "column")
                      if changed else pl.DataFrame(schema=DIFF_SCHEMA))
     missing_frame = pl.concat(missing) if missing else pl.DataFrame(schema=MISSING_SCHEMA)
-    return StoreDiff(added, changed_frame, missing_frame)
+    return StoreDiff(added, changed_frame, missing_frame,
+                     corrections_at_stake(con, changed_frame))
 
 
 def conflict_issues(diff: StoreDiff) -> list[pl.DataFrame]:
@@ -155,11 +201,13 @@ def conflict_issues(diff: StoreDiff) -> list[pl.DataFrame]:
 
 
 def apply_changes(con: duckdb.DuckDBPyConnection, study: Incoming, version: int,
-                  diff: StoreDiff, accept: Acceptance | None) -> dict[str, tuple[int, int, int]]:
+                  diff: StoreDiff, accept: Acceptance | None,
+                  kept: pl.DataFrame | None = None) -> dict[str, tuple[int, int, int]]:
     """Write ``study`` as store version ``version`` (inside the caller's transaction):
     added records, accepted corrections, and accepted retractions of missing records,
-    each also appended to the table's history. Returns (added, changed, retracted) per
-    table."""
+    each also appended to the table's history; the ``kept`` corrections at stake keep
+    their stored values. Returns (added, changed, retracted) per table."""
+    kept = kept if kept is not None else pl.DataFrame(schema=CORRECTION_SCHEMA)
     counts: dict[str, tuple[int, int, int]] = {}
     retract = accept is not None and accept.retract_missing
     changed_tables = set(diff.changed["table"]) if accept is not None else set()
@@ -173,7 +221,7 @@ def apply_changes(con: duckdb.DuckDBPyConnection, study: Incoming, version: int,
         on = " AND ".join(f"n.{q(k)} = s.{q(k)}" for k in spec.key)
         values = [c for c in spec.stored_columns if c not in spec.key]
         differ = " OR ".join(f"n.{q(c)} IS DISTINCT FROM s.{q(c)}" for c in values) or "false"
-        with rows_sql(con, study, name) as new:
+        with rows_sql(con, study, name) as brought, keeping(con, brought, name, kept) as new:
             n_changed = n_retracted = 0
             if name in changed_tables:
                 n_changed = _run(con, f"INSERT INTO {hist} SELECT {ncols}, {version}, 'changed' "

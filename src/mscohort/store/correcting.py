@@ -16,9 +16,10 @@ from mscohort.ingest import RawStudy, RawTable
 from mscohort.schema import PRECISION_SUFFIX, TABLES
 from mscohort.store.changes import Acceptance
 from mscohort.store.duckdb_store import ImportResult, StudyStore
+from mscohort.store.reimport import CORRECTION_SOURCE
 from mscohort.validate import check_study
 
-SOURCE = "web edit"
+SOURCE = CORRECTION_SOURCE
 
 
 def _text(value: object, precision: str | None) -> str | None:

@@ -49,12 +49,14 @@ def validate_raw(raw: RawStudy, *, db: str | Path | None = None, as_of: dt.date 
     """Validate tables already read (e.g. a REDCap export), against the stored study in
     ``db`` if given, without importing: stored values the import would change are
     ``conflicts_with_store`` errors (see :func:`mscohort.store.preview.preview_raw` for
-    the diff itself)."""
+    the diff itself), except values corrected in the tool since their record's last import,
+    which an import keeps by default (:mod:`mscohort.store.reimport`)."""
     preview = preview_raw(raw, db=db, as_of=as_of)
     if preview.diff is None:
         return preview.study, preview.report
+    applied = preview.diff.keeping(preview.diff.corrections)
     return preview.study, ValidationReport.from_issues(
-        [preview.report.issues, *conflict_issues(preview.diff)], preview.report.source)
+        [preview.report.issues, *conflict_issues(applied)], preview.report.source)
 
 
 def import_folder(

@@ -51,7 +51,8 @@ def preview_raw(raw: RawStudy, *, db: str | Path | None = None,
     with StudyStore(db, read_only=True) as store:
         study, report = check_study(raw, known_patients=store.known_patients(), as_of=as_of)
         diff = store.diff(study, set(raw.tables))
-        births = birth_recheck(store.con, study, diff)
+        # the corrections made in the tool are kept by default (store.reimport)
+        births = birth_recheck(store.con, study, diff.keeping(diff.corrections))
         version = store.version()
     if births:
         report = ValidationReport.from_issues([report.issues, *births], report.source)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -28,6 +29,7 @@ from mscohort.store.import_result import ImportResult
 from mscohort.store.incoming import Incoming, n_rows
 from mscohort.store.keys import duplicate_key_issues
 from mscohort.store.rechecks import birth_recheck
+from mscohort.store.reimport import CORRECTION_SOURCE, record_corrections
 from mscohort.validate.report import ValidationReport
 
 if TYPE_CHECKING:
@@ -52,7 +54,9 @@ def add_study(
     added; changed records are corrections, applied only when ``accept`` is given
     (who and why), the previous versions kept in the history; with
     ``accept.retract_missing`` stored records absent from the tables read are
-    retracted.
+    retracted. Stored values corrected in the tool since their record's last import are
+    kept unless ``accept`` takes the file's value (:mod:`mscohort.store.reimport`); the
+    result lists them, and the version records them (``import_corrections``).
 
     Raises :class:`DataValidationError` (and stores nothing) when ``report`` has errors
     or a corrected birth date would put stored records before birth
@@ -65,25 +69,31 @@ def add_study(
     try:
         tell(IMPORT_STAGES[2])
         diff = store.diff(study, set(raw.tables))
-        births = birth_recheck(store.con, study, diff)  # a corrected birth date
+        if source == CORRECTION_SOURCE:  # a correction in the tool replaces an earlier
+            diff = replace(diff, corrections=diff.corrections.clear())  # one on purpose
+        kept, overwritten = diff.decide(accept)
+        applied = diff.keeping(kept)  # what the import writes
+        births = birth_recheck(store.con, study, applied)  # a corrected birth date
         if births or not report.ok:
             raise DataValidationError(ValidationReport.from_issues(
                 [report.issues, *births], report.source) if births else report)
-        if diff.changed.height and accept is None:
+        if applied.changed.height and accept is None:
             raise ChangesNeedAcceptance(ValidationReport.from_issues(
-                [report.issues, *conflict_issues(diff)], report.source), diff)
+                [report.issues, *conflict_issues(applied)], report.source), diff)
         version = _next_version(store)
         tell(IMPORT_STAGES[3])
-        counts = apply_changes(store.con, study, version, diff, accept)
+        counts = apply_changes(store.con, study, version, applied, accept, kept)
         orphans = orphan_issues(store.con) + duplicate_key_issues(store.con, study, version)
         if orphans:
             raise DataValidationError(ValidationReport.from_issues(orphans, report.source))
         added = {name: counts.get(name, (0, 0, 0))[0] for name in TABLES}
         changed = {name: counts.get(name, (0, 0, 0))[1] for name in TABLES}
         retracted = {name: counts.get(name, (0, 0, 0))[2] for name in TABLES}
+        decided = pl.concat([kept.with_columns(pl.lit("kept").alias("decision")),
+                             overwritten.with_columns(pl.lit("overwritten").alias("decision"))])
         if not any(sum(c) for c in counts.values()):
             store.con.execute("ROLLBACK")
-            return ImportResult(None, rows_read, added, report)
+            return ImportResult(None, rows_read, added, report, corrections=decided)
         tell(IMPORT_STAGES[4])
         _record(store, version, source or str(raw.root.resolve()),
                 mapping.source if mapping else None, as_of, report.n_warnings,
@@ -95,11 +105,12 @@ def add_study(
                 [version, name, table.source, table.sha256, rows_read[name], added[name],
                  rows_read[name] - added[name] - changed[name]],
             )
+        record_corrections(store.con, version, kept, overwritten)
         store.con.execute("COMMIT")
     except BaseException as exc:
         _rollback(store, exc)
         raise
-    return ImportResult(version, rows_read, added, report, changed, retracted)
+    return ImportResult(version, rows_read, added, report, changed, retracted, decided)
 
 
 def retract(store: StudyStore, table: str, keys: pl.DataFrame, *, by: str, reason: str) -> int:

@@ -9,12 +9,16 @@ CSV), and the stored records missing in the new files. The user accepts with a n
 reason (optionally retracting the missing records), which imports the upload as a
 background job with :class:`~mscohort.store.Acceptance` (only while the store is still the
 version that was shown), then sees the new version with links to each patient's history;
-or declines (the upload is discarded and the store is untouched).
+or declines (the upload is discarded and the store is untouched). A changed value that was
+corrected in mscohort since its record's last import (:mod:`mscohort.store.reimport`) is
+listed with that correction (version, who, when, why) and kept unless its box "take the
+file's value" is ticked.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import polars as pl
@@ -34,6 +38,7 @@ from mscohort.errors import InvalidArgumentError, UsageError
 from mscohort.store import Acceptance
 from mscohort.store.changes import DIFF_SCHEMA, MISSING_SCHEMA
 from mscohort.store.preview import Preview
+from mscohort.store.reimport import KINDS, stored_corrections
 from mscohort.store.version_summary import PATIENT_COLUMNS
 from mscohort.web.jobs import Jobs, Pending
 from mscohort.web.paging import list_page
@@ -51,6 +56,9 @@ from mscohort.web.workspace import Staged, Workspace
 PAGE_SIZE = 100  #: changed values a page
 MISSING_SHOWN = 100  #: missing records listed on the page (all of them in the CSV)
 CHANGED_COLUMNS = ("file", "row", "patient_id", "table", "record", "column", "old", "new")
+#: the columns of a version's kept or overwritten corrections (version page)
+DECIDED_COLUMNS = ("decision", "table_name", "record", "column_name", "kind", "stored",
+                   "file_value", "correction_version", "file", "row")
 
 
 def _ws() -> Workspace:
@@ -82,6 +90,32 @@ def _text(rows: pl.DataFrame) -> list[list[str]]:
     return [["" if v is None else str(v) for v in r] for r in rows.iter_rows()]
 
 
+def _choice(row: dict[str, Any]) -> str:
+    """The value of a correction's "take the file's value" box: its table, record, column."""
+    return json.dumps([row["table"], row["record"], row["column"]])
+
+
+def _corrections(preview: Preview) -> list[dict[str, Any]]:
+    """The corrections at stake, for the page: each with its box's value and its kind in
+    words."""
+    if preview.diff is None:
+        return []
+    return [r | {"choice": _choice(r), "what": KINDS[r["kind"]],
+                 "day": r["corrected_at"].date().isoformat()}
+            for r in preview.diff.corrections.iter_rows(named=True)]
+
+
+def _taken(preview: Preview, chosen: list[str]) -> frozenset[tuple[str, str, str]]:
+    """The corrections whose box was ticked; a box of no listed correction is refused."""
+    listed = {c["choice"]: (c["table"], c["record"], c["column"])
+              for c in _corrections(preview)}
+    unknown = [c for c in chosen if c not in listed]
+    if unknown:
+        raise UsageError(f"`take_file` must name corrections listed on this page; got "
+                         f"{unknown[0]}. Reload the page.")
+    return frozenset(listed[c] for c in chosen)
+
+
 def _page(preview: Preview, staged: Staged, status: int = 200, **form: str) -> Any:
     diff = preview.diff
     changed = diff.changed if diff is not None else pl.DataFrame(schema=DIFF_SCHEMA)
@@ -93,9 +127,19 @@ def _page(preview: Preview, staged: Staged, status: int = 200, **form: str) -> A
         page = 1
     part = changed.slice((page - 1) * PAGE_SIZE, PAGE_SIZE).select(CHANGED_COLUMNS)
     added = [(t, n) for t, n in (diff.added.items() if diff else ()) if n]
+    corrections = _corrections(preview)
+    rows = _text(part)
+    columns: tuple[str, ...] = CHANGED_COLUMNS
+    if corrections:  # each changed value that is a correction at stake says so
+        said = {(c["table"], c["record"], c["column"]): f"{c['what']} (version "
+                f"{c['correction_version']}): kept unless you take the file's value"
+                for c in corrections}
+        rows = [[*row, said.get((row[3], row[4], row[5]), "")] for row in rows]
+        columns = (*CHANGED_COLUMNS, "correction")
     return render_template(
         "changes.html", staged=staged, preview=preview, added=added,
-        n_added=sum(n for _, n in added), changed=_text(part), columns=CHANGED_COLUMNS,
+        n_added=sum(n for _, n in added), changed=rows, columns=columns,
+        corrections=corrections, taken=set(request.form.getlist("take_file")),
         n_values=changed.height, n_changed=diff.n_changed if diff else 0,
         missing=_text(missing.head(MISSING_SHOWN)), n_missing=missing.height,
         page=page, pages=pages, first=(page - 1) * PAGE_SIZE + 1,
@@ -133,9 +177,11 @@ def register(app: Flask) -> None:
         form = {k: request.form.get(k, "") for k in ("by", "reason")}
         retract = request.form.get("retract_missing") == "1"
         try:
-            accept = Acceptance(form["by"].strip(), form["reason"].strip(), retract)
+            take = _taken(preview, request.form.getlist("take_file"))
+            accept = Acceptance(form["by"].strip(), form["reason"].strip(), retract,
+                                take_file=take)
             version = int(request.form.get("version", ""))
-        except InvalidArgumentError as exc:
+        except (InvalidArgumentError, UsageError) as exc:
             flash(f"{exc} Nothing was stored.", "error")
             return _page(preview, staged, 400, **form)
         except ValueError:
@@ -168,6 +214,7 @@ def register(app: Flask) -> None:
         try:  # computed once per store version (#23: 0.8 s CPU at 300,000 patients)
             with reading_store(ws.db) as store:
                 kept = _versions().get(store, version)
+                decided = stored_corrections(store.con, version)
         except UsageError as exc:
             abort(404, str(exc))
         summary = kept.summary
@@ -176,4 +223,6 @@ def register(app: Flask) -> None:
         listing = list_page(kept.patients, PATIENT_COLUMNS, args, prefix="patients",
                             default_sort=DEFAULT_SORT, default_desc=DEFAULT_DESC)
         return render_template("version.html", summary=summary,
-                               counts=_text(summary.counts), listing=listing)
+                               counts=_text(summary.counts), listing=listing,
+                               decided=_text(decided.select(DECIDED_COLUMNS)),
+                               decided_columns=DECIDED_COLUMNS)

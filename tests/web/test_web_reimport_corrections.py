@@ -1,0 +1,129 @@
+"""A re-upload that would undo a correction made in the web app (a clinic coordinator's
+report): the changes page says which changed value was a deliberate correction (version,
+who, when, why), the import keeps it unless its box "take the file's value" is ticked, and
+the new version's page lists the decision. Through the real server (waitress on 127.0.0.1)
+on a real workspace store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+
+from mscohort.store import StudyStore
+from mscohort.store.reimport import stored_corrections
+from mscohort.web import WebConfig
+from tests.test_store import snapshot
+from tests.web.conftest import Http, free_port, serving, settle
+from tests.web.test_web_reimport import SEED_FILES
+from tests.web.test_web_reimport_browser import import_seed_without_analysis
+
+RECORD = json.dumps({"table": "edss", "key": {"patient_id": "TRMS01", "date": "2005-12-20"}})
+NEW_RELAPSE = b"TRMS01,2014-09-01,mild,false\n"  # the clinic's next export brings a relapse
+CHOICE = json.dumps(["edss", "TRMS01 / 2005-12-20", "edss"])
+
+
+def _next_export() -> dict[str, bytes]:
+    """The seed's files (TRMS01's EDSS of 2005-12-20 still 5.0) and one new relapse."""
+    return SEED_FILES | {"relapses.csv": SEED_FILES["relapses.csv"] + NEW_RELAPSE}
+
+
+def _corrected_and_reuploaded(base: str) -> tuple[Http, str]:
+    """Import the seed, correct TRMS01's EDSS of 2005-12-20 from 5.0 to 4.5 on the history
+    page, upload the next export and open its changes page: (client, changes page path)."""
+    import_seed_without_analysis(base)
+    c = Http(base)
+    page = "/patient/history?id=TRMS01"
+    r = c.post("/patient/correct?id=TRMS01", {
+        "csrf_token": c.csrf(page), "record": RECORD, "column": "edss", "value": "4.5",
+        "reason": "5.0 was a typo for 4.5 per clinic notes", "by": "C. Coordinator"})
+    assert "Corrected: import 2" in settle(c, r).text
+    check = settle(c, c.upload("/load", [("files", n, b) for n, b in _next_export().items()]))
+    assert "the files change 1 stored record" in check.text, check.text
+    changes = re.search(r'id="review" href="([^"]+)"', check.text).group(1)  # type: ignore[union-attr]
+    return c, changes
+
+
+def _accept(c: Http, changes: str, page: str, **extra: str):
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    form = {"csrf_token": c.csrf(changes), "version": version, "by": "D. Manager",
+            "reason": "November export"} | extra
+    return c.post(changes.replace("/changes", "/accept"), form)
+
+
+def _edss(db: Path) -> float:
+    with StudyStore(db, read_only=True) as store:
+        edss = store.read("edss")
+    return edss.filter((pl.col("patient_id") == "TRMS01")
+                       & (pl.col("date") == dt.date(2005, 12, 20)))["edss"][0]
+
+
+def test_the_changes_page_names_the_correction_a_reupload_would_undo_and_keeps_it(
+        tmp_path: Path) -> None:
+    config = WebConfig(tmp_path / "workspace", port=free_port())
+    with serving(config) as base:
+        c, changes = _corrected_and_reuploaded(base)
+        page = c.get(changes).text
+        assert 'id="corrections-note"' in page
+        assert "1 of the changed values was corrected in mscohort since its record was last " \
+            "imported" in page and "keeps this correction" in page
+        # the changed value itself says so, and the corrections table gives who, when, why
+        assert "<td>5.0</td><td>would undo a correction (version 2): kept unless you take " \
+            "the file&#39;s value</td>" in page
+        row = re.search(r'<tr class="undo">(.*?)</tr>', page, re.S).group(1)  # type: ignore[union-attr]
+        cells = [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r"<td>(.*?)</td>", row,
+                                                                         re.S)]
+        assert cells[1:] == [
+            "TRMS01", "edss TRMS01 / 2005-12-20: edss", "4.5", "5.0", "5.0",
+            f"would undo a correction: version 2, by C. Coordinator on "
+            f"{dt.date.today().isoformat()}: 5.0 was a typo for 4.5 per clinic notes",
+            "edss.csv, row 2"]
+        box = re.search(r'<input type="checkbox" form="accept" name="take_file"[^>]*>', page)
+        assert box is not None and "checked" not in box.group(0)
+        r = settle(c, _accept(c, changes, page))  # the box left unticked
+        assert r.status == 200 and "Store version 3" in r.text
+        assert 'id="decided"' in r.text and "<td>kept</td>" in r.text
+    db = config.workspace / "study.duckdb"
+    assert _edss(db) == 4.5  # the correction stays
+    with StudyStore(db, read_only=True) as store:
+        relapses = store.read("relapses")
+        decided = stored_corrections(store.con, 3)
+    assert relapses.filter((pl.col("patient_id") == "TRMS01")
+                           & (pl.col("onset_date") == dt.date(2014, 9, 1))).height == 1
+    assert decided.select("decision", "kind", "stored", "file_value", "correction_version",
+                          "imported_by", "reason").rows() == [
+        ("kept", "undo", "4.5", "5.0", 2, "D. Manager", "November export")]
+
+
+def test_ticking_take_the_files_value_overwrites_the_correction_with_who_and_why(
+        tmp_path: Path) -> None:
+    config = WebConfig(tmp_path / "workspace", port=free_port())
+    with serving(config) as base:
+        c, changes = _corrected_and_reuploaded(base)
+        page = c.get(changes).text
+        r = settle(c, _accept(c, changes, page, take_file=CHOICE))
+        assert "Store version 3" in r.text and "<td>overwritten</td>" in r.text
+        history = c.get("/patient/history?id=TRMS01").text
+        assert "edss: 4.5 -&gt; 5.0" in history and "D. Manager" in history
+    db = config.workspace / "study.duckdb"
+    assert _edss(db) == 5.0
+    with StudyStore(db, read_only=True) as store:
+        assert stored_corrections(store.con, 3)["decision"].to_list() == ["overwritten"]
+
+
+def test_a_box_for_no_listed_correction_is_refused_and_nothing_is_stored(
+        tmp_path: Path) -> None:
+    config = WebConfig(tmp_path / "workspace", port=free_port())
+    with serving(config) as base:
+        c, changes = _corrected_and_reuploaded(base)
+        before = snapshot(config.workspace / "study.duckdb")
+        page = c.get(changes).text
+        other = json.dumps(["edss", "TRMS01 / 2006-07-16", "edss"])
+        r = _accept(c, changes, page, take_file=other)
+        assert r.status == 400
+        assert "`take_file` must name corrections listed on this page" in r.text
+        assert "Nothing was stored" in r.text
+        assert snapshot(config.workspace / "study.duckdb") == before
