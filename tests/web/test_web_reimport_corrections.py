@@ -7,6 +7,7 @@ on a real workspace store."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from pathlib import Path
@@ -124,6 +125,6 @@ def test_a_box_for_no_listed_correction_is_refused_and_nothing_is_stored(
         other = json.dumps(["edss", "TRMS01 / 2006-07-16", "edss"])
         r = _accept(c, changes, page, take_file=other)
         assert r.status == 400
-        assert "`take_file` must name corrections listed on this page" in r.text
+        assert "`take_file` must be a correction listed on this page" in html.unescape(r.text)
         assert "Nothing was stored" in r.text
         assert snapshot(config.workspace / "study.duckdb") == before

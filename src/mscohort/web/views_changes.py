@@ -34,7 +34,7 @@ from flask import (
     url_for,
 )
 
-from mscohort.errors import InvalidArgumentError, UsageError
+from mscohort.errors import InvalidArgumentError, UsageError, bad_usage
 from mscohort.store import Acceptance
 from mscohort.store.changes import DIFF_SCHEMA, MISSING_SCHEMA
 from mscohort.store.preview import Preview
@@ -111,8 +111,8 @@ def _taken(preview: Preview, chosen: list[str]) -> frozenset[tuple[str, str, str
               for c in _corrections(preview)}
     unknown = [c for c in chosen if c not in listed]
     if unknown:
-        raise UsageError(f"`take_file` must name corrections listed on this page; got "
-                         f"{unknown[0]}. Reload the page.")
+        raise bad_usage("take_file", "a correction listed on this page", unknown[0],
+                        hint="Reload the page.")
     return frozenset(listed[c] for c in chosen)
 
 
