@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from mscohort.report.timeline import draw_timeline, patient_timeline
+from mscohort.report.timeline import draw_timeline, patient_timeline, timeline_svg
 
 
 def test_timeline_draws_the_patients_records_in_years_from_the_index_date(toy) -> None:
@@ -65,3 +65,18 @@ def test_drug_rows_are_named_by_their_tick_labels_and_only_the_marks_have_a_lege
     assert set(names) <= {"EDSS", "MSSS", "relapse", "course", "event"}
     assert not set(names) & set(labels)
     assert bottom.get_legend() is None
+
+
+def test_the_timeline_laid_out_once_is_the_same_svg_byte_for_byte(toy) -> None:
+    # issue #23: the patient page lays the figure out once, then draws it once; a reader
+    # sees exactly what savefig with the constrained layout engine drew (every toy
+    # patient, each an edge case of the study, with its own drugs and marks)
+    _, a = toy
+    for pid in a.outcomes["patient_id"]:
+        t = patient_timeline(a, pid)
+        usual = draw_timeline(t.figure)
+        once = draw_timeline(t.figure)
+        assert timeline_svg(once) == usual.svg()
+        assert once.figure.get_layout_engine() is None  # it was laid out once, then fixed
+        assert usual.figure.get_layout_engine() is not None
+        assert once.tooltips == usual.tooltips
