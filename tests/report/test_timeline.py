@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from mscohort.report.timeline import draw_timeline, patient_timeline
+from mscohort.report.timeline import draw_timeline, patient_timeline, timeline_svg
 
 
 def test_timeline_draws_the_patients_records_in_years_from_the_index_date(toy) -> None:
@@ -105,3 +105,18 @@ def test_the_timeline_events_are_those_of_the_outcome_scan_from_the_baseline(
     # the others, with no worsening in their span, have no event on their page either
     for pid in ("P01", "P04", "P05"):
         assert patient_timeline(a, pid).events.height == 0
+
+
+def test_the_timeline_laid_out_once_is_the_same_svg_byte_for_byte(toy) -> None:
+    # issue #23: the patient page lays the figure out once, then draws it once; a reader
+    # sees exactly what savefig with the constrained layout engine drew (every toy
+    # patient, each an edge case of the study, with its own drugs and marks)
+    _, a = toy
+    for pid in a.outcomes["patient_id"]:
+        t = patient_timeline(a, pid)
+        usual = draw_timeline(t.figure)
+        once = draw_timeline(t.figure)
+        assert timeline_svg(once) == usual.svg()
+        assert once.figure.get_layout_engine() is None  # it was laid out once, then fixed
+        assert usual.figure.get_layout_engine() is not None
+        assert once.tooltips == usual.tooltips

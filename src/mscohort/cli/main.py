@@ -31,7 +31,16 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Typer (0.2x) converts each option's value with a pydantic TypeAdapter that it builds on
+    # first use, and it skips that only for a value that is already a bool. When a command
+    # runs (`mscohort events --help`), the group's own --help flag is unset: its value is
+    # None, and converting None built the adapter and imported pydantic (~0.2 s of CPU for
+    # nothing, since None stays None). Click's default_map gives that flag a default of
+    # False; subcommands do not inherit it (their default map is `default_map["events"]`).
+    context_settings={"default_map": {"help": False}},
 )
+
+
 def _version(value: bool) -> None:
     if value:
         from mscohort._version import __version__

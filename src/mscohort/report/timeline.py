@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
+from matplotlib.backends.backend_svg import FigureCanvasSVG
 
 from mscohort.analyse.study import StudyAnalysis
 from mscohort.report.drawing import OKABE_ITO, new_figure
@@ -94,3 +95,28 @@ def draw_timeline(d: FigureData) -> Drawn:
     bottom.set_xlabel(d.x_label)
     bottom.axvline(0, color="black", linewidth=0.6, linestyle=":")
     return drawn
+
+
+def timeline_svg(drawn: Drawn) -> str:
+    """The SVG of a drawn timeline (the web app's patient page), the same bytes as
+    ``drawn.svg()`` at about three quarters of the CPU.
+
+    Notes
+    -----
+    The figure is laid out by matplotlib's constrained layout (room for the legend above
+    the plot and for the drug labels). Saved with its layout engine, matplotlib draws the
+    figure twice: once to run the layout (drawing nothing), then once to write the SVG.
+    Here the layout runs once by itself, with the SVG canvas the figure is written with (so
+    the text is measured as in ``savefig``: the same positions), and the figure is then
+    written without a layout engine: one draw. ``tests/report/test_timeline.py`` compares
+    the two SVGs for every patient of the toy study; ``benchmarks/bench_patient_page.py``
+    measures the page (300,000 patients: a first view's median CPU 0.30 to 0.32 s before,
+    0.22 to 0.24 s after).
+    """
+    fig = drawn.figure
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        FigureCanvasSVG(fig)
+        engine.execute(fig)
+        fig.set_layout_engine(None)
+    return drawn.svg()

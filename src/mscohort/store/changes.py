@@ -33,6 +33,7 @@ from mscohort.store.reimport import (
     takes_file,
     without,
 )
+from mscohort.store.row_groups import whole_row_groups
 from mscohort.store.versions import history_name, q
 from mscohort.validate.report import ValidationReport
 
@@ -241,11 +242,13 @@ def apply_changes(con: duckdb.DuckDBPyConnection, study: Incoming, version: int,
                 con.execute(f"INSERT INTO {q(name)} ({cols}, import_id) SELECT {ncols}, "
                             f"{version} FROM {new} n WHERE {fresh}")
             else:  # nothing stored: every row, and its history copied from the table
-                # (the same rows, read once from the import's files; keys.py relies on it)
-                n_added = _run(con, f"INSERT INTO {q(name)} ({cols}, import_id) SELECT "
-                               f"{ncols}, {version} FROM {new} n")
-                con.execute(f"INSERT INTO {hist} SELECT {cols}, {version}, 'added' "
-                            f"FROM {q(name)}")
+                # (the same rows, read once from the import's files; keys.py relies on it),
+                # in whole row groups that the checkpoint keeps (store/row_groups.py)
+                with whole_row_groups(con):
+                    n_added = _run(con, f"INSERT INTO {q(name)} ({cols}, import_id) SELECT "
+                                   f"{ncols}, {version} FROM {new} n")
+                    con.execute(f"INSERT INTO {hist} SELECT {cols}, {version}, 'added' "
+                                f"FROM {q(name)}")
         counts[name] = (n_added, n_changed, n_retracted)
     return counts
 

@@ -23,6 +23,7 @@ from mscohort.derive.local_rank_cells import cell_scores, count_cells, score_of
 from mscohort.derive.severity import MAX_DURATION_YEARS
 from mscohort.schema import TABLES
 from mscohort.store.leftovers import work_prefix
+from mscohort.store.row_groups import whole_row_groups
 from mscohort.store.versions import q
 from mscohort.study import Study
 
@@ -140,11 +141,13 @@ def _store(con: duckdb.DuckDBPyConnection, table: str, schema: pl.Schema,
     """Replace ``table`` with the batches' Parquet ``parts``, in their order, in one
     statement: DuckDB streams them into the table (holding the uncommitted rows itself,
     within its memory limit), where appending each batch from Python memory grew the
-    process by about 160 bytes a row until the commit (issue #23)."""
+    process by about 160 bytes a row until the commit (issue #23); on one thread, in whole
+    row groups that the checkpoint keeps (:mod:`mscohort.store.row_groups`)."""
     con.register("_derived_schema", pl.DataFrame(schema=schema).to_arrow())
     try:
         con.execute(f"CREATE OR REPLACE TABLE {q(table)} AS SELECT * FROM _derived_schema")
-        con.execute(f"INSERT INTO {q(table)} SELECT * FROM read_parquet(?)", [parts])
+        with whole_row_groups(con):  # else the checkpoint rewrites the table (row_groups.py)
+            con.execute(f"INSERT INTO {q(table)} SELECT * FROM read_parquet(?)", [parts])
     finally:
         con.unregister("_derived_schema")
 

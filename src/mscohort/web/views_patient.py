@@ -15,7 +15,12 @@ from flask import Flask, abort, render_template, request
 
 from mscohort.analyse.formatting import column_value
 from mscohort.definition.labels import heading
-from mscohort.report.timeline import PatientTimeline, draw_timeline, patient_timeline
+from mscohort.report.timeline import (
+    PatientTimeline,
+    draw_timeline,
+    patient_timeline,
+    timeline_svg,
+)
 from mscohort.web.paging import ListTable, list_page
 from mscohort.web.results import Results
 from mscohort.web.views_cohort import results
@@ -36,7 +41,7 @@ def _timeline(r: Results, patient_id: str) -> tuple[PatientTimeline, str, dict[s
     for the patients viewed most recently: drawing is most of the page's cost)."""
     t = patient_timeline(r.analysis, patient_id)
     drawn = draw_timeline(t.figure)
-    return t, drawn.svg(), dict(drawn.tooltips)
+    return t, timeline_svg(drawn), dict(drawn.tooltips)
 
 
 def patient_table(r: Results) -> ListTable:
