@@ -192,3 +192,28 @@ def test_a_bad_date_format_in_the_mapping_is_a_usage_error(settings: str, messag
 
     with pytest.raises(UsageError, match=message):
         parse_mapping(tomllib.loads(f'[patients]\nfile = "p.csv"\n{settings}\n'))
+
+
+def test_a_folder_imported_in_patient_batches_reads_its_declared_formats(
+        tmp_path: Path) -> None:
+    from mscohort.store import StudyStore, import_folder
+
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "patients.csv").write_text(
+        "patient_id,sex,birth_date,onset_date\nP1,F,21/07/1969,04/1995\n"
+        "P2,M,07/11/1983,10/2008\n")
+    (folder / "edss.csv").write_text("patient_id,date,edss\nP1,22/02/2013,2.0\n"
+                                     "P2,04/01/2014,3.0\n")
+    (tmp_path / "m.toml").write_text('[patients]\ndate_format = "DD/MM/YYYY"\n'
+                                     '[edss]\ndate_format = "DD/MM/YYYY"\n')
+    db = tmp_path / "study.duckdb"
+    import_folder(folder, db, mapping=load_mapping(tmp_path / "m.toml"), as_of=AS_OF,
+                  batch_patients=1, by="A. Nurse", reason="first export")
+    with StudyStore(db, read_only=True) as store:
+        assert store.read("edss").sort("patient_id")["date"].to_list() == [
+            dt.date(2013, 2, 22), dt.date(2014, 1, 4)]
+        assert store.read("patients").sort("patient_id")["onset_date"].to_list() == [
+            dt.date(1995, 4, 15), dt.date(2008, 10, 15)]
+        audit = store.con.execute("SELECT imported_by, reason FROM import_audit").fetchall()
+    assert audit == [("A. Nurse", "first export")]
