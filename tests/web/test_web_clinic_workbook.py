@@ -116,7 +116,7 @@ def test_a_saved_mapping_applies_to_the_corrected_copy_and_the_page_starts_from_
             "MS_clinic_export_Nov2026_v2.xlsx, the only file of the study") in check
 
     page = client.get(_mapping_link(client, r.location)).get_data(as_text=True)
-    assert "The page starts from the uploaded mapping." in page
+    assert "The page starts from the mapping of this upload, not from a new proposal." in page
     assert ("The mapping was made for MS_clinic_export_Nov2026.xlsx; it is applied to "
             "MS_clinic_export_Nov2026_v2.xlsx, the only file of the study.") in page
     fields = _fields(page)

@@ -113,7 +113,7 @@ def _start(staged: Staged, proposals: list[TableProposal], sources: dict[str, So
                 [f"The uploaded mapping cannot be used ({exc}); the page starts from a "
                  "proposal."])
     headers = {label: s.frame.columns for label, s in sources.items()}
-    said = ["The page starts from the uploaded mapping."] + [
+    said = ["The page starts from the mapping of this upload, not from a new proposal."] + [
         n[0].upper() + n[1:] + "." for n in notes]
     return _with_proposed_formats(staged, mapping_choices(mapping, headers)), said
 
