@@ -14,7 +14,13 @@ from openpyxl import Workbook
 
 from mscohort.errors import UsageError
 from mscohort.ingest import read_study
-from mscohort.ingest.date_formats import DATE_FORMATS, propose_date_format, to_iso
+from mscohort.ingest.date_formats import (
+    DATE_FORMATS,
+    candidates,
+    propose_date_format,
+    to_iso,
+    undecided,
+)
 from mscohort.ingest.mapping import load_mapping, parse_mapping
 from mscohort.validate import check_study
 
@@ -96,6 +102,15 @@ def test_a_month_column_takes_the_month_form_of_its_day_format() -> None:
 def test_a_format_is_proposed_only_when_exactly_one_fits(
         values: list[str | None], month: bool, proposed: str | None) -> None:
     assert propose_date_format(pl.Series("d", values, dtype=pl.String), month) == proposed
+
+
+def test_the_formats_of_an_undecided_column_are_listed_for_the_user() -> None:
+    frames = {"patients": pl.DataFrame({"birth_date": ["01/07/1969", "07/11/1983"],
+                                        "onset_date": ["02/1989", "21/07/1990"]}),
+              "edss": pl.DataFrame({"date": ["2013-02-22"]})}
+    assert candidates(frames["patients"]["birth_date"], True) == ("DD/MM/YYYY",
+                                                                  "MM/DD/YYYY")
+    assert undecided(frames) == {"patients": {"birth_date": ("DD/MM/YYYY", "MM/DD/YYYY")}}
 
 
 def _clinic(folder: Path, dob: list[object], visits: list[object]) -> Path:

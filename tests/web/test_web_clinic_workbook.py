@@ -74,6 +74,8 @@ def test_text_dates_get_their_format_proposed_and_the_ambiguous_one_is_chosen(
     assert fields["d.patients.birth_date"] == "DD/MM/YYYY"
     assert fields["d.treatments.start_date"] == ""
     assert "bad_date 1" in page  # the start date, until its format is chosen
+    assert ('id="undecided-treatments-start_date">its dates fit DD/MM/YYYY and MM/DD/YYYY: '
+            'choose one</span>') in page
     # a format left empty on purpose stays empty
     page = client.post(link, data=fields | {"action": "preview", "d.patients.birth_date": ""}
                        ).get_data(as_text=True)
@@ -81,6 +83,7 @@ def test_text_dates_get_their_format_proposed_and_the_ambiguous_one_is_chosen(
     chosen = fields | {"d.treatments.start_date": "DD/MM/YYYY", "csrf_token": token}
     page = client.post(link, data=chosen | {"action": "preview"}).get_data(as_text=True)
     assert "bad_date" not in page and "<td>2015-02-03</td>" in page
+    assert "undecided-treatments-start_date" not in page  # chosen
 
     toml = client.post(link + ".toml", data=chosen)
     (tmp_path / "m.toml").write_bytes(toml.data)

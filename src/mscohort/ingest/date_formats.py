@@ -108,23 +108,42 @@ def fits(values: pl.Series, name: str, month_precision: bool) -> bool:
     return bool(to_iso(present, name, month_precision).str.contains(ISO_RE).all())
 
 
-def propose_date_format(values: pl.Series, month_precision: bool) -> str | None:
-    """The format to propose for a date column: the one format (of :data:`DATE_FORMATS`;
-    month-only forms only for a column of month precision) in which every non-empty value
-    fits, ISO 8601 values fitting every format; None when every value is ISO 8601 (no format
-    needed), when no format fits, or when more than one does (all days 12 or less: the user
-    chooses). Of formats that fit, one whose accepted forms include another's is dropped
-    (a month column of ``03/1995`` values is ``MM/YYYY``, not ``DD/MM/YYYY``)."""
+def candidates(values: pl.Series, month_precision: bool) -> tuple[str, ...]:
+    """The formats (of :data:`DATE_FORMATS`; month-only forms only for a column of month
+    precision) in which every non-empty value of ``values`` fits, ISO 8601 values fitting
+    every format; of formats that fit, one whose accepted forms include another's is
+    dropped (a month column of ``03/1995`` values is ``MM/YYYY``, not ``DD/MM/YYYY``).
+    Empty when every value is ISO 8601 (no format needed) or none fits."""
     text = values.drop_nulls()
     text = text.filter(~text.str.contains(ISO_RE))
     if text.len() == 0:
-        return None
+        return ()
     names = DAY_FORMATS + (MONTH_FORMATS if month_precision else ())
     fitting = {n: {f.name for f in accepted(n, month_precision)} for n in names
                if fits(text, n, month_precision)}
-    narrowest = [n for n, forms in fitting.items()
-                 if not any(other < forms for other in fitting.values())]
-    return narrowest[0] if len(narrowest) == 1 else None
+    return tuple(n for n, forms in fitting.items()
+                 if not any(other < forms for other in fitting.values()))
+
+
+def propose_date_format(values: pl.Series, month_precision: bool) -> str | None:
+    """The format to propose for a date column: the only one of its :func:`candidates`;
+    None when every value is ISO 8601 (no format needed), when no format fits, or when more
+    than one does (all days 12 or less: the user chooses)."""
+    found = candidates(values, month_precision)
+    return found[0] if len(found) == 1 else None
+
+
+def undecided(frames: dict[str, pl.DataFrame]) -> dict[str, dict[str, tuple[str, ...]]]:
+    """The date columns of ``frames`` (as :func:`propose_formats` takes them) whose values
+    fit more than one format (all days 12 or less): table -> column -> the formats."""
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for table, frame in frames.items():
+        for col in TABLES[table].columns:
+            if col.kind is Kind.DATE and col.name in frame.columns:
+                found = candidates(frame[col.name], col.month_precision)
+                if len(found) > 1:
+                    out.setdefault(table, {})[col.name] = found
+    return out
 
 
 def propose_formats(frames: dict[str, pl.DataFrame]) -> dict[str, dict[str, str]]:

@@ -26,7 +26,7 @@ from flask import (
 
 from mscohort.errors import UsageError
 from mscohort.ingest import read_study
-from mscohort.ingest.date_formats import column_choices, propose_formats
+from mscohort.ingest.date_formats import column_choices, propose_formats, undecided
 from mscohort.ingest.mapping import parse_mapping
 from mscohort.ingest.mapping_reuse import retarget_folder
 from mscohort.ingest.mapping_toml import chosen_mapping, mapping_choices, plain_toml
@@ -80,27 +80,32 @@ def _newly_mapped(chosen: dict[str, dict[str, object]]) -> set[tuple[str, str]]:
             != request.form.get(f"h.{t}.{c}", "")}
 
 
+Undecided = dict[str, dict[str, tuple[str, ...]]]
+
+
 def _with_proposed_formats(staged: Staged, chosen: dict[str, dict[str, object]],
                            only: set[tuple[str, str]] | None = None
-                           ) -> dict[str, dict[str, object]]:
+                           ) -> tuple[dict[str, dict[str, object]], Undecided]:
     """``chosen`` with a format proposed for each date column (of ``only``, when given)
     that has none and whose values fit exactly one
-    (:func:`mscohort.ingest.date_formats.propose_date_format`)."""
+    (:func:`mscohort.ingest.date_formats.propose_date_format`), and the columns whose
+    values fit more than one (for the page to ask the user to choose)."""
     plain = {t: {k: v for k, v in spec.items() if k != "date_formats"}
              for t, spec in chosen.items()}
     try:
         raw = read_study(staged.data, parse_mapping(chosen_mapping(plain), "the mapping"))
     except UsageError:
-        return chosen
+        return chosen, {}
+    frames = {t: r.frame for t, r in raw.tables.items()}
     proposed = {t: {c: f for c, f in formats.items() if only is None or (t, c) in only}
-                for t, formats in propose_formats({t: r.frame for t, r in
-                                                   raw.tables.items()}).items()}
+                for t, formats in propose_formats(frames).items()}
     return {t: spec | {"date_formats": proposed.get(t, {}) | dict(
-        spec.get("date_formats", {}))} for t, spec in chosen.items()}  # type: ignore[call-overload]
+        spec.get("date_formats", {}))} for t, spec in chosen.items()  # type: ignore[call-overload]
+            }, undecided(frames)
 
 
 def _start(staged: Staged, proposals: list[TableProposal], sources: dict[str, Source]
-           ) -> tuple[dict[str, dict[str, object]], list[str]]:
+           ) -> tuple[tuple[dict[str, dict[str, object]], Undecided], list[str]]:
     """Where the form starts: the uploaded mapping (retargeted to a renamed file, which
     the notes say) or else the proposal; date formats proposed where none is declared."""
     if staged.mapping is None:
@@ -149,12 +154,14 @@ def register(app: Flask) -> None:
             return redirect(url_for("validation", upload_id=upload_id))
         sources = {s.label: s for s in sources_list}
         notes: list[str] = []
+        open_formats: Undecided = {}
         if request.method == "POST":
             chosen = _from_form(sources)
             if request.form.get("action") != "use":  # a proposal is seen before it is used
-                chosen = _with_proposed_formats(staged, chosen, _newly_mapped(chosen))
+                chosen, open_formats = _with_proposed_formats(staged, chosen,
+                                                              _newly_mapped(chosen))
         else:
-            chosen, notes = _start(staged, proposals, sources)
+            (chosen, open_formats), notes = _start(staged, proposals, sources)
         if request.method == "POST" and request.form.get("action") == "use":
             text = plain_toml(chosen_mapping(chosen))
             try:
@@ -174,6 +181,7 @@ def register(app: Flask) -> None:
             problem=problem, table_confidence={p.table: p.choice.confidence
                                                for p in proposals},
             notes=notes, date_choices={t: column_choices(t) for t in TABLES},
+            open_formats=open_formats,
             from_upload=staged.mapping is not None and request.method == "GET")
 
     @app.post("/load/<upload_id>/mapping.toml")
