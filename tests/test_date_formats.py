@@ -232,3 +232,28 @@ def test_a_folder_imported_in_patient_batches_reads_its_declared_formats(
             dt.date(1995, 4, 15), dt.date(2008, 10, 15)]
         audit = store.con.execute("SELECT imported_by, reason FROM import_audit").fetchall()
     assert audit == [("A. Nurse", "first export")]
+
+
+def test_mscohort_map_proposes_the_formats_and_names_the_undecided_ones(tmp_path: Path) -> None:
+    from mscohort.ingest.mapping_toml import mapping_toml
+    from mscohort.ingest.propose import propose
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "patients"
+    ws.append(["patient_id", "sex", "birth_date", "onset_date"])
+    ws.append(["P1", "F", "21/07/1969", "04/1995"])
+    ws = book.create_sheet("edss")
+    ws.append(["patient_id", "date", "edss"])
+    ws.append(["P1", "03/02/2015", 2.0])
+    book.save(tmp_path / "clinic.xlsx")
+    text = mapping_toml(tmp_path / "clinic.xlsx", propose(tmp_path / "clinic.xlsx")[1])
+    assert ('[patients.date_formats]\nbirth_date = "DD/MM/YYYY"  # every value typed as '
+            'text fits this format only\nonset_date = "MM/YYYY"') in text
+    assert ('# date: its dates typed as text fit DD/MM/YYYY and MM/DD/YYYY (no day above '
+            '12): declare which under [edss.date_formats], e.g. date = "DD/MM/YYYY"') in text
+    import tomllib
+
+    mapping = parse_mapping(tomllib.loads(text))
+    assert mapping.for_table("patients").date_formats == {"birth_date": "DD/MM/YYYY",
+                                                          "onset_date": "MM/YYYY"}

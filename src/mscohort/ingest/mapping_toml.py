@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mscohort.ingest import readers
-from mscohort.ingest.date_formats import declared, propose_formats
+from mscohort.ingest.date_formats import declared, propose_formats, undecided
 from mscohort.ingest.mapping import Mapping
 from mscohort.ingest.propose import Choice, TableProposal
 from mscohort.schema import TABLES
@@ -38,7 +38,7 @@ def mapping_toml(path: str | Path, proposals: list[TableProposal]) -> str:
     missing = [t for t, spec in TABLES.items() if spec.required_file and t not in found]
     for table in missing:
         lines.append(f"# No sheet or file was found for the required table {table}.")
-    formats = proposed_formats(path, proposals)
+    formats, open_formats = proposed_formats(path, proposals)
     for p in proposals:
         lines += ["", f"[{p.table}]"]
         lines.append(f"file = {_s(p.source.file)}")
@@ -62,14 +62,19 @@ def mapping_toml(path: str | Path, proposals: list[TableProposal]) -> str:
             lines.append(f"[{p.table}.date_formats]")
             lines += [f"{c} = {_s(f)}  # every value typed as text fits this format only"
                       for c, f in formats[p.table].items()]
+        for c, fits in open_formats.get(p.table, {}).items():
+            lines.append(f"# {c}: its dates typed as text fit {' and '.join(fits)} (no day "
+                         f"above 12): declare which under [{p.table}.date_formats], e.g. "
+                         f"{c} = {_s(fits[0])}")
     return "\n".join(lines) + "\n"
 
 
 def proposed_formats(path: str | Path, proposals: list[TableProposal]
-                     ) -> dict[str, dict[str, str]]:
+                     ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, tuple[str, ...]]]]:
     """The date format proposed for each date column of ``proposals`` whose text values fit
-    exactly one (:func:`mscohort.ingest.date_formats.propose_formats`), read from the study
-    at ``path`` under the proposed columns; none when it cannot be read so."""
+    exactly one (:func:`mscohort.ingest.date_formats.propose_formats`), and the columns
+    whose values fit more than one (:func:`~mscohort.ingest.date_formats.undecided`), read
+    from the study at ``path`` under the proposed columns; none when it cannot be read so."""
     from mscohort.errors import UsageError
     from mscohort.ingest.folder import read_study
     from mscohort.ingest.mapping import parse_mapping
@@ -80,8 +85,9 @@ def proposed_formats(path: str | Path, proposals: list[TableProposal]
     try:
         raw = read_study(path, parse_mapping(chosen_mapping(chosen), "the proposal"))
     except UsageError:
-        return {}
-    return propose_formats({t: r.frame for t, r in raw.tables.items()})
+        return {}, {}
+    frames = {t: r.frame for t, r in raw.tables.items()}
+    return propose_formats(frames), undecided(frames)
 
 
 def chosen_mapping(tables: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
