@@ -11,6 +11,7 @@ import pytest
 from mscohort.ingest import read_study
 from mscohort.issues import EDSS_FIXES, RULES, Rule
 from mscohort.validate import check_study
+from mscohort.validate.parse import DECLARE_FIX
 from tests.conftest import AS_OF
 from tests.test_validate_rules import CASES, E
 
@@ -20,6 +21,8 @@ FIXES = {
     Rule.UNREADABLE_FILE: "save it as UTF-8 CSV, XLSX or Parquet",
     Rule.AMBIGUOUS_FILE: "keep one, or name the file in the mapping",
     Rule.UNUSED_FILE: "rename it after its table or map it",
+    Rule.MAPPING_FILE_RENAMED: "nothing to do if that is the file; otherwise correct the "
+                               "mapping's file",
     Rule.MISSING_COLUMN: "add the column or map your column name onto it",
     Rule.DUPLICATE_COLUMN: "keep one of them",
     Rule.UNKNOWN_COLUMN: "map it onto a canonical column, or ignore this warning",
@@ -64,7 +67,8 @@ FIXES = {
     Rule.DERIVED_FILE: "nothing to do",
 }
 #: Rules whose case in test_validate_rules has a more specific fix than the rule's.
-CASE_FIXES = {Rule.INVALID_EDSS: EDSS_FIXES["half_point"]}  # the case is EDSS 0.5
+CASE_FIXES = {Rule.INVALID_EDSS: EDSS_FIXES["half_point"],  # the case is EDSS 0.5
+              Rule.BAD_DATE: DECLARE_FIX}  # the case is 01/02/2010: its format can be declared
 
 
 def test_every_rule_has_its_fix_text() -> None:

@@ -68,6 +68,7 @@ CASES: dict[Rule, tuple[dict[str, str | None], tuple[str, int | None, str | None
 ELSEWHERE = {Rule.AMBIGUOUS_FILE, Rule.UNUSED_FILE, Rule.CONFLICTS_WITH_STORE,
              Rule.UNKNOWN_TEST_CODE, Rule.ASSUMED_ENCODING}  # the last: test_encoding
 ELSEWHERE |= {Rule.DUPLICATE_KEY}  # the store's own key check: test_store_keys
+ELSEWHERE |= {Rule.MAPPING_FILE_RENAMED}  # a mapping reused on a renamed file: test_mapping_reuse
 # rules of other formats (tests/interop: REDCap, wide sheets, exports read back)
 ELSEWHERE |= {Rule.MISSING_CODE, Rule.UNKNOWN_STOP_DATE, Rule.INCOMPLETE_FORM,
               Rule.CHECKBOX_CONFLICT, Rule.NUMBERING_GAP, Rule.EXCEL_SERIAL_DATE,

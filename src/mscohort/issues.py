@@ -27,6 +27,7 @@ class Rule(StrEnum):
     UNREADABLE_FILE = "unreadable_file"
     AMBIGUOUS_FILE = "ambiguous_file"
     UNUSED_FILE = "unused_file"
+    MAPPING_FILE_RENAMED = "mapping_file_renamed"
     MISSING_COLUMN = "missing_column"
     DUPLICATE_COLUMN = "duplicate_column"
     UNKNOWN_COLUMN = "unknown_column"
@@ -169,6 +170,11 @@ RULES: dict[Rule, RuleInfo] = {
     Rule.DERIVED_FILE: RuleInfo(N, "a derived table of an mscohort export (derived_edss, "
                                 "derived_msfc); recomputed at import, not read",
                                 "nothing to do"),
+    Rule.MAPPING_FILE_RENAMED: RuleInfo(N, "the mapping names a file the study does not "
+                                        "hold; it is applied to the one file meant (the "
+                                        "only one, or the only one with its sheets or "
+                                        "columns)", "nothing to do if that is the file; "
+                                        "otherwise correct the mapping's file"),
     Rule.ASSUMED_ENCODING: RuleInfo(W, "a CSV file is not UTF-8; its encoding was detected "
                                     "(UTF-16, Windows-1252 or Latin-1)",
                                     "check that accented names read right, or save the file "

@@ -193,6 +193,7 @@ def import_seed_in_browser(page: object, base_url: str) -> None:
     page.goto(base_url + "/load")  # type: ignore[attr-defined]
     page.set_input_files("#files", seed_files)  # type: ignore[attr-defined]
     page.click("#check")  # type: ignore[attr-defined]
+    page.fill("#by", "A. Coordinator")  # type: ignore[attr-defined]
     page.click("#import")  # type: ignore[attr-defined]
     page.wait_for_selector("body[data-ready='1']", timeout=90_000)  # type: ignore[attr-defined]
 

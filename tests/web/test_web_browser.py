@@ -37,6 +37,7 @@ def test_a_new_user_goes_from_upload_to_tables_patients_safety_and_a_report(
         page.set_input_files("#files", seed_files)
         page.click("#check")
         assert "can be imported" in page.locator("#verdict").inner_text()
+        page.fill("#by", "A. Coordinator")
         page.click("#import")
         page.wait_for_selector("body[data-ready='1']", timeout=90_000)
         assert "Imported: import 1: patients +60" in page.locator(".messages").inner_text()

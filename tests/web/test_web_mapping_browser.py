@@ -46,6 +46,7 @@ def test_a_coordinator_maps_a_messy_workbook_sees_the_cause_and_imports(
         page.click("#use-mapping")
         assert "can be imported" in page.locator("#verdict").inner_text()
         assert errors == []
+        page.fill("#by", "A. Coordinator")
         page.click("#import")
         assert "Imported: import 1: patients +2" in page.locator(".messages").inner_text()
         # the import leads to the cohort page, whose seed-study analysis of these two

@@ -33,7 +33,8 @@ def import_from(client, validation_url: str):
     page = client.get(validation_url).get_data(as_text=True)
     action = re.search(r'action="(/load/[^"]+/import)"', page)
     assert action, "no import button"
-    return client.post(action.group(1), data={"csrf_token": csrf(client)})
+    return client.post(action.group(1), data={"csrf_token": csrf(client),
+                                              "by": "A. Coordinator"})
 
 
 def load_seed(client) -> None:
@@ -62,7 +63,8 @@ def test_a_broken_study_shows_every_issue_and_stores_nothing(client, app,
     assert n_errors > 0 and page.count('<tr class="error">') == n_errors
     # the import endpoint refuses too, whatever the form says
     action = r.location + "/import"
-    assert client.post(action, data={"csrf_token": csrf(client)}).status_code == 302
+    assert client.post(action, data={"csrf_token": csrf(client), "by": "A. Coordinator"}
+                       ).status_code == 302
     assert snapshot(ws.db) == before
 
 

@@ -50,6 +50,7 @@ def test_patient_timeline_legend_covers_no_marker_and_tooltips_open_by_keyboard(
         page.set_input_files("#files", [str(p) for p in sorted(SEED.glob("*.csv"))
                                         if p.name != "residuals.csv"])
         page.click("#check")
+        page.fill("#by", "A. Coordinator")
         page.click("#import")
         page.wait_for_selector("body[data-ready='1']", timeout=400_000)
         for pid in ids:

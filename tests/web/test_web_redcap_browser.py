@@ -23,6 +23,7 @@ def test_a_coordinator_loads_a_redcap_export_and_imports_it(live_server: str) ->
         page.wait_for_selector("#verdict", timeout=90_000)
         assert "can be imported" in page.locator("#verdict").inner_text()
         assert "ready MS mapping" in page.locator("#redcap-files").inner_text()
+        page.fill("#by", "A. Coordinator")
         page.click("#import")
         page.wait_for_selector("body[data-ready='1']", timeout=90_000)
         assert "Imported: import 1: patients +" in page.locator(".messages").inner_text()

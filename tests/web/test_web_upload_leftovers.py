@@ -73,7 +73,8 @@ def test_a_failed_first_web_import_leaves_no_store_file(client, app,
     assert "nothing was stored" in page and 'id="import"' not in page
     # an import asked for anyway (a second tab, a stale form): it fails and keeps nothing
     upload_id = re.search(r"/load/([A-Za-z0-9_-]+)$", r.location).group(1)  # type: ignore[union-attr]
-    r = client.post(f"/load/{upload_id}/import", data={"csrf_token": csrf(client)})
+    r = client.post(f"/load/{upload_id}/import", data={"csrf_token": csrf(client),
+                                                       "by": "A. Coordinator"})
     assert r.status_code == 302
     page = client.get(r.location).get_data(as_text=True)
     assert "did not pass validation; nothing was stored" in page

@@ -64,7 +64,8 @@ def test_a_mapping_naming_a_file_elsewhere_on_the_server_is_refused(
     assert SECRET_ROW not in page.text
     # and the import refuses it too, whatever the page showed
     upload = r.location.rsplit("/", 1)[1]
-    done = settle(c, c.post(f"/load/{upload}/import", {"csrf_token": c.csrf()}))
+    done = settle(c, c.post(f"/load/{upload}/import", {"csrf_token": c.csrf(),
+                                                           "by": "A. Coordinator"}))
     assert "must be one of the uploaded files" in done.text
     assert "Nothing was stored." in done.text
     assert not (ws / "study.duckdb").exists()
@@ -147,7 +148,8 @@ def test_an_uploaded_definition_is_kept_only_when_its_import_succeeds(
     r = c.upload("/load", [*files, ("definition", "study.toml", definition)])
     upload = r.location.rsplit("/", 1)[1]
     assert "nothing was stored" in settle(c, r).text
-    failed = settle(c, c.post(f"/load/{upload}/import", {"csrf_token": c.csrf()}))
+    failed = settle(c, c.post(f"/load/{upload}/import", {"csrf_token": c.csrf(),
+                                                           "by": "A. Coordinator"}))
     assert "did not pass validation; nothing was stored" in failed.text
     assert sorted(p.name for p in (ws / "definitions").iterdir()) == ["seed.toml"]
     assert stored_rows(ws) == 0
@@ -156,7 +158,8 @@ def test_an_uploaded_definition_is_kept_only_when_its_import_succeeds(
             if p.name != "residuals.csv"]
     r = c.upload("/load", [*seed, ("definition", "study.toml", definition)])
     upload = r.location.rsplit("/", 1)[1]
-    done = settle(c, c.post(f"/load/{upload}/import", {"csrf_token": c.csrf()}))
+    done = settle(c, c.post(f"/load/{upload}/import", {"csrf_token": c.csrf(),
+                                                           "by": "A. Coordinator"}))
     assert done.status == 200 and "Imported: import 1" in done.text
     assert sorted(p.name for p in (ws / "definitions").iterdir()) == [
         "seed.toml", f"uploaded-{upload[:8]}.toml"]

@@ -22,8 +22,10 @@ import polars as pl
 
 from mscohort.errors import UnreadableFileError, UsageError, bad_usage
 from mscohort.ingest import readers
+from mscohort.ingest.date_formats import apply_formats, declared
 from mscohort.ingest.encoding import encoding_issues
 from mscohort.ingest.mapping import Mapping, TableMapping
+from mscohort.ingest.mapping_reuse import retarget
 from mscohort.issues import Rule, empty_issues, file_issue, row_issues
 from mscohort.schema import PRECISION_SUFFIX, TABLES, Table
 
@@ -42,6 +44,9 @@ class RawTable:
     path: Path
     sha256: str
     frame: pl.DataFrame
+    #: the declared format of each date column's text values (mapping), converted to ISO
+    #: 8601 where they fit; validation names it for a value that does not
+    date_formats: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,7 @@ def _canonical_columns(
         ))
     kept = [readers.ROW, *rename]
     frame, problems = _precision(frame.select(kept).rename(rename), spec, source)
+    frame = apply_formats(frame, spec, declared(spec, tm.date_formats, tm.date_format))
     return frame, issues + problems
 
 
@@ -218,6 +224,8 @@ def read_study(path: str | Path, mapping: Mapping | None = None, *,
             except UnreadableFileError as exc:
                 issues.append(file_issue(Rule.UNREADABLE_FILE, p.name, str(exc)))
                 sheets[p] = []
+    mapping, notes = retarget(mapping, root, files, sheets, read)
+    issues.extend(notes)
     tables: dict[str, RawTable] = {}
     used: set[tuple[Path, str | None]] = set()
     unresolved: set[str] = set()
@@ -254,7 +262,8 @@ def read_study(path: str | Path, mapping: Mapping | None = None, *,
         issues.extend(problems + encoding_issues(fpath, label))
         if fpath not in hashes:
             hashes[fpath] = readers.sha256(fpath)
-        tables[name] = RawTable(name, label, fpath, hashes[fpath], frame)
+        tables[name] = RawTable(name, label, fpath, hashes[fpath], frame,
+                                declared(spec, tm.date_formats, tm.date_format))
     used_paths = {p for p, _ in used}
     for p in files:
         derived = p.stem.lower().removeprefix(DERIVED_PREFIX)
@@ -307,5 +316,7 @@ def read_tables(files: dict[str, str | Path], mapping: Mapping | None = None) ->
             continue
         frame, problems = _canonical_columns(frame, TABLES[name], mapping.for_table(name), label)
         issues.extend(problems + encoding_issues(path, label))
-        tables[name] = RawTable(name, label, path, readers.sha256(path), frame)
+        tm = mapping.for_table(name)
+        tables[name] = RawTable(name, label, path, readers.sha256(path), frame,
+                                declared(TABLES[name], tm.date_formats, tm.date_format))
     return RawStudy(root, tables, pl.concat(issues) if issues else empty_issues())

@@ -142,7 +142,7 @@ class StagedStudy:
                                                    mapping.for_table(name), staged.raw.source)
             issues += [p.filter(pl.col("row").is_not_null()) for p in problems]
             tables[name] = RawTable(name, staged.raw.source, staged.raw.path,
-                                    staged.raw.sha256, renamed)
+                                    staged.raw.sha256, renamed, staged.raw.date_formats)
         return RawStudy(self.header.root, tables, pl.concat(issues),
                         self.header.unresolved, self.header.unread)
 

@@ -22,7 +22,7 @@ from mscohort.store.changes import Acceptance, conflict_issues
 from mscohort.store.duckdb_store import ImportResult, StudyStore
 from mscohort.store.leftovers import remove_leftovers, work_prefix
 from mscohort.store.rechecks import birth_recheck
-from mscohort.store.writing import IMPORT_STAGES
+from mscohort.store.writing import IMPORT_STAGES, add_study
 from mscohort.validate import ValidationReport
 from mscohort.validate.batches import IssueCollector, check_batches
 from mscohort.validate.export import write_every_issue
@@ -71,6 +71,7 @@ def import_staged(
     path: str | Path, db: str | Path, *, mapping: Mapping | None, as_of: dt.date | None,
     accept: Acceptance | None, by: str | None, progress: Callable[[str], None] | None,
     batch_patients: int, rows_per_rule: int, issues_out: str | Path | None = None,
+    reason: str | None = None,
 ) -> ImportResult | None:
     """Import the folder ``path`` into ``db`` in batches of ``batch_patients`` patients, or
     None when the folder cannot be staged (a workbook; no readable patients table): read it
@@ -90,8 +91,9 @@ def import_staged(
                     issues_sink=work / "issues" if issues_out is not None else None,
                     progress=_batches(tell))
                 report = _finish(collector, str(staged.header.root), issues_out)
-                result = store.add(parts, staged.header, report, mapping=mapping,
-                                   as_of=as_of, accept=accept, by=by, progress=progress)
+                result = add_study(store, parts, staged.header, report, mapping=mapping,
+                                   as_of=as_of, accept=accept, by=by, progress=progress,
+                                   reason=reason)
     except BaseException:
         _forget(db, fresh)
         raise

@@ -17,7 +17,7 @@ from mscohort.ingest import Mapping, RawStudy, read_study
 from mscohort.store.changes import Acceptance, conflict_issues
 from mscohort.store.duckdb_store import ImportResult, StudyStore
 from mscohort.store.preview import preview_raw
-from mscohort.store.writing import IMPORT_STAGES
+from mscohort.store.writing import IMPORT_STAGES, add_study
 from mscohort.study import Study
 from mscohort.validate import ValidationReport, check_study
 from mscohort.validate.export import FORMATS, write_issues
@@ -63,12 +63,13 @@ def import_folder(
     path: str | Path, db: str | Path, *, mapping: Mapping | None = None,
     as_of: dt.date | None = None, accept: Acceptance | None = None, by: str | None = None,
     progress: Callable[[str], None] | None = None, batch_patients: int | None = None,
-    issues_out: str | Path | None = None,
+    issues_out: str | Path | None = None, reason: str | None = None,
 ) -> ImportResult:
     """Validate the study at ``path`` and add it to the store ``db``: all of it or nothing.
 
     Changed values are corrections, applied only with ``accept`` (who and why); ``by``
-    names who imports when nothing changes (recorded in the audit trail). ``progress``
+    names who imports when nothing changes, ``reason`` why (both recorded in the audit
+    trail). ``progress``
     is told each stage as it begins (:data:`IMPORT_STAGES`; while validating in batches,
     ``validating: batch k of n``). A folder of :data:`~mscohort.store.batched.BATCHED_MIN_BYTES`
     or more (or any, when ``batch_patients`` is given) is validated ``batch_patients``
@@ -87,13 +88,14 @@ def import_folder(
         result = batched.import_staged(
             path, db, mapping=mapping, as_of=as_of, accept=accept, by=by, progress=progress,
             batch_patients=batch_patients or batched.BATCH_PATIENTS,
-            rows_per_rule=ISSUES_KEPT_PER_RULE, issues_out=issues_out)
+            rows_per_rule=ISSUES_KEPT_PER_RULE, issues_out=issues_out, reason=reason)
         if result is not None:
             return result
     if progress is not None:
         progress(IMPORT_STAGES[0])
     return import_raw(read_study(path, mapping), db, mapping=mapping, as_of=as_of,
-                      accept=accept, by=by, progress=progress, issues_out=issues_out)
+                      accept=accept, by=by, progress=progress, issues_out=issues_out,
+                      reason=reason)
 
 
 def check_folder(
@@ -134,7 +136,8 @@ def _check_issues_out(issues_out: str | Path | None) -> None:
 def import_raw(raw: RawStudy, db: str | Path, *, mapping: Mapping | None = None,
                as_of: dt.date | None = None, accept: Acceptance | None = None,
                by: str | None = None, progress: Callable[[str], None] | None = None,
-               issues_out: str | Path | None = None) -> ImportResult:
+               issues_out: str | Path | None = None, reason: str | None = None
+               ) -> ImportResult:
     """Validate tables already read (a folder, SDTM datasets, a wide sheet) and add them to
     the store ``db``: all of it or nothing. A failed first import leaves no store file
     behind (a failed later one leaves the store as it was)."""
@@ -149,8 +152,8 @@ def import_raw(raw: RawStudy, db: str | Path, *, mapping: Mapping | None = None,
                 write_issues(report, issues_out)
             report = report.bounded(ISSUES_KEPT_PER_RULE)
             raw = _files_only(raw)  # the text of the tables is not stored: let it go
-            return store.add(study, raw, report, mapping=mapping, as_of=as_of,
-                             accept=accept, by=by, progress=progress)
+            return add_study(store, study, raw, report, mapping=mapping, as_of=as_of,
+                             accept=accept, by=by, progress=progress, reason=reason)
     except BaseException:
         if fresh:  # the file this import created holds no data: remove it
             for path in (Path(db), Path(f"{db}.wal")):

@@ -48,7 +48,7 @@ def add_study(
     store: StudyStore, study: Incoming, raw: RawStudy, report: ValidationReport,
     *, mapping: Mapping | None = None, as_of: dt.date | None = None,
     accept: Acceptance | None = None, by: str | None = None, source: str | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, reason: str | None = None,
 ) -> ImportResult:
     """Store ``study`` as a new store version, in one transaction: new records are
     added; changed records are corrections, applied only when ``accept`` is given
@@ -97,7 +97,7 @@ def add_study(
         tell(IMPORT_STAGES[4])
         _record(store, version, source or str(raw.root.resolve()),
                 mapping.source if mapping else None, as_of, report.n_warnings,
-                accept.by if accept else by, accept.reason if accept else None,
+                accept.by if accept else by, accept.reason if accept else reason,
                 sum(changed.values()), sum(retracted.values()))
         for name, table in raw.tables.items():
             store.con.execute(

@@ -50,7 +50,8 @@ def _typed_table(
             source = SOURCE_COLUMN + col.name  # the column's name in its source, per row
             extra = [frame[source]] if source in frame.columns else []
             out, problems = parse_column(
-                context.with_columns(frame[col.name].alias(col.name), *extra), col, raw.source
+                context.with_columns(frame[col.name].alias(col.name), *extra), col, raw.source,
+                date_format=raw.date_formats.get(col.name),
             )
             series.extend(out)
             issues.extend(problems)

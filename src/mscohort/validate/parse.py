@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from mscohort.issues import EDSS_FIXES, Rule, row_issues
+from mscohort.ingest.date_formats import DATE_FORMATS
+from mscohort.issues import EDSS_FIXES, RULES, Rule, row_issues
 from mscohort.schema import EDSS_STEPS, PRECISION_SUFFIX, Column, Kind
 from mscohort.vocabulary import normalise_drug, suggest_drug
 
@@ -27,6 +28,10 @@ DAY_RE = (r"^\d{4}-\d{2}-\d{2}([T ](([01]\d|2[0-3]):[0-5]\d(:([0-5]\d|60)(\.\d+)
 #: Whole numbers are read through 64-bit floats: beyond 2**53 they are not exact.
 MAX_WHOLE = 2**53
 MONTH_RE = r"^\d{4}-\d{2}$"
+#: A date written day or month first (``03/02/2015``, ``3.2.2015``, ``04/1995``).
+OTHER_ORDER_RE = r"^\d{1,2}[/.](\d{1,2}[/.])?\d{4}$"
+DECLARE_FIX = ("write the date as YYYY-MM-DD, or declare its format in the mapping "
+               '(e.g. date_format = "DD/MM/YYYY"; docs/data-model.md)')
 TRUE = ("true", "yes", "y", "t", "1")
 FALSE = ("false", "no", "n", "f", "0")
 
@@ -64,11 +69,14 @@ def edss_fixes(number: pl.Series, name: str) -> list[tuple[pl.Series, pl.Expr]]:
 
 
 def parse_column(
-    frame: pl.DataFrame, col: Column, file: str
+    frame: pl.DataFrame, col: Column, file: str, date_format: str | None = None
 ) -> tuple[list[pl.Series], list[pl.DataFrame]]:
     """Typed series for ``col`` (and its precision companion), and the issues found.
 
     ``frame`` holds the raw text column ``col.name`` with ``_row`` and ``patient_id``.
+    ``date_format``: the format the mapping declares for a date column; ingest already
+    wrote the values that fit it as ISO 8601 (:mod:`mscohort.ingest.date_formats`), and a
+    value that does not is reported naming it.
     """
     name = col.name
     text = frame[name]
@@ -108,8 +116,19 @@ def parse_column(
         else:
             parsed = day
             expected = "YYYY-MM-DD"
+        # a date typed in another order (03/02/2015, 04/1995): its format can be declared
+        fix = pl.when(value.str.contains(OTHER_ORDER_RE)).then(pl.lit(DECLARE_FIX)).otherwise(
+            pl.lit(RULES[Rule.BAD_DATE].fix))
+        if date_format is not None:
+            form = DATE_FORMATS[date_format].month_form
+            declared = f"{date_format} or {form}" if col.month_precision and form else \
+                date_format
+            expected = (f"{declared}, the format the mapping declares for {name}, "
+                        f"or {expected}")
+            fix = pl.lit(f"write the date as {declared} (a real calendar date), "
+                         "or correct the date_format of the mapping")
         report(present & parsed.is_null(), Rule.BAD_DATE,
-               pl.format("'{}' is not a valid date ({})", value, pl.lit(expected)))
+               pl.format("'{}' is not a valid date ({})", value, pl.lit(expected)), fix)
         out.insert(0, parsed.alias(name))
     elif kind in (Kind.NUMBER, Kind.INTEGER, Kind.EDSS):
         number = text.cast(pl.Float64, strict=False)

@@ -63,13 +63,15 @@ def preview_staged(staged: Staged, db: Path | None) -> Preview:
     return preview_raw(read_study(staged.data, staged.load_mapping()), db=db)
 
 
-def import_staged(staged: Staged, db: Path, accept: Acceptance | None = None
-                  ) -> ImportResult:
+def import_staged(staged: Staged, db: Path, accept: Acceptance | None = None,
+                  by: str | None = None, reason: str | None = None) -> ImportResult:
     """Import a staged upload into the store ``db``: all of it or nothing; stored values
-    it changes are corrected only with ``accept`` (who and why)."""
+    it changes are corrected only with ``accept`` (who and why); ``by`` and ``reason`` say
+    who imports and why when nothing stored changes (the audit trail)."""
     if redcap_folder(staged) is not None:
-        return import_raw(read_staged(staged), db, accept=accept)
-    return import_folder(staged.data, db, mapping=staged.load_mapping(), accept=accept)
+        return import_raw(read_staged(staged), db, accept=accept, by=by, reason=reason)
+    return import_folder(staged.data, db, mapping=staged.load_mapping(), accept=accept,
+                         by=by, reason=reason)
 
 
 def _new(ws: Workspace) -> Staged:

@@ -99,11 +99,13 @@ def _rows(issues: pl.DataFrame) -> list[list[str]]:
 
 
 def import_job(ws: Workspace, upload_id: str, accept: Acceptance | None = None,
-               version: int | None = None) -> tuple[int | None, str]:
+               version: int | None = None, *, by: str | None = None,
+               reason: str | None = None) -> tuple[int | None, str]:
     """The import job: all or nothing; the uploaded definition is kept only when it
     succeeded, and the upload is removed. With ``accept`` the stored values the upload
     changes are corrected (who and why), only while the store is still at ``version`` (the
-    version whose diff the user accepted)."""
+    version whose diff the user accepted); otherwise ``by`` and ``reason`` say who imports
+    and why (the version's audit trail)."""
     try:
         staged = ws.staged(upload_id)
         staged.load_mapping()  # a bad mapping stops before the import
@@ -115,7 +117,7 @@ def import_job(ws: Workspace, upload_id: str, accept: Acceptance | None = None,
             if version is not None and store_version(ws) != version:
                 raise UsageError("The study was changed since these changes were shown: "
                                  "look at them again before accepting.")
-            result = import_staged(staged, ws.db, accept=accept)
+            result = import_staged(staged, ws.db, accept=accept, by=by, reason=reason)
     except UsageError as exc:
         raise UsageError(f"{exc} Nothing was stored.") from None
     ws.add_definition(staged)
@@ -191,10 +193,17 @@ def register(app: Flask) -> None:
         except UsageError as exc:
             flash(f"{exc} Nothing was stored.", "error")
             return redirect(url_for("load"))
+        by = request.form.get("by", "").strip()
+        reason = request.form.get("reason", "").strip() or None
+        if not by:
+            flash("Your name is required to import (it is recorded with the new version of "
+                  "the study, as on the command line's --by). Nothing was stored.", "error")
+            return redirect(url_for("validation", upload_id=upload_id))
         versions = current_app.extensions["mscohort"]["versions"]
         job, new = _jobs().start(
             ("import", upload_id), "Importing the files into the study",
-            lambda: summarised(ws, versions, import_job(ws, upload_id)),
+            lambda: summarised(ws, versions, import_job(ws, upload_id, by=by,
+                                                        reason=reason)),
             done_url=url_for("cohort", definition=staged.definition_name or "seed"),
             failed_url=url_for("validation", upload_id=upload_id))
         # imported twice at once (another tab, a second click): that import's progress
