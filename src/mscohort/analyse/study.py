@@ -29,6 +29,7 @@ from mscohort.analyse.primary import (
     label_tests,
     multiplicity_methods,
 )
+from mscohort.analyse.record_subset import DATA_CUT_DATES
 from mscohort.analyse.secondary import SecondaryResults, secondary_outcomes
 from mscohort.analyse.sensitivity import sensitivity_table
 from mscohort.analyse.survival import LogRank
@@ -169,18 +170,21 @@ class StudyAnalysis:
 
 def latest_record(study: Study) -> dt.date | None:
     """The latest date of any EDSS, infusion, lab or relapse record: the data cut."""
-    days = [study.table(t)[c].max() for t, c in (("edss", "date"), ("infusions", "date"),
-                                                  ("labs", "date"), ("relapses", "onset_date"))]
+    days = [study.table(t)[c].max() for t, c in DATA_CUT_DATES]
     known = cast("list[dt.date]", [d for d in days if d is not None])  # Date columns
     return max(known) if known else None
 
 
 def analyse_study(study: Study, definition: StudyDefinition,
-                  as_of: dt.date | None = None, sensitivity: bool = True) -> StudyAnalysis:
+                  as_of: dt.date | None = None, sensitivity: bool = True,
+                  timelines: bool = True, data_cut: dt.date | None = None) -> StudyAnalysis:
     """Every result of the analysis; infusion courses are checked against the default
     regimens (``datasets/protocol/regimens.toml``), safety monitoring and retreatment are
     judged on ``as_of`` (default: the latest record, :func:`latest_record`);
-    ``sensitivity``: re-run the analysis for the sensitivity table."""
+    ``sensitivity``: re-run the analysis for the sensitivity table; ``timelines``: keep every
+    patient's timeline records (for the report and the web app; no table is made of them);
+    ``data_cut``: the latest record of the store when ``study`` holds part of its records
+    (:mod:`mscohort.analyse.record_subset`; default :func:`latest_record`)."""
     from mscohort.analyse.protocol import (
         retreatment_check,
         safety_check,
@@ -189,7 +193,7 @@ def analyse_study(study: Study, definition: StudyDefinition,
     from mscohort.analyse.protocol import screening as screen
 
     courses = study_courses(study, definition)
-    cut = latest_record(study)  # the data cut, read once
+    cut = data_cut or latest_record(study)  # the data cut, read once
     as_of = as_of or cut
     safety = (safety_check(study, as_of, definition, courses=courses)
               if as_of is not None else None)
@@ -233,7 +237,7 @@ def analyse_study(study: Study, definition: StudyDefinition,
         warnings=analysis_warnings(outcomes, definition, followup_split),
         followup_groups=split_groups(outcomes, followup_split),
         changes=change_summary(outcomes),
-        timelines=study_timelines(study, outcomes, scored, definition),
+        timelines=study_timelines(study, outcomes, scored, definition) if timelines else None,
         models=study_models(study, outcomes, definition) if definition.models.fit else None,
         comparison=compare_study(study, definition) if definition.comparison else None)
 
