@@ -21,7 +21,7 @@ from mscohort.analyse.comparative.analysis import ComparativeAnalysis, compare_s
 from mscohort.analyse.contrasts import contrast_table
 from mscohort.analyse.estimates import study_estimates
 from mscohort.analyse.flow import population_flow
-from mscohort.analyse.json_safe import json_safe
+from mscohort.analyse.json_safe import json_safe, write_json_rows
 from mscohort.analyse.models.results import ModelResults, study_models
 from mscohort.analyse.primary import (
     adjust_contrasts,
@@ -155,7 +155,7 @@ class StudyAnalysis:
         written = []
         for name, frame in frames.items():
             write_safe_csv(frame, folder / f"{name}.csv")  # opened in spreadsheets
-            frame.write_json(folder / f"{name}.json")
+            write_json_rows(frame, folder / f"{name}.json")  # bounded memory
             (self.outcomes if name == "outcomes" else frame).write_parquet(
                 folder / f"{name}.parquet")
             written += [folder / f"{name}.{ext}" for ext in ("csv", "json", "parquet")]
