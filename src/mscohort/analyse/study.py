@@ -21,7 +21,7 @@ from mscohort.analyse.comparative.analysis import ComparativeAnalysis, compare_s
 from mscohort.analyse.contrasts import contrast_table
 from mscohort.analyse.estimates import study_estimates
 from mscohort.analyse.flow import population_flow
-from mscohort.analyse.json_safe import json_safe, write_json_rows
+from mscohort.analyse.json_safe import json_safe
 from mscohort.analyse.models.results import ModelResults, study_models
 from mscohort.analyse.primary import (
     adjust_contrasts,
@@ -30,6 +30,7 @@ from mscohort.analyse.primary import (
     multiplicity_methods,
 )
 from mscohort.analyse.record_subset import DATA_CUT_DATES
+from mscohort.analyse.result_files import write_csv_rows, write_json_rows
 from mscohort.analyse.secondary import SecondaryResults, secondary_outcomes
 from mscohort.analyse.sensitivity import sensitivity_table
 from mscohort.analyse.survival import LogRank
@@ -52,7 +53,6 @@ from mscohort.derive.events.settings import EventSettings
 from mscohort.derive.outcomes import patient_outcomes, scored_edss
 from mscohort.derive.safety import AESI_PERIODS
 from mscohort.errors import bad_argument
-from mscohort.ingest.formulas import write_safe_csv
 from mscohort.stratify.splits import Split
 from mscohort.study import Study
 from mscohort.units import UNIT_LABELS, unit_words
@@ -154,7 +154,7 @@ class StudyAnalysis:
             frames |= self.comparison.frames()
         written = []
         for name, frame in frames.items():
-            write_safe_csv(frame, folder / f"{name}.csv")  # opened in spreadsheets
+            write_csv_rows(frame, folder / f"{name}.csv")  # opened in spreadsheets
             write_json_rows(frame, folder / f"{name}.json")  # bounded memory
             (self.outcomes if name == "outcomes" else frame).write_parquet(
                 folder / f"{name}.parquet")
