@@ -6,10 +6,14 @@ of ``--patients`` patients, each as its own ``mscohort`` process, and prints the
 the CPU time (user + system: what the step costs whatever else the machine runs) and the
 peak resident memory (RSS) of each step, and the load average before and after: the CPU
 time and RSS are the child's own (``os.wait4``), so steps do not mask each other.
-``--steps`` picks a subset (later steps need the earlier ones' files). Example:
+``--steps`` picks a subset (later steps need the earlier ones' files); ``--store`` runs the
+steps that read a store (events, analyse, report, word) on an existing one, opened read
+only, so that a 3,000,000-patient import need not be repeated. Example:
 
     .venv/bin/python benchmarks/bench_scale.py --patients 300000
     .venv/bin/python benchmarks/bench_scale.py --patients 100000 --steps synth,import
+    .venv/bin/python benchmarks/bench_scale.py --patients 3000000 --steps events,analyse \
+        --store /tmp/bench3m/study.duckdb
 
 The analysis and report use the toy study definition (every synthetic patient treated with
 alemtuzumab is analysed). ``--keep DIR`` keeps the files (the store, events, report).
@@ -29,10 +33,14 @@ from pathlib import Path
 STEPS = ("synth", "import", "events", "analyse", "report", "word")
 
 
-def commands(n: int, work: Path) -> dict[str, list[str]]:
-    """The ``mscohort`` arguments of each step."""
+#: The steps that only read the store (``--store``).
+READING_STEPS = ("events", "analyse", "report", "word")
+
+
+def commands(n: int, work: Path, store: Path | None = None) -> dict[str, list[str]]:
+    """The ``mscohort`` arguments of each step (``store``: an existing store to read)."""
     study = str(Path(str(files("mscohort") / "datasets" / "toy")) / "study.toml")
-    db = str(work / "study.duckdb")
+    db = str(store or work / "study.duckdb")
     return {
         "synth": ["synth", "--patients", str(n), "--out", str(work / "synth"), "--seed", "1"],
         "import": ["import", str(work / "synth"), "--db", db, "--by", "bench",
@@ -65,15 +73,24 @@ def main() -> None:
                         help=f"comma-separated subset of {', '.join(STEPS)}")
     parser.add_argument("--keep", type=Path, default=None,
                         help="work in this folder and keep it (default: a temporary one)")
+    parser.add_argument("--store", type=Path, default=None,
+                        help="an existing store for the steps that read one "
+                             f"({', '.join(READING_STEPS)}); it is not written")
     args = parser.parse_args()
     steps = [s.strip() for s in args.steps.split(",") if s.strip()]
     unknown = [s for s in steps if s not in STEPS]
     if unknown:
         parser.error(f"`--steps` must be among {', '.join(STEPS)}; got {', '.join(unknown)}")
+    writing = [s for s in steps if s not in READING_STEPS]
+    if args.store is not None and writing:
+        parser.error(f"`--steps` must be among {', '.join(READING_STEPS)} with --store; got "
+                     f"{', '.join(writing)}")
+    if args.store is not None and not args.store.is_file():
+        parser.error(f"`--store` must be an existing store; got {args.store}")
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        todo = commands(args.patients, work)
+        todo = commands(args.patients, work, args.store)
         print(f"{args.patients:,} patients; {os.cpu_count()} cores; work folder {work}; "
               f"load average {os.getloadavg()[0]:.2f}")
         print("| step | time (s) | CPU (s) | peak RSS (MB) | exit |\n|---|---:|---:|---:|---:|")

@@ -12,6 +12,7 @@ view, or as it was after an earlier store version, to reproduce an analysis).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,9 @@ class StudyInput:
     store: Path | None = None  #: the store read, or None
     folder: Path | None = None  #: the folder read, or None
     store_version: int | None = None  #: the store version read (None: a folder, or empty)
+    #: the store's latest record when ``records`` are those of the infused patients only
+    #: (``load_input(infused_only=True)``), else None: the analysis's ``data_cut``
+    data_cut: dt.date | None = None
 
     def provenance(self) -> dict[str, object]:
         """The input of an analysis for ``provenance.json``: the store and the store version
@@ -49,9 +53,12 @@ class StudyInput:
 
 
 def load_input(db: str | Path | None = None, data: str | Path | None = None,
-               as_of_version: int | None = None) -> StudyInput:
+               as_of_version: int | None = None, *, infused_only: bool = False
+               ) -> StudyInput:
     """The study in the store ``db`` (its current view, or as it was after store version
-    ``as_of_version``) or in the folder ``data`` (read and validated).
+    ``as_of_version``) or in the folder ``data`` (read and validated); ``infused_only``: from
+    a store's current view, the EDSS, relapses and treatments of the patients with an
+    infusion only (:func:`mscohort.analyse.record_subset.reads_only_infused`).
 
     Raises
     ------
@@ -66,10 +73,10 @@ def load_input(db: str | Path | None = None, data: str | Path | None = None,
     if db is not None:
         from mscohort.store.records import load_store
 
-        stored = load_store(db, as_of_version)
+        stored = load_store(db, as_of_version, infused_only=infused_only)
         return StudyInput(stored.records, stored.check, stored.files.cast(FILE_SCHEMA),
                           stored.imports, store=Path(db),
-                          store_version=stored.version or None)
+                          store_version=stored.version or None, data_cut=stored.data_cut)
     if as_of_version is not None or data is None:
         raise bad_usage("--as-of-version", "given with --db", as_of_version, shown="--data")
     from mscohort.ingest import read_study

@@ -44,6 +44,22 @@ class Study:
         self._sorted[name] = (frame, view)
         return view
 
+    @classmethod
+    def sorted_once(cls, tables: dict[str, pl.DataFrame]) -> Study:
+        """A study holding each table only as its sorted view (stored columns, in the order
+        of the key; a frame already in that order, as a store reads it, is kept as it is):
+        :meth:`table` then returns the frame itself, and a registry-size table is not held
+        twice, unsorted and sorted (issue #23). For frames without lineage columns."""
+        views = {}
+        for name, frame in tables.items():
+            spec = TABLES[name]
+            view = frame.select(spec.stored_columns)
+            views[name] = view if is_key_sorted(view, spec.key) else view.sort(
+                spec.key, nulls_last=True)
+        study = cls(views)
+        study._sorted.update({name: (view, view) for name, view in views.items()})
+        return study
+
     def lineage(self, name: str) -> pl.DataFrame:
         """Table ``name`` with its ``_file`` and ``_row`` lineage columns, as validated."""
         frame = self.tables.get(name)
@@ -59,3 +75,17 @@ class Study:
 
     def n_rows(self) -> dict[str, int]:
         return {name: self.tables[name].height if name in self.tables else 0 for name in TABLES}
+
+
+def is_key_sorted(frame: pl.DataFrame, key: tuple[str, ...]) -> bool:
+    """Whether the rows of ``frame`` are in ascending order of the columns ``key`` (compared
+    row by row with the previous one, lexicographically; ``key`` columns without nulls)."""
+    if frame.height < 2:
+        return True
+    ordered = pl.col(key[-1]) >= pl.col(key[-1]).shift(1)
+    for column in reversed(key[:-1]):
+        now, before = pl.col(column), pl.col(column).shift(1)
+        ordered = (now > before) | ((now == before) & ordered)
+    if frame.select(pl.any_horizontal(pl.col(list(key)).is_null().any())).item():
+        return False
+    return bool(frame.select(ordered.slice(1).all()).item())

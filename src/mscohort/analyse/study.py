@@ -30,6 +30,8 @@ from mscohort.analyse.primary import (
     multiplicity_methods,
 )
 from mscohort.analyse.rates import RATE_RATIO_METHOD
+from mscohort.analyse.record_subset import DATA_CUT_DATES
+from mscohort.analyse.result_files import write_csv_rows, write_json_rows
 from mscohort.analyse.secondary import SecondaryResults, secondary_outcomes
 from mscohort.analyse.sensitivity import sensitivity_table
 from mscohort.analyse.survival import LogRank
@@ -52,7 +54,6 @@ from mscohort.derive.events.settings import EventSettings
 from mscohort.derive.outcomes import patient_outcomes, scored_edss
 from mscohort.derive.safety import AESI_PERIODS
 from mscohort.errors import bad_argument
-from mscohort.ingest.formulas import write_safe_csv
 from mscohort.stratify.splits import Split
 from mscohort.study import Study
 from mscohort.units import UNIT_LABELS, unit_words
@@ -154,8 +155,8 @@ class StudyAnalysis:
             frames |= self.comparison.frames()
         written = []
         for name, frame in frames.items():
-            write_safe_csv(frame, folder / f"{name}.csv")  # opened in spreadsheets
-            frame.write_json(folder / f"{name}.json")
+            write_csv_rows(frame, folder / f"{name}.csv")  # opened in spreadsheets
+            write_json_rows(frame, folder / f"{name}.json")  # bounded memory
             (self.outcomes if name == "outcomes" else frame).write_parquet(
                 folder / f"{name}.parquet")
             written += [folder / f"{name}.{ext}" for ext in ("csv", "json", "parquet")]
@@ -170,18 +171,21 @@ class StudyAnalysis:
 
 def latest_record(study: Study) -> dt.date | None:
     """The latest date of any EDSS, infusion, lab or relapse record: the data cut."""
-    days = [study.table(t)[c].max() for t, c in (("edss", "date"), ("infusions", "date"),
-                                                  ("labs", "date"), ("relapses", "onset_date"))]
+    days = [study.table(t)[c].max() for t, c in DATA_CUT_DATES]
     known = cast("list[dt.date]", [d for d in days if d is not None])  # Date columns
     return max(known) if known else None
 
 
 def analyse_study(study: Study, definition: StudyDefinition,
-                  as_of: dt.date | None = None, sensitivity: bool = True) -> StudyAnalysis:
+                  as_of: dt.date | None = None, sensitivity: bool = True,
+                  timelines: bool = True, data_cut: dt.date | None = None) -> StudyAnalysis:
     """Every result of the analysis; infusion courses are checked against the default
     regimens (``datasets/protocol/regimens.toml``), safety monitoring and retreatment are
     judged on ``as_of`` (default: the latest record, :func:`latest_record`);
-    ``sensitivity``: re-run the analysis for the sensitivity table."""
+    ``sensitivity``: re-run the analysis for the sensitivity table; ``timelines``: keep every
+    patient's timeline records (for the report and the web app; no table is made of them);
+    ``data_cut``: the latest record of the store when ``study`` holds part of its records
+    (:mod:`mscohort.analyse.record_subset`; default :func:`latest_record`)."""
     from mscohort.analyse.protocol import (
         retreatment_check,
         safety_check,
@@ -190,7 +194,7 @@ def analyse_study(study: Study, definition: StudyDefinition,
     from mscohort.analyse.protocol import screening as screen
 
     courses = study_courses(study, definition)
-    cut = latest_record(study)  # the data cut, read once
+    cut = data_cut or latest_record(study)  # the data cut, read once
     as_of = as_of or cut
     safety = (safety_check(study, as_of, definition, courses=courses)
               if as_of is not None else None)
@@ -234,7 +238,7 @@ def analyse_study(study: Study, definition: StudyDefinition,
         warnings=analysis_warnings(outcomes, definition, followup_split),
         followup_groups=split_groups(outcomes, followup_split),
         changes=change_summary(outcomes),
-        timelines=study_timelines(study, outcomes, scored, definition),
+        timelines=study_timelines(study, outcomes, scored, definition) if timelines else None,
         models=study_models(study, outcomes, definition) if definition.models.fit else None,
         comparison=compare_study(study, definition) if definition.comparison else None)
 
@@ -344,8 +348,7 @@ def _relapse_methods(d: StudyDefinition) -> str:
               "date" if d.pre_index_end_days else
               f"over the {d.pre_index_days:g} days before the index date")
     return (
-        f"Annualised relapse rates were computed {window}{onset} and over the follow-up to "
-        f"{end}"
+        f"Annualised relapse rates were computed {window}{onset} and over the follow-up to {end}"
         + (", excluding patients on regular corticosteroids"
            if d.exclude_regular_corticosteroids else "")
         + f"; a relapse with onset on the index date was {index_day}. Per-patient rates during "

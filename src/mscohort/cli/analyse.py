@@ -33,6 +33,7 @@ def analyse(
 
     Example: mscohort analyse --study study.toml --db study.duckdb --out results/
     """
+    from mscohort.analyse.record_subset import reads_only_infused
     from mscohort.analyse.study import analyse_study
     from mscohort.cli.progress import stage_bar
     from mscohort.cli.summary import print_analysis
@@ -44,9 +45,11 @@ def analyse(
         definition = load_definition(study)
         with stage_bar(err, "Analysis", stages) as progress:
             progress(stages[0])
-            loaded = load_input(db, data, as_of_version)
+            loaded = load_input(db, data, as_of_version,
+                                infused_only=reads_only_infused(definition))
             progress(stages[1])
-            result = analyse_study(loaded.records, definition)
+            result = analyse_study(loaded.records, definition, timelines=False,  # unread
+                                   data_cut=loaded.data_cut)
             if out_dir is not None:
                 progress(stages[2])
                 written = [*result.write(out_dir), write_provenance(out_dir, loaded)]
