@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from mscohort.analyse.study import StudyAnalysis, analyse_study
+from mscohort.calibrate.conflicts import Conflict, load_conflicts, member_numbers, verdict
 from mscohort.calibrate.design import Design, load_design
 from mscohort.calibrate.fit import (
     MEASURES,
@@ -43,6 +44,7 @@ class Calibration:
     analysis: StudyAnalysis
     comparison: pl.DataFrame  #: every published number against the analysis (``match``)
     cost: float  #: the fit's final cost (0: every target printed alike)
+    conflicts: tuple[Conflict, ...] = ()  #: the proved conflicts the fit was told of
 
 
 def _start(design: Design, members: np.ndarray, rng: np.random.Generator,
@@ -64,9 +66,14 @@ def _start(design: Design, members: np.ndarray, rng: np.random.Generator,
 def calibrate(published: str | Path = SEED / "published.toml",
               design_path: str | Path = SEED / "design.toml",
               definition: str | Path | StudyDefinition = SEED / "study.toml",
-              steps: int = 8_000_000, t_start: float = 3.0) -> Calibration:
-    """Fit a cohort to the published cells; analyse it with ``definition`` and compare."""
+              steps: int = 8_000_000, t_start: float = 3.0,
+              conflicts: str | Path | None = SEED / "conflicts.toml") -> Calibration:
+    """Fit a cohort to the published cells; analyse it with ``definition`` and compare.
+
+    The members of the proved ``conflicts`` (:mod:`mscohort.calibrate.conflicts`; None:
+    none) weigh little in the fit, so it meets every other published number first."""
     cells = load_published(published)
+    proved = load_conflicts(conflicts, cells) if conflicts is not None else ()
     design = load_design(design_path)
     d = definition if isinstance(definition, StudyDefinition) else load_definition(definition)
     groups = design.groups
@@ -75,7 +82,7 @@ def calibrate(published: str | Path = SEED / "published.toml",
                          for p in profiles] for g in groups])
     rng = np.random.default_rng(design.seed)
     p, bounds = _start(design, members, rng, d.unit_days)
-    targets = targets_for(cells, groups)
+    targets = targets_for(cells, groups, member_numbers(proved))
     model = Model(targets, members, design.interim_date, design.baseline_days_before_index,
                   d.unit_days)
     # ages, follow-up and EDSS to their targets first, then everything
@@ -92,7 +99,7 @@ def calibrate(published: str | Path = SEED / "published.toml",
                                                        design.seed + 2))
     study = _read_back(records)
     analysis = analyse_study(study, d)
-    return Calibration(records, analysis, compare(analysis.tables, cells), cost)
+    return Calibration(records, analysis, compare(analysis.tables, cells), cost, proved)
 
 
 def _read_back(records: Study) -> Study:
@@ -106,16 +113,25 @@ RESIDUALS_START = "<!-- residuals: written by mscohort calibrate -->"
 RESIDUALS_END = "<!-- /residuals -->"
 
 
-def residual_table(comparison: pl.DataFrame) -> str:
-    """The Markdown table of the residuals, each with its distance in printed units."""
+def residuals(comparison: pl.DataFrame, conflicts: tuple[Conflict, ...]) -> pl.DataFrame:
+    """The published numbers the cohort misses, each with its ``verdict``: the proved
+    conflicts it is a member of (:func:`mscohort.calibrate.conflicts.verdict`)."""
     misses = comparison.filter(~pl.col("match"))
+    return misses.with_columns(pl.Series("verdict", [
+        verdict((r["table"], r["group"], r["measure"], r["stat"]), conflicts)
+        for r in misses.iter_rows(named=True)], dtype=pl.String))
+
+
+def residual_table(comparison: pl.DataFrame, conflicts: tuple[Conflict, ...] = ()) -> str:
+    """The Markdown table of the residuals, each with its distance in printed units and
+    its verdict."""
     lines = ["| table | group | measure | stat | published | cohort | off by (last printed "
-             "digits) |", "|---|---|---|---|---|---|---|"]
-    for r in misses.iter_rows(named=True):
+             "digits) | verdict |", "|---|---|---|---|---|---|---|---|"]
+    for r in residuals(comparison, conflicts).iter_rows(named=True):
         digits = len(r["published"].split(".")[1]) if "." in r["published"] else 0
         off = abs(float(r["ours"]) - float(r["published"])) * 10 ** digits
         lines.append(f"| {r['table']} | {r['group']} | {r['measure']} | {r['stat']} | "
-                     f"{r['published']} | {r['ours']} | {off:.0f} |")
+                     f"{r['published']} | {r['ours']} | {off:.0f} | {r['verdict']} |")
     return "\n".join(lines)
 
 
@@ -125,12 +141,13 @@ def write_seed_study(result: Calibration, folder: str | Path) -> list[Path]:
     residual markers, its residual table."""
     folder = Path(folder)
     written = write_study_folder(result.study, folder)
-    residuals = folder / "residuals.csv"
-    result.comparison.filter(~pl.col("match")).write_csv(residuals)
+    listed = folder / "residuals.csv"
+    residuals(result.comparison, result.conflicts).write_csv(listed)
     readme = folder / "README.md"
     if readme.exists() and RESIDUALS_START in (text := readme.read_text()):
         head, rest = text.split(RESIDUALS_START, 1)
         tail = rest.split(RESIDUALS_END, 1)[1]
-        readme.write_text(f"{head}{RESIDUALS_START}\n{residual_table(result.comparison)}\n"
+        readme.write_text(f"{head}{RESIDUALS_START}\n"
+                          f"{residual_table(result.comparison, result.conflicts)}\n"
                           f"{RESIDUALS_END}{tail}")
-    return [*written, residuals]
+    return [*written, listed]
