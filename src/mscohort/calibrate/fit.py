@@ -33,6 +33,9 @@ MEASURES = ("age at index", "follow-up", "baseline EDSS", "change EDSS", "baseli
 MAX_YEARS = 45
 _MSSS = np.array([[msss(np.array([e]), np.array([float(min(y, 30))]))[0] if y >= 1 else np.nan
                    for y in range(MAX_YEARS + 1)] for e in STEPS])
+#: the global MSSS by EDSS step (rows, :data:`STEPS`) and completed years 0-45 (columns;
+#: 30 or more read the last row of the table; 0: no score)
+MSSS_GRID = _MSSS
 
 
 def completed_years(start: dt.date, end: dt.date) -> int:

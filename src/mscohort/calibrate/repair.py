@@ -45,9 +45,17 @@ from typing import Any
 
 import numpy as np
 
-from mscohort.calibrate.fit import _MSSS, MAX_YEARS, STEPS, Bounds, Model, Patients, Target
+from mscohort.calibrate.fit import (
+    MAX_YEARS,
+    MSSS_GRID,
+    STEPS,
+    Bounds,
+    Model,
+    Patients,
+    Target,
+)
 from mscohort.calibrate.fit import completed_years as _years
-from mscohort.errors import bad_argument
+from mscohort.errors import UsageError, bad_argument
 
 #: the fit's measures (:data:`mscohort.calibrate.fit.MEASURES`) a repair changes, and their
 #: whole-number unit: EDSS in half steps, MSSS in thousandths
@@ -93,8 +101,8 @@ def choices(model: Model, p: Patients, bounds: Bounds, i: int, step_radius: int,
                 onset_age = int(p.age[i]) - d - 1
                 if not bounds.onset_age[0] <= onset_age <= bounds.onset_age[1]:
                     continue
-                m0 = _MSSS[b, min(d, MAX_YEARS)]
-                m1 = _MSSS[f, min(d + gained, MAX_YEARS)]
+                m0 = MSSS_GRID[b, min(d, MAX_YEARS)]
+                m1 = MSSS_GRID[f, min(d + gained, MAX_YEARS)]
                 rows.append((b, f, d))
                 vals.append((STEPS[b], STEPS[f] - STEPS[b], m0, m1 - m0))
     units = np.array([SCALE[m] for m in (2, 3, 4, 5)], dtype=float)
@@ -150,7 +158,7 @@ def solve_neighbourhood(model: Model, p: Patients, bounds: Bounds, freed: list[i
             goal_targets.append(k)
         terms = [(x[i][c], int(opts[i][1][c, col])) for i in mine for c in range(len(x[i]))]
         _constrain(cp, t, flag, terms, fixed, int(inside.sum()), s)
-    if not any(w == HEAVY_OVER_LIGHT for w, _ in goals):
+    if not goals:
         return "no better", {}
     cp.maximize(sum(w * g for w, g in goals))
     before = sum(w for (w, _), k in zip(goals, goal_targets, strict=True) if err[k] == 0)
@@ -215,20 +223,31 @@ def _score(model: Model, err: np.ndarray) -> tuple[int, int, float, float]:
 
 def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
            rounds: int = 4, size: int = 8, deterministic_time: float = 20.0,
+           members: bool = True,
            progress: Callable[[str], None] | None = None) -> list[RepairStep]:
     """Large-neighbourhood search on ``p`` (changed in place): for every number outside the
-    conflicts still missed, ``rounds`` neighbourhoods of ``size`` patients of its group
-    (seeded), each solved by :func:`solve_neighbourhood`; a solution is kept only when
-    every number met before stays met and more are met. Returns the steps tried."""
+    conflicts still missed (once there are none and ``members``: every missed member of a
+    conflict), ``rounds`` neighbourhoods of ``size`` patients of its group (seeded), each
+    solved by :func:`solve_neighbourhood`; a solution is kept only when every number
+    outside the conflicts met before stays met and more numbers are met (outside the
+    conflicts first). Returns the steps tried."""
     if rounds < 0:
         raise bad_argument("rounds", "a whole number >= 0", rounds)
     if size < 1:
         raise bad_argument("size", "a whole number >= 1", size)
+    try:
+        import ortools  # noqa: F401
+    except ModuleNotFoundError:
+        raise UsageError("the calibration's repair step needs OR-Tools: pip install "
+                         "'mscohort[exact]'.") from None
     steps: list[RepairStep] = []
     _, err = _current(model, p)
     for r in range(rounds):
         missed = [k for k, t in enumerate(model.targets)
                   if err[k] > 0 and t.weight >= 1 and t.measure in SCALE]
+        if not missed and members:
+            missed = [k for k, t in enumerate(model.targets)
+                      if err[k] > 0 and t.weight < 1 and t.measure in SCALE]
         if not missed:
             break
         for k in missed:

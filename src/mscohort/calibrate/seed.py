@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -18,6 +19,7 @@ from mscohort.analyse.study import StudyAnalysis, analyse_study
 from mscohort.calibrate.conflicts import Conflict, load_conflicts, member_numbers, verdict
 from mscohort.calibrate.design import Design, load_design
 from mscohort.calibrate.fit import (
+    LIGHT,
     MEASURES,
     STEPS,
     Bounds,
@@ -28,6 +30,7 @@ from mscohort.calibrate.fit import (
 )
 from mscohort.calibrate.published import compare, load_published
 from mscohort.calibrate.records import build_records
+from mscohort.calibrate.repair import repair
 from mscohort.calibrate.secondary_records import secondary_records
 from mscohort.definition import StudyDefinition, load_definition
 from mscohort.ingest import read_study
@@ -67,11 +70,20 @@ def calibrate(published: str | Path = SEED / "published.toml",
               design_path: str | Path = SEED / "design.toml",
               definition: str | Path | StudyDefinition = SEED / "study.toml",
               steps: int = 8_000_000, t_start: float = 3.0,
-              conflicts: str | Path | None = SEED / "conflicts.toml") -> Calibration:
+              conflicts: str | Path | None = SEED / "conflicts.toml",
+              repair_rounds: int = 1,
+              progress: Callable[[str], None] | None = None) -> Calibration:
     """Fit a cohort to the published cells; analyse it with ``definition`` and compare.
 
     The members of the proved ``conflicts`` (:mod:`mscohort.calibrate.conflicts`; None:
-    none) weigh little in the fit, so it meets every other published number first."""
+    none) weigh little in the fit, so it meets every other published number first; then
+    the members are annealed at a low temperature and the numbers still missed repaired
+    by :func:`mscohort.calibrate.repair.repair` (``repair_rounds`` neighbourhoods each;
+    needs OR-Tools, the ``exact`` extra). ``progress`` is told of each stage."""
+    def say(message: str) -> None:
+        if progress is not None:
+            progress(message)
+
     cells = load_published(published)
     proved = load_conflicts(conflicts, cells) if conflicts is not None else ()
     design = load_design(design_path)
@@ -90,9 +102,21 @@ def calibrate(published: str | Path = SEED / "published.toml",
                                                                       "change MSSS")],
                   members, design.interim_date, design.baseline_days_before_index,
                   d.unit_days)
+    say("annealing: age, follow-up and EDSS")
     anneal(first, p, bounds, rng, steps=steps // 4, t_start=5.0, t_end=0.01,
            moves=("age", "follow-up", "baseline EDSS", "follow-up EDSS", "both EDSS"))
+    say("annealing: every published number (members of a proved conflict weigh little)")
     cost = anneal(model, p, bounds, rng, steps=steps, t_start=t_start, t_end=0.01)
+    if proved:
+        # the members, once the others are met: a temperature at which a miss of another
+        # number (at least 0.45) is never accepted, a member's printed digit (LIGHT) is
+        say("annealing: the members of the proved conflicts")
+        cost = anneal(model, p, bounds, rng, steps=steps // 4, t_start=20 * LIGHT,
+                      t_end=0.2 * LIGHT)
+        say("repair: CP-SAT on neighbourhoods of the numbers still missed")
+        repair(model, p, bounds, rng, rounds=repair_rounds, members=False, progress=say)
+        cost = float(model.errors(model.values(p)).sum())
+    say("records, analysis and comparison")
     records = build_records(design, model, p)
     # MSFC, OCT and MRI (not calibrated) follow from the records as read back
     records = Study(records.tables | secondary_records(_read_back(records), d,
