@@ -186,14 +186,15 @@ def test_msfc_trajectory_values_are_the_task_force_z_scores_of_each_visit() -> N
     data = trajectory_data(study, outcomes, ModelSettings(outcome="msfc_z", group=""), d)
     raw = study.table("msfc")
     row = raw.filter((pl.col("patient_id") == "TRMS31")
-                     & (pl.col("date") == pl.date(2013, 9, 4))).row(0, named=True)
-    # by hand (Fischer et al. 1999): T25FW mean 13.9 s; 9-HPT hands 27.7 and 28.0 s; PASAT 46
-    z_walk = -(13.9 - 9.5353) / 11.4058
-    z_hand = ((1 / 27.7 + 1 / 28.0) / 2 - 0.0439) / 0.0101
-    z_pasat = (46 - 45.0311) / 12.0771
-    assert (row["t25fw_1_s"], row["nhpt_dom_1_s"], row["pasat3"]) == (14.4, 28.7, 46)
+                     & (pl.col("date") == pl.date(2013, 9, 11))).row(0, named=True)
+    # by hand (Fischer et al. 1999): T25FW mean (8.7 + 8.2) / 2 = 8.45 s; 9-HPT hands
+    # (23.5 + 21.9) / 2 = 22.7 and (23.3 + 23.2) / 2 = 23.25 s; PASAT 50
+    z_walk = -(8.45 - 9.5353) / 11.4058
+    z_hand = ((1 / 22.7 + 1 / 23.25) / 2 - 0.0439) / 0.0101
+    z_pasat = (50 - 45.0311) / 12.0771
+    assert (row["t25fw_1_s"], row["nhpt_dom_1_s"], row["pasat3"]) == (8.7, 23.5, 50)
     got = data.visits.filter((pl.col("patient_id") == "TRMS31")
-                             & (pl.col("date") == pl.date(2013, 9, 4)))["value"]
+                             & (pl.col("date") == pl.date(2013, 9, 11)))["value"]
     assert got.to_list() == pytest.approx([(z_walk + z_hand + z_pasat) / 3], abs=1e-9)
     # a visit whose walk could not be completed (code 777) has no composite: counted, not used
     blank = data.dropped.filter(pl.col("reason") == "no msfc_z value")

@@ -33,6 +33,9 @@ MEASURES = ("age at index", "follow-up", "baseline EDSS", "change EDSS", "baseli
 MAX_YEARS = 45
 _MSSS = np.array([[msss(np.array([e]), np.array([float(min(y, 30))]))[0] if y >= 1 else np.nan
                    for y in range(MAX_YEARS + 1)] for e in STEPS])
+#: the global MSSS by EDSS step (rows, :data:`STEPS`) and completed years 0-45 (columns;
+#: 30 or more read the last row of the table; 0: no score)
+MSSS_GRID = _MSSS
 
 
 def completed_years(start: dt.date, end: dt.date) -> int:
@@ -73,6 +76,14 @@ class Target:
     stat: str
     value: float
     decimals: int
+    weight: float = 1.0  #: the cost of a miss per printed digit (:data:`LIGHT` for members)
+
+
+#: the weight of a published number that is a member of a proved conflict: the fit meets
+#: every other number first and then misses as few members as it can (lexicographic while
+#: the members are together less than 450 printed digits off: a miss of any other number
+#: costs at least 0.45)
+LIGHT = 0.001
 
 
 class Model:
@@ -86,7 +97,8 @@ class Model:
                    np.array([t.measure for t in targets], dtype=np.int64),
                    np.array([STAT_CODES[t.stat] for t in targets], dtype=np.int64),
                    np.array([t.value for t in targets]),
-                   np.array([10.0 ** -t.decimals for t in targets]))
+                   np.array([10.0 ** -t.decimals for t in targets]),
+                   np.array([t.weight for t in targets]))
 
     def dates(self, p: Patients, i: int) -> tuple[dt.date, dt.date, dt.date, dt.date]:
         """Follow-up, index, baseline and onset date of patient ``i``."""
@@ -125,9 +137,12 @@ class Model:
 STAT_CODES = {"mean": 0, "sd": 1, "median": 2, "min": 3, "max": 4}
 
 
-def targets_for(cells: list[PublishedCell], groups: list[str]) -> list[Target]:
+def targets_for(cells: list[PublishedCell], groups: list[str],
+                light: set[tuple[str, str, str, str]] | frozenset[tuple[str, str, str, str]]
+                = frozenset()) -> list[Target]:
     """Targets of every published statistic whose group is one of ``groups``
-    ("table/group")."""
+    ("table/group"); those in ``light`` (table, group, measure, stat: the members of proved
+    conflicts) weigh :data:`LIGHT`, the others 1."""
     out = []
     for c in cells:
         key = f"{c.table}/{c.group}"
@@ -135,8 +150,9 @@ def targets_for(cells: list[PublishedCell], groups: list[str]) -> list[Target]:
             continue
         measure = "follow-up" if c.measure.startswith("follow-up") else c.measure
         for stat, number in c.stats.items():
+            weight = LIGHT if (c.table, c.group, c.measure, stat) in light else 1.0
             out.append(Target(groups.index(key), MEASURES.index(measure), stat, number.value,
-                              number.decimals))
+                              number.decimals, weight))
     return out
 
 

@@ -14,14 +14,17 @@ import numpy as np
 
 @numba.njit(cache=True)
 def fit_errors(v: np.ndarray, members: np.ndarray, group: np.ndarray, measure: np.ndarray,
-            stat: np.ndarray, value: np.ndarray, unit: np.ndarray) -> np.ndarray:
-    return _errors_of(v, members, group, measure, stat, value, unit,
+               stat: np.ndarray, value: np.ndarray, unit: np.ndarray,
+               weight: np.ndarray) -> np.ndarray:
+    """Each target's distance in units of its last printed digit (0: prints alike), times
+    its weight."""
+    return _errors_of(v, members, group, measure, stat, value, unit, weight,
                       np.ones(group.size, dtype=np.bool_))
 
 
 @numba.njit(cache=True)
 def _errors_of(v: np.ndarray, members: np.ndarray, group: np.ndarray, measure: np.ndarray,
-               stat: np.ndarray, value: np.ndarray, unit: np.ndarray,
+               stat: np.ndarray, value: np.ndarray, unit: np.ndarray, weight: np.ndarray,
                which: np.ndarray) -> np.ndarray:
     """The errors of the targets in ``which`` (the others are 0)."""
     out = np.zeros(group.size)
@@ -48,7 +51,7 @@ def _errors_of(v: np.ndarray, members: np.ndarray, group: np.ndarray, measure: n
         else:
             r = x.max()
         gap = abs(r - value[k]) / unit[k] if not np.isnan(r) else 100.0
-        out[k] = 0.0 if gap < 0.45 else gap
+        out[k] = 0.0 if gap < 0.45 else gap * weight[k]
     return out
 
 
@@ -97,7 +100,7 @@ def _ok(state: np.ndarray, i: int, fu: np.ndarray, limits: np.ndarray, n_steps: 
 
 @numba.njit(cache=True)
 def polish_kernel(state, fu, limits, interim, base_days, unit_days, steps, table, members,
-            group, measure, stat, value, unit, cohort):
+            group, measure, stat, value, unit, weight, cohort):
     """Coordinate descent after the annealing: try every value of every variable of every
     patient (follow-up within 60 days) and every swap within a cohort; keep what lowers the
     cost; repeat until nothing does."""
@@ -105,7 +108,7 @@ def polish_kernel(state, fu, limits, interim, base_days, unit_days, steps, table
     v = np.empty((6, n))
     for i in range(n):
         _row(state, i, interim, base_days, unit_days, steps, table, v)
-    cost = fit_errors(v, members, group, measure, stat, value, unit).sum()
+    cost = fit_errors(v, members, group, measure, stat, value, unit, weight).sum()
     improved = True
     keep = np.empty(5, dtype=np.int64)
     while improved and cost > 0:
@@ -121,7 +124,7 @@ def polish_kernel(state, fu, limits, interim, base_days, unit_days, steps, table
                     if not _ok(state, i, fu, limits, steps.size):
                         continue
                     _row(state, i, interim, base_days, unit_days, steps, table, v)
-                    c = fit_errors(v, members, group, measure, stat, value, unit).sum()
+                    c = fit_errors(v, members, group, measure, stat, value, unit, weight).sum()
                     if c < best - 1e-12:
                         best, best_x = c, x
                 state[f, i] = best_x
@@ -137,7 +140,7 @@ def polish_kernel(state, fu, limits, interim, base_days, unit_days, steps, table
                     state[f, j] = keep[f]
                 _row(state, i, interim, base_days, unit_days, steps, table, v)
                 _row(state, j, interim, base_days, unit_days, steps, table, v)
-                c = fit_errors(v, members, group, measure, stat, value, unit).sum()
+                c = fit_errors(v, members, group, measure, stat, value, unit, weight).sum()
                 if c < cost - 1e-12:
                     cost, improved = c, True
                 else:
@@ -169,13 +172,13 @@ def _closest_duration(state, i, msss0, change0, fu, limits, interim, base_days, 
 
 @numba.njit(cache=True)
 def anneal_kernel(state, fu, limits, interim, base_days, unit_days, steps, table, members,
-            group, measure, stat, value, unit, who, kinds, signs, sizes, shifts, jumps,
+            group, measure, stat, value, unit, weight, who, kinds, signs, sizes, shifts, jumps,
             accept, partner, t_start, t_end):
     n = state.shape[1]
     v = np.empty((6, n))
     for i in range(n):
         _row(state, i, interim, base_days, unit_days, steps, table, v)
-    err = fit_errors(v, members, group, measure, stat, value, unit)
+    err = fit_errors(v, members, group, measure, stat, value, unit, weight)
     cost = err.sum()
     total = who.size
     ratio = t_end / t_start
@@ -240,7 +243,7 @@ def anneal_kernel(state, fu, limits, interim, base_days, unit_days, steps, table
             which[t] = hit[i, t] or (kind == 7 and hit[j, t])
             if which[t]:
                 before += err[t]
-        fresh = _errors_of(v, members, group, measure, stat, value, unit, which)
+        fresh = _errors_of(v, members, group, measure, stat, value, unit, weight, which)
         new = cost - before + fresh.sum()
         if new <= cost or accept[k] < np.exp(-(new - cost) / temp):
             cost = new

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -15,8 +16,10 @@ import numpy as np
 import polars as pl
 
 from mscohort.analyse.study import StudyAnalysis, analyse_study
+from mscohort.calibrate.conflicts import Conflict, load_conflicts, member_numbers, verdict
 from mscohort.calibrate.design import Design, load_design
 from mscohort.calibrate.fit import (
+    LIGHT,
     MEASURES,
     STEPS,
     Bounds,
@@ -27,6 +30,7 @@ from mscohort.calibrate.fit import (
 )
 from mscohort.calibrate.published import compare, load_published
 from mscohort.calibrate.records import build_records
+from mscohort.calibrate.repair import repair
 from mscohort.calibrate.secondary_records import secondary_records
 from mscohort.definition import StudyDefinition, load_definition
 from mscohort.ingest import read_study
@@ -43,6 +47,7 @@ class Calibration:
     analysis: StudyAnalysis
     comparison: pl.DataFrame  #: every published number against the analysis (``match``)
     cost: float  #: the fit's final cost (0: every target printed alike)
+    conflicts: tuple[Conflict, ...] = ()  #: the proved conflicts the fit was told of
 
 
 def _start(design: Design, members: np.ndarray, rng: np.random.Generator,
@@ -64,9 +69,23 @@ def _start(design: Design, members: np.ndarray, rng: np.random.Generator,
 def calibrate(published: str | Path = SEED / "published.toml",
               design_path: str | Path = SEED / "design.toml",
               definition: str | Path | StudyDefinition = SEED / "study.toml",
-              steps: int = 8_000_000, t_start: float = 3.0) -> Calibration:
-    """Fit a cohort to the published cells; analyse it with ``definition`` and compare."""
+              steps: int = 8_000_000, t_start: float = 3.0,
+              conflicts: str | Path | None = SEED / "conflicts.toml",
+              repair_rounds: int = 1,
+              progress: Callable[[str], None] | None = None) -> Calibration:
+    """Fit a cohort to the published cells; analyse it with ``definition`` and compare.
+
+    The members of the proved ``conflicts`` (:mod:`mscohort.calibrate.conflicts`; None:
+    none) weigh little in the fit, so it meets every other published number first; then
+    the members are annealed at a low temperature and the numbers still missed repaired
+    by :func:`mscohort.calibrate.repair.repair` (``repair_rounds`` neighbourhoods each;
+    needs OR-Tools, the ``exact`` extra). ``progress`` is told of each stage."""
+    def say(message: str) -> None:
+        if progress is not None:
+            progress(message)
+
     cells = load_published(published)
+    proved = load_conflicts(conflicts, cells) if conflicts is not None else ()
     design = load_design(design_path)
     d = definition if isinstance(definition, StudyDefinition) else load_definition(definition)
     groups = design.groups
@@ -75,7 +94,7 @@ def calibrate(published: str | Path = SEED / "published.toml",
                          for p in profiles] for g in groups])
     rng = np.random.default_rng(design.seed)
     p, bounds = _start(design, members, rng, d.unit_days)
-    targets = targets_for(cells, groups)
+    targets = targets_for(cells, groups, member_numbers(proved))
     model = Model(targets, members, design.interim_date, design.baseline_days_before_index,
                   d.unit_days)
     # ages, follow-up and EDSS to their targets first, then everything
@@ -83,16 +102,28 @@ def calibrate(published: str | Path = SEED / "published.toml",
                                                                       "change MSSS")],
                   members, design.interim_date, design.baseline_days_before_index,
                   d.unit_days)
+    say("annealing: age, follow-up and EDSS")
     anneal(first, p, bounds, rng, steps=steps // 4, t_start=5.0, t_end=0.01,
            moves=("age", "follow-up", "baseline EDSS", "follow-up EDSS", "both EDSS"))
+    say("annealing: every published number (members of a proved conflict weigh little)")
     cost = anneal(model, p, bounds, rng, steps=steps, t_start=t_start, t_end=0.01)
+    if proved:
+        # the members, once the others are met: a temperature at which a miss of another
+        # number (at least 0.45) is never accepted, a member's printed digit (LIGHT) is
+        say("annealing: the members of the proved conflicts")
+        cost = anneal(model, p, bounds, rng, steps=steps // 4, t_start=20 * LIGHT,
+                      t_end=0.2 * LIGHT)
+        say("repair: CP-SAT on neighbourhoods of the numbers still missed")
+        repair(model, p, bounds, rng, rounds=repair_rounds, members=False, progress=say)
+        cost = float(model.errors(model.values(p)).sum())
+    say("records, analysis and comparison")
     records = build_records(design, model, p)
     # MSFC, OCT and MRI (not calibrated) follow from the records as read back
     records = Study(records.tables | secondary_records(_read_back(records), d,
                                                        design.seed + 2))
     study = _read_back(records)
     analysis = analyse_study(study, d)
-    return Calibration(records, analysis, compare(analysis.tables, cells), cost)
+    return Calibration(records, analysis, compare(analysis.tables, cells), cost, proved)
 
 
 def _read_back(records: Study) -> Study:
@@ -106,16 +137,25 @@ RESIDUALS_START = "<!-- residuals: written by mscohort calibrate -->"
 RESIDUALS_END = "<!-- /residuals -->"
 
 
-def residual_table(comparison: pl.DataFrame) -> str:
-    """The Markdown table of the residuals, each with its distance in printed units."""
+def residuals(comparison: pl.DataFrame, conflicts: tuple[Conflict, ...]) -> pl.DataFrame:
+    """The published numbers the cohort misses, each with its ``verdict``: the proved
+    conflicts it is a member of (:func:`mscohort.calibrate.conflicts.verdict`)."""
     misses = comparison.filter(~pl.col("match"))
+    return misses.with_columns(pl.Series("verdict", [
+        verdict((r["table"], r["group"], r["measure"], r["stat"]), conflicts)
+        for r in misses.iter_rows(named=True)], dtype=pl.String))
+
+
+def residual_table(comparison: pl.DataFrame, conflicts: tuple[Conflict, ...] = ()) -> str:
+    """The Markdown table of the residuals, each with its distance in printed units and
+    its verdict."""
     lines = ["| table | group | measure | stat | published | cohort | off by (last printed "
-             "digits) |", "|---|---|---|---|---|---|---|"]
-    for r in misses.iter_rows(named=True):
+             "digits) | verdict |", "|---|---|---|---|---|---|---|---|"]
+    for r in residuals(comparison, conflicts).iter_rows(named=True):
         digits = len(r["published"].split(".")[1]) if "." in r["published"] else 0
         off = abs(float(r["ours"]) - float(r["published"])) * 10 ** digits
         lines.append(f"| {r['table']} | {r['group']} | {r['measure']} | {r['stat']} | "
-                     f"{r['published']} | {r['ours']} | {off:.0f} |")
+                     f"{r['published']} | {r['ours']} | {off:.0f} | {r['verdict']} |")
     return "\n".join(lines)
 
 
@@ -125,12 +165,13 @@ def write_seed_study(result: Calibration, folder: str | Path) -> list[Path]:
     residual markers, its residual table."""
     folder = Path(folder)
     written = write_study_folder(result.study, folder)
-    residuals = folder / "residuals.csv"
-    result.comparison.filter(~pl.col("match")).write_csv(residuals)
+    listed = folder / "residuals.csv"
+    residuals(result.comparison, result.conflicts).write_csv(listed)
     readme = folder / "README.md"
     if readme.exists() and RESIDUALS_START in (text := readme.read_text()):
         head, rest = text.split(RESIDUALS_START, 1)
         tail = rest.split(RESIDUALS_END, 1)[1]
-        readme.write_text(f"{head}{RESIDUALS_START}\n{residual_table(result.comparison)}\n"
+        readme.write_text(f"{head}{RESIDUALS_START}\n"
+                          f"{residual_table(result.comparison, result.conflicts)}\n"
                           f"{RESIDUALS_END}{tail}")
-    return [*written, residuals]
+    return [*written, listed]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,8 +40,13 @@ def calibrate(
     if steps:
         kwargs["steps"] = steps
     try:
-        with err.status("Fitting the cohort to the published numbers (about 4 minutes)..."):
-            result = calibrate(**kwargs)
+        start = time.monotonic()
+        with err.status("Fitting the cohort to the published numbers (5-10 minutes)...") as st:
+            def progress(message: str) -> None:
+                elapsed = f"{time.monotonic() - start:.0f} s"
+                err.print(f"[{elapsed}] {message}")
+                st.update(f"Fitting the cohort ({elapsed}): {message}")
+            result = calibrate(**kwargs, progress=progress)
     except UsageError as exc:
         raise usage_exit(exc) from None
     written = write_seed_study(result, out_dir)

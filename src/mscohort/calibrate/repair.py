@@ -1,0 +1,279 @@
+"""Repair of a fitted cohort by large-neighbourhood search: free a few patients' EDSS steps
+and disease durations, solve exactly for them with CP-SAT, keep every number already met.
+
+A published number outside the proved conflicts that the annealing still misses is taken in
+turn; a neighbourhood is a seeded sample of the patients of its group (the others are
+fixed). Each freed patient keeps their age, follow-up and dates and chooses one of the
+*choices* near their fitted values: baseline and follow-up EDSS steps within
+``step_radius`` and a disease duration at baseline within ``year_radius`` completed years
+(the duration at follow-up moves with it: the onset moves by whole years, so the years
+gained by the follow-up date stay the same). The program, in whole numbers (EDSS in half
+steps, MSSS in thousandths, as :mod:`mscohort.calibrate.exact_sat`), holds every published
+number of the freed patients' groups over those choices and the fixed patients' values:
+
+* mean: the group's sum strictly inside ``N`` times the printed interval;
+* SD: ``N Q - S^2`` strictly inside ``N (N - 1)`` times the squared interval (``S * S`` a
+  solver product, exact);
+* min and max: no member beyond the interval's far end, one inside it.
+
+Every number outside the conflicts met before the step is a hard constraint; those still
+missed, then the conflicts' members, are goals (the objective counts them, the former
+weighing more than all of the latter). The interval ends themselves are left out,
+so a solution prints alike unless a float sum lands within rounding of an end; the
+solution is then checked with the fit's own cost (:meth:`Model.errors`) and kept only if
+no number outside the conflicts met before is lost and more are met (outside the conflicts
+first, then members).
+
+CP-SAT runs on one worker with a fixed ``random_seed`` and a deterministic time limit
+(``max_deterministic_time``, never seconds of the wall clock), so the repair is the same on
+every machine.
+
+References
+----------
+Shaw P. Using constraint programming and local search methods to solve vehicle routing
+problems. CP 1998, LNCS 1520:417-431 (large-neighbourhood search). Perron L, Didier F.
+CP-SAT. OR-Tools v9, Google 2024.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from mscohort.calibrate.fit import (
+    MAX_YEARS,
+    MSSS_GRID,
+    STEPS,
+    Bounds,
+    Model,
+    Patients,
+    Target,
+)
+from mscohort.calibrate.fit import completed_years as _years
+from mscohort.errors import UsageError, bad_argument
+
+#: the fit's measures (:data:`mscohort.calibrate.fit.MEASURES`) a repair changes, and their
+#: whole-number unit: EDSS in half steps, MSSS in thousandths
+SCALE = {2: 2, 3: 2, 4: 1000, 5: 1000}
+#: the weight of a number outside the conflicts in the objective, per conflict member
+HEAVY_OVER_LIGHT = 1000
+
+
+@dataclass(frozen=True)
+class RepairStep:
+    """One neighbourhood tried: the missed number aimed at, the freed patients (indices),
+    the solver's status and whether the cohort was changed."""
+
+    target: int
+    freed: tuple[int, ...]
+    status: str
+    kept: bool
+
+
+def _interval(t: Target, scale: int) -> tuple[Fraction, Fraction]:
+    v = Fraction(f"{t.value:.{t.decimals}f}")
+    half = Fraction(1, 2 * 10 ** t.decimals)
+    return (v - half) * scale, (v + half) * scale
+
+
+def _inside(lo: Fraction, hi: Fraction) -> tuple[int, int]:
+    """Whole numbers strictly inside (lo, hi)."""
+    return math.floor(lo) + 1, math.ceil(hi) - 1
+
+
+def choices(model: Model, p: Patients, bounds: Bounds, i: int, step_radius: int,
+            year_radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """Patient ``i``'s choices (rows: baseline step, follow-up step, duration) near their
+    fitted values, and each choice's measures in whole units (rows; columns: the fit's
+    measures 2-5, :data:`SCALE`)."""
+    end, _, _, onset = model.dates(p, i)
+    gained = _years(onset, end) - int(p.duration[i])
+    b0, f0, d0 = int(p.base_step[i]), int(p.last_step[i]), int(p.duration[i])
+    rows, vals = [], []
+    for b in range(max(0, b0 - step_radius), min(STEPS.size - 1, b0 + step_radius) + 1):
+        for f in range(max(0, f0 - step_radius), min(STEPS.size - 1, f0 + step_radius) + 1):
+            for d in range(max(1, d0 - year_radius), min(40, d0 + year_radius) + 1):
+                onset_age = int(p.age[i]) - d - 1
+                if not bounds.onset_age[0] <= onset_age <= bounds.onset_age[1]:
+                    continue
+                m0 = MSSS_GRID[b, min(d, MAX_YEARS)]
+                m1 = MSSS_GRID[f, min(d + gained, MAX_YEARS)]
+                rows.append((b, f, d))
+                vals.append((STEPS[b], STEPS[f] - STEPS[b], m0, m1 - m0))
+    units = np.array([SCALE[m] for m in (2, 3, 4, 5)], dtype=float)
+    scaled = np.array(vals) * units
+    ints = np.rint(scaled).astype(np.int64)
+    if not np.allclose(scaled, ints, atol=1e-6):
+        raise ValueError("an EDSS or MSSS value is not a whole number of its unit (SCALE)")
+    return np.array(rows, dtype=np.int64), ints
+
+
+def _current(model: Model, p: Patients) -> tuple[np.ndarray, np.ndarray]:
+    v = model.values(p)
+    return v, model.errors(v)
+
+
+def solve_neighbourhood(model: Model, p: Patients, bounds: Bounds, freed: list[int],
+                        step_radius: int = 3, year_radius: int = 8,
+                        deterministic_time: float = 20.0, seed: int = 0
+                        ) -> tuple[str, dict[int, tuple[int, int, int]]]:
+    """The CP-SAT program of the module notes for the ``freed`` patients: its status
+    ("improved", "no better", "infeasible", "unknown") and, when improved, each freed
+    patient's (baseline step, follow-up step, duration)."""
+    from ortools.sat.python import cp_model
+
+    v, err = _current(model, p)
+    opts = {i: choices(model, p, bounds, i, step_radius, year_radius) for i in freed}
+    cp = cp_model.CpModel()
+    x = {i: [cp.new_bool_var(f"x{i}_{c}") for c in range(len(opts[i][0]))] for i in freed}
+    for i in freed:
+        cp.add_exactly_one(x[i])
+        now = (int(p.base_step[i]), int(p.last_step[i]), int(p.duration[i]))
+        for c, row in enumerate(opts[i][0]):
+            cp.add_hint(x[i][c], tuple(int(a) for a in row) == now)
+    goals: list[tuple[int, Any]] = []
+    goal_targets: list[int] = []
+    fixed_mask = np.ones(v.shape[1], dtype=bool)
+    fixed_mask[freed] = False
+    for k, t in enumerate(model.targets):
+        if t.measure not in SCALE:
+            continue
+        inside = model.members[t.group]
+        mine = [i for i in freed if inside[i]]
+        if not mine:
+            continue
+        s = SCALE[t.measure]
+        col = (2, 3, 4, 5).index(t.measure)
+        fixed = np.rint(v[t.measure][inside & fixed_mask] * s).astype(np.int64)
+        heavy = t.weight >= 1
+        hard = heavy and err[k] == 0
+        flag = cp.new_constant(1) if hard else cp.new_bool_var(f"goal{k}")
+        if not hard:
+            goals.append((HEAVY_OVER_LIGHT if heavy else 1, flag))
+            goal_targets.append(k)
+        terms = [(x[i][c], int(opts[i][1][c, col])) for i in mine for c in range(len(x[i]))]
+        _constrain(cp, t, flag, terms, fixed, int(inside.sum()), s)
+    if not goals:
+        return "no better", {}
+    cp.maximize(sum(w * g for w, g in goals))
+    before = sum(w for (w, _), k in zip(goals, goal_targets, strict=True) if err[k] == 0)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = deterministic_time
+    status = solver.solve(cp)
+    if status == cp_model.INFEASIBLE:
+        return "infeasible", {}
+    if status not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
+        return "unknown", {}
+    if solver.objective_value < before + 0.5:
+        return "no better", {}
+    chosen = {}
+    for i in freed:
+        c = next(c for c in range(len(x[i])) if solver.value(x[i][c]))
+        b, f, d = (int(a) for a in opts[i][0][c])
+        chosen[i] = (b, f, d)
+    return "improved", chosen
+
+
+def _constrain(cp: Any, t: Target, flag: Any, terms: list[tuple[Any, int]],
+               fixed: np.ndarray, n: int, s: int) -> None:
+    lo, hi = _interval(t, s)
+    if t.stat == "mean":
+        low, high = _inside(n * lo, n * hi)
+        total = sum(a * var for var, a in terms) + int(fixed.sum())
+        cp.add(total >= low).only_enforce_if(flag)
+        cp.add(total <= high).only_enforce_if(flag)
+    elif t.stat == "sd":
+        values = [a for _, a in terms] + fixed.tolist()
+        lo_s, hi_s = n * min(values), n * max(values)
+        summed = cp.new_int_var(lo_s, hi_s, f"sum{id(t)}")
+        cp.add(summed == sum(a * var for var, a in terms) + int(fixed.sum()))
+        square = cp.new_int_var(0, max(lo_s * lo_s, hi_s * hi_s), f"square{id(t)}")
+        cp.add_multiplication_equality(square, [summed, summed])
+        quad = sum(a * a * var for var, a in terms) + int((fixed * fixed).sum())
+        low, high = _inside(n * (n - 1) * max(lo, Fraction(0)) ** 2, n * (n - 1) * hi * hi)
+        cp.add(n * quad - square >= low).only_enforce_if(flag)
+        cp.add(n * quad - square <= high).only_enforce_if(flag)
+    elif t.stat in ("min", "max"):
+        low, high = _inside(lo, hi)
+        beyond = [var for var, a in terms if (a < low if t.stat == "min" else a > high)]
+        if fixed.size and (fixed.min() < low if t.stat == "min" else fixed.max() > high):
+            cp.add_bool_or([flag.Not()])  # a fixed patient is beyond: not reachable here
+            return
+        for var in beyond:
+            cp.add_implication(flag, var.Not())
+        if not ((fixed >= low) & (fixed <= high)).any():
+            hit = [var for var, a in terms if low <= a <= high]
+            cp.add(sum(hit) >= 1).only_enforce_if(flag)
+    else:
+        raise ValueError(f"the repair does not model the {t.stat} of an EDSS or MSSS measure")
+
+
+def _score(model: Model, err: np.ndarray) -> tuple[int, int, float, float]:
+    heavy = np.array([t.weight >= 1 for t in model.targets])
+    return (int((err[heavy] > 0).sum()), int((err[~heavy] > 0).sum()),
+            float(err[heavy].sum()), float(err[~heavy].sum()))
+
+
+def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
+           rounds: int = 4, size: int = 8, deterministic_time: float = 20.0,
+           members: bool = True,
+           progress: Callable[[str], None] | None = None) -> list[RepairStep]:
+    """Large-neighbourhood search on ``p`` (changed in place): for every number outside the
+    conflicts still missed (once there are none and ``members``: every missed member of a
+    conflict), ``rounds`` neighbourhoods of ``size`` patients of its group (seeded), each
+    solved by :func:`solve_neighbourhood`; a solution is kept only when every number
+    outside the conflicts met before stays met and more numbers are met (outside the
+    conflicts first). Returns the steps tried."""
+    if rounds < 0:
+        raise bad_argument("rounds", "a whole number >= 0", rounds)
+    if size < 1:
+        raise bad_argument("size", "a whole number >= 1", size)
+    try:
+        import ortools  # noqa: F401
+    except ModuleNotFoundError:
+        raise UsageError("the calibration's repair step needs OR-Tools: pip install "
+                         "'mscohort[exact]'.") from None
+    steps: list[RepairStep] = []
+    _, err = _current(model, p)
+    for r in range(rounds):
+        missed = [k for k, t in enumerate(model.targets)
+                  if err[k] > 0 and t.weight >= 1 and t.measure in SCALE]
+        if not missed and members:
+            missed = [k for k, t in enumerate(model.targets)
+                      if err[k] > 0 and t.weight < 1 and t.measure in SCALE]
+        if not missed:
+            break
+        for k in missed:
+            if err[k] == 0:
+                continue
+            group = np.flatnonzero(model.members[model.targets[k].group])
+            freed = sorted(int(i) for i in rng.choice(group, min(size, group.size),
+                                                       replace=False))
+            status, chosen = solve_neighbourhood(model, p, bounds, freed,
+                                                 deterministic_time=deterministic_time,
+                                                 seed=r)
+            kept = False
+            if chosen:
+                old = {i: (p.base_step[i], p.last_step[i], p.duration[i]) for i in chosen}
+                for i, (b, f, d) in chosen.items():
+                    p.base_step[i], p.last_step[i], p.duration[i] = b, f, d
+                _, new = _current(model, p)
+                heavy = np.array([t.weight >= 1 for t in model.targets])
+                lost = ((err == 0) & (new > 0) & heavy).any()
+                if not lost and _score(model, new) < _score(model, err):
+                    err, kept = new, True
+                else:
+                    for i, (b, f, d) in old.items():
+                        p.base_step[i], p.last_step[i], p.duration[i] = b, f, d
+            steps.append(RepairStep(k, tuple(freed), status, kept))
+            if progress is not None:
+                progress(f"repair round {r + 1}: target {k}, {len(freed)} patients freed: "
+                         f"{status}{', kept' if kept else ''}")
+    return steps
