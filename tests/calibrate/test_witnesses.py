@@ -323,3 +323,22 @@ def test_the_edss_change_rows_of_all_nine_groups_are_printed_by_one_cohort() -> 
         for change, _ in rows:
             assert any(b + change in steps for b in (2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5,
                                                      6.0, 6.5, 7.0))
+
+
+def test_a_choice_is_realised_with_the_fewest_completed_years_gained_when_asked() -> None:
+    # EDSS 5.0 -> 3.0 after 7 completed years at both assessments (Roxburgh 2005): the same
+    # MSSS change is printed by 2 -> 3 years, first in order; asked for the fewest years
+    # gained (the shortest follow-up), the patient gains none
+    short = Cell("short", 1, frozenset({"T/g"}), (2.0, 7.0), (6 * 28.0, 25.5 * 28.0))
+    change = float(msss(np.array([3.0]), np.array([7.0]))[0]
+                   - msss(np.array([5.0]), np.array([7.0]))[0])
+    value = (5.0, -2.0, 0.0, change)
+    measures = ["baseline EDSS", "change EDSS", "change MSSS"]
+    assert realise(short, value, measures, SEED_READING) == Patient(5.0, 3.0, 2, 3)
+    assert realise(short, value, measures, SEED_READING, fewest_years=True) == Patient(
+        5.0, 3.0, 7, 7)
+    # a cell whose follow-up is at least 27 lunar months (756 days, 786 from the baseline:
+    # every 366 days hold an anniversary) gains at least 2, the fewest it allows
+    long = Cell("long", 1, frozenset({"T/g"}), (2.0, 7.0), (27 * 28.0, 104.5 * 28.0))
+    assert realise(long, (0.0, -2.0, 0.0, 0.0), ["change EDSS"], SEED_READING,
+                   fewest_years=True) == Patient(2.0, 0.0, 1, 3)

@@ -69,17 +69,33 @@ def within_published_ranges(cells: Sequence[Cell], targets: Sequence[Target]) ->
 def years_apart(cell: Cell, reading: Reading) -> range:
     """The completed years of disease a patient of ``cell`` may gain from baseline to
     follow-up (the baseline assessment ``reading.baseline_days`` before the index date),
-    as :func:`mscohort.calibrate.exact.choices` allows them."""
+    as :func:`mscohort.calibrate.exact.choices` allows them.
+
+    Notes
+    -----
+    A relaxation of the calendar, on both ends. The fewest, ``lo // 366`` for ``lo`` days
+    from baseline to the shortest follow-up, holds because any 366 days hold an
+    anniversary. The most, ``hi // 365 + 1``, allows one day more than the calendar: ``g``
+    anniversaries need at least ``1 + 365 (g - 1)`` days (:func:`least_followup_days`), so
+    the calendar's most is ``(hi - 1) // 365 + 1``, which differs when ``hi`` is a whole
+    multiple of 365 days. Being looser, the solvers' choices hold every cohort the
+    calendar allows, so their infeasibility proofs stay valid; a witness of theirs is
+    checked against the calendar's rule (:func:`least_followup_days`) before it is
+    called one."""
     lo = cell.followup_days[0] + reading.baseline_days
     hi = cell.followup_days[1] + reading.baseline_days
     return range(int(lo // 366), int(hi // 365) + 2)
 
 
 def realise(cell: Cell, value: Sequence[float], measures: Sequence[str],
-            reading: Reading) -> Patient:
+            reading: Reading, fewest_years: bool = False) -> Patient:
     """A patient of ``cell`` whose ``measures`` (of :data:`MEASURES`, the ones the targets
     read) are those of the choice ``value``; the first in the order of baseline EDSS,
-    follow-up EDSS, ``d0`` and ``d1 - d0``. Raises ``ValueError`` when none is."""
+    follow-up EDSS, ``d0`` and ``d1 - d0`` (``fewest_years``: the first of those gaining
+    the fewest completed years of :func:`years_apart`, which the shortest follow-up
+    allows, :func:`least_followup_days`). ``d1`` stops at 30, the MSSS table's last
+    column, so ``d1 - d0`` is then at most the years gained. Raises ``ValueError`` when
+    none is."""
     if len(value) != len(MEASURES):
         raise bad_argument("value", f"a vector of {len(MEASURES)} measures", value)
     unknown = [m for m in measures if m not in MEASURES]
@@ -99,7 +115,8 @@ def realise(cell: Cell, value: Sequence[float], measures: Sequence[str],
         np.abs(got[:, cols] - np.asarray(value, dtype=float)[cols]) < 5e-10).all(axis=1)
     if not hit.any():
         raise ValueError(f"no patient of {cell.name!r} has the measures {tuple(value)}")
-    i = int(np.flatnonzero(hit)[0])
+    found = np.flatnonzero(hit)
+    i = int(found[np.argmin(K[found])] if fewest_years else found[0])
     return Patient(float(STEPS[B[i]]), float(STEPS[F[i]]), int(D0[i]), int(D1[i]))
 
 
