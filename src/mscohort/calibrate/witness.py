@@ -75,13 +75,12 @@ def years_apart(cell: Cell, reading: Reading) -> range:
     -----
     A relaxation of the calendar, on both ends. The fewest, ``lo // 366`` for ``lo`` days
     from baseline to the shortest follow-up, holds because any 366 days hold an
-    anniversary. The most, ``hi // 365 + 1``, allows one day more than the calendar: ``g``
-    anniversaries need at least ``1 + 365 (g - 1)`` days (:func:`least_followup_days`), so
-    the calendar's most is ``(hi - 1) // 365 + 1``, which differs when ``hi`` is a whole
-    multiple of 365 days. Being looser, the solvers' choices hold every cohort the
-    calendar allows, so their infeasibility proofs stay valid; a witness of theirs is
-    checked against the calendar's rule (:func:`least_followup_days`) before it is
-    called one."""
+    anniversary. The most, ``hi // 365 + 1``, allows at least one day more than the
+    calendar: ``g`` anniversaries need at least ``1 + 365 (g - 1)`` days, and a 29 February
+    more for every 4 years after the first (:func:`least_followup_days`). Being looser,
+    the solvers' choices hold every cohort the calendar allows, so their infeasibility
+    proofs stay valid; a witness of theirs is checked against the calendar's rule
+    (:func:`least_followup_days`) before it is called one."""
     lo = cell.followup_days[0] + reading.baseline_days
     hi = cell.followup_days[1] + reading.baseline_days
     return range(int(lo // 366), int(hi // 365) + 2)
@@ -131,13 +130,14 @@ def least_followup_days(gain: int, reading: Reading) -> int:
     (:func:`mscohort.derive.timing.completed_years_expr`), so ``gain`` years gained means
     ``gain`` anniversaries after the baseline, up to and including the follow-up date. The
     first can fall on the day after the baseline; each further one is at least 365 days
-    after the one before (a year without 29 February). So ``gain >= 1`` needs at least
-    ``1 + 365 (gain - 1)`` days from baseline to follow-up, less the baseline's days before
-    the index date. :func:`years_apart` (the solvers' choices) allows one day less (it
-    needs ``365 (gain - 1)`` days), so a solver's witness can ask for one day more than
-    its cell's follow-up allows; this bound is the calendar's."""
+    after the one before (a year without 29 February), and any 4 consecutive years of
+    1901-2099 hold one 29 February. So ``gain >= 1`` needs at least
+    ``1 + 365 (gain - 1) + (gain - 1) // 4`` days from baseline to follow-up, less the
+    baseline's days before the index date. :func:`years_apart` (the solvers' choices) is
+    looser (it needs ``365 (gain - 1)`` days), so a solver's witness can ask for more
+    follow-up than its cell allows; this bound is the calendar's."""
     if isinstance(gain, bool) or not isinstance(gain, int) or gain < 0:
         raise bad_argument("gain", "a whole number of years, 0 or more", gain)
     if gain == 0:
         return 0
-    return max(1 + 365 * (gain - 1) - reading.baseline_days, 0)
+    return max(1 + 365 * (gain - 1) + (gain - 1) // 4 - reading.baseline_days, 0)
