@@ -222,6 +222,14 @@ def test_the_least_follow_up_counts_calendar_anniversaries() -> None:
     # gain 2: 366 days from the baseline, 336 of follow-up (12.0 lunar months); gain 3:
     # 731 days (two years of 365 days after the first anniversary), 701 of follow-up
     assert [least_followup_days(g, SEED_READING) for g in range(4)] == [0, 0, 336, 701]
+    # gain 5: four years after the first anniversary hold a 29 February (1 + 4 x 365 + 1
+    # days from the baseline), so 1432 days of follow-up, not 1431
+    assert least_followup_days(5, SEED_READING) == 1432
+    leap = dt.date(2006, 5, 2)  # baseline; anniversaries 2006-05-03 ... 2010-05-03
+    assert completed_years(dt.date(1990, 5, 3), leap + dt.timedelta(days=1462)) - \
+        completed_years(dt.date(1990, 5, 3), leap) == 5
+    assert completed_years(dt.date(1990, 5, 3), leap + dt.timedelta(days=1461)) - \
+        completed_years(dt.date(1990, 5, 3), leap) == 4
     baseline = dt.date(2013, 5, 2)
     onset = dt.date(1990, 5, 3)  # anniversaries 2013-05-03, 2014-05-03, 2015-05-03
     assert completed_years(onset, baseline + dt.timedelta(days=731)) - completed_years(
@@ -323,3 +331,160 @@ def test_the_edss_change_rows_of_all_nine_groups_are_printed_by_one_cohort() -> 
         for change, _ in rows:
             assert any(b + change in steps for b in (2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5,
                                                      6.0, 6.5, 7.0))
+
+
+def test_a_choice_is_realised_with_the_fewest_completed_years_gained_when_asked() -> None:
+    # EDSS 5.0 -> 3.0 after 7 completed years at both assessments (Roxburgh 2005): the same
+    # MSSS change is printed by 2 -> 3 years, first in order; asked for the fewest years
+    # gained (the shortest follow-up), the patient gains none
+    short = Cell("short", 1, frozenset({"T/g"}), (2.0, 7.0), (6 * 28.0, 25.5 * 28.0))
+    change = float(msss(np.array([3.0]), np.array([7.0]))[0]
+                   - msss(np.array([5.0]), np.array([7.0]))[0])
+    value = (5.0, -2.0, 0.0, change)
+    measures = ["baseline EDSS", "change EDSS", "change MSSS"]
+    assert realise(short, value, measures, SEED_READING) == Patient(5.0, 3.0, 2, 3)
+    assert realise(short, value, measures, SEED_READING, fewest_years=True) == Patient(
+        5.0, 3.0, 7, 7)
+    # a cell whose follow-up is at least 27 lunar months (756 days, 786 from the baseline:
+    # every 366 days hold an anniversary) gains at least 2, the fewest it allows
+    long = Cell("long", 1, frozenset({"T/g"}), (2.0, 7.0), (27 * 28.0, 104.5 * 28.0))
+    assert realise(long, (0.0, -2.0, 0.0, 0.0), ["change EDSS"], SEED_READING,
+                   fewest_years=True) == Patient(2.0, 0.0, 1, 3)
+
+
+# The 60 of the design as patients: (profile, baseline EDSS, follow-up EDSS, completed
+# years of disease at baseline and at follow-up, follow-up days after the index date).
+# Found by CP-SAT (one worker, seed 0, 77 s; 2026-12-01) on 60 single-patient cells: each
+# patient's EDSS change that of EDSS_WITNESS above, its follow-up a band around a shipped
+# patient's of its profile (+-60 days long-term, +-40 short-term, inside every published
+# follow-up range of its groups; the within-window IFN-GA maximum 104 of the shipped
+# cohort moved to the one interferon patient outside that group), no choice on the end of
+# a printed min-max interval; then its follow-ups by a second CP-SAT program over the
+# years each patient gains (least_followup_days, at most 365 (gain + 1) - 31 days).
+COHORT_WITNESS = [
+    ('LT, interferon/GA up to alemtuzumab', 7.0, 3.0, 13, 20, 2283),
+    ('LT, interferon/GA up to alemtuzumab', 4.5, 3.0, 8, 16, 2897),
+    ('LT, interferon/GA up to alemtuzumab', 2.5, 1.0, 1, 9, 2897),
+    ('LT, interferon/GA up to alemtuzumab', 2.5, 1.0, 1, 9, 2897),
+    ('LT, interferon/GA up to alemtuzumab', 2.5, 1.0, 1, 9, 2897),
+    ('LT, interferon/GA up to alemtuzumab', 2.5, 1.0, 1, 9, 2897),
+    ('LT, interferon/GA up to alemtuzumab', 2.5, 1.0, 1, 8, 2282),
+    ('LT, interferon/GA up to alemtuzumab', 2.5, 1.0, 1, 8, 2283),
+    ('LT, interferon/GA up to alemtuzumab', 2.5, 1.0, 1, 8, 2282),
+    ('LT, interferon/GA up to alemtuzumab', 3.5, 2.0, 24, 30, 2283),
+    ('LT, interferon/GA up to alemtuzumab', 3.0, 1.5, 2, 6, 1432),
+    ('LT, interferon/GA up to alemtuzumab', 2.5, 1.0, 1, 6, 1432),
+    ('LT, interferon/GA up to alemtuzumab', 2.5, 1.0, 1, 4, 756),
+    ('LT, interferon/GA ended more than 2 years before', 4.5, 1.5, 4, 12, 2899),
+    ('LT, short natalizumab then back to interferon/GA', 4.0, 2.5, 3, 10, 2283),
+    ('LT, short natalizumab then back to interferon/GA', 4.0, 2.5, 3, 10, 2283),
+    ('LT, short natalizumab then back to interferon/GA', 3.0, 2.0, 1, 8, 2283),
+    ('LT, short natalizumab then back to interferon/GA', 3.0, 2.0, 1, 8, 2283),
+    ('LT, short natalizumab then back to interferon/GA', 3.5, 5.5, 1, 6, 1432),
+    ('LT, short natalizumab then back to interferon/GA', 3.5, 5.5, 1, 6, 1432),
+    ('LT, short natalizumab then back to interferon/GA', 4.0, 6.0, 1, 4, 799),
+    ('LT, interferon/GA then short natalizumab', 4.0, 2.5, 3, 10, 2759),
+    ('LT, interferon/GA then short natalizumab', 4.0, 2.5, 3, 10, 2283),
+    ('LT, interferon/GA then short natalizumab', 4.0, 2.5, 1, 7, 1957),
+    ('LT, interferon/GA then short natalizumab', 2.5, 1.0, 3, 7, 1385),
+    ('LT, interferon/GA then short natalizumab', 2.5, 1.0, 3, 7, 1385),
+    ('LT, interferon/GA then short natalizumab', 3.0, 3.0, 1, 6, 1432),
+    ('LT, interferon/GA then short natalizumab', 3.5, 5.0, 24, 28, 1385),
+    ('LT, interferon/GA then short natalizumab', 4.0, 5.5, 1, 5, 1432),
+    ('LT, fingolimod then an immunosuppressant', 2.0, 1.5, 4, 7, 995),
+    ('ST, natalizumab then fingolimod', 7.0, 5.0, 1, 2, 240),
+    ('ST, natalizumab then fingolimod', 6.0, 4.5, 20, 22, 380),
+    ('ST, natalizumab then fingolimod', 6.0, 4.5, 2, 3, 687),
+    ('ST, natalizumab then fingolimod', 6.0, 4.5, 29, 30, 240),
+    ('ST, natalizumab then fingolimod', 3.0, 2.5, 12, 14, 381),
+    ('ST, natalizumab then fingolimod', 4.0, 4.0, 5, 6, 240),
+    ('ST, natalizumab then fingolimod', 2.5, 2.5, 4, 5, 381),
+    ('ST, natalizumab then fingolimod', 2.5, 3.5, 22, 23, 293),
+    ('ST, natalizumab then fingolimod', 7.0, 8.0, 5, 5, 294),
+    ('ST, natalizumab then fingolimod', 2.5, 3.5, 4, 5, 381),
+    ('ST, interferon/GA then fingolimod', 5.5, 6.0, 17, 17, 168),
+    ('ST, fingolimod', 6.0, 5.5, 7, 8, 379),
+    ('ST, fingolimod ended more than 2 years before', 2.5, 1.5, 4, 5, 240),
+    ('ST, fingolimod ended more than 2 years before', 3.5, 3.5, 1, 2, 240),
+    ('ST, natalizumab', 3.0, 0.0, 14, 16, 336),
+    ('ST, natalizumab', 4.5, 5.5, 1, 2, 168),
+    ('ST, natalizumab', 4.5, 5.5, 1, 2, 182),
+    ('ST, interferon/GA', 6.5, 5.5, 27, 30, 701),
+    ('ST, interferon/GA', 2.5, 1.5, 4, 5, 323),
+    ('ST, interferon/GA', 3.0, 3.0, 1, 3, 350),
+    ('ST, interferon/GA', 3.0, 3.0, 1, 3, 350),
+    ('ST, natalizumab then back to interferon/GA', 3.0, 4.5, 1, 2, 350),
+    ('ST, an oral drug', 4.5, 0.0, 25, 26, 168),
+    ('ST, an oral drug', 3.5, 2.0, 7, 8, 240),
+    ('ST, an oral drug', 3.5, 2.0, 7, 8, 240),
+    ('ST, an oral drug', 4.5, 5.5, 1, 2, 168),
+    ('ST, an oral drug', 4.5, 5.5, 1, 2, 240),
+    ('ST, an oral drug', 4.5, 5.5, 1, 2, 240),
+    ('ST, an oral drug', 4.5, 5.5, 1, 2, 240),
+    ('ST, fingolimod then an oral drug', 5.5, 4.5, 8, 10, 378),
+]
+# the 20 members of the seven proved conflicts (all MSSS change; dataset README)
+_LT, _ST = "by follow-up cohort/long-term", SHORT
+_IFN, _NAT, _FTY = ("by immediate prior DMD/IFN-GA", "by immediate prior DMD/NAT",
+                    "by immediate prior DMD/FTY")
+_W_IFN, _W_NAT = "by DMD within prior window/IFN-GA", "by DMD within prior window/NAT"
+CONFLICT_MEMBERS = {
+    (_LT, "mean"), (_LT, "sd"), (_ST, "mean"), (_ST, "sd"), (_IFN, "mean"), (_IFN, "sd"),
+    (_NAT, "mean"), (_NAT, "sd"), (_FTY, "mean"), (_FTY, "sd"), (_FTY, "min"),
+    (_W_IFN, "mean"), (_W_IFN, "sd"), (_W_IFN, "max"), (_W_NAT, "mean"), (_W_NAT, "sd"),
+    (NFA, "mean"), (NFA, "sd"), (NFA, "min"), (NFA, "max")}
+
+
+def _group_values(group: str) -> dict[str, list[float]]:
+    design = load_design(SEED / "design.toml")
+    inside = {p.name for p in design.profiles
+              if group in (*p.member_of, f"by follow-up cohort/{p.cohort}")}
+    rows = [r for r in COHORT_WITNESS if r[0] in inside]
+    base, follow, d0, d1 = (np.array([r[k] for r in rows], dtype=float) for k in (1, 2, 3, 4))
+    return {"change EDSS": list(map(float, follow - base)),
+            "change MSSS": list(map(float, msss(follow, d1) - msss(base, d0))),
+            FOLLOWUP: [r[5] / SEED_READING.unit_days for r in rows]}
+
+
+def test_every_number_outside_the_seven_conflicts_is_printed_by_one_cohort() -> None:
+    # The decisive experiment of #21: the EDSS and MSSS change rows of the nine groups
+    # less the 20 members of the seven proved conflicts (52 numbers; the three MSSS change
+    # minima -6.84 and the EDSS residuals among them) and every follow-up row (27 numbers,
+    # the within-window IFN-GA maximum 103 among them) are printed together by this cohort
+    # of the design's profiles (CP-SAT, dataset README), checked here without a solver:
+    # the real MSSS table, statistics.fmean / stdev and the comparison's printing rule.
+    design = load_design(SEED / "design.toml")
+    assert {p.name: p.count for p in design.profiles} == {
+        name: sum(r[0] == name for r in COHORT_WITNESS) for name in {r[0] for r in COHORT_WITNESS}}
+    published = targets_of(load_published(SEED / "published.toml"))
+    checked = 0
+    for group in {t.group for t in published if t.measure == "change EDSS"}:
+        values = _group_values(group)
+        for t in published:
+            if t.group != group or t.measure not in ("change EDSS", "change MSSS"):
+                continue
+            if t.measure == "change MSSS" and (t.group, t.stat) in CONFLICT_MEMBERS:
+                continue
+            x = values[t.measure]
+            got = {"mean": statistics.fmean(x), "sd": statistics.stdev(x), "min": min(x),
+                   "max": max(x)}[t.stat]
+            assert t.number.matches(got), (group, t.measure, t.stat, t.number.text, got)
+            checked += 1
+        for stat, number in _followup(group).items():
+            x = values[FOLLOWUP]
+            got = {"median": float(np.median(x)), "min": min(x), "max": max(x)}[stat]
+            assert number.matches(got), (group, stat, number.text, got)
+            checked += 1
+    assert checked == 52 + 25
+    # the within-window IFN-GA follow-up maximum 103 (a residual of the shipped cohort)
+    assert _followup("by DMD within prior window/IFN-GA")["max"].text == "103"
+    # baseline EDSS inside each cohort's published range (2.0-7.5 and 2.5-7.0), valid steps
+    for name, base, follow, _, _, _ in COHORT_WITNESS:
+        cohort = next(p.cohort for p in design.profiles if p.name == name)
+        low, high = (2.0, 7.5) if cohort == "long-term" else (2.5, 7.0)
+        assert low <= base <= high and {base * 2 % 1, follow * 2 % 1} == {0.0}
+    # each patient dated by the calendar: an onset giving d0 completed years at the
+    # baseline (30 days before the index) and d1 at the follow-up
+    for _, _, _, d0, d1, days in COHORT_WITNESS:
+        assert any(_onset_exists(index, days, d0, d1) for index in
+                   (dt.date(2006, 6, 1), dt.date(2009, 6, 1), dt.date(2013, 6, 1))), (d0, d1, days)

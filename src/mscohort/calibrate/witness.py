@@ -69,17 +69,32 @@ def within_published_ranges(cells: Sequence[Cell], targets: Sequence[Target]) ->
 def years_apart(cell: Cell, reading: Reading) -> range:
     """The completed years of disease a patient of ``cell`` may gain from baseline to
     follow-up (the baseline assessment ``reading.baseline_days`` before the index date),
-    as :func:`mscohort.calibrate.exact.choices` allows them."""
+    as :func:`mscohort.calibrate.exact.choices` allows them.
+
+    Notes
+    -----
+    A relaxation of the calendar, on both ends. The fewest, ``lo // 366`` for ``lo`` days
+    from baseline to the shortest follow-up, holds because any 366 days hold an
+    anniversary. The most, ``hi // 365 + 1``, allows at least one day more than the
+    calendar: ``g`` anniversaries need at least ``1 + 365 (g - 1)`` days, and a 29 February
+    more for every 4 years after the first (:func:`least_followup_days`). Being looser,
+    the solvers' choices hold every cohort the calendar allows, so their infeasibility
+    proofs stay valid; a witness of theirs is checked against the calendar's rule
+    (:func:`least_followup_days`) before it is called one."""
     lo = cell.followup_days[0] + reading.baseline_days
     hi = cell.followup_days[1] + reading.baseline_days
     return range(int(lo // 366), int(hi // 365) + 2)
 
 
 def realise(cell: Cell, value: Sequence[float], measures: Sequence[str],
-            reading: Reading) -> Patient:
+            reading: Reading, fewest_years: bool = False) -> Patient:
     """A patient of ``cell`` whose ``measures`` (of :data:`MEASURES`, the ones the targets
     read) are those of the choice ``value``; the first in the order of baseline EDSS,
-    follow-up EDSS, ``d0`` and ``d1 - d0``. Raises ``ValueError`` when none is."""
+    follow-up EDSS, ``d0`` and ``d1 - d0`` (``fewest_years``: the first of those gaining
+    the fewest completed years of :func:`years_apart`, which the shortest follow-up
+    allows, :func:`least_followup_days`). ``d1`` stops at 30, the MSSS table's last
+    column, so ``d1 - d0`` is then at most the years gained. Raises ``ValueError`` when
+    none is."""
     if len(value) != len(MEASURES):
         raise bad_argument("value", f"a vector of {len(MEASURES)} measures", value)
     unknown = [m for m in measures if m not in MEASURES]
@@ -99,7 +114,8 @@ def realise(cell: Cell, value: Sequence[float], measures: Sequence[str],
         np.abs(got[:, cols] - np.asarray(value, dtype=float)[cols]) < 5e-10).all(axis=1)
     if not hit.any():
         raise ValueError(f"no patient of {cell.name!r} has the measures {tuple(value)}")
-    i = int(np.flatnonzero(hit)[0])
+    found = np.flatnonzero(hit)
+    i = int(found[np.argmin(K[found])] if fewest_years else found[0])
     return Patient(float(STEPS[B[i]]), float(STEPS[F[i]]), int(D0[i]), int(D1[i]))
 
 
@@ -114,13 +130,14 @@ def least_followup_days(gain: int, reading: Reading) -> int:
     (:func:`mscohort.derive.timing.completed_years_expr`), so ``gain`` years gained means
     ``gain`` anniversaries after the baseline, up to and including the follow-up date. The
     first can fall on the day after the baseline; each further one is at least 365 days
-    after the one before (a year without 29 February). So ``gain >= 1`` needs at least
-    ``1 + 365 (gain - 1)`` days from baseline to follow-up, less the baseline's days before
-    the index date. :func:`years_apart` (the solvers' choices) allows one day less (it
-    needs ``365 (gain - 1)`` days), so a solver's witness can ask for one day more than
-    its cell's follow-up allows; this bound is the calendar's."""
+    after the one before (a year without 29 February), and any 4 consecutive years of
+    1901-2099 hold one 29 February. So ``gain >= 1`` needs at least
+    ``1 + 365 (gain - 1) + (gain - 1) // 4`` days from baseline to follow-up, less the
+    baseline's days before the index date. :func:`years_apart` (the solvers' choices) is
+    looser (it needs ``365 (gain - 1)`` days), so a solver's witness can ask for more
+    follow-up than its cell allows; this bound is the calendar's."""
     if isinstance(gain, bool) or not isinstance(gain, int) or gain < 0:
         raise bad_argument("gain", "a whole number of years, 0 or more", gain)
     if gain == 0:
         return 0
-    return max(1 + 365 * (gain - 1) - reading.baseline_days, 0)
+    return max(1 + 365 * (gain - 1) + (gain - 1) // 4 - reading.baseline_days, 0)
