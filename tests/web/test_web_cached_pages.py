@@ -16,6 +16,7 @@ import polars as pl
 from mscohort.web.paging import PAGE_SIZE, ListTable, list_page
 from mscohort.web.workspace import SEED
 from tests.web.conftest import csrf
+from tests.web.seed_record import baseline_visit, screening_visit, step_up
 from tests.web.test_web_pages import load_seed
 
 COLUMNS = ("patient_id", "score", "arm")
@@ -81,9 +82,10 @@ def _row(page: str, table: str, patient: str) -> list[str]:
     raise AssertionError(f"{patient} is not listed")
 
 
-def _correct_baseline(client, value: str, date: str = "2006-07-16") -> None:
-    # TRMS01's baseline EDSS is the visit of 2006-07-16 (5.5), the last before its index
-    # date 2006-08-15 (datasets/seed/edss.csv)
+BASELINE = baseline_visit()  # TRMS01's baseline EDSS visit, read from the seed's files
+
+
+def _correct_baseline(client, value: str, date: str = BASELINE.date) -> None:
     record = json.dumps({"table": "edss", "key": {"patient_id": "TRMS01", "date": date}})
     r = client.post("/patient/correct?id=TRMS01", data={
         "csrf_token": csrf(client, "/patient/history?id=TRMS01"), "record": record,
@@ -95,12 +97,13 @@ def test_the_patient_list_kept_with_the_analysis_shows_a_correction(client) -> N
     load_seed(client)
     columns = client.get("/patients?patients_q=TRMS01").get_data(as_text=True)
     before = _row(columns, "patients", "TRMS01")
-    assert before[3] == "5.5"  # baseline EDSS
+    assert before[3] == BASELINE.text  # baseline EDSS
     client.get("/patients?patients_q=TRMS01")  # a second view: the kept list
-    _correct_baseline(client, "6.0")
+    new = f"{step_up(BASELINE.edss):.1f}"
+    _correct_baseline(client, new)
     after = _row(client.get("/patients?patients_q=TRMS01").get_data(as_text=True),
                  "patients", "TRMS01")
-    assert after[3] == "6.0" and after[:3] == before[:3]
+    assert after[3] == new and after[:3] == before[:3]
 
 
 def test_store_version_summaries_are_kept_and_a_correction_shows_as_its_own_version(
@@ -115,7 +118,7 @@ def test_store_version_summaries_are_kept_and_a_correction_shows_as_its_own_vers
                for r in csv.DictReader(p.read_text("utf-8").splitlines()))
     assert first[1:] == [str(rows), "0", "0"]
     assert client.get("/versions/2").status_code == 404
-    _correct_baseline(client, "6.0")
+    _correct_baseline(client, f"{step_up(BASELINE.edss):.1f}")
     page = client.get("/versions/2").get_data(as_text=True)
     assert "0 added, 1 changed, 0 retracted" in page
     assert _row(page, "patients", "TRMS01")[1:] == ["0", "1", "0"]  # added, changed, retracted
@@ -130,8 +133,10 @@ def test_the_screening_list_kept_with_the_analysis_shows_a_correction(client) ->
     asked = "/safety?screening_q=TRMS01&screening_arm=ALE-naive"
     before = _row(client.get(asked).get_data(as_text=True), "screening", "TRMS01")
     assert before[3] == "not eligible" and "EDSS 3-7" not in before[4]
-    # screened 2012-09-24; its last EDSS in the year before, 2012-09-21, is 5.0: within the
-    # ALE-naive arm's "EDSS 3-7" (datasets/seed/study.toml) until it is corrected to 7.5
-    _correct_baseline(client, "7.5", date="2012-09-21")
+    # its last EDSS in the year before screening is within the ALE-naive arm's "EDSS 3-7"
+    # (datasets/seed/study.toml) until it is corrected to 7.5
+    _, visit = screening_visit()
+    assert 3.0 <= visit.edss <= 7.0, visit
+    _correct_baseline(client, "7.5", date=visit.date)
     after = _row(client.get(asked).get_data(as_text=True), "screening", "TRMS01")
     assert after[3] == "not eligible" and "EDSS 3-7" in after[4]

@@ -8,14 +8,17 @@ import json
 from mscohort.store import StudyStore
 from tests.test_store import snapshot
 from tests.web.conftest import csrf
+from tests.web.seed_record import first_visit, step_up
 from tests.web.test_web_pages import load_seed
 
-RECORD = json.dumps({"table": "edss", "key": {"patient_id": "TRMS01", "date": "2005-12-20"}})
+FIRST = first_visit()  # TRMS01's first EDSS visit, read from the seed's edss.csv
+NEW = f"{step_up(FIRST.edss):.1f}"
+RECORD = json.dumps({"table": "edss", "key": {"patient_id": "TRMS01", "date": FIRST.date}})
 
 
 def _correct(client, **fields: str):
     data = {"csrf_token": csrf(client, "/patient/history?id=TRMS01"), "record": RECORD,
-            "column": "edss", "value": "5.5", "reason": "typo fixed at the clinic",
+            "column": "edss", "value": NEW, "reason": "typo fixed at the clinic",
             "by": "A. Nurse"} | fields
     return client.post("/patient/correct?id=TRMS01", data=data)
 
@@ -26,7 +29,7 @@ def test_the_patient_page_links_to_a_history_of_every_version(client) -> None:
     assert 'id="history-link" href="/patient/history?id=TRMS01"' in page
     page = client.get("/patient/history?id=TRMS01").get_data(as_text=True)
     assert "History of patient TRMS01" in page and 'id="history"' in page
-    assert "edss TRMS01 / 2005-12-20" in page and "<td>added</td>" in page
+    assert f"edss {FIRST.key}" in page and "<td>added</td>" in page
     assert client.get("/patient/history?id=NOBODY").status_code == 404
 
 
@@ -36,13 +39,13 @@ def test_a_correction_with_a_reason_is_a_new_version_in_the_history(client, app)
     assert r.status_code == 302 and r.location.endswith("/patient/history?id=TRMS01")
     page = client.get(r.location).get_data(as_text=True)
     assert "Corrected: import 2: " in page and "edss 1 changed" in page
-    assert "<td>changed</td>" in page and "edss: 5.0 -&gt; 5.5" in page
+    assert "<td>changed</td>" in page and f"edss: {FIRST.text} -&gt; {NEW}" in page
     assert "A. Nurse" in page and "typo fixed at the clinic" in page
     with StudyStore(app.extensions["mscohort"]["workspace"].db, read_only=True) as store:
         edss = store.read("edss")
-        assert edss.filter(edss["patient_id"] == "TRMS01")["edss"][0] == 5.5
+        assert edss.filter(edss["patient_id"] == "TRMS01")["edss"][0] == float(NEW)
         assert store.read("edss", as_of_version=1).filter(
-            edss["patient_id"] == "TRMS01")["edss"][0] == 5.0
+            edss["patient_id"] == "TRMS01")["edss"][0] == FIRST.edss
         assert store.audit()["source"].to_list()[-1] == "web edit"
 
 

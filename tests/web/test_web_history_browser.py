@@ -8,6 +8,7 @@ import pytest
 
 from tests.browser import browser_page
 from tests.web.conftest import import_seed_in_browser
+from tests.web.seed_record import first_visit, step_up
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +24,9 @@ def test_a_coordinator_corrects_one_record_and_sees_its_history(live_server: str
         added = page.locator("#history tbody tr").count()
         assert added > 0
 
-        record = "edss TRMS01 / 2005-12-20"
+        first = first_visit()  # TRMS01's first EDSS visit, read from the seed's edss.csv
+        new = f"{step_up(first.edss):.1f}"
+        record = f"edss {first.key}"
         page.select_option("#correct select[name=record]", label=page.locator(
             "#correct option", has_text=record).inner_text())
         page.fill("#correct input[name=column]", "edss")
@@ -38,12 +41,12 @@ def test_a_coordinator_corrects_one_record_and_sees_its_history(live_server: str
         page.select_option("#correct select[name=record]", label=page.locator(
             "#correct option", has_text=record).inner_text())
         page.fill("#correct input[name=column]", "edss")
-        page.fill("#correct input[name=value]", "5.5")
+        page.fill("#correct input[name=value]", new)
         page.fill("#correct input[name=reason]", "typo fixed at the clinic")
         page.fill("#correct input[name=by]", "A. Nurse")
         page.click("#correct button")
         assert "Corrected: import 2" in page.locator(".messages").inner_text()
         assert page.locator("#history tbody tr").count() == added + 1
         last = page.locator("#history tbody tr").last.inner_text()
-        assert "changed" in last and "edss: 5.0 -> 5.5" in last and "A. Nurse" in last
+        assert "changed" in last and f"edss: {first.text} -> {new}" in last and "A. Nurse" in last
         assert errors == []

@@ -15,15 +15,18 @@ from mscohort.store import StudyStore
 from mscohort.web.workspace import SEED
 from tests.test_store import snapshot
 from tests.web.conftest import csrf
+from tests.web.seed_record import first_visit, step_up, visits
 from tests.web.test_web_pages import load_seed, upload
 
 SEED_FILES = {p.name: p.read_bytes() for p in sorted(SEED.glob("*.csv"))
               if p.name != "residuals.csv"}
-TYPO, FIXED = b"TRMS01,2005-12-20,5.0\n", b"TRMS01,2005-12-20,5.5\n"
+FIRST = first_visit()  # TRMS01's first EDSS visit, read from the seed's edss.csv
+NEW = f"{step_up(FIRST.edss):.1f}"
+TYPO, FIXED = FIRST.line, f"{FIRST.patient_id},{FIRST.date},{NEW}\n".encode()
 
 
 def corrected(**files: bytes) -> dict[str, bytes]:
-    """The seed's files with TRMS01's EDSS of 2005-12-20 corrected from 5.0 to 5.5."""
+    """The seed's files with TRMS01's first EDSS corrected one step up."""
     assert SEED_FILES["edss.csv"].count(TYPO) == 1
     return SEED_FILES | {"edss.csv": SEED_FILES["edss.csv"].replace(TYPO, FIXED)} | files
 
@@ -59,15 +62,15 @@ def test_the_changes_page_shows_each_changed_value_old_and_new_with_its_source(
     upload_id = _upload_id(upload(client, corrected()).location)
     page = client.get(f"/load/{upload_id}/changes").get_data(as_text=True)
     assert "0 records added, 1 record changed (1 value), 0 stored records missing" in page
-    row = ("<td>edss.csv</td><td>2</td><td><a href=\"/patient/history?id=TRMS01\">TRMS01</a>"
-           "</td><td>edss</td><td>TRMS01 / 2005-12-20</td><td>edss</td><td>5.0</td>"
-           "<td>5.5</td>")
+    row = (f"<td>edss.csv</td><td>{FIRST.row}</td><td><a href=\"/patient/history?id=TRMS01\">"
+           f"TRMS01</a></td><td>edss</td><td>{FIRST.key}</td><td>edss</td><td>{FIRST.text}</td>"
+           f"<td>{NEW}</td>")
     assert row in page
     assert 'id="accept"' in page and 'name="csrf_token"' in page and 'id="decline"' in page
     csv = client.get(f"/load/{upload_id}/changes-changed.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert pl.read_csv(csv.data, infer_schema=False).rows() == [
-        ("edss.csv", "2", "TRMS01", "edss", "TRMS01 / 2005-12-20", "edss", "5.0", "5.5")]
+        ("edss.csv", str(FIRST.row), "TRMS01", "edss", FIRST.key, "edss", FIRST.text, NEW)]
     assert client.get(f"/load/{upload_id}/changes-other.csv").status_code == 404
 
 
@@ -116,10 +119,10 @@ def test_accepting_imports_a_new_version_shown_with_links_to_each_patients_histo
     assert ('<td><a href="/patient/history?id=TRMS01">TRMS01</a></td><td>0</td><td>1</td>'
             '<td>0</td>') in page
     history = client.get("/patient/history?id=TRMS01").get_data(as_text=True)
-    assert "edss: 5.0 -&gt; 5.5" in history and "<td>changed</td>" in history
+    assert f"edss: {FIRST.text} -&gt; {NEW}" in history and "<td>changed</td>" in history
     with StudyStore(_db(app), read_only=True) as store:
         edss = store.read("edss").filter(pl.col("patient_id") == "TRMS01")
-        assert edss["edss"][0] == 5.5
+        assert edss["edss"][0] == float(NEW)
         audit = store.audit().row(1, named=True)
         files = store.import_files().filter(pl.col("import_id") == 2)
     assert (audit["imported_by"], audit["reason"], audit["rows_changed"]) == (
@@ -136,15 +139,17 @@ def test_missing_records_are_retracted_only_when_ticked(client, app) -> None:
     check = client.get(f"/load/{upload_id}").get_data(as_text=True)
     assert "1 stored record is not in these files: an import keeps it" in check
     page = client.get(f"/load/{upload_id}/changes").get_data(as_text=True)
-    assert "<td>edss</td><td>TRMS01</td><td>TRMS01 / 2005-12-20</td>" in page
+    assert f"<td>edss</td><td>TRMS01</td><td>{FIRST.key}</td>" in page
     assert 'id="retract"' in page
     csv = client.get(f"/load/{upload_id}/changes-missing.csv").data.decode()
-    assert csv.splitlines() == ["table,patient_id,record", "edss,TRMS01,TRMS01 / 2005-12-20"]
+    assert csv.splitlines() == ["table,patient_id,record", f"edss,TRMS01,{FIRST.key}"]
     r = _accept(client, upload_id, retract_missing="1", reason="duplicate visit removed")
     page = client.get(r.location, follow_redirects=True).get_data(as_text=True)
     assert "0 added, 0 changed, 1 retracted" in page
     with StudyStore(_db(app), read_only=True) as store:
-        assert store.read("edss").filter(pl.col("patient_id") == "TRMS01").height == 16
+        # every visit of TRMS01 in the seed's file but the retracted one
+        assert store.read("edss").filter(
+            pl.col("patient_id") == "TRMS01").height == len(visits()) - 1
 
 
 def test_an_acceptance_for_a_study_changed_meanwhile_is_refused(client, app) -> None:

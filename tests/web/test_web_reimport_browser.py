@@ -1,5 +1,5 @@
 """In a real headless browser (Debian chromium) against waitress, as a coordinator would
-(issue #19): import the example, re-upload it with one EDSS corrected from 5.0 to 5.5, see
+(issue #19): import the example, re-upload it with one EDSS corrected one step up, see
 the changed value on the changes page, be told that an empty reason is refused, accept with
 a reason and a name, and see the history with the old and the new version, who, why and
 the source file. The changes, version and history pages fit a 390 px wide phone. And the
@@ -17,10 +17,12 @@ import pytest
 from mscohort.web.workspace import SEED
 from tests.browser import browser_page
 from tests.web.conftest import Http, settle
-from tests.web.test_web_reimport import corrected
+from tests.web.seed_record import step_down
+from tests.web.test_web_reimport import FIRST, NEW, corrected
 
 pytestmark = pytest.mark.slow
 PHONE = {"width": 390, "height": 844}
+DOWN = f"{step_down(FIRST.edss):.1f}"  # the correction the clinic's next export would undo
 
 
 def import_seed_without_analysis(base: str) -> None:
@@ -68,7 +70,7 @@ def test_a_coordinator_reimports_a_corrected_file_and_accepts_the_change(
         rows = page.locator("#changed tbody tr")
         assert rows.count() == 1
         assert rows.first.locator("td").all_inner_texts() == [
-            "edss.csv", "2", "TRMS01", "edss", "TRMS01 / 2005-12-20", "edss", "5.0", "5.5"]
+            "edss.csv", str(FIRST.row), "TRMS01", "edss", FIRST.key, "edss", FIRST.text, NEW]
         page.set_viewport_size(PHONE)
         assert _fits_the_width(page)
         assert page.locator("#accept-button").is_visible()
@@ -98,11 +100,11 @@ def test_a_coordinator_reimports_a_corrected_file_and_accepts_the_change(
 
         assert page.locator("h1").inner_text() == "History of patient TRMS01"
         versions = page.locator("#history tbody tr", has_text="edss").filter(
-            has_text="TRMS01 / 2005-12-20")
+            has_text=FIRST.key)
         assert versions.count() == 2
         first, last = versions.nth(0).inner_text(), versions.nth(1).inner_text()
-        assert "added" in first and "edss=5.0" in first and "edss.csv" in first
-        assert "changed" in last and "edss: 5.0 -> 5.5" in last
+        assert "added" in first and f"edss={FIRST.text}" in first and "edss.csv" in first
+        assert "changed" in last and f"edss: {FIRST.text} -> {NEW}" in last
         assert "A. Nurse" in last and "typo fixed at the clinic" in last
         assert "edss.csv" in last
         page.set_viewport_size(PHONE)
@@ -132,10 +134,10 @@ def test_a_coordinator_sees_the_correction_a_reupload_would_undo_and_takes_the_f
     with browser_page() as (page, errors, requests):
         page.goto(live_server + "/patient/history?id=TRMS01")
         page.select_option("select[name=record]", json.dumps(
-            {"table": "edss", "key": {"patient_id": "TRMS01", "date": "2005-12-20"}}))
+            {"table": "edss", "key": {"patient_id": "TRMS01", "date": FIRST.date}}))
         page.fill("input[name=column]", "edss")
-        page.fill("input[name=value]", "4.5")
-        page.fill("input[name=reason]", "5.0 was a typo for 4.5 per clinic notes")
+        page.fill("input[name=value]", DOWN)
+        page.fill("input[name=reason]", f"{FIRST.text} was a typo for {DOWN} per clinic notes")
         page.fill("input[name=by]", "C. Coordinator")
         page.click("text=Store the correction")
         page.wait_for_selector(".messages:has-text('Corrected: import 2')", timeout=90_000)
@@ -151,10 +153,10 @@ def test_a_coordinator_sees_the_correction_a_reupload_would_undo_and_takes_the_f
         assert row.count() == 1
         cells = row.first.locator("td").all_inner_texts()
         assert cells[1:] == [
-            "TRMS01", "edss TRMS01 / 2005-12-20: edss", "4.5", "5.0", "5.0",
+            "TRMS01", f"edss {FIRST.key}: edss", DOWN, FIRST.text, FIRST.text,
             f"would undo a correction: version 2, by C. Coordinator on "
-            f"{dt.date.today().isoformat()}: 5.0 was a typo for 4.5 per clinic notes",
-            "edss.csv, row 2"]
+            f"{dt.date.today().isoformat()}: {FIRST.text} was a typo for {DOWN} per clinic "
+            "notes", f"edss.csv, row {FIRST.row}"]
         box = page.locator("#take-1")
         assert not box.is_checked()
         page.set_viewport_size(PHONE)
@@ -168,6 +170,6 @@ def test_a_coordinator_sees_the_correction_a_reupload_would_undo_and_takes_the_f
         assert "1 correction made in mscohort overwritten with the file's value" in \
             page.locator(".messages").inner_text()
         decided = page.locator("#decided tbody tr").first.locator("td").all_inner_texts()
-        assert decided[:7] == ["overwritten", "edss", "TRMS01 / 2005-12-20", "edss", "undo",
-                               "4.5", "5.0"]
+        assert decided[:7] == ["overwritten", "edss", FIRST.key, "edss", "undo", DOWN,
+                               FIRST.text]
         assert errors == [] and all(r.startswith(live_server) for r in requests)

@@ -19,28 +19,30 @@ from mscohort.store.reimport import stored_corrections
 from mscohort.web import WebConfig
 from tests.test_store import snapshot
 from tests.web.conftest import Http, free_port, serving, settle
-from tests.web.test_web_reimport import SEED_FILES
-from tests.web.test_web_reimport_browser import import_seed_without_analysis
+from tests.web.seed_record import visits
+from tests.web.test_web_reimport import FIRST, SEED_FILES
+from tests.web.test_web_reimport_browser import DOWN, import_seed_without_analysis
 
-RECORD = json.dumps({"table": "edss", "key": {"patient_id": "TRMS01", "date": "2005-12-20"}})
+RECORD = json.dumps({"table": "edss", "key": {"patient_id": "TRMS01", "date": FIRST.date}})
 NEW_RELAPSE = b"TRMS01,2014-09-01,mild,false\n"  # the clinic's next export brings a relapse
-CHOICE = json.dumps(["edss", "TRMS01 / 2005-12-20", "edss"])
+CHOICE = json.dumps(["edss", FIRST.key, "edss"])
+REASON = f"{FIRST.text} was a typo for {DOWN} per clinic notes"
 
 
 def _next_export() -> dict[str, bytes]:
-    """The seed's files (TRMS01's EDSS of 2005-12-20 still 5.0) and one new relapse."""
+    """The seed's files (TRMS01's first EDSS still as shipped) and one new relapse."""
     return SEED_FILES | {"relapses.csv": SEED_FILES["relapses.csv"] + NEW_RELAPSE}
 
 
 def _corrected_and_reuploaded(base: str) -> tuple[Http, str]:
-    """Import the seed, correct TRMS01's EDSS of 2005-12-20 from 5.0 to 4.5 on the history
-    page, upload the next export and open its changes page: (client, changes page path)."""
+    """Import the seed, correct TRMS01's first EDSS one step down on the history page,
+    upload the next export and open its changes page: (client, changes page path)."""
     import_seed_without_analysis(base)
     c = Http(base)
     page = "/patient/history?id=TRMS01"
     r = c.post("/patient/correct?id=TRMS01", {
-        "csrf_token": c.csrf(page), "record": RECORD, "column": "edss", "value": "4.5",
-        "reason": "5.0 was a typo for 4.5 per clinic notes", "by": "C. Coordinator"})
+        "csrf_token": c.csrf(page), "record": RECORD, "column": "edss", "value": DOWN,
+        "reason": REASON, "by": "C. Coordinator"})
     assert "Corrected: import 2" in settle(c, r).text
     check = settle(c, c.upload("/load", [("files", n, b) for n, b in _next_export().items()]))
     assert "the files change 1 stored record" in check.text, check.text
@@ -59,7 +61,7 @@ def _edss(db: Path) -> float:
     with StudyStore(db, read_only=True) as store:
         edss = store.read("edss")
     return edss.filter((pl.col("patient_id") == "TRMS01")
-                       & (pl.col("date") == dt.date(2005, 12, 20)))["edss"][0]
+                       & (pl.col("date") == dt.date.fromisoformat(FIRST.date)))["edss"][0]
 
 
 def test_the_changes_page_names_the_correction_a_reupload_would_undo_and_keeps_it(
@@ -72,23 +74,23 @@ def test_the_changes_page_names_the_correction_a_reupload_would_undo_and_keeps_i
         assert "1 of the changed values was corrected in mscohort since its record was last " \
             "imported" in page and "keeps this correction" in page
         # the changed value itself says so, and the corrections table gives who, when, why
-        assert "<td>5.0</td><td>would undo a correction (version 2): kept unless you take " \
+        assert f"<td>{FIRST.text}</td><td>would undo a correction (version 2): kept unless " \
+            "you take " \
             "the file&#39;s value</td>" in page
         row = re.search(r'<tr class="undo">(.*?)</tr>', page, re.S).group(1)  # type: ignore[union-attr]
         cells = [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r"<td>(.*?)</td>", row,
                                                                          re.S)]
         assert cells[1:] == [
-            "TRMS01", "edss TRMS01 / 2005-12-20: edss", "4.5", "5.0", "5.0",
+            "TRMS01", f"edss {FIRST.key}: edss", DOWN, FIRST.text, FIRST.text,
             f"would undo a correction: version 2, by C. Coordinator on "
-            f"{dt.date.today().isoformat()}: 5.0 was a typo for 4.5 per clinic notes",
-            "edss.csv, row 2"]
+            f"{dt.date.today().isoformat()}: {REASON}", f"edss.csv, row {FIRST.row}"]
         box = re.search(r'<input type="checkbox" form="accept" name="take_file"[^>]*>', page)
         assert box is not None and "checked" not in box.group(0)
         r = settle(c, _accept(c, changes, page))  # the box left unticked
         assert r.status == 200 and "Store version 3" in r.text
         assert 'id="decided"' in r.text and "<td>kept</td>" in r.text
     db = config.workspace / "study.duckdb"
-    assert _edss(db) == 4.5  # the correction stays
+    assert _edss(db) == float(DOWN)  # the correction stays
     with StudyStore(db, read_only=True) as store:
         relapses = store.read("relapses")
         decided = stored_corrections(store.con, 3)
@@ -96,7 +98,7 @@ def test_the_changes_page_names_the_correction_a_reupload_would_undo_and_keeps_i
                            & (pl.col("onset_date") == dt.date(2014, 9, 1))).height == 1
     assert decided.select("decision", "kind", "stored", "file_value", "correction_version",
                           "imported_by", "reason").rows() == [
-        ("kept", "undo", "4.5", "5.0", 2, "D. Manager", "November export")]
+        ("kept", "undo", DOWN, FIRST.text, 2, "D. Manager", "November export")]
 
 
 def test_ticking_take_the_files_value_overwrites_the_correction_with_who_and_why(
@@ -108,9 +110,9 @@ def test_ticking_take_the_files_value_overwrites_the_correction_with_who_and_why
         r = settle(c, _accept(c, changes, page, take_file=CHOICE))
         assert "Store version 3" in r.text and "<td>overwritten</td>" in r.text
         history = c.get("/patient/history?id=TRMS01").text
-        assert "edss: 4.5 -&gt; 5.0" in history and "D. Manager" in history
+        assert f"edss: {DOWN} -&gt; {FIRST.text}" in history and "D. Manager" in history
     db = config.workspace / "study.duckdb"
-    assert _edss(db) == 5.0
+    assert _edss(db) == FIRST.edss
     with StudyStore(db, read_only=True) as store:
         assert stored_corrections(store.con, 3)["decision"].to_list() == ["overwritten"]
 
@@ -122,7 +124,7 @@ def test_a_box_for_no_listed_correction_is_refused_and_nothing_is_stored(
         c, changes = _corrected_and_reuploaded(base)
         before = snapshot(config.workspace / "study.duckdb")
         page = c.get(changes).text
-        other = json.dumps(["edss", "TRMS01 / 2006-07-16", "edss"])
+        other = json.dumps(["edss", visits()[1].key, "edss"])  # a record not corrected
         r = _accept(c, changes, page, take_file=other)
         assert r.status == 400
         assert "`take_file` must be a correction listed on this page" in html.unescape(r.text)

@@ -238,8 +238,8 @@ def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
     try:
         import ortools  # noqa: F401
     except ModuleNotFoundError:
-        raise UsageError("the calibration's repair step needs OR-Tools: pip install "
-                         "'mscohort[exact]'.") from None
+        raise UsageError("OR-Tools is not installed; the calibration's repair step uses it: "
+                         "pip install 'mscohort[exact]'.") from None
     steps: list[RepairStep] = []
     _, err = _current(model, p)
     for r in range(rounds):
