@@ -27,12 +27,12 @@ def test_pages_answer_while_an_import_runs_and_a_double_import_is_one(tmp_path: 
         action = re.search(r'action="(/load/[^"]+/import)"', check.text).group(1)  # type: ignore[union-attr]
         token = c.csrf()
         with STORE_LOCK:  # the import job waits for the store: an import that takes long
-            first = c.post(action, {"csrf_token": token})
+            first = c.post(action, {"csrf_token": token, "by": "A. Coordinator"})
             assert first.status == 302 and first.location.startswith("/jobs/")
             # the same upload imported again at once (another tab, a second click)
             with ThreadPoolExecutor(4) as pool:
                 again = list(pool.map(lambda _: Http(url, cookie=c.cookie).post(
-                    action, {"csrf_token": token}), range(4)))
+                    action, {"csrf_token": token, "by": "A. Coordinator"}), range(4)))
             assert {(r.status, r.headers["location"]) for r in again} == {
                 (302, first.location + "?again=1")}
             progress = c.get(first.location + "?again=1")
@@ -56,7 +56,7 @@ def test_pages_answer_while_an_import_runs_and_a_double_import_is_one(tmp_path: 
         assert done.text.count("Imported: ") == 1  # imported once
         assert "60 of 60 patients analysed" in done.text
         # the upload is gone; importing it again says so
-        late = settle(c, c.post(action, {"csrf_token": c.csrf()}))
+        late = settle(c, c.post(action, {"csrf_token": c.csrf(), "by": "A. Coordinator"}))
         assert "no longer available" in late.text
 
 

@@ -147,7 +147,7 @@ def test_the_log_has_no_patient_data(client, caplog) -> None:
     upload = client.post("/load/example", data={"csrf_token": csrf(client)}).location
     text = client.get(upload).get_data(as_text=True)
     action = re.search(r'action="(/load/[^"]+/import)"', text).group(1)  # type: ignore[union-attr]
-    client.post(action, data={"csrf_token": csrf(client)})
+    client.post(action, data={"csrf_token": csrf(client), "by": "A. Coordinator"})
     client.get("/patients/TRMS07")
     client.get("/patients/NOT-A-PATIENT")
     logged = "\n".join(r.getMessage() for r in caplog.records)
