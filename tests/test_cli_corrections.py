@@ -97,3 +97,15 @@ def test_an_analysis_records_the_store_version_and_as_of_version_reproduces_it(
                        "--out", tmp_path / "r.html", "--quiet")
     assert code == 0, output
     assert "Store version read: 1 (as of an earlier version)" in (tmp_path / "r.html").read_text()
+
+
+def test_a_plain_import_records_who_and_why(toy_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    code, output = run("import", toy_dir, "--db", db, "--by", "B. Doctor", "--reason",
+                       "November export")
+    assert code == 0, output
+    code, output = run("history", "--db", db, "--patient", "P01", "--json")
+    rows = [r for r in json.loads(output) if r["record"] == "P01 / 2005-03-10"
+            and r["table_name"] == "edss"]
+    assert [(r["version"], r["action"], r["imported_by"], r["reason"]) for r in rows] == [
+        (1, "added", "B. Doctor", "November export")]

@@ -31,8 +31,8 @@ def import_(
     accept_changes: Annotated[bool, typer.Option(
         "--accept-changes", help="Apply changed values as corrections (needs --reason and "
         "--by); the stored values stay in the history.")] = False,
-    reason: Annotated[str | None, typer.Option(help="Why the data change (audit trail).")]
-    = None,
+    reason: Annotated[str | None, typer.Option(
+        help="Why the files are imported or the data change (audit trail).")] = None,
     by: Annotated[str | None, typer.Option(help="Who imports (audit trail).")] = None,
     retract_missing: Annotated[bool, typer.Option(
         "--retract-missing", help="With --accept-changes: retract stored records absent from "
@@ -83,7 +83,7 @@ def import_(
                             "changes stored values: who and why)", None, shown="it alone")
         with stage_bar(err, "Importing", IMPORT_STAGES) as progress:
             result = import_folder(path, db, mapping=load_mapping(mapping), as_of=as_of_day(as_of),
-                                   accept=accept, by=by, progress=progress,
+                                   accept=accept, by=by, reason=reason, progress=progress,
                                    issues_out=issues_out)
     except UsageError as exc:
         raise usage_exit(exc) from None
