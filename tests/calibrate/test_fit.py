@@ -89,3 +89,25 @@ def test_cost_is_zero_when_every_target_prints_alike() -> None:
     # 1.25 prints as 1.2 (banker's) or 1.3; within 0.45 of a printed unit of 1.3 is 0.045:
     # |1.25 - 1.3| = 0.05 -> 0.5 units; SD 0.957 vs 1.0 -> 0.43 units -> 0
     np.testing.assert_allclose(model.errors(v), [0.5, 0.0, 0.0, 0.0, 0.5])
+
+
+def test_the_annealing_keeps_each_baseline_step_inside_its_bounds() -> None:
+    from mscohort.calibrate.fit import Bounds, anneal
+
+    # a mean baseline EDSS of 1.5 pulls every patient down; patient 0 may not go below
+    # EDSS 3.0 (a protocol's screening range), the others may
+    assert STEPS[5] == 3.0
+    n = 4
+    members = np.ones((1, n), dtype=bool)
+    model = Model([Target(0, 2, "mean", 1.5, 1)], members, dt.date(2014, 6, 30), 30, 28.0)
+    p = Patients(age=np.full(n, 50), followup_days=np.full(n, 400),
+                 base_step=np.full(n, 8), last_step=np.full(n, 8), duration=np.full(n, 10),
+                 end_offset_days=np.zeros(n, dtype=np.int64))
+    low = np.array([5, 0, 0, 0])
+    bounds = Bounds((np.full(n, 300), np.full(n, 500)),
+                    base_step=(low, np.full(n, STEPS.size - 1)))
+    anneal(model, p, bounds, np.random.default_rng(0), steps=20_000, t_start=2.0,
+           t_end=0.01, moves=("baseline EDSS", "both EDSS", "EDSS keeping MSSS", "swap"))
+    assert p.base_step[0] >= 5 and (p.base_step >= low).all()
+    assert p.base_step[1:].min() < 5  # the others went below 3.0
+    assert model.errors(model.values(p)).sum() == 0  # (3.0 + 3 x 1.0) / 4 = 1.5

@@ -67,6 +67,15 @@ class Bounds:
     followup_days: tuple[np.ndarray, np.ndarray]  #: per patient, from its cohort
     onset_age: tuple[int, int] = (16, 55)
     age: tuple[int, int] = (18, 75)
+    #: per patient, the lowest and highest baseline EDSS step (indices into :data:`STEPS`;
+    #: None: every step), e.g. a protocol's screening EDSS range
+    base_step: tuple[np.ndarray, np.ndarray] | None = None
+
+    def base_steps(self, n: int) -> np.ndarray:
+        """The baseline step bounds as a (2, ``n``) array (every step when None)."""
+        if self.base_step is None:
+            return np.array([np.zeros(n), np.full(n, STEPS.size - 1)], dtype=np.int64)
+        return np.stack(self.base_step).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -179,7 +188,7 @@ def anneal(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
     limits = np.array([bounds.age[0], bounds.age[1], bounds.onset_age[0], bounds.onset_age[1]],
                       dtype=np.int64)
     epoch = dt.date(1970, 1, 1).toordinal()
-    fu = np.stack(bounds.followup_days).astype(np.int64)
+    fu = np.vstack([np.stack(bounds.followup_days), bounds.base_steps(n)]).astype(np.int64)
     args = (fu, limits, model.interim.toordinal() - epoch, model.baseline_days,
             model.unit_days, STEPS, _MSSS, model.members, *model._t)
     anneal_kernel(state, *args, *draws, partner.astype(np.int64), t_start, t_end)
@@ -191,7 +200,9 @@ def anneal(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
 
 def _valid(p: Patients, i: int, b: Bounds) -> bool:
     onset_age = p.age[i] - p.duration[i] - 1
+    steps = b.base_steps(p.age.size)
     return bool(b.age[0] <= p.age[i] <= b.age[1]
                 and b.followup_days[0][i] <= p.followup_days[i] <= b.followup_days[1][i]
-                and 0 <= p.base_step[i] < STEPS.size and 0 <= p.last_step[i] < STEPS.size
+                and steps[0, i] <= p.base_step[i] <= steps[1, i]
+                and 0 <= p.last_step[i] < STEPS.size
                 and 1 <= p.duration[i] <= 40 and b.onset_age[0] <= onset_age <= b.onset_age[1])

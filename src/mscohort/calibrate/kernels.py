@@ -3,7 +3,9 @@ the cost of the targets, the annealing and the coordinate-descent polish.
 
 Dates are days since 1970-01-01; the state of the patients is one int64 array with rows
 age, follow-up days, baseline step, follow-up step, duration, end offset (see
-:class:`mscohort.calibrate.fit.Patients`).
+:class:`mscohort.calibrate.fit.Patients`). ``fu`` holds each patient's bounds (columns):
+the lowest and highest follow-up days, then the lowest and highest baseline EDSS step
+(:class:`mscohort.calibrate.fit.Bounds`).
 """
 
 from __future__ import annotations
@@ -94,7 +96,8 @@ def _row(state: np.ndarray, i: int, interim: int, base_days: int, unit_days: flo
 def _ok(state: np.ndarray, i: int, fu: np.ndarray, limits: np.ndarray, n_steps: int) -> bool:
     onset_age = state[0, i] - state[4, i] - 1
     return (limits[0] <= state[0, i] <= limits[1] and fu[0, i] <= state[1, i] <= fu[1, i]
-            and 0 <= state[2, i] < n_steps and 0 <= state[3, i] < n_steps
+            and fu[2, i] <= state[2, i] <= fu[3, i] and 0 <= state[2, i] < n_steps
+            and 0 <= state[3, i] < n_steps
             and 1 <= state[4, i] <= 40 and limits[2] <= onset_age <= limits[3])
 
 

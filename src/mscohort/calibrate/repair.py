@@ -94,8 +94,9 @@ def choices(model: Model, p: Patients, bounds: Bounds, i: int, step_radius: int,
     end, _, _, onset = model.dates(p, i)
     gained = _years(onset, end) - int(p.duration[i])
     b0, f0, d0 = int(p.base_step[i]), int(p.last_step[i]), int(p.duration[i])
+    low, high = (int(s) for s in bounds.base_steps(p.age.size)[:, i])
     rows, vals = [], []
-    for b in range(max(0, b0 - step_radius), min(STEPS.size - 1, b0 + step_radius) + 1):
+    for b in range(max(low, b0 - step_radius), min(high, b0 + step_radius) + 1):
         for f in range(max(0, f0 - step_radius), min(STEPS.size - 1, f0 + step_radius) + 1):
             for d in range(max(1, d0 - year_radius), min(40, d0 + year_radius) + 1):
                 onset_age = int(p.age[i]) - d - 1
@@ -111,6 +112,12 @@ def choices(model: Model, p: Patients, bounds: Bounds, i: int, step_radius: int,
     if not np.allclose(scaled, ints, atol=1e-6):
         raise ValueError("an EDSS or MSSS value is not a whole number of its unit (SCALE)")
     return np.array(rows, dtype=np.int64), ints
+
+
+def _within(bounds: Bounds, p: Patients, i: int) -> bool:
+    """Whether patient ``i``'s baseline step is inside their bounds."""
+    low, high = bounds.base_steps(p.age.size)[:, i]
+    return bool(low <= p.base_step[i] <= high)
 
 
 def _current(model: Model, p: Patients) -> tuple[np.ndarray, np.ndarray]:
@@ -158,9 +165,13 @@ def solve_neighbourhood(model: Model, p: Patients, bounds: Bounds, freed: list[i
             goal_targets.append(k)
         terms = [(x[i][c], int(opts[i][1][c, col])) for i in mine for c in range(len(x[i]))]
         _constrain(cp, t, flag, terms, fixed, int(inside.sum()), s)
-    if not goals:
+    # a freed patient outside their bounds (a protocol's baseline EDSS) must come inside:
+    # then a solution meeting as many goals as now is an improvement
+    outside = [i for i in freed if not _within(bounds, p, i)]
+    if not goals and not outside:
         return "no better", {}
-    cp.maximize(sum(w * g for w, g in goals))
+    if goals:
+        cp.maximize(sum(w * g for w, g in goals))
     before = sum(w for (w, _), k in zip(goals, goal_targets, strict=True) if err[k] == 0)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
@@ -171,7 +182,7 @@ def solve_neighbourhood(model: Model, p: Patients, bounds: Bounds, freed: list[i
         return "infeasible", {}
     if status not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
         return "unknown", {}
-    if solver.objective_value < before + 0.5:
+    if goals and solver.objective_value < before + (-0.5 if outside else 0.5):
         return "no better", {}
     chosen = {}
     for i in freed:
