@@ -105,3 +105,29 @@ def test_bad_arguments_are_named() -> None:
         repair(model, p, bounds, np.random.default_rng(0), rounds=-1)
     with pytest.raises(InvalidArgumentError, match="`size` must be a whole number >= 1; got 0"):
         repair(model, p, bounds, np.random.default_rng(0), size=0)
+
+
+def test_the_choices_keep_the_baseline_step_inside_the_patients_bounds() -> None:
+    p, bounds = _cohort()
+    low, high = np.array([7, 0, 0, 0]), np.full(4, STEPS.size - 1)
+    bounded = dataclasses.replace(bounds, base_step=(low, high))
+    rows, _ = choices(_model([]), p, bounded, 0, step_radius=2, year_radius=1)
+    assert sorted({int(b) for b in rows[:, 0]}) == [7, 8]  # 6 - 2 .. 6 + 2, at least 7
+    rows, _ = choices(_model([]), p, bounded, 1, step_radius=2, year_radius=1)
+    assert sorted({int(b) for b in rows[:, 0]}) == [4, 5, 6, 7, 8]
+
+
+def test_a_patient_below_their_bound_is_brought_inside_keeping_the_met_mean() -> None:
+    # all four at EDSS 3.5 (STEPS[6]) meet the mean 3.5; patient 0 must be at 4.0 or more
+    # (a protocol's screening range): another patient makes up for it, the mean stays met
+    targets = [Target(0, BASE, "mean", 3.5, 1)]
+    model = _model(targets)
+    p, bounds = _cohort()
+    low = np.array([7, 0, 0, 0])
+    bounded = dataclasses.replace(bounds, base_step=(low, np.full(4, STEPS.size - 1)))
+    steps = repair(model, p, bounded, np.random.default_rng(0), rounds=1, size=4,
+                   deterministic_time=5.0)
+    assert [(s.target, s.freed, s.kept) for s in steps] == [(-1, (0, 1, 2, 3), True)]
+    assert STEPS[p.base_step[0]] >= 4.0
+    assert STEPS[p.base_step].sum() == pytest.approx(14.0)
+    assert model.errors(model.values(p)).tolist() == [0.0]

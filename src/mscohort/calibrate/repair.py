@@ -5,11 +5,13 @@ A published number outside the proved conflicts that the annealing still misses 
 turn; a neighbourhood is a seeded sample of the patients of its group (the others are
 fixed). Each freed patient keeps their age, follow-up and dates and chooses one of the
 *choices* near their fitted values: baseline and follow-up EDSS steps within
-``step_radius`` and a disease duration at baseline within ``year_radius`` completed years
-(the duration at follow-up moves with it: the onset moves by whole years, so the years
-gained by the follow-up date stay the same). The program, in whole numbers (EDSS in half
-steps, MSSS in thousandths, as :mod:`mscohort.calibrate.exact_sat`), holds every published
-number of the freed patients' groups over those choices and the fixed patients' values:
+``step_radius`` (the baseline step inside the patient's bounds, :class:`Bounds`: a
+protocol's screening EDSS) and a disease duration at baseline within ``year_radius``
+completed years (the duration at follow-up moves with it: the onset moves by whole
+years, so the years gained by the follow-up date stay the same). The program, in whole
+numbers (EDSS in half steps, MSSS in thousandths, as :mod:`mscohort.calibrate.exact_sat`),
+holds every published number of the freed patients' groups over those choices and the
+fixed patients' values:
 
 * mean: the group's sum strictly inside ``N`` times the printed interval;
 * SD: ``N Q - S^2`` strictly inside ``N (N - 1)`` times the squared interval (``S * S`` a
@@ -69,7 +71,7 @@ class RepairStep:
     """One neighbourhood tried: the missed number aimed at, the freed patients (indices),
     the solver's status and whether the cohort was changed."""
 
-    target: int
+    target: int  #: the target's index; ``-1 - i``: patient ``i`` brought inside their bounds
     freed: tuple[int, ...]
     status: str
     kept: bool
@@ -226,22 +228,29 @@ def _constrain(cp: Any, t: Target, flag: Any, terms: list[tuple[Any, int]],
         raise ValueError(f"the repair does not model the {t.stat} of an EDSS or MSSS measure")
 
 
-def _score(model: Model, err: np.ndarray) -> tuple[int, int, float, float]:
+def _score(model: Model, err: np.ndarray, outside: int = 0
+           ) -> tuple[int, int, int, float, float]:
     heavy = np.array([t.weight >= 1 for t in model.targets])
-    return (int((err[heavy] > 0).sum()), int((err[~heavy] > 0).sum()),
+    return (outside, int((err[heavy] > 0).sum()), int((err[~heavy] > 0).sum()),
             float(err[heavy].sum()), float(err[~heavy].sum()))
+
+
+def _outside(bounds: Bounds, p: Patients) -> list[int]:
+    return [i for i in range(p.age.size) if not _within(bounds, p, i)]
 
 
 def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
            rounds: int = 4, size: int = 8, deterministic_time: float = 20.0,
            members: bool = True,
            progress: Callable[[str], None] | None = None) -> list[RepairStep]:
-    """Large-neighbourhood search on ``p`` (changed in place): for every number outside the
-    conflicts still missed (once there are none and ``members``: every missed member of a
-    conflict), ``rounds`` neighbourhoods of ``size`` patients of its group (seeded), each
-    solved by :func:`solve_neighbourhood`; a solution is kept only when every number
-    outside the conflicts met before stays met and more numbers are met (outside the
-    conflicts first). Returns the steps tried."""
+    """Large-neighbourhood search on ``p`` (changed in place): for every patient outside
+    their bounds (``bounds.base_step``, a protocol's screening EDSS) and every number
+    outside the conflicts still missed (once there are none and ``members``: every missed
+    member of a conflict), ``rounds`` neighbourhoods of ``size`` patients (seeded: the
+    patient and others of their groups; the number's group), each solved by
+    :func:`solve_neighbourhood`; a solution is kept only when every number outside the
+    conflicts met before stays met and fewer patients are outside their bounds or more
+    numbers are met (outside the conflicts first). Returns the steps tried."""
     if rounds < 0:
         raise bad_argument("rounds", "a whole number >= 0", rounds)
     if size < 1:
@@ -254,31 +263,42 @@ def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
     steps: list[RepairStep] = []
     _, err = _current(model, p)
     for r in range(rounds):
-        missed = [k for k, t in enumerate(model.targets)
-                  if err[k] > 0 and t.weight >= 1 and t.measure in SCALE]
+        # patients outside their bounds first (target -1 - patient), then the numbers
+        missed = [-1 - i for i in _outside(bounds, p)]
+        missed += [k for k, t in enumerate(model.targets)
+                   if err[k] > 0 and t.weight >= 1 and t.measure in SCALE]
         if not missed and members:
             missed = [k for k, t in enumerate(model.targets)
                       if err[k] > 0 and t.weight < 1 and t.measure in SCALE]
         if not missed:
             break
         for k in missed:
-            if err[k] == 0:
+            if (k >= 0 and err[k] == 0) or (k < 0 and _within(bounds, p, -1 - k)):
                 continue
-            group = np.flatnonzero(model.members[model.targets[k].group])
-            freed = sorted(int(i) for i in rng.choice(group, min(size, group.size),
-                                                       replace=False))
+            if k < 0:  # the patient and others of the groups they are in
+                share = model.members[:, -1 - k].copy()
+                group = np.flatnonzero(model.members[share].any(axis=0))
+                group = group[group != -1 - k]
+                freed = sorted([-1 - k, *(int(i) for i in rng.choice(
+                    group, min(size - 1, group.size), replace=False))])
+            else:
+                group = np.flatnonzero(model.members[model.targets[k].group])
+                freed = sorted(int(i) for i in rng.choice(group, min(size, group.size),
+                                                           replace=False))
             status, chosen = solve_neighbourhood(model, p, bounds, freed,
                                                  deterministic_time=deterministic_time,
                                                  seed=r)
             kept = False
             if chosen:
+                old_outside = _outside(bounds, p)
                 old = {i: (p.base_step[i], p.last_step[i], p.duration[i]) for i in chosen}
                 for i, (b, f, d) in chosen.items():
                     p.base_step[i], p.last_step[i], p.duration[i] = b, f, d
                 _, new = _current(model, p)
                 heavy = np.array([t.weight >= 1 for t in model.targets])
                 lost = ((err == 0) & (new > 0) & heavy).any()
-                if not lost and _score(model, new) < _score(model, err):
+                if not lost and (_score(model, new, len(_outside(bounds, p)))
+                                 < _score(model, err, len(old_outside))):
                     err, kept = new, True
                 else:
                     for i, (b, f, d) in old.items():

@@ -63,7 +63,21 @@ def _start(design: Design, members: np.ndarray, rng: np.random.Generator,
                  base_step=base, last_step=np.clip(base + rng.integers(-3, 2, n), 0,
                                                    STEPS.size - 1),
                  duration=rng.integers(3, 15, n), end_offset_days=rng.integers(0, 91, n))
-    return p, Bounds((lo, hi))
+    return p, Bounds((lo, hi), base_step=_screening_steps(design))
+
+
+def _screening_steps(design: Design) -> tuple[np.ndarray, np.ndarray]:
+    """Each patient's lowest and highest baseline EDSS step: their cohort's screening EDSS
+    range, every step for its declared deviations and in a cohort without one."""
+    profiles = design.patients()
+    low = np.zeros(len(profiles), dtype=np.int64)
+    high = np.full(len(profiles), STEPS.size - 1, dtype=np.int64)
+    for i, p in enumerate(profiles):
+        c = design.cohorts[p.cohort]
+        if c.screening_edss is not None and i + 1 not in c.screening_edss_deviations:
+            low[i] = np.searchsorted(STEPS, c.screening_edss[0] - 1e-9)
+            high[i] = np.searchsorted(STEPS, c.screening_edss[1] + 1e-9) - 1
+    return low, high
 
 
 def calibrate(published: str | Path = SEED / "published.toml",
