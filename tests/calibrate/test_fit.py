@@ -62,7 +62,7 @@ def test_compiled_row_agrees_with_the_python_model_and_the_analysis() -> None:
                  duration=np.array([12, 1, 29]), end_offset_days=np.array([10, 0, 90]))
     expected = model.values(p)
     state = np.stack([p.age, p.followup_days, p.base_step, p.last_step, p.duration,
-                      p.end_offset_days]).astype(np.int64)
+                      p.end_offset_days, p.onset()]).astype(np.int64)
     out = np.empty((6, 3))
     for i in range(3):
         _row(state, i, (model.interim - dt.date(1970, 1, 1)).days, 30, 28.0, STEPS, _MSSS, out)

@@ -60,6 +60,21 @@ class Patients:
     last_step: np.ndarray
     duration: np.ndarray  #: completed years from onset at the baseline assessment
     end_offset_days: np.ndarray  #: interim date minus the follow-up date
+    #: months from the onset's month to the baseline's beyond the whole years (onset on the
+    #: 15th; None: :data:`ONSET_MONTHS` for every patient)
+    onset_months: np.ndarray | None = None
+
+    def onset(self) -> np.ndarray:
+        """:attr:`onset_months`, every patient's (:data:`ONSET_MONTHS` when None)."""
+        if self.onset_months is None:
+            return np.full(self.age.size, ONSET_MONTHS, dtype=np.int64)
+        return self.onset_months
+
+
+#: the onset's months before the baseline's beyond the whole years, unless a patient's
+#: :attr:`Patients.onset_months` says otherwise: half a year, so the duration at baseline
+#: is ``duration`` completed years whatever the day
+ONSET_MONTHS = 6
 
 
 @dataclass(frozen=True)
@@ -114,7 +129,7 @@ class Model:
         end = self.interim - dt.timedelta(days=int(p.end_offset_days[i]))
         index = end - dt.timedelta(days=int(p.followup_days[i]))
         base = index - dt.timedelta(days=self.baseline_days)
-        onset = shift_months(base, -12 * int(p.duration[i]) - 6)
+        onset = shift_months(base, -12 * int(p.duration[i]) - int(p.onset()[i]))
         return end, index, base, onset
 
     def row(self, p: Patients, i: int) -> np.ndarray:
@@ -182,7 +197,7 @@ def anneal(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
              rng.choice(np.array([-1, 1]), size=steps), rng.integers(1, 4, size=steps),
              rng.integers(-40, 41, size=steps), rng.random(steps), rng.random(steps))
     state = np.stack([p.age, p.followup_days, p.base_step, p.last_step, p.duration,
-                      p.end_offset_days]).astype(np.int64)
+                      p.end_offset_days, p.onset()]).astype(np.int64)
     cohort = np.unique(np.stack(bounds.followup_days), axis=1, return_inverse=True)[1]
     partner = np.array([rng.choice(np.flatnonzero(cohort == cohort[i])) for i in draws[0]])
     limits = np.array([bounds.age[0], bounds.age[1], bounds.onset_age[0], bounds.onset_age[1]],

@@ -2,7 +2,7 @@
 the cost of the targets, the annealing and the coordinate-descent polish.
 
 Dates are days since 1970-01-01; the state of the patients is one int64 array with rows
-age, follow-up days, baseline step, follow-up step, duration, end offset (see
+age, follow-up days, baseline step, follow-up step, duration, end offset, onset months (see
 :class:`mscohort.calibrate.fit.Patients`). ``fu`` holds each patient's bounds (columns):
 the lowest and highest follow-up days, then the lowest and highest baseline EDSS step
 (:class:`mscohort.calibrate.fit.Bounds`).
@@ -77,7 +77,7 @@ def _row(state: np.ndarray, i: int, interim: int, base_days: int, unit_days: flo
     end = interim - state[5, i]
     base = end - state[1, i] - base_days
     by, bm, _ = _civil(base)
-    months = by * 12 + bm - 1 - 12 * state[4, i] - 6
+    months = by * 12 + bm - 1 - 12 * state[4, i] - state[6, i]
     oy, om = months // 12, months % 12 + 1
     ey, em, ed = _civil(end)
     d1 = ey - oy - (1 if (em < om or (em == om and ed < 15)) else 0)

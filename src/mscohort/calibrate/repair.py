@@ -55,6 +55,7 @@ from mscohort.calibrate.fit import (
     Model,
     Patients,
     Target,
+    shift_months,
 )
 from mscohort.calibrate.fit import completed_years as _years
 from mscohort.errors import UsageError, bad_argument
@@ -88,13 +89,31 @@ def _inside(lo: Fraction, hi: Fraction) -> tuple[int, int]:
     return math.floor(lo) + 1, math.ceil(hi) - 1
 
 
+def onset_choices(model: Model, p: Patients, i: int) -> list[tuple[int, int]]:
+    """Patient ``i``'s onset months (:attr:`Patients.onset_months`) that keep their
+    duration at baseline, one per number of completed years gained by the follow-up date
+    (the nearest to the current; ties: the fewer months): (onset months, years gained)."""
+    end, _, base, _ = model.dates(p, i)
+    d, now = int(p.duration[i]), int(p.onset()[i])
+    best: dict[int, tuple[int, int]] = {}
+    for months in sorted(range(12), key=lambda m: (abs(m - now), m)):
+        onset = shift_months(base, -12 * d - months)
+        if _years(onset, base) != d:
+            continue
+        best.setdefault(_years(onset, end) - d, (months, _years(onset, end) - d))
+    return sorted(best.values())
+
+
 def choices(model: Model, p: Patients, bounds: Bounds, i: int, step_radius: int,
-            year_radius: int) -> tuple[np.ndarray, np.ndarray]:
-    """Patient ``i``'s choices (rows: baseline step, follow-up step, duration) near their
-    fitted values, and each choice's measures in whole units (rows; columns: the fit's
-    measures 2-5, :data:`SCALE`)."""
+            year_radius: int, onsets: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Patient ``i``'s choices (rows: baseline step, follow-up step, duration, onset
+    months) near their fitted values, and each choice's measures in whole units (rows;
+    columns: the fit's measures 2-5, :data:`SCALE`). ``onsets``: the onset months of
+    :func:`onset_choices` too (else the patient's own)."""
     end, _, _, onset = model.dates(p, i)
-    gained = _years(onset, end) - int(p.duration[i])
+    now = int(p.onset()[i])
+    months = (onset_choices(model, p, i) if onsets
+              else [(now, _years(onset, end) - int(p.duration[i]))])
     b0, f0, d0 = int(p.base_step[i]), int(p.last_step[i]), int(p.duration[i])
     low, high = (int(s) for s in bounds.base_steps(p.age.size)[:, i])
     rows, vals = [], []
@@ -104,10 +123,11 @@ def choices(model: Model, p: Patients, bounds: Bounds, i: int, step_radius: int,
                 onset_age = int(p.age[i]) - d - 1
                 if not bounds.onset_age[0] <= onset_age <= bounds.onset_age[1]:
                     continue
-                m0 = MSSS_GRID[b, min(d, MAX_YEARS)]
-                m1 = MSSS_GRID[f, min(d + gained, MAX_YEARS)]
-                rows.append((b, f, d))
-                vals.append((STEPS[b], STEPS[f] - STEPS[b], m0, m1 - m0))
+                for o, gained in months:
+                    m0 = MSSS_GRID[b, min(d, MAX_YEARS)]
+                    m1 = MSSS_GRID[f, min(d + gained, MAX_YEARS)]
+                    rows.append((b, f, d, o))
+                    vals.append((STEPS[b], STEPS[f] - STEPS[b], m0, m1 - m0))
     units = np.array([SCALE[m] for m in (2, 3, 4, 5)], dtype=float)
     scaled = np.array(vals) * units
     ints = np.rint(scaled).astype(np.int64)
@@ -129,20 +149,23 @@ def _current(model: Model, p: Patients) -> tuple[np.ndarray, np.ndarray]:
 
 def solve_neighbourhood(model: Model, p: Patients, bounds: Bounds, freed: list[int],
                         step_radius: int = 3, year_radius: int = 8,
-                        deterministic_time: float = 20.0, seed: int = 0
-                        ) -> tuple[str, dict[int, tuple[int, int, int]]]:
+                        deterministic_time: float = 20.0, seed: int = 0,
+                        onsets: bool = False
+                        ) -> tuple[str, dict[int, tuple[int, int, int, int]]]:
     """The CP-SAT program of the module notes for the ``freed`` patients: its status
     ("improved", "no better", "infeasible", "unknown") and, when improved, each freed
-    patient's (baseline step, follow-up step, duration)."""
+    patient's (baseline step, follow-up step, duration, onset months; ``onsets``: see
+    :func:`choices`)."""
     from ortools.sat.python import cp_model
 
     v, err = _current(model, p)
-    opts = {i: choices(model, p, bounds, i, step_radius, year_radius) for i in freed}
+    opts = {i: choices(model, p, bounds, i, step_radius, year_radius, onsets) for i in freed}
     cp = cp_model.CpModel()
     x = {i: [cp.new_bool_var(f"x{i}_{c}") for c in range(len(opts[i][0]))] for i in freed}
     for i in freed:
         cp.add_exactly_one(x[i])
-        now = (int(p.base_step[i]), int(p.last_step[i]), int(p.duration[i]))
+        now = (int(p.base_step[i]), int(p.last_step[i]), int(p.duration[i]),
+               int(p.onset()[i]))
         for c, row in enumerate(opts[i][0]):
             cp.add_hint(x[i][c], tuple(int(a) for a in row) == now)
     goals: list[tuple[int, Any]] = []
@@ -168,7 +191,7 @@ def solve_neighbourhood(model: Model, p: Patients, bounds: Bounds, freed: list[i
         terms = [(x[i][c], int(opts[i][1][c, col])) for i in mine for c in range(len(x[i]))]
         _constrain(cp, t, flag, terms, fixed, int(inside.sum()), s)
     # a freed patient outside their bounds (a protocol's baseline EDSS) must come inside:
-    # then a solution meeting as many goals as now is an improvement
+    # then every solution is an improvement (the goals, only as many as it can)
     outside = [i for i in freed if not _within(bounds, p, i)]
     if not goals and not outside:
         return "no better", {}
@@ -184,13 +207,13 @@ def solve_neighbourhood(model: Model, p: Patients, bounds: Bounds, freed: list[i
         return "infeasible", {}
     if status not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
         return "unknown", {}
-    if goals and solver.objective_value < before + (-0.5 if outside else 0.5):
+    if goals and not outside and solver.objective_value < before + 0.5:
         return "no better", {}
     chosen = {}
     for i in freed:
         c = next(c for c in range(len(x[i])) if solver.value(x[i][c]))
-        b, f, d = (int(a) for a in opts[i][0][c])
-        chosen[i] = (b, f, d)
+        b, f, d, o = (int(a) for a in opts[i][0][c])
+        chosen[i] = (b, f, d, o)
     return "improved", chosen
 
 
@@ -241,7 +264,8 @@ def _outside(bounds: Bounds, p: Patients) -> list[int]:
 
 def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
            rounds: int = 4, size: int = 8, deterministic_time: float = 20.0,
-           members: bool = True,
+           members: bool = True, step_radius: int = 3, year_radius: int = 8,
+           onsets: bool = False,
            progress: Callable[[str], None] | None = None) -> list[RepairStep]:
     """Large-neighbourhood search on ``p`` (changed in place): for every patient outside
     their bounds (``bounds.base_step``, a protocol's screening EDSS) and every number
@@ -250,7 +274,8 @@ def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
     patient and others of their groups; the number's group), each solved by
     :func:`solve_neighbourhood`; a solution is kept only when every number outside the
     conflicts met before stays met and fewer patients are outside their bounds or more
-    numbers are met (outside the conflicts first). Returns the steps tried."""
+    numbers are met (outside the conflicts first). ``step_radius``, ``year_radius`` and
+    ``onsets``: each freed patient's :func:`choices`. Returns the steps tried."""
     if rounds < 0:
         raise bad_argument("rounds", "a whole number >= 0", rounds)
     if size < 1:
@@ -275,9 +300,9 @@ def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
         for k in missed:
             if (k >= 0 and err[k] == 0) or (k < 0 and _within(bounds, p, -1 - k)):
                 continue
-            if k < 0:  # the patient and others of the groups they are in
-                share = model.members[:, -1 - k].copy()
-                group = np.flatnonzero(model.members[share].any(axis=0))
+            if k < 0:  # the patient and others of their cohort (their follow-up bounds)
+                fu = np.stack(bounds.followup_days)
+                group = np.flatnonzero((fu == fu[:, [-1 - k]]).all(axis=0))
                 group = group[group != -1 - k]
                 freed = sorted([-1 - k, *(int(i) for i in rng.choice(
                     group, min(size - 1, group.size), replace=False))])
@@ -285,15 +310,19 @@ def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
                 group = np.flatnonzero(model.members[model.targets[k].group])
                 freed = sorted(int(i) for i in rng.choice(group, min(size, group.size),
                                                            replace=False))
-            status, chosen = solve_neighbourhood(model, p, bounds, freed,
-                                                 deterministic_time=deterministic_time,
-                                                 seed=r)
+            status, chosen = solve_neighbourhood(model, p, bounds, freed, step_radius,
+                                                 year_radius, deterministic_time, seed=r,
+                                                 onsets=onsets)
             kept = False
             if chosen:
+                if p.onset_months is None:
+                    p.onset_months = p.onset().copy()
+                months = p.onset_months
                 old_outside = _outside(bounds, p)
-                old = {i: (p.base_step[i], p.last_step[i], p.duration[i]) for i in chosen}
-                for i, (b, f, d) in chosen.items():
-                    p.base_step[i], p.last_step[i], p.duration[i] = b, f, d
+                old = {i: (p.base_step[i], p.last_step[i], p.duration[i], months[i])
+                       for i in chosen}
+                for i, (b, f, d, o) in chosen.items():
+                    p.base_step[i], p.last_step[i], p.duration[i], months[i] = b, f, d, o
                 _, new = _current(model, p)
                 heavy = np.array([t.weight >= 1 for t in model.targets])
                 lost = ((err == 0) & (new > 0) & heavy).any()
@@ -301,8 +330,8 @@ def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
                                  < _score(model, err, len(old_outside))):
                     err, kept = new, True
                 else:
-                    for i, (b, f, d) in old.items():
-                        p.base_step[i], p.last_step[i], p.duration[i] = b, f, d
+                    for i, (b, f, d, o) in old.items():
+                        p.base_step[i], p.last_step[i], p.duration[i], months[i] = b, f, d, o
             steps.append(RepairStep(k, tuple(freed), status, kept))
             if progress is not None:
                 progress(f"repair round {r + 1}: target {k}, {len(freed)} patients freed: "
