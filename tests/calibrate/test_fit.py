@@ -111,3 +111,27 @@ def test_the_annealing_keeps_each_baseline_step_inside_its_bounds() -> None:
     assert p.base_step[0] >= 5 and (p.base_step >= low).all()
     assert p.base_step[1:].min() < 5  # the others went below 3.0
     assert model.errors(model.values(p)).sum() == 0  # (3.0 + 3 x 1.0) / 4 = 1.5
+
+
+def test_a_cohorts_screening_edss_bounds_its_patients_but_the_declared_deviations(
+        tmp_path) -> None:
+    from mscohort.calibrate.design import load_design
+    from mscohort.calibrate.seed import SEED, _screening_steps
+
+    text = (SEED / "design.toml").read_text().replace(
+        'relapse_on_therapy = true', 'relapse_on_therapy = true\nscreening_edss = [3.0, 7.0]'
+        '\nscreening_edss_deviations = [42]', 1)
+    (tmp_path / "design.toml").write_text(text)
+    design = load_design(tmp_path / "design.toml")
+    assert design.cohorts["short-term"].screening_edss == (3.0, 7.0)
+    low, high = _screening_steps(design)
+    naive = [i for i, p in enumerate(design.patients()) if p.cohort == "short-term"]
+    assert STEPS[low[naive[0]]] == 3.0 and STEPS[high[naive[0]]] == 7.0
+    # TRMS42 (the 42nd patient) and the other cohort may have any step
+    assert (low[41], high[41]) == (0, STEPS.size - 1)
+    assert {(int(a), int(b)) for a, b in zip(low[:30], high[:30], strict=True)} == {
+        (0, STEPS.size - 1)}
+    assert sum(STEPS[low[i]] == 3.0 for i in naive) == 29
+    (tmp_path / "bad.toml").write_text(text.replace("[3.0, 7.0]", "[7.0, 3.0]"))
+    with pytest.raises(UsageError, match=r"screening_edss` must be \[lowest, highest\] EDSS"):
+        load_design(tmp_path / "bad.toml")
