@@ -1,14 +1,16 @@
 """Repair of a fitted cohort by large-neighbourhood search: free a few patients' EDSS steps
 and disease durations, solve exactly for them with CP-SAT, keep every number already met.
 
-A published number outside the proved conflicts that the annealing still misses is taken in
-turn; a neighbourhood is a seeded sample of the patients of its group (the others are
-fixed). Each freed patient keeps their age, follow-up and dates and chooses one of the
+A patient outside their bounds (:class:`Bounds`, a protocol's screening EDSS), then a
+published number outside the proved conflicts that the annealing still misses, is taken in
+turn; a neighbourhood is a seeded sample of the patient's cohort or the number's group (the
+others are fixed). Each freed patient keeps their age, follow-up and dates and chooses one of the
 *choices* near their fitted values: baseline and follow-up EDSS steps within
 ``step_radius`` (the baseline step inside the patient's bounds, :class:`Bounds`: a
 protocol's screening EDSS) and a disease duration at baseline within ``year_radius``
 completed years (the duration at follow-up moves with it: the onset moves by whole
-years, so the years gained by the follow-up date stay the same). The program, in whole
+years, so the years gained by the follow-up date stay the same, unless ``onsets`` lets the
+onset's month move too: :func:`onset_choices`). The program, in whole
 numbers (EDSS in half steps, MSSS in thousandths, as :mod:`mscohort.calibrate.exact_sat`),
 holds every published number of the freed patients' groups over those choices and the
 fixed patients' values:
@@ -24,7 +26,8 @@ weighing more than all of the latter). The interval ends themselves are left out
 so a solution prints alike unless a float sum lands within rounding of an end; the
 solution is then checked with the fit's own cost (:meth:`Model.errors`) and kept only if
 no number outside the conflicts met before is lost and more are met (outside the conflicts
-first, then members).
+first, then members). A freed patient outside their bounds must come inside: then every
+solution is taken that loses none of those numbers, though it may meet fewer members.
 
 CP-SAT runs on one worker with a fixed ``random_seed`` and a deterministic time limit
 (``max_deterministic_time``, never seconds of the wall clock), so the repair is the same on
@@ -271,7 +274,8 @@ def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
     their bounds (``bounds.base_step``, a protocol's screening EDSS) and every number
     outside the conflicts still missed (once there are none and ``members``: every missed
     member of a conflict), ``rounds`` neighbourhoods of ``size`` patients (seeded: the
-    patient and others of their groups; the number's group), each solved by
+    patient and others of their cohort, the patients with their follow-up bounds; the
+    number's group), each solved by
     :func:`solve_neighbourhood`; a solution is kept only when every number outside the
     conflicts met before stays met and fewer patients are outside their bounds or more
     numbers are met (outside the conflicts first). ``step_radius``, ``year_radius`` and
