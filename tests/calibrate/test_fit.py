@@ -62,7 +62,7 @@ def test_compiled_row_agrees_with_the_python_model_and_the_analysis() -> None:
                  duration=np.array([12, 1, 29]), end_offset_days=np.array([10, 0, 90]))
     expected = model.values(p)
     state = np.stack([p.age, p.followup_days, p.base_step, p.last_step, p.duration,
-                      p.end_offset_days]).astype(np.int64)
+                      p.end_offset_days, p.onset()]).astype(np.int64)
     out = np.empty((6, 3))
     for i in range(3):
         _row(state, i, (model.interim - dt.date(1970, 1, 1)).days, 30, 28.0, STEPS, _MSSS, out)
@@ -89,3 +89,49 @@ def test_cost_is_zero_when_every_target_prints_alike() -> None:
     # 1.25 prints as 1.2 (banker's) or 1.3; within 0.45 of a printed unit of 1.3 is 0.045:
     # |1.25 - 1.3| = 0.05 -> 0.5 units; SD 0.957 vs 1.0 -> 0.43 units -> 0
     np.testing.assert_allclose(model.errors(v), [0.5, 0.0, 0.0, 0.0, 0.5])
+
+
+def test_the_annealing_keeps_each_baseline_step_inside_its_bounds() -> None:
+    from mscohort.calibrate.fit import Bounds, anneal
+
+    # a mean baseline EDSS of 1.5 pulls every patient down; patient 0 may not go below
+    # EDSS 3.0 (a protocol's screening range), the others may
+    assert STEPS[5] == 3.0
+    n = 4
+    members = np.ones((1, n), dtype=bool)
+    model = Model([Target(0, 2, "mean", 1.5, 1)], members, dt.date(2014, 6, 30), 30, 28.0)
+    p = Patients(age=np.full(n, 50), followup_days=np.full(n, 400),
+                 base_step=np.full(n, 8), last_step=np.full(n, 8), duration=np.full(n, 10),
+                 end_offset_days=np.zeros(n, dtype=np.int64))
+    low = np.array([5, 0, 0, 0])
+    bounds = Bounds((np.full(n, 300), np.full(n, 500)),
+                    base_step=(low, np.full(n, STEPS.size - 1)))
+    anneal(model, p, bounds, np.random.default_rng(0), steps=20_000, t_start=2.0,
+           t_end=0.01, moves=("baseline EDSS", "both EDSS", "EDSS keeping MSSS", "swap"))
+    assert p.base_step[0] >= 5 and (p.base_step >= low).all()
+    assert p.base_step[1:].min() < 5  # the others went below 3.0
+    assert model.errors(model.values(p)).sum() == 0  # (3.0 + 3 x 1.0) / 4 = 1.5
+
+
+def test_a_cohorts_screening_edss_bounds_its_patients_but_the_declared_deviations(
+        tmp_path) -> None:
+    from mscohort.calibrate.design import load_design
+    from mscohort.calibrate.seed import SEED, _screening_steps
+
+    text = (SEED / "design.toml").read_text().replace(
+        'relapse_on_therapy = true', 'relapse_on_therapy = true\nscreening_edss = [3.0, 7.0]'
+        '\nscreening_edss_deviations = [42]', 1)
+    (tmp_path / "design.toml").write_text(text)
+    design = load_design(tmp_path / "design.toml")
+    assert design.cohorts["short-term"].screening_edss == (3.0, 7.0)
+    low, high = _screening_steps(design)
+    naive = [i for i, p in enumerate(design.patients()) if p.cohort == "short-term"]
+    assert STEPS[low[naive[0]]] == 3.0 and STEPS[high[naive[0]]] == 7.0
+    # TRMS42 (the 42nd patient) and the other cohort may have any step
+    assert (low[41], high[41]) == (0, STEPS.size - 1)
+    assert {(int(a), int(b)) for a, b in zip(low[:30], high[:30], strict=True)} == {
+        (0, STEPS.size - 1)}
+    assert sum(STEPS[low[i]] == 3.0 for i in naive) == 29
+    (tmp_path / "bad.toml").write_text(text.replace("[3.0, 7.0]", "[7.0, 3.0]"))
+    with pytest.raises(UsageError, match=r"screening_edss` must be \[lowest, highest\] EDSS"):
+        load_design(tmp_path / "bad.toml")

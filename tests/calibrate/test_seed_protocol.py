@@ -104,3 +104,30 @@ def test_the_eligible_only_sensitivity_row_leaves_out_the_four(own_arm) -> None:
     sens = analyse_study(study, load_definition(SEED / "study.toml")).sensitivity
     n = dict(zip(sens["variant"], sens["n"], strict=True))
     assert n["eligible patients only"] == n["main analysis"] - len(NOT_ELIGIBLE) == 56
+
+
+def test_the_nat_fty_ale_maximum_msss_change_starts_below_edss_3_when_a_year_is_gained(
+        ) -> None:
+    # README, "Screening EDSS 3-7": the maximum MSSS change +1.16 of NAT -> FTY -> ALE
+    # within its EDSS change range (-2.0 to +1.0), over every step and 1-40 years at
+    # baseline, from the global MSSS (Roxburgh 2005) as the fit computes it
+    import datetime as dt
+
+    from mscohort.calibrate.fit import MSSS_GRID, ONSET_MONTHS, STEPS, shift_months
+    from mscohort.calibrate.fit import completed_years as years
+
+    def starts(gained: tuple[int, ...]) -> set[float]:
+        return {float(STEPS[b]) for b in range(STEPS.size) for f in range(STEPS.size)
+                if -2.0 <= STEPS[f] - STEPS[b] <= 1.0 for d in range(1, 41)
+                for k in gained if f"{MSSS_GRID[f, d + k] - MSSS_GRID[b, d]:.2f}" == "1.16"}
+
+    assert starts((1, 2)) == {1.5, 2.5}  # 1.5 is below the cohort's minimum 2.5
+    assert starts((0,)) == {3.0, 5.0}
+    # and with the fit's onset (the 15th, ONSET_MONTHS off the baseline's month) a
+    # follow-up of 6 lunar months or more (the short-term cohort's) gains a year: the
+    # follow-up date is 30 + 168 days or more after the baseline
+    for day in range(0, 366 * 4, 3):
+        base = dt.date(2011, 1, 1) + dt.timedelta(days=day)
+        onset = shift_months(base, -12 * 10 - ONSET_MONTHS)
+        assert years(onset, base) == 10
+        assert years(onset, base + dt.timedelta(days=30 + 168)) >= 11, base

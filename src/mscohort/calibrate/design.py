@@ -26,6 +26,12 @@ class Cohort:
     #: the arm asks for a relapse on therapy in the two years before the index date (the
     #: records put one there: :mod:`mscohort.calibrate.protocol_records`)
     relapse_on_therapy: bool = False
+    #: the arm's screening EDSS range (the protocol's "EDSS 3-7"): every patient's baseline
+    #: EDSS is fitted inside it (None: any step) ...
+    screening_edss: tuple[float, float] | None = None
+    #: ... except these patients (numbers in the design's order, 1-based, as the records'
+    #: ids): deviations the published numbers force, declared in the study definition
+    screening_edss_deviations: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,13 @@ class Design:
         return [p for p in self.profiles for _ in range(p.count)]
 
 
+def _pair(value: object) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    low, high = list(value)  # type: ignore[call-overload]
+    return float(low), float(high)
+
+
 def load_design(path: str | Path) -> Design:
     path = Path(path)
     raw = read_toml(path, "calibration design")
@@ -69,7 +82,9 @@ def load_design(path: str | Path) -> Design:
                                 tuple(c["regimens"]), int(c["min_courses"]),
                                 float(c["relapses_per_year_before"]),
                                 float(c["relapses_per_year_after"]),
-                                bool(c.get("relapse_on_therapy", False)))
+                                bool(c.get("relapse_on_therapy", False)),
+                                _pair(c.get("screening_edss")),
+                                tuple(int(k) for k in c.get("screening_edss_deviations", ())))
                    for name, c in raw["cohorts"].items()}
         drugs = {k: tuple(v) for k, v in raw["drugs"].items()}
         profiles = tuple(
@@ -82,6 +97,10 @@ def load_design(path: str | Path) -> Design:
                         profiles)
     except (KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"calibration design {path}: missing or malformed {exc}.") from None
+    for c in cohorts.values():
+        if c.screening_edss is not None and not c.screening_edss[0] <= c.screening_edss[1]:
+            raise bad_usage(f"cohort {c.name!r}: screening_edss", "[lowest, highest] EDSS",
+                            list(c.screening_edss), where=f"calibration design {path}")
     for p in profiles:
         if p.cohort not in cohorts:
             raise UsageError(f"calibration design {path}: profile {p.name!r} names the cohort "

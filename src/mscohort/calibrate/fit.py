@@ -60,6 +60,21 @@ class Patients:
     last_step: np.ndarray
     duration: np.ndarray  #: completed years from onset at the baseline assessment
     end_offset_days: np.ndarray  #: interim date minus the follow-up date
+    #: months from the onset's month to the baseline's beyond the whole years (onset on the
+    #: 15th; None: :data:`ONSET_MONTHS` for every patient)
+    onset_months: np.ndarray | None = None
+
+    def onset(self) -> np.ndarray:
+        """:attr:`onset_months`, every patient's (:data:`ONSET_MONTHS` when None)."""
+        if self.onset_months is None:
+            return np.full(self.age.size, ONSET_MONTHS, dtype=np.int64)
+        return self.onset_months
+
+
+#: the onset's months before the baseline's beyond the whole years, unless a patient's
+#: :attr:`Patients.onset_months` says otherwise: half a year, so the duration at baseline
+#: is ``duration`` completed years whatever the day
+ONSET_MONTHS = 6
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,15 @@ class Bounds:
     followup_days: tuple[np.ndarray, np.ndarray]  #: per patient, from its cohort
     onset_age: tuple[int, int] = (16, 55)
     age: tuple[int, int] = (18, 75)
+    #: per patient, the lowest and highest baseline EDSS step (indices into :data:`STEPS`;
+    #: None: every step), e.g. a protocol's screening EDSS range
+    base_step: tuple[np.ndarray, np.ndarray] | None = None
+
+    def base_steps(self, n: int) -> np.ndarray:
+        """The baseline step bounds as a (2, ``n``) array (every step when None)."""
+        if self.base_step is None:
+            return np.array([np.zeros(n), np.full(n, STEPS.size - 1)], dtype=np.int64)
+        return np.stack(self.base_step).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -105,7 +129,7 @@ class Model:
         end = self.interim - dt.timedelta(days=int(p.end_offset_days[i]))
         index = end - dt.timedelta(days=int(p.followup_days[i]))
         base = index - dt.timedelta(days=self.baseline_days)
-        onset = shift_months(base, -12 * int(p.duration[i]) - 6)
+        onset = shift_months(base, -12 * int(p.duration[i]) - int(p.onset()[i]))
         return end, index, base, onset
 
     def row(self, p: Patients, i: int) -> np.ndarray:
@@ -173,13 +197,13 @@ def anneal(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
              rng.choice(np.array([-1, 1]), size=steps), rng.integers(1, 4, size=steps),
              rng.integers(-40, 41, size=steps), rng.random(steps), rng.random(steps))
     state = np.stack([p.age, p.followup_days, p.base_step, p.last_step, p.duration,
-                      p.end_offset_days]).astype(np.int64)
+                      p.end_offset_days, p.onset()]).astype(np.int64)
     cohort = np.unique(np.stack(bounds.followup_days), axis=1, return_inverse=True)[1]
     partner = np.array([rng.choice(np.flatnonzero(cohort == cohort[i])) for i in draws[0]])
     limits = np.array([bounds.age[0], bounds.age[1], bounds.onset_age[0], bounds.onset_age[1]],
                       dtype=np.int64)
     epoch = dt.date(1970, 1, 1).toordinal()
-    fu = np.stack(bounds.followup_days).astype(np.int64)
+    fu = np.vstack([np.stack(bounds.followup_days), bounds.base_steps(n)]).astype(np.int64)
     args = (fu, limits, model.interim.toordinal() - epoch, model.baseline_days,
             model.unit_days, STEPS, _MSSS, model.members, *model._t)
     anneal_kernel(state, *args, *draws, partner.astype(np.int64), t_start, t_end)
@@ -191,7 +215,9 @@ def anneal(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
 
 def _valid(p: Patients, i: int, b: Bounds) -> bool:
     onset_age = p.age[i] - p.duration[i] - 1
+    steps = b.base_steps(p.age.size)
     return bool(b.age[0] <= p.age[i] <= b.age[1]
                 and b.followup_days[0][i] <= p.followup_days[i] <= b.followup_days[1][i]
-                and 0 <= p.base_step[i] < STEPS.size and 0 <= p.last_step[i] < STEPS.size
+                and steps[0, i] <= p.base_step[i] <= steps[1, i]
+                and 0 <= p.last_step[i] < STEPS.size
                 and 1 <= p.duration[i] <= 40 and b.onset_age[0] <= onset_age <= b.onset_age[1])

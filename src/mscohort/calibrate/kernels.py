@@ -2,8 +2,10 @@
 the cost of the targets, the annealing and the coordinate-descent polish.
 
 Dates are days since 1970-01-01; the state of the patients is one int64 array with rows
-age, follow-up days, baseline step, follow-up step, duration, end offset (see
-:class:`mscohort.calibrate.fit.Patients`).
+age, follow-up days, baseline step, follow-up step, duration, end offset, onset months (see
+:class:`mscohort.calibrate.fit.Patients`). ``fu`` holds each patient's bounds (columns):
+the lowest and highest follow-up days, then the lowest and highest baseline EDSS step
+(:class:`mscohort.calibrate.fit.Bounds`).
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def _row(state: np.ndarray, i: int, interim: int, base_days: int, unit_days: flo
     end = interim - state[5, i]
     base = end - state[1, i] - base_days
     by, bm, _ = _civil(base)
-    months = by * 12 + bm - 1 - 12 * state[4, i] - 6
+    months = by * 12 + bm - 1 - 12 * state[4, i] - state[6, i]
     oy, om = months // 12, months % 12 + 1
     ey, em, ed = _civil(end)
     d1 = ey - oy - (1 if (em < om or (em == om and ed < 15)) else 0)
@@ -94,7 +96,8 @@ def _row(state: np.ndarray, i: int, interim: int, base_days: int, unit_days: flo
 def _ok(state: np.ndarray, i: int, fu: np.ndarray, limits: np.ndarray, n_steps: int) -> bool:
     onset_age = state[0, i] - state[4, i] - 1
     return (limits[0] <= state[0, i] <= limits[1] and fu[0, i] <= state[1, i] <= fu[1, i]
-            and 0 <= state[2, i] < n_steps and 0 <= state[3, i] < n_steps
+            and fu[2, i] <= state[2, i] <= fu[3, i] and 0 <= state[2, i] < n_steps
+            and 0 <= state[3, i] < n_steps
             and 1 <= state[4, i] <= 40 and limits[2] <= onset_age <= limits[3])
 
 

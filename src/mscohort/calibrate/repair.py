@@ -1,15 +1,19 @@
 """Repair of a fitted cohort by large-neighbourhood search: free a few patients' EDSS steps
 and disease durations, solve exactly for them with CP-SAT, keep every number already met.
 
-A published number outside the proved conflicts that the annealing still misses is taken in
-turn; a neighbourhood is a seeded sample of the patients of its group (the others are
-fixed). Each freed patient keeps their age, follow-up and dates and chooses one of the
+A patient outside their bounds (:class:`Bounds`, a protocol's screening EDSS), then a
+published number outside the proved conflicts that the annealing still misses, is taken in
+turn; a neighbourhood is a seeded sample of the patient's cohort or the number's group (the
+others are fixed). Each freed patient keeps their age, follow-up and dates and chooses one of the
 *choices* near their fitted values: baseline and follow-up EDSS steps within
-``step_radius`` and a disease duration at baseline within ``year_radius`` completed years
-(the duration at follow-up moves with it: the onset moves by whole years, so the years
-gained by the follow-up date stay the same). The program, in whole numbers (EDSS in half
-steps, MSSS in thousandths, as :mod:`mscohort.calibrate.exact_sat`), holds every published
-number of the freed patients' groups over those choices and the fixed patients' values:
+``step_radius`` (the baseline step inside the patient's bounds, :class:`Bounds`: a
+protocol's screening EDSS) and a disease duration at baseline within ``year_radius``
+completed years (the duration at follow-up moves with it: the onset moves by whole
+years, so the years gained by the follow-up date stay the same, unless ``onsets`` lets the
+onset's month move too: :func:`onset_choices`). The program, in whole
+numbers (EDSS in half steps, MSSS in thousandths, as :mod:`mscohort.calibrate.exact_sat`),
+holds every published number of the freed patients' groups over those choices and the
+fixed patients' values:
 
 * mean: the group's sum strictly inside ``N`` times the printed interval;
 * SD: ``N Q - S^2`` strictly inside ``N (N - 1)`` times the squared interval (``S * S`` a
@@ -22,7 +26,8 @@ weighing more than all of the latter). The interval ends themselves are left out
 so a solution prints alike unless a float sum lands within rounding of an end; the
 solution is then checked with the fit's own cost (:meth:`Model.errors`) and kept only if
 no number outside the conflicts met before is lost and more are met (outside the conflicts
-first, then members).
+first, then members). A freed patient outside their bounds must come inside: then every
+solution is taken that loses none of those numbers, though it may meet fewer members.
 
 CP-SAT runs on one worker with a fixed ``random_seed`` and a deterministic time limit
 (``max_deterministic_time``, never seconds of the wall clock), so the repair is the same on
@@ -53,6 +58,7 @@ from mscohort.calibrate.fit import (
     Model,
     Patients,
     Target,
+    shift_months,
 )
 from mscohort.calibrate.fit import completed_years as _years
 from mscohort.errors import UsageError, bad_argument
@@ -69,7 +75,7 @@ class RepairStep:
     """One neighbourhood tried: the missed number aimed at, the freed patients (indices),
     the solver's status and whether the cohort was changed."""
 
-    target: int
+    target: int  #: the target's index; ``-1 - i``: patient ``i`` brought inside their bounds
     freed: tuple[int, ...]
     status: str
     kept: bool
@@ -86,31 +92,57 @@ def _inside(lo: Fraction, hi: Fraction) -> tuple[int, int]:
     return math.floor(lo) + 1, math.ceil(hi) - 1
 
 
+def onset_choices(model: Model, p: Patients, i: int) -> list[tuple[int, int]]:
+    """Patient ``i``'s onset months (:attr:`Patients.onset_months`) that keep their
+    duration at baseline, one per number of completed years gained by the follow-up date
+    (the nearest to the current; ties: the fewer months): (onset months, years gained)."""
+    end, _, base, _ = model.dates(p, i)
+    d, now = int(p.duration[i]), int(p.onset()[i])
+    best: dict[int, tuple[int, int]] = {}
+    for months in sorted(range(12), key=lambda m: (abs(m - now), m)):
+        onset = shift_months(base, -12 * d - months)
+        if _years(onset, base) != d:
+            continue
+        best.setdefault(_years(onset, end) - d, (months, _years(onset, end) - d))
+    return sorted(best.values())
+
+
 def choices(model: Model, p: Patients, bounds: Bounds, i: int, step_radius: int,
-            year_radius: int) -> tuple[np.ndarray, np.ndarray]:
-    """Patient ``i``'s choices (rows: baseline step, follow-up step, duration) near their
-    fitted values, and each choice's measures in whole units (rows; columns: the fit's
-    measures 2-5, :data:`SCALE`)."""
+            year_radius: int, onsets: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Patient ``i``'s choices (rows: baseline step, follow-up step, duration, onset
+    months) near their fitted values, and each choice's measures in whole units (rows;
+    columns: the fit's measures 2-5, :data:`SCALE`). ``onsets``: the onset months of
+    :func:`onset_choices` too (else the patient's own)."""
     end, _, _, onset = model.dates(p, i)
-    gained = _years(onset, end) - int(p.duration[i])
+    now = int(p.onset()[i])
+    months = (onset_choices(model, p, i) if onsets
+              else [(now, _years(onset, end) - int(p.duration[i]))])
     b0, f0, d0 = int(p.base_step[i]), int(p.last_step[i]), int(p.duration[i])
+    low, high = (int(s) for s in bounds.base_steps(p.age.size)[:, i])
     rows, vals = [], []
-    for b in range(max(0, b0 - step_radius), min(STEPS.size - 1, b0 + step_radius) + 1):
+    for b in range(max(low, b0 - step_radius), min(high, b0 + step_radius) + 1):
         for f in range(max(0, f0 - step_radius), min(STEPS.size - 1, f0 + step_radius) + 1):
             for d in range(max(1, d0 - year_radius), min(40, d0 + year_radius) + 1):
                 onset_age = int(p.age[i]) - d - 1
                 if not bounds.onset_age[0] <= onset_age <= bounds.onset_age[1]:
                     continue
-                m0 = MSSS_GRID[b, min(d, MAX_YEARS)]
-                m1 = MSSS_GRID[f, min(d + gained, MAX_YEARS)]
-                rows.append((b, f, d))
-                vals.append((STEPS[b], STEPS[f] - STEPS[b], m0, m1 - m0))
+                for o, gained in months:
+                    m0 = MSSS_GRID[b, min(d, MAX_YEARS)]
+                    m1 = MSSS_GRID[f, min(d + gained, MAX_YEARS)]
+                    rows.append((b, f, d, o))
+                    vals.append((STEPS[b], STEPS[f] - STEPS[b], m0, m1 - m0))
     units = np.array([SCALE[m] for m in (2, 3, 4, 5)], dtype=float)
     scaled = np.array(vals) * units
     ints = np.rint(scaled).astype(np.int64)
     if not np.allclose(scaled, ints, atol=1e-6):
         raise ValueError("an EDSS or MSSS value is not a whole number of its unit (SCALE)")
     return np.array(rows, dtype=np.int64), ints
+
+
+def _within(bounds: Bounds, p: Patients, i: int) -> bool:
+    """Whether patient ``i``'s baseline step is inside their bounds."""
+    low, high = bounds.base_steps(p.age.size)[:, i]
+    return bool(low <= p.base_step[i] <= high)
 
 
 def _current(model: Model, p: Patients) -> tuple[np.ndarray, np.ndarray]:
@@ -120,20 +152,23 @@ def _current(model: Model, p: Patients) -> tuple[np.ndarray, np.ndarray]:
 
 def solve_neighbourhood(model: Model, p: Patients, bounds: Bounds, freed: list[int],
                         step_radius: int = 3, year_radius: int = 8,
-                        deterministic_time: float = 20.0, seed: int = 0
-                        ) -> tuple[str, dict[int, tuple[int, int, int]]]:
+                        deterministic_time: float = 20.0, seed: int = 0,
+                        onsets: bool = False
+                        ) -> tuple[str, dict[int, tuple[int, int, int, int]]]:
     """The CP-SAT program of the module notes for the ``freed`` patients: its status
     ("improved", "no better", "infeasible", "unknown") and, when improved, each freed
-    patient's (baseline step, follow-up step, duration)."""
+    patient's (baseline step, follow-up step, duration, onset months; ``onsets``: see
+    :func:`choices`)."""
     from ortools.sat.python import cp_model
 
     v, err = _current(model, p)
-    opts = {i: choices(model, p, bounds, i, step_radius, year_radius) for i in freed}
+    opts = {i: choices(model, p, bounds, i, step_radius, year_radius, onsets) for i in freed}
     cp = cp_model.CpModel()
     x = {i: [cp.new_bool_var(f"x{i}_{c}") for c in range(len(opts[i][0]))] for i in freed}
     for i in freed:
         cp.add_exactly_one(x[i])
-        now = (int(p.base_step[i]), int(p.last_step[i]), int(p.duration[i]))
+        now = (int(p.base_step[i]), int(p.last_step[i]), int(p.duration[i]),
+               int(p.onset()[i]))
         for c, row in enumerate(opts[i][0]):
             cp.add_hint(x[i][c], tuple(int(a) for a in row) == now)
     goals: list[tuple[int, Any]] = []
@@ -158,9 +193,13 @@ def solve_neighbourhood(model: Model, p: Patients, bounds: Bounds, freed: list[i
             goal_targets.append(k)
         terms = [(x[i][c], int(opts[i][1][c, col])) for i in mine for c in range(len(x[i]))]
         _constrain(cp, t, flag, terms, fixed, int(inside.sum()), s)
-    if not goals:
+    # a freed patient outside their bounds (a protocol's baseline EDSS) must come inside:
+    # then every solution is an improvement (the goals, only as many as it can)
+    outside = [i for i in freed if not _within(bounds, p, i)]
+    if not goals and not outside:
         return "no better", {}
-    cp.maximize(sum(w * g for w, g in goals))
+    if goals:
+        cp.maximize(sum(w * g for w, g in goals))
     before = sum(w for (w, _), k in zip(goals, goal_targets, strict=True) if err[k] == 0)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
@@ -171,13 +210,13 @@ def solve_neighbourhood(model: Model, p: Patients, bounds: Bounds, freed: list[i
         return "infeasible", {}
     if status not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
         return "unknown", {}
-    if solver.objective_value < before + 0.5:
+    if goals and not outside and solver.objective_value < before + 0.5:
         return "no better", {}
     chosen = {}
     for i in freed:
         c = next(c for c in range(len(x[i])) if solver.value(x[i][c]))
-        b, f, d = (int(a) for a in opts[i][0][c])
-        chosen[i] = (b, f, d)
+        b, f, d, o = (int(a) for a in opts[i][0][c])
+        chosen[i] = (b, f, d, o)
     return "improved", chosen
 
 
@@ -215,22 +254,32 @@ def _constrain(cp: Any, t: Target, flag: Any, terms: list[tuple[Any, int]],
         raise ValueError(f"the repair does not model the {t.stat} of an EDSS or MSSS measure")
 
 
-def _score(model: Model, err: np.ndarray) -> tuple[int, int, float, float]:
+def _score(model: Model, err: np.ndarray, outside: int = 0
+           ) -> tuple[int, int, int, float, float]:
     heavy = np.array([t.weight >= 1 for t in model.targets])
-    return (int((err[heavy] > 0).sum()), int((err[~heavy] > 0).sum()),
+    return (outside, int((err[heavy] > 0).sum()), int((err[~heavy] > 0).sum()),
             float(err[heavy].sum()), float(err[~heavy].sum()))
+
+
+def _outside(bounds: Bounds, p: Patients) -> list[int]:
+    return [i for i in range(p.age.size) if not _within(bounds, p, i)]
 
 
 def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
            rounds: int = 4, size: int = 8, deterministic_time: float = 20.0,
-           members: bool = True,
+           members: bool = True, step_radius: int = 3, year_radius: int = 8,
+           onsets: bool = False,
            progress: Callable[[str], None] | None = None) -> list[RepairStep]:
-    """Large-neighbourhood search on ``p`` (changed in place): for every number outside the
-    conflicts still missed (once there are none and ``members``: every missed member of a
-    conflict), ``rounds`` neighbourhoods of ``size`` patients of its group (seeded), each
-    solved by :func:`solve_neighbourhood`; a solution is kept only when every number
-    outside the conflicts met before stays met and more numbers are met (outside the
-    conflicts first). Returns the steps tried."""
+    """Large-neighbourhood search on ``p`` (changed in place): for every patient outside
+    their bounds (``bounds.base_step``, a protocol's screening EDSS) and every number
+    outside the conflicts still missed (once there are none and ``members``: every missed
+    member of a conflict), ``rounds`` neighbourhoods of ``size`` patients (seeded: the
+    patient and others of their cohort, the patients with their follow-up bounds; the
+    number's group), each solved by
+    :func:`solve_neighbourhood`; a solution is kept only when every number outside the
+    conflicts met before stays met and fewer patients are outside their bounds or more
+    numbers are met (outside the conflicts first). ``step_radius``, ``year_radius`` and
+    ``onsets``: each freed patient's :func:`choices`. Returns the steps tried."""
     if rounds < 0:
         raise bad_argument("rounds", "a whole number >= 0", rounds)
     if size < 1:
@@ -243,35 +292,50 @@ def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
     steps: list[RepairStep] = []
     _, err = _current(model, p)
     for r in range(rounds):
-        missed = [k for k, t in enumerate(model.targets)
-                  if err[k] > 0 and t.weight >= 1 and t.measure in SCALE]
+        # patients outside their bounds first (target -1 - patient), then the numbers
+        missed = [-1 - i for i in _outside(bounds, p)]
+        missed += [k for k, t in enumerate(model.targets)
+                   if err[k] > 0 and t.weight >= 1 and t.measure in SCALE]
         if not missed and members:
             missed = [k for k, t in enumerate(model.targets)
                       if err[k] > 0 and t.weight < 1 and t.measure in SCALE]
         if not missed:
             break
         for k in missed:
-            if err[k] == 0:
+            if (k >= 0 and err[k] == 0) or (k < 0 and _within(bounds, p, -1 - k)):
                 continue
-            group = np.flatnonzero(model.members[model.targets[k].group])
-            freed = sorted(int(i) for i in rng.choice(group, min(size, group.size),
-                                                       replace=False))
-            status, chosen = solve_neighbourhood(model, p, bounds, freed,
-                                                 deterministic_time=deterministic_time,
-                                                 seed=r)
+            if k < 0:  # the patient and others of their cohort (their follow-up bounds)
+                fu = np.stack(bounds.followup_days)
+                group = np.flatnonzero((fu == fu[:, [-1 - k]]).all(axis=0))
+                group = group[group != -1 - k]
+                freed = sorted([-1 - k, *(int(i) for i in rng.choice(
+                    group, min(size - 1, group.size), replace=False))])
+            else:
+                group = np.flatnonzero(model.members[model.targets[k].group])
+                freed = sorted(int(i) for i in rng.choice(group, min(size, group.size),
+                                                           replace=False))
+            status, chosen = solve_neighbourhood(model, p, bounds, freed, step_radius,
+                                                 year_radius, deterministic_time, seed=r,
+                                                 onsets=onsets)
             kept = False
             if chosen:
-                old = {i: (p.base_step[i], p.last_step[i], p.duration[i]) for i in chosen}
-                for i, (b, f, d) in chosen.items():
-                    p.base_step[i], p.last_step[i], p.duration[i] = b, f, d
+                if p.onset_months is None:
+                    p.onset_months = p.onset().copy()
+                months = p.onset_months
+                old_outside = _outside(bounds, p)
+                old = {i: (p.base_step[i], p.last_step[i], p.duration[i], months[i])
+                       for i in chosen}
+                for i, (b, f, d, o) in chosen.items():
+                    p.base_step[i], p.last_step[i], p.duration[i], months[i] = b, f, d, o
                 _, new = _current(model, p)
                 heavy = np.array([t.weight >= 1 for t in model.targets])
                 lost = ((err == 0) & (new > 0) & heavy).any()
-                if not lost and _score(model, new) < _score(model, err):
+                if not lost and (_score(model, new, len(_outside(bounds, p)))
+                                 < _score(model, err, len(old_outside))):
                     err, kept = new, True
                 else:
-                    for i, (b, f, d) in old.items():
-                        p.base_step[i], p.last_step[i], p.duration[i] = b, f, d
+                    for i, (b, f, d, o) in old.items():
+                        p.base_step[i], p.last_step[i], p.duration[i], months[i] = b, f, d, o
             steps.append(RepairStep(k, tuple(freed), status, kept))
             if progress is not None:
                 progress(f"repair round {r + 1}: target {k}, {len(freed)} patients freed: "

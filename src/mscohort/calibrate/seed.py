@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ from mscohort.synthetic import write_study_folder
 from mscohort.validate import load_study
 
 SEED = Path(str(files("mscohort") / "datasets" / "seed"))
+#: the protocol repair's rounds and neighbourhood size (the patient and 20 of their cohort)
+PROTOCOL_ROUNDS, PROTOCOL_SIZE = 2, 21
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,21 @@ def _start(design: Design, members: np.ndarray, rng: np.random.Generator,
                  base_step=base, last_step=np.clip(base + rng.integers(-3, 2, n), 0,
                                                    STEPS.size - 1),
                  duration=rng.integers(3, 15, n), end_offset_days=rng.integers(0, 91, n))
-    return p, Bounds((lo, hi))
+    return p, Bounds((lo, hi), base_step=_screening_steps(design))
+
+
+def _screening_steps(design: Design) -> tuple[np.ndarray, np.ndarray]:
+    """Each patient's lowest and highest baseline EDSS step: their cohort's screening EDSS
+    range, every step for its declared deviations and in a cohort without one."""
+    profiles = design.patients()
+    low = np.zeros(len(profiles), dtype=np.int64)
+    high = np.full(len(profiles), STEPS.size - 1, dtype=np.int64)
+    for i, p in enumerate(profiles):
+        c = design.cohorts[p.cohort]
+        if c.screening_edss is not None and i + 1 not in c.screening_edss_deviations:
+            low[i] = np.searchsorted(STEPS, c.screening_edss[0] - 1e-9)
+            high[i] = np.searchsorted(STEPS, c.screening_edss[1] + 1e-9) - 1
+    return low, high
 
 
 def calibrate(published: str | Path = SEED / "published.toml",
@@ -102,20 +119,31 @@ def calibrate(published: str | Path = SEED / "published.toml",
                                                                       "change MSSS")],
                   members, design.interim_date, design.baseline_days_before_index,
                   d.unit_days)
+    # the fit runs free of the protocol's screening EDSS, which the repair then imposes
+    free = dataclasses.replace(bounds, base_step=None)
     say("annealing: age, follow-up and EDSS")
-    anneal(first, p, bounds, rng, steps=steps // 4, t_start=5.0, t_end=0.01,
+    anneal(first, p, free, rng, steps=steps // 4, t_start=5.0, t_end=0.01,
            moves=("age", "follow-up", "baseline EDSS", "follow-up EDSS", "both EDSS"))
     say("annealing: every published number (members of a proved conflict weigh little)")
-    cost = anneal(model, p, bounds, rng, steps=steps, t_start=t_start, t_end=0.01)
+    cost = anneal(model, p, free, rng, steps=steps, t_start=t_start, t_end=0.01)
     if proved:
         # the members, once the others are met: a temperature at which a miss of another
         # number (at least 0.45) is never accepted, a member's printed digit (LIGHT) is
         say("annealing: the members of the proved conflicts")
-        cost = anneal(model, p, bounds, rng, steps=steps // 4, t_start=20 * LIGHT,
+        cost = anneal(model, p, free, rng, steps=steps // 4, t_start=20 * LIGHT,
                       t_end=0.2 * LIGHT)
         say("repair: CP-SAT on neighbourhoods of the numbers still missed")
-        repair(model, p, bounds, rng, rounds=repair_rounds, members=False, progress=say)
-        cost = float(model.errors(model.values(p)).sum())
+        repair(model, p, free, rng, rounds=repair_rounds, members=False, progress=say)
+    low, high = bounds.base_steps(p.age.size)
+    if ((p.base_step < low) | (p.base_step > high)).any():
+        # the protocol's screening EDSS (design.toml): a patient the fit left outside it
+        # is brought inside by CP-SAT with a neighbourhood of their cohort, every number
+        # met kept, the onset month among the choices (a year of disease gained or not)
+        say("repair: the screening EDSS of the protocol")
+        repair(model, p, bounds, rng, rounds=PROTOCOL_ROUNDS, size=PROTOCOL_SIZE,
+               deterministic_time=60.0, members=False, step_radius=2, year_radius=5,
+               onsets=True, progress=say)
+    cost = float(model.errors(model.values(p)).sum())
     say("records, analysis and comparison")
     records = build_records(design, model, p)
     # MSFC, OCT and MRI (not calibrated) follow from the records as read back
