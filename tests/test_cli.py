@@ -98,7 +98,10 @@ def test_example_runs_the_main_job(tmp_path: Path) -> None:
 
 
 def test_calibrate_writes_a_cohort_and_its_residuals(tmp_path: Path) -> None:
-    code, output = run("calibrate", "--out", tmp_path / "seed", "--steps", "2000")
+    # a quick draft: the CP-SAT repair of the many numbers a short fit misses takes
+    # minutes; the full run is tests/calibrate/test_seed_cohort.py's
+    code, output = run("calibrate", "--out", tmp_path / "seed", "--steps", "2000",
+                       "--repair-rounds", "0")
     assert code == 0, output
     assert "published numbers reproduced at printed precision" in output
     names = {p.name for p in (tmp_path / "seed").iterdir()}

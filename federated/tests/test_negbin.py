@@ -50,7 +50,10 @@ def test_negative_binomial_rate_ratio_equals_the_pooled_fit(net: Network) -> Non
     for key in ("alpha_ci_low", "alpha_ci_high"):
         assert (disp[key] is None) == (want_disp[key] is None), key
         if disp[key] is not None:
-            assert disp[key] == pytest.approx(want_disp[key], **TOL), key
+            # exp(theta +- z SE), SE from the profile's finite-difference curvature at the
+            # maximum, which the pooled Brent search places within 1e-7 of the federated
+            # Newton's: on a flat profile (the seed's 56 patients) the ends agree to ~1e-5
+            assert disp[key] == pytest.approx(want_disp[key], rel=1e-4), key
 
 
 def test_the_synthetic_cohort_is_over_dispersed_so_alpha_is_fitted_inside_its_bounds(

@@ -23,11 +23,15 @@ def calibrate(
              "seed's.")] = None,
     steps: Annotated[int | None, typer.Option(
         help="Annealing steps (more: closer, slower; default 8,000,000).", min=1000)] = None,
+    repair_rounds: Annotated[int, typer.Option(
+        help="CP-SAT repair neighbourhoods per missed number (0: no repair, a quick draft; "
+             "the seed's files need 1).", min=0)] = 1,
 ) -> None:
     """Fit a synthetic patient-level cohort to published summary tables and write it.
 
     With no options besides --out it regenerates the bundled seed study (the files under
     src/mscohort/datasets/seed). Example: mscohort calibrate --out src/mscohort/datasets/seed
+    A quick draft: mscohort calibrate --out draft --steps 20000 --repair-rounds 0
     """
     import polars as pl
 
@@ -39,6 +43,7 @@ def calibrate(
         "definition": study or SEED / "study.toml"}
     if steps:
         kwargs["steps"] = steps
+    kwargs["repair_rounds"] = repair_rounds
     try:
         start = time.monotonic()
         with err.status("Fitting the cohort to the published numbers (5-10 minutes)...") as st:
