@@ -19,22 +19,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import socket
 import statistics
 import sys
-import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_scale_web import first_byte, follow_jobs, make_store
+from bench_scale_web import first_byte, follow_jobs, served
 
 from mscohort.report.plots import Drawn
 from mscohort.store import StudyStore
-from mscohort.web import WebConfig, create_app, views_patient
+from mscohort.web import views_patient
 from mscohort.web.results import Memo
 
 WAYS: dict[str, Callable[[Drawn], str]] = {
@@ -49,53 +45,32 @@ def main() -> None:
     ap.add_argument("--db", type=Path, default=None, help="an existing store (copied)")
     ap.add_argument("--views", type=int, default=20, help="patients viewed each way")
     args = ap.parse_args()
-    import waitress
-
-    with tempfile.TemporaryDirectory() as tmp:
-        ws = Path(tmp) / "ws"
-        ws.mkdir()
-        if args.db is not None:
-            shutil.copyfile(args.db, ws / "study.duckdb")
-        else:
-            make_store(args.patients, ws)
-        with StudyStore(ws / "study.duckdb", read_only=True) as store:
+    with served(args.db, args.patients) as (app, port):
+        with StudyStore(Path(app.extensions["mscohort"]["workspace"].db),
+                        read_only=True) as store:
             n = store.counts()["patients"]
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        config = WebConfig(ws, port=port)
-        app = create_app(config)
-        server = waitress.create_server(app, host="127.0.0.1", port=port,
-                                        **config.server_options)
-        threading.Thread(target=server.run, daemon=True).start()
-        try:
-            print(f"store {args.db or f'{args.patients:,} synthetic patients'}; "
-                  f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
-            print(f"warming: analysis and report {follow_jobs(port, '/cohort'):,.1f} s",
-                  flush=True)
-            cache = app.extensions["mscohort"]["results"]
-            ids: list[str] = []
-            k = 0
-            while len(ids) < args.views:  # patients the analysis has (the others are 404)
-                pid = f"S{k * 7919 % n:07d}"  # spread over the synthetic ids S0000000...
-                k += 1
-                if first_byte(port, f"/patient?id={pid}")[1] == 200:
-                    ids.append(pid)
-            print("| SVG of the timeline | first byte, median (s) | largest (s) | CPU, "
-                  "median (s) | largest (s) | load |\n|---|---:|---:|---:|---:|---:|")
-            for name, way in (*WAYS.items(), *WAYS.items()):  # each way twice, in turn
-                views_patient.timeline_svg = way  # type: ignore[assignment]
-                for r in cache._items.values():  # the benchmark's own reach: drop the kept
-                    r.timelines = Memo(r.timelines.size)
-                runs = [first_byte(port, f"/patient?id={pid}") for pid in ids]
-                assert all(r[1] == 200 for r in runs), [r[1] for r in runs]
-                times, cpu = [r[0] for r in runs], [r[4] for r in runs]
-                print(f"| {name} | {statistics.median(times):.3f} | {max(times):.3f} | "
-                      f"{statistics.median(cpu):.3f} | {max(cpu):.3f} | "
-                      f"{os.getloadavg()[0]:.1f} |", flush=True)
-        finally:
-            server.task_dispatcher.shutdown(timeout=30)
-            app.extensions["mscohort"]["jobs"].shutdown()
+        print(f"warming: analysis and report {follow_jobs(port, '/cohort'):,.1f} s",
+              flush=True)
+        cache = app.extensions["mscohort"]["results"]
+        ids: list[str] = []
+        k = 0
+        while len(ids) < args.views:  # patients the analysis has (the others are 404)
+            pid = f"S{k * 7919 % n:07d}"  # spread over the synthetic ids S0000000...
+            k += 1
+            if first_byte(port, f"/patient?id={pid}")[1] == 200:
+                ids.append(pid)
+        print("| SVG of the timeline | first byte, median (s) | largest (s) | CPU, "
+              "median (s) | largest (s) | load |\n|---|---:|---:|---:|---:|---:|")
+        for name, way in (*WAYS.items(), *WAYS.items()):  # each way twice, in turn
+            views_patient.timeline_svg = way  # type: ignore[assignment]
+            for r in cache._items.values():  # the benchmark's own reach: drop the kept
+                r.timelines = Memo(r.timelines.size)
+            runs = [first_byte(port, f"/patient?id={pid}") for pid in ids]
+            assert all(r[1] == 200 for r in runs), [r[1] for r in runs]
+            times, cpu = [r[0] for r in runs], [r[4] for r in runs]
+            print(f"| {name} | {statistics.median(times):.3f} | {max(times):.3f} | "
+                  f"{statistics.median(cpu):.3f} | {max(cpu):.3f} | "
+                  f"{os.getloadavg()[0]:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from flask import Flask
 
 from mscohort.web import WebConfig, create_app
 
@@ -103,23 +107,20 @@ def make_store(n: int, work: Path) -> Path:
     return db
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--patients", type=int, default=300_000)
-    ap.add_argument("--db", type=Path, default=None, help="an existing store (copied)")
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--store-pages-only", action="store_true",
-                    help="time only the pages that need no analysis (no warming)")
-    args = ap.parse_args()
+@contextmanager
+def served(db: Path | None, patients: int) -> Iterator[tuple[Flask, int]]:
+    """The web app served by waitress on 127.0.0.1 over a temporary workspace whose store is
+    a copy of ``db``, or a new one of ``patients`` synthetic patients: (app, port). The
+    server and the app's background jobs are shut down on leaving."""
     import waitress
 
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp) / "ws"
         ws.mkdir()
-        if args.db is not None:
-            shutil.copyfile(args.db, ws / "study.duckdb")
+        if db is not None:
+            shutil.copyfile(db, ws / "study.duckdb")
         else:
-            make_store(args.patients, ws)
+            make_store(patients, ws)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
@@ -129,28 +130,40 @@ def main() -> None:
                                         **config.server_options)
         threading.Thread(target=server.run, daemon=True).start()
         try:
-            print(f"store {args.db or f'{args.patients:,} synthetic patients'}; "
+            print(f"store {db or f'{patients:,} synthetic patients'}; "
                   f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
-            pages = PAGES
-            if args.store_pages_only:
-                pages = tuple((n, p) for n, p in PAGES if p in STORE_PAGES)
-            else:
-                print(f"warming: analysis and report {follow_jobs(port, '/cohort'):,.1f} s",
-                      flush=True)
-            print("| page | first byte, median (s) | largest (s) | CPU, median (s) | "
-                  "largest (s) | status | size (KB) | load |\n"
-                  "|---|---:|---:|---:|---:|---:|---:|---:|")
-            for name, path in pages:
-                runs = [first_byte(port, path) for _ in range(args.repeat)]
-                times, cpu = [r[0] for r in runs], [r[4] for r in runs]
-                print(f"| {name} (`{path}`) | {statistics.median(times):.3f} | "
-                      f"{max(times):.3f} | {statistics.median(cpu):.3f} | {max(cpu):.3f} | "
-                      f"{runs[-1][1]} | {runs[-1][2] / 1024:,.0f} | "
-                      f"{os.getloadavg()[0]:.1f} |", flush=True)
-            print(f"load average at the end {os.getloadavg()[0]:.2f}")
+            yield app, port
         finally:
             server.task_dispatcher.shutdown(timeout=30)
             app.extensions["mscohort"]["jobs"].shutdown()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--patients", type=int, default=300_000)
+    ap.add_argument("--db", type=Path, default=None, help="an existing store (copied)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--store-pages-only", action="store_true",
+                    help="time only the pages that need no analysis (no warming)")
+    args = ap.parse_args()
+    with served(args.db, args.patients) as (_, port):
+        pages = PAGES
+        if args.store_pages_only:
+            pages = tuple((n, p) for n, p in PAGES if p in STORE_PAGES)
+        else:
+            print(f"warming: analysis and report {follow_jobs(port, '/cohort'):,.1f} s",
+                  flush=True)
+        print("| page | first byte, median (s) | largest (s) | CPU, median (s) | "
+              "largest (s) | status | size (KB) | load |\n"
+              "|---|---:|---:|---:|---:|---:|---:|---:|")
+        for name, path in pages:
+            runs = [first_byte(port, path) for _ in range(args.repeat)]
+            times, cpu = [r[0] for r in runs], [r[4] for r in runs]
+            print(f"| {name} (`{path}`) | {statistics.median(times):.3f} | "
+                  f"{max(times):.3f} | {statistics.median(cpu):.3f} | {max(cpu):.3f} | "
+                  f"{runs[-1][1]} | {runs[-1][2] / 1024:,.0f} | "
+                  f"{os.getloadavg()[0]:.1f} |", flush=True)
+        print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
