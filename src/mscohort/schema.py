@@ -212,6 +212,11 @@ INFUSIONS = Table(
     key=("patient_id", "drug", "date"),
 )
 
+#: Recorded instead of a time when a timed MSFC test (T25FW, 9-HPT) could not be completed
+#: because of disability (MSFC Administration and Scoring Manual, Fischer et al. 2001): a code,
+#: not a number of seconds. Read by the plausibility bounds and the MSFC derivation.
+MSFC_NOT_COMPLETED_CODE = 777.0
+
 MSFC = Table(
     "msfc",
     "One row per Multiple Sclerosis Functional Composite assessment.",

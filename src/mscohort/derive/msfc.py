@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from mscohort.schema import MSFC_NOT_COMPLETED_CODE
+
 
 @dataclass(frozen=True)
 class MsfcReference:
@@ -43,7 +45,7 @@ class MsfcReference:
     pasat_sd: float = 12.0771
     t25fw_limit_s: float = 180.0
     nhpt_limit_s: float = 300.0
-    not_completed_code: float = 777.0
+    not_completed_code: float = MSFC_NOT_COMPLETED_CODE
     name: str = "NMSS Task Force reference population (Fischer et al. 1999)"
 
 

@@ -6,7 +6,9 @@ Notes
 -----
 Impossible (``out_of_range``, ``date_too_early``) blocks an import; implausible
 (``implausible_value``) is reported and the value is stored as written. Bounds apply to the
-typed value, after parsing; the schema's own ranges (EDSS steps, functional-system scores,
+typed value, after parsing; a value that is a code rather than a measurement (the MSFC
+manual's 777, "not completed because of disability") is read as that code and never compared
+with the bounds. The schema's own ranges (EDSS steps, functional-system scores,
 non-negative counts) are checked when parsing.
 
 References
@@ -28,13 +30,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from mscohort.issues import Rule, row_issues
-from mscohort.schema import Table
+from mscohort.schema import MSFC_NOT_COMPLETED_CODE, Table
 
 
 @dataclass(frozen=True)
 class Bound:
     """Bounds of one numeric column. A value ``<= impossible_at_most`` or
-    ``> impossible_above`` is impossible; one ``< low`` or ``> high`` is implausible."""
+    ``> impossible_above`` is impossible; one ``< low`` or ``> high`` is implausible. A value
+    in ``codes`` is a code, not a measurement, and is never checked against the bounds."""
 
     table: str
     column: str
@@ -44,6 +47,7 @@ class Bound:
     impossible_above: float | None = None
     low: float | None = None
     high: float | None = None
+    codes: tuple[float, ...] = ()
 
 
 _WALK = ("a timed walk takes time; no timed test lasts an hour (the MSFC manual stops the "
@@ -52,13 +56,16 @@ _WALK = ("a timed walk takes time; no timed test lasts an hour (the MSFC manual 
 _PEG = ("no timed test lasts an hour (the MSFC manual stops the 9-Hole Peg Test at 300 s); "
         "healthy adults need about 12 s or more per hand (Mathiowetz 1985)")
 
+#: The MSFC manual's code for a timed test not completed because of disability.
+_NOT_COMPLETED = (MSFC_NOT_COMPLETED_CODE,)
+
 #: Every plausibility bound, by table and column.
 BOUNDS: tuple[Bound, ...] = (
     *(Bound("msfc", c, "s", _WALK, impossible_at_most=0, impossible_above=3600, low=2,
-            high=180) for c in ("t25fw_1_s", "t25fw_2_s")),
+            high=180, codes=_NOT_COMPLETED) for c in ("t25fw_1_s", "t25fw_2_s")),
     *(Bound("msfc", c, "s", _PEG, impossible_at_most=0, impossible_above=3600, low=8,
-            high=300) for c in ("nhpt_dom_1_s", "nhpt_dom_2_s", "nhpt_nondom_1_s",
-                                "nhpt_nondom_2_s")),
+            high=300, codes=_NOT_COMPLETED)
+      for c in ("nhpt_dom_1_s", "nhpt_dom_2_s", "nhpt_nondom_1_s", "nhpt_nondom_2_s")),
     Bound("infusions", "dose_mg", "mg",
           "more than a kilogram of drug in one infusion is impossible; the largest single "
           "doses of the infused drugs of the vocabulary are 1,000 mg (rituximab, "
@@ -98,6 +105,7 @@ def check_bounds(typed: pl.DataFrame, spec: Table, file: str) -> list[pl.DataFra
         if b.table != spec.name or b.column not in typed.columns:
             continue
         x = pl.col(b.column)
+        measured = typed.filter(~x.is_in(b.codes).fill_null(False)) if b.codes else typed
         impossible = pl.lit(False)
         limits: list[str] = []
         if b.impossible_at_most is not None:
@@ -106,7 +114,7 @@ def check_bounds(typed: pl.DataFrame, spec: Table, file: str) -> list[pl.DataFra
         if b.impossible_above is not None:
             impossible = impossible | (x > b.impossible_above)
             limits.append(f"at most {_fmt(b.impossible_above)}")
-        bad = typed.filter(impossible.fill_null(False))
+        bad = measured.filter(impossible.fill_null(False))
         issues.append(row_issues(
             bad, Rule.OUT_OF_RANGE, file=file, column=b.column, value=x,
             message=pl.format("{} = {} {} is impossible (must be {}): {}", pl.lit(b.column), x,
@@ -116,7 +124,7 @@ def check_bounds(typed: pl.DataFrame, spec: Table, file: str) -> list[pl.DataFra
             odd = odd | (x < b.low)
         if b.high is not None:
             odd = odd | (x > b.high)
-        rows = typed.filter((odd & ~impossible).fill_null(False))
+        rows = measured.filter((odd & ~impossible).fill_null(False))
         issues.append(row_issues(
             rows, Rule.IMPLAUSIBLE_VALUE, file=file, column=b.column, value=x,
             message=pl.format("{} = {} {} is implausible (expected {} to {}): {}",
