@@ -177,8 +177,8 @@ def test_a_date_that_does_not_fit_is_an_error_naming_file_row_column_value_and_f
         ("clinic.xlsx[Patient list]", 3, "birth_date", "1970/02/31"),
         ("clinic.xlsx[Patient list]", 4, "birth_date", "31/02/1970")]
     assert bad["message"][0] == ("'1970/02/31' is not a valid date (DD/MM/YYYY or MM/YYYY, "
-                                 "the format the mapping declares for birth_date, or "
-                                 "YYYY-MM-DD (or YYYY-MM))")
+                                 "the format the mapping declares for birth_date; or "
+                                 "YYYY-MM-DD or YYYY-MM)")
     assert bad["fix"][0] == ("write the date as DD/MM/YYYY or MM/YYYY (a real calendar date),"
                              " or correct the date_format of the mapping")
 

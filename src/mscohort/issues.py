@@ -225,6 +225,10 @@ def file_issue(
 #: Prefix of an optional column of a raw table holding, per row, the name a value's column
 #: had in its source (a wide sheet's ``EDSS_3``, a REDCap field): issues then name both.
 SOURCE_COLUMN = "_source_column:"
+#: Prefix of an optional column of a raw table holding, per row, a value as its source wrote
+#: it when ingest rewrote it (a date in a declared format, ``04/1995``, read as ISO 8601
+#: ``1995-04``): issues then show what was in the file.
+WRITTEN_COLUMN = "_as_written:"
 
 
 def row_issues(

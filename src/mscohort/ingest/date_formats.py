@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from mscohort.issues import WRITTEN_COLUMN
 from mscohort.schema import TABLES, Kind, Table
 
 
@@ -176,10 +177,19 @@ def declared(spec: Table, formats: dict[str, str], default: str | None) -> dict[
 
 def apply_formats(frame: pl.DataFrame, spec: Table, formats: dict[str, str]) -> pl.DataFrame:
     """``frame`` (canonical columns) with the dates of each column of ``formats`` (column ->
-    declared format) written as ISO 8601 where they fit (:func:`to_iso`)."""
+    declared format) written as ISO 8601 where they fit (:func:`to_iso`); each such column
+    keeps the values as written, where they changed, in ``WRITTEN_COLUMN + column`` (issues
+    show them)."""
     months = {c.name for c in spec.columns if c.month_precision}
-    return frame.with_columns(to_iso(frame[c], f, c in months) for c, f in formats.items()
-                              if c in frame.columns)
+    out: list[pl.Series] = []
+    for c, f in formats.items():
+        if c not in frame.columns:
+            continue
+        iso = to_iso(frame[c], f, c in months)
+        out.append(iso)
+        out.append(pl.select(pl.when(iso != frame[c]).then(frame[c])).to_series()
+                   .alias(WRITTEN_COLUMN + c))
+    return frame.with_columns(out)
 
 
 __all__ = [

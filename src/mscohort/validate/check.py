@@ -14,7 +14,7 @@ import polars as pl
 
 from mscohort.errors import DataValidationError
 from mscohort.ingest.folder import RawStudy, RawTable
-from mscohort.issues import SOURCE_COLUMN, Rule, file_issue
+from mscohort.issues import SOURCE_COLUMN, WRITTEN_COLUMN, Rule, file_issue
 from mscohort.schema import PRECISION_SUFFIX, TABLES, Table
 from mscohort.study import Study
 from mscohort.validate import plausibility, records, relations
@@ -31,12 +31,13 @@ def _typed_table(
 ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     frame = raw.frame
     issues: list[pl.DataFrame] = []
+    found = [c for c in frame.columns[1:] if not c.startswith((SOURCE_COLUMN, WRITTEN_COLUMN))]
     for name in spec.required_columns:
         if name not in frame.columns and name not in reported_missing:
             issues.append(file_issue(
                 Rule.MISSING_COLUMN, raw.source,
                 f"{raw.source} has no column {name}, which {spec.name} requires; add it or map "
-                f"your column onto it (columns found: {', '.join(frame.columns[1:]) or 'none'})",
+                f"your column onto it (columns found: {', '.join(found) or 'none'})",
                 column=name,
             ))
     context = frame.select(
@@ -47,8 +48,9 @@ def _typed_table(
     series: list[pl.Series] = []
     for col in spec.columns:
         if col.name in frame.columns:
-            source = SOURCE_COLUMN + col.name  # the column's name in its source, per row
-            extra = [frame[source]] if source in frame.columns else []
+            # the column's name in its source, and a value as written where ingest rewrote it
+            extra = [frame[c] for c in (SOURCE_COLUMN + col.name, WRITTEN_COLUMN + col.name)
+                     if c in frame.columns]
             out, problems = parse_column(
                 context.with_columns(frame[col.name].alias(col.name), *extra), col, raw.source,
                 date_format=raw.date_formats.get(col.name),

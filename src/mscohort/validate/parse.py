@@ -17,7 +17,7 @@ from __future__ import annotations
 import polars as pl
 
 from mscohort.ingest.date_formats import DATE_FORMATS
-from mscohort.issues import EDSS_FIXES, RULES, Rule, row_issues
+from mscohort.issues import EDSS_FIXES, RULES, WRITTEN_COLUMN, Rule, row_issues
 from mscohort.schema import EDSS_STEPS, PRECISION_SUFFIX, Column, Kind
 from mscohort.vocabulary import normalise_drug, suggest_drug
 
@@ -83,10 +83,14 @@ def parse_column(
     issues: list[pl.DataFrame] = []
     value = pl.col(name)
 
+    # the value as the file has it (ingest rewrites a date in a declared format as ISO 8601)
+    written = (pl.coalesce(pl.col(WRITTEN_COLUMN + name), value)
+               if WRITTEN_COLUMN + name in frame.columns else value)
+
     def report(mask: pl.Series, rule: Rule, message: pl.Expr | str,
                fix: pl.Expr | None = None) -> None:
         rows = frame.filter(mask)
-        issues.append(row_issues(rows, rule, file=file, column=name, value=value,
+        issues.append(row_issues(rows, rule, file=file, column=name, value=written,
                                  message=message, fix=fix))
 
     present = text.is_not_null()
@@ -110,12 +114,14 @@ def parse_column(
                 .otherwise(None)
             ).to_series()
             report(month.is_not_null(), Rule.MONTH_PRECISION_DATE,
-                   pl.format("{} is given to the month; used as {}-15", pl.lit(name), value))
+                   pl.format("{} '{}' gives the month only; read as {}-15, the middle of the "
+                             "month", pl.lit(name), written, value))
             out.append(precision.alias(name + PRECISION_SUFFIX))
-            expected = "YYYY-MM-DD (or YYYY-MM)"
+            iso = "YYYY-MM-DD or YYYY-MM"
+            expected = "YYYY-MM-DD, or YYYY-MM when only the month is known"
         else:
             parsed = day
-            expected = "YYYY-MM-DD"
+            iso = expected = "YYYY-MM-DD"
         # a date typed in another order (03/02/2015, 04/1995): its format can be declared
         fix = pl.when(value.str.contains(OTHER_ORDER_RE)).then(pl.lit(DECLARE_FIX)).otherwise(
             pl.lit(RULES[Rule.BAD_DATE].fix))
@@ -123,8 +129,7 @@ def parse_column(
             form = DATE_FORMATS[date_format].month_form
             declared = f"{date_format} or {form}" if col.month_precision and form else \
                 date_format
-            expected = (f"{declared}, the format the mapping declares for {name}, "
-                        f"or {expected}")
+            expected = f"{declared}, the format the mapping declares for {name}; or {iso}"
             fix = pl.lit(f"write the date as {declared} (a real calendar date), "
                          "or correct the date_format of the mapping")
         report(present & parsed.is_null(), Rule.BAD_DATE,
