@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from mscohort.analyse.study import StudyAnalysis
@@ -193,11 +194,23 @@ def numbered_tables(report: ReportData) -> list[NumberedTable]:
     return [nt for s in table_sections(report) for nt in s.tables]
 
 
+def shown_path(path: str) -> str:
+    """A path as a report shows it, without the machine's folders: a file with its folder's
+    name (``toy/study.toml``), a folder (no suffix) by its name."""
+    p = PurePath(path)
+    if not p.name:
+        return path
+    if not p.suffix or not p.parent.name:
+        return p.name
+    return f"{p.parent.name}/{p.name}"
+
+
 def definition_label(report: ReportData) -> str:
-    """The study definition as the report names it: its file when known, else where the
-    analysis read it ("study definition <path>" without the repeated words)."""
+    """The study definition as the report names it: its file with the study folder's name
+    when known (:func:`shown_path`), else where the analysis read it ("study definition
+    <path>" without the repeated words)."""
     prov = report.provenance
     if prov is not None and prov.definition_file:
-        return prov.definition_file
+        return shown_path(prov.definition_file)
     source = report.analysis.definition.source
     return source.removeprefix("study definition").strip() or source

@@ -18,7 +18,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
-from mscohort.report.sections import definition_label, table_sections
+from mscohort.report.sections import definition_label, shown_path, table_sections
 from mscohort.report.tables import ReportTable
 from mscohort.report.word_layout import (
     column_widths,
@@ -30,6 +30,7 @@ from mscohort.report.word_layout import (
 )
 
 if TYPE_CHECKING:
+    from mscohort.report.model import Provenance
     from mscohort.report.model import ReportData as Report
     from mscohort.report.plots import Drawn
 
@@ -83,6 +84,24 @@ def _figure(doc: Any, d: Drawn, number: int) -> None:
     _caption(doc, f"Figure {number}", f"{d.data.title}. {d.data.caption}")
 
 
+#: Hexadecimal characters of a SHA-256 shown in the input files table (48 bits: no two
+#: files of a study share them by chance); the full checksums follow it as notes.
+SHORT_SHA = 12
+
+
+def files_table(prov: Provenance) -> ReportTable:
+    """The input files: table, file, rows and the first :data:`SHORT_SHA` characters of the
+    SHA-256, with every full SHA-256 in the notes below it, so that no column must hold 64
+    unbreakable characters and no word is broken across lines."""
+    files = prov.files
+    rows = tuple((str(r["table"]), str(r["file"]), str(r["rows"]), str(r["sha256"])[:SHORT_SHA])
+                 for r in files.iter_rows(named=True))
+    notes = (f"SHA-256: its first {SHORT_SHA} of 64 hexadecimal characters; in full:",
+             *(f"{r['file']}: {r['sha256']}" for r in files.iter_rows(named=True)))
+    return ReportTable("files", "Input files", ("table", "file", "rows", "SHA-256"), rows,
+                       footnotes=notes)
+
+
 def _contents(doc: Any, report: Report) -> None:
     """The numbered tables and figures, listed after the title so the text refers to them."""
     doc.add_heading("Contents", level=1)
@@ -120,7 +139,8 @@ def write_docx(report: Report, path: Path) -> list[Path]:
     if report.input_check is not None:
         doc.add_heading("Input data", level=1)
         issues = report.input_check.issues
-        doc.add_paragraph(f"Checked: {report.input_check.source}. {issues.height} issues.")
+        doc.add_paragraph(f"Checked: {shown_path(report.input_check.source)}. "
+                          f"{issues.height} issues.")
         counts = report.input_check.counts()
         if counts.height:
             extra += 1
@@ -133,13 +153,11 @@ def write_docx(report: Report, path: Path) -> list[Path]:
         set_orientation(doc, False)
         doc.add_heading("Provenance", level=1)
         doc.add_paragraph(f"mscohort {prov.mscohort_version}; generated {prov.generated_at}; "
-                          f"study definition {prov.definition_file} (SHA-256 "
+                          f"study definition {definition_label(report)} (SHA-256 "
                           f"{prov.definition_sha256}).")
         if prov.files.height:
             extra += 1
-            word_table(doc, ReportTable("files", "Input files", tuple(prov.files.columns),
-                                        tuple(tuple(str(v) for v in r)
-                                              for r in prov.files.iter_rows())), extra)
+            word_table(doc, files_table(prov), extra)
     doc.core_properties.title = report.title
     doc.core_properties.author = "mscohort"
     doc.save(str(path))
