@@ -130,3 +130,31 @@ def test_a_box_for_no_listed_correction_is_refused_and_nothing_is_stored(
         assert "`take_file` must be a correction listed on this page" in html.unescape(r.text)
         assert "Nothing was stored" in r.text
         assert snapshot(config.workspace / "study.duckdb") == before
+
+
+def test_the_history_page_lists_the_kept_correction_in_the_words_of_the_command_line(
+        tmp_path: Path) -> None:
+    from mscohort.web.views_history import HISTORY_COLUMNS
+    from tests.test_cli import run
+
+    config = WebConfig(tmp_path / "workspace", port=free_port())
+    with serving(config) as base:
+        c, changes = _corrected_and_reuploaded(base)
+        r = settle(c, _accept(c, changes, c.get(changes).text))  # the box left unticked
+        assert "Store version 3" in r.text
+        page = c.get("/patient/history?id=TRMS01").text
+    rows = [[html.unescape(re.sub(r"<[^>]+>", "", t)).strip() for t in re.findall(
+        r"<td>(.*?)</td>", row, re.S)] for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)]
+    kept = [dict(zip(HISTORY_COLUMNS, row, strict=True)) for row in rows
+            if len(row) == len(HISTORY_COLUMNS) and row[4] == "kept correction"]
+    assert [(k["version"], k["imported_by"], k["record"], k["file"]) for k in kept] == [
+        ("3", "D. Manager", FIRST.key, f"edss.csv row {FIRST.row}")]
+    what = kept[0]["what"]
+    assert what == (f"edss: would undo a correction (version 2, by C. Coordinator on "
+                    f"{dt.date.today().isoformat()}: {REASON}); stored {DOWN} (corrected from "
+                    f"{FIRST.text}), file {FIRST.text}")
+    code, output = run("history", "--db", config.workspace / "study.duckdb", "--patient",
+                       "TRMS01")
+    assert code == 0
+    assert f"kept correction edss {FIRST.key}: {what} (edss.csv row {FIRST.row})" in \
+        " ".join(output.split())
