@@ -19,7 +19,7 @@ from mscohort.store.reimport import stored_corrections
 from mscohort.web import WebConfig
 from tests.test_store import snapshot
 from tests.web.conftest import Http, free_port, serving, settle
-from tests.web.seed_record import visits
+from tests.web.seed_record import Visit, step_down, visits
 from tests.web.test_web_reimport import FIRST, SEED_FILES
 from tests.web.test_web_reimport_browser import DOWN, import_seed_without_analysis
 
@@ -29,14 +29,18 @@ CHOICE = json.dumps(["edss", FIRST.key, "edss"])
 REASON = f"{FIRST.text} was a typo for {DOWN} per clinic notes"
 
 
+def _other_value(visit: Visit) -> str:
+    """Another value of ``visit``'s EDSS (one step down)."""
+    return f"{step_down(visit.edss):.1f}"
+
+
 def _next_export() -> dict[str, bytes]:
     """The seed's files (TRMS01's first EDSS still as shipped) and one new relapse."""
     return SEED_FILES | {"relapses.csv": SEED_FILES["relapses.csv"] + NEW_RELAPSE}
 
 
-def _corrected_and_reuploaded(base: str) -> tuple[Http, str]:
-    """Import the seed, correct TRMS01's first EDSS one step down on the history page,
-    upload the next export and open its changes page: (client, changes page path)."""
+def _corrected(base: str) -> Http:
+    """Import the seed and correct TRMS01's first EDSS one step down on the history page."""
     import_seed_without_analysis(base)
     c = Http(base)
     page = "/patient/history?id=TRMS01"
@@ -44,10 +48,52 @@ def _corrected_and_reuploaded(base: str) -> tuple[Http, str]:
         "csrf_token": c.csrf(page), "record": RECORD, "column": "edss", "value": DOWN,
         "reason": REASON, "by": "C. Coordinator"})
     assert "Corrected: import 2" in settle(c, r).text
+    return c
+
+
+def _verdict(check: str) -> str:
+    found = re.search(r'<p class="verdict ok" id="verdict">(.*?)</p>', check, re.S)
+    assert found is not None, check
+    text = html.unescape(re.sub(r"\s+", " ", found.group(1)))
+    return re.sub(r" \(\d+ warnings? to look at\)", "", text)  # the seed's own warnings
+
+
+def _corrected_and_reuploaded(base: str) -> tuple[Http, str]:
+    """Import the seed, correct TRMS01's first EDSS one step down on the history page,
+    upload the next export and open its changes page: (client, changes page path)."""
+    c = _corrected(base)
     check = settle(c, c.upload("/load", [("files", n, b) for n, b in _next_export().items()]))
-    assert "the files change 1 stored record" in check.text, check.text
+    # the one stored value the files would change is the correction, which is kept
+    assert _verdict(check.text) == (
+        "No errors: 1 new record, no changed records; 1 correction made in mscohort kept "
+        "(the file's value not taken).")
+    assert 'id="import"' in check.text and "and adds the new records" in check.text
     changes = re.search(r'id="review" href="([^"]+)"', check.text).group(1)  # type: ignore[union-attr]
     return c, changes
+
+
+def test_the_check_of_a_file_whose_only_change_is_a_kept_correction_says_exactly_that(
+        tmp_path: Path) -> None:
+    config = WebConfig(tmp_path / "workspace", port=free_port())
+    with serving(config) as base:
+        c = _corrected(base)
+        check = settle(c, c.upload("/load", [("files", n, b) for n, b in SEED_FILES.items()]))
+        assert _verdict(check.text) == (
+            "No errors: no new or changed records; 1 correction made in mscohort kept "
+            "(the file's value not taken).")
+        note = html.unescape(re.sub(r"\s+", " ", re.search(  # type: ignore[union-attr]
+            r'<p id="kept-note">(.*?)</p>', check.text, re.S).group(1)))
+        assert "so importing these files changes nothing" in note
+        assert "the files change" not in check.text and 'id="review"' in check.text
+        second = visits()[1]  # and with a plain change too: it needs the acceptance
+        changed = SEED_FILES["edss.csv"].replace(
+            second.line, f"{second.patient_id},{second.date},{_other_value(second)}\n".encode())
+        check = settle(c, c.upload("/load", [("files", n, b) for n, b in (
+            SEED_FILES | {"edss.csv": changed}).items()]))
+        assert _verdict(check.text).startswith(
+            "No errors, but the files change 1 stored record; 1 correction made in mscohort "
+            "kept (the file's value not taken): look at the changes")
+        assert 'id="import"' not in check.text
 
 
 def _accept(c: Http, changes: str, page: str, **extra: str):

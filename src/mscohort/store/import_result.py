@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from mscohort.store.kept import decided_words
 from mscohort.store.reimport import CORRECTION_SCHEMA, RECORD_COLUMN, describe
 from mscohort.store.retractions import n_kept_retractions
 from mscohort.validate import ValidationReport
@@ -78,14 +79,11 @@ class ImportResult:
     def summary(self) -> str:
         stored = sum(self.rows_already_stored.values())
         decided = "".join(
-            f"; {n} {what_}{'s' if n != 1 else ''} made in mscohort {how}"
-            for n, what_, how in (
-                (self.n_kept, "correction", "kept (the file's value not taken)"),
-                (self.n_overwritten, "correction", "overwritten with the file's value"),
-                (self.n_kept_retractions, "retraction", "kept (the file's record not "
-                 "added)"),
-                (self.n_overwritten_retractions, "retraction", "undone (the file's record "
-                 "added again)")) if n)
+            f"; {words}" for words in
+            decided_words("kept", self.n_kept, 0)
+            + decided_words("overwritten", self.n_overwritten, 0)
+            + decided_words("kept", 0, self.n_kept_retractions)
+            + decided_words("overwritten", 0, self.n_overwritten_retractions))
         if not self.changed:
             read = sum(n for n in self.rows_read.values())
             every = "every row" if stored == read else "every other row"

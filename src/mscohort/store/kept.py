@@ -23,6 +23,19 @@ KEPT_ACTIONS = ("kept correction", "kept retraction")
 CHANGE_ACTIONS = ("changed", *KEPT_ACTIONS)
 
 
+def decided_words(decision: str, n_corrections: int, n_retractions: int) -> list[str]:
+    """How many corrections and retractions made in mscohort an import keeps (``decision``
+    "kept") or overwrites ("overwritten"), in the words of the import's summary: ``2
+    corrections made in mscohort kept (the file's value not taken)``; nothing for none."""
+    how = {"kept": ("kept (the file's value not taken)",
+                    "kept (the file's record not added)"),
+           "overwritten": ("overwritten with the file's value",
+                           "undone (the file's record added again)")}[decision]
+    return [f"{n} {what}{'s' if n != 1 else ''} made in mscohort {said}"
+            for n, what, said in ((n_corrections, "correction", how[0]),
+                                  (n_retractions, "retraction", how[1])) if n]
+
+
 def kept_text(row: dict[str, object]) -> str:
     """A kept correction in words: ``edss: would undo a correction (version 2, by A on
     2026-12-01: R); stored 2.0 (corrected from 3.0), file 3.0``; a kept retraction:
