@@ -12,6 +12,7 @@ import polars as pl
 
 from mscohort.store import Acceptance, StudyStore, import_folder
 from mscohort.store.importing import check_folder
+from mscohort.store.kept import kept_history
 from mscohort.store.preview import preview_raw
 from mscohort.store.reimport import stored_corrections
 from tests.conftest import AS_OF, EDSS
@@ -68,11 +69,16 @@ def test_a_reimport_keeps_a_retraction_made_in_mscohort_and_lists_it(
         history = store.history("P1").filter(pl.col("record") == RECORD)
         files = store.import_files().filter((pl.col("import_id") == 3)
                                             & (pl.col("table_name") == "edss"))
+        kept = kept_history(store.con, "P1")
     assert audit.select("record", "column_name", "kind", "decision", "replaced",
                         "correction_version", "imported_by").rows() == [
         (RECORD, "(record)", "retraction", "kept", "edss=3.0", 2, "B. Doctor")]
     assert history.select("version", "action").rows() == [(1, "added"), (2, "retracted")]
     assert files.select("rows_read", "rows_added").row(0) == (4, 1)
+    # the history lists the kept retraction at version 3, in the import's words
+    assert kept.select("version", "record", "action", "changes", "file").rows() == [
+        (3, RECORD, "kept retraction", result.corrections_text()[0].split(": ", 2)[2],
+         "edss.csv row 2")]
 
 
 def test_the_same_export_again_changes_nothing_and_says_the_retraction_was_kept(

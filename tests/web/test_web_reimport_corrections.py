@@ -204,3 +204,34 @@ def test_the_history_page_lists_the_kept_correction_in_the_words_of_the_command_
     assert code == 0
     assert f"kept correction edss {FIRST.key}: {what} (edss.csv row {FIRST.row})" in \
         " ".join(output.split())
+
+
+def test_a_reupload_of_a_record_retracted_in_mscohort_keeps_the_retraction_until_taken(
+        tmp_path: Path) -> None:
+    config = WebConfig(tmp_path / "workspace", port=free_port())
+    db = config.workspace / "study.duckdb"
+    with serving(config) as base:
+        import_seed_without_analysis(base)
+        with StudyStore(db) as store:  # as `mscohort retract` does
+            store.retract("edss", pl.DataFrame({"patient_id": ["TRMS01"], "date": [
+                dt.date.fromisoformat(FIRST.date)]}), by="A. Nurse", reason="entered twice")
+        c = Http(base)
+        check = settle(c, c.upload("/load", [("files", n, b) for n, b in SEED_FILES.items()]))
+        assert _verdict(check.text) == (
+            "No errors: no new or changed records; 1 retraction made in mscohort kept (the "
+            "file's record not added).")
+        changes = re.search(r'id="review" href="([^"]+)"', check.text).group(1)  # type: ignore[union-attr]
+        page = c.get(changes).text
+        assert "1 record in these files was retracted in mscohort" in html.unescape(page)
+        assert "0 records added" in page
+        row = re.search(r'<tr class="retraction">(.*?)</tr>', page, re.S).group(1)  # type: ignore[union-attr]
+        cells = [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r"<td>(.*?)</td>", row,
+                                                                         re.S)]
+        assert cells[1:4] == ["TRMS01", f"edss {FIRST.key}: (record)", "retracted"]
+        assert cells[6].startswith("would undo a retraction: version 2, by A. Nurse")
+        r = settle(c, _accept(c, changes, page, take_file=json.dumps(
+            ["edss", FIRST.key, "(record)"])))
+        assert "Store version 3" in r.text and "<td>overwritten</td>" in r.text
+        assert "1 retraction made in mscohort undone (the file&#39;s record added again)" \
+            in r.text
+    assert _edss(db) == FIRST.edss  # the record is back
