@@ -50,9 +50,10 @@ def history(
         return
     if patient is None:
         table = Table(title=f"Store versions of {db}", title_justify="left")
-        for column in frame.columns:
+        shown = frame.drop("kept")  # narrow terminals: each kept one is listed below
+        for column in shown.columns:
             table.add_column(column, overflow="fold")
-        for row in frame.iter_rows():
+        for row in shown.iter_rows():
             table.add_row(*("" if v is None else str(v) for v in row))
         out.print(table)
         for r in kept.iter_rows(named=True):
