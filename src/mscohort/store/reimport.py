@@ -16,7 +16,10 @@ By default an import **keeps** both kinds (the corrected value stays; the import
 them); an :class:`~mscohort.store.changes.Acceptance` may take the file's value instead,
 for every one (``corrections="overwrite"``) or for chosen ones (``take_file``). Each kept
 or overwritten correction of a store version is recorded in ``import_corrections``
-(:func:`record_corrections`), next to the version's who and why in ``import_audit``.
+(:func:`record_corrections`), next to the version's who and why in ``import_audit``. A
+record retracted in the tool that the files hold again is handled the same way, as a
+correction of the whole record (column :data:`RECORD_COLUMN`;
+:mod:`mscohort.store.retractions`).
 
 Notes
 -----
