@@ -163,8 +163,10 @@ def test_the_check_and_the_batched_import_keep_the_retraction_too(
     preview = preview_raw(read_study(folder), db=db, as_of=AS_OF)
     assert preview.diff is not None and preview.diff.n_retractions == 1
     assert preview.diff.keeping(preview.diff.corrections).added["edss"] == 1
+    text = preview.diff.format_text()
+    assert text.startswith("added: 1 records, edss +1\n")  # the new visit, not P1's record
     assert "retractions made in mscohort that the files would undo: 1 (kept unless the " \
-        "file's record is taken)" in preview.diff.format_text()
+        "file's record is taken)" in text
     assert check_folder(folder, db=db, as_of=AS_OF, batch_patients=1).ok
     result = import_folder(folder, db, as_of=AS_OF, batch_patients=1)
     assert result.import_id == 3 and result.n_kept_retractions == 1

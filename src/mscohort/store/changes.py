@@ -111,8 +111,9 @@ class StoreDiff:
         return int((self.corrections["column"] == RECORD_COLUMN).sum())
 
     def format_text(self, limit: int = 50) -> str:
-        lines = [f"added: {sum(self.added.values())} records"
-                 + "".join(f", {t} +{n}" for t, n in self.added.items() if n),
+        added = self.keeping(self.corrections).added  # retracted records: listed below
+        lines = [f"added: {sum(added.values())} records"
+                 + "".join(f", {t} +{n}" for t, n in added.items() if n),
                  f"changed: {self.n_changed} records"]
         at_stake = {(r["table"], r["record"], r["column"]): describe(r)
                     for r in self.corrections.iter_rows(named=True)}
