@@ -121,3 +121,34 @@ def test_validate_against_the_store_does_not_call_a_kept_correction_a_conflict(
     path.write_text("\n".join(lines) + "\n")
     code, output = run("validate", toy_dir, "--db", db, "--as-of", "2026-01-01")
     assert code == 1 and "conflicts_with_store" in output
+
+
+def test_history_lists_the_corrections_a_reimport_kept_in_the_imports_words(
+        toy_dir: Path, tmp_path: Path) -> None:
+    import datetime as dt
+
+    db = _corrected(toy_dir, tmp_path)
+    with (toy_dir / "edss.csv").open("a") as f:  # the next export brings a new visit
+        f.write("P01,2015-01-01,4.5,3,2,1,1,1,1,1,2\n")
+    code, output = run("import", toy_dir, "--db", db, "--as-of", "2026-01-01", "--by",
+                       "D. Manager", "--reason", "December export")
+    assert code == 0 and "(store version 3)" in output, output
+    said = (f"would undo a correction (version 2, by C. Coordinator on "
+            f"{dt.date.today().isoformat()}: 5.5 was a typo for 4.5); stored 4.5 (corrected "
+            "from 5.5), file 5.5")
+    assert said in " ".join(output.split())  # the import's own words
+    code, output = run("history", "--db", db, "--patient", "P01")
+    assert code == 0, output
+    flat = " ".join(output.split())
+    assert "version 3 " in flat and "by D. Manager: December export" in flat
+    assert f"kept correction edss P01 / 2005-03-10: edss: {said} (edss.csv row 2)" in flat
+    code, output = run("history", "--db", db, "--patient", "P01", "--json")
+    kept = [r for r in json.loads(output) if r["action"] == "kept correction"]
+    assert [(r["version"], r["record"], r["changes"], r["imported_by"]) for r in kept] == [
+        (3, "P01 / 2005-03-10", f"edss: {said}", "D. Manager")]
+    code, output = run("history", "--db", db)
+    assert code == 0
+    assert f"version 3 kept correction: edss P01 / 2005-03-10 (edss.csv row 2): edss: " \
+        f"{said}" in " ".join(output.split())
+    code, output = run("history", "--db", db, "--json")
+    assert [r["kept"] for r in json.loads(output)] == [0, 0, 1]

@@ -53,16 +53,35 @@ def test_an_accepted_correction_is_a_new_version_with_who_when_why_and_file(
     assert current.select("patient_id", "edss", "import_id").rows() == [
         ("P1", 4.5, 2), ("P1", 3.5, 1), ("P2", 2.0, 1)]
     first = hist.filter(pl.col("record") == "P1 / 2010-01-01")
-    assert first.select("version", "action", "values", "imported_by", "reason").rows() == [
-        (1, "added", "edss=3.0; fs_pyramidal=; fs_cerebellar=; fs_brainstem=; fs_sensory=; "
-         "fs_bowel_bladder=; fs_visual=; fs_cerebral=; fs_ambulation=", "B. Doctor", None),
-        (2, "changed", "edss=4.5; fs_pyramidal=; fs_cerebellar=; fs_brainstem=; fs_sensory=; "
-         "fs_bowel_bladder=; fs_visual=; fs_cerebral=; fs_ambulation=", "A. Nurse",
-         "typo fixed at the clinic")]
+    # only the columns that hold a value, and what the correction changed, are named
+    assert first.select("version", "action", "values", "changes", "imported_by",
+                        "reason").rows() == [
+        (1, "added", "edss=3.0", "", "B. Doctor", None),
+        (2, "changed", "edss=4.5", "edss: 3.0 -> 4.5", "A. Nurse", "typo fixed at the clinic")]
     assert first["sha256"][1] == hashlib.sha256((corrected / "edss.csv").read_bytes()).hexdigest()
     assert first["file"][1] == "edss.csv" and first["imported_at"].null_count() == 0
     assert audit.select("version", "imported_by", "rows_changed").rows() == [
         (1, "B. Doctor", 0), (2, "A. Nurse", 1)]
+
+
+def test_a_history_entry_names_only_the_columns_with_a_value_or_a_change(
+        write_study, tmp_path: Path) -> None:
+    import datetime as dt
+
+    db = tmp_path / "s.duckdb"
+    with_fs = ("patient_id,date,edss,fs_pyramidal,fs_visual\nP1,2010-01-01,3.0,2,\n"
+               "P1,2011-01-01,3.5,,\nP2,2012-05-05,2.0,,\n")
+    import_folder(write_study(edss=with_fs), db, as_of=AS_OF)
+    fixed = with_fs.replace("P1,2010-01-01,3.0,2,", "P1,2010-01-01,3.0,,1")
+    import_folder(write_study(edss=fixed), db, as_of=AS_OF, accept=FIX)
+    with StudyStore(db) as store:
+        store.retract("edss", pl.DataFrame({"patient_id": ["P1"], "date": [
+            dt.date(2010, 1, 1)]}), by="A. Nurse", reason="entered twice")
+        hist = store.history("P1").filter(pl.col("record") == "P1 / 2010-01-01")
+    assert hist.select("action", "values", "changes").rows() == [
+        ("added", "edss=3.0; fs_pyramidal=2", ""),
+        ("changed", "edss=3.0; fs_visual=1", "fs_pyramidal: 2 -> empty; fs_visual: empty -> 1"),
+        ("retracted", "edss=3.0; fs_visual=1", "")]
 
 
 def test_as_of_version_reads_the_store_as_it_was(write_study, tmp_path: Path) -> None:

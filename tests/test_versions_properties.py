@@ -1,7 +1,9 @@
 """Property tests of the audit trail: any sequence of imports, corrections and retractions,
 interrupted at random (an exception inside the transaction, or kill -9 of the process),
 leaves the store either before or after each step, and the history replays to the current
-view and to every earlier version exactly."""
+view and to every earlier version exactly. A record retracted in the tool stays retracted
+when a later import holds it again, unless that import takes the files' records
+(``corrections="overwrite"``, :mod:`mscohort.store.retractions`)."""
 
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ Model = dict[tuple[str, str], float]
 step = st.one_of(
     st.tuples(st.just("import"),
               st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), min_size=1),
-              st.sampled_from(["plain", "accept", "accept_retract", "bad", "crash"])),
+              st.sampled_from(["plain", "accept", "accept_retract", "overwrite", "bad",
+                               "crash"])),
     st.tuples(st.just("retract"), st.sampled_from(KEYS), st.just("")),
 )
 
@@ -45,10 +48,14 @@ def _edss(store: StudyStore, version: int | None = None) -> Model:
     return {(p, str(d)): v for p, d, v in frame.select("patient_id", "date", "edss").rows()}
 
 
-def _expected(current: Model, rows: Model, mode: str) -> Model | None:
-    """The model after an import of ``rows`` in ``mode``, or None when it must fail."""
+def _expected(current: Model, rows: Model, mode: str,
+              retracted: frozenset[tuple[str, str]] = frozenset()) -> Model | None:
+    """The model after an import of ``rows`` in ``mode``, or None when it must fail; the
+    keys ``retracted`` in the tool stay retracted unless the import overwrites."""
     if mode == "bad":
         return None
+    if mode != "overwrite":  # kept retractions: those rows are not added
+        rows = {k: v for k, v in rows.items() if k not in retracted}
     if mode == "crash":  # fails if it writes anything; an import of nothing new succeeds
         return current if current | rows == current else None
     changed = any(k in current and current[k] != v for k, v in rows.items())
@@ -66,8 +73,9 @@ def _import(folder: Path, db: Path, rows: Model, mode: str) -> None:
     if mode == "bad":
         lines.append("P1,2013-01-01,0.5")  # not an EDSS step: the whole import is refused
     (folder / "edss.csv").write_text("patient_id,date,edss\n" + "\n".join(lines) + "\n")
-    accept = (Acceptance("A. Nurse", "correction", retract_missing=mode == "accept_retract")
-              if mode in ("accept", "accept_retract", "crash") else None)
+    accept = (Acceptance("A. Nurse", "correction", retract_missing=mode == "accept_retract",
+                         corrections="overwrite" if mode == "overwrite" else "keep")
+              if mode in ("accept", "accept_retract", "overwrite", "crash") else None)
     if mode == "crash":  # fails after the rows are written, before the commit
         with mock.patch.object(StudyStore, "_refresh_derived",
                                side_effect=RuntimeError("simulated crash")):
@@ -87,10 +95,11 @@ def test_any_sequence_of_changes_leaves_the_store_before_or_after_each_step(step
         db = Path(tmp) / "s.duckdb"
         current: Model = {}
         versions: list[Model] = []
+        retracted: frozenset[tuple[str, str]] = frozenset()  # in the tool, still retracted
         for kind, payload, mode in steps:
             before = snapshot(db) if db.exists() else None
             if kind == "import":
-                expected = _expected(current, payload, mode)
+                expected = _expected(current, payload, mode, retracted)
                 try:
                     _import(Path(tmp) / "in", db, payload, mode)
                 except (DataValidationError, RuntimeError) as exc:
@@ -98,6 +107,8 @@ def test_any_sequence_of_changes_leaves_the_store_before_or_after_each_step(step
                     assert mode != "plain" or isinstance(exc, ChangesNeedAcceptance)
                 else:
                     assert expected is not None
+                    if mode == "overwrite":  # the files' records taken again
+                        retracted = retracted - set(payload)
             else:
                 stored = payload in current
                 expected = {k: v for k, v in current.items() if k != payload} if stored \
@@ -112,6 +123,7 @@ def test_any_sequence_of_changes_leaves_the_store_before_or_after_each_step(step
                         assert expected is None
                     else:
                         assert expected is not None
+                        retracted = retracted | {payload}
             if expected is None or expected == current:  # failed, or nothing new
                 assert before is None or snapshot(db) == before
             else:

@@ -23,27 +23,42 @@ def history(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
     = False,
 ) -> None:
-    """Every version of a patient's records (who, when, why, source file), or, without
-    --patient, every store version.
+    """Every version of a patient's records (who, when, why, source file), with the
+    corrections and retractions made in mscohort that a re-import kept, or, without
+    --patient, every store version and what each kept.
 
     Example: mscohort history --db study.duckdb --patient P01
     """
+    import polars as pl
+
     from mscohort.store import StudyStore
+    from mscohort.store.kept import CHANGE_ACTIONS, kept_history, with_kept
 
     with command_errors(), StudyStore(db, read_only=True) as store:
-        frame = store.history(patient) if patient is not None else store.audit()
-        if patient is not None and frame.height == 0:
-            raise bad_usage("--patient", "a patient with stored records", patient)
+        kept = kept_history(store.con, patient)
+        if patient is not None:
+            frame = store.history(patient)
+            if frame.height == 0:
+                raise bad_usage("--patient", "a patient with stored records", patient)
+            frame = with_kept(frame, kept)
+        else:
+            counts = kept.group_by("version").len("kept").cast({"kept": pl.Int64})
+            frame = store.audit().join(counts, on="version", how="left").with_columns(
+                pl.col("kept").fill_null(0)).sort("version")
     if as_json:
         out.print_json(frame.write_json())
         return
     if patient is None:
         table = Table(title=f"Store versions of {db}", title_justify="left")
-        for column in frame.columns:
+        shown = frame.drop("kept")  # narrow terminals: each kept one is listed below
+        for column in shown.columns:
             table.add_column(column, overflow="fold")
-        for row in frame.iter_rows():
+        for row in shown.iter_rows():
             table.add_row(*("" if v is None else str(v) for v in row))
         out.print(table)
+        for r in kept.iter_rows(named=True):
+            out.print(f"version {r['version']} {r['action']}: {r['table_name']} "
+                      f"{escape(r['record'])} ({escape(r['file'])}): {escape(r['changes'])}")
         return
     out.print(f"[bold]History of patient {escape(patient)}[/] ({frame.height} record versions)")
     for (version,), part in frame.group_by("version", maintain_order=True):
@@ -52,9 +67,9 @@ def history(
                   f" by {escape(first['imported_by'] or '(name not given)')}"
                   + (f": {escape(first['reason'])}" if first["reason"] else ""))
         for r in part.iter_rows(named=True):
-            source = (f" ({escape(r['file'])}, SHA-256 {r['sha256'][:12]}...)" if r["file"]
-                      else "")
-            what = r["changes"] if r["action"] == "changed" else r["values"]
+            source = (f" ({escape(r['file'])}, SHA-256 {r['sha256'][:12]}...)" if r["sha256"]
+                      else f" ({escape(r['file'])})" if r["file"] else "")
+            what = r["changes"] if r["action"] in CHANGE_ACTIONS else r["values"]
             out.print(f"  {r['action']:9} {r['table_name']} {escape(r['record'])}: "
                       f"{escape(what)}{source}")
 

@@ -43,7 +43,8 @@ def import_(
     corrections: Annotated[str, typer.Option(
         "--corrections", metavar="keep|overwrite",
         help="Values corrected in mscohort since their record's last import that the files "
-        "would change (the source still holds the old value, or was changed since): keep "
+        "would change (the source still holds the old value, or was changed since), and "
+        "records retracted in mscohort (mscohort retract) that the files hold again: keep "
         "them (default; listed) or overwrite them with the files' values (needs "
         "--accept-changes). Example: --accept-changes --corrections overwrite --reason "
         "\"clinic system is the source\" --by NAME")] = "keep",
@@ -54,7 +55,8 @@ def import_(
     with --accept-changes --reason ... --by NAME, as a new store version; the previous
     values stay in the history (mscohort history). Importing the same data twice changes
     nothing. A value corrected in mscohort (the web app) since its record's last import is
-    kept, and listed, unless --corrections overwrite.
+    kept, and listed, unless --corrections overwrite; so is a record retracted with
+    mscohort retract that the files still hold (it stays retracted).
 
     Example: mscohort import clinic_export/ --db study.duckdb --by "A. Nurse"
     """
@@ -101,10 +103,15 @@ def import_(
             out.print(f"[bold red]Nothing was imported[/]; {db} is unchanged. The import "
                       "changes stored values: check the diff above, then apply it with "
                       "--accept-changes --reason \"...\" --by NAME.")
-            if exc.diff.corrections.height and corrections == "keep":
-                out.print(f"{exc.diff.corrections.height} of the changed values were "
+            n_values = exc.diff.corrections.height - exc.diff.n_retractions
+            if n_values and corrections == "keep":
+                out.print(f"{n_values} of the changed values were "
                           "corrected in mscohort since their record's last import: they are "
                           "kept (add --corrections overwrite to take the files' values).")
+            if exc.diff.n_retractions and corrections == "keep":
+                out.print(f"{exc.diff.n_retractions} of the records in the files were "
+                          "retracted in mscohort: they stay retracted (add --corrections "
+                          "overwrite to take the files' records).")
         raise typer.Exit(1) from None
     except DataValidationError as exc:
         if as_json:
@@ -128,6 +135,6 @@ def import_(
         out.print(escape(f"{db}: {result.summary()}"))
         if result.corrections.height:
             out.print(escape("\n".join(result.corrections_text())))
-            if result.n_kept:
-                out.print("To take the files' values instead: --accept-changes --corrections "
-                          "overwrite --reason \"...\" --by NAME.")
+            if result.n_kept or result.n_kept_retractions:
+                out.print("To take the files' values (and records) instead: --accept-changes "
+                          "--corrections overwrite --reason \"...\" --by NAME.")

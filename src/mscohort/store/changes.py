@@ -26,6 +26,7 @@ from mscohort.store.incoming import Incoming, n_rows, rows_sql
 from mscohort.store.reimport import (
     CORRECTION_CHOICES,
     CORRECTION_SCHEMA,
+    RECORD_COLUMN,
     corrections_at_stake,
     describe,
     keeping,
@@ -33,6 +34,7 @@ from mscohort.store.reimport import (
     takes_file,
     without,
 )
+from mscohort.store.retractions import n_kept_retractions, retractions_at_stake
 from mscohort.store.row_groups import whole_row_groups
 from mscohort.store.versions import history_name, q
 from mscohort.validate.report import ValidationReport
@@ -96,14 +98,22 @@ class StoreDiff:
         return self.corrections.filter(~take), self.corrections.filter(take)
 
     def keeping(self, kept: pl.DataFrame) -> StoreDiff:
-        """This diff without the ``kept`` corrections among its changed values: what the
-        import writes."""
-        return StoreDiff(self.added, without(self.changed, kept), self.missing,
-                         self.corrections)
+        """This diff without the ``kept`` corrections among its changed values, and without
+        the records of the ``kept`` retractions among its added ones: what the import
+        writes."""
+        gone = n_kept_retractions(kept)
+        added = {t: n - gone.get(t, 0) for t, n in self.added.items()}
+        return StoreDiff(added, without(self.changed, kept), self.missing, self.corrections)
+
+    @property
+    def n_retractions(self) -> int:
+        """Retractions made in the tool at stake (records the files hold again)."""
+        return int((self.corrections["column"] == RECORD_COLUMN).sum())
 
     def format_text(self, limit: int = 50) -> str:
-        lines = [f"added: {sum(self.added.values())} records"
-                 + "".join(f", {t} +{n}" for t, n in self.added.items() if n),
+        added = self.keeping(self.corrections).added  # retracted records: listed below
+        lines = [f"added: {sum(added.values())} records"
+                 + "".join(f", {t} +{n}" for t, n in added.items() if n),
                  f"changed: {self.n_changed} records"]
         at_stake = {(r["table"], r["record"], r["column"]): describe(r)
                     for r in self.corrections.iter_rows(named=True)}
@@ -114,10 +124,17 @@ class StoreDiff:
                          + (f"\n      {said}" if said else ""))
         if self.changed.height > limit:
             lines.append(f"  ... and {self.changed.height - limit} more changed values")
-        if self.corrections.height:
+        n_values = self.corrections.height - self.n_retractions
+        if n_values:
             lines.append(f"corrections made in mscohort that the files would change: "
-                         f"{self.corrections.height} (kept unless the file's value is "
-                         "taken)")
+                         f"{n_values} (kept unless the file's value is taken)")
+        if self.n_retractions:
+            lines.append(f"retractions made in mscohort that the files would undo: "
+                         f"{self.n_retractions} (kept unless the file's record is taken)")
+            for r in self.corrections.filter(pl.col("column") == RECORD_COLUMN).head(
+                    limit).iter_rows(named=True):
+                lines.append(f"  {r['file']} row {r['row']}: {r['table']} {r['record']} "
+                             f"{describe(r)}")
         lines.append(f"missing in the new files (kept unless retracted): "
                      f"{self.missing.height} records")
         for r in self.missing.head(limit).iter_rows(named=True):
@@ -174,8 +191,9 @@ def store_diff(con: duckdb.DuckDBPyConnection, study: Incoming,
     changed_frame = (pl.concat(changed).sort("table", "file", "row", "column")
                      if changed else pl.DataFrame(schema=DIFF_SCHEMA))
     missing_frame = pl.concat(missing) if missing else pl.DataFrame(schema=MISSING_SCHEMA)
-    return StoreDiff(added, changed_frame, missing_frame,
-                     corrections_at_stake(con, changed_frame))
+    at_stake = pl.concat([corrections_at_stake(con, changed_frame),
+                          retractions_at_stake(con, study)])
+    return StoreDiff(added, changed_frame, missing_frame, at_stake)
 
 
 def conflict_issues(diff: StoreDiff) -> list[pl.DataFrame]:
@@ -284,8 +302,10 @@ def orphan_issues(con: duckdb.DuckDBPyConnection) -> list[pl.DataFrame]:
             issues.append(row_issues(
                 rows, Rule.UNKNOWN_PATIENT, file=f"store:{name}", column="patient_id",
                 value=pl.col("patient_id"),
-                message=f"the patient would be retracted but still has {name} records; "
-                        "retract those records too, or keep the patient"))
+                message=f"the patient is retracted (or would be) but would still have "
+                        f"{name} records; retract those records too, keep the patient, or "
+                        "take the file's record of a patient retracted in mscohort "
+                        "(--corrections overwrite)"))
     return issues
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from mscohort.ingest import RawStudy
 from mscohort.store.changes import StoreDiff
 from mscohort.store.duckdb_store import StudyStore
+from mscohort.store.kept import decided_words
 from mscohort.store.rechecks import birth_recheck
 from mscohort.study import Study
 from mscohort.validate import ValidationReport, check_study
@@ -32,9 +33,33 @@ class Preview:
     version: int = 0  #: the store version the import was compared with (0: no store)
 
     @property
+    def applied(self) -> StoreDiff | None:
+        """What an import without choices writes: the diff without the corrections and
+        retractions made in mscohort, which it keeps (:mod:`mscohort.store.reimport`)."""
+        return None if self.diff is None else self.diff.keeping(self.diff.corrections)
+
+    @property
     def needs_acceptance(self) -> bool:
-        """True when the import changes stored values (corrections need who and why)."""
-        return self.diff is not None and self.diff.changed.height > 0
+        """True when the import changes stored values (corrections need who and why); not
+        for the values it keeps (corrected in mscohort)."""
+        applied = self.applied
+        return applied is not None and applied.changed.height > 0
+
+    @property
+    def n_added(self) -> int:
+        """Records the import adds (not those of the retractions it keeps)."""
+        applied = self.applied
+        return 0 if applied is None else sum(applied.added.values())
+
+    def kept_words(self) -> list[str]:
+        """How many corrections and retractions made in mscohort the import keeps, in the
+        words of its summary (``2 corrections made in mscohort kept (the file's value not
+        taken)``); empty when none."""
+        if self.diff is None:
+            return []
+        n_retractions = self.diff.n_retractions
+        return decided_words("kept", self.diff.corrections.height - n_retractions,
+                             n_retractions)
 
     @property
     def has_missing(self) -> bool:

@@ -16,7 +16,10 @@ By default an import **keeps** both kinds (the corrected value stays; the import
 them); an :class:`~mscohort.store.changes.Acceptance` may take the file's value instead,
 for every one (``corrections="overwrite"``) or for chosen ones (``take_file``). Each kept
 or overwritten correction of a store version is recorded in ``import_corrections``
-(:func:`record_corrections`), next to the version's who and why in ``import_audit``.
+(:func:`record_corrections`), next to the version's who and why in ``import_audit``. A
+record retracted in the tool that the files hold again is handled the same way, as a
+correction of the whole record (column :data:`RECORD_COLUMN`;
+:mod:`mscohort.store.retractions`).
 
 Notes
 -----
@@ -47,9 +50,19 @@ from mscohort.store.versions import history_name, q
 CORRECTION_SOURCE = "web edit"
 #: What an import may do with the corrections it would change.
 CORRECTION_CHOICES = ("keep", "overwrite")
+#: The source of a retraction made in the tool (``mscohort retract``,
+#: :func:`mscohort.store.writing.retract`).
+RETRACTION_SOURCE = "retraction"
+#: The ``column`` of a retraction at stake: it is about the whole record
+#: (:mod:`mscohort.store.retractions`).
+RECORD_COLUMN = "(record)"
 #: The kinds of a correction at stake, and what each says.
 KINDS = {"undo": "would undo a correction",
-         "conflict": "changed at the source since a correction"}
+         "conflict": "changed at the source since a correction",
+         "retraction": "would undo a retraction",
+         "retraction_conflict": "changed at the source since a retraction"}
+#: The kinds of a retraction at stake (a record retracted in the tool that the files hold).
+RETRACTION_KINDS = ("retraction", "retraction_conflict")
 
 CORRECTION_SCHEMA = {
     "table": pl.String, "file": pl.String, "row": pl.Int64, "patient_id": pl.String,
@@ -165,13 +178,21 @@ def without(changed: pl.DataFrame, kept: pl.DataFrame) -> pl.DataFrame:
 
 def describe(row: dict[str, object]) -> str:
     """One correction at stake in words: ``would undo a correction (version 2, by A on
-    2026-12-01: reason R); stored 2.5, file 5.5``."""
+    2026-12-01: reason R); stored 2.5 (corrected from 5.5), file 5.5``; a retraction:
+    ``would undo a retraction (version 2, ...); the file holds the retracted record
+    (edss=5.5)`` or ``...; retracted (edss=5.5), file (edss=6.0)``."""
     when = row["corrected_at"]
     day = when.date().isoformat() if hasattr(when, "date") else str(when)
     who = f"by {row['corrected_by']} " if row.get("corrected_by") else ""
     why = f": {row['correction_reason']}" if row.get("correction_reason") else ""
-    values = (f"stored {_shown(row['stored'])} (corrected from {_shown(row['replaced'])}), "
-              f"file {_shown(row['file_value'])}")
+    if row["kind"] == "retraction":
+        values = f"the file holds the retracted record ({_shown(row['replaced'])})"
+    elif row["kind"] == "retraction_conflict":
+        values = (f"retracted ({_shown(row['replaced'])}), "
+                  f"file ({_shown(row['file_value'])})")
+    else:
+        values = (f"stored {_shown(row['stored'])} (corrected from "
+                  f"{_shown(row['replaced'])}), file {_shown(row['file_value'])}")
     return (f"{KINDS[str(row['kind'])]} (version {row['correction_version']}, {who}on "
             f"{day}{why}); {values}")
 
@@ -184,9 +205,29 @@ def _shown(value: object) -> str:
 def keeping(con: duckdb.DuckDBPyConnection, new: str, table: str,
             kept: pl.DataFrame) -> Iterator[str]:
     """The rows ``new`` (a table expression of :func:`mscohort.store.incoming.rows_sql`)
-    with the stored value in place of each ``kept`` correction of ``table``, so that a write
-    leaves those values as they are."""
+    with the stored value in place of each ``kept`` correction of ``table``, and without the
+    records of its ``kept`` retractions, so that a write leaves those values as they are and
+    those records retracted."""
     rows = kept.filter(pl.col("table") == table)
+    gone = rows.filter(pl.col("column") == RECORD_COLUMN)
+    rows = rows.filter(pl.col("column") != RECORD_COLUMN)
+    spec = TABLES[table]
+    if gone.height:
+        con.register("_kept_gone", gone.select("record").to_arrow())
+        new = (f"(SELECT * FROM {new} kg WHERE {record_sql('kg', spec.key)} NOT IN "
+               "(SELECT record FROM _kept_gone))")
+    try:
+        with _keeping_values(con, new, table, rows) as out:
+            yield out
+    finally:
+        if gone.height:
+            con.unregister("_kept_gone")
+
+
+@contextmanager
+def _keeping_values(con: duckdb.DuckDBPyConnection, new: str, table: str,
+                    rows: pl.DataFrame) -> Iterator[str]:
+    """:func:`keeping` for the corrections of values."""
     if rows.height == 0:
         yield new
         return
@@ -227,19 +268,28 @@ def record_corrections(con: duckdb.DuckDBPyConnection, version: int, kept: pl.Da
         con.unregister("_decided")
 
 
-def stored_corrections(con: duckdb.DuckDBPyConnection,
-                       version: int | None = None) -> pl.DataFrame:
-    """The corrections kept or overwritten by imports (of store version ``version`` when
-    given), with who and why of the import (``imported_by``, ``reason``)."""
+def stored_corrections(con: duckdb.DuckDBPyConnection, version: int | None = None,
+                       patient_id: str | None = None) -> pl.DataFrame:
+    """The corrections (and retractions) kept or overwritten by imports (of store version
+    ``version`` when given; of the patient ``patient_id`` when given), with who and why of
+    the import (``imported_by``, ``reason``) and of the correction (``corrected_by``,
+    ``corrected_at``, ``correction_reason``)."""
     exists = con.execute("SELECT count(*) FROM information_schema.tables "
                          "WHERE table_name = 'import_corrections'").fetchall()[0][0]
     if not exists:
         return pl.DataFrame(schema={c: pl.String for c in RECORDED_COLUMNS}
                             | {"import_id": pl.Int32, "correction_version": pl.Int32,
                                "row": pl.Int64, "imported_by": pl.String,
-                               "reason": pl.String})
-    where = "" if version is None else f"WHERE c.import_id = {int(version)} "
+                               "reason": pl.String, "corrected_by": pl.String,
+                               "corrected_at": pl.Datetime, "correction_reason": pl.String})
+    where = [] if version is None else [f"c.import_id = {int(version)}"]
+    where += [] if patient_id is None else ["c.patient_id = $patient"]
     return con.sql(
-        f"SELECT c.*, a.imported_by, a.reason FROM import_corrections c "
-        f"LEFT JOIN import_audit a USING (import_id) {where}"
-        "ORDER BY c.import_id, c.table_name, c.file, c.\"row\", c.column_name").pl()
+        "SELECT c.*, a.imported_by, a.reason, b.imported_by AS corrected_by, "
+        "i.imported_at AS corrected_at, b.reason AS correction_reason "
+        "FROM import_corrections c LEFT JOIN import_audit a USING (import_id) "
+        "LEFT JOIN import_audit b ON b.import_id = c.correction_version "
+        "LEFT JOIN imports i ON i.import_id = c.correction_version "
+        + (f"WHERE {' AND '.join(where)} " if where else "")
+        + "ORDER BY c.import_id, c.table_name, c.file, c.\"row\", c.column_name",
+        params={"patient": patient_id} if patient_id is not None else None).pl()

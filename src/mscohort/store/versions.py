@@ -84,6 +84,15 @@ def as_of_sql(table: str, version: int) -> str:
     )
 
 
+def values_sql(alias: str, spec: Table) -> str:
+    """The text of a record's values, the columns that hold one only
+    (``edss=3.0; fs_pyramidal=2``): an empty column is not named."""
+    values = [c for c in spec.stored_columns if c not in spec.key]
+    parts = ", ".join(f"CASE WHEN {alias}.{q(c)} IS NOT NULL THEN '{c}=' || "
+                      f"CAST({alias}.{q(c)} AS VARCHAR) END" for c in values)
+    return f"concat_ws('; ', {parts})" if values else "''"
+
+
 def patient_history_sql(table: str) -> str:
     """Every version of every record of one patient (parameter: patient_id) in ``table``,
     with its values, what a correction changed (``column: old -> new``), and when, who,
@@ -92,8 +101,7 @@ def patient_history_sql(table: str) -> str:
     values = [c for c in spec.stored_columns if c not in spec.key]
     key_text = " || ' / ' || ".join(f"coalesce(CAST(h.{q(k)} AS VARCHAR), '')"
                                     for k in spec.key)
-    value_text = (" || '; ' || ".join(
-        f"'{c}=' || coalesce(CAST(h.{q(c)} AS VARCHAR), '')" for c in values) or "''")
+    value_text = values_sql("h", spec)
     window = f"OVER (PARTITION BY {', '.join(f'h.{q(k)}' for k in spec.key)} ORDER BY h.version)"
     changes = ", ".join(
         f"CASE WHEN h.action = 'changed' AND lag(h.{q(c)}) {window} IS DISTINCT FROM h.{q(c)} "

@@ -29,7 +29,8 @@ from mscohort.store.import_result import ImportResult
 from mscohort.store.incoming import Incoming, n_rows
 from mscohort.store.keys import duplicate_key_issues
 from mscohort.store.rechecks import birth_recheck
-from mscohort.store.reimport import CORRECTION_SOURCE, record_corrections
+from mscohort.store.reimport import CORRECTION_SOURCE, RETRACTION_SOURCE, record_corrections
+from mscohort.store.retractions import n_kept_retractions
 from mscohort.validate.report import ValidationReport
 
 if TYPE_CHECKING:
@@ -99,11 +100,12 @@ def add_study(
                 mapping.source if mapping else None, as_of, report.n_warnings,
                 accept.by if accept else by, accept.reason if accept else reason,
                 sum(changed.values()), sum(retracted.values()))
+        gone = n_kept_retractions(kept)  # read, but left retracted
         for name, table in raw.tables.items():
             store.con.execute(
                 "INSERT INTO import_files VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [version, name, table.source, table.sha256, rows_read[name], added[name],
-                 rows_read[name] - added[name] - changed[name]],
+                 rows_read[name] - added[name] - changed[name] - gone.get(name, 0)],
             )
         record_corrections(store.con, version, kept, overwritten)
         store.con.execute("COMMIT")
@@ -133,7 +135,7 @@ def retract(store: StudyStore, table: str, keys: pl.DataFrame, *, by: str, reaso
         if orphans:
             raise DataValidationError(ValidationReport.from_issues(orphans, str(store.path)),
                                       action="retract")
-        _record(store, version, "retraction", None, None, 0, accept.by, accept.reason, 0, n)
+        _record(store, version, RETRACTION_SOURCE, None, None, 0, accept.by, accept.reason, 0, n)
         store.con.execute("COMMIT")
     except BaseException as exc:
         _rollback(store, exc)

@@ -38,7 +38,7 @@ from mscohort.errors import InvalidArgumentError, UsageError, bad_usage
 from mscohort.store import Acceptance
 from mscohort.store.changes import DIFF_SCHEMA, MISSING_SCHEMA
 from mscohort.store.preview import Preview
-from mscohort.store.reimport import KINDS, stored_corrections
+from mscohort.store.reimport import KINDS, RECORD_COLUMN, stored_corrections
 from mscohort.store.version_summary import PATIENT_COLUMNS
 from mscohort.web.jobs import Jobs, Pending
 from mscohort.web.paging import list_page
@@ -101,7 +101,8 @@ def _corrections(preview: Preview) -> list[dict[str, Any]]:
     if preview.diff is None:
         return []
     return [r | {"choice": _choice(r), "what": KINDS[r["kind"]],
-                 "day": r["corrected_at"].date().isoformat()}
+                 "day": r["corrected_at"].date().isoformat(),
+                 "retraction": r["column"] == RECORD_COLUMN}
             for r in preview.diff.corrections.iter_rows(named=True)]
 
 
@@ -126,7 +127,10 @@ def _page(preview: Preview, staged: Staged, status: int = 200, **form: str) -> A
     except ValueError:
         page = 1
     part = changed.slice((page - 1) * PAGE_SIZE, PAGE_SIZE).select(CHANGED_COLUMNS)
-    added = [(t, n) for t, n in (diff.added.items() if diff else ()) if n]
+    # the records of retractions at stake are listed with them, not as added (kept unless
+    # the file's record is taken)
+    added = [(t, n) for t, n in (diff.keeping(diff.corrections).added.items() if diff
+                                 else ()) if n]
     corrections = _corrections(preview)
     rows = _text(part)
     columns: tuple[str, ...] = CHANGED_COLUMNS
@@ -140,6 +144,7 @@ def _page(preview: Preview, staged: Staged, status: int = 200, **form: str) -> A
         "changes.html", staged=staged, preview=preview, added=added,
         n_added=sum(n for _, n in added), changed=rows, columns=columns,
         corrections=corrections, taken=set(request.form.getlist("take_file")),
+        n_retractions=sum(c["retraction"] for c in corrections),
         n_values=changed.height, n_changed=diff.n_changed if diff else 0,
         missing=_text(missing.head(MISSING_SHOWN)), n_missing=missing.height,
         page=page, pages=pages, first=(page - 1) * PAGE_SIZE + 1,

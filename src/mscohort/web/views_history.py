@@ -14,6 +14,7 @@ from mscohort.errors import DataValidationError, InvalidArgumentError, UsageErro
 from mscohort.schema import TABLES
 from mscohort.store import StudyStore
 from mscohort.store.correcting import correct_record
+from mscohort.store.kept import CHANGE_ACTIONS, kept_history, with_kept
 from mscohort.web.store_access import StoreBusy, reading_store, store_lock
 from mscohort.web.workspace import Workspace
 
@@ -61,11 +62,12 @@ def register(app: Flask) -> None:
         with reading_store(ws.db) as store:
             frame = store.history(patient_id)
             records = _records(store, patient_id, set(frame["table_name"]))
+            kept = kept_history(store.con, patient_id)  # what re-imports kept
         if frame.height == 0:
             abort(404, "There is no patient with this identifier.")
-        frame = frame.with_columns(
-            pl.when(pl.col("action") == "changed").then("changes").otherwise("values")
-            .alias("what"), pl.col("sha256").str.slice(0, 12))
+        frame = with_kept(frame, kept).with_columns(
+            pl.when(pl.col("action").is_in(CHANGE_ACTIONS)).then("changes")
+            .otherwise("values").alias("what"), pl.col("sha256").str.slice(0, 12))
         rows = [["" if v is None else str(v) for v in r]
                 for r in frame.select(HISTORY_COLUMNS).iter_rows()]
         return render_template("history.html", patient_id=patient_id,
