@@ -143,6 +143,11 @@ def calibrate(published: str | Path = SEED / "published.toml",
         repair(model, p, bounds, rng, rounds=PROTOCOL_ROUNDS, size=PROTOCOL_SIZE,
                deterministic_time=60.0, members=False, step_radius=2, year_radius=5,
                onsets=True, progress=say)
+        if proved:
+            # the conflicts' members the bound cost, sought again inside it
+            say("repair: the members of the proved conflicts, inside the screening EDSS")
+            repair(model, p, bounds, rng, rounds=1, members=True, onsets=True,
+                   progress=say)
     cost = float(model.errors(model.values(p)).sum())
     say("records, analysis and comparison")
     records = build_records(design, model, p)
