@@ -118,11 +118,10 @@ def test_a_cohorts_screening_edss_bounds_its_patients_but_the_declared_deviation
     from mscohort.calibrate.design import load_design
     from mscohort.calibrate.seed import SEED, _screening_steps
 
-    text = (SEED / "design.toml").read_text().replace(
-        'relapse_on_therapy = true', 'relapse_on_therapy = true\nscreening_edss = [3.0, 7.0]'
-        '\nscreening_edss_deviations = [42]', 1)
-    (tmp_path / "design.toml").write_text(text)
-    design = load_design(tmp_path / "design.toml")
+    # the seed's own design sets it (README, "The cohort against its own protocol")
+    text = (SEED / "design.toml").read_text()
+    assert "\nscreening_edss = [3.0, 7.0]\nscreening_edss_deviations = [42]\n" in text
+    design = load_design(SEED / "design.toml")
     assert design.cohorts["short-term"].screening_edss == (3.0, 7.0)
     low, high = _screening_steps(design)
     naive = [i for i, p in enumerate(design.patients()) if p.cohort == "short-term"]

@@ -170,3 +170,21 @@ def test_the_onset_month_choices_gain_each_number_of_years_as_the_fit_computes()
     # none, the next anniversary being after the follow-up date
     short = dataclasses.replace(p, followup_days=np.array([200, 700, 1200, 2900]))
     assert onset_choices(model, short, 0) == [(4, 0), (6, 1)]
+
+
+def test_the_member_repair_stops_once_as_few_members_are_missed_as_asked() -> None:
+    # two members that no cohort meets together (mean baseline EDSS 4.0 and 4.5), both
+    # missed with every patient at 3.5: one neighbourhood meets one of them
+    def run(until: int | None) -> list:
+        targets = [Target(0, BASE, "mean", 4.0, 1, LIGHT),
+                   Target(0, BASE, "mean", 4.5, 1, LIGHT)]
+        model = _model(targets)
+        p, bounds = _cohort()
+        steps = repair(model, p, bounds, np.random.default_rng(0), rounds=1, size=4,
+                       deterministic_time=5.0, until=until)
+        assert (model.errors(model.values(p)) > 0).sum() == (2 if until == 2 else 1)
+        return steps
+
+    assert [(s.target, s.kept) for s in run(None)] == [(0, True), (1, False)]
+    assert [(s.target, s.kept) for s in run(1)] == [(0, True)]
+    assert run(2) == []  # already as few as asked: nothing tried

@@ -17,7 +17,6 @@ from tests.conftest import AS_OF
 
 #: every enrolled patient not simply eligible for their own arm, and why
 NOT_ELIGIBLE = {
-    "TRMS38": ("not eligible", "EDSS 3-7: EDSS 2.5"),
     "TRMS42": ("protocol deviation", "baseline MSSS minimum 1.28"),
     "TRMS43": ("protocol deviation", "forced by the fingolimod rows"),
     "TRMS44": ("protocol deviation", "forced by the fingolimod rows"),
@@ -90,20 +89,20 @@ def test_the_declared_deviations_are_listed_apart(own_arm) -> None:
 
 def test_the_readme_table_matches_the_screening(own_arm) -> None:
     counts = dict(own_arm.group_by("decision").len().iter_rows())
-    assert counts == {"eligible": 56, "protocol deviation": 3, "not eligible": 1}
+    assert counts == {"eligible": 57, "protocol deviation": 3}
     readme = (SEED / "README.md").read_text()
-    assert "56 are eligible for" in readme
+    assert "57 are eligible for" in readme
     for pid in own_arm.filter(pl.col("decision") != "eligible")["patient_id"]:
         assert pid in readme, pid
 
 
-def test_the_eligible_only_sensitivity_row_leaves_out_the_four(own_arm) -> None:
+def test_the_eligible_only_sensitivity_row_leaves_out_the_three_deviations(own_arm) -> None:
     from mscohort.analyse.study import analyse_study
 
     study, _ = check_study(read_study(SEED), as_of=AS_OF)
     sens = analyse_study(study, load_definition(SEED / "study.toml")).sensitivity
     n = dict(zip(sens["variant"], sens["n"], strict=True))
-    assert n["eligible patients only"] == n["main analysis"] - len(NOT_ELIGIBLE) == 56
+    assert n["eligible patients only"] == n["main analysis"] - len(NOT_ELIGIBLE) == 57
 
 
 def test_the_nat_fty_ale_maximum_msss_change_starts_below_edss_3_when_a_year_is_gained(

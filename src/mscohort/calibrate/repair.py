@@ -268,7 +268,7 @@ def _outside(bounds: Bounds, p: Patients) -> list[int]:
 def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
            rounds: int = 4, size: int = 8, deterministic_time: float = 20.0,
            members: bool = True, step_radius: int = 3, year_radius: int = 8,
-           onsets: bool = False,
+           onsets: bool = False, until: int | None = None,
            progress: Callable[[str], None] | None = None) -> list[RepairStep]:
     """Large-neighbourhood search on ``p`` (changed in place): for every patient outside
     their bounds (``bounds.base_step``, a protocol's screening EDSS) and every number
@@ -279,7 +279,9 @@ def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
     :func:`solve_neighbourhood`; a solution is kept only when every number outside the
     conflicts met before stays met and fewer patients are outside their bounds or more
     numbers are met (outside the conflicts first). ``step_radius``, ``year_radius`` and
-    ``onsets``: each freed patient's :func:`choices`. Returns the steps tried."""
+    ``onsets``: each freed patient's :func:`choices`. ``until``: stop once every number
+    outside the conflicts is met, every patient is inside their bounds and at most this
+    many conflict members are missed. Returns the steps tried."""
     if rounds < 0:
         raise bad_argument("rounds", "a whole number >= 0", rounds)
     if size < 1:
@@ -291,6 +293,8 @@ def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
                          "pip install 'mscohort[exact]'.") from None
     steps: list[RepairStep] = []
     _, err = _current(model, p)
+    if until is not None and _done(model, err, bounds, p, until):
+        return steps
     for r in range(rounds):
         # patients outside their bounds first (target -1 - patient), then the numbers
         missed = [-1 - i for i in _outside(bounds, p)]
@@ -340,4 +344,11 @@ def repair(model: Model, p: Patients, bounds: Bounds, rng: np.random.Generator,
             if progress is not None:
                 progress(f"repair round {r + 1}: target {k}, {len(freed)} patients freed: "
                          f"{status}{', kept' if kept else ''}")
+            if kept and until is not None and _done(model, err, bounds, p, until):
+                return steps
     return steps
+
+
+def _done(model: Model, err: np.ndarray, bounds: Bounds, p: Patients, until: int) -> bool:
+    outside, heavy, light, *_ = _score(model, err, len(_outside(bounds, p)))
+    return outside == 0 and heavy == 0 and light <= until

@@ -140,9 +140,17 @@ def calibrate(published: str | Path = SEED / "published.toml",
         # is brought inside by CP-SAT with a neighbourhood of their cohort, every number
         # met kept, the onset month among the choices (a year of disease gained or not)
         say("repair: the screening EDSS of the protocol")
+        light = np.array([t.weight < 1 for t in model.targets])
+        before = int((model.errors(model.values(p))[light] > 0).sum())
         repair(model, p, bounds, rng, rounds=PROTOCOL_ROUNDS, size=PROTOCOL_SIZE,
                deterministic_time=60.0, members=False, step_radius=2, year_radius=5,
                onsets=True, progress=say)
+        if proved:
+            # the conflicts' members the bound cost, sought again inside it until as few
+            # are missed as before it
+            say("repair: the members of the proved conflicts, inside the screening EDSS")
+            repair(model, p, bounds, rng, rounds=1, members=True, onsets=True,
+                   until=before, progress=say)
     cost = float(model.errors(model.values(p)).sum())
     say("records, analysis and comparison")
     records = build_records(design, model, p)
