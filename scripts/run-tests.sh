@@ -15,19 +15,22 @@ if [ "$#" -gt 0 ]; then
   exec "$VENV/bin/python" -m pytest "$@"
 fi
 # the whole suite: the core tests on every core (pytest-xdist, one worker per CPU; a test
-# file stays on one worker; MSCOHORT_TEST_WORKERS=0 runs them in this process), then the
-# federated algorithm's in its own virtualenv (vantage6 needs Python 3.13 and pins old
-# packages: scripts/run-federated-tests.sh), whose install runs meanwhile.
+# file stays on one worker; MSCOHORT_TEST_WORKERS=0 runs them in this process; the 15
+# slowest are listed), then the federated algorithm's, on every core too, in its own
+# virtualenv (vantage6 needs Python 3.13 and pins old packages:
+# scripts/run-federated-tests.sh), whose install runs meanwhile.
 FED_LOG=$(mktemp)
 bash "$ROOT/scripts/run-federated-tests.sh" --install-only >"$FED_LOG" 2>&1 &
 FED_INSTALL=$!
 status=0
 "$VENV/bin/python" -m pytest -n "${MSCOHORT_TEST_WORKERS:-auto}" --dist loadfile \
+  --durations=15 \
   || status=$?
 fed=0
 wait "$FED_INSTALL" || fed=$?
 cat "$FED_LOG" >&2; rm -f "$FED_LOG"
 if [ "$fed" -eq 0 ]; then
-  bash "$ROOT/scripts/run-federated-tests.sh" -q || fed=$?
+  bash "$ROOT/scripts/run-federated-tests.sh" -q -n "${MSCOHORT_TEST_WORKERS:-auto}" \
+    || fed=$?
 fi
 exit $((status ? status : fed))
