@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from mscohort.errors import UsageError
 from mscohort.ingest import load_mapping
-from mscohort.ingest.propose import name_score, propose
+from mscohort.ingest.propose import PROPOSE_AT, name_score, propose
 from mscohort.ingest.synonyms import column_synonyms, normalise
 from mscohort.ingest.template import data_dictionary
 from mscohort.schema import TABLES
@@ -141,3 +141,49 @@ def test_data_dictionary_lists_every_column_with_its_type(tmp_path: Path) -> Non
     assert sex["allowed"] == "F, M"
     code, output = run("template", "--out", tmp_path / "t.txt")
     assert code == 2 and "must be a file ending in .xlsx" in output
+
+
+@pytest.mark.parametrize(("table", "column", "header"), [
+    ("edss", "patient_id", "Hosp No"), ("edss", "patient_id", "Hospital No."),
+    ("edss", "patient_id", "Hospital number"), ("edss", "patient_id", "MRN"),
+    ("edss", "patient_id", "NHS No"), ("edss", "patient_id", "NHS number"),
+    ("edss", "patient_id", "Record number"), ("edss", "patient_id", "Medical record no"),
+    ("patients", "onset_date", "First symptoms"), ("patients", "onset_date", "First symptom"),
+    ("patients", "onset_date", "Symptom onset"), ("patients", "onset_date", "Disease onset"),
+    ("patients", "onset_date", "Onset"), ("patients", "onset_date", "Date of first symptoms"),
+])
+def test_clinic_id_and_onset_headers_are_named_as_written(
+        table: str, column: str, header: str) -> None:
+    assert name_score(header, column_synonyms(table, column))[0] >= 0.8
+
+
+@pytest.mark.parametrize(("table", "column", "header"), [
+    ("edss", "patient_id", "Hospital"), ("edss", "patient_id", "Record"),
+    ("edss", "patient_id", "Number"), ("edss", "patient_id", "NHS"),
+    ("edss", "patient_id", "No"), ("patients", "onset_date", "Symptoms"),
+    ("patients", "onset_date", "First"), ("patients", "onset_date", "Disease"),
+    ("patients", "onset_date", "Symptom"),
+])
+def test_a_word_of_a_clinic_header_alone_is_not_proposed(
+        table: str, column: str, header: str) -> None:
+    assert name_score(header, column_synonyms(table, column))[0] < PROPOSE_AT
+
+
+def test_a_clinic_sheet_gets_its_hospital_number_and_first_symptoms_proposed(
+        tmp_path: Path) -> None:
+    book = Workbook()
+    ws = book.active
+    ws.title = "Patient list"
+    ws.append(["Hosp No", "Gender", "D.O.B.", "First symptoms", "Hospital"])
+    ws.append(["MS001", "Male", dt.datetime(1969, 7, 21), dt.datetime(1989, 2, 1), "Leeds"])
+    ws = book.create_sheet("Clinic visits")  # a hospital but no id: the id stays unmapped
+    ws.append(["Hospital", "Visit date", "EDSS", "Symptoms"])
+    ws.append(["Leeds", dt.datetime(2013, 2, 22), 4.5, "numb feet"])
+    book.save(tmp_path / "clinic.xlsx")
+    _, proposals = propose(tmp_path / "clinic.xlsx")
+    found = {p.table: {c: best.source for c, (best, _) in p.columns.items()
+                       if best is not None} for p in proposals}
+    assert found["patients"] == {"patient_id": "Hosp No", "sex": "Gender",
+                                 "birth_date": "D.O.B.", "onset_date": "First symptoms",
+                                 "site": "Hospital"}
+    assert found["edss"] == {"date": "Visit date", "edss": "EDSS"}

@@ -1,7 +1,8 @@
 """In a real headless browser (Debian chromium) against waitress: a coordinator's workbook
-with day-first text dates is mapped on the mapping screen, where the proposed date format is
-shown and the ambiguous column's format is chosen from the list; the import asks for a name
-and a reason, and the version page shows them."""
+with day-first text dates is mapped on the mapping screen, where its "Hosp No" and "First
+symptoms" are proposed, the proposed date format is shown and the ambiguous column's format
+is chosen from the list; the import asks for a name and a reason, and the version page shows
+them."""
 
 from __future__ import annotations
 
@@ -26,9 +27,11 @@ def test_a_coordinator_chooses_the_date_format_and_signs_the_import(
         assert page.locator("select[name='d.patients.birth_date']").input_value() \
             == "DD/MM/YYYY"
         assert page.locator("select[name='d.treatments.start_date']").input_value() == ""
-        for table in ("patients", "edss", "treatments"):
-            page.select_option(f"select[name='c.{table}.patient_id']", "Hosp No")
-        page.select_option("select[name='c.patients.onset_date']", "First symptoms")
+        for table in ("patients", "edss", "treatments"):  # the clinic's own names: proposed
+            assert page.locator(f"select[name='c.{table}.patient_id']").input_value() \
+                == "Hosp No"
+        assert page.locator("select[name='c.patients.onset_date']").input_value() \
+            == "First symptoms"
         page.select_option("select[name='d.treatments.start_date']", "DD/MM/YYYY")
         page.click("#preview-button")
         assert page.locator("select[name='d.patients.onset_date']").input_value() \

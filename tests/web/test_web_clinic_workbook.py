@@ -62,12 +62,14 @@ def test_text_dates_get_their_format_proposed_and_the_ambiguous_one_is_chosen(
     assert fields["d.patients.birth_date"] == "DD/MM/YYYY"
     assert fields["d.edss.date"] == ""            # real Excel dates need no format
     assert fields["d.treatments.start_date"] == ""  # 03/02/2015: the user chooses
-    assert fields["c.patients.onset_date"] == ""  # "First symptoms" is not proposed
+    # a clinic's own names for the ids and the onset are proposed, the onset's format too
+    assert {t: fields[f"c.{t}.patient_id"] for t in ("patients", "edss", "treatments")} \
+        == dict.fromkeys(("patients", "edss", "treatments"), "Hosp No")
+    assert fields["c.patients.onset_date"] == "First symptoms"
+    assert fields["d.patients.onset_date"] == "MM/YYYY"
 
-    # the coordinator maps the onset and the ids: the onset's format is proposed then
     token = csrf(client, link)
-    fields |= {f"c.{t}.patient_id": "Hosp No" for t in ("patients", "edss", "treatments")}
-    fields |= {"c.patients.onset_date": "First symptoms", "csrf_token": token}
+    fields |= {"csrf_token": token}
     page = client.post(link, data=fields | {"action": "preview"}).get_data(as_text=True)
     fields = _fields(page) | {"csrf_token": token}
     assert fields["d.patients.onset_date"] == "MM/YYYY"

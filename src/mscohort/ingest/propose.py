@@ -8,7 +8,8 @@ Scores, each in 0-1:
 * **name**: 1 for a synonym written exactly (after :func:`~mscohort.ingest.synonyms.normalise`),
   0.95 the same without spaces, 0.8 when every word of a synonym is in the header
   ("Visit date (dd.mm.yyyy)"), else 0.6 x the closest spelling's similarity when that is at
-  least 0.8 (difflib ratio: typos such as "Geburtsdatun");
+  least 0.8 and both have as many words (difflib ratio: typos such as "Geburtsdatun";
+  "Hospital" is not "Hospital no" misspelt, nor "Record" "Record id");
 * **content**: the share of the column's first 200 values that read as the column's kind
   (a date, an EDSS step, a drug of the vocabulary, an allowed category, yes/no, a number);
   none for ids, free text and empty columns, which any value fits;
@@ -126,10 +127,12 @@ def name_score(header: str, synonyms: tuple[str, ...]) -> tuple[float, str]:
             score, reason = 0.95, f"name {header!r} ~ {synonym!r}"
         elif set(synonym.split()) <= words and len(synonym) >= 3:
             score, reason = 0.8, f"name {header!r} contains {synonym!r}"
-        else:
+        elif synonym.count(" ") == name.count(" "):  # a typo, not a word left out
             ratio = difflib.SequenceMatcher(None, name, synonym).ratio()
             score = 0.6 * ratio if ratio >= 0.8 else 0.0
             reason = f"name {header!r} spelled like {synonym!r}"
+        else:
+            continue
         if score > best:
             best, why = score, reason
     return best, why
