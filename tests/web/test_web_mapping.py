@@ -26,7 +26,7 @@ def test_a_workbook_is_mapped_previewed_used_and_imported(client, app, tmp_path:
     book = _messy_workbook(tmp_path)
     r = upload(client, {"clinic.xlsx": book.read_bytes()})
     check = client.get(r.location).get_data(as_text=True)
-    assert "missing_file" in check  # without a mapping: no sheet is named after a table
+    assert "clinic.xlsx needs a mapping" in check and "missing_file" not in check
     link = re.search(r'id="mapping-link" href="([^"]+)"', check).group(1)
     page = client.get(link).get_data(as_text=True)
     fields = _form(page)

@@ -7,6 +7,8 @@ answering meanwhile, and importing an upload already being imported shows that i
 progress instead of starting it twice. An uploaded study definition is kept only once its
 import succeeded. An upload that would change stored values leads from the check to its
 changes, to accept with who and why or to decline (:mod:`mscohort.web.views_changes`).
+An upload of sheets not named after the tables, without a mapping, leads from the check to
+the mapping page (:mod:`mscohort.web.mapping_needed`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from mscohort.errors import UsageError
 from mscohort.store import Acceptance
 from mscohort.store.preview import Preview
 from mscohort.web.jobs import Jobs, needed
+from mscohort.web.mapping_needed import RESOLVED_BY_MAPPING, mapping_needed
 from mscohort.web.redcap_staging import import_staged, preview_staged
 from mscohort.web.version_cache import summarised
 from mscohort.web.workspace import STORE_LOCK, Staged, Workspace
@@ -179,11 +182,15 @@ def register(app: Flask) -> None:
                                    rows=[], columns=ISSUE_COLUMNS, errors=0, warnings=0), 400
         report = preview.report
         errors = report.errors.height
+        issues = report.issues
+        unmapped = mapping_needed(staged, preview)
+        if unmapped is not None:  # the mapping page, not a missing patients.csv
+            issues = issues.filter(~pl.col("rule").is_in(RESOLVED_BY_MAPPING))
         return render_template(
             "validation.html", staged=staged, problem=None, errors=errors,
-            warnings=report.issues.height - errors, rows=_rows(report.issues),
+            warnings=report.issues.height - errors, rows=_rows(issues),
             columns=[c for c in ISSUE_COLUMNS if c in report.issues.columns],
-            preview=preview)
+            preview=preview, unmapped=unmapped)
 
     @app.post("/load/<upload_id>/import")
     def import_upload(upload_id: str) -> Any:
