@@ -20,7 +20,13 @@ class MscohortError(Exception):
 
 
 class InvalidArgumentError(MscohortError, ValueError):
-    """A function or command was called with a value it does not accept."""
+    """A function or command was called with a value it does not accept.
+
+    ``argument``: the argument, option or setting at fault when :func:`bad_argument` built
+    the error (a form shows the error next to that field), else None.
+    """
+
+    argument: str | None = None
 
 
 class UsageError(InvalidArgumentError):
@@ -80,7 +86,9 @@ def bad_argument(name: str, expected: str, got: Any, *, where: str | None = None
     prefix = f"{where}: " if where else ""
     value = shown if shown is not None else repr(got)
     after = f" {hint}" if hint else ""
-    return error(f"{prefix}`{name}` must be {expected}; got {value}.{after}")
+    exc = error(f"{prefix}`{name}` must be {expected}; got {value}.{after}")
+    exc.argument = name
+    return exc
 
 
 def bad_usage(name: str, expected: str, got: Any, *, where: str | None = None,

@@ -52,29 +52,57 @@ def _patient_id() -> str:
     return patient_id
 
 
+#: the form field of each argument of the correction a refusal names
+FIELD_OF = {"record": "record", "key": "record", "table": "record", "changes": "column",
+            "reason": "reason", "by": "by"}
+FORM_FIELDS = ("record", "column", "value", "reason", "by")
+
+
+def _history_page(patient_id: str, form: dict[str, str] | None = None,
+                  errors: dict[str, list[str]] | None = None) -> str:
+    """The history page, with the correction form holding ``form`` (a refused correction,
+    as typed) and ``errors`` by field."""
+    ws = _ws()
+    if not ws.db.exists():
+        abort(404, "No study has been imported yet.")
+    with reading_store(ws.db) as store:
+        frame = store.history(patient_id)
+        records = _records(store, patient_id, set(frame["table_name"]))
+        kept = kept_history(store.con, patient_id)  # what re-imports kept
+    if frame.height == 0:
+        abort(404, "There is no patient with this identifier.")
+    frame = with_kept(frame, kept).with_columns(
+        pl.when(pl.col("action").is_in(CHANGE_ACTIONS)).then("changes")
+        .otherwise("values").alias("what"), pl.col("sha256").str.slice(0, 12))
+    rows = [["" if v is None else str(v) for v in r]
+            for r in frame.select(HISTORY_COLUMNS).iter_rows()]
+    return render_template("history.html", patient_id=patient_id, columns=HISTORY_COLUMNS,
+                           rows=rows, records=records, form=form or {},
+                           errors=errors or {})
+
+
+def _refusal(exc: Exception) -> dict[str, list[str]]:
+    """What a refused correction says, by form field ("" for the whole form): each
+    validation error names its column, value, rule and fix; a bad field its rule."""
+    if isinstance(exc, DataValidationError):
+        return {"value": [f"{r['column']} = {r['value']!r} breaks the rule {r['rule']}: "
+                          f"{r['message']}; {r['fix']}."
+                          for r in exc.report.errors.iter_rows(named=True)]}
+    if isinstance(exc, InvalidArgumentError):
+        return {FIELD_OF.get(exc.argument or "", ""): [str(exc)]}
+    return {"record": ["Choose one of the patient's records."]}
+
+
 def register(app: Flask) -> None:
     @app.get("/patient/history")
     def history() -> Any:
-        patient_id = _patient_id()
-        ws = _ws()
-        if not ws.db.exists():
-            abort(404, "No study has been imported yet.")
-        with reading_store(ws.db) as store:
-            frame = store.history(patient_id)
-            records = _records(store, patient_id, set(frame["table_name"]))
-            kept = kept_history(store.con, patient_id)  # what re-imports kept
-        if frame.height == 0:
-            abort(404, "There is no patient with this identifier.")
-        frame = with_kept(frame, kept).with_columns(
-            pl.when(pl.col("action").is_in(CHANGE_ACTIONS)).then("changes")
-            .otherwise("values").alias("what"), pl.col("sha256").str.slice(0, 12))
-        rows = [["" if v is None else str(v) for v in r]
-                for r in frame.select(HISTORY_COLUMNS).iter_rows()]
-        return render_template("history.html", patient_id=patient_id,
-                               columns=HISTORY_COLUMNS, rows=rows, records=records)
+        return _history_page(_patient_id())
 
     @app.post("/patient/correct")
     def correct() -> Any:
+        """Store a correction; a refused one (bad value, reason, name, column or record)
+        stores nothing and shows the page again with the form as typed (HTTP 400) and
+        each error next to its field."""
         patient_id = _patient_id()
         ws = _ws()
         form = request.form
@@ -91,14 +119,18 @@ def register(app: Flask) -> None:
         except StoreBusy as exc:
             flash(f"{exc} Nothing was changed: correct the record again when it ends.",
                   "error")
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-            flash("Choose one of the patient's records; nothing was changed.", "error")
-        except DataValidationError as exc:
-            for r in exc.report.errors.iter_rows(named=True):
-                flash(f"{r['column']} = {r['value']!r}: {r['message']}; {r['fix']}.", "error")
-            flash("The new value did not pass validation; nothing was changed.", "error")
-        except (UsageError, InvalidArgumentError) as exc:
-            flash(f"{exc} Nothing was changed.", "error")
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError, DataValidationError,
+                UsageError, InvalidArgumentError) as exc:
+            errors = _refusal(exc)
+            for messages in errors.values():
+                for message in messages:
+                    flash(message, "error")
+            said = ("The new value did not pass validation; nothing was changed."
+                    if isinstance(exc, DataValidationError) else "Nothing was changed.")
+            flash(f"{said} The form below keeps what you typed: correct the field marked "
+                  "and store the correction again.", "error")
+            typed = {f: form.get(f, "") for f in FORM_FIELDS}
+            return _history_page(patient_id, typed, errors), 400
         else:
             if result.changed:
                 flash(f"Corrected: {result.summary()}.", "info")
