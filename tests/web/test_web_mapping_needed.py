@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from mscohort.web.mapping_needed import MappingNeeded
 from mscohort.web.workspace import SEED
 from tests.web.test_web_clinic_workbook import _clinic
 from tests.web.test_web_pages import load_seed, upload
@@ -58,3 +59,12 @@ def test_files_not_named_after_a_table_are_each_named(client, tmp_path: Path) ->
     assert ("patients.csv and visits.csv need a mapping: no sheet or file is named after the "
             "edss table.") in page
     assert "Matching no table by name: visits.csv." in page
+
+
+def test_many_files_are_counted_not_listed() -> None:
+    needed = MappingNeeded(tuple(f"export_{i}.csv" for i in range(5)), ("patients", "edss"),
+                           (("export_0.csv", ()), ("book.xlsx", ("A", "B"))))
+    assert needed.verdict() == ("The 5 uploaded files need a mapping: no sheet or file is "
+                                "named after the patients and edss tables.")
+    assert needed.unmatched() == ("Matching no table by name: export_0.csv and the sheets A "
+                                  "and B of book.xlsx.")

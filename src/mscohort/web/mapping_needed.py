@@ -42,7 +42,8 @@ class MappingNeeded:
     def verdict(self) -> str:
         """``clinic.xlsx needs a mapping: no sheet or file is named after the patients and
         edss tables.``"""
-        subject = _and(list(self.files))
+        subject = _and(list(self.files)) if len(self.files) <= 3 else \
+            f"The {len(self.files)} uploaded files"
         tables = (f"the {_and(list(self.missing))} table{'s' if len(self.missing) > 1 else ''}"
                   if self.missing else "a table, so nothing would be imported")
         return (f"{subject} need{'s' if len(self.files) == 1 else ''} a mapping: no sheet or "

@@ -1,6 +1,9 @@
 """Page: the history of one patient's records (every version: when, who, why, the source
 file with its SHA-256, what a correction changed), and the correction of one record with
-a reason, stored as a new store version (:func:`mscohort.store.correcting.correct_record`)."""
+a reason, stored as a new store version (:func:`mscohort.store.correcting.correct_record`).
+A refused correction stores nothing and shows the page again with the form as typed, the
+field at fault marked with its error (column, value, rule and fix, or what the field must
+be), so that only that field is typed again."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 import polars as pl
 from flask import Flask, abort, current_app, flash, redirect, render_template, request, url_for
 
-from mscohort.errors import DataValidationError, InvalidArgumentError, UsageError, bad_usage
+from mscohort.errors import DataValidationError, InvalidArgumentError, bad_usage
 from mscohort.schema import TABLES
 from mscohort.store import StudyStore
 from mscohort.store.correcting import correct_record
@@ -120,7 +123,7 @@ def register(app: Flask) -> None:
             flash(f"{exc} Nothing was changed: correct the record again when it ends.",
                   "error")
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError, DataValidationError,
-                UsageError, InvalidArgumentError) as exc:
+                InvalidArgumentError) as exc:  # UsageError is an InvalidArgumentError
             errors = _refusal(exc)
             for messages in errors.values():
                 for message in messages:
