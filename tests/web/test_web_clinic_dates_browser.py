@@ -23,7 +23,8 @@ def test_a_coordinator_chooses_the_date_format_and_signs_the_import(
         page.goto(live_server + "/load")
         page.set_input_files("#files", [str(book)])
         page.click("#check")
-        page.click("#mapping-link")
+        assert "needs a mapping" in page.locator("#verdict").inner_text()  # no missing_file
+        page.click("#map-first")
         assert page.locator("select[name='d.patients.birth_date']").input_value() \
             == "DD/MM/YYYY"
         assert page.locator("select[name='d.treatments.start_date']").input_value() == ""
