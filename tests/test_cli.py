@@ -104,6 +104,8 @@ def test_calibrate_writes_a_cohort_and_its_residuals(tmp_path: Path) -> None:
                        "--repair-rounds", "0")
     assert code == 0, output
     assert "published numbers reproduced at printed precision" in output
+    # a draft runs no CP-SAT at all, the protocol's repair neither (README: minutes)
+    assert "no repair: a draft" in output and "repair round" not in output
     names = {p.name for p in (tmp_path / "seed").iterdir()}
     assert {"patients.csv", "edss.csv", "infusions.csv", "residuals.csv"} <= names
 

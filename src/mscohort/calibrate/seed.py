@@ -96,7 +96,9 @@ def calibrate(published: str | Path = SEED / "published.toml",
     none) weigh little in the fit, so it meets every other published number first; then
     the members are annealed at a low temperature and the numbers still missed repaired
     by :func:`mscohort.calibrate.repair.repair` (``repair_rounds`` neighbourhoods each;
-    needs OR-Tools, the ``exact`` extra). ``progress`` is told of each stage."""
+    needs OR-Tools, the ``exact`` extra), then the protocol's screening EDSS is imposed by
+    the same repair (0 rounds: a draft, with neither). ``progress`` is told of each
+    stage."""
     def say(message: str) -> None:
         if progress is not None:
             progress(message)
@@ -135,7 +137,9 @@ def calibrate(published: str | Path = SEED / "published.toml",
         say("repair: CP-SAT on neighbourhoods of the numbers still missed")
         repair(model, p, free, rng, rounds=repair_rounds, members=False, progress=say)
     low, high = bounds.base_steps(p.age.size)
-    if ((p.base_step < low) | (p.base_step > high)).any():
+    if repair_rounds == 0:
+        say("no repair: a draft; the protocol's screening EDSS is not imposed")
+    elif ((p.base_step < low) | (p.base_step > high)).any():
         # the protocol's screening EDSS (design.toml): a patient the fit left outside it
         # is brought inside by CP-SAT with a neighbourhood of their cohort, every number
         # met kept, the onset month among the choices (a year of disease gained or not)
